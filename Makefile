@@ -1,0 +1,53 @@
+# picodragon: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+PEERS  := direwolf multimon-ng libhamlib-utils sox chromium chromium-driver
+
+.PHONY: run test install install-dev peers lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,pg,dask]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up and run the reference mission (2 days), writing the archive and the report
+run: install
+	$(VENV)/bin/picodragon run
+
+## make test: set up with the dev extras and the Debian test peers, then run the whole suite
+test: install-dev peers
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+peers:
+	@missing=""; \
+	for p in direwolf multimon-ng rigctld rotctld sox chromium; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+		echo "installing Debian test peers:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PEERS)) >/tmp/picodragon-apt.log 2>&1 \
+		|| { echo "apt-get failed, see /tmp/picodragon-apt.log"; exit 1; }; \
+	else \
+		echo "test peers missing:$$missing -- install them with: sudo apt-get install $(PEERS)"; \
+		echo "(their tests will be skipped unless PICODRAGON_REQUIRE_PEERS=1)"; \
+	fi
+
+lint: install-dev
+	$(VENV)/bin/ruff check src tests bench
+
+bench: install-dev
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

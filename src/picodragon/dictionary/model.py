@@ -1,0 +1,149 @@
+"""The shapes of the spacecraft dictionary: telemetry fields, packets, commands, events.
+
+One declaration serves the flight software (to pack and to dispatch) and the ground (to
+unpack, to check limits, to build forms), so the two cannot drift apart (the F Prime idea).
+The values in the declarations are engineering values; on the wire each field is an integer or
+float of a fixed width, ``raw = round((value - offset) / scale)``, big-endian.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+#: wire types and their struct codes (big-endian)
+WIRE_TYPES: dict[str, str] = {
+    "u8": "B",
+    "i8": "b",
+    "u16": "H",
+    "i16": "h",
+    "u32": "I",
+    "i32": "i",
+    "f32": "f",
+    "f64": "d",
+}
+
+
+class Severity(IntEnum):
+    DEBUG = 0
+    INFO = 1
+    WARNING = 2
+    CRITICAL = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Alarm limits in engineering units; None means no limit on that side."""
+
+    warning_low: float | None = None
+    warning_high: float | None = None
+    critical_low: float | None = None
+    critical_high: float | None = None
+
+    def check(self, value: float) -> Severity:
+        if (self.critical_low is not None and value < self.critical_low) or (
+            self.critical_high is not None and value > self.critical_high
+        ):
+            return Severity.CRITICAL
+        if (self.warning_low is not None and value < self.warning_low) or (
+            self.warning_high is not None and value > self.warning_high
+        ):
+            return Severity.WARNING
+        return Severity.INFO
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value in a packet or command, in engineering units on the outside."""
+
+    name: str
+    wire: str
+    unit: str = ""
+    description: str = ""
+    scale: float = 1.0
+    offset: float = 0.0
+    limits: Limits | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: dict[int, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.wire not in WIRE_TYPES:
+            raise ValueError(f"field {self.name}: unknown wire type {self.wire}")
+
+    @property
+    def code(self) -> str:
+        return WIRE_TYPES[self.wire]
+
+    @property
+    def is_float(self) -> bool:
+        return self.wire.startswith("f")
+
+    def raw_range(self) -> tuple[float, float]:
+        if self.is_float:
+            return (-3.4e38, 3.4e38) if self.wire == "f32" else (-1.7e308, 1.7e308)
+        bits = struct.calcsize(self.code) * 8
+        if self.wire.startswith("u"):
+            return 0, 2**bits - 1
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def to_raw(self, value: float) -> int | float:
+        """Engineering value to wire value, saturating at the type's range."""
+        raw = (value - self.offset) / self.scale
+        lo, hi = self.raw_range()
+        if self.is_float:
+            return float(min(max(raw, lo), hi))
+        if raw != raw:  # NaN: the lowest code marks "no value"
+            return int(lo)
+        return int(min(max(round(raw), lo), hi))
+
+    def from_raw(self, raw: float) -> float:
+        return raw * self.scale + self.offset
+
+
+@dataclass(frozen=True)
+class Packet:
+    """A telemetry packet: an APID and its fields, in wire order."""
+
+    name: str
+    apid: int
+    description: str
+    fields: tuple[Field, ...]
+    struct: struct.Struct = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fmt = ">" + "".join(f.code for f in self.fields)
+        object.__setattr__(self, "struct", struct.Struct(fmt))
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError(f"packet {self.name} repeats a field name")
+
+    @property
+    def size(self) -> int:
+        return self.struct.size
+
+
+@dataclass(frozen=True)
+class Command:
+    """A telecommand: an opcode and its typed arguments with their allowed ranges."""
+
+    name: str
+    opcode: int
+    description: str
+    arguments: tuple[Field, ...] = ()
+    struct: struct.Struct = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "struct", struct.Struct(">" + "".join(a.code for a in self.arguments)))
+
+
+@dataclass(frozen=True)
+class Event:
+    """An on-board event: an id, a severity and a message template over its arguments."""
+
+    name: str
+    event_id: int
+    severity: Severity
+    template: str
+    arguments: tuple[Field, ...] = ()

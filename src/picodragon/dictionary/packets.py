@@ -1,0 +1,131 @@
+"""Telemetry on the wire: CCSDS space packets carried in the AX.25 information field.
+
+Primary header (CCSDS 133.0-B-2): version 0, type 0 (telemetry) or 1 (telecommand), secondary
+header flag 1, the APID, sequence flags 0b11 (unsegmented), a 14-bit sequence count and the
+data length minus one. Secondary header: time as CUC, 4 bytes of seconds since
+2000-01-01T00:00:00 UTC (no leap seconds counted) and 2 bytes of 1/65536 s.
+
+Decoding never raises: garbage yields a Rejection with a reason, as the ground's server loops
+need.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from picodragon.dictionary.model import Packet
+from picodragon.dictionary.spacecraft import TELEMETRY_PACKETS
+
+#: 2000-01-01T00:00:00Z in Unix seconds
+EPOCH_2000_UNIX = 946_684_800
+PRIMARY = struct.Struct(">HHH")
+SECONDARY = struct.Struct(">IH")
+HEADER_SIZE = PRIMARY.size + SECONDARY.size
+
+PACKETS_BY_APID: dict[int, Packet] = {p.apid: p for p in TELEMETRY_PACKETS}
+PACKETS_BY_NAME: dict[str, Packet] = {p.name: p for p in TELEMETRY_PACKETS}
+
+
+def unix_to_cuc(unix_s: float) -> tuple[int, int]:
+    since = unix_s - EPOCH_2000_UNIX
+    seconds = int(since // 1)
+    fraction = min(int(round((since - seconds) * 65536)), 65535)
+    return seconds & 0xFFFFFFFF, fraction
+
+
+def cuc_to_unix(seconds: int, fraction: int) -> float:
+    return EPOCH_2000_UNIX + seconds + fraction / 65536
+
+
+def space_packet(apid: int, sequence: int, unix_s: float, payload: bytes, telecommand: bool = False) -> bytes:
+    """Wrap a payload in a CCSDS primary header and a CUC time secondary header."""
+    if not 0 <= apid < 2048:
+        raise ValueError(f"APID {apid} out of range 0..2047")
+    seconds, fraction = unix_to_cuc(unix_s)
+    body = SECONDARY.pack(seconds, fraction) + payload
+    word0 = (int(telecommand) << 12) | (1 << 11) | apid
+    word1 = (0b11 << 14) | (sequence & 0x3FFF)
+    return PRIMARY.pack(word0, word1, len(body) - 1) + body
+
+
+def pack_telemetry(packet: Packet | str, values: dict[str, float], unix_s: float, sequence: int) -> bytes:
+    """One telemetry packet from engineering values (missing values go out as the lowest code)."""
+    if isinstance(packet, str):
+        packet = PACKETS_BY_NAME[packet]
+    raw = [f.to_raw(values.get(f.name, float("nan"))) for f in packet.fields]
+    return space_packet(packet.apid, sequence, unix_s, packet.struct.pack(*raw))
+
+
+@dataclass(frozen=True)
+class SpacePacket:
+    apid: int
+    sequence: int
+    telecommand: bool
+    unix_s: float
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class TelemetryPacket:
+    """A decoded telemetry packet with engineering values."""
+
+    name: str
+    apid: int
+    sequence: int
+    unix_s: float
+    values: dict[str, float]
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.unix_s, UTC)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why some bytes are not a packet we know; never an exception."""
+
+    reason: str
+
+
+def parse_space_packet(data: bytes) -> SpacePacket | Rejection:
+    if len(data) < HEADER_SIZE:
+        return Rejection(f"too short for a space packet: {len(data)} bytes")
+    word0, word1, length = PRIMARY.unpack_from(data)
+    if word0 >> 13:
+        return Rejection(f"unknown packet version {word0 >> 13}")
+    if not word0 & (1 << 11):
+        return Rejection("no secondary header")
+    if len(data) != PRIMARY.size + length + 1:
+        return Rejection(f"length field says {length + 1} data bytes, {len(data) - PRIMARY.size} present")
+    seconds, fraction = SECONDARY.unpack_from(data, PRIMARY.size)
+    return SpacePacket(
+        apid=word0 & 0x7FF,
+        sequence=word1 & 0x3FFF,
+        telecommand=bool(word0 & (1 << 12)),
+        unix_s=cuc_to_unix(seconds, fraction),
+        payload=bytes(data[HEADER_SIZE:]),
+    )
+
+
+def decode_telemetry(data: bytes) -> TelemetryPacket | Rejection:
+    """Decode one telemetry packet from its bytes into engineering values."""
+    sp = parse_space_packet(data)
+    if isinstance(sp, Rejection):
+        return sp
+    if sp.telecommand:
+        return Rejection("a telecommand, not telemetry")
+    packet = PACKETS_BY_APID.get(sp.apid)
+    if packet is None:
+        return Rejection(f"unknown APID 0x{sp.apid:03x}")
+    if len(sp.payload) != packet.size:
+        return Rejection(f"{packet.name} needs {packet.size} bytes, got {len(sp.payload)}")
+    raw = packet.struct.unpack(sp.payload)
+    values = {}
+    for f, r in zip(packet.fields, raw, strict=True):
+        if not f.is_float and r == f.raw_range()[0] and f.wire.startswith("i"):
+            values[f.name] = float("nan")
+        else:
+            values[f.name] = f.from_raw(r)
+    return TelemetryPacket(packet.name, sp.apid, sp.sequence, sp.unix_s, values)
