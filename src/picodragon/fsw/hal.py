@@ -92,9 +92,103 @@ class Storage(Protocol):
     def keys(self) -> list[str]: ...
 
 
+# --- devices added for the payload, attitude sensing, deployment and fault protection ---------
+
+
+@runtime_checkable
+class Camera(Protocol):
+    """The CMOS camera (640 x 480 on Pico Dragon), powered through the ``camera`` load switch."""
+
+    def capture(self) -> bytes | None:
+        """One JPEG image as taken now; None when the camera does not answer (unpowered, fault)."""
+        ...
+
+
+@runtime_checkable
+class Magnetometer(Protocol):
+    """A three-axis magnetometer in the body frame."""
+
+    def read_t(self) -> tuple[float, float, float]:
+        """Magnetic flux density in tesla (body x, y, z); NaNs when the sensor does not answer."""
+        ...
+
+
+@runtime_checkable
+class Gyro(Protocol):
+    """A three-axis rate gyro in the body frame."""
+
+    def read_rad_s(self) -> tuple[float, float, float]:
+        """Angular rate in rad/s (body x, y, z); NaNs when the sensor does not answer."""
+        ...
+
+
+@dataclass(frozen=True)
+class PositionFix:
+    """Where the spacecraft is, as a GNSS receiver (or an on-board propagator) says."""
+
+    latitude_deg: float
+    longitude_deg: float
+    altitude_m: float
+
+
+@runtime_checkable
+class PositionSource(Protocol):
+    """A position source: GNSS receiver or the on-board orbit propagator's driver."""
+
+    def read(self) -> PositionFix | None:
+        """The current fix, None without one."""
+        ...
+
+
+@runtime_checkable
+class AttitudeSource(Protocol):
+    """The attitude determination's estimate of the body attitude."""
+
+    def read_quaternion(self) -> tuple[float, float, float, float] | None:
+        """Body-to-inertial (ECI) quaternion as (w, x, y, z); None without an estimate."""
+        ...
+
+
+@runtime_checkable
+class CwBeacon(Protocol):
+    """The CW beacon transmitter (437.250 MHz on Pico Dragon): keys text in Morse code."""
+
+    def send(self, text: str, wpm: float) -> None:
+        """Key ``text`` in Morse at ``wpm`` words a minute (dropped while disabled)."""
+        ...
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Allow or forbid keying (RF silence, low power)."""
+        ...
+
+
+@runtime_checkable
+class AntennaDeployer(Protocol):
+    """The antenna release: a burn wire cutting the line that holds the elements stowed."""
+
+    def burn(self, duration_s: float) -> None:
+        """Heat the burn wire for ``duration_s`` seconds."""
+        ...
+
+    def switch_closed(self) -> bool:
+        """The deployment switch: closed while the antenna is still stowed."""
+        ...
+
+
+@runtime_checkable
+class Watchdog(Protocol):
+    """The hardware watchdog: resets the computer unless kicked within its timeout."""
+
+    def kick(self) -> None: ...
+
+
 @dataclass
 class Hal:
-    """Everything the flight software is given at boot; optional devices may be None."""
+    """Everything the flight software is given at boot; optional devices may be None (not fitted).
+
+    Load switch names the flight software uses: ``camera``, ``transmitter``, ``heater`` (battery
+    heater), ``payload`` (everything else it may shed); an unknown name is ignored by the device.
+    """
 
     clock: Clock
     radio: Radio
@@ -102,3 +196,11 @@ class Hal:
     temperatures: list[TemperatureSensor]
     switches: PowerSwitches | None = None
     storage: Storage | None = None
+    camera: Camera | None = None
+    magnetometer: Magnetometer | None = None
+    gyro: Gyro | None = None
+    position: PositionSource | None = None
+    attitude: AttitudeSource | None = None
+    cw: CwBeacon | None = None
+    antenna: AntennaDeployer | None = None
+    watchdog: Watchdog | None = None

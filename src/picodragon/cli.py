@@ -1,0 +1,266 @@
+"""The ``picodragon`` command: one function per verb, no logic of its own.
+
+Contract (DESIGN.md): times are ISO 8601 UTC with a Z; every verb with ``--json PATH`` writes
+that file (``-`` for stdout); bad input exits 2 with one clear line on stderr and writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="picodragon: twin, flight software, radio link and ground segment of a 1U CubeSat.",
+    pretty_exceptions_enable=False,
+)
+modem_app = typer.Typer(no_args_is_help=True, help="The AFSK 1200 modem: WAV files in and out.")
+app.add_typer(modem_app, name="modem")
+
+
+class UserError(Exception):
+    """Bad input from the user: reported as one line, exit code 2."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from picodragon.config import ConfigError
+    from picodragon.elements import ElementSetError
+
+    return (UserError, ConfigError, ElementSetError, ValueError, FileNotFoundError)
+
+
+def verb(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the known kinds of bad input into one stderr line and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _user_errors() as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            typer.echo(f"picodragon: {message}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def write_json(path: str | None, data: Any) -> None:
+    """Write JSON to a file atomically (or to stdout for '-')."""
+    if path is None:
+        return
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    if not target.parent.exists():
+        raise UserError(f"cannot write {path}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, target)
+
+
+ScenarioOpt = Annotated[
+    str | None,
+    typer.Option("--scenario", help="packaged scenario name or a TOML file [default: picodragon-2013]"),
+]
+JsonOpt = Annotated[str | None, typer.Option("--json", help="write a JSON summary here ('-' for stdout)")]
+
+
+@app.command()
+@verb
+def run(
+    scenario: ScenarioOpt = None,
+    start: Annotated[str | None, typer.Option(help="ISO 8601 UTC start [default: the deployment]")] = None,
+    days: Annotated[float | None, typer.Option(help="simulated days [default: the scenario's]")] = None,
+    until_reentry: Annotated[bool, typer.Option("--until-reentry", help="run until re-entry")] = False,
+    db: Annotated[str, typer.Option(help="archive: SQLite path or postgresql:// URL")] = "picodragon.sqlite",
+    report: Annotated[str | None, typer.Option(help="HTML report path")] = "picodragon-report.html",
+    json_path: JsonOpt = None,
+    seed: Annotated[int | None, typer.Option(help="random seed [default: the scenario's]")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    """Run a mission: twin, flight software, link and ground together; archive and report."""
+    from picodragon.config import load_scenario
+    from picodragon.mission.clock import parse_utc
+    from picodragon.mission.runner import RunOptions, run_mission
+    from picodragon.mission.summary import print_summary
+
+    scn = load_scenario(scenario)
+    if days is not None and days <= 0:
+        raise UserError("--days must be positive")
+    options = RunOptions(
+        start=parse_utc(start) if start else None,
+        days=days,
+        until_reentry=until_reentry,
+        db=db,
+        report=report or None,
+        seed=seed,
+        progress=not quiet,
+    )
+    result = run_mission(scn, options)
+    print_summary(result)
+    write_json(json_path, result.summary)
+
+
+@app.command()
+@verb
+def passes(
+    station: Annotated[str, typer.Option(help="station name from the scenario, or LAT,LON[,ALT_M]")],
+    start: Annotated[str, typer.Option(help="ISO 8601 UTC")],
+    days: Annotated[float, typer.Option(help="days to search")],
+    tle: Annotated[Path | None, typer.Option(help="TLE file [default: the scenario's spacecraft]")] = None,
+    min_elevation: Annotated[float | None, typer.Option(help="degrees [default: the station's mask]")] = None,
+    scenario: ScenarioOpt = None,
+    json_path: JsonOpt = None,
+) -> None:
+    """Predict passes of the spacecraft over a station."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from picodragon.config import load_scenario, parse_station
+    from picodragon.elements import read_tle_file
+    from picodragon.ground.passes import find_passes
+    from picodragon.mission.clock import iso_z, parse_utc
+
+    if not 0 < days <= 366:
+        raise UserError("--days must be between 0 and 366")
+    if min_elevation is not None and not -5 <= min_elevation < 90:
+        raise UserError("--min-elevation must be between -5 and 90 degrees")
+    scn = load_scenario(scenario)
+    site = parse_station(station, scn)
+    begin = parse_utc(start)
+    if tle is not None:
+        if not tle.is_file():
+            raise UserError(f"TLE file not found: {tle}")
+        element_sets = read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))
+    else:
+        from picodragon.physics.orbit import deployed_element_set
+
+        element_sets = [deployed_element_set(scn)]
+    found = []
+    for es in element_sets:
+        found += find_passes(es, site, begin, begin + timedelta(days=days), min_elevation)
+    found.sort(key=lambda p: p.aos)
+    if json_path != "-":
+        table = Table(title=f"Passes over {site.name}")
+        for column in ("AOS (UTC)", "TCA", "LOS", "max el", "AOS az", "LOS az"):
+            table.add_column(column)
+        for p in found:
+            table.add_row(iso_z(p.aos), iso_z(p.tca), iso_z(p.los), f"{p.max_elevation_deg:.1f}",
+                          f"{p.aos_azimuth_deg:.0f}", f"{p.los_azimuth_deg:.0f}")
+        Console().print(table)
+    write_json(json_path, [p.to_json() for p in found])
+
+
+@app.command()
+@verb
+def lifetime(scenario: ScenarioOpt = None, json_path: JsonOpt = None) -> None:
+    """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather."""
+    from picodragon.config import load_scenario
+    from picodragon.physics.decay import predict_lifetime
+
+    result = predict_lifetime(load_scenario(scenario))
+    if json_path != "-":
+        typer.echo(f"start {result['start']}  re-entry {result['reentry']}  ({result['days']:.1f} days)")
+        typer.echo(f"model: {result['model']}")
+    write_json(json_path, result)
+
+
+@app.command("link-budget")
+@verb
+def link_budget(
+    scenario: ScenarioOpt = None,
+    elevation: Annotated[float, typer.Option(help="elevation in degrees")] = 10.0,
+    station: Annotated[str | None, typer.Option(help="station [default: the scenario's first]")] = None,
+    json_path: JsonOpt = None,
+) -> None:
+    """The downlink budget of the scenario at one elevation."""
+    from picodragon.config import load_scenario, parse_station
+    from picodragon.link.budget import downlink_budget, slant_range_m
+
+    if not 0 <= elevation <= 90:
+        raise UserError("--elevation must be between 0 and 90 degrees")
+    scn = load_scenario(scenario)
+    site = parse_station(station, scn) if station else scn.stations[0]
+    altitude_m = 410e3  # nominal ISS-deployed altitude for the table; the run uses true geometry
+    budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(altitude_m, elevation), elevation)
+    data = {k: float(v) for k, v in budget.as_dict().items()}
+    if json_path != "-":
+        for key, value in data.items():
+            typer.echo(f"{key:>22}: {value:12.4g}")
+    write_json(json_path, data)
+
+
+@modem_app.command("mod")
+@verb
+def modem_mod(
+    in_path: Annotated[Path, typer.Option("--in", help="KISS stream, or one hex frame a line")],
+    out_path: Annotated[Path, typer.Option("--out", help="WAV file to write")],
+    sample_rate: Annotated[int, typer.Option(help="samples per second")] = 48000,
+) -> None:
+    """Modulate AX.25 frames into AFSK 1200 audio."""
+    from picodragon.link.modem_files import modulate_file
+
+    if not in_path.is_file():
+        raise UserError(f"input file not found: {in_path}")
+    count = modulate_file(in_path, out_path, sample_rate=sample_rate)
+    typer.echo(f"{count} frames -> {out_path}")
+
+
+@modem_app.command("demod")
+@verb
+def modem_demod(
+    wav: Annotated[Path, typer.Argument(help="WAV file to decode")],
+    json_path: JsonOpt = None,
+) -> None:
+    """Demodulate AFSK 1200 audio into AX.25 frames."""
+    from picodragon.link.modem_files import demodulate_file
+
+    if not wav.is_file():
+        raise UserError(f"WAV file not found: {wav}")
+    frames = demodulate_file(wav)
+    if json_path != "-":
+        for f in frames:
+            typer.echo(f"{f['source']}>{f['destination']}: {f['info']}")
+        typer.echo(f"{len(frames)} frames decoded")
+    write_json(json_path, frames)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: usage errors, too, are one line on stderr with exit code 2."""
+    try:  # typer vendors its own click from 0.2x on
+        from typer._click import exceptions as click_exceptions
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions as click_exceptions
+
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except click_exceptions.UsageError as exc:
+        message = exc.format_message()
+        if message:  # an empty message follows a help page shown for a bare group
+            hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+            typer.echo(f"picodragon: {message}{hint}", err=True)
+        sys.exit(2)
+    except click_exceptions.Abort:
+        typer.echo("picodragon: interrupted", err=True)
+        sys.exit(130)
+    except click_exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

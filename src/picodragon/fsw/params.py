@@ -1,0 +1,161 @@
+"""Flight software parameters: the fixed configuration and the persistent parameters.
+
+:class:`FswConfig` is what the flight software is built with (on a real on-board computer, the
+constants compiled into the image or loaded from a configuration partition). It is a plain
+dataclass so the flight software never depends on ``picodragon.config``; the mission runner
+translates a scenario into one. Values not published for Pico Dragon are typical 1U practice
+and named as assumptions in docs/fsw.md.
+
+:class:`PersistentParams` are the few values that must survive a reset: the boot counter, the
+cause of the last reset, the time of the first boot (the ejection, which fixes the end of the
+RF silence), the antenna state, the authentication counter window. They are stored twice in
+non-volatile storage with a CRC and a generation number, so a bit flip or a reset in the middle
+of a write leaves the other copy to boot from.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import asdict, dataclass, field, fields
+from enum import IntEnum
+
+from picodragon.fsw.hal import Storage
+
+
+@dataclass(frozen=True)
+class FswConfig:
+    """Everything fixed about one flight software build. Times in seconds, voltages in volts."""
+
+    callsign: str = "XV9PID"
+    ssid: int = 0
+    ground_callsign: str = "VNSC"
+    """the only source callsign accepted on the uplink (assumption: VNSC's station)"""
+    beacon_destination: str = "CQ"
+    telemetry_beacon_interval_s: float = 30.0
+    cw_beacon_interval_s: float = 120.0
+    beacon_text: str = "PICO DRAGON VIETNAM"
+    cw_wpm: float = 20.0
+    rf_silence_s: float = 1800.0
+    housekeeping_interval_s: float = 60.0
+    control_period_s: float = 10.0
+    """rate group of mode management, fault protection, watchdog and timers"""
+    auth_key: bytes | None = None
+    """telecommand HMAC key; None accepts no command at all (commanding disabled)"""
+    downlink_bit_rate: float = 1200.0
+    downlink_duty: float = 0.8
+    """fraction of the air time the downlink may fill (leaves gaps for the half-duplex uplink)"""
+    contact_timeout_s: float = 120.0
+    """a file transfer runs only this long after the last valid telecommand (ground in view)"""
+    antenna_burn_s: float = 5.0
+    antenna_retry_s: float = 60.0
+    antenna_max_attempts: int = 5
+    # power and thermal thresholds (2-cell Li-ion and commercial parts: assumptions)
+    low_power_enter_v: float = 6.9
+    low_power_exit_v: float = 7.4
+    low_power_enter_soc: float = 0.25
+    low_power_exit_soc: float = 0.45
+    battery_heater_on_c: float = 2.0
+    battery_heater_off_c: float = 6.0
+    safe_temperature_high_c: float = 70.0
+    safe_temperature_low_c: float = -30.0
+    low_power_beacon_factor: float = 4.0
+    """the telemetry beacon interval is multiplied by this in LOW_POWER and SAFE"""
+    detumble_rate_rad_s: float = 0.05
+    detumble_timeout_s: float = 6 * 3600.0
+    boot_loop_resets: int = 4
+    """this many resets within ``boot_loop_window_s`` send the software to SAFE"""
+    boot_loop_window_s: float = 3600.0
+    watchdog_stall_periods: float = 3.0
+    """a component is stalled when its work is this many periods late"""
+    hk_history_capacity: int = 1440
+    """housekeeping packets kept for store and forward (one day at one a minute)"""
+    event_history_capacity: int = 256
+    filestore_capacity_bytes: int = 2_000_000
+    file_chunk_size: int = 200
+    time_tag_capacity: int = 32
+    replay_window: int = 64
+
+
+class ResetCause(IntEnum):
+    """Why the software last started; the software records it before any reset it causes."""
+
+    POWER_ON = 0
+    """no cause recorded: first power-up, brown-out or a reset the software did not see coming"""
+    WATCHDOG = 1
+    COMMANDED = 2
+    EXCEPTION = 3
+
+
+@dataclass
+class PersistentParams:
+    """Values that survive a reset (see the module docstring for how they are stored)."""
+
+    boot_count: int = 0
+    reset_cause: int = int(ResetCause.POWER_ON)
+    pending_reset_cause: int | None = None
+    """written just before a software-initiated reset, read and cleared at the next boot"""
+    first_boot_unix: float | None = None
+    antenna_deployed: bool = False
+    antenna_attempts: int = 0
+    recent_boots: list[float] = field(default_factory=list)
+    """times of the last few boots, to detect a boot loop"""
+    auth_counter_high: int = 0
+    """highest telecommand counter accepted (the replay window's top)"""
+    beacon_interval_s: float | None = None
+    """commanded telemetry beacon interval, None: the configured one"""
+    safe_latched: bool = False
+    """SAFE entered by fault protection stays until the ground commands another mode"""
+    generation: int = 0
+
+    _KEYS = ("params.a", "params.b")
+
+    @classmethod
+    def load(cls, storage: Storage) -> PersistentParams:
+        """The newest valid copy, or defaults when neither copy reads back intact."""
+        best: PersistentParams | None = None
+        for key in cls._KEYS:
+            candidate = _decode(storage.read(key))
+            if candidate is not None and (best is None or candidate.generation > best.generation):
+                best = candidate
+        return best if best is not None else cls()
+
+    def save(self, storage: Storage) -> None:
+        """Write the next generation over the older copy (the newer one stays intact)."""
+        self.generation += 1
+        key = self._KEYS[self.generation % 2]
+        body = json.dumps(asdict(self), sort_keys=True).encode()
+        storage.write(key, zlib.crc32(body).to_bytes(4, "big") + body)
+
+
+def _decode(blob: bytes | None) -> PersistentParams | None:
+    if blob is None or len(blob) < 5:
+        return None
+    crc, body = int.from_bytes(blob[:4], "big"), blob[4:]
+    if zlib.crc32(body) != crc:
+        return None
+    try:
+        data = json.loads(body)
+        known = {f.name for f in fields(PersistentParams)}
+        return PersistentParams(**{k: v for k, v in data.items() if k in known})
+    except (ValueError, TypeError):
+        return None
+
+
+class MemoryStorage:
+    """Storage kept in RAM, used when the HAL offers none (everything is lost at a reset)."""
+
+    def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
+
+    def read(self, key: str) -> bytes | None:
+        return self._blobs.get(key)
+
+    def write(self, key: str, data: bytes) -> None:
+        self._blobs[key] = bytes(data)
+
+    def delete(self, key: str) -> None:
+        self._blobs.pop(key, None)
+
+    def keys(self) -> list[str]:
+        return list(self._blobs)

@@ -1,0 +1,178 @@
+"""Components, typed ports and the scheduler (rate groups and timers).
+
+The flight software is a handful of small components wired together in one place
+(:mod:`picodragon.fsw.topology`). A component talks to others only through typed output
+:class:`Port` objects the topology connects to handlers, never by reaching into another
+component, so each can be tested alone. :meth:`Component.state` returns a plain dict of its
+state, for tests and for a ground-side debug dump.
+
+The scheduler is event driven, as the mission runner is: it holds rate groups (a period and
+the components' handlers run in order each period) and one-shot timers, runs everything due
+at a given time and says when it next has work. A handler that raises is caught, counted
+against its component and reported; the watchdog (in :mod:`picodragon.fsw.modes`) resets the
+software when a component's work stops completing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Port(Generic[T]):
+    """An output port: messages of one type, delivered synchronously to every connected handler."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._handlers: list[Callable[[T], None]] = []
+
+    def connect(self, handler: Callable[[T], None]) -> None:
+        self._handlers.append(handler)
+
+    def send(self, message: T) -> None:
+        for handler in self._handlers:
+            handler(message)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._handlers)
+
+
+class Component:
+    """Base of every flight software component: a name, a heartbeat and an inspectable state."""
+
+    name: str = "component"
+
+    def __init__(self) -> None:
+        self.last_heartbeat: float | None = None
+        self.failures = 0
+        self.stalled = False
+        """fault hook: a stalled component's scheduled work never completes (a hung task)"""
+
+    def heartbeat(self, now: float) -> None:
+        self.last_heartbeat = now
+
+    def state(self) -> dict[str, Any]:
+        """Public state as plain values; subclasses add theirs to this dict."""
+        return {"last_heartbeat": self.last_heartbeat, "failures": self.failures}
+
+
+class Stalled(RuntimeError):
+    """Raised by a stalled component's handler: its work did not complete."""
+
+
+@dataclass
+class RateGroup:
+    """Handlers run in order every ``period_s``; each belongs to a component."""
+
+    name: str
+    period_s: float
+    members: list[tuple[Component, Callable[[float], None]]] = field(default_factory=list)
+    next_at: float = 0.0
+    runs: int = 0
+
+
+@dataclass(order=True)
+class _Timer:
+    at: float
+    order: int
+    name: str = field(compare=False)
+    action: Callable[[float], None] = field(compare=False)
+    owner: Component | None = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+
+class Scheduler:
+    """Rate groups and one-shot timers over an external clock (seconds)."""
+
+    def __init__(self, report_failure: Callable[[Component, BaseException], None] | None = None):
+        self.groups: list[RateGroup] = []
+        self._timers: list[_Timer] = []
+        self._by_name: dict[str, _Timer] = {}
+        self._order = itertools.count()
+        self._report_failure = report_failure
+
+    def add_group(self, name: str, period_s: float, start: float) -> RateGroup:
+        group = RateGroup(name, period_s, next_at=start)
+        self.groups.append(group)
+        return group
+
+    def group(self, name: str) -> RateGroup:
+        return next(g for g in self.groups if g.name == name)
+
+    def every(self, group: str, component: Component, handler: Callable[[float], None]) -> None:
+        """Run ``handler(now)`` each period of rate group ``group``, after its earlier members."""
+        self.group(group).members.append((component, handler))
+
+    def at(self, name: str, when: float, action: Callable[[float], None],
+           owner: Component | None = None) -> None:
+        """Run ``action(now)`` once at ``when``; a timer of the same name is replaced."""
+        self.cancel(name)
+        timer = _Timer(when, next(self._order), name, action, owner)
+        self._by_name[name] = timer
+        heapq.heappush(self._timers, timer)
+
+    def cancel(self, name: str) -> None:
+        timer = self._by_name.pop(name, None)
+        if timer is not None:
+            timer.cancelled = True
+
+    def pending(self, name: str) -> float | None:
+        """When timer ``name`` fires, or None when none is set."""
+        timer = self._by_name.get(name)
+        return None if timer is None else timer.at
+
+    def next_due(self) -> float:
+        candidates = [g.next_at for g in self.groups]
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        if self._timers:
+            candidates.append(self._timers[0].at)
+        return min(candidates) if candidates else float("inf")
+
+    def run_due(self, now: float) -> None:
+        """Run every timer and rate group due at ``now`` (timers first, in time order)."""
+        while True:
+            while self._timers and self._timers[0].cancelled:
+                heapq.heappop(self._timers)
+            if not self._timers or self._timers[0].at > now:
+                break
+            timer = heapq.heappop(self._timers)
+            if self._by_name.get(timer.name) is timer:
+                del self._by_name[timer.name]
+            self._call(timer.owner, timer.action, now)
+        for group in self.groups:
+            if group.next_at > now:
+                continue
+            for component, handler in group.members:
+                self._call(component, handler, now)
+            group.runs += 1
+            group.next_at += group.period_s
+            if group.next_at <= now:  # the clock jumped: skip the missed periods
+                group.next_at = now + group.period_s
+
+    def _call(self, component: Component | None, handler: Callable[[float], None], now: float) -> None:
+        try:
+            if component is not None and component.stalled:
+                raise Stalled(component.name)
+            handler(now)
+        except Exception as exc:  # a failing handler must not take the others down
+            if component is not None:
+                component.failures += 1
+            if self._report_failure is not None and component is not None:
+                self._report_failure(component, exc)
+            return
+        if component is not None:
+            component.heartbeat(now)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "groups": {g.name: {"period_s": g.period_s, "next_at": g.next_at, "runs": g.runs}
+                       for g in self.groups},
+            "timers": {t.name: t.at for t in sorted(self._by_name.values())},
+        }

