@@ -43,6 +43,9 @@ __all__ = [
 MAX_DIGIPEATERS = 2
 """AX.25 v2.2 section 3.12.4: at most two digipeater addresses."""
 
+MAX_DIGIPEATERS_V20 = 8
+"""AX.25 v2.0 allowed eight; a :class:`Frame` may hold that many, :func:`decode` defaults to two."""
+
 MAX_INFO = 256
 """AX.25 v2.2 section 6.7.2.3: default maximum information field N1, octets."""
 
@@ -111,8 +114,10 @@ class Frame:
         if not isinstance(self.destination, Address) or not isinstance(self.source, Address):
             raise ValueError("destination and source must be Address instances")
         object.__setattr__(self, "digipeaters", tuple(self.digipeaters))
-        if len(self.digipeaters) > MAX_DIGIPEATERS:
-            raise ValueError(f"at most {MAX_DIGIPEATERS} digipeaters, got {len(self.digipeaters)}")
+        if len(self.digipeaters) > MAX_DIGIPEATERS_V20:
+            raise ValueError(
+                f"at most {MAX_DIGIPEATERS_V20} digipeaters, got {len(self.digipeaters)}"
+            )
         if not all(isinstance(d, Address) for d in self.digipeaters):
             raise ValueError("digipeaters must be Address instances")
         if not isinstance(self.control, int) or self.control & ~POLL != UI:
@@ -156,7 +161,11 @@ def _address(octets: bytes) -> Address | Rejection:
 def decode(
     data: bytes, max_digipeaters: int = MAX_DIGIPEATERS, max_info: int = MAX_INFO
 ) -> Frame | Rejection:
-    """Parse a frame without FCS into a :class:`Frame`, or say why not. Never raises."""
+    """Parse a frame without FCS into a :class:`Frame`, or say why not. Never raises.
+
+    ``max_digipeaters`` (at most 8) and ``max_info`` (octets) bound what is accepted.
+    """
+    max_digipeaters = min(max_digipeaters, MAX_DIGIPEATERS_V20)
     try:
         return _decode(data, max_digipeaters, max_info)
     except Exception as exc:  # a guard: every rule above should have caught it first

@@ -47,7 +47,9 @@ def db(x: np.ndarray | float) -> np.ndarray | float:
 
 def free_space_path_loss_db(distance_m: np.ndarray | float, frequency_hz: float) -> np.ndarray:
     """Friis free-space loss 20 log10(4 pi d f / c), dB."""
-    return 20 * np.log10(4 * np.pi * np.asarray(distance_m, dtype=float) * frequency_hz / SPEED_OF_LIGHT)
+    return 20 * np.log10(
+        4 * np.pi * np.asarray(distance_m, dtype=float) * frequency_hz / SPEED_OF_LIGHT
+    )
 
 
 def fsk_noncoherent_ber(eb_n0_db: np.ndarray | float) -> np.ndarray:
@@ -68,8 +70,14 @@ def frame_error_rate(bit_error_rate: np.ndarray | float, n_bits: int) -> np.ndar
 
 
 def _budget(
-    frequency_hz: float, power_w: float, tx_gain_dbi: float, tx_line_db: float,
-    rx_gain_dbi: float, rx_line_db: float, noise_k: float, bit_rate: float,
+    frequency_hz: float,
+    power_w: float,
+    tx_gain_dbi: float,
+    tx_line_db: float,
+    rx_gain_dbi: float,
+    rx_line_db: float,
+    noise_k: float,
+    bit_rate: float,
     slant_range_m: np.ndarray | float,
 ) -> Budget:
     eirp = db(power_w) - tx_line_db + tx_gain_dbi
@@ -93,22 +101,40 @@ def _budget(
 
 
 def downlink_budget(
-    radio: Radio, station: Station, slant_range_m: np.ndarray | float, elevation_deg: np.ndarray | float
+    radio: Radio,
+    station: Station,
+    slant_range_m: np.ndarray | float,
+    elevation_deg: np.ndarray | float,
 ) -> Budget:
     """Spacecraft to station at the telemetry frequency."""
     return _budget(
-        radio.downlink_frequency_hz, radio.downlink_power_w, radio.antenna_gain_dbi,
-        radio.line_loss_db, station.antenna_gain_dbi, station.line_loss_db,
-        station.system_noise_temperature_k, radio.bit_rate, slant_range_m,
+        radio.downlink_frequency_hz,
+        radio.downlink_power_w,
+        radio.antenna_gain_dbi,
+        radio.line_loss_db,
+        station.antenna_gain_dbi,
+        station.line_loss_db,
+        station.system_noise_temperature_k,
+        radio.bit_rate,
+        slant_range_m,
     )
 
 
 def uplink_budget(
-    radio: Radio, station: Station, slant_range_m: np.ndarray | float, elevation_deg: np.ndarray | float
+    radio: Radio,
+    station: Station,
+    slant_range_m: np.ndarray | float,
+    elevation_deg: np.ndarray | float,
 ) -> Budget:
     """Station to spacecraft at the command frequency."""
     return _budget(
-        radio.uplink_frequency_hz, station.uplink_power_w, station.antenna_gain_dbi,
-        station.line_loss_db, radio.antenna_gain_dbi, radio.line_loss_db,
-        SPACECRAFT_RECEIVER_NOISE_TEMPERATURE_K, radio.bit_rate, slant_range_m,
+        radio.uplink_frequency_hz,
+        station.uplink_power_w,
+        station.antenna_gain_dbi,
+        station.line_loss_db,
+        radio.antenna_gain_dbi,
+        radio.line_loss_db,
+        SPACECRAFT_RECEIVER_NOISE_TEMPERATURE_K,
+        radio.bit_rate,
+        slant_range_m,
     )

@@ -44,7 +44,9 @@ def append_fcs(data: bytes) -> bytes:
 def check_fcs(data_with_fcs: bytes) -> bytes | Rejection:
     """The frame without its FCS if the trailing two bytes match, else a ``Rejection``."""
     if len(data_with_fcs) < 3:
-        return Rejection(Reason.TOO_SHORT, f"{len(data_with_fcs)} bytes cannot hold a frame and FCS")
+        return Rejection(
+            Reason.TOO_SHORT, f"{len(data_with_fcs)} bytes cannot hold a frame and FCS"
+        )
     body = bytes(data_with_fcs[:-2])
     got = data_with_fcs[-2] | (data_with_fcs[-1] << 8)
     want = fcs(body)

@@ -40,7 +40,6 @@ SET_HARDWARE = 0x06
 RETURN = 0xFF
 
 
-
 @dataclass(frozen=True, slots=True)
 class KissFrame:
     """One KISS frame: TNC port (0-15), command (0-15; 0 data) and the unescaped payload."""
@@ -72,8 +71,7 @@ class KissDecoder:
         self.max_frame = max_frame
         self.dropped = 0
         self._buffer = bytearray()
-        self._in_frame = False
-        self._escaped = False
+        self._synced = False  # octets before the first FEND belong to no frame
         self._overflow = False
 
     def feed(self, chunk: bytes) -> list[KissFrame]:
@@ -92,7 +90,7 @@ class KissDecoder:
         return frames
 
     def _take(self, piece: bytes) -> None:
-        if self._overflow or not piece:
+        if self._overflow or not piece or not self._synced:
             return
         if len(self._buffer) + len(piece) > 2 * self.max_frame + 2:
             self._overflow = True
@@ -101,6 +99,7 @@ class KissDecoder:
         self._buffer += piece
 
     def _close(self, frames: list[KissFrame]) -> None:
+        self._synced = True
         raw = bytes(self._buffer)
         self._buffer.clear()
         if self._overflow:

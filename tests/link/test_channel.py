@@ -1,0 +1,36 @@
+"""Channel: clean delivery, loss at high BER, determinism for a seed."""
+
+from __future__ import annotations
+
+from picodragon.link import ax25
+from picodragon.link.channel import Channel
+
+FRAME = ax25.encode(ax25.Frame(ax25.Address("CQ"), ax25.Address("XV9PID"), info=b"x" * 100))
+
+
+def test_clean_channel_delivers() -> None:
+    channel = Channel(seed=1)
+    assert all(channel.transmit(FRAME, 0.0) == FRAME for _ in range(10))
+
+
+def test_bad_channel_loses_everything() -> None:
+    channel = Channel(seed=1)
+    assert all(channel.transmit(FRAME, 0.2) is None for _ in range(20))
+
+
+def test_loss_rate_follows_ber() -> None:
+    channel = Channel(seed=7)
+    ber = 1e-3
+    got = sum(channel.transmit(FRAME, ber) is not None for _ in range(400))
+    n_bits = 8 * (len(FRAME) + 2 + 2) + 10  # frame, FCS, two flags, a few stuffed bits
+    expected = 400 * (1 - ber) ** n_bits
+    assert abs(got - expected) < 5 * (expected * (1 - expected / 400)) ** 0.5 + 5
+
+
+def test_deterministic_for_a_seed() -> None:
+    def run(seed: int) -> list[bytes | None]:
+        channel = Channel(seed)
+        return [channel.transmit(FRAME, 2e-3) for _ in range(50)]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
