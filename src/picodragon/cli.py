@@ -204,6 +204,37 @@ def link_budget(
     write_json(json_path, data)
 
 
+@app.command()
+@verb
+def montecarlo(
+    runs: Annotated[int, typer.Option(help="number of runs")] = 20,
+    scheduler: Annotated[str | None, typer.Option(help="dask scheduler address [default: a LocalCluster]")] = None,
+    scenario: ScenarioOpt = None,
+    days: Annotated[float | None, typer.Option(help="simulated days per run [default: the scenario's]")] = None,
+    seed: Annotated[int, typer.Option(help="campaign seed")] = 0,
+    workers: Annotated[int, typer.Option(help="LocalCluster worker processes")] = 2,
+    lifetime: Annotated[bool, typer.Option(help="also predict each run's re-entry")] = True,
+    page: Annotated[str, typer.Option(help="HTML page of the distributions")] = "picodragon-montecarlo.html",
+    json_path: JsonOpt = None,
+) -> None:
+    """Vary the uncertain inputs over many runs on dask.distributed."""
+    from picodragon.config import load_scenario
+    from picodragon.mission.montecarlo import run_campaign, write_page
+
+    if not 1 <= runs <= 100_000:
+        raise UserError("--runs must be between 1 and 100000")
+    scn = load_scenario(scenario)
+    campaign = run_campaign(scn, runs, scheduler=scheduler, days=days, seed=seed, lifetime=lifetime,
+                            progress=json_path != "-", workers=workers)
+    write_page(campaign, scn, page)
+    data = {"scenario": scn.name, "runs": len(campaign.runs), "scheduler": campaign.scheduler,
+            "wall_seconds": campaign.wall_seconds, "statistics": campaign.statistics(),
+            "results": campaign.runs, "page": page}
+    if json_path != "-":
+        typer.echo(f"{len(campaign.runs)} runs in {campaign.wall_seconds:.1f} s on {campaign.scheduler}; page: {page}")
+    write_json(json_path, data)
+
+
 @modem_app.command("mod")
 @verb
 def modem_mod(
