@@ -1,0 +1,519 @@
+"""The archive interface, shared by its SQLite and PostgreSQL backends.
+
+Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
+
+- ``frames(id, raw, first_unix_s, first_station, frequency_hz, rejection)``: one row per
+  distinct frame content. ``id`` is the first 63 bits of the BLAKE2b hash of the raw bytes, so
+  the copies of one transmission heard by several stations (identical bytes) map to one row
+  without a read-before-write, from any number of processes at once. Two different frames
+  sharing an id has a probability of about n^2 / 2^64 (5e-6 for ten million frames). Ids are
+  larger than 2^53: JavaScript must read them as strings. ``rejection`` says why a frame could
+  not be decoded (NULL when it was).
+- ``receptions(frame_id, station, unix_s, frequency_hz)``: every hearing of a frame, by whom,
+  when and on which frequency (the Doppler-shifted one the radio was tuned to).
+- ``tm_<packet>(frame_id, unix_s, <one DOUBLE column per field>)``: decoded telemetry, one row
+  per packet (one insert per frame instead of one per value is what makes ingest fast), created
+  on first use from the field names; ``packet_catalog(packet, table_name, fields)`` lists them.
+- ``events(id, frame_id, unix_s, source, name, severity, message)``: on-board events (from
+  frames; a frame's events are stored once) and ground events (alarms, command outcomes).
+- ``commands`` and ``command_stages``: the command lifecycle, append-only (see commanding.py).
+- ``files`` and ``file_chunks``: chunked file downloads (see files.py).
+- ``alarms``: limit transitions, raised and cleared (see alarms.py).
+
+Atomicity: every write belongs to a transaction; outside :meth:`Archive.batch` each call commits
+before it returns, inside one everything commits at the end of the ``with`` block. A write is
+*acknowledged* when its commit returns; a crash (even kill -9) after that loses nothing, a crash
+before it loses the whole uncommitted batch and nothing else (SQLite in WAL mode, PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,50}$")
+
+
+class ArchiveError(RuntimeError):
+    """A request the archive cannot serve (unknown point, bad name); one line for the user."""
+
+
+def frame_id(raw: bytes) -> int:
+    """The content address of a frame: the first 63 bits of its BLAKE2b digest."""
+    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big") >> 1
+
+
+def table_for(packet: str) -> str:
+    if not _IDENT.match(packet):
+        raise ArchiveError(f"packet name {packet!r} is not a valid identifier")
+    return "tm_" + packet.lower()
+
+
+@dataclass(frozen=True)
+class Reception:
+    station: str
+    unix_s: float
+    frequency_hz: float
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    id: int
+    raw: bytes
+    first_unix_s: float
+    rejection: str | None
+    receptions: tuple[Reception, ...]
+
+
+#: tables and their columns; types are backend-neutral names mapped by each backend
+SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
+    "frames": (
+        ("id", "BIGINT PRIMARY KEY"),
+        ("raw", "BLOB NOT NULL"),
+        ("first_unix_s", "DOUBLE NOT NULL"),
+        ("first_station", "TEXT NOT NULL"),
+        ("frequency_hz", "DOUBLE"),
+        ("rejection", "TEXT"),
+    ),
+    "receptions": (
+        ("frame_id", "BIGINT NOT NULL"),
+        ("station", "TEXT NOT NULL"),
+        ("unix_s", "DOUBLE NOT NULL"),
+        ("frequency_hz", "DOUBLE"),
+    ),
+    "packet_catalog": (
+        ("packet", "TEXT PRIMARY KEY"),
+        ("table_name", "TEXT NOT NULL"),
+        ("fields", "TEXT NOT NULL"),
+    ),
+    "events": (
+        ("id", "SERIAL"),
+        ("frame_id", "BIGINT"),
+        ("unix_s", "DOUBLE NOT NULL"),
+        ("source", "TEXT NOT NULL"),
+        ("name", "TEXT NOT NULL"),
+        ("severity", "INTEGER NOT NULL"),
+        ("message", "TEXT NOT NULL"),
+    ),
+    "commands": (
+        ("id", "BIGINT PRIMARY KEY"),
+        ("name", "TEXT NOT NULL"),
+        ("opcode", "INTEGER NOT NULL"),
+        ("arguments", "TEXT NOT NULL"),
+        ("counter", "BIGINT"),
+        ("key_id", "INTEGER"),
+        ("raw", "BLOB"),
+        ("queued_unix_s", "DOUBLE NOT NULL"),
+    ),
+    "command_stages": (
+        ("command_id", "BIGINT NOT NULL"),
+        ("stage", "TEXT NOT NULL"),
+        ("unix_s", "DOUBLE NOT NULL"),
+        ("detail", "TEXT NOT NULL"),
+    ),
+    "files": (
+        ("file_id", "BIGINT PRIMARY KEY"),
+        ("name", "TEXT NOT NULL"),
+        ("size", "BIGINT"),
+        ("chunk_size", "INTEGER"),
+        ("chunk_count", "INTEGER"),
+        ("crc32", "BIGINT"),
+        ("first_unix_s", "DOUBLE NOT NULL"),
+        ("complete_unix_s", "DOUBLE"),
+        ("crc_ok", "INTEGER"),
+    ),
+    "file_chunks": (
+        ("file_id", "BIGINT NOT NULL"),
+        ("chunk_index", "INTEGER NOT NULL"),
+        ("data", "BLOB NOT NULL"),
+        ("unix_s", "DOUBLE NOT NULL"),
+    ),
+    "alarms": (
+        ("id", "SERIAL"),
+        ("point", "TEXT NOT NULL"),
+        ("unix_s", "DOUBLE NOT NULL"),
+        ("severity", "INTEGER NOT NULL"),
+        ("state", "TEXT NOT NULL"),
+        ("value", "DOUBLE"),
+        ("detail", "TEXT NOT NULL"),
+    ),
+}
+
+#: unique keys that make repeated writes of the same fact idempotent
+UNIQUE: dict[str, tuple[str, ...]] = {
+    "receptions": ("frame_id", "station", "unix_s"),
+    "events": ("frame_id", "name", "unix_s"),
+    "command_stages": ("command_id", "stage"),
+    "file_chunks": ("file_id", "chunk_index"),
+}
+INDEXES: dict[str, tuple[str, ...]] = {
+    "frames": ("first_unix_s",),
+    "receptions": ("unix_s",),
+    "events": ("unix_s",),
+    "alarms": ("unix_s",),
+}
+
+
+class Archive:
+    """Raw frames, telemetry points, events, commands, files and alarms behind one interface.
+
+    Subclasses provide the connection and five primitives: ``_exec`` (one statement),
+    ``_rows`` (a query), ``_bulk`` (many rows into one table, duplicates ignored), ``_commit``
+    and ``_rollback``. Everything else, including the schema, lives here.
+    """
+
+    backend = "abstract"
+    placeholder = "?"
+    type_map: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[tuple[str, ...], list[tuple]]] = {}
+        self._depth = 0
+        self._catalog: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    # -- primitives (backend) -------------------------------------------------------------
+    def _exec(self, sql: str, params: Sequence = ()) -> None:
+        raise NotImplementedError
+
+    def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def _bulk(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _table_altered(self, table: str) -> None:
+        """A hook for backends that cache something shaped like a table."""
+
+    # -- schema -------------------------------------------------------------------------
+    def _column_type(self, decl: str) -> str:
+        for neutral, actual in self.type_map.items():
+            decl = decl.replace(neutral, actual)
+        return decl
+
+    def _create_schema(self) -> None:
+        for table, columns in SCHEMA.items():
+            cols = ", ".join(f"{name} {self._column_type(decl)}" for name, decl in columns)
+            unique = UNIQUE.get(table)
+            if unique:
+                cols += f", UNIQUE ({', '.join(unique)})"
+            self._exec(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+        for table, columns in INDEXES.items():
+            for col in columns:
+                self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_{col} ON {table} ({col})")
+        self._commit()
+        for packet, table, fields in self._rows(
+            "SELECT packet, table_name, fields FROM packet_catalog"
+        ):
+            self._catalog[packet] = (table, tuple(json.loads(fields)))
+
+    def _ensure_packet_table(
+        self, packet: str, fields: Sequence[str]
+    ) -> tuple[str, tuple[str, ...]]:
+        known = self._catalog.get(packet)
+        if known is not None and all(f in known[1] for f in fields):
+            return known
+        for f in fields:
+            if not _IDENT.match(f) or f in ("frame_id", "unix_s"):
+                raise ArchiveError(f"field name {f!r} of packet {packet} cannot be a column")
+        table = table_for(packet)
+        double = self._column_type("DOUBLE")
+        if known is None:
+            cols = ", ".join(f"{f} {double}" for f in fields)
+            self._exec(
+                f"CREATE TABLE IF NOT EXISTS {table} (frame_id BIGINT PRIMARY KEY, "
+                f"unix_s {double} NOT NULL{', ' if cols else ''}{cols})"
+            )
+            self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_unix_s ON {table} (unix_s)")
+            all_fields = tuple(fields)
+        else:
+            added = [f for f in fields if f not in known[1]]
+            if added:
+                self._flush_pending_only()
+            for f in added:
+                self._exec(f"ALTER TABLE {table} ADD COLUMN {f} {double}")
+            self._table_altered(table)
+            all_fields = known[1] + tuple(added)
+        self._exec(f"DELETE FROM packet_catalog WHERE packet = {self.placeholder}", (packet,))
+        p = self.placeholder
+        self._exec(
+            f"INSERT INTO packet_catalog (packet, table_name, fields) VALUES ({p}, {p}, {p})",
+            (packet, table, json.dumps(list(all_fields))),
+        )
+        if self._depth == 0:
+            self._commit()
+        self._catalog[packet] = (table, all_fields)
+        return self._catalog[packet]
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[Archive]:
+        """Group writes into one transaction, committed (acknowledged) when the block ends."""
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._pending.clear()
+                self._rollback()
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write everything pending and commit; after it returns, the writes are durable."""
+        try:
+            for table, (columns, rows) in self._pending.items():
+                if rows:
+                    self._bulk(table, columns, rows)
+            self._pending.clear()
+            self._commit()
+        except BaseException:
+            self._pending.clear()
+            self._rollback()
+            raise
+
+    def _add(self, table: str, columns: tuple[str, ...], row: tuple) -> None:
+        entry = self._pending.get(table)
+        if entry is None or entry[0] != columns:
+            if entry is not None:
+                self._bulk(table, entry[0], entry[1])
+            entry = self._pending[table] = (columns, [])
+        entry[1].append(row)
+        if self._depth == 0:
+            self.flush()
+
+    # -- frames and telemetry -----------------------------------------------------------
+    _FRAME_COLS = ("id", "raw", "first_unix_s", "first_station", "frequency_hz", "rejection")
+    _RECEPTION_COLS = ("frame_id", "station", "unix_s", "frequency_hz")
+
+    def store_frame(
+        self,
+        raw: bytes,
+        station: str,
+        unix_s: float,
+        frequency_hz: float,
+        rejection: str | None = None,
+    ) -> int:
+        """Archive one received frame and who heard it; return the frame's id.
+
+        The same bytes from several stations (or twice from one) make one frame with several
+        receptions.
+        """
+        raw = bytes(raw)
+        fid = frame_id(raw)
+        pending_frames = self._pending.get("frames")
+        row = (fid, raw, float(unix_s), station, float(frequency_hz), rejection)
+        if pending_frames is None:
+            self._pending["frames"] = (self._FRAME_COLS, [row])
+        else:
+            pending_frames[1].append(row)
+        self._add(
+            "receptions", self._RECEPTION_COLS, (fid, station, float(unix_s), float(frequency_hz))
+        )
+        return fid
+
+    def store_points(
+        self, frame_id: int, packet_name: str, unix_s: float, values: dict[str, float]
+    ) -> None:
+        """Archive the decoded values of one packet of a frame (stored once per frame)."""
+        table, fields = self._ensure_packet_table(packet_name, list(values))
+        row = (frame_id, float(unix_s), *(values.get(f) for f in fields))
+        self._add(table, ("frame_id", "unix_s", *fields), row)
+
+    def store_event(
+        self,
+        unix_s: float,
+        name: str,
+        severity: int,
+        message: str,
+        source: str = "ground",
+        frame_id: int | None = None,
+    ) -> None:
+        """Archive an event: on board (with its frame) or on the ground (alarms, commands)."""
+        self._add(
+            "events",
+            ("frame_id", "unix_s", "source", "name", "severity", "message"),
+            (frame_id, float(unix_s), source, name, int(severity), message),
+        )
+
+    def count_frames(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM frames")[0][0])
+
+    def count_receptions(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM receptions")[0][0])
+
+    def count_points(self) -> int:
+        """Telemetry values archived: rows times fields, over every packet table."""
+        total = 0
+        for table, fields in self._catalog.values():
+            total += int(self._rows(f"SELECT COUNT(*) FROM {table}")[0][0]) * len(fields)
+        return total
+
+    def point_names(self) -> list[str]:
+        """Every archived telemetry point as ``PACKET.field``."""
+        return sorted(f"{p}.{f}" for p, (_, fields) in self._catalog.items() for f in fields)
+
+    def _resolve(self, name: str) -> tuple[str, str]:
+        if "." in name:
+            packet, field = name.split(".", 1)
+            entry = self._catalog.get(packet)
+            if entry is None or field not in entry[1]:
+                raise ArchiveError(f"no telemetry point {name}")
+            return entry[0], field
+        owners = [(t, name) for _, (t, fields) in self._catalog.items() if name in fields]
+        if not owners:
+            raise ArchiveError(f"no telemetry point {name}")
+        if len(owners) > 1:
+            raise ArchiveError(f"point {name} is in several packets: name it as PACKET.{name}")
+        return owners[0]
+
+    def points(
+        self, name: str, start_unix: float = -np.inf, end_unix: float = np.inf
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Times (Unix s) and values of one point, ``name`` or ``PACKET.name``, in time order."""
+        table, field = self._resolve(name)
+        p = self.placeholder
+        lo = -1e300 if not np.isfinite(start_unix) else float(start_unix)
+        hi = 1e300 if not np.isfinite(end_unix) else float(end_unix)
+        rows = self._rows(
+            f"SELECT unix_s, {field} FROM {table} WHERE unix_s >= {p} AND unix_s <= {p} ORDER BY unix_s",
+            (lo, hi),
+        )
+        if not rows:
+            return np.empty(0), np.empty(0)
+        data = np.array(rows, dtype=float)
+        return data[:, 0], data[:, 1]
+
+    def packets(
+        self, packet: str, start_unix: float = -1e300, end_unix: float = 1e300
+    ) -> dict[str, np.ndarray]:
+        """Every field of one packet over a span, as columns (``unix_s`` and ``frame_id`` too)."""
+        entry = self._catalog.get(packet)
+        if entry is None:
+            raise ArchiveError(f"no packet {packet} in the archive")
+        table, fields = entry
+        p = self.placeholder
+        rows = self._rows(
+            f"SELECT frame_id, unix_s{''.join(', ' + f for f in fields)} FROM {table} "
+            f"WHERE unix_s >= {p} AND unix_s <= {p} ORDER BY unix_s",
+            (float(start_unix), float(end_unix)),
+        )
+        names = ("frame_id", "unix_s", *fields)
+        if not rows:
+            return {n: np.empty(0) for n in names}
+        cols = list(zip(*rows, strict=True))
+        out = {"frame_id": np.array(cols[0], dtype=np.int64)}
+        for n, c in zip(names[1:], cols[1:], strict=True):
+            out[n] = np.array([np.nan if x is None else x for x in c], dtype=float)
+        return out
+
+    def frames(
+        self, start_unix: float = -1e300, end_unix: float = 1e300, limit: int = 10_000
+    ) -> list[FrameRecord]:
+        """Frames first heard in a span, oldest first, each with all its receptions."""
+        p = self.placeholder
+        rows = self._rows(
+            f"SELECT id, raw, first_unix_s, rejection FROM frames WHERE first_unix_s >= {p} "
+            f"AND first_unix_s <= {p} ORDER BY first_unix_s LIMIT {int(limit)}",
+            (float(start_unix), float(end_unix)),
+        )
+        out = []
+        for fid, raw, first, rejection in rows:
+            recs = self._rows(
+                f"SELECT station, unix_s, frequency_hz FROM receptions WHERE frame_id = {p} ORDER BY unix_s",
+                (fid,),
+            )
+            out.append(
+                FrameRecord(
+                    int(fid),
+                    bytes(raw),
+                    float(first),
+                    rejection,
+                    tuple(Reception(s, float(u), float(f)) for s, u, f in recs),
+                )
+            )
+        return out
+
+    def events(self, start_unix: float = -1e300, end_unix: float = 1e300) -> list[dict]:
+        p = self.placeholder
+        rows = self._rows(
+            f"SELECT frame_id, unix_s, source, name, severity, message FROM events "
+            f"WHERE unix_s >= {p} AND unix_s <= {p} ORDER BY unix_s, id",
+            (float(start_unix), float(end_unix)),
+        )
+        keys = ("frame_id", "unix_s", "source", "name", "severity", "message")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- generic access for the commanding, files and alarms modules --------------------
+    def insert(self, table: str, row: dict) -> None:
+        """Append one row (duplicates of a unique key ignored); commits unless in a batch."""
+        if table not in SCHEMA:
+            raise ArchiveError(f"no table {table}")
+        self._add(table, tuple(row), tuple(row.values()))
+
+    def update(self, table: str, key: dict, values: dict) -> None:
+        """Change columns of the rows matching ``key`` (only for mutable summaries: files)."""
+        if table not in SCHEMA:
+            raise ArchiveError(f"no table {table}")
+        self._flush_pending_only()
+        p = self.placeholder
+        sets = ", ".join(f"{c} = {p}" for c in values)
+        where = " AND ".join(f"{c} = {p}" for c in key)
+        self._exec(f"UPDATE {table} SET {sets} WHERE {where}", (*values.values(), *key.values()))
+        if self._depth == 0:
+            self._commit()
+
+    def select(self, table: str, where: dict | None = None, order: str = "") -> list[dict]:
+        """Rows of a table as dicts, optionally filtered by equality and ordered."""
+        if table not in SCHEMA:
+            raise ArchiveError(f"no table {table}")
+        self._flush_pending_only()
+        cols = [c for c, _ in SCHEMA[table]]
+        p = self.placeholder
+        sql = f"SELECT {', '.join(cols)} FROM {table}"
+        params: tuple = ()
+        if where:
+            sql += " WHERE " + " AND ".join(f"{c} = {p}" for c in where)
+            params = tuple(where.values())
+        if order:
+            if not all(_IDENT.match(o.strip()) for o in order.split(",")):
+                raise ArchiveError(f"bad order {order!r}")
+            sql += f" ORDER BY {order}"
+        out = []
+        for r in self._rows(sql, params):
+            out.append(
+                {
+                    c: (bytes(v) if isinstance(v, memoryview) else v)
+                    for c, v in zip(cols, r, strict=True)
+                }
+            )
+        return out
+
+    def _flush_pending_only(self) -> None:
+        for table, (columns, rows) in self._pending.items():
+            if rows:
+                self._bulk(table, columns, rows)
+        self._pending.clear()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,71 @@
+"""The SQLite backend: one file, WAL journal, batched ``executemany`` inserts.
+
+WAL with ``synchronous=NORMAL`` makes a committed transaction survive the death of the process
+(kill -9): the commit is in the WAL file in the operating system's cache before ``COMMIT``
+returns. Surviving a power cut as well needs ``synchronous=FULL`` (``open_archive(path,
+durable=True)``), at about half the ingest rate.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from picodragon.ground.archive.base import Archive
+
+
+class SqliteArchive(Archive):
+    backend = "sqlite"
+    placeholder = "?"
+    type_map = {"DOUBLE": "REAL", "SERIAL": "INTEGER PRIMARY KEY"}
+
+    def __init__(self, path: str | Path, durable: bool = False) -> None:
+        super().__init__()
+        self.path = str(path)
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._db.execute("PRAGMA temp_store=MEMORY")
+        self._in_tx = False
+        self._create_schema()
+
+    def _begin(self) -> None:
+        if not self._in_tx:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._in_tx = True
+
+    def _exec(self, sql: str, params: Sequence = ()) -> None:
+        self._begin()
+        self._db.execute(sql, params)
+
+    def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return self._db.execute(sql, params).fetchall()
+
+    def _bulk(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        self._begin()
+        marks = ", ".join("?" * len(columns))
+        self._db.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+    def _commit(self) -> None:
+        if self._in_tx:
+            self._db.execute("COMMIT")
+            self._in_tx = False
+
+    def _rollback(self) -> None:
+        if self._in_tx:
+            self._db.execute("ROLLBACK")
+            self._in_tx = False
+
+    def close(self) -> None:
+        if self._db is not None:
+            if self._pending:
+                self.flush()
+            self._commit()
+            self._db.close()
+            self._db = None

@@ -1,0 +1,461 @@
+"""Pass prediction: when each satellite rises above, culminates over and sets below each station.
+
+What a real ground station does with an element set, vectorised over satellites, stations and
+time at once, so that a year for one satellite or a week for a constellation over a network
+costs a handful of numpy operations rather than a Python loop per instant.
+
+Method:
+
+1. SGP4 (``sgp4.api.SatrecArray``) on a coarse common time grid (a twelfth of the shortest
+   orbital period), positions and velocities in TEME, rotated into the Earth-fixed frame by the
+   Greenwich mean sidereal time of IAU 1982 (the rotation SGP4's TEME is defined with; UTC is
+   taken for UT1, an error of at most 0.9 s of Earth rotation, about 0.06 s on pass times).
+2. For every (satellite, station) pair, ``s = sin(elevation)`` above the WGS84 ellipsoid normal
+   at the station and its exact time derivative from the velocity. A culmination is where that
+   derivative falls from positive to non-positive between two grid points.
+3. Culminations that could reach the mask are refined by a vectorised Illinois (regula falsi)
+   root search on the derivative, then AOS and LOS by the same search on ``s - sin(mask)``
+   between the culmination and the nearest grid point below the mask. Times converge to 1 ms.
+
+Assumptions: geometric elevation (no refraction, no aberration), as Skyfield's
+``EarthSatellite.find_events``, which is the oracle in tests/ground/test_passes.py; polar
+motion neglected (a few metres). The elevation mask is one angle per station
+(``Station.min_elevation_deg``) unless the caller overrides it.
+
+A pass in progress at ``start`` or still in progress at ``end`` is returned whole: the search
+extends half an orbit beyond both ends, and a pass longer than that is cut at the extended edge.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from sgp4.api import SatrecArray
+
+from picodragon.config import Station
+from picodragon.elements import ElementSet
+
+__all__ = [
+    "LookAngles",
+    "Pass",
+    "find_passes",
+    "find_passes_many",
+    "look_angles",
+    "station_ecef_m",
+]
+
+WGS84_A_M = 6378137.0
+WGS84_F = 1.0 / 298.257223563
+EARTH_ROTATION_RAD_S = 7.292115146706979e-5
+UNIX_EPOCH_JD = 2440587.5
+DAY_S = 86400.0
+GRID_PER_ORBIT = 12
+TIME_TOLERANCE_S = 1e-3
+MAX_ITERATIONS = 60
+#: culminations whose coarse estimate is further than this below the mask are not refined
+SCREEN_MARGIN_DEG = 20.0
+
+
+def _iso_z(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One pass of a satellite over a station: rise (AOS), culmination (TCA) and set (LOS)."""
+
+    station: str
+    aos: datetime
+    tca: datetime
+    los: datetime
+    max_elevation_deg: float
+    aos_azimuth_deg: float
+    los_azimuth_deg: float
+    satellite: str = ""
+
+    @property
+    def duration_s(self) -> float:
+        return (self.los - self.aos).total_seconds()
+
+    def to_json(self) -> dict:
+        """The `picodragon passes --json` record: ISO 8601 UTC times with a Z, angles in degrees."""
+        return {
+            "station": self.station,
+            "satellite": self.satellite,
+            "aos": _iso_z(self.aos),
+            "tca": _iso_z(self.tca),
+            "los": _iso_z(self.los),
+            "max_elevation_deg": round(self.max_elevation_deg, 3),
+            "aos_azimuth_deg": round(self.aos_azimuth_deg, 3),
+            "los_azimuth_deg": round(self.los_azimuth_deg, 3),
+        }
+
+
+@dataclass(frozen=True)
+class LookAngles:
+    """Topocentric look angles of one satellite from one station at an array of instants."""
+
+    unix_s: np.ndarray
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+    range_m: np.ndarray
+    range_rate_m_s: np.ndarray
+
+
+def _unix(t: datetime) -> float:
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.timestamp()
+
+
+def _datetime(unix_s: float) -> datetime:
+    return datetime.fromtimestamp(float(unix_s), UTC)
+
+
+def station_ecef_m(station: Station) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Position (m) on the WGS84 ellipsoid and the local up, east and north unit vectors."""
+    lat = math.radians(station.latitude_deg)
+    lon = math.radians(station.longitude_deg)
+    e2 = WGS84_F * (2 - WGS84_F)
+    n = WGS84_A_M / math.sqrt(1 - e2 * math.sin(lat) ** 2)
+    h = station.altitude_m
+    position = np.array(
+        [
+            (n + h) * math.cos(lat) * math.cos(lon),
+            (n + h) * math.cos(lat) * math.sin(lon),
+            (n * (1 - e2) + h) * math.sin(lat),
+        ]
+    )
+    up = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+    east = np.array([-math.sin(lon), math.cos(lon), 0.0])
+    north = np.array(
+        [-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon), math.cos(lat)]
+    )
+    return position, up, east, north
+
+
+def _gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
+    """Greenwich mean sidereal time, IAU 1982 (the angle that defines TEME)."""
+    tut1 = (jd_ut1 - 2451545.0) / 36525.0
+    seconds = (
+        -6.2e-6 * tut1**3
+        + 0.093104 * tut1**2
+        + (876600.0 * 3600.0 + 8640184.812866) * tut1
+        + 67310.54841
+    )
+    return np.mod(np.radians(seconds / 240.0), 2 * np.pi)
+
+
+class _Propagator:
+    """SGP4 for several satellites, giving Earth-fixed positions and velocities in metres."""
+
+    def __init__(self, element_sets: Sequence[ElementSet], origin_unix: float) -> None:
+        self.satrecs = [es.satrec for es in element_sets]
+        self.array = SatrecArray(self.satrecs)
+        self.origin_day = math.floor(origin_unix / DAY_S)
+        self.jd0 = UNIX_EPOCH_JD + self.origin_day
+
+    def _split(self, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fr = (np.asarray(unix_s, dtype=float) - self.origin_day * DAY_S) / DAY_S
+        return np.full(fr.shape, self.jd0), fr
+
+    def _to_ecef(self, r, v, jd, fr):
+        theta = _gmst_rad(jd + fr)
+        c, s = np.cos(theta), np.sin(theta)
+        x = c * r[..., 0] + s * r[..., 1]
+        y = -s * r[..., 0] + c * r[..., 1]
+        z = r[..., 2]
+        vx = c * v[..., 0] + s * v[..., 1] + EARTH_ROTATION_RAD_S * y
+        vy = -s * v[..., 0] + c * v[..., 1] - EARTH_ROTATION_RAD_S * x
+        vz = v[..., 2]
+        return np.stack((x, y, z), -1), np.stack((vx, vy, vz), -1)
+
+    def grid(self, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All satellites at all instants: arrays of shape (satellites, times, 3), NaN on error."""
+        jd, fr = self._split(unix_s)
+        err, r, v = self.array.sgp4(jd, fr)
+        r = r * 1e3
+        v = v * 1e3
+        bad = err != 0
+        r[bad] = np.nan
+        v[bad] = np.nan
+        return self._to_ecef(r, v, jd, fr)
+
+    def at(self, sat_index: np.ndarray, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Satellite ``sat_index[i]`` at instant ``unix_s[i]``: arrays of shape (n, 3)."""
+        n = len(unix_s)
+        r = np.full((n, 3), np.nan)
+        v = np.full((n, 3), np.nan)
+        jd, fr = self._split(unix_s)
+        for i in np.unique(sat_index):
+            sel = np.flatnonzero(sat_index == i)
+            err, ri, vi = self.satrecs[i].sgp4_array(jd[sel], fr[sel])
+            ri[err != 0] = np.nan
+            r[sel] = ri
+            v[sel] = vi
+        rr, vv = self._to_ecef(r * 1e3, v * 1e3, jd, fr)
+        return rr, vv
+
+
+def _sin_elevation(r, v, site, up):
+    """sin(elevation) and its time derivative; broadcast over leading axes."""
+    rho = r - site
+    dist = np.sqrt(np.einsum("...i,...i->...", rho, rho))
+    h = np.einsum("...i,...i->...", rho, up)
+    hdot = np.einsum("...i,...i->...", v, up)
+    rdot = np.einsum("...i,...i->...", rho, v) / dist
+    s = h / dist
+    return s, (hdot - s * rdot) / dist
+
+
+def _illinois(
+    fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    a: np.ndarray,
+    b: np.ndarray,
+    fa: np.ndarray,
+    fb: np.ndarray,
+) -> np.ndarray:
+    """Vectorised regula falsi (Illinois variant) for roots of ``fn`` bracketed in [a, b].
+
+    ``fn(idx, t)`` gives the values of brackets ``idx`` at instants ``t``; fa and fb have
+    opposite signs (or one is zero). Converges to TIME_TOLERANCE_S; falls back to bisection
+    where the secant step would leave the bracket or the values are not finite.
+    """
+    a, b, fa, fb = (np.array(x, dtype=float) for x in (a, b, fa, fb))
+    side = np.zeros(a.shape, dtype=np.int8)
+    active = np.abs(b - a) > TIME_TOLERANCE_S
+    for _ in range(MAX_ITERATIONS):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        ai, bi, fai, fbi = a[idx], b[idx], fa[idx], fb[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = (ai * fbi - bi * fai) / (fbi - fai)
+        mid = 0.5 * (ai + bi)
+        bad = ~np.isfinite(c) | (c <= ai) | (c >= bi)
+        c = np.where(bad, mid, c)
+        # keep each step from stalling at an end: at least 1/64 of the bracket from it
+        span = bi - ai
+        c = np.clip(c, ai + span / 64, bi - span / 64)
+        fc = fn(idx, c)
+        left = np.sign(fc) == np.sign(fai)
+        # root in [c, b]
+        na = np.where(left, c, ai)
+        nfa = np.where(left, fc, fai)
+        nb = np.where(left, bi, c)
+        nfb = np.where(left, fbi, fc)
+        # Illinois: halve the retained end's value when the same end is kept twice
+        s_new = np.where(left, 1, -1).astype(np.int8)
+        nfb = np.where(left & (side[idx] == 1), nfb * 0.5, nfb)
+        nfa = np.where(~left & (side[idx] == -1), nfa * 0.5, nfa)
+        side[idx] = s_new
+        a[idx], b[idx], fa[idx], fb[idx] = na, nb, nfa, nfb
+        active[idx] = (np.abs(nb - na) > TIME_TOLERANCE_S) & (fc != 0)
+        exact = fc == 0
+        a[idx[exact]] = c[exact]
+        b[idx[exact]] = c[exact]
+    return 0.5 * (a + b)
+
+
+def find_passes_many(
+    element_sets: Sequence[ElementSet],
+    stations: Sequence[Station],
+    start: datetime,
+    end: datetime,
+    min_elevation_deg: float | None = None,
+) -> list[Pass]:
+    """Every pass of every satellite over every station that overlaps [start, end], by AOS.
+
+    ``min_elevation_deg`` overrides each station's own mask when given.
+    """
+    element_sets = list(element_sets)
+    stations = list(stations)
+    t0, t1 = _unix(start), _unix(end)
+    if t1 <= t0 or not element_sets or not stations:
+        return []
+    masks_deg = np.array(
+        [s.min_elevation_deg if min_elevation_deg is None else min_elevation_deg for s in stations]
+    )
+    sin_mask = np.sin(np.radians(masks_deg))
+    periods_s = np.array(
+        [2 * math.pi / max(es.satrec.no_kozai, 1e-9) * 60.0 for es in element_sets]
+    )
+    step = float(min(periods_s.min() / GRID_PER_ORBIT, 0.25 * DAY_S))
+    margin = float(min(periods_s.max() / 2, 0.5 * DAY_S))
+    lo, hi = t0 - margin, t1 + margin
+    n = int(math.ceil((hi - lo) / step)) + 1
+    grid_t = lo + step * np.arange(n)
+
+    prop = _Propagator(element_sets, lo)
+    r, v = prop.grid(grid_t)  # (nsat, nt, 3)
+    geo = [station_ecef_m(s) for s in stations]
+    sites = np.array([g[0] for g in geo])  # (nst, 3)
+    ups = np.array([g[1] for g in geo])
+    easts = np.array([g[2] for g in geo])
+    norths = np.array([g[3] for g in geo])
+
+    s_grid, d_grid = _sin_elevation(
+        r[:, None, :, :], v[:, None, :, :], sites[None, :, None, :], ups[None, :, None, :]
+    )  # (nsat, nst, nt)
+    s_grid = np.nan_to_num(s_grid, nan=-1.0)
+    d_grid = np.nan_to_num(d_grid, nan=0.0)
+
+    # culminations: the derivative falls from > 0 to <= 0 between grid points k and k+1
+    rising = d_grid[..., :-1] > 0
+    falling = d_grid[..., 1:] <= 0
+    si, gi, k = np.nonzero(rising & falling)
+    if k.size == 0:
+        return []
+    # cubic Hermite estimate of the peak, to skip culminations far below the mask
+    s0, s1 = s_grid[si, gi, k], s_grid[si, gi, k + 1]
+    d0, d1 = d_grid[si, gi, k] * step, d_grid[si, gi, k + 1] * step
+    denom = d0 - d1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.clip(np.where(denom > 0, d0 / denom, 0.5), 0, 1)
+    h00 = 2 * u**3 - 3 * u**2 + 1
+    h10 = u**3 - 2 * u**2 + u
+    h01 = -2 * u**3 + 3 * u**2
+    h11 = u**3 - u**2
+    peak = np.maximum(np.maximum(s0, s1), h00 * s0 + h10 * d0 + h01 * s1 + h11 * d1)
+    screen = np.sin(np.radians(np.clip(masks_deg - SCREEN_MARGIN_DEG, -90, 90)))
+    keep = peak >= screen[gi]
+    si, gi, k = si[keep], gi[keep], k[keep]
+    if k.size == 0:
+        return []
+
+    def geometry(idx: np.ndarray, t: np.ndarray):
+        rr, vv = prop.at(si[idx], t)
+        return _sin_elevation(rr, vv, sites[gi[idx]], ups[gi[idx]]), rr
+
+    def derivative(idx, t):
+        (_, d), _ = geometry(idx, t)
+        return np.nan_to_num(d, nan=0.0)
+
+    tca = _illinois(
+        derivative,
+        grid_t[k],
+        grid_t[k + 1],
+        d_grid[si, gi, k],
+        d_grid[si, gi, k + 1],
+    )
+    all_idx = np.arange(k.size)
+    (s_tca, _), _ = geometry(all_idx, tca)
+    s_tca = np.nan_to_num(s_tca, nan=-1.0)
+    up_mask = s_tca >= sin_mask[gi]
+    si, gi, k, tca, s_tca = si[up_mask], gi[up_mask], k[up_mask], tca[up_mask], s_tca[up_mask]
+    if k.size == 0:
+        return []
+
+    # nearest grid points below the mask before and after each culmination
+    below = s_grid < sin_mask[None, :, None]
+    idx_t = np.arange(n)
+    last_below = np.maximum.accumulate(np.where(below, idx_t, -1), axis=-1)
+    next_below = np.flip(
+        np.minimum.accumulate(np.flip(np.where(below, idx_t, n), axis=-1), axis=-1), axis=-1
+    )
+    jb = last_below[si, gi, k]
+    ja = next_below[si, gi, np.minimum(k + 1, n - 1)]
+
+    def above_mask(idx, t):
+        (s, _), _ = geometry(idx, t)
+        return np.nan_to_num(s, nan=-1.0) - sin_mask[gi[idx]]
+
+    aos = np.full(k.size, lo)
+    los = np.full(k.size, grid_t[-1])
+    has_rise = jb >= 0
+    has_set = ja < n
+    if has_rise.any():
+        sel = np.flatnonzero(has_rise)
+        a = grid_t[jb[sel]]
+        sub = _illinois(
+            lambda idx, t: above_mask(sel[idx], t),
+            a,
+            tca[sel],
+            s_grid[si[sel], gi[sel], jb[sel]] - sin_mask[gi[sel]],
+            s_tca[sel] - sin_mask[gi[sel]],
+        )
+        aos[sel] = sub
+    if has_set.any():
+        sel = np.flatnonzero(has_set)
+        b = grid_t[ja[sel]]
+        sub = _illinois(
+            lambda idx, t: above_mask(sel[idx], t),
+            tca[sel],
+            b,
+            s_tca[sel] - sin_mask[gi[sel]],
+            s_grid[si[sel], gi[sel], ja[sel]] - sin_mask[gi[sel]],
+        )
+        los[sel] = sub
+
+    # azimuths at AOS and LOS
+    ends = np.concatenate((aos, los))
+    both = np.concatenate((all_idx[: k.size], all_idx[: k.size]))
+    rr, _ = prop.at(si[both], ends)
+    rho = rr - sites[gi[both]]
+    az = (
+        np.degrees(
+            np.arctan2(
+                np.einsum("ij,ij->i", rho, easts[gi[both]]),
+                np.einsum("ij,ij->i", rho, norths[gi[both]]),
+            )
+        )
+        % 360.0
+    )
+    aos_az, los_az = az[: k.size], az[k.size :]
+
+    passes: dict[tuple[int, int, int], Pass] = {}
+    max_el = np.degrees(np.arcsin(np.clip(s_tca, -1, 1)))
+    for i in range(k.size):
+        if los[i] < t0 or aos[i] > t1:
+            continue
+        key = (int(si[i]), int(gi[i]), int(round(aos[i])))
+        found = Pass(
+            station=stations[gi[i]].name,
+            aos=_datetime(aos[i]),
+            tca=_datetime(tca[i]),
+            los=_datetime(los[i]),
+            max_elevation_deg=float(max_el[i]),
+            aos_azimuth_deg=float(aos_az[i]),
+            los_azimuth_deg=float(los_az[i]),
+            satellite=element_sets[si[i]].name,
+        )
+        # two culminations inside one visibility span: one pass, the higher culmination
+        if key not in passes or passes[key].max_elevation_deg < found.max_elevation_deg:
+            passes[key] = found
+    return sorted(passes.values(), key=lambda p: (p.aos, p.station, p.satellite))
+
+
+def find_passes(
+    element_set: ElementSet,
+    station: Station,
+    start: datetime,
+    end: datetime,
+    min_elevation_deg: float | None = None,
+) -> list[Pass]:
+    """Passes of one satellite over one station that overlap [start, end], in time order.
+
+    ``min_elevation_deg=None`` uses the station's own mask (``station.min_elevation_deg``).
+    """
+    return find_passes_many([element_set], [station], start, end, min_elevation_deg)
+
+
+def look_angles(element_set: ElementSet, station: Station, unix_s: np.ndarray) -> LookAngles:
+    """Azimuth, elevation, range and range rate of a satellite from a station, vectorised.
+
+    The range rate (positive receding) drives Doppler tuning; azimuth and elevation drive the
+    rotator.
+    """
+    t = np.atleast_1d(np.asarray(unix_s, dtype=float))
+    prop = _Propagator([element_set], float(t.min()) if t.size else 0.0)
+    r, v = prop.at(np.zeros(t.size, dtype=int), t)
+    site, up, east, north = station_ecef_m(station)
+    rho = r - site
+    dist = np.linalg.norm(rho, axis=-1)
+    el = np.degrees(np.arcsin(np.clip(rho @ up / dist, -1, 1)))
+    az = np.degrees(np.arctan2(rho @ east, rho @ north)) % 360.0
+    rate = np.einsum("ij,ij->i", rho, v) / dist
+    return LookAngles(t, az, el, dist, rate)

@@ -1,0 +1,144 @@
+"""A ground station's receive chain: AX.25 frame -> space packet -> engineering values -> archive.
+
+Raw data first (the Yamcs rule): every frame that reaches :meth:`GroundStation.receive` is
+archived as it came, with the station, time and frequency, before anything tries to make sense
+of it, so a later, better decoder can replay the archive. Decoding never raises: bytes that are
+not AX.25, or whose information field is not a packet of the dictionary, give a
+:class:`Rejection` that names the stage and the reason, and the raw frame is kept with it.
+
+Packets are then offered to listeners (alarms, command verification, file reassembly), each
+guarded so a failing listener is logged and never stops reception.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from picodragon.dictionary import EVENTS, TelemetryPacket, decode_telemetry
+from picodragon.dictionary import Rejection as PacketRejection
+from picodragon.ground.archive import Archive
+
+log = logging.getLogger(__name__)
+
+EVENTS_BY_ID = {e.event_id: e for e in EVENTS}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A frame decoded down to engineering values (``values``) and archived under ``frame_id``."""
+
+    frame_id: int
+    station: str
+    received_unix_s: float
+    source: str
+    destination: str
+    packet: TelemetryPacket
+
+    @property
+    def name(self) -> str:
+        return self.packet.name
+
+    @property
+    def values(self) -> dict[str, float]:
+        return self.packet.values
+
+    @property
+    def unix_s(self) -> float:
+        """On-board time of the packet (its CUC time stamp)."""
+        return self.packet.unix_s
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A frame that could not be decoded: at which ``stage`` ('ax25', 'packet'), and why.
+
+    The raw frame is archived all the same, under ``frame_id``.
+    """
+
+    frame_id: int
+    station: str
+    stage: str
+    reason: str
+    values: dict = field(default_factory=dict)
+
+
+Listener = Callable[[Decoded], None]
+
+
+def _event_message(values: dict[str, float]) -> tuple[str, int, str]:
+    event_id = int(values.get("event_id", -1))
+    arg0, arg1 = values.get("arg0"), values.get("arg1")
+    args = {"arg0": "?" if arg0 != arg0 else int(arg0), "arg1": "?" if arg1 != arg1 else int(arg1)}
+    event = EVENTS_BY_ID.get(event_id)
+    if event is None:
+        return (
+            f"EVENT_{event_id}",
+            int(values.get("severity", 1)),
+            f"unknown event {event_id} {args}",
+        )
+    try:
+        message = event.template.format(**args)
+    except (KeyError, IndexError, ValueError):
+        message = event.template
+    return event.name, int(event.severity), message
+
+
+class GroundStation:
+    """One receiving station writing into a (possibly shared) archive.
+
+    ``frequency_hz`` is the nominal downlink; a station with a Doppler-tuned radio sets
+    ``tuned_hz`` as it retunes, and that is what the receptions record.
+    """
+
+    def __init__(self, name: str, archive: Archive, frequency_hz: float) -> None:
+        self.name = name
+        self.archive = archive
+        self.frequency_hz = float(frequency_hz)
+        self.tuned_hz: float | None = None
+        self.listeners: list[Listener] = []
+        self.counts = {"frames": 0, "decoded": 0, "rejected": 0}
+        from picodragon.link import ax25
+
+        self._ax25_decode = ax25.decode
+
+    def add_listener(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    def receive(self, frame: bytes, unix_s: float) -> Decoded | Rejection:
+        """Archive one frame (AX.25 without FCS, as from KISS) and decode it; never raises."""
+        self.counts["frames"] += 1
+        try:
+            raw = bytes(frame)
+        except Exception:  # not bytes at all: nothing to archive
+            self.counts["rejected"] += 1
+            return Rejection(0, self.name, "input", f"not bytes: {type(frame).__name__}")
+        frequency = self.tuned_hz if self.tuned_hz is not None else self.frequency_hz
+        ax = self._ax25_decode(raw)
+        if not hasattr(ax, "info"):
+            fid = self.archive.store_frame(raw, self.name, unix_s, frequency, f"ax25: {ax}")
+            self.counts["rejected"] += 1
+            return Rejection(fid, self.name, "ax25", str(ax))
+        packet = decode_telemetry(ax.info)
+        if isinstance(packet, PacketRejection):
+            fid = self.archive.store_frame(
+                raw, self.name, unix_s, frequency, f"packet: {packet.reason}"
+            )
+            self.counts["rejected"] += 1
+            return Rejection(fid, self.name, "packet", packet.reason)
+        fid = self.archive.store_frame(raw, self.name, unix_s, frequency)
+        self.archive.store_points(fid, packet.name, packet.unix_s, packet.values)
+        if packet.name == "EVENT_REPORT":
+            name, severity, message = _event_message(packet.values)
+            self.archive.store_event(packet.unix_s, name, severity, message, "spacecraft", fid)
+        self.counts["decoded"] += 1
+        decoded = Decoded(
+            fid, self.name, float(unix_s), str(ax.source), str(ax.destination), packet
+        )
+        for listener in self.listeners:
+            try:
+                listener(decoded)
+            except Exception:
+                log.exception("listener %r failed on frame %d", listener, fid)
+        return decoded
