@@ -55,9 +55,13 @@ def propagate_sgp4(satrec: Satrec, unix_s) -> tuple[np.ndarray, np.ndarray, np.n
     unix_s = np.atleast_1d(np.asarray(unix_s, dtype=float))
     jd, fr = unix_to_jd(unix_s)
     err, r, v = satrec.sgp4_array(jd, fr)
+    err = np.asarray(err)
     r = np.asarray(r) * 1e3
     v = np.asarray(v) * 1e3
-    return r, v, np.asarray(err)
+    if np.any(err):
+        r[err != 0] = np.nan
+        v[err != 0] = np.nan
+    return r, v, err
 
 
 def geodetic(r_ecef) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,7 +77,7 @@ def geodetic(r_ecef) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for _ in range(3):
         s = np.sin(lat)
         n = R_EARTH / np.sqrt(1.0 - E2_EARTH * s * s)
-        h = p / np.maximum(np.cos(lat), 1e-12) - n
+        h = p * np.cos(lat) + z * s - n * (1.0 - E2_EARTH * s * s)
         lat = np.arctan2(z, p * (1.0 - E2_EARTH * n / (n + h)))
     s = np.sin(lat)
     n = R_EARTH / np.sqrt(1.0 - E2_EARTH * s * s)

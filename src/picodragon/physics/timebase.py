@@ -44,8 +44,14 @@ def unix_to_jd(unix_s):
 
 
 def skyfield_time(unix_s):
-    """A Skyfield Time for Unix seconds (scalar or array)."""
-    return timescale().utc(1970, 1, 1, 0, 0, np.asarray(unix_s, dtype=float))
+    """A Skyfield Time for Unix seconds (scalar or array).
+
+    Unix time counts 86400 s a day, so the day number and the second of the day are passed
+    separately (passing all seconds from 1970 would count the leap seconds in between).
+    """
+    unix_s = np.asarray(unix_s, dtype=float)
+    days = np.floor(unix_s / SECONDS_PER_DAY)
+    return timescale().utc(1970, 1, 1 + days, 0, 0, unix_s - days * SECONDS_PER_DAY)
 
 
 def dut1(unix_s):

@@ -1,0 +1,261 @@
+"""Device models the flight software drives through the HAL (``picodragon.fsw.hal``).
+
+They satisfy the HAL protocols structurally and do not import them (physics knows nothing of
+software). Each device reads the twin's state at the twin's current time; nothing here advances
+time. Sensors add noise, bias and quantisation from their own seeded random generator, and all
+carry a fault API: ``inject_fault(kind, **params)`` with kind one of 'stuck', 'bias_jump', 'dead',
+'noisy', and ``clear_fault()``.
+
+Protocol shapes offered (for the HAL owner to adopt):
+
+- Clock.now() -> float Unix s
+- Radio.transmit(bytes), receive() -> bytes | None, set_enabled(bool); twin side:
+  drain_outbox() -> list[(unix_s, frame)], deliver_uplink(bytes)
+- PowerSensor.read() -> PowerReading (same fields as hal.PowerReading)
+- TemperatureSensor.location, read_c() -> float (NaN when dead)
+- PowerSwitches.set_load(name, on), is_on(name), loads() -> list[str]
+- Storage.read/write/delete/keys (capacity-limited flash; write raises OSError when full)
+- Magnetometer.read_t() -> (3,) tesla, body frame
+- Gyro.read_rad_s() -> (3,) rad/s, body frame
+- SunSensors.read_a() -> (6,) short-circuit currents of the face panels, A (+X,-X,+Y,-Y,+Z,-Z)
+- Camera.capture() -> bytes (JPEG); last_metadata: dict
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from picodragon.physics.twin import Twin
+
+FAULT_KINDS = ("stuck", "bias_jump", "dead", "noisy")
+
+
+@dataclass(frozen=True)
+class PowerReading:
+    """Same fields as ``picodragon.fsw.hal.PowerReading``."""
+
+    battery_voltage_v: float
+    battery_current_a: float
+    battery_soc: float
+    solar_power_w: float
+    bus_power_w: float
+
+
+class FaultInjectable:
+    """Fault API shared by sensors: stuck at last value, bias jump, dead (NaN), extra noise."""
+
+    def __init__(self) -> None:
+        self.fault: str | None = None
+        self.fault_params: dict = {}
+        self._last = None
+
+    def inject_fault(self, kind: str, **params) -> None:
+        """kind: 'stuck' | 'bias_jump' (bias=...) | 'dead' | 'noisy' (sigma=...)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault '{kind}' (one of {', '.join(FAULT_KINDS)})")
+        self.fault = kind
+        self.fault_params = dict(params)
+
+    def clear_fault(self) -> None:
+        self.fault = None
+        self.fault_params = {}
+
+    def _apply(self, value, rng: np.random.Generator, quantum: float):
+        value = np.asarray(value, dtype=float)
+        if self.fault == "dead":
+            return np.full_like(value, np.nan)
+        if self.fault == "stuck" and self._last is not None:
+            return self._last
+        if self.fault == "bias_jump":
+            value = value + self.fault_params.get("bias", 1.0)
+        if self.fault == "noisy":
+            value = value + rng.normal(0.0, self.fault_params.get("sigma", 1.0), value.shape)
+        if quantum > 0:
+            value = np.round(value / quantum) * quantum
+        self._last = value
+        return value
+
+
+class ClockDevice:
+    """The on-board RTC: the twin's time plus an offset and a drift (ppm) of a quartz RTC."""
+
+    def __init__(self, twin: Twin, offset_s: float = 0.0, drift_ppm: float = 0.0) -> None:
+        self._twin = twin
+        self.offset_s = offset_s
+        self.drift_ppm = drift_ppm
+
+    def now(self) -> float:
+        t = self._twin.time
+        return t + self.offset_s + self.drift_ppm * 1e-6 * (t - self._twin.start_unix)
+
+    def set_time(self, unix_s: float) -> None:
+        """What a time-set command does to the RTC."""
+        t = self._twin.time
+        self.offset_s = unix_s - t - self.drift_ppm * 1e-6 * (t - self._twin.start_unix)
+
+
+class RadioDevice:
+    """The UHF transceiver as a byte pipe of whole AX.25 frames.
+
+    transmit() records (start time, frame) in the outbox when the transmitter is enabled and its
+    load switch ('radio') is on; frames are serialised at the bit rate, so a frame queued while
+    another is still on the air starts when that one ends. Keyed energy (frame bits / bit rate x
+    transmit load) is charged to the battery. HDLC overhead (flags, FCS, bit stuffing) is
+    approximated by 4 bytes plus 20 flag bytes of TX delay per frame (1U AFSK practice:
+    assumption).
+    """
+
+    OVERHEAD_BYTES = 24
+
+    def __init__(self, twin: Twin, bit_rate: float, transmit_load_w: float) -> None:
+        self._twin = twin
+        self.bit_rate = bit_rate
+        self.transmit_load_w = transmit_load_w
+        self.enabled = True
+        self._outbox: list[tuple[float, bytes]] = []
+        self._inbox: deque[bytes] = deque()
+        self._busy_until = -np.inf
+        self.frames_sent = 0
+        self.frames_dropped = 0
+        self.pending_energy_j = 0.0
+        self.keyed_s_total = 0.0
+
+    def air_time_s(self, frame: bytes) -> float:
+        return (len(frame) + self.OVERHEAD_BYTES) * 8.0 / self.bit_rate
+
+    def transmit(self, frame: bytes) -> None:
+        frame = bytes(frame)
+        if not self.enabled or not self._twin.switches.is_on("radio") or self._twin.brownout:
+            self.frames_dropped += 1
+            return
+        start = max(self._twin.time, self._busy_until)
+        air = self.air_time_s(frame)
+        self._busy_until = start + air
+        self._outbox.append((start, frame))
+        self.frames_sent += 1
+        self.pending_energy_j += air * self.transmit_load_w
+        self.keyed_s_total += air
+
+    def receive(self) -> bytes | None:
+        return self._inbox.popleft() if self._inbox else None
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.enabled = bool(enabled)
+
+    def drain_outbox(self) -> list[tuple[float, bytes]]:
+        """Frames radiated since the last call, as (Unix s at key-up, frame); for the mission."""
+        out, self._outbox = self._outbox, []
+        return out
+
+    def deliver_uplink(self, frame: bytes) -> None:
+        """A frame the receiver decoded (the link decided it arrived); receive() returns it."""
+        if not self._twin.brownout:
+            self._inbox.append(bytes(frame))
+
+
+class PowerSensorDevice(FaultInjectable):
+    """EPS telemetry: battery V (10 mV steps), I (1 mA steps), fuel-gauge SoC, solar and bus power.
+
+    Noise: 5 mV, 2 mA, 10 mW (1 sigma; typical 1U EPS ADCs: assumption).
+    """
+
+    def __init__(self, twin: Twin, rng: np.random.Generator) -> None:
+        super().__init__()
+        self._twin = twin
+        self._rng = rng
+
+    def read(self) -> PowerReading:
+        s = self._twin.power_state()
+        rng = self._rng
+        raw = np.array([
+            s["battery_voltage_v"] + rng.normal(0, 0.005),
+            s["battery_current_a"] + rng.normal(0, 0.002),
+            s["battery_soc"],
+            max(0.0, s["solar_power_w"] + rng.normal(0, 0.01)),
+            s["bus_power_w"] + rng.normal(0, 0.01),
+        ])  # fmt: skip
+        v = self._apply(raw, rng, 0.0)
+        q = np.array([0.01, 0.001, 0.001, 0.001, 0.001])
+        v = np.round(v / q) * q
+        return PowerReading(*(float(x) for x in v))
+
+
+class TemperatureSensorDevice(FaultInjectable):
+    """A thermistor on a thermal node: 0.3 K noise, 0.1 K steps, a fixed bias drawn at build (0.5 K 1 sigma).
+
+    Typical NTC thermistor with a 12-bit ADC (assumption).
+    """
+
+    def __init__(self, twin: Twin, node: int, location: str, rng: np.random.Generator) -> None:
+        super().__init__()
+        self._twin = twin
+        self._node = node
+        self._location = location
+        self._rng = rng
+        self.bias_c = float(rng.normal(0.0, 0.5))
+
+    @property
+    def location(self) -> str:
+        return self._location
+
+    def read_c(self) -> float:
+        t = self._twin.node_temperatures_c()[self._node] + self.bias_c + self._rng.normal(0, 0.3)
+        return float(self._apply(t, self._rng, 0.1))
+
+
+class PowerSwitchesDevice:
+    """Load switches of the EPS by name; unknown names raise ValueError listing the known ones."""
+
+    def __init__(self, loads_w: dict[str, float], initially_on: dict[str, bool]) -> None:
+        self.loads_w = dict(loads_w)
+        self._on = {name: bool(initially_on.get(name, False)) for name in loads_w}
+
+    def _check(self, name: str) -> None:
+        if name not in self._on:
+            raise ValueError(f"unknown load '{name}' (known: {', '.join(sorted(self._on))})")
+
+    def set_load(self, name: str, on: bool) -> None:
+        self._check(name)
+        self._on[name] = bool(on)
+
+    def is_on(self, name: str) -> bool:
+        self._check(name)
+        return self._on[name]
+
+    def loads(self) -> list[str]:
+        return sorted(self._on)
+
+    def switched_power_w(self) -> float:
+        return sum(w for name, w in self.loads_w.items() if self._on[name])
+
+
+class StorageDevice:
+    """Flash storage of named blobs that survives resets; capacity 16 MiB (typical 1U OBC flash: assumption)."""
+
+    def __init__(self, capacity_bytes: int = 16 * 1024 * 1024) -> None:
+        self.capacity_bytes = capacity_bytes
+        self._blobs: dict[str, bytes] = {}
+
+    def used_bytes(self) -> int:
+        return sum(len(b) for b in self._blobs.values())
+
+    def read(self, key: str) -> bytes | None:
+        return self._blobs.get(key)
+
+    def write(self, key: str, data: bytes) -> None:
+        data = bytes(data)
+        used = self.used_bytes() - len(self._blobs.get(key, b""))
+        if used + len(data) > self.capacity_bytes:
+            raise OSError(f"flash full: {used + len(data)} > {self.capacity_bytes} bytes")
+        self._blobs[key] = data
+
+    def delete(self, key: str) -> None:
+        self._blobs.pop(key, None)
+
+    def keys(self) -> list[str]:
+        return sorted(self._blobs)

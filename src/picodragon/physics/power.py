@@ -1,0 +1,115 @@
+"""Electrical power: body-mounted solar cells, a 2-cell Li-ion battery, switched loads.
+
+Solar cells: each face listed in ``power.cell_faces`` carries ``cell_area_m2`` of cells of
+efficiency ``cell_efficiency`` (configuration; typical 1U triple-junction GaAs). Output of a face
+is flux x area x efficiency x max(0, cos incidence) x (1 + temperature coefficient x (T - 28 C)),
+with the temperature coefficient -0.2 %/K of triple-junction GaAs cells (Azur Space 3G30C data
+sheet: -0.21 %/K for Pmpp): a named assumption. Sunlight, Earth albedo (on the cells that see
+the Earth) and the eclipse fraction come from ``sun``. When attitude is not propagated the cells
+take the average of a random tumble: a flat plate's mean of max(0, cos) over all directions is
+1/4.
+
+Battery: two Li-ion 18650 cells in series (capacity from configuration); open-circuit voltage
+from a state-of-charge table typical of an NMC 18650 (Panasonic NCR18650B data sheet shape,
+named assumption), internal resistance 0.15 ohm for the pack (assumption), charge efficiency from
+configuration, discharge efficiency 0.97 (assumption). Surplus solar power beyond what the
+battery can take (full, or above the 0.5 C charge limit) is shunted. Below 2 % state of charge
+the undervoltage cut-off removes the loads (brown-out) until the battery recovers to 5 %.
+
+Loads: the always-on base load from configuration plus switchable loads by name; the
+transmitter's energy is counted per frame (frame bits / bit rate x transmit load).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from picodragon.config.models import Power
+
+CELL_TEMP_COEFF_PER_K = -0.002
+"""Relative power change per kelvin of triple-junction GaAs (Azur 3G30C: -0.21 %/K): assumption."""
+
+CELL_REFERENCE_C = 28.0
+"""Reference temperature of the cell efficiency, deg C (standard test condition for space cells)."""
+
+SOC_TABLE = np.array([0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+OCV_CELL_TABLE = np.array([3.00, 3.30, 3.45, 3.55, 3.62, 3.67, 3.72, 3.78, 3.86, 3.95, 4.05, 4.18])
+"""Open-circuit voltage of one Li-ion cell vs state of charge (typical NMC 18650 shape): assumption."""
+
+CELLS_IN_SERIES = 2
+PACK_RESISTANCE_OHM = 0.15
+DISCHARGE_EFFICIENCY = 0.97
+MAX_CHARGE_C_RATE = 0.5
+BROWNOUT_SOC = 0.02
+RECOVER_SOC = 0.05
+NOMINAL_CELL_V = 3.7
+
+FACE_NORMALS = {
+    "+X": (1.0, 0.0, 0.0),
+    "-X": (-1.0, 0.0, 0.0),
+    "+Y": (0.0, 1.0, 0.0),
+    "-Y": (0.0, -1.0, 0.0),
+    "+Z": (0.0, 0.0, 1.0),
+    "-Z": (0.0, 0.0, -1.0),
+}
+FACE_NAMES = tuple(FACE_NORMALS)
+
+DEFAULT_SWITCHED_LOADS_W = {
+    "radio": 0.0,
+    "camera": None,  # from configuration
+    "heater": 0.5,
+    "antenna_deploy": 2.0,
+}
+"""Switchable loads, W. 'radio' is the transmitter chain (its keyed power is counted per frame);
+'heater' a battery heater (0.5 W, typical 1U: assumption); 'antenna_deploy' the burn resistor of
+the antenna release (2 W, assumption); 'camera' from configuration."""
+
+DEFAULT_ON = {"radio": True, "camera": False, "heater": False, "antenna_deploy": False}
+
+
+def battery_ocv(soc):
+    """Open-circuit voltage of the pack (V) at state of charge soc (0..1)."""
+    return CELLS_IN_SERIES * np.interp(soc, SOC_TABLE, OCV_CELL_TABLE)
+
+
+def cell_mask(power: Power) -> np.ndarray:
+    """1.0 for faces carrying cells, in FACE_NAMES order."""
+    return np.array([1.0 if f in power.cell_faces else 0.0 for f in FACE_NAMES])
+
+
+def tumble_average_solar_w(power: Power, flux_w_m2) -> np.ndarray:
+    """Solar array output (W) of a randomly tumbling body: each face sees 1/4 of the flux on average."""
+    n_faces = len(power.cell_faces)
+    return np.asarray(flux_w_m2) * power.cell_area_m2 * power.cell_efficiency * n_faces / 4.0
+
+
+@njit(cache=True)
+def battery_step(
+    energy_j, capacity_j, solar_w, load_w, extra_j, dt, charge_eff, brownout
+):  # pragma: no cover - compiled
+    """Advance the battery energy by dt; returns (energy, battery power (+ charging), bus W, brownout).
+
+    extra_j: one-off energy drawn in the step (transmitter frames).
+    """
+    soc = energy_j / capacity_j
+    if brownout:
+        if soc > RECOVER_SOC:
+            brownout = False
+    elif soc < BROWNOUT_SOC:
+        brownout = True
+    bus = 0.0 if brownout else load_w + extra_j / dt
+    net = solar_w - bus
+    max_charge_w = MAX_CHARGE_C_RATE * capacity_j / 3600.0
+    if net >= 0.0:
+        into = min(net * charge_eff, max_charge_w)
+        room = (capacity_j - energy_j) / dt
+        into = min(into, room)
+        energy_j += into * dt
+        bat_w = into
+    else:
+        out = -net / DISCHARGE_EFFICIENCY
+        out = min(out, energy_j / dt)
+        energy_j -= out * dt
+        bat_w = -out
+    return energy_j, bat_w, bus, brownout

@@ -1,0 +1,105 @@
+"""Lumped-node thermal model of a 1U: six faces, structure, battery, on-board computer.
+
+Each node has a heat capacity; faces exchange heat with space by radiation and with the
+structure by conduction; the battery and the OBC (with the radio, lumped) are conductively tied
+to the structure. Face energy balance:
+
+    C dT/dt = alpha A (S cos_s + Alb cos_e) + eps A IR cos_e - eps sigma A (T^4 - T_space^4)
+              - P_elec + sum G (T_j - T)
+
+with S the solar flux (eclipse included), Alb and IR the Earth's albedo and infrared fluxes on a
+nadir plate (``sun.earth_fluxes``), cos_s / cos_e the clipped cosines of the face normal with the
+Sun / nadir directions (the tumbling average 1/4 when attitude is not propagated), and P_elec
+the electrical power the face's cells deliver (it is dissipated inside, in the loads).
+Integrated explicitly (forward Euler, step <= 20 s, below a third of the smallest time
+constant, about 90 s).
+
+All parameters are typical 1U values (named assumptions, no Pico Dragon thermal data was
+published): faces are 1.6 mm FR4 panels with cells (40 g, 1100 J/kg/K), absorptivity 0.85 and
+emissivity 0.85 (GaAs cells with cover glass and black-anodised/PCB surroundings, Gilmore 2002
+table A); structure Al 6061 with the rest of the mass (900 J/kg/K); battery two 18650 (95 g,
+900 J/kg/K); OBC board 50 g. Conductances: face-structure 0.5 W/K, battery-structure 0.2 W/K,
+OBC-structure 0.3 W/K (bolted joints, typical CubeSat thermal models).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from picodragon.config.models import Spacecraft
+from picodragon.physics.constants import STEFAN_BOLTZMANN, T_SPACE
+
+NODE_NAMES = ("+X", "-X", "+Y", "-Y", "+Z", "-Z", "structure", "battery", "obc")
+N_FACES = 6
+STRUCTURE, BATTERY, OBC = 6, 7, 8
+
+FACE_ABSORPTIVITY = 0.85
+FACE_EMISSIVITY = 0.85
+FACE_MASS_KG = 0.040
+FACE_SPECIFIC_HEAT = 1100.0
+BATTERY_MASS_KG = 0.095
+BATTERY_SPECIFIC_HEAT = 900.0
+OBC_MASS_KG = 0.050
+OBC_SPECIFIC_HEAT = 1100.0
+STRUCTURE_SPECIFIC_HEAT = 900.0
+G_FACE_STRUCTURE = 0.5
+G_BATTERY_STRUCTURE = 0.2
+G_OBC_STRUCTURE = 0.3
+INITIAL_TEMPERATURE_K = 293.15
+"""ISS cabin / J-SSOD: about 20 C at ejection (assumption)."""
+
+
+def face_areas(spacecraft: Spacecraft) -> np.ndarray:
+    """Outer area of each face (m^2), FACE order +X, -X, +Y, -Y, +Z, -Z."""
+    x, y, z = spacecraft.size_m
+    return np.array([y * z, y * z, x * z, x * z, x * y, x * y])
+
+
+def heat_capacities(spacecraft: Spacecraft) -> np.ndarray:
+    """J/K per node; the structure takes the mass not assigned to faces, battery and OBC."""
+    rest = spacecraft.mass_kg - 6 * FACE_MASS_KG - BATTERY_MASS_KG - OBC_MASS_KG
+    rest = max(rest, 0.1 * spacecraft.mass_kg)
+    c = np.empty(9)
+    c[:6] = FACE_MASS_KG * FACE_SPECIFIC_HEAT
+    c[STRUCTURE] = rest * STRUCTURE_SPECIFIC_HEAT
+    c[BATTERY] = BATTERY_MASS_KG * BATTERY_SPECIFIC_HEAT
+    c[OBC] = OBC_MASS_KG * OBC_SPECIFIC_HEAT
+    return c
+
+
+def conductances() -> np.ndarray:
+    """Node-to-structure conductance, W/K (0 for the structure itself)."""
+    g = np.full(9, G_FACE_STRUCTURE)
+    g[STRUCTURE] = 0.0
+    g[BATTERY] = G_BATTERY_STRUCTURE
+    g[OBC] = G_OBC_STRUCTURE
+    return g
+
+
+@njit(cache=True)
+def thermal_step(temp_k, dt, cap, g, area, absorbed_w, p_elec_face, q_battery, q_obc, q_structure):  # pragma: no cover
+    """One forward-Euler step; absorbed_w (6,) already includes alpha and eps on each face."""
+    flow = np.zeros(9)
+    ts = temp_k[STRUCTURE]
+    for k in range(6):
+        t = temp_k[k]
+        rad = FACE_EMISSIVITY * STEFAN_BOLTZMANN * area[k] * (t**4 - T_SPACE**4)
+        cond = g[k] * (ts - t)
+        flow[k] = absorbed_w[k] - rad - p_elec_face[k] + cond
+        flow[STRUCTURE] -= cond
+    for k in (BATTERY, OBC):
+        cond = g[k] * (ts - temp_k[k])
+        flow[k] += cond
+        flow[STRUCTURE] -= cond
+    flow[BATTERY] += q_battery
+    flow[OBC] += q_obc
+    flow[STRUCTURE] += q_structure
+    for k in range(9):
+        temp_k[k] += dt * flow[k] / cap[k]
+    return temp_k
+
+
+def steady_state_single_node(absorbed_w: float, emitting_area_m2: float, eps: float = FACE_EMISSIVITY) -> float:
+    """Radiative equilibrium temperature (K) of an isothermal body: absorbed = eps sigma A T^4."""
+    return (absorbed_w / (eps * STEFAN_BOLTZMANN * emitting_area_m2) + T_SPACE**4) ** 0.25

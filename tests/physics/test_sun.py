@@ -1,0 +1,64 @@
+"""Sun direction against JPL DE421 and eclipse edges against Skyfield's is_sunlit."""
+
+from __future__ import annotations
+
+import numpy as np
+from skyfield.api import EarthSatellite
+from skyfield.sgp4lib import TEME
+
+from picodragon.physics.orbit import deployed_element_set, propagate_sgp4
+from picodragon.physics.sun import illumination, sun_position
+from picodragon.physics.timebase import ephemeris, skyfield_time
+
+SUN_TOLERANCE_DEG = 0.01
+ECLIPSE_EDGE_TOLERANCE_S = 10.0
+
+
+def sun_direction_error_deg(t):
+    eph = ephemeris()
+    ref = eph["earth"].at(skyfield_time(t)).observe(eph["sun"]).apparent().frame_xyz(TEME).m.T
+    ours = sun_position(t)
+    cos = np.einsum("ij,ij->i", ref, ours) / np.linalg.norm(ref, axis=1) / np.linalg.norm(ours, axis=1)
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
+def test_sun_direction_matches_de421():
+    t = np.linspace(1.356e9, 1.419e9, 400)  # 2013 to 2014
+    err = sun_direction_error_deg(t)
+    assert err.max() < SUN_TOLERANCE_DEG
+
+
+def test_sun_scalar_and_array_agree():
+    t = 1384863420.0
+    np.testing.assert_allclose(sun_position(t)[0], sun_position(np.array([t, t + 1]))[0])
+
+
+def eclipse_edges(scenario, days=1.0):
+    """Times (s) where our illumination crosses 0.5 and where Skyfield's is_sunlit flips."""
+    es = deployed_element_set(scenario)
+    t0 = scenario.deployment.ejection_time.timestamp()
+    t = t0 + np.arange(0.0, days * 86400.0, 1.0)
+    r, _, _ = propagate_sgp4(es.satrec, t)
+    lit = illumination(r, sun_position(t)) > 0.5
+    sat = EarthSatellite(es.line1, es.line2)
+    ref = sat.at(skyfield_time(t)).is_sunlit(ephemeris())
+    ours = t[1:][np.diff(lit.astype(int)) != 0]
+    theirs = t[1:][np.diff(ref.astype(int)) != 0]
+    return ours, theirs
+
+
+def test_eclipse_edges_match_skyfield_is_sunlit(scenario):
+    ours, theirs = eclipse_edges(scenario)
+    assert len(ours) == len(theirs) and len(ours) > 20
+    assert np.max(np.abs(ours - theirs)) < ECLIPSE_EDGE_TOLERANCE_S
+
+
+def test_penumbra_is_between_sun_and_umbra():
+    r_sun = np.array([[1.496e11, 0.0, 0.0]])
+    # deep behind the Earth: umbra; on the Sun side: sunlit; grazing the limb: partial
+    assert illumination(np.array([[-6.8e6, 0, 0]]), r_sun)[0] == 0.0
+    assert illumination(np.array([[6.8e6, 0, 0]]), r_sun)[0] == 1.0
+    ys = np.linspace(6.30e6, 6.46e6, 200)
+    frac = illumination(np.stack([np.full_like(ys, -2.0e6), ys, np.zeros_like(ys)], axis=1), np.repeat(r_sun, 200, 0))
+    assert np.all(np.diff(frac) >= -1e-12)
+    assert frac[0] == 0.0 and frac[-1] == 1.0 and np.any((frac > 0) & (frac < 1))
