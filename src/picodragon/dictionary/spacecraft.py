@@ -35,6 +35,16 @@ HOUSEKEEPING = Packet(
         Field("frames_sent", "u32", "", "AX.25 frames transmitted since reset"),
         Field("commands_received", "u16", "", "valid telecommands since reset"),
         Field("commands_rejected", "u16", "", "rejected telecommands since reset"),
+        # appended after the first cut (wire order only ever grows at the end)
+        Field("reset_cause", "u8", "", "cause of the last reset",
+              enum={0: "POWER_ON", 1: "WATCHDOG", 2: "COMMANDED", 3: "EXCEPTION"}),
+        Field("sensor_flags", "u16", "", "bit mask of sensors flagged out of range or stuck "
+              "(0 battery voltage, 1 current, 2 state of charge, 3 solar, 4 bus, 5 magnetometer, "
+              "6 gyro, 8.. temperatures in HAL order)"),
+        Field("files_stored", "u16", "", "files in the on-board file store"),
+        Field("store_free_kb", "u16", "kB", "free space in the file store"),
+        Field("time_tags_pending", "u8", "", "time-tagged commands waiting"),
+        Field("antenna_deployed", "u8", "", "antenna deployment switch open", enum={0: "NO", 1: "YES"}),
     ),
 )
 
@@ -58,7 +68,7 @@ COMMAND_RESPONSE = Packet(
         Field("counter", "u32", "", "authentication counter of the command answered"),
         Field("opcode", "u16", "", "opcode of the command answered"),
         Field("stage", "u8", "", "lifecycle stage reached",
-              enum={0: "ACCEPTED", 1: "COMPLETED", 2: "FAILED", 3: "REJECTED"}),
+              enum={0: "ACCEPTED", 1: "COMPLETED", 2: "FAILED", 3: "REJECTED", 4: "SCHEDULED"}),
         Field("code", "u16", "", "reason code when failed or rejected"),
     ),
 )
@@ -81,4 +91,24 @@ EVENTS: tuple[Event, ...] = (
     Event("MODE_CHANGE", 3, Severity.INFO, "mode {arg0} -> {arg1}"),
     Event("COMMAND_REJECTED", 4, Severity.WARNING, "command rejected, reason {arg0}"),
     Event("LOW_BATTERY", 5, Severity.WARNING, "battery low: {arg0} mV"),
+    Event("ANTENNA_BURN", 6, Severity.INFO, "antenna burn attempt {arg0}"),
+    Event("ANTENNA_DEPLOYED", 7, Severity.INFO, "antenna deployed after {arg0} attempts"),
+    Event("ANTENNA_FAILED", 8, Severity.CRITICAL, "antenna switch still closed after {arg0} attempts"),
+    Event("SENSOR_FLAGGED", 9, Severity.WARNING, "sensor bit {arg0} flagged ({arg1}: 1 range, 2 stuck)"),
+    Event("SENSOR_RECOVERED", 10, Severity.INFO, "sensor bit {arg0} recovered"),
+    Event("COMPONENT_FAILURE", 11, Severity.WARNING, "component {arg0} failed {arg1} times"),
+    Event("WATCHDOG_RESET", 12, Severity.CRITICAL, "component {arg0} stalled: software reset"),
+    Event("BATTERY_RECOVERED", 13, Severity.INFO, "battery recovered: {arg0} mV"),
+    Event("TEMPERATURE_ALARM", 14, Severity.WARNING, "temperature {arg0} cdegC at sensor bit {arg1}"),
+    Event("HEATER", 15, Severity.INFO, "battery heater {arg0} (1 on, 0 off)"),
+    Event("BOOT_LOOP", 16, Severity.CRITICAL, "{arg0} resets within {arg1} s: safe mode"),
+    Event("COMMAND_SCHEDULED", 17, Severity.INFO, "opcode {arg0} scheduled at {arg1} (s since 2000)"),
+    Event("IMAGE_CAPTURED", 18, Severity.INFO, "image file {arg0}, {arg1} bytes"),
+    Event("IMAGE_FAILED", 19, Severity.WARNING, "camera gave no image (reason {arg0})"),
+    Event("FILE_CORRUPT", 20, Severity.WARNING, "file {arg0} failed its CRC check"),
+    Event("STORE_FULL", 21, Severity.WARNING, "file store full: {arg1} bytes needed"),
+    Event("TRANSFER_STARTED", 22, Severity.INFO, "file {arg0}: {arg1} chunks to send"),
+    Event("TRANSFER_DONE", 23, Severity.INFO, "file {arg0}: all requested chunks sent"),
+    Event("PARAMS_DEFAULTED", 24, Severity.WARNING, "persistent parameters unreadable: defaults"),
+    Event("COMMAND_FAILED", 25, Severity.WARNING, "opcode {arg0} failed, reason {arg1}"),
 )

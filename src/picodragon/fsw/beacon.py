@@ -1,0 +1,90 @@
+"""Beacons: the CW beacon (437.250 MHz) and the AX.25 telemetry beacon (437.365 MHz).
+
+The telemetry beacon is a HOUSEKEEPING packet in a UI frame to ``CQ`` every
+``telemetry_beacon_interval_s`` (30 s by default; commandable); the CW beacon keys the mission's
+text ("PICO DRAGON VIETNAM") every ``cw_beacon_interval_s`` (120 s by default). Both start only
+when the deployment sequence enables the transmitter. By mode:
+
+| mode | telemetry beacon | CW beacon |
+|---|---|---|
+| BOOT | off (RF silence, then until the antenna is out) | off |
+| DETUMBLE, NOMINAL, IMAGING | every interval | every CW interval |
+| LOW_POWER, SAFE | every interval x ``low_power_beacon_factor`` | every CW interval (it costs little and lets anyone find the spacecraft) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from picodragon.fsw.hal import CwBeacon
+from picodragon.fsw.scheduler import Component, Port, Scheduler
+
+SLOW_MODES = {4, 5}
+
+
+class Beacon(Component):
+    """Schedules both beacons from the mode and the commanded interval."""
+
+    name = "beacon"
+
+    def __init__(self, scheduler: Scheduler, cw: CwBeacon | None, text: str, wpm: float,
+                 telemetry_interval_s: float, cw_interval_s: float, slow_factor: float) -> None:
+        super().__init__()
+        self.scheduler = scheduler
+        self.cw = cw
+        self.text = text
+        self.wpm = wpm
+        self.telemetry_interval_s = telemetry_interval_s
+        self.cw_interval_s = cw_interval_s
+        self.slow_factor = slow_factor
+        self.packets_out: Port[bytes] = Port("beacon.packets_out")
+        self.make_packet: Callable[[float], bytes] = lambda now: b""
+        self.mode = 0
+        self.active = False
+        self.last_telemetry = 0.0
+        self.telemetry_sent = 0
+        self.cw_sent = 0
+        if cw is not None:
+            cw.set_enabled(False)
+
+    def interval(self) -> float:
+        factor = self.slow_factor if self.mode in SLOW_MODES else 1.0
+        return self.telemetry_interval_s * factor
+
+    def start(self, now: float) -> None:
+        """Begin beaconing (the transmitter is on and the antenna out)."""
+        self.active = True
+        if self.cw is not None:
+            self.cw.set_enabled(True)
+        self._telemetry(now)
+        if self.cw is not None:
+            self._cw(now)
+
+    def set_mode(self, mode: int, now: float) -> None:
+        self.mode = mode
+        if self.active:  # the new interval counts from the last beacon
+            due = max(now, self.last_telemetry + self.interval())
+            self.scheduler.at("beacon.telemetry", due, self._telemetry, self)
+
+    def set_interval(self, interval_s: float, now: float) -> None:
+        self.telemetry_interval_s = interval_s
+        self.set_mode(self.mode, now)
+
+    def _telemetry(self, now: float) -> None:
+        self.last_telemetry = now
+        self.scheduler.at("beacon.telemetry", now + self.interval(), self._telemetry, self)
+        self.packets_out.send(self.make_packet(now))
+        self.telemetry_sent += 1
+
+    def _cw(self, now: float) -> None:
+        self.scheduler.at("beacon.cw", now + self.cw_interval_s, self._cw, self)
+        assert self.cw is not None
+        self.cw.send(self.text, self.wpm)
+        self.cw_sent += 1
+
+    def state(self) -> dict[str, Any]:
+        return super().state() | {
+            "active": self.active, "interval_s": self.interval(),
+            "telemetry_sent": self.telemetry_sent, "cw_sent": self.cw_sent,
+        }

@@ -1,0 +1,169 @@
+"""Sensor sampling with validation: out-of-range and stuck sensors are flagged and ignored.
+
+Every channel (a power reading, one temperature, one vector sensor) is checked on each sample:
+
+- **out of range**: NaN, or outside the physically plausible range of that quantity (a battery
+  at 20 V, a board at 300 degC): flagged at once;
+- **stuck**: the exact same reading ``stuck_samples`` times running. A live ADC always shows
+  some noise in its last bits, so an unchanging value means a dead converter or bus. Channels
+  that legitimately sit still (solar power is exactly zero in eclipse, the state of charge of a
+  fuel gauge) are not checked for this.
+
+A flagged channel reads as NaN to the rest of the software (fault protection then relies on
+the others) and in telemetry (the "no value" code), and its bit is set in ``flags``. It is
+cleared after ``recover_samples`` good, changing readings in a row, or by ground command.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from picodragon.fsw.hal import Hal
+
+
+@dataclass
+class Channel:
+    """One validated quantity with its plausible range and its health."""
+
+    name: str
+    bit: int
+    low: float
+    high: float
+    check_stuck: bool = True
+    last_raw: float | None = None
+    repeats: int = 0
+    good_run: int = 0
+    flagged: bool = False
+    reason: str = ""
+    value: float = float("nan")
+    history: list[str] = field(default_factory=list)
+
+
+#: fixed channel bits (temperatures follow from bit 8 in HAL order)
+BASE_CHANNELS = (
+    ("battery_voltage_v", 0, 4.0, 9.5, True),
+    ("battery_current_a", 1, -6.0, 6.0, False),
+    ("battery_soc", 2, 0.0, 1.0, False),
+    ("solar_power_w", 3, 0.0, 20.0, False),
+    ("bus_power_w", 4, 0.0, 20.0, False),
+    ("magnetometer_t", 5, -1e-3, 1e-3, True),
+    ("gyro_rad_s", 6, -20.0, 20.0, True),
+)
+TEMPERATURE_BIT0 = 8
+
+
+class SensorMonitor:
+    """Reads the HAL's sensors, validates each channel and keeps the validated values."""
+
+    def __init__(self, hal: Hal, stuck_samples: int = 30, recover_samples: int = 3) -> None:
+        self.hal = hal
+        self.stuck_samples = stuck_samples
+        self.recover_samples = recover_samples
+        self.channels: dict[str, Channel] = {
+            name: Channel(name, bit, lo, hi, stuck) for name, bit, lo, hi, stuck in BASE_CHANNELS
+        }
+        for i, sensor in enumerate(hal.temperatures):
+            name = f"temperature_c:{sensor.location}"
+            self.channels[name] = Channel(name, TEMPERATURE_BIT0 + i, -80.0, 150.0, True)
+        self.vectors: dict[str, tuple[float, float, float]] = {}
+        self.newly_flagged: list[Channel] = []
+        self.newly_recovered: list[Channel] = []
+
+    @property
+    def flags(self) -> int:
+        """Bit mask of the flagged channels (bits as in BASE_CHANNELS, temperatures from 8)."""
+        return sum(1 << c.bit for c in self.channels.values() if c.flagged)
+
+    def value(self, name: str) -> float:
+        """The validated value of a channel, NaN when flagged or never read."""
+        channel = self.channels.get(name)
+        return float("nan") if channel is None or channel.flagged else channel.value
+
+    def temperature(self, location_part: str) -> float:
+        """The validated temperature of the first sensor whose location contains ``location_part``."""
+        for name, channel in self.channels.items():
+            if name.startswith("temperature_c:") and location_part in name[14:] and not channel.flagged:
+                return channel.value
+        return float("nan")
+
+    def temperatures(self) -> list[float]:
+        return [c.value for n, c in self.channels.items()
+                if n.startswith("temperature_c:") and not c.flagged and math.isfinite(c.value)]
+
+    def sample(self) -> None:
+        """Read every sensor once and update the channels' health."""
+        self.newly_flagged, self.newly_recovered = [], []
+        try:
+            reading = self.hal.power.read()
+            power = {
+                "battery_voltage_v": reading.battery_voltage_v,
+                "battery_current_a": reading.battery_current_a,
+                "battery_soc": reading.battery_soc,
+                "solar_power_w": reading.solar_power_w,
+                "bus_power_w": reading.bus_power_w,
+            }
+        except Exception:  # a bus error reads as "no value" on every power channel
+            power = dict.fromkeys(("battery_voltage_v", "battery_current_a", "battery_soc",
+                                   "solar_power_w", "bus_power_w"), float("nan"))
+        for name, raw in power.items():
+            self._update(self.channels[name], raw)
+        for sensor in self.hal.temperatures:
+            try:
+                raw = float(sensor.read_c())
+            except Exception:
+                raw = float("nan")
+            self._update(self.channels[f"temperature_c:{sensor.location}"], raw)
+        self._vector("magnetometer_t", self.hal.magnetometer, "read_t")
+        self._vector("gyro_rad_s", self.hal.gyro, "read_rad_s")
+
+    def _vector(self, name: str, device: Any, method: str) -> None:
+        if device is None:
+            return
+        try:
+            vec = tuple(float(x) for x in getattr(device, method)())
+            if len(vec) != 3:
+                raise ValueError("not a 3-vector")
+        except Exception:
+            vec = (float("nan"),) * 3
+        channel = self.channels[name]
+        # range-check every axis; stuck-check the vector as a whole
+        worst = max(vec, key=lambda x: abs(x) if math.isfinite(x) else math.inf)
+        self._update(channel, worst, stuck_key=vec)
+        self.vectors[name] = vec if not channel.flagged else (float("nan"),) * 3
+
+    def _update(self, channel: Channel, raw: float, stuck_key: Any = None) -> None:
+        key = raw if stuck_key is None else stuck_key
+        bad = ""
+        if not math.isfinite(raw) or not channel.low <= raw <= channel.high:
+            bad = "range"
+        elif channel.check_stuck:
+            channel.repeats = channel.repeats + 1 if key == channel.last_raw else 0
+            if channel.repeats + 1 >= self.stuck_samples:
+                bad = "stuck"
+        changed = key != channel.last_raw
+        channel.last_raw = key
+        channel.value = raw
+        if bad:
+            channel.good_run = 0
+            if not channel.flagged:
+                channel.flagged, channel.reason = True, bad
+                self.newly_flagged.append(channel)
+        elif channel.flagged:
+            channel.good_run = channel.good_run + 1 if (changed or not channel.check_stuck) else 0
+            if channel.good_run >= self.recover_samples:
+                channel.flagged, channel.reason, channel.good_run = False, "", 0
+                self.newly_recovered.append(channel)
+
+    def clear(self) -> None:
+        """Forget every flag (ground command): each channel is judged afresh."""
+        for channel in self.channels.values():
+            channel.flagged, channel.reason, channel.repeats, channel.good_run = False, "", 0, 0
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "flags": self.flags,
+            "flagged": {n: c.reason for n, c in self.channels.items() if c.flagged},
+            "values": {n: c.value for n, c in self.channels.items()},
+        }
