@@ -1,0 +1,121 @@
+"""AFSK modem: round trips at several rates, impairments, fixing, noise and garbage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from picodragon.link import afsk, ax25
+from picodragon.link.demod import AfskDemodulator, Variant, fix_frame
+from picodragon.link.fcs import append_fcs, check_fcs
+
+
+def frames(n: int = 4) -> list[bytes]:
+    return [
+        ax25.encode(
+            ax25.Frame(
+                ax25.Address("CQ"), ax25.Address("XV9PID", i), info=bytes([65 + i]) * (20 * i + 1)
+            )
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("rate", [8000, 11025, 22050, 44100, 48000])
+def test_round_trip(rate: int) -> None:
+    sent = frames()
+    got = AfskDemodulator(rate).demodulate(afsk.modulate(sent, rate))
+    assert [f.data for f in got] == sent
+    assert all(not f.fixed and f.votes >= 1 for f in got)
+
+
+def test_phase_continuous() -> None:
+    rate = 44100
+    audio = afsk.modulate(frames(1), rate, amplitude=1.0, lead_silence_s=0, tail_silence_s=0)
+    # a sine of at most 2200 Hz moves at most 2 pi 2200 / rate per sample: no phase jumps
+    assert np.max(np.abs(np.diff(audio))) <= 2 * np.pi * 2200 / rate * 1.001
+
+
+def test_emphasis_round_trip() -> None:
+    rate = 22050
+    sent = frames()
+    audio = afsk.deemphasis(afsk.modulate(sent, rate, emphasis=True), rate)
+    assert [f.data for f in AfskDemodulator(rate).demodulate(audio)] == sent
+    twisted = afsk.modulate(sent, rate, emphasis=True)  # heard without de-emphasis
+    assert [f.data for f in AfskDemodulator(rate).demodulate(twisted)] == sent
+
+
+def test_emphasis_gain() -> None:
+    rate = 48000
+    t = np.arange(rate) / rate
+    gains = []
+    for f in (1200, 2200):
+        y = afsk.preemphasis(np.sin(2 * np.pi * f * t).astype(np.float32), rate)
+        gains.append(np.sqrt(2 * np.mean(y[rate // 2 :] ** 2)))
+    assert 20 * np.log10(gains[1] / gains[0]) == pytest.approx(4.9, abs=0.6)
+
+
+@pytest.mark.parametrize(
+    ("mark", "space", "baud"),
+    [(1150, 2150, 1200), (1250, 2250, 1200), (1200, 2200, 1218), (1200, 2200, 1182)],
+)
+def test_offset_and_drift(mark: float, space: float, baud: float) -> None:
+    sent = frames()
+    audio = afsk.modulate(sent, 22050, baud=baud, mark_hz=mark, space_hz=space)
+    assert [f.data for f in AfskDemodulator(22050).demodulate(audio)] == sent
+
+
+def test_decodes_in_noise_and_fix_helps() -> None:
+    rng = np.random.default_rng(5)
+    sent = frames(8)
+    audio = afsk.modulate(sent, 22050, amplitude=0.5)
+    plain, fixing = 0, 0
+    for _ in range(3):
+        noisy = audio + rng.normal(0, 0.37, len(audio)).astype(np.float32)
+        a = AfskDemodulator(22050).demodulate(noisy)
+        b = AfskDemodulator(22050, fix=True).demodulate(noisy)
+        assert {f.data for f in a} <= set(sent)
+        assert {f.data for f in b} <= set(sent)
+        plain, fixing = plain + len(a), fixing + len(b)
+    assert 0 < plain < fixing
+
+
+def test_no_frames_from_noise() -> None:
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0, 0.3, 22050 * 20).astype(np.float32)
+    assert AfskDemodulator(22050, fix=True).demodulate(noise) == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float32, st.integers(0, 3000), elements=st.floats(-1, 1, width=32)))
+def test_garbage_samples_never_raise(samples: np.ndarray) -> None:
+    assert isinstance(AfskDemodulator(8000, fix=True).demodulate(samples), list)
+
+
+@given(st.binary(min_size=16, max_size=300), st.data())
+def test_fix_one_bit_or_one_line_bit(data: bytes, draw: st.DataObject) -> None:
+    good = append_fcs(data)
+    width = draw.draw(st.sampled_from([1, 2]))
+    bit = draw.draw(st.integers(0, 8 * len(good) - width))
+    bad = bytearray(good)
+    for j in range(width):
+        bad[(bit + j) // 8] ^= 1 << ((bit + j) % 8)
+    crc = 0xFFFF
+    for byte in bad:  # residue of the damaged frame, as the kernel computes it
+        for k in range(8):
+            crc = (crc >> 1) ^ 0x8408 if (crc ^ (byte >> k)) & 1 else crc >> 1
+    fixed = fix_frame(bytes(bad), crc)
+    assert fixed is not None and check_fcs(fixed) == data
+
+
+def test_variant_options() -> None:
+    sent = frames(2)
+    audio = afsk.modulate(sent, 11025)
+    for variant in (Variant("hann", 2.0, True, "agc"), Variant("boxcar", 1.0, False, 1.5)):
+        got = AfskDemodulator(11025, variants=(variant,)).demodulate(audio)
+        assert [f.data for f in got] == sent
+    with pytest.raises(ValueError):
+        AfskDemodulator(11025, internal_rate=4000)

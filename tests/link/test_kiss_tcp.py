@@ -1,0 +1,63 @@
+"""KISS TCP client and server against each other, with garbage on the wire."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from picodragon.link import kiss
+from picodragon.link.kiss import KissFrame
+from picodragon.link.kiss_tcp import KissTcpClient, KissTcpServer
+
+
+async def _exchange() -> None:
+    seen: list[KissFrame] = []
+    async with KissTcpServer(on_frame=seen.append) as server:
+        async with await KissTcpClient.connect("127.0.0.1", server.port) as client:
+            await client.send(b"\xc0uplink\xdb", port=1)
+            frame = await asyncio.wait_for(server.received.get(), 5)
+            assert frame == KissFrame(1, 0, b"\xc0uplink\xdb")
+            assert seen == [frame]
+            for _ in range(50):
+                if server.client_count:
+                    break
+                await asyncio.sleep(0.01)
+            assert await server.broadcast(b"downlink") == 1
+            assert (await client.receive(timeout=5)).payload == b"downlink"
+            with pytest.raises(TimeoutError):
+                await client.receive(timeout=0.05)
+
+        # garbage from a rude client does not stop the server
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"\xdb\xdb\xff garbage \xc0\x00ok\xc0")
+        await writer.drain()
+        assert (await asyncio.wait_for(server.received.get(), 5)).payload == b"ok"
+        writer.close()
+        async with await KissTcpClient.connect("127.0.0.1", server.port) as client:
+            await client.send(b"again")
+            assert (await asyncio.wait_for(server.received.get(), 5)).payload == b"again"
+
+
+def test_client_server() -> None:
+    asyncio.run(asyncio.wait_for(_exchange(), 30))
+
+
+async def _closed() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(kiss.encode(b"bye"))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with await KissTcpClient.connect("127.0.0.1", port) as client:
+        assert (await client.receive(timeout=5)).payload == b"bye"
+        with pytest.raises(EOFError):
+            await client.receive(timeout=5)
+    server.close()
+    await server.wait_closed()
+
+
+def test_client_sees_close() -> None:
+    asyncio.run(asyncio.wait_for(_closed(), 30))
