@@ -6,7 +6,7 @@ costs a handful of numpy operations rather than a Python loop per instant.
 
 Method:
 
-1. SGP4 (``sgp4.api.SatrecArray``) on a coarse common time grid (a twelfth of the shortest
+1. SGP4 (``sgp4.api.SatrecArray``) on a coarse common time grid (an eighth of the shortest
    orbital period), positions and velocities in TEME, rotated into the Earth-fixed frame by the
    Greenwich mean sidereal time of IAU 1982 (the rotation SGP4's TEME is defined with; UTC is
    taken for UT1, an error of at most 0.9 s of Earth rotation, about 0.06 s on pass times).
@@ -53,11 +53,11 @@ WGS84_F = 1.0 / 298.257223563
 EARTH_ROTATION_RAD_S = 7.292115146706979e-5
 UNIX_EPOCH_JD = 2440587.5
 DAY_S = 86400.0
-GRID_PER_ORBIT = 12
+GRID_PER_ORBIT = 8
 TIME_TOLERANCE_S = 1e-3
 MAX_ITERATIONS = 60
-#: culminations whose coarse estimate is further than this below the mask are not refined
-SCREEN_MARGIN_DEG = 20.0
+#: culminations whose first guess is further than this below the mask are not refined
+SCREEN_MARGIN_DEG = 3.0
 
 
 def _iso_z(t: datetime) -> str:
@@ -201,64 +201,108 @@ class _Propagator:
         return rr, vv
 
 
-def _sin_elevation(r, v, site, up):
-    """sin(elevation) and its time derivative; broadcast over leading axes."""
+MU_EARTH_M3_S2 = 3.986004418e14
+
+
+def _sin_elevation(r, v, site, up, second: bool = False):
+    """sin(elevation), its time derivative and (``second``) its second derivative.
+
+    Broadcast over leading axes. The second derivative takes a two-body acceleration in the
+    rotating frame (centrifugal and Coriolis included, J2 and drag left out): it only steers
+    Newton's steps towards the culmination, whose location is set by the exact first derivative.
+    """
     rho = r - site
     dist = np.sqrt(np.einsum("...i,...i->...", rho, rho))
     h = np.einsum("...i,...i->...", rho, up)
     hdot = np.einsum("...i,...i->...", v, up)
     rdot = np.einsum("...i,...i->...", rho, v) / dist
     s = h / dist
-    return s, (hdot - s * rdot) / dist
+    sdot = (hdot - s * rdot) / dist
+    if not second:
+        return s, sdot
+    rn = np.sqrt(np.einsum("...i,...i->...", r, r))
+    acc = -MU_EARTH_M3_S2 * r / (rn**3)[..., None]
+    w = EARTH_ROTATION_RAD_S
+    acc[..., 0] += 2 * w * v[..., 1] + w * w * r[..., 0]
+    acc[..., 1] += -2 * w * v[..., 0] + w * w * r[..., 1]
+    hddot = np.einsum("...i,...i->...", acc, up)
+    rddot = (np.einsum("...i,...i->...", v, v) + np.einsum("...i,...i->...", rho, acc) - rdot**2) / dist
+    sddot = (hddot - 2 * sdot * rdot - s * rddot) / dist
+    return s, sdot, sddot
 
 
-def _illinois(
-    fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+def _hermite_peak(s0, d0, s1, d1):
+    """Where, in [0, 1], the cubic Hermite interpolant through two samples peaks.
+
+    ``d0 > 0 >= d1`` (slopes per unit interval): the derivative, a quadratic, falls through zero
+    once in between. Falls back to the linear interpolation of the slope.
+    """
+    a = 6 * s0 + 3 * d0 - 6 * s1 + 3 * d1
+    b = -6 * s0 - 4 * d0 + 6 * s1 - 2 * d1
+    c = d0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        linear = d0 / (d0 - d1)
+        disc = np.sqrt(b * b - 4 * a * c)
+        # the root where the derivative goes from + to -: stable form of the quadratic formula
+        q = -0.5 * (b + np.copysign(disc, b))
+        r1, r2 = q / a, c / q
+        root = np.where((r1 >= 0) & (r1 <= 1) & (2 * a * r1 + b < 0), r1, r2)
+    ok = np.isfinite(root) & (root >= 0) & (root <= 1)
+    return np.clip(np.where(ok, root, np.where(np.isfinite(linear), linear, 0.5)), 0, 1)
+
+
+def _hermite_crossing(s0, d0, s1, d1, level):
+    """Where, in [0, 1], the cubic Hermite interpolant crosses ``level`` (s0, s1 either side).
+
+    A few Newton steps on the cubic from the linear interpolation: a first guess for the
+    search on the true curve, which it usually starts within a second of.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.clip((level - s0) / (s1 - s0), 0, 1)
+        for _ in range(4):
+            u2, u3 = u * u, u * u * u
+            p = (2 * u3 - 3 * u2 + 1) * s0 + (u3 - 2 * u2 + u) * d0 + (-2 * u3 + 3 * u2) * s1 + (u3 - u2) * d1
+            dp = (6 * u2 - 6 * u) * (s0 - s1) + (3 * u2 - 4 * u + 1) * d0 + (3 * u2 - 2 * u) * d1
+            u = np.clip(u - (p - level) / dp, 0, 1)
+    return np.where(np.isfinite(u), u, 0.5)
+
+
+def _newton(
+    fn: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     a: np.ndarray,
     b: np.ndarray,
     fa: np.ndarray,
-    fb: np.ndarray,
+    guess: np.ndarray,
 ) -> np.ndarray:
-    """Vectorised regula falsi (Illinois variant) for roots of ``fn`` bracketed in [a, b].
+    """Vectorised Newton iteration, safeguarded by a bracket, for roots of ``fn`` in [a, b].
 
-    ``fn(idx, t)`` gives the values of brackets ``idx`` at instants ``t``; fa and fb have
-    opposite signs (or one is zero). Converges to TIME_TOLERANCE_S; falls back to bisection
-    where the secant step would leave the bracket or the values are not finite.
+    ``fn(idx, t)`` gives the value and slope of problems ``idx`` at instants ``t``; ``fa`` is
+    the value at ``a`` and the value at ``b`` has the other sign. A step that would leave the
+    bracket becomes a bisection. Stops when a step is below TIME_TOLERANCE_S.
     """
-    a, b, fa, fb = (np.array(x, dtype=float) for x in (a, b, fa, fb))
-    side = np.zeros(a.shape, dtype=np.int8)
-    active = np.abs(b - a) > TIME_TOLERANCE_S
+    a, b, fa = (np.array(x, dtype=float) for x in (a, b, fa))
+    t = np.clip(np.array(guess, dtype=float), a, b)
+    active = np.ones(t.shape, dtype=bool)
     for _ in range(MAX_ITERATIONS):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        ai, bi, fai, fbi = a[idx], b[idx], fa[idx], fb[idx]
+        ti = t[idx]
+        f, slope = fn(idx, ti)
+        f = np.nan_to_num(f, nan=0.0)
+        same = np.sign(f) == np.sign(fa[idx])
+        ai = np.where(same, ti, a[idx])
+        bi = np.where(same, b[idx], ti)
+        fa[idx] = np.where(same, f, fa[idx])
+        a[idx], b[idx] = ai, bi
         with np.errstate(invalid="ignore", divide="ignore"):
-            c = (ai * fbi - bi * fai) / (fbi - fai)
-        mid = 0.5 * (ai + bi)
-        bad = ~np.isfinite(c) | (c <= ai) | (c >= bi)
-        c = np.where(bad, mid, c)
-        # keep each step from stalling at an end: at least 1/64 of the bracket from it
-        span = bi - ai
-        c = np.clip(c, ai + span / 64, bi - span / 64)
-        fc = fn(idx, c)
-        left = np.sign(fc) == np.sign(fai)
-        # root in [c, b]
-        na = np.where(left, c, ai)
-        nfa = np.where(left, fc, fai)
-        nb = np.where(left, bi, c)
-        nfb = np.where(left, fbi, fc)
-        # Illinois: halve the retained end's value when the same end is kept twice
-        s_new = np.where(left, 1, -1).astype(np.int8)
-        nfb = np.where(left & (side[idx] == 1), nfb * 0.5, nfb)
-        nfa = np.where(~left & (side[idx] == -1), nfa * 0.5, nfa)
-        side[idx] = s_new
-        a[idx], b[idx], fa[idx], fb[idx] = na, nb, nfa, nfb
-        active[idx] = (np.abs(nb - na) > TIME_TOLERANCE_S) & (fc != 0)
-        exact = fc == 0
-        a[idx[exact]] = c[exact]
-        b[idx[exact]] = c[exact]
-    return 0.5 * (a + b)
+            step = f / slope
+        nxt = ti - step
+        ok = np.isfinite(nxt) & (nxt >= ai) & (nxt <= bi)
+        t[idx] = np.where(ok, nxt, 0.5 * (ai + bi))
+        done = (ok & (np.abs(step) < TIME_TOLERANCE_S)) | (f == 0) | (bi - ai < TIME_TOLERANCE_S)
+        active[idx] = ~done
+    return t
 
 
 def find_passes_many(
@@ -310,44 +354,33 @@ def find_passes_many(
     si, gi, k = np.nonzero(rising & falling)
     if k.size == 0:
         return []
-    # cubic Hermite estimate of the peak, to skip culminations far below the mask
+    # first guess of each culmination: the peak of the cubic Hermite interpolant; one exact
+    # evaluation there screens out culminations well below the mask before any iteration
     s0, s1 = s_grid[si, gi, k], s_grid[si, gi, k + 1]
     d0, d1 = d_grid[si, gi, k] * step, d_grid[si, gi, k + 1] * step
-    denom = d0 - d1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u = np.clip(np.where(denom > 0, d0 / denom, 0.5), 0, 1)
-    h00 = 2 * u**3 - 3 * u**2 + 1
-    h10 = u**3 - 2 * u**2 + u
-    h01 = -2 * u**3 + 3 * u**2
-    h11 = u**3 - u**2
-    peak = np.maximum(np.maximum(s0, s1), h00 * s0 + h10 * d0 + h01 * s1 + h11 * d1)
+    guess = grid_t[k] + _hermite_peak(s0, d0, s1, d1) * step
+    rr, vv = prop.at(si, guess)
+    s_guess = np.nan_to_num(_sin_elevation(rr, vv, sites[gi], ups[gi])[0], nan=-1.0)
     screen = np.sin(np.radians(np.clip(masks_deg - SCREEN_MARGIN_DEG, -90, 90)))
-    keep = peak >= screen[gi]
-    si, gi, k = si[keep], gi[keep], k[keep]
+    keep = s_guess >= screen[gi]
+    si, gi, k, guess = si[keep], gi[keep], k[keep], guess[keep]
     if k.size == 0:
         return []
+    s_last = np.empty(k.size)
 
-    def geometry(idx: np.ndarray, t: np.ndarray):
+    def tca_terms(idx, t):
         rr, vv = prop.at(si[idx], t)
-        return _sin_elevation(rr, vv, sites[gi[idx]], ups[gi[idx]]), rr
+        s, d, dd = _sin_elevation(rr, vv, sites[gi[idx]], ups[gi[idx]], second=True)
+        s_last[idx] = s
+        return d, dd
 
-    def derivative(idx, t):
-        (_, d), _ = geometry(idx, t)
-        return np.nan_to_num(d, nan=0.0)
-
-    tca = _illinois(
-        derivative,
-        grid_t[k],
-        grid_t[k + 1],
-        d_grid[si, gi, k],
-        d_grid[si, gi, k + 1],
-    )
-    all_idx = np.arange(k.size)
-    (s_tca, _), _ = geometry(all_idx, tca)
-    s_tca = np.nan_to_num(s_tca, nan=-1.0)
+    tca = _newton(tca_terms, grid_t[k], grid_t[k + 1], d_grid[si, gi, k], guess)
+    # the last evaluation is within TIME_TOLERANCE_S of the culmination, where s is flat
+    s_tca = np.nan_to_num(s_last, nan=-1.0)
     up_mask = s_tca >= sin_mask[gi]
     si, gi, k, tca, s_tca = si[up_mask], gi[up_mask], k[up_mask], tca[up_mask], s_tca[up_mask]
-    if k.size == 0:
+    m = k.size
+    if m == 0:
         return []
 
     # nearest grid points below the mask before and after each culmination
@@ -359,37 +392,54 @@ def find_passes_many(
     )
     jb = last_below[si, gi, k]
     ja = next_below[si, gi, np.minimum(k + 1, n - 1)]
-
-    def above_mask(idx, t):
-        (s, _), _ = geometry(idx, t)
-        return np.nan_to_num(s, nan=-1.0) - sin_mask[gi[idx]]
-
-    aos = np.full(k.size, lo)
-    los = np.full(k.size, grid_t[-1])
     has_rise = jb >= 0
     has_set = ja < n
-    if has_rise.any():
-        sel = np.flatnonzero(has_rise)
-        a = grid_t[jb[sel]]
-        sub = _illinois(
-            lambda idx, t: above_mask(sel[idx], t),
-            a,
-            tca[sel],
-            s_grid[si[sel], gi[sel], jb[sel]] - sin_mask[gi[sel]],
-            s_tca[sel] - sin_mask[gi[sel]],
-        )
-        aos[sel] = sub
-    if has_set.any():
-        sel = np.flatnonzero(has_set)
-        b = grid_t[ja[sel]]
-        sub = _illinois(
-            lambda idx, t: above_mask(sel[idx], t),
-            tca[sel],
-            b,
-            s_tca[sel] - sin_mask[gi[sel]],
-            s_grid[si[sel], gi[sel], ja[sel]] - sin_mask[gi[sel]],
-        )
-        los[sel] = sub
+    jb_c = np.maximum(jb, 0)
+    ja_c = np.minimum(ja, n - 1)
+
+    # AOS and LOS in one search: problems 0..m-1 rise, m..2m-1 set
+    rise_t, set_t = grid_t[jb_c], grid_t[ja_c]
+    rise_s = s_grid[si, gi, jb_c] - sin_mask[gi]
+    set_s = s_grid[si, gi, ja_c] - sin_mask[gi]
+    peak_s = s_tca - sin_mask[gi]
+    # first guesses: the cubic Hermite crossing on the interval holding the crossing, which is
+    # [grid point below, next grid point], or [grid point below, culmination] when that is nearer
+    nb = np.minimum(jb_c + 1, n - 1)
+    near = grid_t[nb] >= tca
+    t_nb = np.where(near, tca, grid_t[nb])
+    s_nb = np.where(near, peak_s, s_grid[si, gi, nb] - sin_mask[gi])
+    d_nb = np.where(near, 0.0, d_grid[si, gi, nb])
+    span = np.maximum(t_nb - rise_t, 1e-9)
+    u_rise = _hermite_crossing(
+        rise_s, d_grid[si, gi, jb_c] * span, s_nb, d_nb * span, 0.0
+    )
+    g_rise = rise_t + u_rise * span
+    pa = np.maximum(ja_c - 1, 0)
+    near = grid_t[pa] <= tca
+    t_pa = np.where(near, tca, grid_t[pa])
+    s_pa = np.where(near, peak_s, s_grid[si, gi, pa] - sin_mask[gi])
+    d_pa = np.where(near, 0.0, d_grid[si, gi, pa])
+    span = np.maximum(set_t - t_pa, 1e-9)
+    u_set = _hermite_crossing(s_pa, d_pa * span, set_s, d_grid[si, gi, ja_c] * span, 0.0)
+    g_set = t_pa + u_set * span
+    both_si = np.concatenate((si, si))
+    both_gi = np.concatenate((gi, gi))
+
+    def mask_terms(idx, t):
+        rr, vv = prop.at(both_si[idx], t)
+        s, d = _sin_elevation(rr, vv, sites[both_gi[idx]], ups[both_gi[idx]])
+        return s - sin_mask[both_gi[idx]], d
+
+    edges = _newton(
+        mask_terms,
+        np.concatenate((rise_t, tca)),
+        np.concatenate((tca, set_t)),
+        np.concatenate((rise_s, peak_s)),
+        np.concatenate((g_rise, g_set)),
+    )
+    aos = np.where(has_rise, edges[:m], lo)
+    los = np.where(has_set, edges[m:], grid_t[-1])
+    all_idx = np.arange(m)
 
     # azimuths at AOS and LOS
     ends = np.concatenate((aos, los))

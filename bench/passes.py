@@ -1,0 +1,121 @@
+"""Pass prediction speed: ours (picodragon.ground.passes) against Skyfield's find_events.
+
+Two workloads, each run by both in the same process: one satellite over one station for 365
+days, and 50 satellites over 10 stations for 7 days. Prints a table with the wall times, the
+number of passes each found, how many match within 1 s and the speed ratio; writes
+bench/results/passes.json.
+
+The 50 satellites are the ISS element set of the reference scenario with the right ascension
+of the node and the mean anomaly spread out (and alternately a polar inclination), so the
+workload is reproducible offline.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from skyfield.api import EarthSatellite, load, wgs84
+
+from picodragon.config import Station, load_scenario
+from picodragon.elements import ElementSet, tle_checksum
+from picodragon.ground.passes import find_passes_many
+
+START = datetime(2013, 11, 20, tzinfo=UTC)
+STATIONS = [
+    Station(name=name, latitude_deg=lat, longitude_deg=lon, min_elevation_deg=mask)
+    for name, lat, lon, mask in [
+        ("Hanoi", 21.05, 105.80, 5), ("Tokyo", 35.73, 139.64, 0), ("Kitakyushu", 33.89, 130.84, 10),
+        ("Svalbard", 78.23, 15.39, 5), ("Punta Arenas", -53.16, -70.91, 3), ("Delft", 52.0, 4.37, 0),
+        ("Fairbanks", 64.86, -147.85, 5), ("Hartebeesthoek", -25.89, 27.69, 5),
+        ("Singapore", 1.35, 103.82, 10), ("Santiago", -33.45, -70.67, 0),
+    ]
+]
+
+
+def _line(text: str) -> str:
+    return text[:68] + str(tle_checksum(text))
+
+
+def satellites(n: int) -> list[ElementSet]:
+    line1, line2 = load_scenario().deployment.carrier_tle
+    out = []
+    for i in range(n):
+        inc = 51.6512 if i % 2 == 0 else 97.5
+        raan = (27.5741 + 360.0 * i / n) % 360
+        anomaly = (4.9903 + 137.0 * i) % 360
+        l1 = _line(line1[:2] + f"{90000 + i:05d}" + line1[7:68] + "0")
+        l2 = _line(line2[:2] + f"{90000 + i:05d} {inc:8.4f} {raan:8.4f}" + line2[25:43]
+                   + f"{anomaly:8.4f}" + line2[51:68] + "0")
+        out.append(ElementSet.from_lines(l1, l2, f"SAT-{i:02d}"))
+    return out
+
+
+def skyfield_events(sats, stations, start, end):
+    ts = load.timescale(builtin=True)
+    t0, t1 = ts.from_datetime(start), ts.from_datetime(end)
+    rises = []
+    for es in sats:
+        sat = EarthSatellite(es.line1, es.line2, es.name, ts)
+        for st in stations:
+            site = wgs84.latlon(st.latitude_deg, st.longitude_deg, st.altitude_m)
+            t, ev = sat.find_events(site, t0, t1, st.min_elevation_deg)
+            rises += [(es.name, st.name, d) for d, e in zip(t.utc_datetime(), ev, strict=True) if e == 0]
+    return rises
+
+
+def compare(ours, rises):
+    """How many of Skyfield's rises have one of our AOS within 1 s (same satellite, station)."""
+    index: dict[tuple[str, str], list[float]] = {}
+    for p in ours:
+        index.setdefault((p.satellite, p.station), []).append(p.aos.timestamp())
+    matched = 0
+    for sat, st, when in rises:
+        t = when.timestamp()
+        if any(abs(t - a) < 1.0 for a in index.get((sat, st), ())):
+            matched += 1
+    return matched
+
+
+def run(label, sats, stations, days, repeat=3):
+    end = START + timedelta(days=days)
+    best_ours = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        ours = find_passes_many(sats, stations, START, end)
+        best_ours = min(best_ours, time.perf_counter() - t)
+    t = time.perf_counter()
+    rises = skyfield_events(sats, stations, START, end)
+    theirs = time.perf_counter() - t
+    within = [p for p in ours if START <= p.aos and p.los <= end]
+    return {
+        "workload": label,
+        "ours_s": best_ours,
+        "skyfield_s": theirs,
+        "ratio": theirs / best_ours,
+        "ours_passes": len(within),
+        "skyfield_rises": len(rises),
+        "matched_within_1s": compare(ours, rises),
+    }
+
+
+def main() -> int:
+    rows = [
+        run("1 sat x 1 station x 365 d", satellites(1), STATIONS[:1], 365),
+        run("50 sats x 10 stations x 7 d", satellites(50), STATIONS, 7),
+    ]
+    print(f"{'workload':30} {'ours s':>8} {'skyfield s':>11} {'ratio':>7} {'ours':>6} {'skyf':>6} {'match':>6}")
+    for r in rows:
+        print(f"{r['workload']:30} {r['ours_s']:8.3f} {r['skyfield_s']:11.3f} {r['ratio']:7.1f} "
+              f"{r['ours_passes']:6d} {r['skyfield_rises']:6d} {r['matched_within_1s']:6d}")
+    out = Path(__file__).parent / "results" / "passes.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
