@@ -1,0 +1,174 @@
+"""The web room's connection to the archive database: SQLite file or PostgreSQL URL.
+
+Mission control reads the archive that ``picodragon run``, ``live`` or ``station`` write, and
+keeps a few tables of its own (users, sessions, audit, alarm acknowledgements, telemetry
+rollups) in the same database, each created with ``CREATE TABLE IF NOT EXISTS`` so the web
+never needs a migration step and never touches the ground's tables' definitions.
+
+Why its own connections rather than the ground's ``Archive`` object: the web server answers
+requests on a thread pool, reads far more than it writes and must never hold a write lock
+while it renders; one connection per thread, in autocommit, with short explicit transactions
+for the few writes, gives that on both backends. SQL is written once with ``?`` placeholders
+and translated for psycopg.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+#: how long a SQLite reader or writer waits for a concurrent writer (the runner) before failing
+BUSY_TIMEOUT_MS = 10_000
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a SQLite archive given as a path or a ``sqlite:///`` URL."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    if url.startswith("sqlite://"):
+        return url[len("sqlite://"):]
+    return url
+
+
+class Database:
+    """Thread-local connections to one archive database, with a uniform small API.
+
+    ``rows`` reads, ``execute`` writes one statement (committed at once unless inside
+    :meth:`transaction`), ``placeholder``-neutral SQL uses ``?``. Types: ``serial_pk`` and
+    ``blob`` give the column declarations each backend needs.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = str(url)
+        self.postgres = is_postgres(self.url)
+        self.backend = "postgresql" if self.postgres else "sqlite"
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        if not self.postgres:
+            parent = Path(sqlite_path(self.url)).expanduser().resolve().parent
+            if not parent.exists():
+                raise ValueError(f"cannot open {self.url}: folder {parent} does not exist")
+
+    # -- connections --------------------------------------------------------------------
+    def _connect(self) -> Any:
+        if self.postgres:
+            import psycopg
+
+            url = self.url.replace("postgresql+psycopg://", "postgresql://")
+            conn = psycopg.connect(url, autocommit=True)
+        else:
+            conn = sqlite3.connect(
+                sqlite_path(self.url), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # if another process holds the database, it has chosen the journal mode already
+            with suppress(sqlite3.OperationalError):
+                conn.execute("PRAGMA journal_mode = WAL")
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @property
+    def conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+            self._local.depth = 0
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this object opened, from any thread."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for c in conns:
+            with suppress(Exception):  # closing is best effort at shutdown
+                c.close()
+        self._local = threading.local()
+
+    # -- SQL ------------------------------------------------------------------------------
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        cur = self.conn.execute(self._sql(sql), tuple(params))
+        try:
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def one(self, sql: str, params: Sequence = ()) -> tuple | None:
+        r = self.rows(sql, params)
+        return r[0] if r else None
+
+    def execute(self, sql: str, params: Sequence = ()) -> int:
+        """Run one writing statement; return the number of rows it changed."""
+        cur = self.conn.execute(self._sql(sql), tuple(params))
+        try:
+            return cur.rowcount
+        finally:
+            cur.close()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+        else:
+            self.conn.executemany(sql, [tuple(r) for r in rows])
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One atomic group of writes (nested calls join the outer one)."""
+        conn = self.conn
+        depth = getattr(self._local, "depth", 0)
+        self._local.depth = depth + 1
+        try:
+            if self.postgres:
+                with conn.transaction():
+                    yield self
+            else:
+                if depth == 0:
+                    conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    if depth == 0:
+                        conn.execute("ROLLBACK")
+                    raise
+                if depth == 0:
+                    conn.execute("COMMIT")
+        finally:
+            self._local.depth = depth
+
+    # -- schema helpers -----------------------------------------------------------------
+    @property
+    def serial_pk(self) -> str:
+        return "BIGSERIAL PRIMARY KEY" if self.postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    @property
+    def double(self) -> str:
+        return "DOUBLE PRECISION" if self.postgres else "REAL"
+
+    def table_exists(self, name: str) -> bool:
+        if self.postgres:
+            r = self.one("SELECT to_regclass(CAST(? AS text))", (name,))
+            return r is not None and r[0] is not None
+        return self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
+    def columns(self, table: str) -> list[str]:
+        if self.postgres:
+            return [r[0] for r in self.rows(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "AND table_schema = current_schema() ORDER BY ordinal_position", (table,))]
+        return [r[1] for r in self.rows(f"PRAGMA table_info({table})")]

@@ -1,0 +1,308 @@
+"""Read queries mission control needs from the ground archive, written against its tables.
+
+The archive (``picodragon.ground.archive``, schema in its ``base`` module) is built for ingest
+and offers whole-span reads; the web needs small, indexed, paged questions: the latest
+housekeeping, the last contact, events matching a search, the active alarms, each command with
+its stages, each file with its chunk map. They are asked here in plain SQL over the same
+tables, on SQLite and PostgreSQL alike, and every one tolerates an archive that has not yet
+created a table (a fresh database before the first frame).
+
+Point names are ``PACKET.field`` as in the dictionary and the archive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from picodragon.dictionary import COMMANDS, TELEMETRY_PACKETS, Field
+from picodragon.web.db import Database
+from picodragon.web.rollup import Rollups, Series
+
+FIELDS: dict[str, Field] = {f"{p.name}.{f.name}": f for p in TELEMETRY_PACKETS for f in p.fields}
+COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
+
+
+class QueryError(ValueError):
+    """A request naming something the archive does not hold; one line, a 404 or 422."""
+
+
+def finite(x: Any) -> float | None:
+    """A float for JSON, or None for missing, NaN and infinite values."""
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+@dataclass
+class Catalog:
+    """The archive's packet tables: packet name -> (table, fields)."""
+
+    packets: dict[str, tuple[str, tuple[str, ...]]]
+
+    def resolve(self, point: str) -> tuple[str, str, tuple[str, ...]]:
+        packet, _, field = point.partition(".")
+        entry = self.packets.get(packet)
+        if entry is None or field not in entry[1]:
+            raise QueryError(f"no telemetry point {point} in the archive")
+        return entry[0], field, entry[1]
+
+
+class Queries:
+    """Every read the web makes, over one :class:`Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.rollups = Rollups(db)
+
+    # -- telemetry ----------------------------------------------------------------------
+    def catalog(self) -> Catalog:
+        if not self.db.table_exists("packet_catalog"):
+            return Catalog({})
+        return Catalog({
+            p: (t, tuple(json.loads(f)))
+            for p, t, f in self.db.rows("SELECT packet, table_name, fields FROM packet_catalog")
+        })
+
+    def points(self) -> list[dict[str, Any]]:
+        """Archived points with their dictionary unit, description and limits."""
+        out = []
+        for packet, (_, fields) in sorted(self.catalog().packets.items()):
+            for f in fields:
+                name = f"{packet}.{f}"
+                out.append(point_info(name))
+        return out
+
+    def latest(self, packet: str) -> dict[str, Any] | None:
+        """The newest packet of a kind, by on-board time, as {unix_s, values}."""
+        entry = self.catalog().packets.get(packet)
+        if entry is None:
+            return None
+        table, fields = entry
+        row = self.db.one(
+            f"SELECT unix_s{''.join(', ' + f for f in fields)} FROM {table} ORDER BY unix_s DESC LIMIT 1"
+        )
+        if row is None:
+            return None
+        return {"unix_s": float(row[0]), "values": {f: finite(v) for f, v in zip(fields, row[1:], strict=True)}}
+
+    def series(self, point: str, start: float, end: float, max_points: int) -> Series:
+        table, field, fields = self.catalog().resolve(point)
+        return self.rollups.series(table, fields, field, point, start, end, max_points)
+
+    def time_span(self) -> tuple[float, float] | None:
+        """First and last on-board time of any telemetry (for default chart ranges)."""
+        lo, hi = math.inf, -math.inf
+        for table, _ in self.catalog().packets.values():
+            r = self.db.one(f"SELECT MIN(unix_s), MAX(unix_s) FROM {table}")
+            if r and r[0] is not None:
+                lo, hi = min(lo, float(r[0])), max(hi, float(r[1]))
+        return None if lo > hi else (lo, hi)
+
+    # -- contact ------------------------------------------------------------------------
+    def last_contact(self) -> dict[str, Any] | None:
+        if not self.db.table_exists("receptions"):
+            return None
+        row = self.db.one("SELECT station, unix_s FROM receptions ORDER BY unix_s DESC LIMIT 1")
+        return None if row is None else {"station": row[0], "unix_s": float(row[1])}
+
+    def change_marker(self) -> tuple:
+        """A cheap fingerprint that changes whenever the archive receives something new."""
+        marks: list[Any] = []
+        for table in ("receptions", "events", "command_stages", "alarms", "file_chunks"):
+            if self.db.table_exists(table):
+                col = "unix_s"
+                marks.append(self.db.one(f"SELECT MAX({col}) FROM {table}")[0])
+            else:
+                marks.append(None)
+        if self.db.table_exists("web_alarm_acks"):
+            marks.append(self.db.one("SELECT COUNT(*) FROM web_alarm_acks")[0])
+        if self.db.table_exists("commands"):
+            marks.append(self.db.one("SELECT COUNT(*) FROM commands")[0])
+        return tuple(marks)
+
+    # -- events -------------------------------------------------------------------------
+    def events(self, text: str = "", min_severity: int = 0, source: str = "", start: float = -1e300,
+               end: float = 1e300, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """Events newest first, filtered by text (name or message), severity, source and span."""
+        if not self.db.table_exists("events"):
+            return {"total": 0, "events": []}
+        where = ["unix_s >= ?", "unix_s <= ?", "severity >= ?"]
+        params: list[Any] = [start, end, min_severity]
+        if text:
+            where.append("(LOWER(name) LIKE ? OR LOWER(message) LIKE ?)")
+            pattern = "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+            params += [pattern, pattern]
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        clause = " AND ".join(where)
+        total = self.db.one(f"SELECT COUNT(*) FROM events WHERE {clause}", params)[0]
+        rows = self.db.rows(
+            f"SELECT id, unix_s, source, name, severity, message FROM events WHERE {clause} "
+            "ORDER BY unix_s DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, int(limit), int(offset)],
+        )
+        keys = ("id", "unix_s", "source", "name", "severity", "message")
+        return {"total": int(total), "events": [dict(zip(keys, r, strict=True)) for r in rows]}
+
+    # -- alarms -------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        db = self.db
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS web_alarm_acks (alarm_id BIGINT PRIMARY KEY, user_name TEXT NOT NULL, "
+            f"unix_s {db.double} NOT NULL, comment TEXT NOT NULL)"
+        )
+
+    def alarms(self, active_only: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        """Alarm transitions newest first, each with its acknowledgement; ``active_only`` keeps,
+        per point, the latest transition when it is not a clear."""
+        if not self.db.table_exists("alarms"):
+            return []
+        rows = self.db.rows(
+            "SELECT a.id, a.point, a.unix_s, a.severity, a.state, a.value, a.detail, k.user_name, k.unix_s "
+            "FROM alarms a LEFT JOIN web_alarm_acks k ON k.alarm_id = a.id "
+            "ORDER BY a.unix_s DESC, a.id DESC LIMIT ?",
+            (int(limit) if not active_only else 100_000,),
+        )
+        out = []
+        seen: set[str] = set()
+        for r in rows:
+            item = {
+                "id": int(r[0]), "point": r[1], "unix_s": float(r[2]), "severity": int(r[3]),
+                "state": r[4], "value": finite(r[5]), "detail": r[6],
+                "acknowledged_by": r[7], "acknowledged_unix_s": finite(r[8]),
+            }
+            if active_only:
+                if r[1] in seen:
+                    continue
+                seen.add(r[1])
+                if str(r[4]).lower() in ("cleared", "clear", "ok", "normal"):
+                    continue
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
+    def acknowledge(self, alarm_id: int, user: str, comment: str, now: float) -> bool:
+        """Record an operator's acknowledgement; False when there is no such alarm."""
+        if not self.db.table_exists("alarms") or self.db.one("SELECT 1 FROM alarms WHERE id = ?", (alarm_id,)) is None:
+            return False
+        with self.db.transaction():
+            self.db.execute("DELETE FROM web_alarm_acks WHERE alarm_id = ?", (alarm_id,))
+            self.db.execute(
+                "INSERT INTO web_alarm_acks (alarm_id, user_name, unix_s, comment) VALUES (?, ?, ?, ?)",
+                (alarm_id, user, now, comment),
+            )
+        return True
+
+    # -- commands -----------------------------------------------------------------------
+    def commands(self, limit: int = 100, offset: int = 0, command_id: int | None = None) -> list[dict[str, Any]]:
+        """Commands newest first, each with its lifecycle stages in order."""
+        if not self.db.table_exists("commands"):
+            return []
+        if command_id is not None:
+            rows = self.db.rows(
+                "SELECT id, name, opcode, arguments, counter, queued_unix_s FROM commands WHERE id = ?",
+                (command_id,),
+            )
+        else:
+            rows = self.db.rows(
+                "SELECT id, name, opcode, arguments, counter, queued_unix_s FROM commands "
+                "ORDER BY queued_unix_s DESC, id DESC LIMIT ? OFFSET ?",
+                (int(limit), int(offset)),
+            )
+        if not rows:
+            return []
+        ids = [int(r[0]) for r in rows]
+        stages: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+        marks = ", ".join("?" * len(ids))
+        if self.db.table_exists("command_stages"):
+            for cid, stage, unix_s, detail in self.db.rows(
+                f"SELECT command_id, stage, unix_s, detail FROM command_stages WHERE command_id IN ({marks}) "
+                "ORDER BY unix_s", ids,
+            ):
+                stages[int(cid)].append({"stage": stage, "unix_s": float(unix_s), "detail": detail})
+        out = []
+        for cid, name, opcode, arguments, counter, queued in rows:
+            try:
+                args = json.loads(arguments)
+            except (TypeError, ValueError):
+                args = arguments
+            st = stages[int(cid)]
+            out.append({
+                "id": str(cid), "name": name, "opcode": int(opcode), "arguments": args,
+                "counter": None if counter is None else int(counter), "queued_unix_s": float(queued),
+                "stages": st, "stage": st[-1]["stage"] if st else "queued",
+            })
+        return out
+
+    # -- files and images ---------------------------------------------------------------
+    def files(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Downloaded (or downloading) files newest first, with received and missing chunks."""
+        if not self.db.table_exists("files"):
+            return []
+        rows = self.db.rows(
+            "SELECT file_id, name, size, chunk_size, chunk_count, crc32, first_unix_s, complete_unix_s, crc_ok "
+            "FROM files ORDER BY first_unix_s DESC LIMIT ?", (int(limit),),
+        )
+        out = []
+        for r in rows:
+            fid = int(r[0])
+            have = sorted(int(c[0]) for c in self.db.rows(
+                "SELECT chunk_index FROM file_chunks WHERE file_id = ?", (fid,)))
+            count = None if r[4] is None else int(r[4])
+            missing = [] if count is None else sorted(set(range(count)) - set(have))
+            out.append({
+                "file_id": str(fid), "name": r[1], "size": None if r[2] is None else int(r[2]),
+                "chunk_size": None if r[3] is None else int(r[3]), "chunk_count": count,
+                "first_unix_s": float(r[6]), "complete_unix_s": finite(r[7]),
+                "crc_ok": None if r[8] is None else bool(r[8]),
+                "chunks_received": len(have), "missing_chunks": missing,
+                "complete": count is not None and not missing,
+            })
+        return out
+
+    def file_info(self, file_id: int) -> dict[str, Any] | None:
+        for f in self.files(limit=100_000):
+            if f["file_id"] == str(file_id):
+                return f
+        return None
+
+    def file_bytes(self, file_id: int) -> tuple[bytes, dict[str, Any]] | None:
+        """The file's bytes as far as received; missing chunks are zero-filled."""
+        info = self.file_info(file_id)
+        if info is None:
+            return None
+        chunks = {int(i): bytes(d) for i, d in self.db.rows(
+            "SELECT chunk_index, data FROM file_chunks WHERE file_id = ? ORDER BY chunk_index", (file_id,))}
+        size = info["chunk_size"] or (max((len(d) for d in chunks.values()), default=0))
+        count = info["chunk_count"] or (max(chunks, default=-1) + 1)
+        parts = [chunks.get(i, b"\x00" * size) for i in range(count)]
+        data = b"".join(parts)
+        if info["size"] is not None:
+            data = data[: info["size"]]
+        return data, info
+
+
+def point_info(name: str) -> dict[str, Any]:
+    """A point's unit, description, limits and enumeration from the dictionary (if declared)."""
+    f = FIELDS.get(name)
+    info: dict[str, Any] = {"name": name, "unit": "", "description": "", "limits": None, "enum": None}
+    if f is None:
+        return info
+    info["unit"] = f.unit
+    info["description"] = f.description
+    if f.limits is not None:
+        lim = f.limits
+        info["limits"] = {"warning_low": lim.warning_low, "warning_high": lim.warning_high,
+                          "critical_low": lim.critical_low, "critical_high": lim.critical_high}
+    if f.enum:
+        info["enum"] = {str(k): v for k, v in f.enum.items()}
+    return info

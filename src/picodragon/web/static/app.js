@@ -1,0 +1,415 @@
+/* picodragon mission control: the pages' behaviour. Plain JavaScript, no framework, no network
+   beyond this server. Every page fetches the same JSON API scripts use. */
+"use strict";
+
+const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
+const PAGE = document.body.dataset.page;
+const ROLE = document.body.dataset.role;
+const CAN_COMMAND = ROLE === "operator" || ROLE === "admin";
+const SEVERITY = ["DEBUG", "INFO", "WARNING", "CRITICAL"];
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v; else if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  return e;
+}
+
+async function api(path, options = {}) {
+  const opts = { credentials: "same-origin", headers: {}, ...options };
+  if (opts.body !== undefined && typeof opts.body !== "string") {
+    opts.body = JSON.stringify(opts.body);
+    opts.headers["Content-Type"] = "application/json";
+  }
+  if ((opts.method || "GET") !== "GET") opts.headers["X-CSRF-Token"] = CSRF;
+  const r = await fetch(path, opts);
+  if (r.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error("log in"); }
+  const data = r.headers.get("content-type")?.includes("json") ? await r.json() : await r.text();
+  if (!r.ok) {
+    let msg = data && data.detail !== undefined ? data.detail : data;
+    if (Array.isArray(msg)) msg = msg.map(d => (d.loc || []).slice(1).join(".") + ": " + d.msg).join("; ");
+    const err = new Error(String(msg)); err.status = r.status; throw err;
+  }
+  return data;
+}
+
+function fmtTime(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "–"; }
+function fmtDuration(s) {
+  if (s === null || s === undefined) return "–";
+  const sign = s < 0 ? "-" : ""; s = Math.abs(Math.round(s));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return sign + (h ? h + "h " : "") + String(m).padStart(2, "0") + "m " + String(sec).padStart(2, "0") + "s";
+}
+function fmtNum(v, digits = 2) { return v === null || v === undefined ? "–" : Number(v).toFixed(digits); }
+function isoFromUnix(t) { return new Date(t * 1000).toISOString().replace(/\.\d+Z$/, "Z"); }
+
+/* -- live updates (server-sent events) -------------------------------------------------- */
+const liveHandlers = [];
+function onLive(fn) { liveHandlers.push(fn); }
+function startLive() {
+  if (!window.EventSource || PAGE === "login") return;
+  const dot = document.getElementById("live-dot");
+  const es = new EventSource("/api/live");
+  es.addEventListener("open", () => dot && dot.classList.add("on"));
+  es.addEventListener("error", () => dot && dot.classList.remove("on"));
+  es.addEventListener("status", (ev) => {
+    const data = JSON.parse(ev.data);
+    if (dot) { dot.classList.add("flash"); setTimeout(() => dot.classList.remove("flash"), 300); }
+    for (const fn of liveHandlers) { try { fn(data); } catch (e) { console.error(e); } }
+  });
+}
+
+/* -- alarms, shared by overview and events ------------------------------------------------ */
+function alarmRow(a, withDetail) {
+  const ack = a.acknowledged_by ? el("span", { text: "✓ " + a.acknowledged_by })
+    : CAN_COMMAND ? el("button", { class: "small ack", "data-id": a.id, onclick: async (e) => {
+        e.target.disabled = true;
+        try { await api(`/api/alarms/${a.id}/ack`, { method: "POST", body: { comment: "" } }); refreshAlarms(); }
+        catch (err) { alert(err.message); e.target.disabled = false; }
+      } }, "Acknowledge") : el("span", { text: "no" });
+  const cells = [fmtTime(a.time), a.point, el("span", { class: "sev-" + a.severity, text: SEVERITY[a.severity] || a.severity }),
+    a.state, fmtNum(a.value, 3)];
+  if (withDetail) cells.push(a.detail);
+  cells.push(ack);
+  return el("tr", { class: "alarm" }, ...cells.map(c => el("td", {}, c)));
+}
+let refreshAlarms = () => {};
+
+/* -- overview ------------------------------------------------------------------------------ */
+function overview() {
+  const units = { battery_voltage_v: " V", battery_soc_pct: " %", battery_current_a: " A", solar_power_w: " W",
+    bus_power_w: " W", obc_temperature_c: " °C", battery_temperature_c: " °C" };
+  let passes = [], now = null, nowAt = 0;
+  function render(s) {
+    document.getElementById("mode").textContent = s.mode ? `${s.mode.name} (${s.mode.value})` : "–";
+    const hk = s.housekeeping;
+    document.getElementById("hk-time").textContent = hk ? fmtTime(hk.time) : "none yet";
+    document.getElementById("last-contact").textContent = s.last_contact
+      ? `${fmtTime(s.last_contact.time)} at ${s.last_contact.station} (${fmtDuration(s.last_contact.age_s)} ago)` : "none yet";
+    for (const [k, u] of Object.entries(units)) {
+      const cell = document.getElementById(k);
+      const v = hk ? hk.values[k] : null;
+      cell.textContent = v === null || v === undefined ? "–" : fmtNum(v, 2) + u;
+      cell.className = "val " + (hk ? hk.limits[k] : "");
+    }
+    const tbody = document.getElementById("alarms");
+    tbody.replaceChildren(...s.active_alarms.map(a => alarmRow(a, false)));
+    const badge = document.getElementById("alarm-count");
+    badge.textContent = s.active_alarms.length; badge.className = "badge" + (s.active_alarms.length ? " hot" : "");
+    passes = Object.values(s.next_passes).flat().sort((a, b) => a.aos_unix_s - b.aos_unix_s);
+    now = s.now_unix_s; nowAt = Date.now() / 1000;
+    document.getElementById("now").textContent = `${fmtTime(s.now)} (${s.clock})`;
+    tick();
+  }
+  function tick() {
+    if (now === null) return;
+    const t = s_now();
+    document.getElementById("passes").replaceChildren(...passes.map(p => el("tr", {},
+      el("td", { text: p.station }), el("td", { text: fmtTime(p.aos) }), el("td", { text: fmtTime(p.los) }),
+      el("td", { text: fmtNum(p.max_elevation_deg, 1) + "°" }),
+      el("td", { class: "countdown", text: p.aos_unix_s <= t && t <= p.los_unix_s ? "in pass" : fmtDuration(p.aos_unix_s - t) }))));
+  }
+  function s_now() { return now + (Date.now() / 1000 - nowAt); }
+  refreshAlarms = async () => render(await api("/api/status"));
+  api("/api/status").then(render);
+  onLive(render);
+  setInterval(tick, 1000);
+}
+
+/* -- telemetry ----------------------------------------------------------------------------- */
+function telemetry() {
+  const select = document.getElementById("points");
+  const startIn = document.getElementById("start"), endIn = document.getElementById("end");
+  let info = {}, span = null, lastDraw = 0;
+  const params = new URLSearchParams(location.search);
+  api("/api/points").then(points => {
+    for (const p of points) {
+      info[p.name] = p;
+      select.append(el("option", { value: p.name, text: p.name + (p.unit ? ` [${p.unit}]` : "") }));
+    }
+    const wanted = params.getAll("point").length ? params.getAll("point") : ["HOUSEKEEPING.battery_voltage_v"];
+    for (const o of select.options) o.selected = wanted.includes(o.value);
+    if (params.get("start")) startIn.value = params.get("start");
+    if (params.get("end")) endIn.value = params.get("end");
+    draw();
+  });
+  function query() {
+    const q = new URLSearchParams();
+    for (const o of select.selectedOptions) q.append("point", o.value);
+    if (startIn.value) q.set("start", startIn.value.trim());
+    if (endIn.value) q.set("end", endIn.value.trim());
+    q.set("max_points", String(Math.min(4000, Math.max(200, Math.round(document.getElementById("charts").clientWidth || 1000)))));
+    return q;
+  }
+  function limitShapes(lim) {
+    const shapes = [];
+    if (!lim) return shapes;
+    const line = (y, color) => ({ type: "line", xref: "paper", x0: 0, x1: 1, y0: y, y1: y, line: { color, dash: "dash", width: 1 } });
+    if (lim.warning_low !== null) shapes.push(line(lim.warning_low, "#ffb000"));
+    if (lim.warning_high !== null) shapes.push(line(lim.warning_high, "#ffb000"));
+    if (lim.critical_low !== null) shapes.push(line(lim.critical_low, "#ff4d4f"));
+    if (lim.critical_high !== null) shapes.push(line(lim.critical_high, "#ff4d4f"));
+    return shapes;
+  }
+  async function draw() {
+    const q = query();
+    if (!q.getAll("point").length) return;
+    document.getElementById("csv").href = "/api/telemetry.csv?" + q.toString();
+    history.replaceState(null, "", "/telemetry?" + q.toString());
+    let data;
+    try { data = await api("/api/telemetry?" + q.toString()); }
+    catch (e) { document.getElementById("telemetry-note").textContent = e.message; return; }
+    span = [data.start_unix_s, data.end_unix_s];
+    lastDraw = Date.now();
+    const charts = document.getElementById("charts");
+    const separate = document.getElementById("separate").checked;
+    const groups = separate ? data.series.map(s => [s]) : [data.series];
+    charts.replaceChildren();
+    const levels = new Set(data.series.map(s => s.level_s ? `${s.level_s} s buckets` : "raw"));
+    const n = data.series.reduce((a, s) => a + s.t.length, 0);
+    document.getElementById("telemetry-note").textContent =
+      `${fmtTime(data.start)} → ${fmtTime(data.end)} · ${n} points shown (${[...levels].join(", ")}) · drag to zoom, double-click to reset`;
+    groups.forEach((group, gi) => {
+      const div = el("div", { class: "chart", id: "chart-" + gi, "data-points": String(group.reduce((a, s) => a + s.t.length, 0)) });
+      charts.append(div);
+      const traces = [];
+      for (const s of group) {
+        const x = s.t.map(t => new Date(t * 1000));
+        if (s.level_s) {
+          traces.push({ x, y: s.max, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip", name: s.point + " max" });
+          traces.push({ x, y: s.min, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(127,196,255,0.25)", showlegend: false, hoverinfo: "skip", name: s.point + " min" });
+        }
+        traces.push({ x, y: s.mean, mode: "lines", name: s.point + (s.unit ? ` [${s.unit}]` : "") });
+      }
+      const layout = {
+        height: separate ? 280 : 440, margin: { l: 60, r: 20, t: 20, b: 40 }, paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d",
+        font: { color: "#dde5ee" }, legend: { orientation: "h" }, xaxis: { type: "date", gridcolor: "#26384a" },
+        yaxis: { gridcolor: "#26384a" }, shapes: group.length === 1 || separate ? limitShapes(group[0].limits) : [],
+      };
+      Plotly.newPlot(div, traces, layout, { displaylogo: false, responsive: true });
+      div.on("plotly_relayout", (ev) => {
+        if (ev["xaxis.range[0]"]) {
+          startIn.value = new Date(ev["xaxis.range[0]"] + "Z").toISOString().replace(/\.\d+Z$/, "Z");
+          endIn.value = new Date(ev["xaxis.range[1]"] + "Z").toISOString().replace(/\.\d+Z$/, "Z");
+          document.getElementById("follow").checked = false;
+          draw();
+        } else if (ev["xaxis.autorange"]) { startIn.value = ""; endIn.value = ""; draw(); }
+      });
+    });
+  }
+  document.getElementById("plot").addEventListener("click", draw);
+  document.getElementById("span-1h").addEventListener("click", () => setSpan(3600));
+  document.getElementById("span-1d").addEventListener("click", () => setSpan(86400));
+  document.getElementById("span-all").addEventListener("click", () => setSpan(null));
+  async function setSpan(seconds) {
+    endIn.value = "";
+    if (seconds === null) { startIn.value = "2000-01-01T00:00:00Z"; }
+    else { const s = await api("/api/status"); const last = s.housekeeping ? s.housekeeping.unix_s : Date.now() / 1000;
+      startIn.value = isoFromUnix(last - seconds); }
+    document.getElementById("follow").checked = true;
+    draw();
+  }
+  onLive(() => {
+    if (document.getElementById("follow").checked && !endIn.value && Date.now() - lastDraw > 900) draw();
+  });
+}
+
+/* -- ground track and passes ------------------------------------------------------------- */
+function track() {
+  const dark = { paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d", font: { color: "#dde5ee" } };
+  async function drawMap() {
+    const t = await api("/api/track");
+    document.getElementById("track-note").textContent = `${t.element_set.name} · now ${fmtTime(t.now)} (${t.clock})`;
+    const traces = [{ x: t.track.longitude_deg, y: t.track.latitude_deg, mode: "lines", name: "ground track", line: { color: "#ffd200", width: 1.5 } }];
+    for (const s of t.stations) {
+      traces.push({ x: s.footprint.longitude_deg, y: s.footprint.latitude_deg, mode: "lines", name: s.name + " footprint", line: { color: "#ff6b6b", width: 1 } });
+    }
+    traces.push({ x: t.stations.map(s => s.longitude_deg), y: t.stations.map(s => s.latitude_deg), text: t.stations.map(s => s.name),
+      mode: "markers+text", textposition: "top center", textfont: { color: "#fff" }, name: "stations", marker: { color: "#ff4d4f", size: 11, symbol: "triangle-up" } });
+    traces.push({ x: [t.spacecraft.longitude_deg], y: [t.spacecraft.latitude_deg], mode: "markers", name: "spacecraft now", marker: { color: "#fff", size: 12, symbol: "star" } });
+    Plotly.react("map", traces, { ...dark, height: 560, margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: true, legend: { orientation: "h" },
+      images: [{ source: "/map.jpg", xref: "x", yref: "y", x: -180, y: 90, sizex: 360, sizey: 180, sizing: "stretch", layer: "below" }],
+      xaxis: { range: [-180, 180], showgrid: false, zeroline: false, title: "longitude (deg)" },
+      yaxis: { range: [-90, 90], showgrid: false, zeroline: false, scaleanchor: "x", title: "latitude (deg)" } },
+      { displaylogo: false, responsive: true });
+  }
+  async function drawPasses() {
+    const p = await api("/api/passes?days=2");
+    const stations = [...new Set(p.passes.map(x => x.station))];
+    const traces = stations.map(st => {
+      const mine = p.passes.filter(x => x.station === st);
+      return { type: "bar", orientation: "h", name: st, y: mine.map(() => st), base: mine.map(x => x.aos),
+        x: mine.map(x => (x.los_unix_s - x.aos_unix_s) * 1000), text: mine.map(x => fmtNum(x.max_elevation_deg, 0) + "°"),
+        hovertext: mine.map(x => `${x.aos} → ${x.los}, max ${fmtNum(x.max_elevation_deg, 1)}°`), hoverinfo: "text" };
+    });
+    Plotly.react("timeline", traces, { ...dark, height: 140 + 40 * stations.length, margin: { l: 110, r: 20, t: 10, b: 40 },
+      xaxis: { type: "date", gridcolor: "#26384a" }, shapes: [{ type: "line", x0: p.now, x1: p.now, yref: "paper", y0: 0, y1: 1, line: { color: "#fff", dash: "dot" } }] },
+      { displaylogo: false, responsive: true });
+    document.getElementById("pass-table").replaceChildren(...p.passes.map(x => el("tr", {},
+      ...[x.station, fmtTime(x.aos), fmtTime(x.tca), fmtTime(x.los), fmtNum(x.max_elevation_deg, 1), fmtNum(x.aos_azimuth_deg, 0), fmtNum(x.los_azimuth_deg, 0)].map(c => el("td", { text: c })))));
+    document.getElementById("plan").replaceChildren(...(p.plan.length ? p.plan.map(c => el("tr", {},
+      ...[c.name, c.command_id, fmtTime(c.release_at), c.pass ? `${c.pass.station} at ${fmtTime(c.pass.aos)}` : "no pass in view"].map(v => el("td", { text: v }))))
+      : [el("tr", {}, el("td", { colspan: 4, class: "note", text: "no commands waiting" }))]));
+  }
+  drawMap(); drawPasses();
+  setInterval(drawMap, 30000);
+  onLive(() => drawPasses());
+}
+
+/* -- images -------------------------------------------------------------------------------- */
+function images() {
+  function chunkMap(img) {
+    const box = el("div", { class: "chunks", title: `${img.chunks_received} of ${img.chunk_count ?? "?"} chunks` });
+    const missing = new Set(img.missing_chunks);
+    for (let i = 0; i < (img.chunk_count || 0); i++) box.append(el("i", missing.has(i) ? { class: "missing" } : {}));
+    return box;
+  }
+  async function load() {
+    const list = await api("/api/images");
+    const gallery = document.getElementById("gallery");
+    if (!list.length) { gallery.replaceChildren(el("p", { class: "note", text: "No images received yet." })); return; }
+    gallery.replaceChildren(...list.map(img => el("div", { class: "thumb" + (img.complete ? " complete" : " partial"), "data-id": img.file_id, onclick: () => open(img) },
+      el("img", { src: img.preview_url, alt: img.name }),
+      el("div", {}, el("b", { text: img.name }), " ", el("span", { class: "badge", text: img.complete ? "complete" : `partial: ${img.missing_chunks.length} missing` })),
+      el("div", { class: "note", text: "captured " + fmtTime(img.captured) }),
+      chunkMap(img))));
+  }
+  function open(img) {
+    const d = document.getElementById("detail");
+    d.hidden = false;
+    document.getElementById("detail-title").textContent = img.name;
+    document.getElementById("detail-img").src = img.preview_url;
+    const rows = [["file id", img.file_id], ["captured", fmtTime(img.captured)], ["first chunk", fmtTime(img.first)],
+      ["completed", fmtTime(img.completed)], ["size", img.size + " bytes"], ["chunks", `${img.chunks_received} / ${img.chunk_count}`],
+      ["missing chunks", img.missing_chunks.length ? img.missing_chunks.join(", ") : "none"],
+      ["footprint centre", img.footprint ? `${img.footprint.latitude_deg}°, ${img.footprint.longitude_deg}° at ${img.footprint.altitude_km} km` : "–"]];
+    document.getElementById("detail-info").replaceChildren(...rows.map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: v }))),
+      el("tr", {}, el("th", { text: "download" }), el("td", {}, el("a", { href: img.url, download: img.name, text: img.name }))));
+    if (img.footprint) {
+      Plotly.react("detail-map", [
+        { x: img.footprint.outline.longitude_deg, y: img.footprint.outline.latitude_deg, mode: "lines", fill: "toself", name: "footprint", line: { color: "#ffd200" } },
+        { x: [img.footprint.longitude_deg], y: [img.footprint.latitude_deg], mode: "markers", name: "nadir", marker: { color: "#fff" } }],
+        { paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d", font: { color: "#dde5ee" }, height: 300, margin: { l: 40, r: 10, t: 10, b: 30 }, showlegend: false,
+          images: [{ source: "/map.jpg", xref: "x", yref: "y", x: -180, y: 90, sizex: 360, sizey: 180, sizing: "stretch", layer: "below" }],
+          xaxis: { range: [img.footprint.longitude_deg - 20, img.footprint.longitude_deg + 20], showgrid: false },
+          yaxis: { range: [img.footprint.latitude_deg - 10, img.footprint.latitude_deg + 10], showgrid: false, scaleanchor: "x" } },
+        { displaylogo: false, responsive: true });
+    }
+    d.scrollIntoView();
+  }
+  load();
+  onLive(load);
+}
+
+/* -- commanding ---------------------------------------------------------------------------- */
+function commanding() {
+  const select = document.getElementById("command-name");
+  const argsBox = document.getElementById("command-args");
+  const result = document.getElementById("command-result");
+  let commands = [];
+  if (!CAN_COMMAND) {
+    document.getElementById("command-refused").hidden = false;
+    document.getElementById("send-command").disabled = true;
+  }
+  api("/api/dictionary").then(d => {
+    commands = d.commands;
+    for (const c of commands) select.append(el("option", { value: c.name, text: `${c.name} (0x${c.opcode.toString(16).padStart(4, "0")})` }));
+    buildArgs();
+  });
+  function buildArgs() {
+    const c = commands.find(x => x.name === select.value);
+    document.getElementById("command-description").textContent = c ? c.description : "";
+    argsBox.replaceChildren(...(c ? c.arguments : []).map(a => {
+      let input;
+      if (a.enum) {
+        input = el("select", { name: a.name, id: "arg-" + a.name }, ...a.enum.map(e => el("option", { value: e.value, text: `${e.label} (${e.value})` })));
+      } else {
+        input = el("input", { name: a.name, id: "arg-" + a.name, type: "number", required: "required", min: a.minimum, max: a.maximum,
+          step: a.integer ? "1" : "any", value: Math.max(0, a.minimum) });
+      }
+      return el("label", {}, `${a.name}${a.unit ? " [" + a.unit + "]" : ""} — ${a.description} (${a.minimum} .. ${a.maximum}) `, input);
+    }));
+  }
+  select.addEventListener("change", buildArgs);
+  document.getElementById("command-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const c = commands.find(x => x.name === select.value);
+    const args = {};
+    for (const a of c.arguments) args[a.name] = Number(document.getElementById("arg-" + a.name).value);
+    const release = document.getElementById("release-at").value.trim();
+    result.textContent = "sending…"; result.className = "note";
+    try {
+      const r = await api("/api/commands", { method: "POST", body: { name: c.name, arguments: args, release_at: release || null } });
+      result.textContent = `queued ${r.name} as ${r.id}`;
+      loadCommands();
+    } catch (err) { result.textContent = `refused (${err.status}): ${err.message}`; result.className = "error"; }
+  });
+  async function loadCommands() {
+    const list = await api("/api/commands?limit=100");
+    document.getElementById("commands").replaceChildren(...list.map(c => el("tr", { class: "command", "data-id": c.id, "data-stage": c.stage },
+      el("td", { text: fmtTime(c.queued) }), el("td", { text: c.name }), el("td", { text: JSON.stringify(c.arguments) }),
+      el("td", {}, el("span", { class: "stage " + c.stage, text: c.stage })),
+      el("td", {}, ...c.stages.map(s => el("span", { class: "stage " + s.stage, title: fmtTime(s.time) + " " + s.detail, text: s.stage }))),
+      el("td", { class: "note", text: c.id }))));
+  }
+  loadCommands();
+  onLive(loadCommands);
+}
+
+/* -- events and alarms --------------------------------------------------------------------- */
+function events() {
+  let offset = 0;
+  const limit = 50;
+  refreshAlarms = async () => {
+    const active = document.getElementById("active-only").checked;
+    const list = await api("/api/alarms?limit=200&active=" + active);
+    document.getElementById("alarm-table").replaceChildren(...(list.length ? list.map(a => alarmRow(a, true))
+      : [el("tr", {}, el("td", { colspan: 7, class: "note", text: "no alarms" }))]));
+  };
+  async function search() {
+    const q = new URLSearchParams({ q: document.getElementById("q").value, min_severity: document.getElementById("min-severity").value,
+      source: document.getElementById("source").value, limit: String(limit), offset: String(offset) });
+    const r = await api("/api/events?" + q);
+    document.getElementById("event-count").textContent = `${r.total} events, showing ${r.total ? offset + 1 : 0}–${offset + r.events.length}`;
+    document.getElementById("event-table").replaceChildren(...r.events.map(e => el("tr", { class: "event" },
+      el("td", { text: fmtTime(e.time) }), el("td", { text: e.source }), el("td", { text: e.name }),
+      el("td", { class: "sev-" + e.severity, text: SEVERITY[e.severity] || e.severity }), el("td", { text: e.message }))));
+    document.getElementById("next").disabled = offset + limit >= r.total;
+    document.getElementById("prev").disabled = offset === 0;
+  }
+  document.getElementById("event-search").addEventListener("submit", (e) => { e.preventDefault(); offset = 0; search(); });
+  document.getElementById("next").addEventListener("click", () => { offset += limit; search(); });
+  document.getElementById("prev").addEventListener("click", () => { offset = Math.max(0, offset - limit); search(); });
+  document.getElementById("active-only").addEventListener("change", () => refreshAlarms());
+  refreshAlarms(); search();
+  onLive(() => { refreshAlarms(); if (offset === 0) search(); });
+}
+
+/* -- admin --------------------------------------------------------------------------------- */
+function admin() {
+  async function load() {
+    const users = await api("/api/users");
+    document.getElementById("users").replaceChildren(...users.map(u => el("tr", {}, el("td", { text: u.name }), el("td", { text: u.role }),
+      el("td", { text: fmtTime(u.created) }), el("td", {}, el("button", { class: "small", onclick: async () => {
+        if (!confirm(`Delete ${u.name}?`)) return;
+        try { await api("/api/users/" + encodeURIComponent(u.name), { method: "DELETE" }); load(); } catch (e) { alert(e.message); } } }, "delete")))));
+    const audit = await api("/api/audit?limit=200");
+    document.getElementById("audit").replaceChildren(...audit.map(a => el("tr", {}, ...[fmtTime(a.time), a.user, a.action, a.detail, a.outcome].map(v => el("td", { text: v })))));
+  }
+  document.getElementById("user-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const out = document.getElementById("user-result");
+    try {
+      await api("/api/users", { method: "POST", body: { name: document.getElementById("new-name").value, password: document.getElementById("new-password").value, role: document.getElementById("new-role").value } });
+      out.textContent = "saved"; out.className = "note"; load();
+    } catch (err) { out.textContent = err.message; out.className = "error"; }
+  });
+  load();
+}
+
+const PAGES = { overview, telemetry, track, images, commanding, events, admin };
+if (PAGES[PAGE]) PAGES[PAGE]();
+startLive();

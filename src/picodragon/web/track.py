@@ -1,0 +1,105 @@
+"""Where the spacecraft is over the Earth: ground track, station footprints, image footprints.
+
+The ground knows the orbit only from an element set (the scenario's, or one given to
+``create_app``), as a real team does. SGP4 gives TEME positions; TEME is turned into the
+Earth-fixed frame by the Greenwich mean sidereal time (IAU 1982, the angle TEME is defined
+with), and the sub-satellite point is geodetic on the WGS84 ellipsoid (Bowring's one-step
+formula, well under a kilometre of error at LEO heights: far below a map pixel).
+
+Footprints: a station sees the spacecraft above its elevation mask inside a small circle of
+Earth central angle ``arccos(R cos(e) / (R + h)) - e``; the camera (nadir pointing assumed for
+the footprint) covers about ``2 h tan(fov / 2)`` across.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sgp4.api import SatrecArray
+
+from picodragon.elements import ElementSet
+
+EARTH_RADIUS_M = 6_371_000.0
+WGS84_A_M = 6378137.0
+WGS84_F = 1.0 / 298.257223563
+UNIX_EPOCH_JD = 2440587.5
+
+
+def _gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
+    t = (jd_ut1 - 2451545.0) / 36525.0
+    seconds = 67310.54841 + (876600.0 * 3600 + 8640184.812866) * t + 0.093104 * t**2 - 6.2e-6 * t**3
+    return np.radians((seconds % 86400.0) / 240.0)
+
+
+def subpoints(element_set: ElementSet, unix_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Latitude, longitude (-180..180) and altitude (km) of the spacecraft at Unix times."""
+    t = np.atleast_1d(np.asarray(unix_s, dtype=float))
+    jd_full = t / 86400.0 + UNIX_EPOCH_JD
+    jd = np.floor(jd_full)
+    fr = jd_full - jd
+    err, r, _ = SatrecArray([element_set.satrec]).sgp4(jd, fr)
+    r = r[0] * 1000.0  # km -> m
+    theta = _gmst_rad(jd_full)
+    c, s = np.cos(theta), np.sin(theta)
+    x = c * r[:, 0] + s * r[:, 1]
+    y = -s * r[:, 0] + c * r[:, 1]
+    z = r[:, 2]
+    lon = np.degrees(np.arctan2(y, x))
+    p = np.hypot(x, y)
+    e2 = WGS84_F * (2 - WGS84_F)
+    b = WGS84_A_M * (1 - WGS84_F)
+    ep2 = (WGS84_A_M**2 - b**2) / b**2
+    th = np.arctan2(z * WGS84_A_M, p * b)
+    lat = np.arctan2(z + ep2 * b * np.sin(th) ** 3, p - e2 * WGS84_A_M * np.cos(th) ** 3)
+    n = WGS84_A_M / np.sqrt(1 - e2 * np.sin(lat) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alt = p / np.cos(lat) - n
+    bad = err[0] != 0
+    lat_deg = np.where(bad, np.nan, np.degrees(lat))
+    lon = np.where(bad, np.nan, lon)
+    alt = np.where(bad, np.nan, alt / 1000.0)
+    return {"unix_s": t, "latitude_deg": lat_deg, "longitude_deg": lon, "altitude_km": alt}
+
+
+def break_at_dateline(lon: np.ndarray, lat: np.ndarray) -> tuple[list, list]:
+    """Insert gaps (None) where the track wraps from +180 to -180, for plotting as lines."""
+    lon_out: list = []
+    lat_out: list = []
+    prev = None
+    for lo, la in zip(lon.tolist(), lat.tolist(), strict=True):
+        if lo != lo:
+            continue
+        if prev is not None and abs(lo - prev) > 180:
+            lon_out.append(None)
+            lat_out.append(None)
+        lon_out.append(round(lo, 3))
+        lat_out.append(round(la, 3))
+        prev = lo
+    return lon_out, lat_out
+
+
+def visibility_circle(lat_deg: float, lon_deg: float, altitude_km: float, min_elevation_deg: float,
+                      n: int = 90) -> tuple[list, list]:
+    """The ground circle within which a station sees the spacecraft above its mask."""
+    e = math.radians(min_elevation_deg)
+    ratio = EARTH_RADIUS_M / (EARTH_RADIUS_M + altitude_km * 1000.0)
+    central = math.acos(min(1.0, ratio * math.cos(e))) - e
+    return _small_circle(lat_deg, lon_deg, central, n)
+
+
+def camera_footprint(lat_deg: float, lon_deg: float, altitude_km: float, fov_deg: float,
+                     n: int = 36) -> tuple[list, list]:
+    """A circle of the camera's ground half-width around the sub-satellite point (nadir view)."""
+    half_width_m = altitude_km * 1000.0 * math.tan(math.radians(fov_deg) / 2)
+    return _small_circle(lat_deg, lon_deg, half_width_m / EARTH_RADIUS_M, n)
+
+
+def _small_circle(lat_deg: float, lon_deg: float, central_rad: float, n: int) -> tuple[list, list]:
+    lat0, lon0 = math.radians(lat_deg), math.radians(lon_deg)
+    az = np.linspace(0, 2 * math.pi, n + 1)
+    lat = np.arcsin(np.sin(lat0) * math.cos(central_rad) + np.cos(lat0) * math.sin(central_rad) * np.cos(az))
+    lon = lon0 + np.arctan2(np.sin(az) * math.sin(central_rad) * np.cos(lat0),
+                            math.cos(central_rad) - np.sin(lat0) * np.sin(lat))
+    lon = (np.degrees(lon) + 180) % 360 - 180
+    return break_at_dateline(lon, np.degrees(lat))

@@ -1,0 +1,140 @@
+"""Archives with known content for the web tests: housekeeping, events, alarms, commands, images.
+
+Telemetry goes in the way a real pass puts it there: AX.25 frames carrying dictionary packets,
+received by a ground station (``picodragon.ground.station``) into the archive. Alarms, files and
+command acknowledgements are written through the archive's generic interface, the tables the
+ground's alarms, files and commanding modules own.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from picodragon.dictionary import pack_telemetry
+from picodragon.ground.archive import open_archive
+from picodragon.ground.station import GroundStation
+from picodragon.link import ax25
+
+#: 2013-11-20T00:00:00Z, the day after Pico Dragon's deployment
+T0 = 1384905600.0
+STATION = "VNSC Hanoi"
+PG_BASE = os.environ.get("PICODRAGON_TEST_PG", "postgresql://127.0.0.1:5432/test")
+
+
+def frame_for(packet_bytes: bytes) -> bytes:
+    return ax25.encode(ax25.Frame(ax25.Address("CQ"), ax25.Address("XV9PID"), info=packet_bytes))
+
+
+def hk_values(t: float, i: int) -> dict[str, float]:
+    return {
+        "mode": 2, "boot_count": 1, "uptime_s": i, "battery_voltage_v": 7.6 + 0.3 * math.sin(t / 600),
+        "battery_current_a": 0.2, "battery_soc_pct": 80.0, "solar_power_w": 1.5, "bus_power_w": 0.9,
+        "obc_temperature_c": 20 + 5 * math.sin(t / 900), "battery_temperature_c": 15.0,
+        "frames_sent": i, "commands_received": 0, "commands_rejected": 0,
+    }
+
+
+def receive_housekeeping(archive, t: float, i: int, station: GroundStation | None = None,
+                         values: dict[str, float] | None = None) -> None:
+    gs = station or GroundStation(STATION, archive, 437.365e6)
+    packet = pack_telemetry("HOUSEKEEPING", values or hk_values(t, i), t, i % 16384)
+    gs.receive(frame_for(packet), t + 0.2)
+
+
+def receive_event(archive, t: float, event_id: int, arg0: int, arg1: int = 0) -> None:
+    gs = GroundStation(STATION, archive, 437.365e6)
+    packet = pack_telemetry("EVENT_REPORT", {"event_id": event_id, "severity": 1, "arg0": arg0, "arg1": arg1},
+                            t, 1)
+    gs.receive(frame_for(packet), t + 0.2)
+
+
+def jpeg_bytes(width: int = 160, height: int = 120) -> bytes:
+    from PIL import Image
+
+    img = Image.new("RGB", (width, height))
+    px = img.load()
+    for y in range(height):
+        for x in range(width):
+            px[x, y] = (x * 255 // width, y * 255 // height, 120)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=80)
+    return buf.getvalue()
+
+
+def store_image(archive, file_id: int, name: str, data: bytes, t: float, chunk_size: int = 200,
+                missing: tuple[int, ...] = ()) -> int:
+    """An image file downloaded in chunks (some possibly missing); returns the chunk count."""
+    count = math.ceil(len(data) / chunk_size)
+    complete = not missing
+    with archive.batch():
+        archive.insert("files", {
+            "file_id": file_id, "name": name, "size": len(data), "chunk_size": chunk_size,
+            "chunk_count": count, "crc32": None, "first_unix_s": t,
+            "complete_unix_s": t + 60 if complete else None, "crc_ok": 1 if complete else None,
+        })
+        for i in range(count):
+            if i in missing:
+                continue
+            archive.insert("file_chunks", {"file_id": file_id, "chunk_index": i,
+                                           "data": data[i * chunk_size:(i + 1) * chunk_size], "unix_s": t + i})
+    archive.store_event(t - 30, "IMAGE_CAPTURED", 1, f"image file {file_id}, {len(data)} bytes", "spacecraft")
+    return count
+
+
+def raise_alarm(archive, point: str, t: float, value: float, severity: int = 2, state: str = "raised") -> None:
+    archive.insert("alarms", {"point": point, "unix_s": t, "severity": severity, "state": state,
+                              "value": value, "detail": f"{point} = {value}"})
+
+
+def add_stage(archive, command_id: int, stage: str, t: float, detail: dict | None = None) -> None:
+    archive.insert("command_stages", {"command_id": int(command_id), "stage": stage, "unix_s": t,
+                                      "detail": json.dumps(detail or {})})
+
+
+def populate(db: str, hours: float = 2.0, step_s: float = 10.0) -> None:
+    """A small mission: housekeeping every ``step_s`` for ``hours``, events, an alarm, two images."""
+    archive = open_archive(db)
+    try:
+        gs = GroundStation(STATION, archive, 437.365e6)
+        with archive.batch():
+            n = int(hours * 3600 / step_s)
+            for i in range(n):
+                receive_housekeeping(archive, T0 + i * step_s, i, gs)
+        receive_event(archive, T0 + 100, 3, 1, 2)
+        receive_event(archive, T0 + 200, 5, 6500)
+        archive.store_event(T0 + 300, "COMMAND_TIMEOUT", 2, "command 12 timed out", "ground")
+        raise_alarm(archive, "HOUSEKEEPING.battery_voltage_v", T0 + 400, 6.5)
+        raise_alarm(archive, "HOUSEKEEPING.obc_temperature_c", T0 + 500, 65.0)
+        raise_alarm(archive, "HOUSEKEEPING.obc_temperature_c", T0 + 900, 40.0, 1, "cleared")
+        data = jpeg_bytes()
+        store_image(archive, 7, "img_0007.jpg", data, T0 + 1000)
+        store_image(archive, 8, "img_0008.jpg", data, T0 + 2000, missing=(3, 4, 9))
+    finally:
+        archive.close()
+
+
+@contextmanager
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards; skips when PostgreSQL is absent."""
+    from tests.conftest import require_service
+
+    try:
+        import psycopg
+
+        conn = psycopg.connect(PG_BASE, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means no service
+        require_service(f"PostgreSQL at {PG_BASE} is unreachable ({type(exc).__name__})")
+        raise
+    schema = "web_" + uuid.uuid4().hex[:12]
+    conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        conn.close()
