@@ -73,7 +73,64 @@ COMMAND_RESPONSE = Packet(
     ),
 )
 
-TELEMETRY_PACKETS: tuple[Packet, ...] = (HOUSEKEEPING, EVENT_REPORT, COMMAND_RESPONSE)
+FILE_KINDS = {1: "IMAGE", 2: "LOG"}
+
+FILE_ENTRY = Packet(
+    name="FILE_ENTRY",
+    apid=0x020,
+    description="One entry of the on-board file directory (answer to LIST_FILES)",
+    fields=(
+        Field("index", "u16", "", "position of this entry in the listing, from 0"),
+        Field("count", "u16", "", "entries in the listing"),
+        Field("file_id", "u16", "", "file identifier"),
+        Field("kind", "u8", "", "what the file holds", enum=FILE_KINDS),
+        Field("size_bytes", "u32", "B", "file size"),
+        Field("crc32", "u32", "", "CRC-32 of the whole file, taken when it was written"),
+        Field("chunk_size", "u16", "B", "data bytes per chunk (the last chunk may be shorter)"),
+        Field("chunk_count", "u16", "", "chunks in the file"),
+        Field("valid", "u8", "", "the file's CRC checks now", enum={0: "CORRUPT", 1: "VALID"}),
+        Field("created_unix", "u32", "s", "when the file was written (UTC)",
+              offset=946_684_800.0),
+        Field("latitude_deg", "i16", "deg", "geodetic latitude at capture", scale=0.01),
+        Field("longitude_deg", "i16", "deg", "longitude at capture", scale=0.01),
+        Field("altitude_km", "u16", "km", "altitude at capture", scale=0.01),
+        Field("q_w", "i16", "", "attitude quaternion at capture, body to ECI", scale=1 / 32767),
+        Field("q_x", "i16", "", "", scale=1 / 32767),
+        Field("q_y", "i16", "", "", scale=1 / 32767),
+        Field("q_z", "i16", "", "", scale=1 / 32767),
+    ),
+)
+
+FILE_CHUNK_HEADER = Packet(
+    name="FILE_CHUNK",
+    apid=0x021,
+    description="One chunk of a file; the header below is followed by data_length data bytes",
+    fields=(
+        Field("file_id", "u16", "", "file identifier"),
+        Field("chunk", "u16", "", "chunk number, from 0"),
+        Field("chunk_count", "u16", "", "chunks in the file"),
+        Field("data_length", "u16", "B", "data bytes that follow"),
+    ),
+)
+
+ADCS = Packet(
+    name="ADCS",
+    apid=0x013,
+    description="Attitude sensors, stored with housekeeping",
+    fields=(
+        Field("mag_x_t", "f32", "T", "magnetic field, body x"),
+        Field("mag_y_t", "f32", "T", "magnetic field, body y"),
+        Field("mag_z_t", "f32", "T", "magnetic field, body z"),
+        Field("rate_x_rad_s", "f32", "rad/s", "body rate about x"),
+        Field("rate_y_rad_s", "f32", "rad/s", "body rate about y"),
+        Field("rate_z_rad_s", "f32", "rad/s", "body rate about z"),
+    ),
+)
+
+TELEMETRY_PACKETS: tuple[Packet, ...] = (HOUSEKEEPING, EVENT_REPORT, COMMAND_RESPONSE, ADCS,
+                                         FILE_ENTRY)
+"""Fixed-size telemetry packets (``decode_telemetry``); FILE_CHUNK_HEADER is not one of them:
+its data field follows the header (``picodragon.dictionary.files``)."""
 
 COMMANDS: tuple[Command, ...] = (
     Command("NOOP", 0x0001, "Do nothing; answer with an acknowledgement"),
@@ -83,6 +140,30 @@ COMMANDS: tuple[Command, ...] = (
             (Field("at_time", "u32", "s", "UTC seconds since 2000-01-01, 0 for now"),)),
     Command("SET_BEACON_INTERVAL", 0x0004, "Set the telemetry beacon interval",
             (Field("interval_s", "u16", "s", "seconds between beacons", minimum=10, maximum=3600),)),
+    Command("DUMP_HOUSEKEEPING", 0x0005, "Send the stored HOUSEKEEPING and ADCS packets since a time",
+            (Field("since", "u32", "s", "UTC seconds since 2000-01-01 (0: all kept)"),
+             Field("max_packets", "u16", "", "at most this many packets", minimum=1))),
+    Command("DUMP_EVENTS", 0x0006, "Send the stored EVENT_REPORT and COMMAND_RESPONSE packets since a time",
+            (Field("since", "u32", "s", "UTC seconds since 2000-01-01 (0: all kept)"),
+             Field("max_packets", "u16", "", "at most this many packets", minimum=1))),
+    Command("LIST_FILES", 0x0007, "Send the file directory, one FILE_ENTRY packet per file"),
+    Command("DOWNLINK_FILE", 0x0008, "Send every chunk of a file (while the ground is in contact)",
+            (Field("file_id", "u16", "", "file identifier"),)),
+    Command("REQUEST_CHUNKS", 0x0009, "Send again the chunks of a file the ground lacks: bit j "
+            "of mask k asks for chunk first_chunk + 32 k + j",
+            (Field("file_id", "u16", "", "file identifier"),
+             Field("first_chunk", "u16", "", "chunk number of bit 0 of mask0"),
+             Field("mask0", "u32", "", "chunks first_chunk + 0..31"),
+             Field("mask1", "u32", "", "chunks first_chunk + 32..63"),
+             Field("mask2", "u32", "", "chunks first_chunk + 64..95"),
+             Field("mask3", "u32", "", "chunks first_chunk + 96..127"))),
+    Command("DELETE_FILE", 0x000A, "Delete a file from the on-board store",
+            (Field("file_id", "u16", "", "file identifier"),)),
+    Command("ABORT_TRANSFERS", 0x000B, "Forget every chunk still queued for the downlink"),
+    Command("CLEAR_SENSOR_FLAGS", 0x000C, "Judge every flagged sensor afresh"),
+    Command("RESET_SOFTWARE", 0x000D, "Reset the flight software (completion follows the reboot)"),
+    Command("CLEAR_TIME_TAGS", 0x000E, "Drop every time-tagged command still waiting"),
+    Command("SAVE_EVENT_LOG", 0x000F, "Write the stored events into a LOG file for file downlink"),
 )
 
 EVENTS: tuple[Event, ...] = (

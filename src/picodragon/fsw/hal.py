@@ -186,8 +186,9 @@ class Watchdog(Protocol):
 class Hal:
     """Everything the flight software is given at boot; optional devices may be None (not fitted).
 
-    Load switch names the flight software uses: ``camera``, ``transmitter``, ``heater`` (battery
-    heater), ``payload`` (everything else it may shed); an unknown name is ignored by the device.
+    Load switch names the flight software uses (as the twin's EPS names them): ``radio`` (the
+    transmitter chain), ``camera``, ``heater`` (battery heater); the software tolerates a switch
+    device that refuses a name it does not have.
     """
 
     clock: Clock

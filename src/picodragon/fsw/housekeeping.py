@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from picodragon.dictionary.packets import pack_telemetry
-from picodragon.dictionary.spacecraft import HOUSEKEEPING
+from picodragon.dictionary.spacecraft import ADCS, HOUSEKEEPING
 from picodragon.fsw.events import Sequencer
 from picodragon.fsw.hal import Storage
 from picodragon.fsw.history import PacketHistory
@@ -67,6 +67,16 @@ class Housekeeping(Component):
         """Housekeeping rate: pack a packet into the store-and-forward history."""
         self.history.append(self.packet(now))
         self.packets_stored += 1
+        mag = self.sensors.vectors.get("magnetometer_t")
+        rate = self.sensors.vectors.get("gyro_rad_s")
+        if mag is not None or rate is not None:
+            nan3 = (float("nan"),) * 3
+            mx, my, mz = mag or nan3
+            rx, ry, rz = rate or nan3
+            self.history.append(pack_telemetry(ADCS, {
+                "mag_x_t": mx, "mag_y_t": my, "mag_z_t": mz,
+                "rate_x_rad_s": rx, "rate_y_rad_s": ry, "rate_z_rad_s": rz,
+            }, now, self._sequencer.next(ADCS.apid)))
 
     def state(self) -> dict[str, Any]:
         return super().state() | {"stored": len(self.history), "sensors": self.sensors.state()}

@@ -5,11 +5,11 @@ sensor values (a flagged sensor reads NaN and is left out of every rule):
 
 | mode | entered | left | loads |
 |---|---|---|---|
-| BOOT (0) | at every boot | when the deployment sequence is done: DETUMBLE | camera, payload off |
-| DETUMBLE (1) | after deployment | body rate under ``detumble_rate_rad_s`` for 3 samples, or ``detumble_timeout_s``, or no gyro: NOMINAL | payload on |
-| NOMINAL (2) | from DETUMBLE, LOW_POWER (recovered), IMAGING (done) or by command | by the rules below | payload on, camera off |
-| IMAGING (3) | by command (SET_MODE 3), from NOMINAL | after ``imaging_timeout_s`` or by command: NOMINAL | camera on |
-| LOW_POWER (4) | battery voltage under ``low_power_enter_v`` or state of charge under ``low_power_enter_soc`` (either valid reading suffices) | both valid readings above the exit thresholds (hysteresis): NOMINAL | camera, payload off; slower beacon; no file downlink |
+| BOOT (0) | at every boot | when the deployment sequence is done: DETUMBLE | camera off |
+| DETUMBLE (1) | after deployment | body rate under ``detumble_rate_rad_s`` for 3 samples, or ``detumble_timeout_s``, or no gyro: NOMINAL | camera off, no imaging |
+| NOMINAL (2) | from DETUMBLE, LOW_POWER (recovered), IMAGING (done) or by command | by the rules below | camera on only while capturing |
+| IMAGING (3) | by command (SET_MODE 3), from NOMINAL | after ``IMAGING_TIMEOUT_S`` or by command: NOMINAL | camera kept on |
+| LOW_POWER (4) | battery voltage under ``low_power_enter_v`` or state of charge under ``low_power_enter_soc`` (either valid reading suffices) | both valid readings above the exit thresholds (hysteresis): NOMINAL | camera off, no imaging; slower beacon; no file downlink |
 | SAFE (5) | a temperature out of ``safe_temperature_low_c..high_c``; a boot loop (``boot_loop_resets`` boots within ``boot_loop_window_s``); or by command | by ground command only (latched in the persistent parameters, so it survives resets) | as LOW_POWER |
 
 Independently of the mode, the battery heater is switched on under ``battery_heater_on_c`` and
@@ -38,12 +38,12 @@ IMAGING_TIMEOUT_S = 600.0
 
 #: load switch states by mode (names as in the HAL's PowerSwitches)
 LOADS = {
-    BOOT: {"camera": False, "payload": False},
-    DETUMBLE: {"camera": False, "payload": True},
-    NOMINAL: {"camera": False, "payload": True},
-    IMAGING: {"camera": True, "payload": True},
-    LOW_POWER: {"camera": False, "payload": False},
-    SAFE: {"camera": False, "payload": False},
+    BOOT: {"camera": False},
+    DETUMBLE: {"camera": False},
+    NOMINAL: {"camera": False},
+    IMAGING: {"camera": True},
+    LOW_POWER: {"camera": False},
+    SAFE: {"camera": False},
 }
 
 
@@ -159,7 +159,8 @@ class ModeManager(Component):
                 self.heater_on = False
             else:
                 return
-            self.switches.set_load("heater", self.heater_on)
+            with contextlib.suppress(Exception):
+                self.switches.set_load("heater", self.heater_on)
             self.emit(now, "HEATER", int(self.heater_on))
 
     def _detumble(self, now: float) -> None:

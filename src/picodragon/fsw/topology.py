@@ -17,18 +17,27 @@ runs after a reset is the software that runs after power-up.
 
 from __future__ import annotations
 
+import contextlib
+import math
 from typing import Any
 
+from picodragon.dictionary.files import FILE_ENTRY, MAX_CHUNK_DATA, chunk_count, requested_chunks
+from picodragon.dictionary.packets import EPOCH_2000_UNIX, pack_telemetry
+from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.beacon import Beacon
+from picodragon.fsw.commanding import Commanding
 from picodragon.fsw.deployment import Deployment
 from picodragon.fsw.downlink import Downlink
 from picodragon.fsw.events import EventLog, Sequencer
+from picodragon.fsw.filestore import LOG, FileStore
 from picodragon.fsw.hal import Hal
 from picodragon.fsw.housekeeping import Housekeeping
-from picodragon.fsw.modes import ModeManager, SoftwareWatchdog
+from picodragon.fsw.modes import LOW_POWER, SAFE, ModeManager, SoftwareWatchdog
 from picodragon.fsw.params import FswConfig, MemoryStorage, PersistentParams, ResetCause
+from picodragon.fsw.payload import Payload
 from picodragon.fsw.scheduler import Component, Scheduler
 from picodragon.fsw.sensors import SensorMonitor
+from picodragon.fsw.transfer import FileTransfer, HistoryDump
 from picodragon.link import ax25
 
 RECENT_BOOTS_KEPT = 8
@@ -69,6 +78,7 @@ class FlightSoftware:
         if defaulted:
             self.events.emit(now, "PARAMS_DEFAULTED")
         self.modes.boot(now)
+        self.commanding.boot(now)
         self.deployment.boot(now)
         self.booted = True
 
@@ -123,6 +133,16 @@ class FlightSoftware:
         self.watchdog = SoftwareWatchdog(cfg.watchdog_stall_periods, hal.watchdog,
                                          self._request_reset, now)
 
+        self.files = FileStore(storage, cfg.filestore_capacity_bytes)
+        self.payload = Payload(hal, self.files, lambda: self.modes.mode, self.events.emit)
+        self.transfer = FileTransfer(self.files, storage, sequencer,
+                                     min(cfg.file_chunk_size, MAX_CHUNK_DATA), cfg.contact_timeout_s)
+        self.dump = HistoryDump()
+        self.commanding = Commanding(cfg.auth_key, self.params, self._save_params, self.scheduler,
+                                     storage, sequencer, self.events.emit, cfg.time_tag_capacity,
+                                     cfg.replay_window)
+        self._sequencer = sequencer
+
         # messages
         self.events.packets_out.connect(self.downlink.enqueue)
         self.beacon.packets_out.connect(self.downlink.enqueue)
@@ -130,6 +150,13 @@ class FlightSoftware:
         self.modes.mode_out.connect(lambda m: self.beacon.set_mode(m[0], m[1]))
         self.deployment.ready_out.connect(self._deployed)
         self.housekeeping.status = self._status
+        self.commanding.responses_out.connect(self.downlink.enqueue)
+        self.commanding.responses_out.connect(self.events.history.append)
+        self.commanding.contact_out.connect(self.transfer.contact)
+        self.transfer.allowed = lambda: self.modes.mode not in (LOW_POWER, SAFE)
+        self.transfer.on_done = lambda now, file_id: self.events.emit(now, "TRANSFER_DONE", file_id)
+        self.downlink.sources = [self.dump, self.transfer]
+        self.commanding.handlers = self._handlers()
 
         # schedule: the control rate group runs in this order
         self.scheduler.every("control", self.housekeeping, self.housekeeping.sample)
@@ -141,9 +168,94 @@ class FlightSoftware:
 
         self.components = {c.name: c for c in (
             self.events, self.downlink, self.housekeeping, self.modes, self.beacon,
-            self.deployment, self.watchdog)}
+            self.deployment, self.watchdog, self.commanding, self.payload, self.transfer)}
+
+    # --- command handlers: each returns 0 or a Reason code ------------------------------------
+
+    def _handlers(self) -> dict[str, Any]:
+        return {
+            "NOOP": lambda now, a: 0,
+            "SET_MODE": lambda now, a: self.modes.request(int(a["mode"]), now),
+            "CAPTURE_IMAGE": lambda now, a: self.payload.capture(now),
+            "SET_BEACON_INTERVAL": self._set_beacon_interval,
+            "DUMP_HOUSEKEEPING": lambda now, a: self._dump(self.housekeeping.history, a),
+            "DUMP_EVENTS": lambda now, a: self._dump(self.events.history, a),
+            "LIST_FILES": self._list_files,
+            "DOWNLINK_FILE": self._downlink_file,
+            "REQUEST_CHUNKS": self._request_chunks,
+            "DELETE_FILE": self._delete_file,
+            "ABORT_TRANSFERS": lambda now, a: self.transfer.abort() or 0,
+            "CLEAR_SENSOR_FLAGS": lambda now, a: self.sensors.clear() or 0,
+            "RESET_SOFTWARE": self._commanded_reset,
+            "CLEAR_TIME_TAGS": lambda now, a: self.commanding.clear_schedule() or 0,
+            "SAVE_EVENT_LOG": self._save_event_log,
+        }
+
+    def _set_beacon_interval(self, now: float, a: dict[str, float]) -> int:
+        self.params.beacon_interval_s = float(a["interval_s"])
+        self._save_params()
+        self.beacon.set_interval(float(a["interval_s"]), now)
+        return 0
+
+    def _dump(self, history: Any, a: dict[str, float]) -> int:
+        since = EPOCH_2000_UNIX + a["since"] if a["since"] else 0.0
+        self.dump.load(history.packets(since), int(a["max_packets"]))
+        return 0
+
+    def _list_files(self, now: float, a: dict[str, float]) -> int:
+        listing = self.files.list()
+        for index, info in enumerate(listing):
+            q = info.quaternion
+            values = {
+                "index": index, "count": len(listing), "file_id": info.file_id, "kind": info.kind,
+                "size_bytes": info.size_bytes, "crc32": info.crc32,
+                "chunk_size": self.transfer.chunk_size,
+                "chunk_count": chunk_count(info.size_bytes, self.transfer.chunk_size),
+                "valid": int(info.valid), "created_unix": info.created_unix,
+                "latitude_deg": info.latitude_deg, "longitude_deg": info.longitude_deg,
+                "altitude_km": info.altitude_km if math.isfinite(info.altitude_km) else 0.0,
+                "q_w": q[0], "q_x": q[1], "q_y": q[2], "q_z": q[3],
+            }
+            self.dump.queue.append(pack_telemetry(FILE_ENTRY, values, now,
+                                                  self._sequencer.next(FILE_ENTRY.apid)))
+            if not info.valid:
+                self.events.emit(now, "FILE_CORRUPT", info.file_id)
+        return 0
+
+    def _downlink_file(self, now: float, a: dict[str, float]) -> int:
+        info = self.files.info(int(a["file_id"]))
+        if info is None:
+            return int(Reason.NO_SUCH_FILE)
+        if not info.valid:
+            self.events.emit(now, "FILE_CORRUPT", info.file_id)
+            return int(Reason.FILE_CORRUPT)
+        pending = self.transfer.queue(info.file_id)
+        self.events.emit(now, "TRANSFER_STARTED", info.file_id, pending)
+        return 0
+
+    def _request_chunks(self, now: float, a: dict[str, float]) -> int:
+        masks = [int(a[f"mask{k}"]) for k in range(4)]
+        chunks = requested_chunks(int(a["first_chunk"]), masks)
+        pending = self.transfer.queue(int(a["file_id"]), chunks)
+        return int(Reason.NO_SUCH_FILE) if pending < 0 else 0
+
+    def _delete_file(self, now: float, a: dict[str, float]) -> int:
+        self.transfer.forget(int(a["file_id"]))
+        return 0 if self.files.delete(int(a["file_id"])) else int(Reason.NO_SUCH_FILE)
+
+    def _commanded_reset(self, now: float, a: dict[str, float]) -> int:
+        self._reset_requested = int(ResetCause.COMMANDED)
+        return 0
+
+    def _save_event_log(self, now: float, a: dict[str, float]) -> int:
+        data = b"".join(len(p).to_bytes(2, "big") + p for p in self.events.history.packets())
+        info = self.files.store(LOG, data, now)
+        return 0 if info is not None else int(Reason.STORE_FULL)
 
     def _deployed(self, now: float) -> None:
+        if self.hal.switches is not None:
+            with contextlib.suppress(Exception):
+                self.hal.switches.set_load("radio", True)
         self.downlink.set_enabled(True)
         self.modes.deployed(now)
         self.beacon.set_mode(self.modes.mode, now)
@@ -163,9 +275,12 @@ class FlightSoftware:
             "boot_count": self.params.boot_count,
             "reset_cause": self.params.reset_cause,
             "frames_sent": self.downlink.frames_sent,
-            "commands_received": 0,
-            "commands_rejected": 0,
+            "commands_received": self.commanding.received,
+            "commands_rejected": self.commanding.rejected,
             "antenna_deployed": int(self.params.antenna_deployed),
+            "files_stored": len(self.files.ids()),
+            "store_free_kb": self.files.free_bytes() / 1000.0,
+            "time_tags_pending": len(self.commanding.schedule),
         }
 
     def _save_params(self) -> None:
@@ -196,7 +311,10 @@ class FlightSoftware:
                 self._uplink(frame, now)
 
     def _uplink(self, frame: ax25.Frame, now: float) -> None:
-        """A frame addressed to us (first cut: nothing is commanded yet)."""
+        """A frame addressed to us from the ground station: a telecommand."""
+        if frame.source.callsign != self.config.ground_callsign:
+            return
+        self.commanding.handle(frame.info, now)
 
     # --- inspection ---------------------------------------------------------------------------
 

@@ -1,0 +1,196 @@
+"""Commanding: authentication, the dictionary-driven dispatcher, and time-tagged commands.
+
+An uplink frame's information field is decoded by the dictionary
+(:func:`picodragon.dictionary.telecommand.decode_telecommand`: shape, HMAC tag, replay window,
+opcode, arguments). Every outcome is answered with COMMAND_RESPONSE packets (see the
+telecommand module for the stages) and a rejected command is also logged as a
+COMMAND_REJECTED event; responses go to the real-time downlink and into the event history, so
+one given while the ground is out of view can be dumped later.
+
+Handlers are registered by command name by the topology; one returns 0 when done or a
+:class:`~picodragon.dictionary.telecommand.Reason` code. A dictionary command without a
+handler fails with FAILED; a handler that raises fails the command, not the software.
+
+Time-tagged commands are kept in non-volatile storage (a CRC-protected record) and re-armed at
+every boot, so they survive resets. One whose time passed while the software was down runs at
+boot if at most ``LATE_GRACE_S`` late, else fails with TIME_PASSED.
+
+The replay window's top (the highest counter accepted) is saved in the persistent parameters at
+every accepted command; after a reset only counters above it are accepted, since which lower
+ones were used is not kept.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from picodragon.dictionary.packets import EPOCH_2000_UNIX, pack_telemetry
+from picodragon.dictionary.spacecraft import COMMAND_RESPONSE
+from picodragon.dictionary.telecommand import (
+    COMMANDS_BY_OPCODE,
+    CommandRejection,
+    Reason,
+    Stage,
+    Telecommand,
+    auth,
+    decode_telecommand,
+)
+from picodragon.fsw.events import Sequencer
+from picodragon.fsw.hal import Storage
+from picodragon.fsw.params import PersistentParams
+from picodragon.fsw.scheduler import Component, Port, Scheduler
+
+LATE_GRACE_S = 60.0
+SCHEDULE_KEY = "timetags"
+
+Handler = Callable[[float, dict[str, float]], int]
+
+
+@dataclass
+class TimeTag:
+    at: float
+    counter: int
+    opcode: int
+    arguments: dict[str, float]
+
+
+class Commanding(Component):
+    """Receives, checks, dispatches and answers telecommands."""
+
+    name = "commanding"
+
+    def __init__(self, key: bytes | None, params: PersistentParams, save_params: Callable[[], None],
+                 scheduler: Scheduler, storage: Storage, sequencer: Sequencer,
+                 emit: Callable[..., None], capacity: int, window_size: int) -> None:
+        super().__init__()
+        self.key = key
+        self.params = params
+        self.save_params = save_params
+        self.scheduler = scheduler
+        self.storage = storage
+        self._sequencer = sequencer
+        self.emit = emit
+        self.capacity = capacity
+        self.window = auth.ReplayWindow(window_size, params.auth_counter_high)
+        self.handlers: dict[str, Handler] = {}
+        self.responses_out: Port[bytes] = Port("commanding.responses_out")
+        self.contact_out: Port[float] = Port("commanding.contact_out")
+        self.received = 0
+        self.rejected = 0
+        self.executed: list[tuple[float, str, int]] = []
+        self.schedule: list[TimeTag] = self._load()
+
+    # --- uplink -------------------------------------------------------------------------------
+
+    def handle(self, data: bytes, now: float) -> None:
+        """One uplinked telecommand packet."""
+        result = decode_telecommand(data, self.key, self.window)
+        if isinstance(result, CommandRejection):
+            self.rejected += 1
+            self.emit(now, "COMMAND_REJECTED", int(result.reason), result.counter)
+            self._respond(now, result.counter, result.opcode, Stage.REJECTED, result.reason)
+            return
+        self.received += 1
+        if self.window.top > self.params.auth_counter_high:
+            self.params.auth_counter_high = self.window.top
+            self.save_params()
+        self.contact_out.send(now)
+        execute_at = result.execute_at
+        if result.name == "CAPTURE_IMAGE" and result.arguments.get("at_time", 0):
+            execute_at = EPOCH_2000_UNIX + result.arguments["at_time"]
+        if execute_at is not None and execute_at > now + 0.5:
+            self._schedule(result, execute_at, now)
+            return
+        self._respond(now, result.counter, result.opcode, Stage.ACCEPTED, Reason.OK)
+        self._execute(now, result.counter, result.opcode, dict(result.arguments))
+
+    # --- execution ----------------------------------------------------------------------------
+
+    def _execute(self, now: float, counter: int, opcode: int, arguments: dict[str, float]) -> None:
+        command = COMMANDS_BY_OPCODE[opcode]
+        if command.name == "CAPTURE_IMAGE":
+            arguments["at_time"] = 0
+        handler = self.handlers.get(command.name)
+        try:
+            code = int(Reason.FAILED) if handler is None else int(handler(now, arguments))
+        except Exception:
+            code = int(Reason.FAILED)
+        self.executed.append((now, command.name, code))
+        if code == 0:
+            self._respond(now, counter, opcode, Stage.COMPLETED, Reason.OK)
+        else:
+            self.emit(now, "COMMAND_FAILED", opcode, code)
+            self._respond(now, counter, opcode, Stage.FAILED, Reason(code))
+
+    def _respond(self, now: float, counter: int, opcode: int, stage: Stage, code: Reason) -> None:
+        packet = pack_telemetry(
+            COMMAND_RESPONSE,
+            {"counter": counter, "opcode": opcode, "stage": int(stage), "code": int(code)},
+            now, self._sequencer.next(COMMAND_RESPONSE.apid),
+        )
+        self.responses_out.send(packet)
+
+    # --- time tags ----------------------------------------------------------------------------
+
+    def _schedule(self, tc: Telecommand, at: float, now: float) -> None:
+        if len(self.schedule) >= self.capacity:
+            self._respond(now, tc.counter, tc.opcode, Stage.REJECTED, Reason.SCHEDULE_FULL)
+            return
+        self.schedule.append(TimeTag(at, tc.counter, tc.opcode, dict(tc.arguments)))
+        self.schedule.sort(key=lambda t: t.at)
+        self._save()
+        self._arm()
+        self.emit(now, "COMMAND_SCHEDULED", tc.opcode, int(at - EPOCH_2000_UNIX))
+        self._respond(now, tc.counter, tc.opcode, Stage.SCHEDULED, Reason.OK)
+
+    def boot(self, now: float) -> None:
+        """Re-arm the stored time tags; fail those too late to run."""
+        for tag in [t for t in self.schedule if t.at < now - LATE_GRACE_S]:
+            self.schedule.remove(tag)
+            self._respond(now, tag.counter, tag.opcode, Stage.FAILED, Reason.TIME_PASSED)
+        self._save()
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.schedule:
+            self.scheduler.at("commanding.timetag", self.schedule[0].at, self._due, self)
+        else:
+            self.scheduler.cancel("commanding.timetag")
+
+    def _due(self, now: float) -> None:
+        due = [t for t in self.schedule if t.at <= now]
+        self.schedule = [t for t in self.schedule if t.at > now]
+        self._save()  # removed before running: a reset inside a command does not repeat it
+        for tag in due:
+            self._execute(now, tag.counter, tag.opcode, dict(tag.arguments))
+        self._arm()
+
+    def clear_schedule(self) -> None:
+        self.schedule.clear()
+        self._save()
+        self._arm()
+
+    def _load(self) -> list[TimeTag]:
+        blob = self.storage.read(SCHEDULE_KEY)
+        if blob is None or len(blob) < 5 or zlib.crc32(blob[4:]) != int.from_bytes(blob[:4], "big"):
+            return []
+        try:
+            tags = [TimeTag(**t) for t in json.loads(blob[4:])]
+        except (ValueError, TypeError):
+            return []
+        return sorted((t for t in tags if t.opcode in COMMANDS_BY_OPCODE), key=lambda t: t.at)
+
+    def _save(self) -> None:
+        body = json.dumps([vars(t) for t in self.schedule]).encode()
+        self.storage.write(SCHEDULE_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
+
+    def state(self) -> dict[str, Any]:
+        return super().state() | {
+            "received": self.received, "rejected": self.rejected,
+            "schedule": [(t.at, COMMANDS_BY_OPCODE[t.opcode].name) for t in self.schedule],
+            "counter_high": self.params.auth_counter_high,
+        }
