@@ -28,10 +28,16 @@ START = datetime(2013, 11, 20, tzinfo=UTC)
 STATIONS = [
     Station(name=name, latitude_deg=lat, longitude_deg=lon, min_elevation_deg=mask)
     for name, lat, lon, mask in [
-        ("Hanoi", 21.05, 105.80, 5), ("Tokyo", 35.73, 139.64, 0), ("Kitakyushu", 33.89, 130.84, 10),
-        ("Svalbard", 78.23, 15.39, 5), ("Punta Arenas", -53.16, -70.91, 3), ("Delft", 52.0, 4.37, 0),
-        ("Fairbanks", 64.86, -147.85, 5), ("Hartebeesthoek", -25.89, 27.69, 5),
-        ("Singapore", 1.35, 103.82, 10), ("Santiago", -33.45, -70.67, 0),
+        ("Hanoi", 21.05, 105.80, 5),
+        ("Tokyo", 35.73, 139.64, 0),
+        ("Kitakyushu", 33.89, 130.84, 10),
+        ("Svalbard", 78.23, 15.39, 5),
+        ("Punta Arenas", -53.16, -70.91, 3),
+        ("Delft", 52.0, 4.37, 0),
+        ("Fairbanks", 64.86, -147.85, 5),
+        ("Hartebeesthoek", -25.89, 27.69, 5),
+        ("Singapore", 1.35, 103.82, 10),
+        ("Santiago", -33.45, -70.67, 0),
     ]
 ]
 
@@ -48,8 +54,14 @@ def satellites(n: int) -> list[ElementSet]:
         raan = (27.5741 + 360.0 * i / n) % 360
         anomaly = (4.9903 + 137.0 * i) % 360
         l1 = _line(line1[:2] + f"{90000 + i:05d}" + line1[7:68] + "0")
-        l2 = _line(line2[:2] + f"{90000 + i:05d} {inc:8.4f} {raan:8.4f}" + line2[25:43]
-                   + f"{anomaly:8.4f}" + line2[51:68] + "0")
+        l2 = _line(
+            line2[:2]
+            + f"{90000 + i:05d} {inc:8.4f} {raan:8.4f}"
+            + line2[25:43]
+            + f"{anomaly:8.4f}"
+            + line2[51:68]
+            + "0"
+        )
         out.append(ElementSet.from_lines(l1, l2, f"SAT-{i:02d}"))
     return out
 
@@ -63,7 +75,9 @@ def skyfield_events(sats, stations, start, end):
         for st in stations:
             site = wgs84.latlon(st.latitude_deg, st.longitude_deg, st.altitude_m)
             t, ev = sat.find_events(site, t0, t1, st.min_elevation_deg)
-            rises += [(es.name, st.name, d) for d, e in zip(t.utc_datetime(), ev, strict=True) if e == 0]
+            rises += [
+                (es.name, st.name, d) for d, e in zip(t.utc_datetime(), ev, strict=True) if e == 0
+            ]
     return rises
 
 
@@ -90,7 +104,7 @@ def run(label, sats, stations, days, repeat=3):
     t = time.perf_counter()
     rises = skyfield_events(sats, stations, START, end)
     theirs = time.perf_counter() - t
-    within = [p for p in ours if START <= p.aos and p.los <= end]
+    within = [p for p in ours if p.aos >= START and p.los <= end]
     return {
         "workload": label,
         "ours_s": best_ours,
@@ -107,10 +121,14 @@ def main() -> int:
         run("1 sat x 1 station x 365 d", satellites(1), STATIONS[:1], 365),
         run("50 sats x 10 stations x 7 d", satellites(50), STATIONS, 7),
     ]
-    print(f"{'workload':30} {'ours s':>8} {'skyfield s':>11} {'ratio':>7} {'ours':>6} {'skyf':>6} {'match':>6}")
+    print(
+        f"{'workload':30} {'ours s':>8} {'skyfield s':>11} {'ratio':>7} {'ours':>6} {'skyf':>6} {'match':>6}"
+    )
     for r in rows:
-        print(f"{r['workload']:30} {r['ours_s']:8.3f} {r['skyfield_s']:11.3f} {r['ratio']:7.1f} "
-              f"{r['ours_passes']:6d} {r['skyfield_rises']:6d} {r['matched_within_1s']:6d}")
+        print(
+            f"{r['workload']:30} {r['ours_s']:8.3f} {r['skyfield_s']:11.3f} {r['ratio']:7.1f} "
+            f"{r['ours_passes']:6d} {r['skyfield_rises']:6d} {r['matched_within_1s']:6d}"
+        )
     out = Path(__file__).parent / "results" / "passes.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2))

@@ -81,3 +81,21 @@ def test_failing_listener_does_not_stop_reception(station):
 
     station.add_listener(broken)
     assert isinstance(station.receive(hk_frame(1.4e9), 1.4e9), Decoded)
+
+
+def test_remembered_header_gives_the_same_answers_as_the_link_decoder(station):
+    """The address memo must not change any outcome: digipeaters, long info, other headers."""
+    from picodragon.link import ax25
+    from tests.ground.helpers import GROUND, SPACECRAFT
+
+    good = hk_frame(1.4e9, 1)
+    assert isinstance(station.receive(good, 1.4e9), Decoded)
+    too_long = good[:16] + b"\x00" * (ax25.MAX_INFO + 1)
+    out = station.receive(too_long, 1.4e9)
+    assert isinstance(out, Rejection) and out.stage == "ax25"
+    via = ax25.encode(ax25.Frame(GROUND, SPACECRAFT, (ax25.Address("WIDE1", 1),), info=good[16:]))
+    out = station.receive(via, 1.4e9)
+    assert isinstance(out, Decoded) and out.source == "XV9PID"
+    short = good[:16]
+    out = station.receive(short, 1.4e9)
+    assert isinstance(out, Rejection) and out.stage == "packet"

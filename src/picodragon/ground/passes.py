@@ -226,7 +226,9 @@ def _sin_elevation(r, v, site, up, second: bool = False):
     acc[..., 0] += 2 * w * v[..., 1] + w * w * r[..., 0]
     acc[..., 1] += -2 * w * v[..., 0] + w * w * r[..., 1]
     hddot = np.einsum("...i,...i->...", acc, up)
-    rddot = (np.einsum("...i,...i->...", v, v) + np.einsum("...i,...i->...", rho, acc) - rdot**2) / dist
+    rddot = (
+        np.einsum("...i,...i->...", v, v) + np.einsum("...i,...i->...", rho, acc) - rdot**2
+    ) / dist
     sddot = (hddot - 2 * sdot * rdot - s * rddot) / dist
     return s, sdot, sddot
 
@@ -261,7 +263,12 @@ def _hermite_crossing(s0, d0, s1, d1, level):
         u = np.clip((level - s0) / (s1 - s0), 0, 1)
         for _ in range(4):
             u2, u3 = u * u, u * u * u
-            p = (2 * u3 - 3 * u2 + 1) * s0 + (u3 - 2 * u2 + u) * d0 + (-2 * u3 + 3 * u2) * s1 + (u3 - u2) * d1
+            p = (
+                (2 * u3 - 3 * u2 + 1) * s0
+                + (u3 - 2 * u2 + u) * d0
+                + (-2 * u3 + 3 * u2) * s1
+                + (u3 - u2) * d1
+            )
             dp = (6 * u2 - 6 * u) * (s0 - s1) + (3 * u2 - 4 * u + 1) * d0 + (3 * u2 - 2 * u) * d1
             u = np.clip(u - (p - level) / dp, 0, 1)
     return np.where(np.isfinite(u), u, 0.5)
@@ -410,9 +417,7 @@ def find_passes_many(
     s_nb = np.where(near, peak_s, s_grid[si, gi, nb] - sin_mask[gi])
     d_nb = np.where(near, 0.0, d_grid[si, gi, nb])
     span = np.maximum(t_nb - rise_t, 1e-9)
-    u_rise = _hermite_crossing(
-        rise_s, d_grid[si, gi, jb_c] * span, s_nb, d_nb * span, 0.0
-    )
+    u_rise = _hermite_crossing(rise_s, d_grid[si, gi, jb_c] * span, s_nb, d_nb * span, 0.0)
     g_rise = rise_t + u_rise * span
     pa = np.maximum(ja_c - 1, 0)
     near = grid_t[pa] <= tca

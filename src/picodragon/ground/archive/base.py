@@ -176,6 +176,7 @@ class Archive:
         self._pending: dict[str, tuple[tuple[str, ...], list[tuple]]] = {}
         self._depth = 0
         self._catalog: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._fast: dict[str, tuple[str, tuple[str, ...], frozenset, tuple[str, ...]]] = {}
 
     # -- primitives (backend) -------------------------------------------------------------
     def _exec(self, sql: str, params: Sequence = ()) -> None:
@@ -291,7 +292,7 @@ class Archive:
 
     def _add(self, table: str, columns: tuple[str, ...], row: tuple) -> None:
         entry = self._pending.get(table)
-        if entry is None or entry[0] != columns:
+        if entry is None or entry[0] is not columns and entry[0] != columns:
             if entry is not None:
                 self._bulk(table, entry[0], entry[1])
             entry = self._pending[table] = (columns, [])
@@ -333,9 +334,18 @@ class Archive:
         self, frame_id: int, packet_name: str, unix_s: float, values: dict[str, float]
     ) -> None:
         """Archive the decoded values of one packet of a frame (stored once per frame)."""
-        table, fields = self._ensure_packet_table(packet_name, list(values))
-        row = (frame_id, float(unix_s), *(values.get(f) for f in fields))
-        self._add(table, ("frame_id", "unix_s", *fields), row)
+        known = self._fast.get(packet_name)
+        if known is None or not values.keys() <= known[2]:
+            table, fields = self._ensure_packet_table(packet_name, list(values))
+            known = self._fast[packet_name] = (
+                table,
+                ("frame_id", "unix_s", *fields),
+                frozenset(fields),
+                fields,
+            )
+        table, columns, _, fields = known
+        get = values.get
+        self._add(table, columns, (frame_id, float(unix_s), *[get(f) for f in fields]))
 
     def store_event(
         self,

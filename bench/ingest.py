@@ -1,0 +1,107 @@
+"""Ingest speed: frames decoded (AX.25, then the dictionary) and archived per second.
+
+One million housekeeping frames (the Pico Dragon dictionary's HOUSEKEEPING packet in AX.25 UI
+frames built with picodragon.link), each heard by one station, go through
+``GroundStation.receive`` into the archive in batches of 5,000 (one transaction each), on SQLite
+and, when reachable, on PostgreSQL (a schema of its own, dropped at the end). Prints frames/s
+and telemetry values/s for each backend and writes bench/results/ingest.json.
+
+Usage: bench/ingest.py [--frames N] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from picodragon.dictionary import pack_telemetry
+from picodragon.ground.archive import ArchiveError, open_archive
+from picodragon.ground.station import GroundStation
+from picodragon.link import ax25
+
+BATCH = 5_000
+T0 = 1_384_863_420.0  # 2013-11-19T12:17Z, the deployment
+
+
+def make_frames(n: int) -> list[bytes]:
+    """n distinct housekeeping frames, one every 10 s of on-board time, values varying."""
+    dst, src = ax25.Address("CQ"), ax25.Address("XV9PID")
+    frames = []
+    for i in range(n):
+        values = {
+            "mode": 2,
+            "boot_count": 1,
+            "uptime_s": 10 * i,
+            "battery_voltage_v": 7.4 + 0.5 * ((i % 600) / 600),
+            "battery_current_a": -0.3 + (i % 17) / 50,
+            "battery_soc_pct": 60 + (i % 80) / 2,
+            "solar_power_w": (i % 30) / 10,
+            "bus_power_w": 0.9,
+            "obc_temperature_c": 10 + (i % 40),
+            "battery_temperature_c": 5 + (i % 30),
+            "frames_sent": i,
+        }
+        packet = pack_telemetry("HOUSEKEEPING", values, T0 + 10 * i, i & 0x3FFF)
+        frames.append(ax25.encode(ax25.Frame(dst, src, info=packet)))
+    return frames
+
+
+def ingest(url: str, frames: list[bytes]) -> dict:
+    archive = open_archive(url)
+    station = GroundStation("VNSC Hanoi", archive, 437.365e6)
+    start = time.perf_counter()
+    for lo in range(0, len(frames), BATCH):
+        with archive.batch():
+            for j, frame in enumerate(frames[lo : lo + BATCH]):
+                station.receive(frame, T0 + 10 * (lo + j) + 0.5)
+    wall = time.perf_counter() - start
+    result = {
+        "frames": archive.count_frames(),
+        "points": archive.count_points(),
+        "seconds": wall,
+        "frames_per_s": len(frames) / wall,
+        "points_per_s": archive.count_points() / wall,
+    }
+    return result, archive
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=1_000_000)
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    t = time.perf_counter()
+    frames = make_frames(args.frames)
+    print(f"built {len(frames):,} frames in {time.perf_counter() - t:.1f} s")
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        result, archive = ingest(str(Path(tmp) / "bench.sqlite"), frames)
+        archive.close()
+        rows["sqlite"] = result
+    sep = "&" if "?" in args.pg else "?"
+    url = f"{args.pg}{sep}schema=pd_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        result, archive = ingest(url, frames)
+        archive.drop_schema()
+        archive.close()
+        rows["postgresql"] = result
+    except ArchiveError as exc:
+        print(f"PostgreSQL skipped: {exc}")
+    print(f"{'backend':12} {'frames':>10} {'seconds':>8} {'frames/s':>10} {'values/s':>11}")
+    for name, r in rows.items():
+        print(
+            f"{name:12} {r['frames']:10,d} {r['seconds']:8.2f} {r['frames_per_s']:10,.0f} {r['points_per_s']:11,.0f}"
+        )
+    out = Path(__file__).parent / "results" / "ingest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
