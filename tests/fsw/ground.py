@@ -16,6 +16,7 @@ from picodragon.dictionary.files import decode_file_chunk, missing_chunk_request
 from picodragon.dictionary.packets import TelemetryPacket, decode_telemetry
 from picodragon.dictionary.telecommand import encode_telecommand
 from picodragon.link import ax25
+from picodragon.link.auth import CommandSigner
 
 KEY = b"pico-dragon-test-key-0123456789ab"
 
@@ -54,8 +55,8 @@ class Ground:
         if counter is None:
             self.counter += 1
             counter = self.counter
-        info = encode_telecommand(name, arguments, counter=counter, key=key or self.key,
-                                  execute_at=execute_at)
+        signer = CommandSigner(key or self.key, counter=counter - 1)
+        info = encode_telecommand(name, arguments, signer, execute_at=execute_at)
         return ax25.encode(ax25.Frame(ax25.Address(self.spacecraft), ax25.Address(self.callsign),
                                       info=info))
 

@@ -33,7 +33,7 @@ def test_a_valid_command_is_accepted_then_completed():
 
 def test_forged_command_is_rejected_and_logged():
     bench, ground = deployed_bench()
-    uplink(bench, ground, ground.frame("SET_MODE", {"mode": 5}, key=b"not the key"))
+    uplink(bench, ground, ground.frame("SET_MODE", {"mode": 5}, key=b"not the key, but long enough"))
     assert ground.responses(1) == [("REJECTED", int(Reason.BAD_TAG))]
     assert bench.fsw.mode != 5
     assert bench.fsw.commanding.rejected == 1
@@ -43,7 +43,7 @@ def test_forged_command_is_rejected_and_logged():
 def test_tampered_command_is_rejected():
     bench, ground = deployed_bench()
     frame = bytearray(ground.frame("SET_MODE", {"mode": 2}))
-    frame[-13] ^= 0x01  # inside the arguments, under the tag
+    frame[-17] ^= 0x01  # the mode argument, under the 16-octet tag
     uplink(bench, ground, bytes(frame))
     assert ground.responses()[-1] == ("REJECTED", int(Reason.BAD_TAG))
 
@@ -85,7 +85,9 @@ def test_out_of_range_argument_is_rejected():
     from dataclasses import replace
 
     lax = replace(command, arguments=tuple(replace(a, minimum=None) for a in command.arguments))
-    info = encode_telecommand(lax, {"interval_s": 1}, counter=7, key=KEY)
+    from picodragon.link.auth import CommandSigner
+
+    info = encode_telecommand(lax, {"interval_s": 1}, CommandSigner(KEY, counter=6))
     from picodragon.link import ax25
 
     frame = ax25.encode(ax25.Frame(ax25.Address("XV9PID"), ax25.Address("VNSC"), info=info))

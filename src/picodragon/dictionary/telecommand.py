@@ -1,26 +1,28 @@
 """Telecommands on the wire: authenticated CCSDS telecommand packets built from the dictionary.
 
-One telecommand is one CCSDS space packet in the information field of an AX.25 UI frame
-(destination the spacecraft, e.g. ``XV9PID-0``; source the ground station; PID 0xF0):
+One telecommand is one CCSDS space packet, wrapped in the link's authentication envelope
+(:mod:`picodragon.link.auth`), in the information field of an AX.25 UI frame (destination the
+spacecraft, e.g. ``XV9PID-0``; source the ground station, ``VNSC``; PID 0xF0)::
 
-```
-primary header   6 octets  version 0, type 1 (telecommand), secondary header flag 1,
-                           APID 0x100, sequence flags 0b11, the ground's sequence count,
-                           data length - 1
-secondary header 6 octets  CUC execution time: 4 octets of seconds since 2000-01-01T00:00:00Z
-                           and 2 octets of 1/65536 s; all zero = execute on receipt
-opcode           2 octets  big-endian, the Command's opcode
-arguments        n octets  the Command's arguments, packed big-endian in declaration order
-                           (``Command.struct``), engineering values as ``raw = (value - offset)
-                           / scale``, exactly as telemetry fields
-counter          4 octets  the authentication counter, big-endian, strictly increasing per key
-tag              8 octets  HMAC-SHA256 over every octet before the tag (headers, opcode,
-                           arguments, counter), truncated (``picodragon.link.auth``)
-```
+    key id            1 octet   which uplink key signed it (0)
+    counter           4 octets  big-endian, raised by one for every command (never 0)
+    -- the telecommand space packet --
+    primary header    6 octets  version 0, type 1 (telecommand), secondary header flag 1,
+                                APID 0x100, sequence flags 0b11, the ground's sequence count,
+                                data length - 1
+    secondary header  6 octets  CUC execution time: 4 octets of seconds since
+                                2000-01-01T00:00:00Z, 2 octets of 1/65536 s; all zero:
+                                execute on receipt
+    opcode            2 octets  big-endian, the Command's opcode
+    arguments         n octets  the Command's arguments packed big-endian in declaration order
+                                (``Command.struct``), ``raw = (value - offset) / scale`` as for
+                                telemetry fields
+    -- end of the packet --
+    tag              16 octets  HMAC-SHA256 over everything before it, truncated
 
 The spacecraft checks, in this order, and answers each command with COMMAND_RESPONSE packets:
-the packet's shape (REJECTED BAD_PACKET), the tag (REJECTED BAD_TAG), the counter against the
-replay window (REJECTED REPLAYED), the opcode (REJECTED UNKNOWN_OPCODE), the argument length
+the key id and the tag (REJECTED BAD_TAG), the counter against the replay window (REJECTED
+REPLAYED), the packet's shape (REJECTED BAD_PACKET), the opcode (REJECTED UNKNOWN_OPCODE), the argument length
 (REJECTED BAD_LENGTH) and ranges (REJECTED BAD_ARGUMENT). An accepted command is answered
 ACCEPTED then COMPLETED or FAILED (with a Reason code) once executed; a command whose
 execution time lies in the future is answered SCHEDULED, stored on board, and answered
@@ -43,23 +45,21 @@ from picodragon.dictionary.packets import (
     EPOCH_2000_UNIX,
     HEADER_SIZE,
     PRIMARY,
+    SECONDARY,
     Rejection,
     cuc_to_unix,
     parse_space_packet,
     space_packet,
 )
 from picodragon.dictionary.spacecraft import COMMANDS
-
-try:
-    from picodragon.link import auth
-except ImportError:  # TEMPORARY until the link room's auth module lands
-    from picodragon.dictionary import _auth_stub as auth  # type: ignore[no-redef]
+from picodragon.link import auth
+from picodragon.link.errors import Reason as LinkReason
+from picodragon.link.errors import Rejection as LinkRejection
 
 COMMAND_APID = 0x100
 OPCODE = struct.Struct(">H")
-COUNTER = struct.Struct(">I")
-TAG_SIZE = auth.TAG_SIZE
-TRAILER_SIZE = COUNTER.size + TAG_SIZE
+ENVELOPE_HEADER = auth.HEADER_LENGTH
+TAG_SIZE = auth.TAG_LENGTH
 COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 COMMANDS_BY_OPCODE: dict[int, Command] = {c.opcode: c for c in COMMANDS}
 
@@ -158,76 +158,75 @@ def _argument_problem(f: Field, value: float) -> str:
     return ""
 
 
-def encode_telecommand(command: Command | str, arguments: dict[str, float] | None, *, counter: int,
-                       key: bytes, execute_at: float | None = None, sequence: int = 0) -> bytes:
-    """One authenticated telecommand packet (the AX.25 information field)."""
+def pack_telecommand(command: Command | str, arguments: dict[str, float] | None = None, *,
+                     execute_at: float | None = None, sequence: int = 0) -> bytes:
+    """The telecommand space packet, before authentication."""
     if isinstance(command, str):
         command = COMMANDS_BY_NAME[command]
-    if not 0 <= counter <= 0xFFFFFFFF:
-        raise ValueError(f"counter {counter} out of 0..2^32-1")
     body = OPCODE.pack(command.opcode) + pack_arguments(command, arguments or {})
     when = EPOCH_2000_UNIX if execute_at is None else execute_at
-    # the length field must cover the trailer: build with a placeholder, then sign
-    unsigned = space_packet(COMMAND_APID, sequence, when, body + bytes(TRAILER_SIZE), telecommand=True)
-    signed_part = unsigned[: -TRAILER_SIZE] + COUNTER.pack(counter)
-    return signed_part + auth.tag(key, signed_part)
+    return space_packet(COMMAND_APID, sequence, when, body, telecommand=True)
 
 
-def decode_telecommand(data: bytes, key: bytes | None,
-                       window: auth.ReplayWindow | None = None) -> Telecommand | CommandRejection:
-    """Check and decode a telecommand. With a window, an accepted counter is recorded in it.
+def encode_telecommand(command: Command | str, arguments: dict[str, float] | None,
+                       signer: auth.CommandSigner, *, execute_at: float | None = None,
+                       sequence: int = 0) -> bytes:
+    """One authenticated telecommand: the AX.25 information field (raises the signer's counter)."""
+    return signer.sign(pack_telecommand(command, arguments, execute_at=execute_at, sequence=sequence))
 
-    Never raises. The counter and opcode of a rejection are as read from the packet (for the
-    answer), not trusted.
+
+def decode_telecommand(data: bytes,
+                       verifier: auth.CommandVerifier | None) -> Telecommand | CommandRejection:
+    """Authenticate and decode a telecommand; the verifier records an accepted counter.
+
+    Never raises. The counter and opcode of a rejection are as read from the message, for the
+    answer only: they are not trusted.
     """
     try:
-        return _decode(bytes(data), key, window)
+        return _decode(bytes(data), verifier)
     except Exception as exc:  # a guard: every rule in _decode should have caught it first
         return CommandRejection(Reason.BAD_PACKET, detail=f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _decode(data: bytes, key: bytes | None, window: auth.ReplayWindow | None) -> Telecommand | CommandRejection:
-    sp = parse_space_packet(data)
-    if isinstance(sp, Rejection):
-        return CommandRejection(Reason.BAD_PACKET, detail=sp.reason)
-    if not sp.telecommand or sp.apid != COMMAND_APID:
-        return CommandRejection(Reason.BAD_PACKET, detail=f"not a telecommand for APID 0x{COMMAND_APID:03x}")
-    if len(sp.payload) < OPCODE.size + TRAILER_SIZE:
-        return CommandRejection(Reason.BAD_PACKET, detail="too short for opcode, counter and tag")
-    (counter,) = COUNTER.unpack_from(data, len(data) - TRAILER_SIZE)
-    (opcode,) = OPCODE.unpack_from(sp.payload)
-    if key is None:
+def _peek(data: bytes) -> tuple[int, int]:
+    counter = int.from_bytes(data[1:5], "big") if len(data) >= 5 else 0
+    at = ENVELOPE_HEADER + HEADER_SIZE
+    opcode = int.from_bytes(data[at : at + 2], "big") if len(data) >= at + 2 else 0
+    return counter, opcode
+
+
+def _decode(data: bytes, verifier: auth.CommandVerifier | None) -> Telecommand | CommandRejection:
+    counter, opcode = _peek(data)
+    if verifier is None:
         return CommandRejection(Reason.NO_KEY, counter, opcode, "no key loaded on board")
-    signed_part, tag = data[:-TAG_SIZE], data[-TAG_SIZE:]
-    if not auth.verify(key, signed_part, tag):
-        return CommandRejection(Reason.BAD_TAG, counter, opcode, "authentication tag does not match")
-    if window is not None and not window.check(counter):
-        return CommandRejection(Reason.REPLAYED, counter, opcode, f"counter {counter} already used or too old")
+    verified = verifier.verify(data)
+    if isinstance(verified, LinkRejection):
+        reason = Reason.REPLAYED if verified.reason == LinkReason.REPLAYED else Reason.BAD_TAG
+        return CommandRejection(reason, counter, opcode, str(verified))
+    counter = verified.counter  # from here on, every octet is authentic
+    sp = parse_space_packet(verified.command)
+    if isinstance(sp, Rejection):
+        return CommandRejection(Reason.BAD_PACKET, counter, opcode, sp.reason)
+    if not sp.telecommand or sp.apid != COMMAND_APID:
+        return CommandRejection(Reason.BAD_PACKET, counter, opcode,
+                                f"not a telecommand for APID 0x{COMMAND_APID:03x}")
+    if len(sp.payload) < OPCODE.size:
+        return CommandRejection(Reason.BAD_PACKET, counter, opcode, "no opcode")
+    (opcode,) = OPCODE.unpack_from(sp.payload)
     command = COMMANDS_BY_OPCODE.get(opcode)
     if command is None:
-        return _accepted_counter(window, counter, CommandRejection(Reason.UNKNOWN_OPCODE, counter, opcode))
-    args = sp.payload[OPCODE.size : len(sp.payload) - TRAILER_SIZE]
+        return CommandRejection(Reason.UNKNOWN_OPCODE, counter, opcode)
+    args = sp.payload[OPCODE.size :]
     if len(args) != command.struct.size:
-        return _accepted_counter(window, counter, CommandRejection(
-            Reason.BAD_LENGTH, counter, opcode, f"{command.name} takes {command.struct.size} octets"))
+        return CommandRejection(Reason.BAD_LENGTH, counter, opcode,
+                                f"{command.name} takes {command.struct.size} octets, got {len(args)}")
     values = {}
     for f, raw in zip(command.arguments, command.struct.unpack(args), strict=True):
         value = f.from_raw(raw)
         problem = _argument_problem(f, value)
         if problem:
-            return _accepted_counter(window, counter, CommandRejection(Reason.BAD_ARGUMENT, counter, opcode, problem))
+            return CommandRejection(Reason.BAD_ARGUMENT, counter, opcode, problem)
         values[f.name] = value
-    if window is not None:
-        window.accept(counter)
-    seconds = int.from_bytes(data[PRIMARY.size : PRIMARY.size + 4], "big")
-    fraction = int.from_bytes(data[PRIMARY.size + 4 : HEADER_SIZE], "big")
+    seconds, fraction = SECONDARY.unpack_from(verified.command, PRIMARY.size)
     execute_at = None if seconds == 0 and fraction == 0 else cuc_to_unix(seconds, fraction)
     return Telecommand(command, values, counter, execute_at, sp.sequence)
-
-
-def _accepted_counter(window: auth.ReplayWindow | None, counter: int,
-                      rejection: CommandRejection) -> CommandRejection:
-    """An authentic command that is still refused uses up its counter (no replay of it either)."""
-    if window is not None:
-        window.accept(counter)
-    return rejection

@@ -15,9 +15,9 @@ Time-tagged commands are kept in non-volatile storage (a CRC-protected record) a
 every boot, so they survive resets. One whose time passed while the software was down runs at
 boot if at most ``LATE_GRACE_S`` late, else fails with TIME_PASSED.
 
-The replay window's top (the highest counter accepted) is saved in the persistent parameters at
-every accepted command; after a reset only counters above it are accepted, since which lower
-ones were used is not kept.
+The replay window (the highest counter accepted and the bitmap of those below it, as
+:class:`picodragon.link.auth.CommandVerifier` keeps them) is saved in the persistent parameters
+whenever it changes, so a reset does not reopen a used counter.
 """
 
 from __future__ import annotations
@@ -75,7 +75,11 @@ class Commanding(Component):
         self._sequencer = sequencer
         self.emit = emit
         self.capacity = capacity
-        self.window = auth.ReplayWindow(window_size, params.auth_counter_high)
+        self.verifier = (
+            auth.CommandVerifier({0: key}, window=window_size, highest=params.auth_counter_high,
+                                 bitmap=params.auth_bitmap)
+            if key is not None else None
+        )
         self.handlers: dict[str, Handler] = {}
         self.responses_out: Port[bytes] = Port("commanding.responses_out")
         self.contact_out: Port[float] = Port("commanding.contact_out")
@@ -88,16 +92,14 @@ class Commanding(Component):
 
     def handle(self, data: bytes, now: float) -> None:
         """One uplinked telecommand packet."""
-        result = decode_telecommand(data, self.key, self.window)
+        result = decode_telecommand(data, self.verifier)
+        self._save_window()
         if isinstance(result, CommandRejection):
             self.rejected += 1
             self.emit(now, "COMMAND_REJECTED", int(result.reason), result.counter)
             self._respond(now, result.counter, result.opcode, Stage.REJECTED, result.reason)
             return
         self.received += 1
-        if self.window.top > self.params.auth_counter_high:
-            self.params.auth_counter_high = self.window.top
-            self.save_params()
         self.contact_out.send(now)
         execute_at = result.execute_at
         if result.name == "CAPTURE_IMAGE" and result.arguments.get("at_time", 0):
@@ -107,6 +109,12 @@ class Commanding(Component):
             return
         self._respond(now, result.counter, result.opcode, Stage.ACCEPTED, Reason.OK)
         self._execute(now, result.counter, result.opcode, dict(result.arguments))
+
+    def _save_window(self) -> None:
+        v = self.verifier
+        if v is not None and (v.highest, v.bitmap) != (self.params.auth_counter_high, self.params.auth_bitmap):
+            self.params.auth_counter_high, self.params.auth_bitmap = v.highest, v.bitmap
+            self.save_params()
 
     # --- execution ----------------------------------------------------------------------------
 

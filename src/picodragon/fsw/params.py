@@ -10,7 +10,8 @@ and named as assumptions in docs/fsw.md.
 cause of the last reset, the time of the first boot (the ejection, which fixes the end of the
 RF silence), the antenna state, the authentication counter window. They are stored twice in
 non-volatile storage with a CRC and a generation number, so a bit flip or a reset in the middle
-of a write leaves the other copy to boot from.
+of a write leaves the other copy to boot from; with both copies unreadable the software boots
+on defaults and says so (PARAMS_DEFAULTED).
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ class FswConfig:
     time_tag_capacity: int = 32
     replay_window: int = 64
 
+    def __post_init__(self) -> None:
+        if self.auth_key is not None and len(self.auth_key) < 16:
+            raise ValueError("auth_key must be at least 16 bytes (or None to refuse all commands)")
+        if not 0 <= self.ssid <= 15:
+            raise ValueError(f"ssid must be 0..15, got {self.ssid}")
+        for name in ("telemetry_beacon_interval_s", "housekeeping_interval_s", "control_period_s",
+                     "downlink_bit_rate", "cw_beacon_interval_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+
 
 class ResetCause(IntEnum):
     """Why the software last started; the software records it before any reset it causes."""
@@ -102,6 +113,8 @@ class PersistentParams:
     """times of the last few boots, to detect a boot loop"""
     auth_counter_high: int = 0
     """highest telecommand counter accepted (the replay window's top)"""
+    auth_bitmap: int = 0
+    """the replay window's bitmap of accepted counters below the top"""
     beacon_interval_s: float | None = None
     """commanded telemetry beacon interval, None: the configured one"""
     safe_latched: bool = False
@@ -121,11 +134,14 @@ class PersistentParams:
         return best if best is not None else cls()
 
     def save(self, storage: Storage) -> None:
-        """Write the next generation over the older copy (the newer one stays intact)."""
+        """Write the next generation to both copies, one after the other: a reset between the
+        two writes leaves one copy of each generation, a later bit flip in either copy leaves
+        the other."""
         self.generation += 1
-        key = self._KEYS[self.generation % 2]
         body = json.dumps(asdict(self), sort_keys=True).encode()
-        storage.write(key, zlib.crc32(body).to_bytes(4, "big") + body)
+        blob = zlib.crc32(body).to_bytes(4, "big") + body
+        for key in self._KEYS:
+            storage.write(key, blob)
 
 
 def _decode(blob: bytes | None) -> PersistentParams | None:
