@@ -44,6 +44,7 @@ def test_downlink_vectorised(scenario) -> None:  # type: ignore[no-untyped-def]
         float(np.asarray(one.margin_db)) + one.required_eb_n0_db
     )
     assert 0 <= float(np.asarray(one.bit_error_rate)) <= 0.5
+    assert np.all(np.diff(b.system_noise_temperature_k) < 0)
 
 
 def test_uplink(scenario) -> None:  # type: ignore[no-untyped-def]
@@ -51,3 +52,50 @@ def test_uplink(scenario) -> None:  # type: ignore[no-untyped-def]
     b = budget.uplink_budget(radio, station, np.array([1000e3]), np.array([30.0]))
     assert b.frequency_hz == radio.uplink_frequency_hz
     assert b.to_dict()["margin_db"] == [pytest.approx(float(b.margin_db[0]))]
+
+
+def test_slant_range() -> None:
+    assert budget.slant_range_m(90.0, 410e3) == pytest.approx(410e3)
+    # horizon: sqrt((R+h)^2 - R^2)
+    r = budget.EARTH_RADIUS_M
+    assert budget.slant_range_m(0.0, 410e3) == pytest.approx(np.sqrt((r + 410e3) ** 2 - r**2))
+
+
+def test_dipole_pattern() -> None:
+    g = budget.dipole_gain_dbi(np.array([0.0, 90.0, 180.0]))
+    assert g[1] == pytest.approx(2.15, abs=0.01)
+    assert g[0] == g[2] == -20.0
+
+
+def test_noise_and_beam() -> None:
+    assert budget.galactic_noise_k(437e6) == pytest.approx(38.8, abs=0.5)  # P.372: Fa -8.7 dB
+    assert budget.yagi_beamwidth_deg(14.0) == pytest.approx(40.5, abs=0.1)
+    assert budget.pointing_loss_db(20.25, 40.5) == pytest.approx(3.0)
+    assert budget.ground_fraction(0.0, 40.0) == pytest.approx(0.5)
+
+
+def test_afsk_fm_threshold() -> None:
+    # the AMSAT-IARU tool's AFSK/FM threshold: Eb/N0 22 dB for BER 1e-4
+    assert budget.required_eb_n0_db(1e-4, 9.7) == pytest.approx(22.0, abs=0.05)
+
+
+def test_reference_lines(scenario) -> None:  # type: ignore[no-untyped-def]
+    radio, station = scenario.spacecraft.radio, scenario.stations[0]
+    b = budget.downlink_budget(radio, station, budget.slant_range_m(90.0, 410e3), 90.0)
+    assert isinstance(b.margin_db, float)
+    assert b.eirp_dbw == pytest.approx(10 * np.log10(0.8) - 1.0)
+    assert b.path_loss_db == pytest.approx(137.5, abs=0.1)
+    assert b.system_noise_temperature_k == pytest.approx(500.0, abs=0.1)
+    low = budget.downlink_budget(radio, station, budget.slant_range_m(0.0, 410e3), 0.0)
+    assert low.atmospheric_loss_db > b.atmospheric_loss_db
+    assert low.system_noise_temperature_k > b.system_noise_temperature_k
+    assert low.margin_db < b.margin_db
+
+
+def test_attitude_pattern(scenario) -> None:  # type: ignore[no-untyped-def]
+    radio, station = scenario.spacecraft.radio, scenario.stations[0]
+    off_axis = np.array([0.0, 45.0, 90.0])
+    b = budget.downlink_budget(radio, station, 1e6, 30.0, spacecraft_off_axis_deg=off_axis)
+    assert np.argmax(b.margin_db) == 2 and np.shape(b.eirp_dbw) == (3,)
+    up = budget.uplink_budget(radio, station, 1e6, 30.0, spacecraft_off_axis_deg=off_axis)
+    assert np.argmax(up.margin_db) == 2

@@ -34,3 +34,14 @@ def test_deterministic_for_a_seed() -> None:
 
     assert run(3) == run(3)
     assert run(3) != run(4)
+
+
+def test_audio_path() -> None:
+    clean = Channel(seed=1, audio=True)
+    assert clean.transmit(FRAME, 0.0) == FRAME
+    noisy = Channel(seed=1, audio=True, tone_offset_hz=40.0)
+    results = [noisy.transmit(FRAME, 0.02) for _ in range(5)]
+    assert all(r is None or r == FRAME for r in results)
+    assert any(r is None for r in results)
+    again = Channel(seed=1, audio=True, tone_offset_hz=40.0)
+    assert [again.transmit(FRAME, 0.02) for _ in range(5)] == results

@@ -1,140 +1,318 @@
-"""Link budget (first cut): free-space loss, fixed gains, system noise temperature, Eb/N0, BER.
+"""Link budget, line by line, vectorised over numpy arrays of slant range and elevation.
 
-Vectorised over numpy arrays of slant range and elevation. Sources: Friis transmission
-equation; Boltzmann's constant k = 1.380649e-23 J/K (-228.6 dBW/K/Hz); BER of non-coherent
-binary FSK, Pb = 0.5 exp(-Eb/N0 / 2) (Sklar, "Digital Communications", 2nd ed., eq. 4.99).
+Each line names its source; docs/link.md explains them. Decibels throughout (dB, dBW, dBi,
+dB/K, dB-Hz); noise temperatures in kelvin.
+
+Transmit side
+    power ``10 log10(P)``; line loss from the configuration; antenna gain: the spacecraft's
+    deployable dipole/monopole either from the configuration (an orientation average) or, given
+    the off-axis angle of the station seen from the antenna axis, from the half-wave dipole
+    pattern ``G = 1.64 (cos(pi/2 cos t) / sin t)^2`` (Balanis, "Antenna Theory", 4th ed.,
+    eq. 4-84); a quarter-wave monopole on a 1U body is treated as the same pattern (assumed).
+Path
+    free-space loss ``20 log10(4 pi d f / c)`` (Friis); gaseous absorption: a zenith value of
+    0.04 dB at UHF and 0.03 dB at VHF (ITU-R P.676-13, Annex 2, sea level, standard atmosphere)
+    scaled by the path length through an equivalent 6 km layer over a spherical Earth, finite at
+    the horizon; ionospheric absorption and scintillation: a 0.4 dB allowance (the default of the
+    AMSAT-IARU Link Budget tool, J. King W3GEY); polarisation: a linear spacecraft antenna into
+    a circular (cross-Yagi) station antenna loses 3 dB whatever the Faraday rotation.
+Receive side
+    the station Yagi's gain from the configuration, its half-power beamwidth from that gain by
+    Kraus's estimate ``G ~ 41253 / theta^2`` (theta in degrees), and the pointing loss of a
+    tracking error by the Gaussian-beam law ``12 (err / theta)^2`` dB; line loss from the
+    configuration; system noise temperature: the configured value taken at zenith, plus the warm
+    ground (290 K) that the beam sees near the horizon in place of the cold sky (sky from the
+    ITU-R P.372-16 galactic noise, ``Fa = 52 - 23 log10(f/MHz)`` dB above 290 K).
+Demodulation
+    ``C/N0 = EIRP - losses + G/T + 228.6``; ``Eb/N0 = C/N0 - 10 log10(R)``. AFSK 1200 over NBFM
+    is modelled as non-coherent binary FSK, ``Pb = 0.5 exp(-Eb/N0 / 2)`` (Sklar, "Digital
+    Communications", 2nd ed., eq. 4.99), with a 9.7 dB demodulation loss: that puts BER 1e-4 at
+    Eb/N0 = 22 dB, the AFSK/FM threshold of the AMSAT-IARU tool, in line with NBFM needing 10 to
+    12 dB of C/N in 15 kHz (P. Karn KA9Q, AMSAT-BB, July 2014). Frame error rate assumes
+    independent bit errors.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy.special import ndtr
 
 from picodragon.config import Radio, Station
 
+__all__ = [
+    "Budget",
+    "LinkAssumptions",
+    "dipole_gain_dbi",
+    "downlink_budget",
+    "frame_error_rate",
+    "free_space_path_loss_db",
+    "fsk_noncoherent_ber",
+    "required_eb_n0_db",
+    "slant_range_m",
+    "uplink_budget",
+]
+
 SPEED_OF_LIGHT = 299_792_458.0
-BOLTZMANN_DBW = 10 * np.log10(1.380649e-23)
-TARGET_BER = 1e-5
-SPACECRAFT_RECEIVER_NOISE_TEMPERATURE_K = 1000.0
-"""Assumed: VHF receiver looking at a 290 K Earth plus a 3 dB noise figure front end."""
+BOLTZMANN_DBW = 10 * np.log10(1.380649e-23)  # -228.6 dBW/K/Hz (CODATA 2018, exact k)
+EARTH_RADIUS_M = 6_371_000.0
+T0_K = 290.0
+Array = np.ndarray | float
+
+
+@dataclass(frozen=True)
+class LinkAssumptions:
+    """Numbers the configuration does not carry; each is an engineering assumption (see above)."""
+
+    target_ber: float = 1e-5
+    demodulation_loss_db: float = 9.7
+    ionospheric_loss_db: float = 0.4
+    polarisation_loss_db: float = 3.0
+    station_pointing_error_deg: float = 2.0
+    gaseous_zenith_db_uhf: float = 0.04
+    gaseous_zenith_db_vhf: float = 0.03
+    equivalent_layer_m: float = 6_000.0
+    spacecraft_receiver_noise_temperature_k: float = 700.0
+    """VHF command receiver facing a 290 K Earth with man-made noise, plus a 3 dB noise figure."""
+    spacecraft_pattern: str = "dipole"
 
 
 @dataclass(frozen=True)
 class Budget:
-    """One budget line per field; arrays when the geometry was given as arrays. dB, dBW, Hz."""
+    """Every line of one direction's budget; arrays when the geometry was given as arrays."""
 
     frequency_hz: float
-    eirp_dbw: np.ndarray | float
-    path_loss_db: np.ndarray | float
-    g_over_t_db_k: float
-    c_over_n0_db_hz: np.ndarray | float
+    transmit_power_dbw: float
+    transmit_line_loss_db: float
+    transmit_antenna_gain_dbi: Array
+    eirp_dbw: Array
+    path_loss_db: Array
+    atmospheric_loss_db: Array
+    ionospheric_loss_db: float
+    polarisation_loss_db: float
+    pointing_loss_db: float
+    receive_antenna_gain_dbi: Array
+    receive_line_loss_db: float
+    system_noise_temperature_k: Array
+    g_over_t_db_k: Array
+    received_power_dbw: Array
+    c_over_n0_db_hz: Array
     bit_rate: float
-    eb_n0_db: np.ndarray | float
+    eb_n0_db: Array
     required_eb_n0_db: float
-    margin_db: np.ndarray | float
-    bit_error_rate: np.ndarray | float
+    margin_db: Array
+    bit_error_rate: Array
+    extra: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """Plain floats and lists, for JSON."""
-        return {k: np.asarray(v).tolist() for k, v in asdict(self).items()}
+        out = {}
+        for key, value in asdict(self).items():
+            out[key] = value if isinstance(value, dict) else np.asarray(value).tolist()
+        return out
 
 
-def db(x: np.ndarray | float) -> np.ndarray | float:
+def db(x: Array) -> Array:
     """Power ratio to decibels."""
     return 10 * np.log10(x)
 
 
-def free_space_path_loss_db(distance_m: np.ndarray | float, frequency_hz: float) -> np.ndarray:
+def slant_range_m(elevation_deg: Array, altitude_m: Array) -> np.ndarray:
+    """Distance to a spacecraft at ``altitude_m`` seen at ``elevation_deg`` (spherical Earth)."""
+    e = np.radians(np.asarray(elevation_deg, dtype=float))
+    r = EARTH_RADIUS_M
+    return np.sqrt((r + altitude_m) ** 2 - (r * np.cos(e)) ** 2) - r * np.sin(e)
+
+
+def free_space_path_loss_db(distance_m: Array, frequency_hz: float) -> np.ndarray:
     """Friis free-space loss 20 log10(4 pi d f / c), dB."""
-    return 20 * np.log10(
-        4 * np.pi * np.asarray(distance_m, dtype=float) * frequency_hz / SPEED_OF_LIGHT
-    )
+    d = np.asarray(distance_m, dtype=float)
+    return 20 * np.log10(4 * np.pi * d * frequency_hz / SPEED_OF_LIGHT)
 
 
-def fsk_noncoherent_ber(eb_n0_db: np.ndarray | float) -> np.ndarray:
-    """Bit error rate of non-coherent binary FSK: 0.5 exp(-Eb/N0 / 2)."""
-    ratio = 10 ** (np.asarray(eb_n0_db, dtype=float) / 10)
+def dipole_gain_dbi(off_axis_deg: Array, floor_dbi: float = -20.0) -> np.ndarray:
+    """Half-wave dipole gain (dBi) at an angle from its axis; nulls floored at ``floor_dbi``."""
+    t = np.radians(np.asarray(off_axis_deg, dtype=float))
+    s = np.sin(t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = 1.64 * (np.cos(np.pi / 2 * np.cos(t)) / np.where(s == 0, 1, s)) ** 2
+    g = np.where(np.abs(s) < 1e-9, 0.0, g)
+    return np.maximum(db(np.maximum(g, 1e-12)), floor_dbi)
+
+
+def yagi_beamwidth_deg(gain_dbi: float) -> float:
+    """Half-power beamwidth of a directive antenna from its gain (Kraus: G ~ 41253/theta^2)."""
+    return float(np.sqrt(41253.0 / 10 ** (gain_dbi / 10)))
+
+
+def pointing_loss_db(error_deg: float, beamwidth_deg: float) -> float:
+    """Gaussian main lobe: 12 (error / beamwidth)^2 dB, 3 dB at half the beamwidth."""
+    return float(12.0 * (error_deg / beamwidth_deg) ** 2)
+
+
+def galactic_noise_k(frequency_hz: float) -> float:
+    """Median galactic noise temperature, ITU-R P.372-16: Fa = 52 - 23 log10(f / 1 MHz) dB."""
+    fa = 52.0 - 23.0 * np.log10(frequency_hz / 1e6)
+    return float(T0_K * 10 ** (fa / 10))
+
+
+def ground_fraction(elevation_deg: Array, beamwidth_deg: float) -> np.ndarray:
+    """Share of a Gaussian beam pointed at ``elevation_deg`` that falls below the horizon."""
+    sigma = beamwidth_deg / 2.3548
+    return ndtr(-np.asarray(elevation_deg, dtype=float) / sigma)
+
+
+def gaseous_loss_db(elevation_deg: Array, zenith_db: float, layer_m: float) -> np.ndarray:
+    """Zenith absorption scaled by the path through an equivalent layer (spherical Earth)."""
+    return zenith_db * slant_range_m(np.maximum(elevation_deg, 0.0), layer_m) / layer_m
+
+
+def fsk_noncoherent_ber(eb_n0_db: Array, loss_db: float = 0.0) -> np.ndarray:
+    """Bit error rate of non-coherent binary FSK, 0.5 exp(-Eb/N0 / 2), after ``loss_db``."""
+    ratio = 10 ** ((np.asarray(eb_n0_db, dtype=float) - loss_db) / 10)
     return 0.5 * np.exp(-ratio / 2)
 
 
-def required_eb_n0_db(target_ber: float = TARGET_BER) -> float:
-    """Eb/N0 at which non-coherent FSK reaches ``target_ber``, dB."""
-    return float(db(-2 * np.log(2 * target_ber)))
+def required_eb_n0_db(target_ber: float = 1e-5, loss_db: float = 0.0) -> float:
+    """Eb/N0 (dB) at which :func:`fsk_noncoherent_ber` reaches ``target_ber``."""
+    return float(db(-2 * np.log(2 * target_ber)) + loss_db)
 
 
-def frame_error_rate(bit_error_rate: np.ndarray | float, n_bits: int) -> np.ndarray:
+def frame_error_rate(bit_error_rate: Array, n_bits: int) -> np.ndarray:
     """Probability that at least one of ``n_bits`` independent bits is wrong."""
     ber = np.clip(np.asarray(bit_error_rate, dtype=float), 0.0, 0.5)
     return -np.expm1(n_bits * np.log1p(-ber))
 
 
 def _budget(
+    *,
     frequency_hz: float,
     power_w: float,
-    tx_gain_dbi: float,
     tx_line_db: float,
-    rx_gain_dbi: float,
+    tx_gain_dbi: Array,
+    rx_gain_dbi: Array,
     rx_line_db: float,
-    noise_k: float,
+    noise_k: Array,
+    pointing_db: float,
     bit_rate: float,
-    slant_range_m: np.ndarray | float,
+    slant_range: Array,
+    elevation_deg: Array,
+    a: LinkAssumptions,
 ) -> Budget:
-    eirp = db(power_w) - tx_line_db + tx_gain_dbi
-    loss = free_space_path_loss_db(slant_range_m, frequency_hz)
-    g_t = rx_gain_dbi - rx_line_db - db(noise_k)
-    c_n0 = eirp - loss + g_t - BOLTZMANN_DBW
+    shape = np.broadcast(
+        *(np.asarray(x) for x in (slant_range, elevation_deg, tx_gain_dbi, rx_gain_dbi, noise_k))
+    ).shape
+    zeros = np.zeros(shape)
+    p_dbw = float(db(power_w))
+    eirp = p_dbw - tx_line_db + np.asarray(tx_gain_dbi) + zeros
+    fspl = free_space_path_loss_db(slant_range, frequency_hz) + zeros
+    zenith = a.gaseous_zenith_db_uhf if frequency_hz > 300e6 else a.gaseous_zenith_db_vhf
+    atmos = gaseous_loss_db(elevation_deg, zenith, a.equivalent_layer_m) + zeros
+    g_t = rx_gain_dbi - rx_line_db - db(np.asarray(noise_k, dtype=float)) + zeros
+    isotropic = eirp - fspl - atmos - a.ionospheric_loss_db - a.polarisation_loss_db - pointing_db
+    received = isotropic + np.asarray(rx_gain_dbi) - rx_line_db
+    c_n0 = isotropic + g_t - BOLTZMANN_DBW
     eb_n0 = c_n0 - db(bit_rate)
-    required = required_eb_n0_db()
+    required = required_eb_n0_db(a.target_ber, a.demodulation_loss_db)
+
+    def out(x: np.ndarray) -> Array:
+        return x if shape else float(x)
+
     return Budget(
         frequency_hz=frequency_hz,
-        eirp_dbw=eirp + 0 * loss,
-        path_loss_db=loss,
-        g_over_t_db_k=float(g_t),
-        c_over_n0_db_hz=c_n0,
+        transmit_power_dbw=p_dbw,
+        transmit_line_loss_db=tx_line_db,
+        transmit_antenna_gain_dbi=out(np.asarray(tx_gain_dbi) + zeros),
+        eirp_dbw=out(eirp),
+        path_loss_db=out(fspl),
+        atmospheric_loss_db=out(atmos),
+        ionospheric_loss_db=a.ionospheric_loss_db,
+        polarisation_loss_db=a.polarisation_loss_db,
+        pointing_loss_db=pointing_db,
+        receive_antenna_gain_dbi=out(np.asarray(rx_gain_dbi) + zeros),
+        receive_line_loss_db=rx_line_db,
+        system_noise_temperature_k=out(np.asarray(noise_k, dtype=float) + zeros),
+        g_over_t_db_k=out(g_t),
+        received_power_dbw=out(received),
+        c_over_n0_db_hz=out(c_n0),
         bit_rate=bit_rate,
-        eb_n0_db=eb_n0,
+        eb_n0_db=out(eb_n0),
         required_eb_n0_db=required,
-        margin_db=eb_n0 - required,
-        bit_error_rate=fsk_noncoherent_ber(eb_n0),
+        margin_db=out(eb_n0 - required),
+        bit_error_rate=out(fsk_noncoherent_ber(eb_n0, a.demodulation_loss_db)),
+        extra={"demodulation_loss_db": a.demodulation_loss_db, "target_ber": a.target_ber},
+    )
+
+
+def _spacecraft_gain(radio: Radio, off_axis_deg: Array | None, a: LinkAssumptions) -> Array:
+    if off_axis_deg is None or a.spacecraft_pattern == "isotropic":
+        return radio.antenna_gain_dbi
+    return dipole_gain_dbi(off_axis_deg)
+
+
+def _station_noise_k(station: Station, frequency_hz: float, elevation_deg: Array) -> np.ndarray:
+    beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
+    sky = galactic_noise_k(frequency_hz)
+    return station.system_noise_temperature_k + ground_fraction(elevation_deg, beamwidth) * max(
+        T0_K - sky, 0.0
     )
 
 
 def downlink_budget(
     radio: Radio,
     station: Station,
-    slant_range_m: np.ndarray | float,
-    elevation_deg: np.ndarray | float,
+    slant_range_m: Array,
+    elevation_deg: Array,
+    spacecraft_off_axis_deg: Array | None = None,
+    assumptions: LinkAssumptions | None = None,
 ) -> Budget:
-    """Spacecraft to station at the telemetry frequency."""
+    """Spacecraft to station at the telemetry frequency, per element of the geometry arrays.
+
+    ``spacecraft_off_axis_deg``: angle between the spacecraft antenna's axis and the station
+    (from the attitude); ``None`` takes the configured gain as an orientation average.
+    """
+    a = assumptions or LinkAssumptions()
+    f = radio.downlink_frequency_hz
+    beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
     return _budget(
-        radio.downlink_frequency_hz,
-        radio.downlink_power_w,
-        radio.antenna_gain_dbi,
-        radio.line_loss_db,
-        station.antenna_gain_dbi,
-        station.line_loss_db,
-        station.system_noise_temperature_k,
-        radio.bit_rate,
-        slant_range_m,
+        frequency_hz=f,
+        power_w=radio.downlink_power_w,
+        tx_line_db=radio.line_loss_db,
+        tx_gain_dbi=_spacecraft_gain(radio, spacecraft_off_axis_deg, a),
+        rx_gain_dbi=station.antenna_gain_dbi,
+        rx_line_db=station.line_loss_db,
+        noise_k=_station_noise_k(station, f, elevation_deg),
+        pointing_db=pointing_loss_db(a.station_pointing_error_deg, beamwidth),
+        bit_rate=radio.bit_rate,
+        slant_range=slant_range_m,
+        elevation_deg=elevation_deg,
+        a=a,
     )
 
 
 def uplink_budget(
     radio: Radio,
     station: Station,
-    slant_range_m: np.ndarray | float,
-    elevation_deg: np.ndarray | float,
+    slant_range_m: Array,
+    elevation_deg: Array,
+    spacecraft_off_axis_deg: Array | None = None,
+    assumptions: LinkAssumptions | None = None,
 ) -> Budget:
-    """Station to spacecraft at the command frequency."""
+    """Station to spacecraft at the command frequency (the station's Yagi assumed dual-band)."""
+    a = assumptions or LinkAssumptions()
+    beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
     return _budget(
-        radio.uplink_frequency_hz,
-        station.uplink_power_w,
-        station.antenna_gain_dbi,
-        station.line_loss_db,
-        radio.antenna_gain_dbi,
-        radio.line_loss_db,
-        SPACECRAFT_RECEIVER_NOISE_TEMPERATURE_K,
-        radio.bit_rate,
-        slant_range_m,
+        frequency_hz=radio.uplink_frequency_hz,
+        power_w=station.uplink_power_w,
+        tx_line_db=station.line_loss_db,
+        tx_gain_dbi=station.antenna_gain_dbi,
+        rx_gain_dbi=_spacecraft_gain(radio, spacecraft_off_axis_deg, a),
+        rx_line_db=radio.line_loss_db,
+        noise_k=a.spacecraft_receiver_noise_temperature_k,
+        pointing_db=pointing_loss_db(a.station_pointing_error_deg, beamwidth),
+        bit_rate=radio.bit_rate,
+        slant_range=slant_range_m,
+        elevation_deg=elevation_deg,
+        a=a,
     )

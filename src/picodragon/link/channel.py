@@ -6,6 +6,12 @@ bits with probability ``bit_error_rate`` (a binary symmetric channel); the recei
 deframes and checks the FCS. A frame whose FCS fails is lost (``None``), as a TNC drops it; an
 error pattern the FCS cannot see would come through corrupted, as on a real link.
 
+With ``audio=True`` the frame goes through the modem instead: AFSK audio from
+:mod:`picodragon.link.afsk` (tones shifted by ``tone_offset_hz`` if asked), white Gaussian
+noise at the Eb/N0 that gives ``bit_error_rate`` for non-coherent FSK (``Eb/N0 = -2 ln(2 BER)``;
+with real noise ``N0 = 2 sigma^2 / fs`` and ``Eb = A^2 / (2 R)``), then our demodulator. Slower
+(about 10 ms a frame), but it exercises the real receive chain.
+
 Deterministic for a seed: the same sequence of calls gives the same results.
 """
 
@@ -13,18 +19,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from picodragon.link import hdlc
+from picodragon.link import afsk, hdlc
+from picodragon.link.demod import AfskDemodulator
 
 
 class Channel:
-    """A seeded binary symmetric channel carrying HDLC-framed AX.25."""
+    """A seeded channel carrying HDLC-framed AX.25: bit errors, or AFSK audio with noise."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(
+        self,
+        seed: int,
+        audio: bool = False,
+        sample_rate: int = 22050,
+        tone_offset_hz: float = 0.0,
+        bit_rate: float = 1200.0,
+    ) -> None:
         self.rng = np.random.default_rng(seed)
+        self.audio = audio
+        self.sample_rate = sample_rate
+        self.tone_offset_hz = tone_offset_hz
+        self.bit_rate = bit_rate
+        self._demodulator = AfskDemodulator(sample_rate, baud=bit_rate) if audio else None
 
     def transmit(self, frame: bytes, bit_error_rate: float) -> bytes | None:
         """The frame as received, or ``None`` when it is lost."""
         ber = float(np.clip(bit_error_rate, 0.0, 0.5))
+        if self._demodulator is not None:
+            return self._through_audio(frame, ber)
         line = hdlc.nrzi_encode(hdlc.encode(frame))
         n_errors = self.rng.binomial(len(line), ber) if ber > 0 else 0
         if n_errors == 0:
@@ -33,3 +54,24 @@ class Channel:
         line[where] ^= 1
         frames = hdlc.frames_from_bits(hdlc.nrzi_decode(line))
         return frames[0] if frames else None
+
+    def _through_audio(self, frame: bytes, ber: float) -> bytes | None:
+        amplitude = 0.5
+        audio = afsk.modulate(
+            [frame],
+            self.sample_rate,
+            baud=self.bit_rate,
+            mark_hz=1200.0 + self.tone_offset_hz,
+            space_hz=2200.0 + self.tone_offset_hz,
+            amplitude=amplitude,
+            txdelay_flags=8,
+            lead_silence_s=0.05,
+            tail_silence_s=0.05,
+        )
+        if ber > 0:
+            eb_n0 = -2.0 * np.log(2.0 * ber) if ber < 0.5 else 1e-3
+            sigma = amplitude * np.sqrt(self.sample_rate / (4.0 * self.bit_rate * eb_n0))
+            audio = audio + self.rng.normal(0.0, sigma, len(audio)).astype(np.float32)
+        assert self._demodulator is not None
+        found = self._demodulator.demodulate(audio)
+        return found[0].data if found else None
