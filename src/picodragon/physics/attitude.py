@@ -1,0 +1,276 @@
+"""Attitude: rigid-body dynamics of a 1U with passive magnetic attitude control.
+
+State: quaternion q (scalar first) rotating body vectors into TEME, and body rate omega (rad/s).
+Euler's equations I dw/dt = tau - w x I w with q' = q (x) (0, w) / 2, integrated by classical
+RK4 (compiled with numba) with a step of at most 5 s, at most 0.2 rad of rotation and at most
+0.35 rad of the magnet's libration about the field (natural frequency sqrt(m B / I)) per step.
+
+Inertia: a homogeneous box of the configured mass and edges (I = m (b^2 + c^2) / 12 ...):
+named assumption (real 1U are within ~20 % of it).
+
+Torques:
+- gravity gradient 3 mu / r^5 (r_b x I r_b) (Wertz 1978, sec. 17.2);
+- the bar magnet: m x B with m = 0.3 A m^2 along +Z (typical 1U passive magnetic control,
+  e.g. the range 0.1-1 A m^2 of Santoni & Zelli 2009 and Gerhardt & Palo 2010): assumption;
+- hysteresis rods: two HyMu-80 rods of 1 mm x 95 mm along X and two along Y (assumption of
+  typical practice), with the Flatley & Henretty (1995, NASA CP-3299) model
+  B = (2 Bs / pi) atan(k (H -/+ Hc)), k = tan(pi Br / (2 Bs)) / Hc, the branch chosen by the sign of
+  dH/dt; rod constants are the apparent (demagnetised) values Gerhardt & Palo (2010) measured
+  for thin HyMu-80 rods: Bs = 0.025 T, Br = 0.004 T, Hc = 12 A/m (rounded; assumption);
+  each rod's moment is B V / mu0 along its axis, its torque m_rod x B;
+- aerodynamic: drag force on the projected area (sum over faces of A max(0, n . v_hat)), acting
+  at the geometric centre, with the centre of mass 5 mm off it along +Z (J-SSOD allows 20 mm):
+  torque (c_p - c_m) x F. Atmosphere co-rotating.
+
+Tip-off: J-SSOD tip-off rates are not published per satellite; each axis is drawn from a normal
+distribution of 3 deg/s (1 sigma) with the scenario seed (spring deployers give a few deg/s:
+assumption), initial orientation uniform at random.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from picodragon.config.models import Spacecraft
+from picodragon.physics.constants import MU_EARTH, OMEGA_EARTH
+
+MU0 = 4e-7 * math.pi
+BAR_MAGNET_AM2 = 0.3
+ROD_DIAMETER_M = 1.0e-3
+ROD_LENGTH_M = 0.095
+ROD_BS_T = 0.025
+ROD_BR_T = 0.004
+ROD_HC_A_M = 12.0
+ROD_AXES = np.array([[1.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0], [0, 1.0, 0]])
+COM_OFFSET_M = np.array([0.0, 0.0, 0.005])
+TIPOFF_SIGMA_DEG_S = 3.0
+MAX_STEP_S = 5.0
+"""Longest RK4 step, s; the loop also keeps |w| dt < 0.2 rad and the magnet libration < 0.35 rad a step."""
+
+FACE_NORMALS = np.array(
+    [[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [0, 0, 1.0], [0, 0, -1.0]]
+)
+
+
+def box_inertia(spacecraft: Spacecraft) -> np.ndarray:
+    """Principal moments (kg m^2) of a homogeneous box."""
+    x, y, z = spacecraft.size_m
+    m = spacecraft.mass_kg
+    return np.array([m * (y * y + z * z), m * (x * x + z * z), m * (x * x + y * y)]) / 12.0
+
+
+def rod_volume() -> float:
+    return math.pi * (ROD_DIAMETER_M / 2) ** 2 * ROD_LENGTH_M
+
+
+@njit(cache=True)
+def quat_to_matrix(q):  # pragma: no cover - compiled
+    """Rotation matrix body -> inertial of a unit quaternion (w, x, y, z)."""
+    w, x, y, z = q[0], q[1], q[2], q[3]
+    m = np.empty((3, 3))
+    m[0, 0] = 1 - 2 * (y * y + z * z)
+    m[0, 1] = 2 * (x * y - w * z)
+    m[0, 2] = 2 * (x * z + w * y)
+    m[1, 0] = 2 * (x * y + w * z)
+    m[1, 1] = 1 - 2 * (x * x + z * z)
+    m[1, 2] = 2 * (y * z - w * x)
+    m[2, 0] = 2 * (x * z - w * y)
+    m[2, 1] = 2 * (y * z + w * x)
+    m[2, 2] = 1 - 2 * (x * x + y * y)
+    return m
+
+
+def quats_to_matrices(q: np.ndarray) -> np.ndarray:
+    """Vectorised body -> inertial matrices of quaternions (n, 4) -> (n, 3, 3)."""
+    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    return np.stack(
+        [
+            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
+            np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
+            np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
+        ],
+        -2,
+    )
+
+
+@njit(cache=True)
+def _cross(a, b):  # pragma: no cover
+    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
+
+
+@njit(cache=True)
+def _rod_b(h, rising, bs, br, hc):  # pragma: no cover
+    k = math.tan(math.pi * br / (2 * bs)) / hc
+    if rising:
+        return 2 * bs / math.pi * math.atan(k * (h - hc))
+    return 2 * bs / math.pi * math.atan(k * (h + hc))
+
+
+@njit(cache=True)
+def _deriv(q, w, b_i, r_i, v_i, rho, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc,
+           face_areas, cd, com, gg_on):  # pragma: no cover - compiled
+    rot = quat_to_matrix(q)
+    b_b = rot.T @ b_i
+    tau = _cross(m_bar, b_b)
+    for k in range(rod_axes.shape[0]):
+        h = (b_b[0] * rod_axes[k, 0] + b_b[1] * rod_axes[k, 1] + b_b[2] * rod_axes[k, 2]) / MU0
+        brod = _rod_b(h, rod_rising[k], bs, br, hc)
+        m_rod = rod_axes[k] * (brod * rod_v / MU0)
+        tau += _cross(m_rod, b_b)
+    rn = math.sqrt(r_i[0] ** 2 + r_i[1] ** 2 + r_i[2] ** 2)
+    if gg_on and rn > 0:
+        r_b = rot.T @ r_i
+        ir = inertia * r_b
+        tau += 3 * MU_EARTH / rn**5 * _cross(r_b, ir)
+    if rho > 0:
+        vrel = np.array([v_i[0] + OMEGA_EARTH * r_i[1], v_i[1] - OMEGA_EARTH * r_i[0], v_i[2]])
+        vr = math.sqrt(vrel[0] ** 2 + vrel[1] ** 2 + vrel[2] ** 2)
+        vb = rot.T @ vrel / vr
+        area = 0.0
+        for f in range(6):
+            c = -(vb[f // 2] if f % 2 == 0 else -vb[f // 2])  # faces +X,-X,+Y,-Y,+Z,-Z facing the flow
+            if c > 0:
+                area += face_areas[f] * c
+        force = -0.5 * rho * cd * area * vr * vr * vb
+        tau += _cross(-com, force)
+    iw = inertia * w
+    wdot = (tau - _cross(w, iw)) / inertia
+    qdot = 0.5 * np.array([
+        -q[1] * w[0] - q[2] * w[1] - q[3] * w[2],
+        q[0] * w[0] + q[2] * w[2] - q[3] * w[1],
+        q[0] * w[1] - q[1] * w[2] + q[3] * w[0],
+        q[0] * w[2] + q[1] * w[1] - q[2] * w[0],
+    ])  # fmt: skip
+    return qdot, wdot
+
+
+@njit(cache=True)
+def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid, t_end,
+        out_t, out_q, out_w, inertia, m_bar, rod_axes, rod_v, bs, br, hc, face_areas, cd, com,
+        gg_on, max_step):  # pragma: no cover - compiled
+    """RK4 from t0 to t_end; environment linear in time on the grid; q, w sampled at out_t (sorted).
+
+    rod_h / rod_rising: the hysteresis memory (last H along each rod, branch), updated in place.
+    Returns (q, w, steps).
+    """
+    t = t0
+    j = 0
+    m = b_grid.shape[0]
+    steps = 0
+    # the bar magnet's libration about the field: natural frequency sqrt(m B / I), 0.35 rad a step
+    bmax = 0.0
+    for i in range(m):
+        bmax = max(bmax, math.sqrt(b_grid[i, 0] ** 2 + b_grid[i, 1] ** 2 + b_grid[i, 2] ** 2))
+    mb = math.sqrt(m_bar[0] ** 2 + m_bar[1] ** 2 + m_bar[2] ** 2)
+    wlib = math.sqrt(mb * bmax / min(inertia[0], min(inertia[1], inertia[2])))
+    libration_step = 0.35 / wlib if wlib > 0 else max_step
+    n_out = out_t.shape[0]
+    while True:
+        while j < n_out and out_t[j] <= t + 1e-9:
+            out_q[j] = q
+            out_w[j] = w
+            j += 1
+        if t >= t_end - 1e-9:
+            break
+        wn = math.sqrt(w[0] ** 2 + w[1] ** 2 + w[2] ** 2)
+        dt = min(max_step, 0.2 / max(wn, 1e-6), libration_step, t_end - t)
+        if j < n_out and out_t[j] < t + dt:
+            dt = max(out_t[j] - t, 1e-6)
+        # environment at t, t + dt/2, t + dt
+        envs = np.empty((3, 10))
+        for e in range(3):
+            te = t + 0.5 * dt * e
+            f = (te - grid_t0) / grid_dt
+            if f < 0:
+                f = 0.0
+            if f > m - 1:
+                f = m - 1.0
+            i = min(int(f), m - 2) if m > 1 else 0
+            a = f - i if m > 1 else 0.0
+            i2 = i + 1 if m > 1 else i
+            for c in range(3):
+                envs[e, c] = b_grid[i, c] * (1 - a) + b_grid[i2, c] * a
+                envs[e, 3 + c] = r_grid[i, c] * (1 - a) + r_grid[i2, c] * a
+                envs[e, 6 + c] = v_grid[i, c] * (1 - a) + v_grid[i2, c] * a
+            envs[e, 9] = rho_grid[i] * (1 - a) + rho_grid[i2] * a
+        args = (inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on)
+        e0, e1, e2 = envs[0], envs[1], envs[2]
+        k1q, k1w = _deriv(q, w, e0[0:3], e0[3:6], e0[6:9], e0[9], *args)
+        k2q, k2w = _deriv(q + 0.5 * dt * k1q, w + 0.5 * dt * k1w, e1[0:3], e1[3:6], e1[6:9], e1[9], *args)
+        k3q, k3w = _deriv(q + 0.5 * dt * k2q, w + 0.5 * dt * k2w, e1[0:3], e1[3:6], e1[6:9], e1[9], *args)
+        k4q, k4w = _deriv(q + dt * k3q, w + dt * k3w, e2[0:3], e2[3:6], e2[6:9], e2[9], *args)
+        q = q + dt / 6 * (k1q + 2 * k2q + 2 * k3q + k4q)
+        w = w + dt / 6 * (k1w + 2 * k2w + 2 * k3w + k4w)
+        q = q / math.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
+        t += dt
+        steps += 1
+        # hysteresis memory: direction of H along each rod
+        rot = quat_to_matrix(q)
+        b_b = rot.T @ e2[0:3]
+        for k in range(rod_axes.shape[0]):
+            h = (b_b[0] * rod_axes[k, 0] + b_b[1] * rod_axes[k, 1] + b_b[2] * rod_axes[k, 2]) / MU0
+            if h > rod_h[k]:
+                rod_rising[k] = True
+            elif h < rod_h[k]:
+                rod_rising[k] = False
+            rod_h[k] = h
+    return q, w, steps
+
+
+class Attitude:
+    """Attitude state and parameters of one spacecraft; ``advance`` runs the compiled loop."""
+
+    def __init__(self, spacecraft: Spacecraft, rng: np.random.Generator, *, magnet_am2: float = BAR_MAGNET_AM2,
+                 rods: bool = True, gravity_gradient: bool = True, aero: bool = True) -> None:
+        self.inertia = box_inertia(spacecraft)
+        q = rng.normal(size=4)
+        self.q = q / np.linalg.norm(q)
+        self.w = np.radians(rng.normal(0.0, TIPOFF_SIGMA_DEG_S, 3))
+        self.m_bar = np.array([0.0, 0.0, magnet_am2])
+        self.rod_axes = ROD_AXES.copy() if rods else np.zeros((0, 3))
+        self.rod_h = np.zeros(len(self.rod_axes))
+        self.rod_rising = np.ones(len(self.rod_axes), dtype=np.bool_)
+        self.rod_v = rod_volume()
+        x, y, z = spacecraft.size_m
+        self.face_areas = np.array([y * z, y * z, x * z, x * z, x * y, x * y])
+        self.cd = spacecraft.drag_coefficient
+        self.com = COM_OFFSET_M.copy()
+        self.gg_on = gravity_gradient
+        self.aero = aero
+        self.steps = 0
+
+    def advance(self, t0, t_end, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid, out_t):
+        """Integrate from t0 to t_end; return (q (n, 4), w (n, 3)) at out_t."""
+        out_q = np.empty((len(out_t), 4))
+        out_w = np.empty((len(out_t), 3))
+        rho = rho_grid if self.aero else np.zeros_like(rho_grid)
+        self.q, self.w, steps = run(
+            t0, self.q, self.w, self.rod_h, self.rod_rising, grid_t0, grid_dt,
+            np.ascontiguousarray(b_grid), np.ascontiguousarray(r_grid), np.ascontiguousarray(v_grid),
+            np.ascontiguousarray(rho), t_end, np.asarray(out_t, dtype=float), out_q, out_w,
+            self.inertia, self.m_bar, self.rod_axes, self.rod_v, ROD_BS_T, ROD_BR_T, ROD_HC_A_M,
+            self.face_areas, self.cd, self.com, self.gg_on, MAX_STEP_S,
+        )  # fmt: skip
+        self.steps += steps
+        return out_q, out_w
+
+    def body_rate_deg_s(self) -> float:
+        return float(np.degrees(np.linalg.norm(self.w)))
+
+
+def torque_free_run(inertia, q0, w0, duration_s: float, step_s: float = 1.0):
+    """Integrate with every torque off; returns (t, q, w) sampled every 10 s, for validation."""
+    out_t = np.arange(0.0, duration_s + 1e-9, 10.0)
+    out_q = np.empty((len(out_t), 4))
+    out_w = np.empty((len(out_t), 3))
+    z = np.zeros((2, 3))
+    run(
+        0.0, np.asarray(q0, float), np.asarray(w0, float), np.zeros(0), np.zeros(0, dtype=np.bool_),
+        0.0, duration_s, z, z, z, np.zeros(2), duration_s, out_t, out_q, out_w,
+        np.asarray(inertia, float), np.zeros(3), np.zeros((0, 3)), 0.0, ROD_BS_T, ROD_BR_T,
+        ROD_HC_A_M, np.zeros(6), 0.0, np.zeros(3), False, step_s,
+    )  # fmt: skip
+    return out_t, out_q, out_w

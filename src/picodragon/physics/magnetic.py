@@ -1,0 +1,161 @@
+"""The geomagnetic field: IGRF-14 spherical-harmonic synthesis, compiled, vectorised over points.
+
+Coefficients: the IGRF-14 coefficient file (IGRF14.shc, IAGA V-MOD, doi:10.5281/zenodo.14012302)
+that the ``ppigrf`` package ships; we read the data file, the synthesis is our own: Schmidt
+semi-normalised associated Legendre functions by the usual recursions (Wertz, Spacecraft
+Attitude Determination and Control, 1978, appendix H), field B = -grad V with
+V = a sum_n (a/r)^(n+1) sum_m (g cos m phi + h sin m phi) P_n^m(cos theta), a = 6371.2 km,
+degree 13, coefficients linear in time between the 5-year epochs (secular variation after 2025).
+Checked against ppigrf in tests/physics/test_magnetic.py.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from picodragon.physics.timebase import ecef_to_teme, teme_to_ecef
+
+IGRF_RADIUS = 6371.2e3
+MAX_DEGREE = 13
+
+
+def shc_path() -> Path:
+    """IGRF14.shc shipped with ppigrf (data only)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("ppigrf")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("ppigrf (which ships IGRF14.shc) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "IGRF14.shc"
+
+
+@lru_cache(maxsize=1)
+def _coefficient_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(years, g[epoch, n, m], h[epoch, n, m]) in nT."""
+    lines = [ln for ln in shc_path().read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    years = np.array([float(x) for x in lines[1].split()])
+    g = np.zeros((len(years), MAX_DEGREE + 1, MAX_DEGREE + 1))
+    h = np.zeros_like(g)
+    for ln in lines[2:]:
+        parts = ln.split()
+        n, m = int(parts[0]), int(parts[1])
+        vals = np.array([float(x) for x in parts[2:]])
+        if m >= 0:
+            g[:, n, m] = vals
+        else:
+            h[:, n, -m] = vals
+    return years, g, h
+
+
+def coefficients(decimal_year: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss coefficients g, h (nT) at a decimal year, linear between epochs."""
+    years, g, h = _coefficient_table()
+    if not years[0] <= decimal_year <= years[-1]:
+        raise ValueError(f"IGRF-14 covers {years[0]:.0f} to {years[-1]:.0f}, not {decimal_year:.2f}")
+    i = min(int(np.searchsorted(years, decimal_year, side="right")) - 1, len(years) - 2)
+    w = (decimal_year - years[i]) / (years[i + 1] - years[i])
+    return (1 - w) * g[i] + w * g[i + 1], (1 - w) * h[i] + w * h[i + 1]
+
+
+def decimal_year(unix_s: float) -> float:
+    d = datetime.fromtimestamp(float(unix_s), UTC)
+    start = datetime(d.year, 1, 1, tzinfo=UTC).timestamp()
+    end = datetime(d.year + 1, 1, 1, tzinfo=UTC).timestamp()
+    return d.year + (float(unix_s) - start) / (end - start)
+
+
+@njit(cache=True)
+def _synth(r_ecef, g, h, nmax):  # pragma: no cover - compiled
+    n_pts = r_ecef.shape[0]
+    out = np.empty((n_pts, 3))
+    p = np.zeros((nmax + 1, nmax + 1))
+    dp = np.zeros((nmax + 1, nmax + 1))
+    cm = np.zeros(nmax + 1)
+    sm = np.zeros(nmax + 1)
+    a = 6371.2e3
+    for k in range(n_pts):
+        x, y, z = r_ecef[k, 0], r_ecef[k, 1], r_ecef[k, 2]
+        r = math.sqrt(x * x + y * y + z * z)
+        ct = z / r
+        st = math.sqrt(max(1.0 - ct * ct, 1e-24))
+        phi = math.atan2(y, x)
+        p[0, 0] = 1.0
+        dp[0, 0] = 0.0
+        for n in range(1, nmax + 1):
+            if n == 1:
+                p[1, 1] = st
+                dp[1, 1] = ct
+            else:
+                f = math.sqrt((2.0 * n - 1.0) / (2.0 * n))
+                p[n, n] = f * st * p[n - 1, n - 1]
+                dp[n, n] = f * (ct * p[n - 1, n - 1] + st * dp[n - 1, n - 1])
+            for m in range(0, n):
+                k1 = math.sqrt(n * n - m * m)
+                if n - 2 >= m:
+                    k2 = math.sqrt((n - 1.0) ** 2 - m * m)
+                    p2 = p[n - 2, m]
+                    dp2 = dp[n - 2, m]
+                else:
+                    k2 = 0.0
+                    p2 = 0.0
+                    dp2 = 0.0
+                p[n, m] = ((2 * n - 1) * ct * p[n - 1, m] - k2 * p2) / k1
+                dp[n, m] = ((2 * n - 1) * (ct * dp[n - 1, m] - st * p[n - 1, m]) - k2 * dp2) / k1
+        for m in range(nmax + 1):
+            cm[m] = math.cos(m * phi)
+            sm[m] = math.sin(m * phi)
+        br = 0.0
+        bt = 0.0
+        bp = 0.0
+        ar = a / r
+        arn = ar * ar
+        for n in range(1, nmax + 1):
+            arn *= ar  # (a/r)^(n+2)
+            for m in range(n + 1):
+                gc = g[n, m] * cm[m] + h[n, m] * sm[m]
+                br += (n + 1) * arn * gc * p[n, m]
+                bt -= arn * gc * dp[n, m]
+                bp += arn * m * (g[n, m] * sm[m] - h[n, m] * cm[m]) * p[n, m]
+        bp /= st
+        cp_, sp_ = math.cos(phi), math.sin(phi)
+        horiz = br * st + bt * ct
+        out[k, 0] = (horiz * cp_ - bp * sp_) * 1e-9
+        out[k, 1] = (horiz * sp_ + bp * cp_) * 1e-9
+        out[k, 2] = (br * ct - bt * st) * 1e-9
+    return out
+
+
+def field_ecef(r_ecef, unix_s, nmax: int = MAX_DEGREE) -> np.ndarray:
+    """IGRF-14 field (T) in the Earth-fixed frame at ECEF points (n, 3) (m); date = mean of unix_s.
+
+    Over a mission of months the secular variation (~20 nT/yr) is below 10 nT, so the
+    coefficients are taken once for the mean time.
+    """
+    g, h = coefficients(decimal_year(float(np.mean(unix_s))))
+    return _synth(np.ascontiguousarray(np.atleast_2d(r_ecef), dtype=float), g, h, nmax)
+
+
+def field_geocentric(r_ecef, unix_s, nmax: int = MAX_DEGREE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(B_r, B_theta, B_phi) in nT, for comparison with the usual spherical components."""
+    r_ecef = np.atleast_2d(np.asarray(r_ecef, dtype=float))
+    b = field_ecef(r_ecef, unix_s, nmax) * 1e9
+    x, y, z = r_ecef.T
+    r = np.linalg.norm(r_ecef, axis=1)
+    theta = np.arccos(z / r)
+    phi = np.arctan2(y, x)
+    er = r_ecef / r[:, None]
+    et = np.stack([np.cos(theta) * np.cos(phi), np.cos(theta) * np.sin(phi), -np.sin(theta)], axis=1)
+    ep = np.stack([-np.sin(phi), np.cos(phi), np.zeros_like(phi)], axis=1)
+    return (b * er).sum(1), (b * et).sum(1), (b * ep).sum(1)
+
+
+def field_teme(r_teme, unix_s, dut1_s=None) -> np.ndarray:
+    """IGRF-14 field (T) in TEME at TEME positions (n, 3) and times (n,)."""
+    r_e, _ = teme_to_ecef(r_teme, None, unix_s, dut1_s)
+    return ecef_to_teme(field_ecef(r_e, unix_s), unix_s, dut1_s)
