@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from picodragon.dictionary.packets import decode_telemetry
-
 from picodragon.fsw import FswConfig
 from picodragon.fsw.modes import DETUMBLE, LOW_POWER, NOMINAL, SAFE
 from tests.fsw.fakes import T0, make_bench

@@ -1,0 +1,213 @@
+"""XTCE export: the dictionary as an XTCE 1.2 document other ground systems can read.
+
+XTCE (OMG XML Telemetric and Command Exchange, version 1.2, namespace
+``http://www.omg.org/spec/XTCE/20180204``) is what Yamcs, COSMOS and space-packet-parser load.
+The export is generated from the same declarations the flight software packs with, so the
+three cannot drift:
+
+- a root container ``CCSDSPacket`` (abstract) with the primary header fields (VERSION, TYPE,
+  SEC_HDR_FLG, PKT_APID, SEQ_FLGS, SRC_SEQ_CTR, PKT_LEN) and the CUC time of the secondary
+  header (CUC_COARSE, CUC_FINE);
+- one container per telemetry packet, restricted on PKT_APID and TYPE = 0, with one parameter
+  per field named ``<PACKET>_<field>``: integer fields as integer types, scaled fields as float
+  types with a polynomial calibrator (``value = offset + scale * raw``), enumerations as
+  enumerated types, float fields as IEEE 754; the dictionary's alarm limits become the default
+  alarm ranges;
+- the FILE_CHUNK container, whose data field is a binary parameter sized by ``data_length``;
+- EVENT_REPORT's ``event_id`` and COMMAND_RESPONSE's ``code`` as enumerations of the event
+  names and the reason names (COMMAND_RESPONSE's ``opcode`` stays an integer: a rejected
+  command may carry an opcode the dictionary does not know);
+- every command as a MetaCommand: its arguments (with their valid ranges) after a fixed 16-bit
+  opcode. The headers and the authentication envelope around it are described in docs/fsw.md
+  (XTCE has no notion of an HMAC envelope).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from picodragon.dictionary.model import Command, Field, Packet
+from picodragon.dictionary.spacecraft import (
+    COMMANDS,
+    EVENTS,
+    FILE_CHUNK_HEADER,
+    TELEMETRY_PACKETS,
+)
+from picodragon.dictionary.telecommand import Reason
+
+NS = "http://www.omg.org/spec/XTCE/20180204"
+ROOT = "CCSDSPacket"
+HEADER_FIELDS = (
+    ("VERSION", 3), ("TYPE", 1), ("SEC_HDR_FLG", 1), ("PKT_APID", 11), ("SEQ_FLGS", 2),
+    ("SRC_SEQ_CTR", 14), ("PKT_LEN", 16), ("CUC_COARSE", 32), ("CUC_FINE", 16),
+)
+BITS = {"u8": 8, "i8": 8, "u16": 16, "i16": 16, "u32": 32, "i32": 32, "f32": 32, "f64": 64}
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def _sub(parent: ET.Element, tag: str, **attrib: str) -> ET.Element:
+    return ET.SubElement(parent, _q(tag), {k: str(v) for k, v in attrib.items()})
+
+
+def _enum_override(packet_name: str, field_name: str) -> dict[int, str] | None:
+    """Enumerations the dictionary knows by other declarations (events, commands, reasons)."""
+    if packet_name == "EVENT_REPORT" and field_name == "event_id":
+        return {e.event_id: e.name for e in EVENTS}
+    if packet_name == "COMMAND_RESPONSE" and field_name == "code":
+        return {int(r): r.name for r in Reason}
+    return None
+
+
+def _integer_encoding(parent: ET.Element, f: Field) -> ET.Element:
+    return _sub(parent, "IntegerDataEncoding", sizeInBits=BITS[f.wire],
+                encoding="unsigned" if f.wire.startswith("u") else "twosComplement")
+
+
+def _data_type(parent: ET.Element, kind: str, name: str, f: Field,
+               enum: dict[int, str] | None) -> None:
+    """One parameter or argument type (``kind``: Parameter or Argument)."""
+    enum = enum if enum is not None else f.enum
+    attrs = {"name": name}
+    if f.description:
+        attrs["shortDescription"] = f.description
+    if enum:
+        t = _sub(parent, f"Enumerated{kind}Type", **attrs)
+        _units(t, f)
+        _integer_encoding(t, f)
+        values = _sub(t, "EnumerationList")
+        for value, label in sorted(enum.items()):
+            _sub(values, "Enumeration", value=value, label=label)
+        return
+    if f.is_float:
+        t = _sub(parent, f"Float{kind}Type", sizeInBits=BITS[f.wire], **attrs)
+        _units(t, f)
+        _sub(t, "FloatDataEncoding", sizeInBits=BITS[f.wire], encoding="IEEE754_1985")
+    elif f.scale != 1.0 or f.offset != 0.0:
+        t = _sub(parent, f"Float{kind}Type", sizeInBits=64, **attrs)
+        _units(t, f)
+        encoding = _integer_encoding(t, f)
+        poly = _sub(_sub(encoding, "DefaultCalibrator"), "PolynomialCalibrator")
+        _sub(poly, "Term", coefficient=repr(float(f.offset)), exponent=0)
+        _sub(poly, "Term", coefficient=repr(float(f.scale)), exponent=1)
+    else:
+        t = _sub(parent, f"Integer{kind}Type", signed=str(f.wire.startswith("i")).lower(),
+                 sizeInBits=BITS[f.wire], **attrs)
+        _units(t, f)
+        _integer_encoding(t, f)
+    if kind == "Parameter" and f.limits is not None:
+        _alarm(t, f)
+    if kind == "Argument" and (f.minimum is not None or f.maximum is not None):
+        ranges = _sub(t, "ValidRangeSet")
+        bounds = {}
+        if f.minimum is not None:
+            bounds["minInclusive"] = _number(f.minimum, t)
+        if f.maximum is not None:
+            bounds["maxInclusive"] = _number(f.maximum, t)
+        _sub(ranges, "ValidRange", **bounds)
+
+
+def _number(value: float, t: ET.Element) -> str:
+    return str(int(value)) if t.tag == _q("IntegerArgumentType") else repr(float(value))
+
+
+def _units(t: ET.Element, f: Field) -> None:
+    units = _sub(t, "UnitSet")
+    if f.unit:
+        ET.SubElement(units, _q("Unit")).text = f.unit
+
+
+def _alarm(t: ET.Element, f: Field) -> None:
+    lim = f.limits
+    assert lim is not None
+    ranges = _sub(_sub(t, "DefaultAlarm"), "StaticAlarmRanges")
+    for level, low, high in (("WarningRange", lim.warning_low, lim.warning_high),
+                             ("CriticalRange", lim.critical_low, lim.critical_high)):
+        bounds = {}
+        if low is not None:
+            bounds["minInclusive"] = repr(float(low))
+        if high is not None:
+            bounds["maxInclusive"] = repr(float(high))
+        if bounds:
+            _sub(ranges, level, **bounds)
+
+
+def _header(types: ET.Element, params: ET.Element, entries: ET.Element) -> None:
+    for name, bits in HEADER_FIELDS:
+        t = _sub(types, "IntegerParameterType", name=f"{name}_Type", signed="false")
+        _sub(t, "UnitSet")
+        _sub(t, "IntegerDataEncoding", sizeInBits=bits, encoding="unsigned")
+        _sub(params, "Parameter", name=name, parameterTypeRef=f"{name}_Type")
+        _sub(entries, "ParameterRefEntry", parameterRef=name)
+
+
+def _packet(types: ET.Element, params: ET.Element, containers: ET.Element, packet: Packet) -> ET.Element:
+    container = _sub(containers, "SequenceContainer", name=packet.name,
+                     shortDescription=packet.description)
+    entries = _sub(container, "EntryList")
+    for f in packet.fields:
+        name = f"{packet.name}_{f.name}"
+        _data_type(types, "Parameter", f"{name}_Type", f, _enum_override(packet.name, f.name))
+        _sub(params, "Parameter", name=name, parameterTypeRef=f"{name}_Type")
+        _sub(entries, "ParameterRefEntry", parameterRef=name)
+    base = _sub(container, "BaseContainer", containerRef=ROOT)
+    comparisons = _sub(_sub(base, "RestrictionCriteria"), "ComparisonList")
+    _sub(comparisons, "Comparison", parameterRef="PKT_APID", value=packet.apid)
+    _sub(comparisons, "Comparison", parameterRef="TYPE", value=0)
+    return entries
+
+
+def _command(types: ET.Element, commands: ET.Element, command: Command) -> None:
+    meta = _sub(commands, "MetaCommand", name=command.name, shortDescription=command.description)
+    if command.arguments:
+        arguments = _sub(meta, "ArgumentList")
+        for a in command.arguments:
+            type_name = f"{command.name}_{a.name}_Type"
+            _data_type(types, "Argument", type_name, a, None)
+            _sub(arguments, "Argument", name=a.name, argumentTypeRef=type_name)
+    container = _sub(meta, "CommandContainer", name=f"{command.name}_Container")
+    entries = _sub(container, "EntryList")
+    _sub(entries, "FixedValueEntry", name="opcode", binaryValue=f"{command.opcode:04X}",
+         sizeInBits=16)
+    for a in command.arguments:
+        _sub(entries, "ArgumentRefEntry", argumentRef=a.name)
+
+
+def to_xtce(name: str = "PicoDragon") -> str:
+    """The whole dictionary as an XTCE 1.2 document (a string of XML)."""
+    ET.register_namespace("xtce", NS)
+    root = ET.Element(_q("SpaceSystem"), {"name": name})
+    _sub(root, "Header", validationStatus="Working",
+         classification="NotClassified")
+    tm = _sub(root, "TelemetryMetaData")
+    types = _sub(tm, "ParameterTypeSet")
+    params = _sub(tm, "ParameterSet")
+    containers = _sub(tm, "ContainerSet")
+    root_container = _sub(containers, "SequenceContainer", name=ROOT, abstract="true",
+                          shortDescription="CCSDS primary header and CUC time secondary header")
+    _header(types, params, _sub(root_container, "EntryList"))
+    for packet in TELEMETRY_PACKETS:
+        _packet(types, params, containers, packet)
+    chunk_entries = _packet(types, params, containers, FILE_CHUNK_HEADER)
+    data_name = f"{FILE_CHUNK_HEADER.name}_data"
+    t = _sub(types, "BinaryParameterType", name=f"{data_name}_Type",
+             shortDescription="the chunk's data octets")
+    _sub(t, "UnitSet")
+    size = _sub(_sub(t, "BinaryDataEncoding"), "SizeInBits")
+    dynamic = _sub(size, "DynamicValue")
+    _sub(dynamic, "ParameterInstanceRef", parameterRef=f"{FILE_CHUNK_HEADER.name}_data_length")
+    _sub(dynamic, "LinearAdjustment", slope=8)
+    _sub(params, "Parameter", name=data_name, parameterTypeRef=f"{data_name}_Type")
+    _sub(chunk_entries, "ParameterRefEntry", parameterRef=data_name)
+
+    cm = _sub(root, "CommandMetaData")
+    arg_types = _sub(cm, "ArgumentTypeSet")
+    meta_commands = _sub(cm, "MetaCommandSet")
+    for command in COMMANDS:
+        _command(arg_types, meta_commands, command)
+    if not len(arg_types):
+        cm.remove(arg_types)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)

@@ -1,0 +1,79 @@
+"""The XTCE export loads in space-packet-parser, validates against the XTCE 1.2 schema, and
+decodes every packet to the same values as the dictionary's own decoder."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pytest
+
+from picodragon.dictionary.files import pack_file_chunk
+from picodragon.dictionary.packets import decode_telemetry, pack_telemetry
+from picodragon.dictionary.spacecraft import COMMANDS, EVENTS, TELEMETRY_PACKETS
+from picodragon.dictionary.xtce import _enum_override, to_xtce
+
+spp = pytest.importorskip("space_packet_parser")
+
+
+@pytest.fixture(scope="module")
+def definition():
+    return spp.XtcePacketDefinition.from_xtce(io.BytesIO(to_xtce().encode()))
+
+
+def test_validates_against_the_xtce_schema(tmp_path):
+    path = tmp_path / "picodragon.xml"
+    path.write_text(to_xtce())
+    xsd = Path(spp.__file__).parent / "xtce" / "schemas" / "SpaceSystem.xsd"
+    result = spp.validate_xtce(path, level="all", local_xsd=xsd, allow_schema_download=False,
+                               raise_on_error=False, print_results=False)
+    assert result.valid, result
+
+
+def sample_values(packet):
+    values = {}
+    for i, f in enumerate(packet.fields):
+        enum = _enum_override(packet.name, f.name) or f.enum
+        if enum:
+            values[f.name] = sorted(enum)[-1]
+        elif f.is_float:
+            values[f.name] = 1.25 * (i + 1)
+        else:
+            lo, hi = f.raw_range()
+            values[f.name] = f.from_raw(min(hi, 100 + i))
+    return values
+
+
+@pytest.mark.parametrize("packet", TELEMETRY_PACKETS, ids=lambda p: p.name)
+def test_every_packet_decodes_as_the_dictionary_decodes_it(definition, packet):
+    data = pack_telemetry(packet, sample_values(packet), 1_400_000_000.5, 9)
+    ours = decode_telemetry(data)
+    theirs = definition.parse_bytes(data)
+    assert theirs["PKT_APID"] == packet.apid
+    assert theirs["SRC_SEQ_CTR"] == 9
+    for f in packet.fields:
+        value = theirs[f"{packet.name}_{f.name}"]
+        raw = getattr(value, "raw_value", value)
+        if not isinstance(value, str):
+            assert math.isclose(float(value), ours.values[f.name], rel_tol=1e-6, abs_tol=1e-9), f.name
+        else:
+            assert raw == ours.values[f.name], f.name
+
+
+def test_file_chunk_data_is_sized_by_its_length_field(definition):
+    data = pack_file_chunk(3, 7, 20, b"\x01\x02\x03hello", 1_400_000_000.0, 1)
+    parsed = definition.parse_bytes(data)
+    assert parsed["FILE_CHUNK_chunk"] == 7
+    assert bytes(parsed["FILE_CHUNK_data"]) == b"\x01\x02\x03hello"
+
+
+def test_events_commands_and_reasons_are_named(definition):
+    text = to_xtce()
+    for event in EVENTS:
+        assert f'label="{event.name}"' in text
+    for command in COMMANDS:
+        assert f'<xtce:MetaCommand name="{command.name}"' in text
+    packet = next(p for p in TELEMETRY_PACKETS if p.name == "EVENT_REPORT")
+    data = pack_telemetry(packet, {"event_id": 2, "severity": 1, "arg0": 1800, "arg1": 0}, 1.4e9, 0)
+    assert definition.parse_bytes(data)["EVENT_REPORT_event_id"] == "RF_SILENCE_OVER"
