@@ -54,7 +54,7 @@ def receive_event(archive, t: float, event_id: int, arg0: int, arg1: int = 0) ->
     gs.receive(frame_for(packet), t + 0.2)
 
 
-def jpeg_bytes(width: int = 160, height: int = 120) -> bytes:
+def jpeg_bytes(width: int = 320, height: int = 240) -> bytes:
     from PIL import Image
 
     img = Image.new("RGB", (width, height))
@@ -114,7 +114,7 @@ def populate(db: str, hours: float = 2.0, step_s: float = 10.0) -> None:
         raise_alarm(archive, "HOUSEKEEPING.obc_temperature_c", T0 + 900, 40.0, 1, "cleared")
         data = jpeg_bytes()
         store_image(archive, 7, "img_0007.jpg", data, T0 + 1000)
-        store_image(archive, 8, "img_0008.jpg", data, T0 + 2000, missing=(3, 4, 9))
+        store_image(archive, 8, "img_0008.jpg", data, T0 + 2000, missing=(12, 13, 20))
     finally:
         archive.close()
 
@@ -138,3 +138,48 @@ def postgres_url() -> Iterator[str]:
     finally:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
         conn.close()
+
+
+@contextmanager
+def running_server(db: str, live_interval_s: float = 0.3, log_path: str | None = None) -> Iterator[str]:
+    """``picodragon.web.serve`` in a subprocess on a free port of 127.0.0.1; yields its base URL.
+
+    The server is stopped by its own pid; waiting for it to listen is bounded in tries and time.
+    """
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    code = (f"from picodragon.web import serve; serve({db!r}, '127.0.0.1', {port}, "
+            f"live_interval_s={live_interval_s!r})")
+    log = open(log_path or os.devnull, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        for _ in range(600):
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not listen within 60 s") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]

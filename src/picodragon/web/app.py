@@ -718,11 +718,15 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
 
     @app.get("/images/{file_id}/preview.png", tags=["images"], response_class=Response)
     def image_preview(file_id: str, session: Session = viewer) -> Response:
-        """A PNG of what can be decoded of the image, grey where nothing could be."""
+        """A PNG of what decodes of the image (for a partial one: up to its first missing chunk)."""
         got = mc.queries.file_bytes(_file_id(file_id))
         if got is None:
             raise HTTPException(404, f"no file {file_id}")
-        return Response(_preview_png(got[0]), media_type="image/png")
+        data, info = got
+        if info["missing_chunks"] and info["chunk_size"]:
+            # a baseline JPEG decodes top-down: show the rows the first unbroken run of chunks gives
+            data = data[: info["missing_chunks"][0] * info["chunk_size"]]
+        return Response(_preview_png(data), media_type="image/png")
 
     return app
 

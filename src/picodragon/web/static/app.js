@@ -212,8 +212,11 @@ function telemetry() {
     document.getElementById("follow").checked = true;
     draw();
   }
+  let pending = null;
   onLive(() => {
-    if (document.getElementById("follow").checked && !endIn.value && Date.now() - lastDraw > 900) draw();
+    if (!document.getElementById("follow").checked || endIn.value || pending) return;
+    /* at most one redraw a second, and never drop the last update */
+    pending = setTimeout(() => { pending = null; draw(); }, Math.max(0, 1000 - (Date.now() - lastDraw)));
   });
 }
 
@@ -232,8 +235,8 @@ function track() {
     traces.push({ x: [t.spacecraft.longitude_deg], y: [t.spacecraft.latitude_deg], mode: "markers", name: "spacecraft now", marker: { color: "#fff", size: 12, symbol: "star" } });
     Plotly.react("map", traces, { ...dark, height: 560, margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: true, legend: { orientation: "h" },
       images: [{ source: "/map.jpg", xref: "x", yref: "y", x: -180, y: 90, sizex: 360, sizey: 180, sizing: "stretch", layer: "below" }],
-      xaxis: { range: [-180, 180], showgrid: false, zeroline: false, title: "longitude (deg)" },
-      yaxis: { range: [-90, 90], showgrid: false, zeroline: false, scaleanchor: "x", title: "latitude (deg)" } },
+      xaxis: { range: [-180, 180], showgrid: false, zeroline: false, title: "longitude (deg)", constrain: "domain" },
+      yaxis: { range: [-90, 90], showgrid: false, zeroline: false, scaleanchor: "x", title: "latitude (deg)", constrain: "domain" } },
       { displaylogo: false, responsive: true });
   }
   async function drawPasses() {

@@ -1,0 +1,246 @@
+"""Mission control in a real browser: Playwright driving Debian's chromium, headless, on 127.0.0.1.
+
+An operator logs in, watches housekeeping arrive live, sends a command and sees it reach
+``completed`` (the test plays the ground and the spacecraft: it writes the command's release and
+transmission stages and then the spacecraft's COMMAND_RESPONSE acknowledgements into the archive,
+the way a pass would), and opens a received image. A viewer finds commanding refused in the page
+and at the API (403). Each page is photographed into docs/screenshots/ for the README.
+
+Waits are bounded by Playwright timeouts; nothing asserts how long anything took.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_program
+from tests.web.fixtures import (
+    CHROMIUM_ARGS,
+    STATION,
+    T0,
+    add_stage,
+    frame_for,
+    hk_values,
+    populate,
+    receive_housekeeping,
+    running_server,
+)
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WAIT_MS = 20_000
+PASSWORDS = {"olga": ("operator", "olga-operator-1"), "victor": ("viewer", "victor-viewer-1"),
+             "ada": ("admin", "ada-admin-pass-1")}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = require_program("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def mission(tmp_path_factory):
+    from picodragon.web.auth import create_user
+
+    db = str(tmp_path_factory.mktemp("web") / "mission.sqlite")
+    populate(db)
+    for name, (role, password) in PASSWORDS.items():
+        create_user(db, name, password, role)
+    log = str(tmp_path_factory.getbasetemp() / "server.log")
+    with running_server(db, live_interval_s=0.3, log_path=log) as url:
+        yield db, url
+
+
+def login(browser, url: str, name: str):
+    context = browser.new_context(viewport={"width": 1360, "height": 880})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: errors.append(f"off-host request {r.url}")
+            if not r.url.startswith(url) and not r.url.startswith(("data:", "blob:")) else None)
+    page.goto(url + "/")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORDS[name][1])
+    page.click("#login-button")
+    page.wait_for_selector("#who", timeout=WAIT_MS)
+    return context, page, errors
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_wrong_password_is_refused(browser, mission):
+    _, url = mission
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url + "/telemetry")
+    assert "/login" in page.url
+    page.fill("#name", "olga")
+    page.fill("#password", "not-her-password")
+    page.click("#login-button")
+    page.wait_for_selector("#login-error", timeout=WAIT_MS)
+    shot(page, "login")
+    context.close()
+
+
+def test_operator_sees_live_telemetry(browser, mission):
+    db, url = mission
+    from picodragon.ground.archive import open_archive
+
+    context, page, errors = login(browser, url, "olga")
+    page.wait_for_function("() => document.getElementById('mode').textContent.includes('NOMINAL')", timeout=WAIT_MS)
+    page.wait_for_selector("#passes tr", timeout=WAIT_MS)
+    shot(page, "overview")
+
+    telemetry = context.new_page()
+    telemetry.goto(url + "/telemetry?point=HOUSEKEEPING.battery_voltage_v&point=HOUSEKEEPING.obc_temperature_c"
+                   "&start=2013-11-20T01:00:00Z")
+    telemetry.wait_for_selector("#chart-0 .main-svg", timeout=WAIT_MS)
+    before = int(telemetry.get_attribute("#chart-0", "data-points"))
+
+    # a pass goes on: new housekeeping frames reach the archive while both pages are open
+    archive = open_archive(db)
+    try:
+        last = T0 + 2 * 3600
+        for i in range(5):
+            values = hk_values(last + i, i) | {"battery_voltage_v": 8.123}
+            receive_housekeeping(archive, last + 10 * (i + 1), 10_000 + i, values=values)
+    finally:
+        archive.close()
+    page.wait_for_function("() => document.getElementById('battery_voltage_v').textContent === '8.12 V'",
+                           timeout=WAIT_MS)
+    telemetry.wait_for_function(
+        f"() => Number(document.getElementById('chart-0')?.dataset.points) > {before}", timeout=WAIT_MS)
+    telemetry.set_viewport_size({"width": 1360, "height": 880})
+    shot(telemetry, "telemetry")
+    assert not [e for e in errors if "off-host" in e], errors
+    context.close()
+
+
+def test_operator_commands_and_sees_completion(browser, mission):
+    db, url = mission
+    from picodragon.dictionary import pack_telemetry
+    from picodragon.ground.archive import open_archive
+    from picodragon.ground.station import GroundStation
+
+    context, page, errors = login(browser, url, "olga")
+    page.goto(url + "/commanding")
+    page.wait_for_selector("#command-name option", state="attached", timeout=WAIT_MS)
+    page.select_option("#command-name", "SET_MODE")
+    page.select_option("#arg-mode", "3")
+    page.click("#send-command")
+    page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('queued')",
+                           timeout=WAIT_MS)
+    row = page.locator("tr.command").first
+    row.wait_for(timeout=WAIT_MS)
+    command_id = int(row.get_attribute("data-id"))
+    assert row.get_attribute("data-stage") == "queued"
+
+    # the ground releases and sends it; the spacecraft accepts and completes it
+    archive = open_archive(db)
+    try:
+        now = time.time()
+        add_stage(archive, command_id, "released", now, {"pass": STATION})
+        add_stage(archive, command_id, "sent", now + 1, {"counter": 1})
+        station = GroundStation(STATION, archive, 437.365e6)
+        for stage_code, stage in ((0, "accepted"), (1, "completed")):
+            packet = pack_telemetry("COMMAND_RESPONSE", {"counter": 1, "opcode": 0x0002, "stage": stage_code,
+                                                         "code": 0}, now + 2 + stage_code, 2 + stage_code)
+            station.receive(frame_for(packet), now + 2 + stage_code)
+            add_stage(archive, command_id, stage, now + 2 + stage_code, {"code": 0})
+    finally:
+        archive.close()
+    page.wait_for_selector(f"tr.command[data-id='{command_id}'][data-stage='completed']", timeout=WAIT_MS)
+    shot(page, "commanding")
+
+    # the plan and the audit log know about it
+    page.goto(url + "/track")
+    page.wait_for_selector("#map .main-svg", timeout=WAIT_MS)
+    page.wait_for_selector("#pass-table tr", timeout=WAIT_MS)
+    shot(page, "track")
+    record = page.evaluate(f"fetch('/api/commands/{command_id}').then(r => r.json())")
+    assert record["stage"] == "completed"
+    assert [s["stage"] for s in record["stages"]] == ["queued", "released", "sent", "accepted", "completed"]
+    context.close()
+
+
+def test_operator_opens_an_image_and_acknowledges_an_alarm(browser, mission):
+    _, url = mission
+    context, page, errors = login(browser, url, "olga")
+    page.goto(url + "/images")
+    page.wait_for_selector(".thumb.complete", timeout=WAIT_MS)
+    page.wait_for_selector(".thumb.partial .chunks i.missing", timeout=WAIT_MS)
+    page.click(".thumb.complete")
+    page.wait_for_function("() => document.getElementById('detail-img').naturalWidth > 0", timeout=WAIT_MS)
+    page.wait_for_selector("#detail-map .main-svg", timeout=WAIT_MS)
+    shot(page, "images")
+
+    page.goto(url + "/events")
+    page.wait_for_selector("#event-table tr.event", timeout=WAIT_MS)
+    page.fill("#q", "battery")
+    page.click("#search")
+    page.wait_for_function("() => document.querySelectorAll('#event-table tr.event').length === 1", timeout=WAIT_MS)
+    page.fill("#q", "")
+    page.click("#search")
+    page.locator("button.ack").first.click()
+    page.wait_for_function("() => document.getElementById('alarm-table').textContent.includes('✓ olga')",
+                           timeout=WAIT_MS)
+    shot(page, "events")
+    assert not [e for e in errors if "off-host" in e], errors
+    context.close()
+
+
+def test_viewer_cannot_command(browser, mission):
+    _, url = mission
+    context, page, errors = login(browser, url, "victor")
+    page.goto(url + "/commanding")
+    page.wait_for_selector("#command-refused", state="visible", timeout=WAIT_MS)
+    assert page.is_disabled("#send-command")
+    # the page's own session, with its CSRF token, straight at the API: refused
+    status = page.evaluate("""async () => {
+        const csrf = document.querySelector('meta[name=csrf-token]').content;
+        const r = await fetch('/api/commands', {method: 'POST', headers: {'Content-Type': 'application/json',
+            'X-CSRF-Token': csrf}, body: JSON.stringify({name: 'NOOP', arguments: {}})});
+        return r.status; }""")
+    assert status == 403
+    shot(page, "commanding-viewer")
+    # and with a bearer token from the API login
+    token = page.evaluate("""async () => (await (await fetch('/api/login', {method: 'POST',
+        headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({name: 'victor', password: 'victor-viewer-1'})})).json()).token""")
+    status = page.evaluate("""async (token) => (await fetch('/api/commands', {method: 'POST',
+        headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + token},
+        body: JSON.stringify({name: 'NOOP', arguments: {}})})).status""", token)
+    assert status == 403
+    assert page.locator("#nav-admin").count() == 0
+    context.close()
+
+
+def test_admin_sees_users_and_audit(browser, mission):
+    _, url = mission
+    context, page, errors = login(browser, url, "ada")
+    status = page.evaluate("""async () => (await fetch('/api/commands', {method: 'POST', headers: {
+        'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({name: 'SET_BEACON_INTERVAL', arguments: {interval_s: 60}})})).status""")
+    assert status == 201
+    page.goto(url + "/admin")
+    page.wait_for_selector("#audit tr", timeout=WAIT_MS)
+    assert "SET_BEACON_INTERVAL" in page.inner_text("#audit")
+    shot(page, "admin")
+    detail = json.dumps(page.evaluate("fetch('/api/audit').then(r => r.json())"))
+    assert '\\"user\\": \\"ada\\"' in detail or "ada" in detail
+    context.close()
