@@ -273,22 +273,23 @@ def modem_demod(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors, too, are one line on stderr with exit code 2."""
     try:  # typer vendors its own click from 0.2x on
-        from typer._click import exceptions as click_exceptions
+        from typer._click.exceptions import UsageError as ClickUsageError
     except ImportError:  # pragma: no cover - older typer
-        from click import exceptions as click_exceptions
+        from click.exceptions import UsageError as ClickUsageError
+    abort_types = (typer.Abort, KeyboardInterrupt)
 
     try:
         result = app(args=argv, standalone_mode=False)
-    except click_exceptions.UsageError as exc:
+    except ClickUsageError as exc:
         message = exc.format_message()
         if message:  # an empty message follows a help page shown for a bare group
             hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
             typer.echo(f"picodragon: {message}{hint}", err=True)
         sys.exit(2)
-    except click_exceptions.Abort:
+    except abort_types:
         typer.echo("picodragon: interrupted", err=True)
         sys.exit(130)
-    except click_exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     sys.exit(result if isinstance(result, int) else 0)
 

@@ -97,14 +97,13 @@ def _fsw_config(scenario: Scenario):
     from picodragon.fsw.params import FswConfig
 
     radio = scenario.spacecraft.radio
-    return FswConfig.from_mapping(
-        {
-            "callsign": radio.callsign,
-            "ssid": radio.ssid,
-            "telemetry_beacon_interval_s": radio.telemetry_beacon_interval_s,
-            "rf_silence_s": radio.rf_silence_after_ejection_s,
-            "beacon_text": radio.beacon_text,
-        }
+    return FswConfig(
+        callsign=radio.callsign,
+        ssid=radio.ssid,
+        telemetry_beacon_interval_s=radio.telemetry_beacon_interval_s,
+        rf_silence_s=radio.rf_silence_after_ejection_s,
+        beacon_text=radio.beacon_text,
+        downlink_bit_rate=radio.bit_rate,
     )
 
 
