@@ -35,7 +35,7 @@ def pll_hdlc(
     gain_locked: float,
     gain_search: float,
     table: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Recover bits from the soft demodulator output ``d`` (> 0: mark) and deframe HDLC.
 
     ``step`` is bits per sample. The bit clock is a phase accumulator (in bits) sampled at each
@@ -44,11 +44,17 @@ def pll_hdlc(
     digital PLL, as in Direwolf's demod_afsk.c, with interpolation added).
 
     Returns the candidate frames, octet-aligned and 18 to 400 octets long with their FCS:
-    ``(octets, starts, lengths, end_samples, residues, count)``; residue 0xF0B8 means a good FCS.
+    ``(octets, starts, lengths, end_samples, residues, reliabilities, count)``; residue 0xF0B8
+    means a good FCS. ``reliabilities`` holds, for every data bit of every candidate (at
+    ``8 * start``), the smaller magnitude of the two soft samples its NRZI value came from:
+    the bits a fixer should doubt first.
     """
     n = d.shape[0]
     cap = int(n * step / 144.0) + 4
     octets = np.zeros(int(n * step / 8.0) + MAX_OCTETS + 8, dtype=np.uint8)
+    reliabilities = np.zeros(octets.shape[0] * 8, dtype=np.float32)
+    frame_rel = np.zeros(MAX_OCTETS * 8 + 8, dtype=np.float32)
+    last_value = 0.0
     starts = np.zeros(cap, dtype=np.int64)
     lengths = np.zeros(cap, dtype=np.int64)
     ends = np.zeros(cap, dtype=np.int64)
@@ -79,6 +85,8 @@ def pll_hdlc(
             level = 1 if value > 0.0 else 0
             bit = 1 if level == last_level else 0
             last_level = level
+            rel = min(abs(value), abs(last_value))
+            last_value = value
             nxt -= 1.0
             pat = ((pat >> 1) | (bit << 7)) & 0xFF
             if pat == 0x7E:
@@ -87,6 +95,7 @@ def pll_hdlc(
                     lengths[count] = nbytes
                     ends[count] = i
                     octets[used : used + nbytes] = frame[:nbytes]
+                    reliabilities[8 * used : 8 * (used + nbytes)] = frame_rel[: 8 * nbytes]
                     residues[count] = _residue(octets, used, nbytes, table)
                     used += nbytes
                     count += 1
@@ -98,6 +107,7 @@ def pll_hdlc(
                 in_frame = False
             elif (pat & 0xFC) != 0x7C and in_frame:
                 acc |= bit << nacc
+                frame_rel[8 * nbytes + nacc] = rel
                 nacc += 1
                 if nacc == 8:
                     if nbytes < MAX_OCTETS:
@@ -109,7 +119,7 @@ def pll_hdlc(
                     nacc = 0
         phase = nxt
         prev = cur
-    return octets, starts, lengths, ends, residues, count
+    return octets, starts, lengths, ends, residues, reliabilities, count
 
 
 CRC_TABLE = _CRC_TABLE

@@ -17,14 +17,17 @@ frames are merged: one transmission, seen by several demodulators ending within 
 each other, counts once. Like Direwolf's multiple slicers (demod_afsk.c), but also over filter
 shapes, since which one wins depends on the noise.
 
-Optional fixing (``fix=True``): a candidate frame whose FCS fails is corrected when its FCS
-syndrome points to a single wrong data bit, or to two adjacent wrong data bits, which is what
-one wrong NRZI line bit produces. The syndrome of an error pattern depends only on its distance
-from the end of the frame (the CRC is linear), so one table lookup finds it. A fixed frame must
-also parse as AX.25, and at least ``min_fix_votes`` demodulators must have fixed their
-candidates to the same frame: a frame with several errors can have the syndrome of a single
-one (about 2 patterns in 65536 per bit of frame length), and such miscorrections differ from
-one demodulator to the next, where a true fix agrees.
+Optional fixing (``fix=True``), in two steps, each checked by the FCS and by AX.25 parsing:
+
+- soft (Chase-style, Chase 1972 "A class of algorithms for decoding block codes with channel
+  measurement information"): flip one or two of the eight least reliable NRZI line bits (a
+  wrong line bit flips two adjacent data bits). The CRC is linear, so the syndrome of each
+  pattern is an XOR of table entries and no frame is recomputed;
+- hard: a single wrong data bit or two adjacent ones anywhere, found by one table lookup of the
+  syndrome. Any frame with several errors has the syndrome of some such pattern about once in
+  30 (2 patterns a bit of frame length out of 65536), so this fix only counts when at least
+  ``min_fix_votes`` demodulators reached the same frame: a miscorrection differs from one
+  demodulator to the next, a true fix agrees.
 """
 
 from __future__ import annotations
@@ -78,25 +81,31 @@ class DecodedFrame:
     votes: int = 1
 
 
-def _syndrome_tables(max_bits: int) -> tuple[dict[int, int], dict[int, int]]:
-    """Syndrome -> distance from the end (bits) for one flipped bit and two adjacent bits."""
+def _single_syndromes(max_bits: int) -> np.ndarray:
+    """Syndrome of one flipped bit by its distance from the end of the frame (bits after it).
+
+    The register after a single 1 followed by k zeros, starting from 0: the linear part of the
+    CRC, so the syndrome of any error pattern is the XOR of those of its bits.
+    """
     single = np.zeros(max_bits + 1, dtype=np.int64)
-    reg = 0
-    # register after a single 1 followed by k zeros, with init 0 (the linear part of the CRC)
     reg = 0x8408  # one 1 bit into a zero register: feedback 1
     for k in range(max_bits + 1):
         single[k] = reg
         reg = (reg >> 1) ^ 0x8408 if reg & 1 else reg >> 1
-    one: dict[int, int] = {}
-    two: dict[int, int] = {}
-    for k in range(max_bits):
-        one.setdefault(int(single[k]), k)
-        two.setdefault(int(single[k] ^ single[k + 1]), k)
-    return one, two
+    return single
 
 
 _MAX_BITS = 8 * _kernels.MAX_OCTETS
-_SINGLE, _PAIR = _syndrome_tables(_MAX_BITS)
+_SYNDROME = _single_syndromes(_MAX_BITS)
+_SINGLE = {int(_SYNDROME[k]): k for k in range(_MAX_BITS - 1, -1, -1)}
+_PAIR = {int(_SYNDROME[k] ^ _SYNDROME[k + 1]): k for k in range(_MAX_BITS - 1, -1, -1)}
+
+
+def _flip(octets: bytes, positions: list[int]) -> bytes:
+    fixed = bytearray(octets)
+    for pos in positions:
+        fixed[pos // 8] ^= 1 << (pos % 8)
+    return bytes(fixed)
 
 
 def fix_frame(octets: bytes, residue: int) -> bytes | None:
@@ -107,11 +116,35 @@ def fix_frame(octets: bytes, residue: int) -> bytes | None:
         k = table.get(syndrome)
         if k is None or k + width > nbits:
             continue
-        fixed = bytearray(octets)
-        for j in range(width):
-            pos = nbits - 1 - k - j
-            fixed[pos // 8] ^= 1 << (pos % 8)
-        return bytes(fixed)
+        return _flip(octets, [nbits - 1 - k - j for j in range(width)])
+    return None
+
+
+def fix_soft(
+    octets: bytes, residue: int, reliability: np.ndarray, doubtful: int = 8
+) -> bytes | None:
+    """Chase-style repair with soft information: flip one or two NRZI line bits among the
+    ``doubtful`` least reliable ones (a line bit error flips two adjacent data bits, one at the
+    frame's edges), and keep the pattern whose CRC syndrome matches. About 150 patterns are
+    tried, so a frame that is beyond repair passes by chance with odds near 150 / 65536."""
+    syndrome = residue ^ GOOD_RESIDUE
+    nbits = 8 * len(octets)
+    if len(reliability) != nbits:
+        return None
+    low = np.argsort(reliability, kind="stable")[:doubtful]
+    patterns: list[tuple[int, list[int]]] = []
+    for j in sorted({int(p) for p in low}):
+        bits = [j, j + 1] if j + 1 < nbits else [j]
+        patterns.append(
+            (int(np.bitwise_xor.reduce(_SYNDROME[[nbits - 1 - b for b in bits]])), bits)
+        )
+    for s1, bits in patterns:
+        if s1 == syndrome:
+            return _flip(octets, bits)
+    for i, (s1, b1) in enumerate(patterns):
+        for s2, b2 in patterns[i + 1 :]:
+            if s1 ^ s2 == syndrome:
+                return _flip(octets, b1 + b2)
     return None
 
 
@@ -195,9 +228,9 @@ class AfskDemodulator:
             return []
         step = self.baud / self.rate_exact
         good: list[tuple[int, bytes]] = []
-        bad: list[tuple[int, bytes, int]] = []
+        bad: list[tuple[int, bytes, int, np.ndarray]] = []
         for d in self.soft_decisions(samples):
-            octets, starts, lengths, ends, residues, count = _kernels.pll_hdlc(
+            octets, starts, lengths, ends, residues, rel, count = _kernels.pll_hdlc(
                 d, step, self.gains[0], self.gains[1], _kernels.CRC_TABLE
             )
             for k in range(count):
@@ -206,14 +239,22 @@ class AfskDemodulator:
                 if residues[k] == GOOD_RESIDUE:
                     good.append((end, raw[:-2]))
                 elif self.fix:
-                    bad.append((end, raw, int(residues[k])))
+                    bits = rel[8 * starts[k] : 8 * (starts[k] + lengths[k])].copy()
+                    bad.append((end, raw, int(residues[k]), bits))
         fixed: list[tuple[int, bytes]] = []
-        for end, raw, residue in bad:
-            repaired = fix_frame(raw, residue)
+        voted: list[tuple[int, bytes]] = []
+        for end, raw, residue, bits in bad:
+            repaired = fix_soft(raw, residue, bits)
             if repaired is not None and isinstance(ax25.decode(repaired[:-2]), ax25.Frame):
                 fixed.append((end, repaired[:-2]))
-        merged = _merge(good, fixed, self._window_samples())
-        return [f for f in merged if not f.fixed or f.votes >= self.min_fix_votes]
+                continue
+            repaired = fix_frame(raw, residue)
+            if repaired is not None and isinstance(ax25.decode(repaired[:-2]), ax25.Frame):
+                voted.append((end, repaired[:-2]))
+        window = self._window_samples()
+        confirmed = [f for f in _merge([], voted, window) if f.votes >= self.min_fix_votes]
+        fixed += [(f.end_sample, f.data) for f in confirmed]
+        return _merge(good, fixed, window)
 
     def _window_samples(self) -> int:
         """Two frames of the same content ending closer than this are one transmission."""
