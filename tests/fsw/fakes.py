@@ -145,6 +145,7 @@ class FakeCamera:
         self.size = size
         self.rng = random.Random(seed)
         self.captures: list[float] = []
+        self.produced: list[bytes] = []
         self.broken = False
 
     def capture(self) -> bytes | None:
@@ -152,7 +153,9 @@ class FakeCamera:
             return None
         self.captures.append(self.clock.now())
         body = self.rng.randbytes(self.size)
-        return b"\xff\xd8\xff\xe0" + body + b"\xff\xd9"
+        image = b"\xff\xd8\xff\xe0" + body + b"\xff\xd9"
+        self.produced.append(image)
+        return image
 
 
 class FakeAntenna:

@@ -38,9 +38,9 @@ HOUSEKEEPING = Packet(
         # appended after the first cut (wire order only ever grows at the end)
         Field("reset_cause", "u8", "", "cause of the last reset",
               enum={0: "POWER_ON", 1: "WATCHDOG", 2: "COMMANDED", 3: "EXCEPTION"}),
-        Field("sensor_flags", "u16", "", "bit mask of sensors flagged out of range or stuck "
+        Field("sensor_flags", "u32", "", "bit mask of sensors flagged out of range or stuck "
               "(0 battery voltage, 1 current, 2 state of charge, 3 solar, 4 bus, 5 magnetometer, "
-              "6 gyro, 8.. temperatures in HAL order)"),
+              "6 gyro, 8..31 temperatures in HAL order)"),
         Field("files_stored", "u16", "", "files in the on-board file store"),
         Field("store_free_kb", "u16", "kB", "free space in the file store"),
         Field("time_tags_pending", "u8", "", "time-tagged commands waiting"),

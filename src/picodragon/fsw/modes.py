@@ -10,7 +10,7 @@ sensor values (a flagged sensor reads NaN and is left out of every rule):
 | NOMINAL (2) | from DETUMBLE, LOW_POWER (recovered), IMAGING (done) or by command | by the rules below | camera on only while capturing |
 | IMAGING (3) | by command (SET_MODE 3), from NOMINAL | after ``IMAGING_TIMEOUT_S`` or by command: NOMINAL | camera kept on |
 | LOW_POWER (4) | battery voltage under ``low_power_enter_v`` or state of charge under ``low_power_enter_soc`` (either valid reading suffices) | both valid readings above the exit thresholds (hysteresis): NOMINAL | camera off, no imaging; slower beacon; no file downlink |
-| SAFE (5) | a temperature out of ``safe_temperature_low_c..high_c``; a boot loop (``boot_loop_resets`` boots within ``boot_loop_window_s``); or by command | by ground command only (latched in the persistent parameters, so it survives resets) | as LOW_POWER |
+| SAFE (5) | an internal temperature (on-board computer, battery) out of ``safe_temperature_low_c..high_c``; a boot loop (``boot_loop_resets`` boots within ``boot_loop_window_s``); or by command | by ground command only (latched in the persistent parameters, so it survives resets) | as LOW_POWER |
 
 Independently of the mode, the battery heater is switched on under ``battery_heater_on_c`` and
 off over ``battery_heater_off_c``. LOW_POWER is checked in every mode but SAFE and BOOT.
@@ -35,6 +35,8 @@ from picodragon.fsw.sensors import SensorMonitor
 
 BOOT, DETUMBLE, NOMINAL, IMAGING, LOW_POWER, SAFE = range(6)
 IMAGING_TIMEOUT_S = 600.0
+#: temperature sensor locations (substrings) whose limits protect the spacecraft
+INTERNAL_LOCATIONS = ("obc", "batt")
 
 #: load switch states by mode (names as in the HAL's PowerSwitches)
 LOADS = {
@@ -144,6 +146,8 @@ class ModeManager(Component):
         for name, channel in self.sensors.channels.items():
             if not name.startswith("temperature_c:") or channel.flagged:
                 continue
+            if not any(part in name for part in INTERNAL_LOCATIONS):
+                continue  # outer panels swing far wider than the electronics inside
             t = channel.value
             in_range = self.config.safe_temperature_low_c <= t <= self.config.safe_temperature_high_c
             if not in_range and self.mode not in (SAFE, BOOT):

@@ -52,6 +52,8 @@ BASE_CHANNELS = (
     ("gyro_rad_s", 6, -20.0, 20.0, True),
 )
 TEMPERATURE_BIT0 = 8
+#: temperatures beyond this many (bits 8..31 of the flag word) are not read
+MAX_TEMPERATURES = 24
 
 
 class SensorMonitor:
@@ -64,7 +66,7 @@ class SensorMonitor:
         self.channels: dict[str, Channel] = {
             name: Channel(name, bit, lo, hi, stuck) for name, bit, lo, hi, stuck in BASE_CHANNELS
         }
-        for i, sensor in enumerate(hal.temperatures):
+        for i, sensor in enumerate(hal.temperatures[:MAX_TEMPERATURES]):
             name = f"temperature_c:{sensor.location}"
             self.channels[name] = Channel(name, TEMPERATURE_BIT0 + i, -80.0, 150.0, True)
         self.vectors: dict[str, tuple[float, float, float]] = {}
@@ -109,7 +111,7 @@ class SensorMonitor:
                                    "solar_power_w", "bus_power_w"), float("nan"))
         for name, raw in power.items():
             self._update(self.channels[name], raw)
-        for sensor in self.hal.temperatures:
+        for sensor in self.hal.temperatures[:MAX_TEMPERATURES]:
             try:
                 raw = float(sensor.read_c())
             except Exception:
