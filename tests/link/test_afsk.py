@@ -119,3 +119,21 @@ def test_variant_options() -> None:
         assert [f.data for f in got] == sent
     with pytest.raises(ValueError):
         AfskDemodulator(11025, internal_rate=4000)
+
+
+@pytest.mark.parametrize("chunk", [441, 4410, 30000])
+def test_streaming_matches_whole_buffer(chunk: int) -> None:
+    from picodragon.link.demod import StreamingDemodulator
+
+    rate = 22050
+    sent = frames(6)
+    burst = afsk.modulate(sent[:3], rate)
+    audio = np.concatenate([burst, np.zeros(rate // 3, np.float32), afsk.modulate(sent[3:], rate)])
+    stream = StreamingDemodulator(rate, block_s=0.5)
+    got = []
+    for i in range(0, len(audio), chunk):
+        got += stream.feed(audio[i : i + chunk])
+    got += stream.flush()
+    whole = AfskDemodulator(rate).demodulate(audio)
+    assert [f.data for f in got] == sent
+    assert [f.end_sample for f in got] == pytest.approx([f.end_sample for f in whole], abs=5)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from picodragon.link import cw
 
@@ -43,3 +46,15 @@ def test_nothing_to_decode() -> None:
     assert cw.decode_audio(np.zeros(8000), 8000) == ""
     assert cw.decode_audio(np.zeros(10), 8000) == ""
     assert cw.decode_runs([]) == ""
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.floats(0.001, 5.0)), max_size=60))
+def test_random_runs_never_raise(runs: list[tuple[bool, float]]) -> None:
+    assert isinstance(cw.decode_runs(runs), str)
+
+
+@settings(max_examples=20, deadline=None)
+@given(arrays(np.float32, st.integers(0, 20000), elements=st.floats(-1, 1, width=32)))
+def test_random_audio_never_raises(samples: np.ndarray) -> None:
+    assert isinstance(cw.decode_audio(samples, 8000), str)

@@ -40,7 +40,15 @@ from scipy import ndimage, signal
 
 from picodragon.link import _kernels, ax25
 
-__all__ = ["DEFAULT_VARIANTS", "AfskDemodulator", "DecodedFrame", "Variant"]
+__all__ = [
+    "DEFAULT_VARIANTS",
+    "AfskDemodulator",
+    "DecodedFrame",
+    "StreamingDemodulator",
+    "Variant",
+    "fix_frame",
+    "fix_soft",
+]
 
 GOOD_RESIDUE = 0xF0B8
 """CRC-16/X.25 register after a frame and its own FCS, without the final XOR."""
@@ -277,3 +285,53 @@ def _merge(
                 merged.append(DecodedFrame(data, end, is_fixed))
     merged.sort(key=lambda f: f.end_sample)
     return merged
+
+
+class StreamingDemodulator:
+    """The demodulator for audio that arrives in pieces (a live receiver, a sound card).
+
+    Audio is processed once at least ``block_s`` of new samples have arrived, together with
+    the last ``history_s`` seconds, so a frame up to ``history_s`` long that ends in the new
+    audio is wholly inside what is processed (400 octets at 1200 bit/s last 2.7 s). Frames are
+    reported once, with ``end_sample`` counted from the start of the stream.
+    """
+
+    def __init__(
+        self, sample_rate: int, block_s: float = 1.0, history_s: float = 3.0, **options: object
+    ) -> None:
+        self.demodulator = AfskDemodulator(sample_rate, **options)  # type: ignore[arg-type]
+        self.sample_rate = sample_rate
+        self._block = int(block_s * sample_rate)
+        self._history = int(history_s * sample_rate)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._buffer_start = 0  # stream index of _buffer[0]
+        self._processed_to = 0  # stream index up to which audio has been searched
+        self._reported: list[tuple[int, bytes]] = []
+
+    def feed(self, samples: np.ndarray) -> list[DecodedFrame]:
+        """Add audio; the frames completed since the last call that returned any."""
+        self._buffer = np.concatenate([self._buffer, np.asarray(samples, dtype=np.float32)])
+        if self._buffer_start + len(self._buffer) - self._processed_to < self._block:
+            return []
+        return self._run()
+
+    def flush(self) -> list[DecodedFrame]:
+        """Search whatever audio is left (at the end of a stream)."""
+        return self._run()
+
+    def _run(self) -> list[DecodedFrame]:
+        end = self._buffer_start + len(self._buffer)
+        window = self.demodulator._window_samples()
+        new: list[DecodedFrame] = []
+        for found in self.demodulator.demodulate(self._buffer):
+            at = found.end_sample + self._buffer_start
+            seen = any(abs(at - e) <= window and d == found.data for e, d in self._reported)
+            if not seen:
+                self._reported.append((at, found.data))
+                new.append(DecodedFrame(found.data, at, found.fixed, found.votes))
+        self._processed_to = end
+        keep = min(len(self._buffer), self._history)
+        self._buffer_start = end - keep
+        self._buffer = self._buffer[len(self._buffer) - keep :].copy()
+        self._reported = [(e, d) for e, d in self._reported if e >= self._buffer_start - window]
+        return new

@@ -71,3 +71,12 @@ def run_multimon(wav: str | Path, timeout: float = 120.0) -> list[dict[str, str]
         capture_output=True, timeout=timeout, check=False,
     )  # fmt: skip
     return parse_multimon(result.stdout.decode("latin-1"))
+
+
+def run_multimon_cw(wav: str | Path, timeout: float = 60.0) -> str:
+    """The text ``multimon-ng -a MORSE_CW`` reads from a WAV file, spaces normalised."""
+    result = subprocess.run(
+        ["multimon-ng", "-q", "-t", "wav", "-c", "-a", "MORSE_CW", str(wav)],
+        capture_output=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    return " ".join(result.stdout.decode("latin-1").split())
