@@ -99,3 +99,12 @@ def test_attitude_pattern(scenario) -> None:  # type: ignore[no-untyped-def]
     assert np.argmax(b.margin_db) == 2 and np.shape(b.eirp_dbw) == (3,)
     up = budget.uplink_budget(radio, station, 1e6, 30.0, spacecraft_off_axis_deg=off_axis)
     assert np.argmax(up.margin_db) == 2
+
+
+def test_as_dict_is_flat_numbers(scenario) -> None:  # type: ignore[no-untyped-def]
+    radio, station = scenario.spacecraft.radio, scenario.stations[0]
+    b = budget.downlink_budget(radio, station, budget.slant_range_m(10.0, 410e3), 10.0)
+    data = {k: float(v) for k, v in b.as_dict().items()}  # what `picodragon link-budget` does
+    for key in ("frequency_hz", "eirp_dbw", "path_loss_db", "g_over_t_db_k", "eb_n0_db",
+                "required_eb_n0_db", "margin_db"):  # fmt: skip
+        assert np.isfinite(data[key])

@@ -34,7 +34,7 @@ Demodulation
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.special import ndtr
@@ -103,14 +103,14 @@ class Budget:
     required_eb_n0_db: float
     margin_db: Array
     bit_error_rate: Array
-    extra: dict[str, float] = field(default_factory=dict)
+    demodulation_loss_db: float = 0.0
+    target_ber: float = 1e-5
 
-    def to_dict(self) -> dict[str, object]:
-        """Plain floats and lists, for JSON."""
-        out = {}
-        for key, value in asdict(self).items():
-            out[key] = value if isinstance(value, dict) else np.asarray(value).tolist()
-        return out
+    def to_dict(self) -> dict[str, float | list[float]]:
+        """Every line as a float (scalar geometry) or a list of floats (arrays), for JSON."""
+        return {key: np.asarray(value).tolist() for key, value in asdict(self).items()}
+
+    as_dict = to_dict
 
 
 def db(x: Array) -> Array:
@@ -241,7 +241,8 @@ def _budget(
         required_eb_n0_db=required,
         margin_db=out(eb_n0 - required),
         bit_error_rate=out(fsk_noncoherent_ber(eb_n0, a.demodulation_loss_db)),
-        extra={"demodulation_loss_db": a.demodulation_loss_db, "target_ber": a.target_ber},
+        demodulation_loss_db=a.demodulation_loss_db,
+        target_ber=a.target_ber,
     )
 
 
