@@ -41,10 +41,11 @@ def hk_values(t: float, i: int) -> dict[str, float]:
 
 
 def receive_housekeeping(archive, t: float, i: int, station: GroundStation | None = None,
-                         values: dict[str, float] | None = None) -> None:
+                         values: dict[str, float] | None = None, received: float | None = None) -> None:
+    """One housekeeping packet with on-board time ``t``, heard at ``received`` (default t + 0.2 s)."""
     gs = station or GroundStation(STATION, archive, 437.365e6)
     packet = pack_telemetry("HOUSEKEEPING", values or hk_values(t, i), t, i % 16384)
-    gs.receive(frame_for(packet), t + 0.2)
+    gs.receive(frame_for(packet), t + 0.2 if received is None else received)
 
 
 def receive_event(archive, t: float, event_id: int, arg0: int, arg1: int = 0) -> None:
