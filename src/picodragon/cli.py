@@ -69,6 +69,9 @@ def write_json(path: str | None, data: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     os.replace(tmp, target)
 
 
@@ -91,6 +94,9 @@ def run(
     json_path: JsonOpt = None,
     seed: Annotated[int | None, typer.Option(help="random seed [default: the scenario's]")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+    fidelity: Annotated[str | None, typer.Option(
+        help="full: flight software in detail all the time; fast: only around passes "
+             "[default: full, fast with --until-reentry]")] = None,
 ) -> None:
     """Run a mission: twin, flight software, link and ground together; archive and report."""
     from picodragon.config import load_scenario
@@ -101,6 +107,8 @@ def run(
     scn = load_scenario(scenario)
     if days is not None and days <= 0:
         raise UserError("--days must be positive")
+    if fidelity not in (None, "full", "fast"):
+        raise UserError("--fidelity must be 'full' or 'fast'")
     options = RunOptions(
         start=parse_utc(start) if start else None,
         days=days,
@@ -109,6 +117,7 @@ def run(
         report=report or None,
         seed=seed,
         progress=not quiet,
+        fidelity=fidelity,
     )
     result = run_mission(scn, options)
     print_summary(result)

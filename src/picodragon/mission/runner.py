@@ -7,6 +7,14 @@ night edges), lets the flight software run, and carries every frame the radio ke
 the channel to every station that could hear it. Geometry comes from the twin's true orbit on
 a grid (see ``visibility``); the ground sees only the bytes that arrive and predicts its passes
 from the element set, as a real station does.
+
+Two fidelities. ``full`` runs the flight software at its own rates for the whole span (the
+default for runs of days). ``fast`` (the default for ``--until-reentry``) runs it in detail for
+the first hours and around every predicted pass, and between them advances the twin alone in
+long steps with the transmitter's duty cycle as measured while the flight software ran; when
+the flight software resumes it sees its clock jump, as after a sleep. What a fast run cannot
+see: housekeeping sampled between passes (its store-and-forward history has gaps) and faults
+that would have happened out of view.
 """
 
 from __future__ import annotations
@@ -28,9 +36,16 @@ from picodragon.mission.visibility import StationTrack, track
 #: the longest the twin is advanced without the flight software running (s)
 MAX_STEP_S = 60.0
 #: spacing of the recorded history for plots (s)
-HISTORY_STEP_S = 60.0
 #: length of the chunks over which station geometry is precomputed (s)
 CHUNK_S = 6 * 3600.0
+#: fast runs: the flight software runs in detail for this long after the start (RF silence,
+#: antenna deployment, first beacons, detumbling checks) ...
+COMMISSIONING_S = 3 * 3600.0
+#: ... and from this long before each predicted pass until this long after it
+PASS_LEAD_S = 900.0
+PASS_TAIL_S = 300.0
+#: fast runs: the longest step of the twin alone between coupled windows (s)
+CRUISE_STEP_S = 6 * 3600.0
 
 
 @dataclass
@@ -42,6 +57,9 @@ class RunOptions:
     report: str | None = "picodragon-report.html"
     seed: int | None = None
     progress: bool = True
+    fidelity: str | None = None
+    """'full': the flight software runs at its own rates all the time; 'fast': only after the
+    start and around passes, the twin alone in between (default for --until-reentry)"""
     max_days_until_reentry: float = 3650.0
 
 
@@ -110,7 +128,6 @@ def _fsw_config(scenario: Scenario):
 def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     """Run the scenario and return its summary, histories and pass records."""
     from picodragon.fsw import FlightSoftware
-    from picodragon.fsw.hal import Hal
     from picodragon.ground.archive import open_archive
     from picodragon.ground.passes import find_passes
     from picodragon.ground.station import GroundStation
@@ -153,33 +170,30 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     pass_records.sort(key=lambda r: r.aos_unix)
 
     devices = twin.devices
-    hal = Hal(
-        clock=devices.clock,
-        radio=devices.radio,
-        power=devices.power,
-        temperatures=list(devices.temperatures),
-        switches=getattr(devices, "switches", None),
-        storage=getattr(devices, "storage", None),
-    )
-    for name in ("camera", "magnetometer", "gyro"):
-        if hasattr(devices, name) and hasattr(hal, name):
-            setattr(hal, name, getattr(devices, name))
+    hal = build_hal(devices)
     fsw = FlightSoftware(hal, _fsw_config(scenario))
     fsw.boot()
 
     counters = {"frames_sent": 0, "frames_received": 0, "telemetry_points": 0}
-    history: list[dict[str, float]] = []
     tracks: dict[str, StationTrack] = {}
     spans: dict[str, list[tuple[float, float]]] = {}
     chunk_end = start_unix
 
+    fidelity = options.fidelity or ("fast" if options.until_reentry else "full")
+    coupled: _Windows | None = None
+
     def refresh_tracks(t: float) -> None:
-        nonlocal chunk_end
+        nonlocal chunk_end, coupled
         chunk_end = min(t + CHUNK_S, end_unix + MAX_STEP_S)
         for name, st in stations.items():
             tr = track(twin, st, t - MAX_STEP_S, chunk_end + MAX_STEP_S)
             tracks[name] = tr
             spans[name] = tr.visible_spans(st.min_elevation_deg)
+        if fidelity == "fast":
+            # the engine's choice of when to run the flight software in detail uses the truth
+            windows = [(start_unix, start_unix + COMMISSIONING_S)]
+            windows += [(a - PASS_LEAD_S, b + PASS_TAIL_S) for sp in spans.values() for a, b in sp]
+            coupled = _Windows(windows)
 
     def pass_at(station: str, unix_s: float) -> PassRecord | None:
         for rec in pass_records:
@@ -213,44 +227,67 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
             if rec is not None:
                 rec.frames_received += 1
 
+    radio = devices.radio
+    coupled_s = 0.0
+    keyed_at_start = radio.keyed_s_total
+
     refresh_tracks(start_unix)
     t = start_unix
     next_wake = fsw.step()
-    next_history = t
     reentry_unix: float | None = None
     with _progress(options.progress, end_unix - start_unix, scenario.name) as update:
+        next_update = t
         while t < end_unix:
-            t_next = min(max(next_wake, t), t + MAX_STEP_S, end_unix, next_history + HISTORY_STEP_S)
+            window_end = end_unix
+            if coupled is not None:
+                inside, edge = coupled.locate(t)
+                if not inside:
+                    # cruise: the twin alone, with the radio's measured duty cycle as a load
+                    target = min(edge, end_unix, t + CRUISE_STEP_S, chunk_end)
+                    duty = (radio.keyed_s_total - keyed_at_start) / coupled_s if coupled_s > 0 else 0.0
+                    radio.pending_energy_j += duty * (target - t) * radio.transmit_load_w
+                    twin.advance_to(target)
+                    t = target
+                    if twin.reentered:
+                        reentry_unix = twin.reentry_unix
+                        break
+                    if update is not None:
+                        update(t - start_unix)
+                    if t >= chunk_end:
+                        refresh_tracks(t)
+                    next_wake = min(next_wake, t)
+                    continue
+                window_end = min(edge, chunk_end)
+            t_next = min(max(next_wake, t), t + MAX_STEP_S, end_unix, window_end)
             if t_next <= t:
                 t_next = min(t + 1e-3, end_unix)
             twin.advance_to(t_next)
+            coupled_s += t_next - t
             t = t_next
             if t >= chunk_end:
                 refresh_tracks(t)
-            for sent_at, frame in devices.radio.drain_outbox():
+            for sent_at, frame in radio.drain_outbox():
                 carry(sent_at, frame)
             if twin.reentered:
-                reentry_unix = t
+                reentry_unix = twin.reentry_unix
                 break
             if t >= next_wake:
                 next_wake = fsw.step()
-            if t >= next_history:
-                history.append(twin.snapshot())
-                next_history = t + HISTORY_STEP_S
-                if update is not None:
-                    update(t - start_unix)
-        for sent_at, frame in devices.radio.drain_outbox():
+            if update is not None and t >= next_update:
+                update(t - start_unix)
+                next_update = t + 600.0
+        for sent_at, frame in radio.drain_outbox():
             carry(sent_at, frame)
-        history.append(twin.snapshot())
         if update is not None:
-            update(end_unix - start_unix)
+            update(end_unix - start_unix if reentry_unix is None else reentry_unix - start_unix)
+    history = twin.history()
 
     archive_counts = {
         "frames": archive.count_frames(),
         "points": archive.count_points(),
     }
     archive.close()
-    hist = _history_arrays(history)
+    hist = history
     temps = [v for k, v in hist.items() if k.startswith("temperature_") and k.endswith("_c")]
     temp_all = np.concatenate(temps) if temps else np.array([np.nan])
     end_time = min(t, end_unix)
@@ -289,16 +326,42 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     return result
 
 
+class _Windows:
+    """Sorted, merged time windows with a fast 'am I inside, and where is the next edge' query."""
+
+    def __init__(self, windows: list[tuple[float, float]]) -> None:
+        merged: list[list[float]] = []
+        for a, b in sorted(windows):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = np.array([w[0] for w in merged])
+        self.ends = np.array([w[1] for w in merged])
+
+    def locate(self, t: float) -> tuple[bool, float]:
+        """(inside a window, the next edge: the window's end if inside, else the next start)."""
+        i = int(np.searchsorted(self.ends, t, side="right"))
+        if i < len(self.starts) and self.starts[i] <= t:
+            return True, float(self.ends[i])
+        return False, float(self.starts[i]) if i < len(self.starts) else float("inf")
+
+
+def build_hal(devices: Any):
+    """The HAL from the twin's devices: each HAL slot takes the device of the same name."""
+    from dataclasses import fields as dataclass_fields
+
+    from picodragon.fsw.hal import Hal
+
+
+    present = {f.name: getattr(devices, f.name) for f in dataclass_fields(Hal) if hasattr(devices, f.name)}
+    present["temperatures"] = list(present.get("temperatures", []))
+    return Hal(**present)
+
+
 def _round(value: float) -> float | None:
     value = float(value)
     return None if np.isnan(value) else round(value, 4)
-
-
-def _history_arrays(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
-    if not rows:
-        return {}
-    keys = [k for k, v in rows[0].items() if isinstance(v, int | float | np.floating | np.integer)]
-    return {k: np.array([row.get(k, np.nan) for row in rows], dtype=float) for k in keys}
 
 
 def end_of(start: datetime, days: float) -> datetime:
