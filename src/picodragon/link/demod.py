@@ -196,11 +196,23 @@ class AfskDemodulator:
             return x
         return signal.resample_poly(x, self._up, self._down).astype(np.float32)
 
-    def _envelope(self, x: np.ndarray, freq: float, window: str, length: int) -> np.ndarray:
-        n = np.arange(len(x))
-        lo = np.exp(-2j * np.pi * (freq / self.rate_exact) * n).astype(np.complex64)
+    def _oscillator(self, freq: float, n: int) -> np.ndarray:
+        """exp(-j 2 pi f t), computed by phase steps in float64 then stored as complex64."""
+        phase = (freq / self.rate_exact) * np.arange(n)
+        phase -= np.floor(phase)
+        return np.exp(-2j * np.pi * phase).astype(np.complex64)
+
+    @staticmethod
+    def _smooth(mixed: np.ndarray, window: str, length: int) -> np.ndarray:
+        """|mixed| low-passed by the window: a moving sum for boxcar, else an FFT convolution."""
+        if window == "boxcar":
+            c = np.concatenate([[0], np.cumsum(mixed, dtype=np.complex128)])
+            half = length // 2
+            hi = np.minimum(np.arange(len(mixed)) + (length - half), len(mixed))
+            lo = np.maximum(np.arange(len(mixed)) - half, 0)
+            return np.abs(c[hi] - c[lo]).astype(np.float32)
         taps = signal.get_window(window, length).astype(np.float32)
-        return np.abs(signal.oaconvolve(x * lo, taps, mode="same"))
+        return np.abs(signal.oaconvolve(mixed, taps, mode="same"))
 
     def soft_decisions(self, samples: np.ndarray) -> list[np.ndarray]:
         """Per variant, the soft bit decision at the internal rate (> 0: mark)."""
@@ -208,6 +220,8 @@ class AfskDemodulator:
         filtered = {False: x}
         if any(v.prefilter for v in self.variants):
             filtered[True] = signal.lfilter(self._prefilter, 1.0, x).astype(np.float32)
+        tones = {f: self._oscillator(f, len(x)) for f in (self.mark_hz, self.space_hz)}
+        mixed: dict[tuple[bool, float], np.ndarray] = {}
         envelopes: dict[tuple[bool, str, int], tuple[np.ndarray, np.ndarray]] = {}
         outputs = []
         peak_window = int(round(8 * self.rate_exact / self.baud))
@@ -215,11 +229,12 @@ class AfskDemodulator:
             length = max(2, int(round(v.length_bits * self.rate_exact / self.baud)))
             key = (v.prefilter, v.window, length)
             if key not in envelopes:
-                xx = filtered[v.prefilter]
-                envelopes[key] = (
-                    self._envelope(xx, self.mark_hz, v.window, length),
-                    self._envelope(xx, self.space_hz, v.window, length),
-                )
+                pair = []
+                for f in (self.mark_hz, self.space_hz):
+                    if (v.prefilter, f) not in mixed:
+                        mixed[(v.prefilter, f)] = filtered[v.prefilter] * tones[f]
+                    pair.append(self._smooth(mixed[(v.prefilter, f)], v.window, length))
+                envelopes[key] = (pair[0], pair[1])
             mark, space = envelopes[key]
             if v.space_gain == "agc":
                 mpk = ndimage.maximum_filter1d(mark, peak_window) + 1e-9
