@@ -61,3 +61,23 @@ async def _closed() -> None:
 
 def test_client_sees_close() -> None:
     asyncio.run(asyncio.wait_for(_closed(), 30))
+
+
+async def _bad_handler() -> None:
+    def handler(frame: KissFrame) -> None:
+        if frame.payload == b"boom":
+            raise RuntimeError("handler bug")
+
+    async with KissTcpServer(on_frame=handler) as server:
+        async with await KissTcpClient.connect("127.0.0.1", server.port) as client:
+            await client.send(b"boom")
+            await client.send(b"fine")
+            got = [await asyncio.wait_for(server.received.get(), 5) for _ in range(2)]
+            assert [f.payload for f in got] == [b"boom", b"fine"]
+            await client.send(b"still connected")
+            assert (await asyncio.wait_for(server.received.get(), 5)).payload == b"still connected"
+        assert server.handler_errors == 1
+
+
+def test_handler_errors_do_not_drop_the_client() -> None:
+    asyncio.run(asyncio.wait_for(_bad_handler(), 30))

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 
 from picodragon.link import kiss
 from picodragon.link.kiss import KissDecoder, KissFrame
 
 __all__ = ["KissTcpClient", "KissTcpServer"]
+
+_log = logging.getLogger(__name__)
 
 
 class KissTcpClient:
@@ -82,6 +85,7 @@ class KissTcpServer:
         self.received: asyncio.Queue[KissFrame] = asyncio.Queue()
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.StreamWriter] = set()
+        self.handler_errors = 0
 
     async def start(self) -> KissTcpServer:
         """Listen; ``port`` 0 picks a free one, readable afterwards from ``.port``."""
@@ -101,9 +105,13 @@ class KissTcpServer:
                 for frame in decoder.feed(chunk):
                     await self.received.put(frame)
                     if self.on_frame is not None:
-                        result = self.on_frame(frame)
-                        if asyncio.iscoroutine(result):
-                            await result
+                        try:
+                            result = self.on_frame(frame)
+                            if asyncio.iscoroutine(result):
+                                await result
+                        except Exception as exc:  # a bad handler must not drop the client
+                            self.handler_errors += 1
+                            _log.warning("KISS frame handler failed: %r", exc)
         except (ConnectionError, OSError):
             pass
         finally:
