@@ -20,9 +20,11 @@ Receive side
     the station Yagi's gain from the configuration, its half-power beamwidth from that gain by
     Kraus's estimate ``G ~ 41253 / theta^2`` (theta in degrees), and the pointing loss of a
     tracking error by the Gaussian-beam law ``12 (err / theta)^2`` dB; line loss from the
-    configuration; system noise temperature: the configured value taken at zenith, plus the warm
-    ground (290 K) that the beam sees near the horizon in place of the cold sky (sky from the
-    ITU-R P.372-16 galactic noise, ``Fa = 52 - 23 log10(f/MHz)`` dB above 290 K).
+    configuration; noise: sky temperature from the ITU-R P.372-16 median galactic noise,
+    ``Fa = 52 - 23 log10(f/MHz)`` dB above 290 K (39 K at 437 MHz); antenna temperature mixes
+    that sky with the 290 K ground in the share of the beam below the horizon; the receiver
+    chain is the configured system temperature less the sky (the configured value is taken at
+    zenith); system = antenna + receiver chain. The spacecraft's antenna sees the Earth (290 K).
 Demodulation
     ``C/N0 = EIRP - losses + G/T + 228.6``; ``Eb/N0 = C/N0 - 10 log10(R)``. AFSK 1200 over NBFM
     is modelled as non-coherent binary FSK, ``Pb = 0.5 exp(-Eb/N0 / 2)`` (Sklar, "Digital
@@ -73,8 +75,10 @@ class LinkAssumptions:
     gaseous_zenith_db_uhf: float = 0.04
     gaseous_zenith_db_vhf: float = 0.03
     equivalent_layer_m: float = 6_000.0
-    spacecraft_receiver_noise_temperature_k: float = 700.0
-    """VHF command receiver facing a 290 K Earth with man-made noise, plus a 3 dB noise figure."""
+    spacecraft_antenna_noise_temperature_k: float = 290.0
+    """The spacecraft's antenna sees the Earth (about 290 K) over most of its pattern."""
+    spacecraft_receiver_noise_temperature_k: float = 410.0
+    """VHF command receiver, noise figure about 3.9 dB (typical 1U transceiver)."""
     spacecraft_pattern: str = "dipole"
 
 
@@ -94,6 +98,9 @@ class Budget:
     pointing_loss_db: float
     receive_antenna_gain_dbi: Array
     receive_line_loss_db: float
+    sky_noise_temperature_k: float
+    antenna_noise_temperature_k: Array
+    receiver_noise_temperature_k: float
     system_noise_temperature_k: Array
     g_over_t_db_k: Array
     received_power_dbw: Array
@@ -193,13 +200,16 @@ def _budget(
     tx_gain_dbi: Array,
     rx_gain_dbi: Array,
     rx_line_db: float,
-    noise_k: Array,
+    sky_k: float,
+    antenna_k: Array,
+    receiver_k: float,
     pointing_db: float,
     bit_rate: float,
     slant_range: Array,
     elevation_deg: Array,
     a: LinkAssumptions,
 ) -> Budget:
+    noise_k = np.asarray(antenna_k, dtype=float) + receiver_k
     shape = np.broadcast(
         *(np.asarray(x) for x in (slant_range, elevation_deg, tx_gain_dbi, rx_gain_dbi, noise_k))
     ).shape
@@ -232,7 +242,10 @@ def _budget(
         pointing_loss_db=pointing_db,
         receive_antenna_gain_dbi=out(np.asarray(rx_gain_dbi) + zeros),
         receive_line_loss_db=rx_line_db,
-        system_noise_temperature_k=out(np.asarray(noise_k, dtype=float) + zeros),
+        sky_noise_temperature_k=sky_k,
+        antenna_noise_temperature_k=out(np.asarray(antenna_k, dtype=float) + zeros),
+        receiver_noise_temperature_k=receiver_k,
+        system_noise_temperature_k=out(noise_k + zeros),
         g_over_t_db_k=out(g_t),
         received_power_dbw=out(received),
         c_over_n0_db_hz=out(c_n0),
@@ -252,12 +265,21 @@ def _spacecraft_gain(radio: Radio, off_axis_deg: Array | None, a: LinkAssumption
     return dipole_gain_dbi(off_axis_deg)
 
 
-def _station_noise_k(station: Station, frequency_hz: float, elevation_deg: Array) -> np.ndarray:
+def _station_noise_k(
+    station: Station, frequency_hz: float, elevation_deg: Array
+) -> tuple[float, np.ndarray, float]:
+    """Sky, antenna and receiver-chain noise temperatures (K) of the station.
+
+    The configured system temperature is taken at zenith (beam on cold sky); the receiver chain
+    (line, LNA, receiver) is what remains of it after the sky. Near the horizon part of the
+    beam sees the 290 K ground instead of the sky.
+    """
     beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
     sky = galactic_noise_k(frequency_hz)
-    return station.system_noise_temperature_k + ground_fraction(elevation_deg, beamwidth) * max(
-        T0_K - sky, 0.0
-    )
+    fraction = ground_fraction(elevation_deg, beamwidth)
+    antenna = (1 - fraction) * sky + fraction * T0_K
+    receiver = max(station.system_noise_temperature_k - sky, 0.0)
+    return sky, antenna, receiver
 
 
 def downlink_budget(
@@ -276,6 +298,7 @@ def downlink_budget(
     a = assumptions or LinkAssumptions()
     f = radio.downlink_frequency_hz
     beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
+    sky, antenna, receiver = _station_noise_k(station, f, elevation_deg)
     return _budget(
         frequency_hz=f,
         power_w=radio.downlink_power_w,
@@ -283,7 +306,9 @@ def downlink_budget(
         tx_gain_dbi=_spacecraft_gain(radio, spacecraft_off_axis_deg, a),
         rx_gain_dbi=station.antenna_gain_dbi,
         rx_line_db=station.line_loss_db,
-        noise_k=_station_noise_k(station, f, elevation_deg),
+        sky_k=sky,
+        antenna_k=antenna,
+        receiver_k=receiver,
         pointing_db=pointing_loss_db(a.station_pointing_error_deg, beamwidth),
         bit_rate=radio.bit_rate,
         slant_range=slant_range_m,
@@ -310,7 +335,9 @@ def uplink_budget(
         tx_gain_dbi=station.antenna_gain_dbi,
         rx_gain_dbi=_spacecraft_gain(radio, spacecraft_off_axis_deg, a),
         rx_line_db=radio.line_loss_db,
-        noise_k=a.spacecraft_receiver_noise_temperature_k,
+        sky_k=a.spacecraft_antenna_noise_temperature_k,
+        antenna_k=a.spacecraft_antenna_noise_temperature_k,
+        receiver_k=a.spacecraft_receiver_noise_temperature_k,
         pointing_db=pointing_loss_db(a.station_pointing_error_deg, beamwidth),
         bit_rate=radio.bit_rate,
         slant_range=slant_range_m,
