@@ -205,8 +205,8 @@ def link_budget(
     scn = load_scenario(scenario)
     site = parse_station(station, scn) if station else scn.stations[0]
     altitude_m = 410e3  # nominal ISS-deployed altitude for the table; the run uses true geometry
-    budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(altitude_m, elevation), elevation)
-    data = {k: float(v) for k, v in budget.as_dict().items()}
+    budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(elevation, altitude_m), elevation)
+    data = {k: float(v) for k, v in budget.to_dict().items()}
     if json_path != "-":
         for key, value in data.items():
             typer.echo(f"{key:>22}: {value:12.4g}")

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +31,7 @@ import numpy as np
 
 from picodragon.config import Scenario
 from picodragon.mission.clock import iso_z
-from picodragon.mission.visibility import StationTrack, track
-
-#: the longest the twin is advanced without the flight software running (s)
-MAX_STEP_S = 60.0
-#: spacing of the recorded history for plots (s)
-#: length of the chunks over which station geometry is precomputed (s)
-CHUNK_S = 6 * 3600.0
-#: fast runs: the flight software runs in detail for this long after the start (RF silence,
-#: antenna deployment, first beacons, detumbling checks) ...
-COMMISSIONING_S = 3 * 3600.0
-#: ... and from this long before each predicted pass until this long after it
-PASS_LEAD_S = 900.0
-PASS_TAIL_S = 300.0
-#: fast runs: the longest step of the twin alone between coupled windows (s)
-CRUISE_STEP_S = 6 * 3600.0
+from picodragon.mission.engine import Engine, Reception, Windows
 
 
 @dataclass
@@ -93,7 +79,13 @@ def _progress(enabled: bool, total_s: float, label: str) -> Iterator[Any]:
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -111,39 +103,24 @@ def _progress(enabled: bool, total_s: float, label: str) -> Iterator[Any]:
         yield update
 
 
-def _fsw_config(scenario: Scenario):
-    from picodragon.fsw.params import FswConfig
-
-    radio = scenario.spacecraft.radio
-    return FswConfig(
-        callsign=radio.callsign,
-        ssid=radio.ssid,
-        telemetry_beacon_interval_s=radio.telemetry_beacon_interval_s,
-        rf_silence_s=radio.rf_silence_after_ejection_s,
-        beacon_text=radio.beacon_text,
-        downlink_bit_rate=radio.bit_rate,
-    )
-
-
 def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     """Run the scenario and return its summary, histories and pass records."""
-    from picodragon.fsw import FlightSoftware
     from picodragon.ground.archive import open_archive
     from picodragon.ground.passes import find_passes
     from picodragon.ground.station import GroundStation
-    from picodragon.link.budget import downlink_budget
-    from picodragon.link.channel import Channel
-    from picodragon.physics.twin import Twin
 
     wall_start = time.perf_counter()
     seed = scenario.seed if options.seed is None else options.seed
-    twin = Twin(scenario, seed=seed)
-    start_unix = twin.start_unix
+    fidelity = options.fidelity or ("fast" if options.until_reentry else "full")
+    engine = Engine(scenario, seed, fidelity="fast")
+    twin = engine.twin
+    start_unix = engine.start_unix
     if options.start is not None:
         if options.start.timestamp() < start_unix:
             raise ValueError(f"--start {iso_z(options.start)} is before the deployment {iso_z(start_unix)}")
-        twin.advance_to(options.start.timestamp())
+        engine.run_until(options.start.timestamp())  # the spacecraft has flown since its ejection
         start_unix = options.start.timestamp()
+    engine.set_fidelity(fidelity)
     days = options.days if options.days is not None else scenario.duration_days
     if options.until_reentry:
         days = options.max_days_until_reentry
@@ -152,13 +129,10 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     if options.db and not options.db.startswith("postgres"):
         Path(options.db).unlink(missing_ok=True)
     archive = open_archive(options.db)
-    spacecraft = scenario.spacecraft
-    radio_cfg = spacecraft.radio
-    stations = {s.name: s for s in scenario.stations}
+    radio_cfg = scenario.spacecraft.radio
     ground = {
         s.name: GroundStation(s.name, archive, radio_cfg.downlink_frequency_hz) for s in scenario.stations
     }
-    channel = Channel(seed)
 
     # the ground's own prediction, from the element set (what a real team would have)
     element_set = twin.element_set
@@ -168,129 +142,47 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         for p in find_passes(element_set, s, datetime.fromtimestamp(start_unix, UTC), pass_end):
             pass_records.append(PassRecord(s.name, p.to_json(), p.aos.timestamp(), p.los.timestamp()))
     pass_records.sort(key=lambda r: r.aos_unix)
-
-    devices = twin.devices
-    hal = build_hal(devices)
-    fsw = FlightSoftware(hal, _fsw_config(scenario))
-    fsw.boot()
-
-    counters = {"frames_sent": 0, "frames_received": 0, "telemetry_points": 0}
-    tracks: dict[str, StationTrack] = {}
-    spans: dict[str, list[tuple[float, float]]] = {}
-    chunk_end = start_unix
-
-    fidelity = options.fidelity or ("fast" if options.until_reentry else "full")
-    coupled: _Windows | None = None
-
-    def refresh_tracks(t: float) -> None:
-        nonlocal chunk_end, coupled
-        chunk_end = min(t + CHUNK_S, end_unix + MAX_STEP_S)
-        for name, st in stations.items():
-            tr = track(twin, st, t - MAX_STEP_S, chunk_end + MAX_STEP_S)
-            tracks[name] = tr
-            spans[name] = tr.visible_spans(st.min_elevation_deg)
-        if fidelity == "fast":
-            # the engine's choice of when to run the flight software in detail uses the truth
-            windows = [(start_unix, start_unix + COMMISSIONING_S)]
-            windows += [(a - PASS_LEAD_S, b + PASS_TAIL_S) for sp in spans.values() for a, b in sp]
-            coupled = _Windows(windows)
+    frames_before = engine.frames_sent
+    received = {"frames": 0}
 
     def pass_at(station: str, unix_s: float) -> PassRecord | None:
         for rec in pass_records:
-            if rec.station == station and rec.aos_unix - 1 <= unix_s <= rec.los_unix + 1:
+            if rec.station == station and rec.aos_unix - 60 <= unix_s <= rec.los_unix + 60:
                 return rec
-            if rec.aos_unix > unix_s + 1:
+            if rec.aos_unix > unix_s + 60:
                 break
         return None
 
-    def carry(unix_s: float, frame: bytes) -> None:
-        counters["frames_sent"] += 1
-        for name, st in stations.items():
-            if not any(a <= unix_s <= b for a, b in spans[name]):
-                continue
-            elevation, range_m, _ = tracks[name].at(unix_s)
-            if elevation < st.min_elevation_deg:
-                continue
-            rec = pass_at(name, unix_s)
-            budget = downlink_budget(radio_cfg, st, range_m, elevation)
+    def on_frame(unix_s: float, frame: bytes, receptions: list[Reception]) -> None:
+        for rx in receptions:
+            rec = pass_at(rx.station, unix_s)
             if rec is not None:
                 rec.frames_sent += 1
-                margin = float(budget.margin_db)
-                rec.min_margin_db = np.nanmin([rec.min_margin_db, margin])
-                rec.max_margin_db = np.nanmax([rec.max_margin_db, margin])
-            received = channel.transmit(frame, float(budget.bit_error_rate))
-            if received is None:
+                rec.min_margin_db = float(np.nanmin([rec.min_margin_db, rx.margin_db]))
+                rec.max_margin_db = float(np.nanmax([rec.max_margin_db, rx.margin_db]))
+            if rx.frame is None:
                 continue
-            outcome = ground[name].receive(received, unix_s)
-            counters["frames_received"] += 1
-            counters["telemetry_points"] += len(getattr(outcome, "values", {}) or {})
+            ground[rx.station].receive(rx.frame, unix_s)
+            received["frames"] += 1
             if rec is not None:
                 rec.frames_received += 1
 
-    radio = devices.radio
-    coupled_s = 0.0
-    keyed_at_start = radio.keyed_s_total
-
-    refresh_tracks(start_unix)
-    t = start_unix
-    next_wake = fsw.step()
-    reentry_unix: float | None = None
     with _progress(options.progress, end_unix - start_unix, scenario.name) as update:
-        next_update = t
-        while t < end_unix:
-            window_end = end_unix
-            if coupled is not None:
-                inside, edge = coupled.locate(t)
-                if not inside:
-                    # cruise: the twin alone, with the radio's measured duty cycle as a load
-                    target = min(edge, end_unix, t + CRUISE_STEP_S, chunk_end)
-                    duty = (radio.keyed_s_total - keyed_at_start) / coupled_s if coupled_s > 0 else 0.0
-                    radio.pending_energy_j += duty * (target - t) * radio.transmit_load_w
-                    twin.advance_to(target)
-                    t = target
-                    if twin.reentered:
-                        reentry_unix = twin.reentry_unix
-                        break
-                    if update is not None:
-                        update(t - start_unix)
-                    if t >= chunk_end:
-                        refresh_tracks(t)
-                    next_wake = min(next_wake, t)
-                    continue
-                window_end = min(edge, chunk_end)
-            t_next = min(max(next_wake, t), t + MAX_STEP_S, end_unix, window_end)
-            if t_next <= t:
-                t_next = min(t + 1e-3, end_unix)
-            twin.advance_to(t_next)
-            coupled_s += t_next - t
-            t = t_next
-            if t >= chunk_end:
-                refresh_tracks(t)
-            for sent_at, frame in radio.drain_outbox():
-                carry(sent_at, frame)
-            if twin.reentered:
-                reentry_unix = twin.reentry_unix
-                break
-            if t >= next_wake:
-                next_wake = fsw.step()
-            if update is not None and t >= next_update:
-                update(t - start_unix)
-                next_update = t + 600.0
-        for sent_at, frame in radio.drain_outbox():
-            carry(sent_at, frame)
+        engine.run_until(end_unix, on_frame=on_frame,
+                         on_progress=None if update is None else (lambda t: update(t - start_unix)))
         if update is not None:
-            update(end_unix - start_unix if reentry_unix is None else reentry_unix - start_unix)
-    history = twin.history()
+            update(min(engine.time, end_unix) - start_unix)
 
-    archive_counts = {
-        "frames": archive.count_frames(),
-        "points": archive.count_points(),
-    }
+    reentry_unix = engine.reentry_unix
+    end_time = reentry_unix if reentry_unix is not None else min(engine.time, end_unix)
+    hist = twin.history()
+    if "unix_s" in hist:
+        keep = hist["unix_s"] >= start_unix - 60
+        hist = {k: v[keep] for k, v in hist.items()}
+    points = archive.count_points()
     archive.close()
-    hist = history
     temps = [v for k, v in hist.items() if k.startswith("temperature_") and k.endswith("_c")]
     temp_all = np.concatenate(temps) if temps else np.array([np.nan])
-    end_time = min(t, end_unix)
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "start": iso_z(start_unix),
@@ -302,10 +194,10 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
             for r in pass_records
             if r.aos_unix <= end_time
         ],
-        "frames_sent": counters["frames_sent"],
-        "frames_received": counters["frames_received"],
-        "telemetry_points": archive_counts["points"],
-        "images_captured": int(getattr(fsw, "images_captured", 0)),
+        "frames_sent": engine.frames_sent - frames_before,
+        "frames_received": received["frames"],
+        "telemetry_points": points,
+        "images_captured": int(getattr(engine.fsw, "images_captured", 0)),
         "images_received": 0,
         "commands_sent": 0,
         "commands_executed": 0,
@@ -315,6 +207,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         "reentry": iso_z(reentry_unix) if reentry_unix is not None else None,
         "db": options.db,
         "seed": seed,
+        "fidelity": fidelity,
     }
     result = RunResult(scenario, summary, hist, pass_records, options.db)
     if options.report:
@@ -326,43 +219,9 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     return result
 
 
-class _Windows:
-    """Sorted, merged time windows with a fast 'am I inside, and where is the next edge' query."""
-
-    def __init__(self, windows: list[tuple[float, float]]) -> None:
-        merged: list[list[float]] = []
-        for a, b in sorted(windows):
-            if merged and a <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        self.starts = np.array([w[0] for w in merged])
-        self.ends = np.array([w[1] for w in merged])
-
-    def locate(self, t: float) -> tuple[bool, float]:
-        """(inside a window, the next edge: the window's end if inside, else the next start)."""
-        i = int(np.searchsorted(self.ends, t, side="right"))
-        if i < len(self.starts) and self.starts[i] <= t:
-            return True, float(self.ends[i])
-        return False, float(self.starts[i]) if i < len(self.starts) else float("inf")
-
-
-def build_hal(devices: Any):
-    """The HAL from the twin's devices: each HAL slot takes the device of the same name."""
-    from dataclasses import fields as dataclass_fields
-
-    from picodragon.fsw.hal import Hal
-
-
-    present = {f.name: getattr(devices, f.name) for f in dataclass_fields(Hal) if hasattr(devices, f.name)}
-    present["temperatures"] = list(present.get("temperatures", []))
-    return Hal(**present)
+_Windows = Windows  # the name the tests knew first
 
 
 def _round(value: float) -> float | None:
     value = float(value)
     return None if np.isnan(value) else round(value, 4)
-
-
-def end_of(start: datetime, days: float) -> datetime:
-    return start + timedelta(days=days)

@@ -1,0 +1,265 @@
+"""The engine: the twin and its flight software advanced together, with the radio link around them.
+
+One engine serves every way of flying the twin: the batch run (``runner``), the real-time
+rehearsal (``live``) and Monte Carlo. It owns the twin, the HAL built from the twin's devices,
+the flight software, the true geometry towards each station and the channel. What happens to a
+frame after the channel (a ground station archiving it, a KISS client hearing it) is the
+caller's business, through the ``on_frame`` callback.
+
+Time advances by events: the flight software says when it next wants to run; the engine
+advances the twin to that moment (at most ``MAX_STEP_S`` at once) and lets it run. In the
+``fast`` fidelity the flight software runs in detail only during commissioning and around
+every true pass, and the twin alone advances in long steps in between, with the transmitter's
+duty cycle measured while the flight software ran as a load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from picodragon.config import Scenario, Station
+from picodragon.mission.visibility import StationTrack, track
+
+#: the longest the twin is advanced without the flight software running (s)
+MAX_STEP_S = 60.0
+#: length of the chunks over which station geometry is precomputed (s)
+CHUNK_S = 6 * 3600.0
+#: fast fidelity: detail for this long after ejection (RF silence, antenna, first beacons) ...
+COMMISSIONING_S = 3 * 3600.0
+#: ... and from this long before each true pass until this long after it (s)
+PASS_LEAD_S = 900.0
+PASS_TAIL_S = 300.0
+#: fast fidelity: the longest step of the twin alone (s)
+CRUISE_STEP_S = 6 * 3600.0
+
+
+@dataclass(frozen=True)
+class Reception:
+    """One frame at one station: the geometry, the budget and what the channel delivered."""
+
+    station: str
+    elevation_deg: float
+    range_m: float
+    range_rate_m_s: float
+    margin_db: float
+    bit_error_rate: float
+    frame: bytes | None
+    """the frame as received, or None when the channel lost it"""
+
+
+FrameHandler = Callable[[float, bytes, list[Reception]], None]
+
+
+class Windows:
+    """Sorted, merged time windows with a fast 'am I inside, and where is the next edge' query."""
+
+    def __init__(self, windows: list[tuple[float, float]]) -> None:
+        merged: list[list[float]] = []
+        for a, b in sorted(windows):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = np.array([w[0] for w in merged])
+        self.ends = np.array([w[1] for w in merged])
+
+    def locate(self, t: float) -> tuple[bool, float]:
+        """(inside a window, the next edge: the window's end if inside, else the next start)."""
+        i = int(np.searchsorted(self.ends, t, side="right"))
+        if i < len(self.starts) and self.starts[i] <= t:
+            return True, float(self.ends[i])
+        return False, float(self.starts[i]) if i < len(self.starts) else float("inf")
+
+
+def fsw_config(scenario: Scenario, auth_key: bytes | None = None):
+    """The flight software's own parameter table, from the scenario (the fsw never reads TOML)."""
+    from picodragon.fsw.params import FswConfig
+
+    radio = scenario.spacecraft.radio
+    return FswConfig(
+        callsign=radio.callsign,
+        ssid=radio.ssid,
+        telemetry_beacon_interval_s=radio.telemetry_beacon_interval_s,
+        rf_silence_s=radio.rf_silence_after_ejection_s,
+        beacon_text=radio.beacon_text,
+        downlink_bit_rate=radio.bit_rate,
+        auth_key=auth_key,
+    )
+
+
+def build_hal(devices: Any):
+    """The HAL from the twin's devices: each HAL slot takes the device of the same name."""
+    from picodragon.fsw.hal import Hal
+
+    present = {f.name: getattr(devices, f.name) for f in fields(Hal) if hasattr(devices, f.name)}
+    present["temperatures"] = list(present.get("temperatures", []))
+    return Hal(**present)
+
+
+class Engine:
+    """The twin, its flight software, the geometry to each station and the channel."""
+
+    def __init__(self, scenario: Scenario, seed: int, fidelity: str = "full",
+                 auth_key: bytes | None = None, audio_channel: bool = False) -> None:
+        from picodragon.fsw import FlightSoftware
+        from picodragon.link.channel import Channel
+        from picodragon.physics.twin import Twin
+
+        if fidelity not in ("full", "fast"):
+            raise ValueError(f"fidelity must be 'full' or 'fast', not {fidelity!r}")
+        self.scenario = scenario
+        self.fidelity = fidelity
+        self.twin = Twin(scenario, seed=seed)
+        self.start_unix = self.twin.start_unix
+        self.stations: dict[str, Station] = {s.name: s for s in scenario.stations}
+        self.hal = build_hal(self.twin.devices)
+        self.fsw = FlightSoftware(self.hal, fsw_config(scenario, auth_key))
+        self.fsw.boot()
+        self.channel = Channel(seed, audio=audio_channel)
+        self.uplink_channel = Channel(seed + 1)
+        self.radio = self.twin.devices.radio
+        self.time = self.start_unix
+        self.frames_sent = 0
+        self.uplink_frames = 0
+        self.uplink_delivered = 0
+        self._tracks: dict[str, StationTrack] = {}
+        self._spans: dict[str, list[tuple[float, float]]] = {}
+        self._chunk_end = -np.inf
+        self._coupled: Windows | None = None
+        self._coupled_s = 0.0
+        self._keyed_at_start = self.radio.keyed_s_total
+        self._next_wake = self.fsw.step()
+        self.reentry_unix: float | None = None
+
+    def set_fidelity(self, fidelity: str) -> None:
+        if fidelity not in ("full", "fast"):
+            raise ValueError(f"fidelity must be 'full' or 'fast', not {fidelity!r}")
+        self.fidelity = fidelity
+        self._coupled = None
+        self._chunk_end = -np.inf
+
+    # --- geometry ------------------------------------------------------------------------------
+    def _refresh_tracks(self, t: float) -> None:
+        self._chunk_end = t + CHUNK_S
+        for name, st in self.stations.items():
+            tr = track(self.twin, st, t - MAX_STEP_S, self._chunk_end + MAX_STEP_S)
+            self._tracks[name] = tr
+            self._spans[name] = tr.visible_spans(st.min_elevation_deg)
+        if self.fidelity == "fast":
+            windows = [(self.start_unix, self.start_unix + COMMISSIONING_S)]
+            windows += [(a - PASS_LEAD_S, b + PASS_TAIL_S) for sp in self._spans.values() for a, b in sp]
+            self._coupled = Windows(windows)
+
+    def _ensure_tracks(self, t: float) -> None:
+        if t >= self._chunk_end or t < self._chunk_end - CHUNK_S - MAX_STEP_S:
+            self._refresh_tracks(t)
+
+    def geometry(self, station: str, unix_s: float) -> tuple[float, float, float]:
+        """True elevation (deg), slant range (m) and range rate (m/s) of the spacecraft."""
+        self._ensure_tracks(unix_s)
+        return self._tracks[station].at(unix_s)
+
+    def visible(self, station: str, unix_s: float) -> bool:
+        self._ensure_tracks(unix_s)
+        if not any(a <= unix_s <= b for a, b in self._spans[station]):
+            return False
+        return self.geometry(station, unix_s)[0] >= self.stations[station].min_elevation_deg
+
+    # --- the link ------------------------------------------------------------------------------
+    def _carry_down(self, unix_s: float, frame: bytes) -> list[Reception]:
+        from picodragon.link.budget import downlink_budget
+
+        self.frames_sent += 1
+        out = []
+        radio = self.scenario.spacecraft.radio
+        for name, st in self.stations.items():
+            if not self.visible(name, unix_s):
+                continue
+            elevation, range_m, range_rate = self.geometry(name, unix_s)
+            budget = downlink_budget(radio, st, range_m, elevation)
+            ber = float(budget.bit_error_rate)
+            out.append(Reception(name, elevation, range_m, range_rate, float(budget.margin_db), ber,
+                                 self.channel.transmit(frame, ber)))
+        return out
+
+    def uplink(self, station: str, frame: bytes, unix_s: float | None = None) -> bool:
+        """Send a frame from a station to the spacecraft now; True if the spacecraft received it."""
+        from picodragon.link.budget import uplink_budget
+
+        unix_s = self.time if unix_s is None else unix_s
+        self.uplink_frames += 1
+        if not self.visible(station, unix_s):
+            return False
+        elevation, range_m, _ = self.geometry(station, unix_s)
+        budget = uplink_budget(self.scenario.spacecraft.radio, self.stations[station], range_m, elevation)
+        received = self.uplink_channel.transmit(frame, float(budget.bit_error_rate))
+        if received is None:
+            return False
+        self.radio.deliver_uplink(received)
+        self.uplink_delivered += 1
+        self._next_wake = min(self._next_wake, self.time)
+        return True
+
+    # --- time ----------------------------------------------------------------------------------
+    @property
+    def reentered(self) -> bool:
+        return self.twin.reentered
+
+    def run_until(self, t_end: float, on_frame: FrameHandler | None = None,
+                  on_step: Callable[[float], None] | None = None,
+                  on_progress: Callable[[float], None] | None = None) -> None:
+        """Advance everything to ``t_end`` (or re-entry), reporting every frame the radio keyed.
+
+        ``on_step(t)`` runs after each detailed step (the flight software has just run): the
+        place for an operator to look at what the ground received and to uplink.
+        """
+        twin, radio = self.twin, self.radio
+        t = self.time
+        next_progress = t
+        while t < t_end and not twin.reentered:
+            self._ensure_tracks(t)
+            window_end = t_end
+            if self._coupled is not None:
+                inside, edge = self._coupled.locate(t)
+                if not inside:
+                    target = min(edge, t_end, t + CRUISE_STEP_S, self._chunk_end)
+                    duty = ((radio.keyed_s_total - self._keyed_at_start) / self._coupled_s
+                            if self._coupled_s > 0 else 0.0)
+                    radio.pending_energy_j += duty * (target - t) * radio.transmit_load_w
+                    twin.advance_to(target)
+                    t = self.time = target
+                    self._next_wake = min(self._next_wake, t)
+                    if on_progress is not None:
+                        on_progress(t)
+                    continue
+                window_end = min(edge, self._chunk_end)
+            t_next = min(max(self._next_wake, t), t + MAX_STEP_S, t_end, max(window_end, t + 1e-3))
+            if t_next <= t:
+                t_next = min(t + 1e-3, t_end)
+            twin.advance_to(t_next)
+            self._coupled_s += t_next - t
+            t = self.time = t_next
+            for sent_at, frame in radio.drain_outbox():
+                receptions = self._carry_down(sent_at, frame)
+                if on_frame is not None:
+                    on_frame(sent_at, frame, receptions)
+            if twin.reentered:
+                break
+            if t >= self._next_wake:
+                self._next_wake = self.fsw.step()
+            if on_step is not None:
+                on_step(t)
+            if on_progress is not None and t >= next_progress:
+                on_progress(t)
+                next_progress = t + 600.0
+        for sent_at, frame in radio.drain_outbox():
+            receptions = self._carry_down(sent_at, frame)
+            if on_frame is not None:
+                on_frame(sent_at, frame, receptions)
+        if twin.reentered and self.reentry_unix is None:
+            self.reentry_unix = twin.reentry_unix
+        self.time = max(self.time, min(t_end, self.time if twin.reentered else t_end))
