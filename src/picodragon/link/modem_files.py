@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from picodragon.link import afsk, ax25, kiss
-from picodragon.link.demod import AfskDemodulator
-from picodragon.link.wavio import read_wav, write_wav
+from picodragon.link.demod import StreamingDemodulator
+from picodragon.link.wavio import iter_wav, wav_rate, write_wav
 
 __all__ = ["demodulate_file", "frame_record", "modulate_file", "read_frames"]
 
@@ -82,15 +82,23 @@ def frame_record(data: bytes) -> dict[str, object]:
 
 
 def demodulate_file(wav_path: str | Path, fix: bool = False) -> list[dict[str, object]]:
-    """Frames found in a WAV file, in order; ValueError if the file cannot be read."""
+    """Frames found in a WAV file, in order; ValueError if the file cannot be read.
+
+    The file is read and demodulated 30 s at a time, so memory stays bounded on long files.
+    """
+    found_frames = []
     try:
-        samples, rate = read_wav(wav_path)
+        rate = wav_rate(wav_path)
+        stream = StreamingDemodulator(rate, block_s=30.0, fix=fix)
+        for chunk in iter_wav(wav_path, chunk_s=30.0):
+            found_frames += stream.feed(chunk)
+        found_frames += stream.flush()
     except (OSError, EOFError) as exc:
         raise ValueError(f"{wav_path}: cannot read WAV: {exc}") from None
     except Exception as exc:  # wave.Error and friends: not a WAV file
         raise ValueError(f"{wav_path}: not a PCM WAV file: {exc}") from None
     records = []
-    for found in AfskDemodulator(rate, fix=fix).demodulate(samples):
+    for found in found_frames:
         record = frame_record(found.data)
         record["time_s"] = round(found.end_sample / rate, 4)
         record["fixed"] = found.fixed
