@@ -137,3 +137,14 @@ def test_streaming_matches_whole_buffer(chunk: int) -> None:
     whole = AfskDemodulator(rate).demodulate(audio)
     assert [f.data for f in got] == sent
     assert [f.end_sample for f in got] == pytest.approx([f.end_sample for f in whole], abs=5)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(st.binary(min_size=16, max_size=330), min_size=1, max_size=3),
+    st.sampled_from([8000, 11025, 22050, 48000]),
+)
+def test_any_octets_round_trip(payloads: list[bytes], rate: int) -> None:
+    """The modem carries any octets (not only AX.25): stuffing, flags and FCS are its job."""
+    got = AfskDemodulator(rate).demodulate(afsk.modulate(payloads, rate))
+    assert [f.data for f in got] == payloads
