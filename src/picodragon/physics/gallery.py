@@ -1,0 +1,72 @@
+"""Sample camera views for the docs: day over Vietnam, the terminator, the limb.
+
+Geometry from the deployed element set (SGP4) in the days after deployment; the attitude is set
+to point the camera (nadir, tilted away from the Sun for the terminator, tilted forward for the
+limb) rather than taken from the passive
+attitude, which points wherever the field does. ``python -m picodragon.physics.gallery
+docs/images`` writes the three JPEGs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from picodragon.config.models import Scenario
+from picodragon.physics.camera import encode_jpeg, nadir_attitude, render
+from picodragon.physics.orbit import deployed_element_set, geodetic, propagate_sgp4
+from picodragon.physics.sun import sun_position
+from picodragon.physics.timebase import teme_to_ecef
+
+
+def _track(scenario: Scenario, days: float = 6.0, step: float = 10.0):
+    es = deployed_element_set(scenario)
+    t0 = scenario.deployment.ejection_time.timestamp()
+    t = t0 + np.arange(0.0, days * 86400.0, step)
+    r, v, _ = propagate_sgp4(es.satrec, t)
+    r_e, _ = teme_to_ecef(r, v, t)
+    lat, lon, _ = geodetic(r_e)
+    sun = sun_position(t)
+    return t, r, v, lat, lon, sun
+
+
+def sample_geometries(scenario: Scenario) -> dict[str, tuple[float, np.ndarray, np.ndarray, np.ndarray]]:
+    """name -> (unix_s, r_teme, body_to_teme, sun_teme) for 'day_vietnam', 'terminator', 'limb'."""
+    cam = scenario.spacecraft.camera
+    t, r, v, lat, lon, sun = _track(scenario)
+    up = r / np.linalg.norm(r, axis=1)[:, None]
+    cos_z = np.einsum("ij,ij->i", up, sun / np.linalg.norm(sun, axis=1)[:, None])
+    # day over Vietnam: closest to 16 N 106 E with the Sun at least 35 deg high
+    score = np.hypot(lat - 16.0, lon - 106.0) + 1e3 * (cos_z < np.sin(np.radians(35)))
+    i = int(np.argmin(score))
+    out = {"day_vietnam": (t[i], r[i], nadir_attitude(r[i], v[i], cam), sun[i])}
+    # terminator: the Sun 4 deg above the sub-satellite horizon, camera tilted 50 deg from nadir
+    # towards the night side (away from the Sun): lit ground below, the terminator across, night
+    # and the horizon above
+    s4 = np.sin(np.radians(4.0))
+    k = int(np.nonzero((cos_z[:-1] > s4) & (cos_z[1:] <= s4))[0][0])
+    out["terminator"] = (t[k], r[k], nadir_attitude(r[k], -sun[k], cam, tilt_deg=50.0), sun[k])
+    # limb: over the day side, camera tilted 65 deg forward so the horizon crosses the frame
+    j = int(np.argmax(cos_z[: len(t) // 2]))
+    out["limb"] = (t[j], r[j], nadir_attitude(r[j], v[j], cam, tilt_deg=65.0), sun[j])
+    return out
+
+
+def write_samples(scenario: Scenario, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    cam = scenario.spacecraft.camera
+    paths = []
+    for name, (t, r, rot, sun) in sample_geometries(scenario).items():
+        path = folder / f"camera_{name}.jpg"
+        path.write_bytes(encode_jpeg(render(t, r, rot, sun, cam), 90))
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    from picodragon.config import load_scenario
+
+    for p in write_samples(load_scenario(), Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images")):
+        print(p)

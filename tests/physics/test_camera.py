@@ -1,0 +1,85 @@
+"""Camera: day brighter than night, the Earth's disc where the geometry puts it, JPEG output."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from picodragon.config.models import Camera
+from picodragon.physics.camera import CameraError, boresight_ground_point, nadir_attitude, render
+from picodragon.physics.constants import R_EARTH
+from picodragon.physics.gallery import sample_geometries
+from picodragon.physics.twin import Twin
+
+CAM = Camera()
+T = 1384863420.0
+
+
+def view_from(r, sun, tilt=0.0, camera=CAM):
+    v = np.cross([0.0, 0.0, 1.0], r)
+    rot = nadir_attitude(r, v, camera, tilt)
+    return render(T, r, rot, sun, camera), rot
+
+
+def test_day_side_is_brighter_than_night_side():
+    r = np.array([R_EARTH + 400e3, 0.0, 0.0])
+    day, _ = view_from(r, np.array([1.5e11, 0.0, 0.0]))
+    night, _ = view_from(r, np.array([-1.5e11, 0.0, 0.0]))
+    assert day.mean() > 20 * max(night.mean(), 0.5)
+    assert day.mean() > 40
+
+
+def test_earth_disc_sits_where_the_geometry_says():
+    """From 20 000 km, the disc's centre and radius in pixels match the pinhole geometry."""
+    wide = Camera(horizontal_fov_deg=60.0)
+    r = np.array([R_EARTH + 20000e3, 0.0, 0.0])
+    sun = r * 1e5  # behind the camera: the whole visible disc is lit
+    for tilt in (0.0, 8.0):
+        img, _ = view_from(r, sun, tilt, wide)
+        mask = img.max(axis=2) > 0
+        ys, xs = np.nonzero(mask)
+        f = (wide.width_px / 2) / math.tan(math.radians(wide.horizontal_fov_deg / 2))
+        rho = math.asin(R_EARTH / np.linalg.norm(r))
+        # the disc is a circle of angular radius rho around nadir; nadir sits tilt degrees
+        # below the image centre (the camera looks forward)
+        centre_y_expected = wide.height_px / 2 + f * math.tan(math.radians(tilt))
+        top = wide.height_px / 2 + f * math.tan(math.radians(tilt) - rho)
+        bottom = wide.height_px / 2 + f * math.tan(math.radians(tilt) + rho)
+        assert abs(xs.mean() - wide.width_px / 2) < 1.0
+        # edges: within 3 px (the 80 km limb haze is 1.7 px at this range), centre within 1 px
+        assert abs(ys.min() - top) < 3.0 and abs(ys.max() + 1 - bottom) < 3.0
+        assert abs(0.5 * (ys.min() + ys.max() + 1) - 0.5 * (top + bottom)) < 1.0
+        assert centre_y_expected > 0
+        # the limb haze adds at most a few pixels beyond the solid disc
+        width = xs.max() + 1 - xs.min()
+        assert abs(width - 2 * f * math.tan(rho) / math.cos(math.radians(tilt)) * 1.0) < 0.1 * width
+
+
+def test_space_is_black_above_the_limb(scenario):
+    t, r, rot, sun = sample_geometries(scenario)["limb"]
+    img = render(t, r, rot, sun, scenario.spacecraft.camera)
+    assert img[:20].max() == 0  # the top rows look at black space
+    assert img[-50:].mean() > 30  # the lit Earth fills the bottom
+
+
+def test_sample_views_are_where_they_claim(scenario):
+    g = sample_geometries(scenario)
+    t, r, rot, sun = g["day_vietnam"]
+    lat, lon = boresight_ground_point(t, r, rot, scenario.spacecraft.camera)
+    assert 8 < lat < 24 and 100 < lon < 112
+
+
+def test_capture_needs_power_and_gives_jpeg(scenario):
+    twin = Twin(scenario, attitude=False)
+    cam = twin.devices.camera
+    with pytest.raises(CameraError):
+        cam.capture()
+    twin.switches.set_load("camera", True)
+    jpeg = cam.capture()
+    im = Image.open(io.BytesIO(jpeg))
+    assert im.format == "JPEG" and im.size == (640, 480)
+    assert cam.last_metadata["bytes"] == len(jpeg)

@@ -1,0 +1,39 @@
+"""IGRF-14: our synthesis against ppigrf, dipole-like behaviour, frames."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import ppigrf
+
+from picodragon.physics.magnetic import field_ecef, field_geocentric, field_teme
+
+
+def test_against_ppigrf_geodetic_point():
+    when = datetime(2013, 11, 19, 12, tzinfo=UTC)
+    # Hanoi, 400 km up, on the geocentric sphere for a like-for-like comparison
+    r, theta, phi = 6371.2e3 + 400e3, 90 - 21.0, 105.8
+    x = r * np.array([np.sin(np.radians(theta)) * np.cos(np.radians(phi)),
+                      np.sin(np.radians(theta)) * np.sin(np.radians(phi)),
+                      np.cos(np.radians(theta))])
+    ours = field_geocentric(x[None, :], [when.timestamp()])
+    ref = ppigrf.igrf_gc(r / 1e3, theta, phi, when.replace(tzinfo=None))
+    for a, b in zip(ours, ref, strict=True):
+        assert abs(a[0] - np.ravel(b)[0]) < 1.0
+
+
+def test_field_magnitude_in_leo():
+    rng = np.random.default_rng(3)
+    d = rng.normal(size=(500, 3))
+    d /= np.linalg.norm(d, axis=1)[:, None]
+    b = np.linalg.norm(field_ecef(d * 6.78e6, [1.3848e9]), axis=1)
+    assert b.min() > 15e-6 and b.max() < 60e-6
+
+
+def test_teme_rotation_preserves_magnitude():
+    r = np.array([[6.78e6, 0, 0], [0, 6.78e6, 0]])
+    t = np.array([1.3848e9, 1.3848e9 + 1000])
+    a = field_teme(r, t)
+    assert a.shape == (2, 3)
+    assert np.all(np.linalg.norm(a, axis=1) > 1e-5)
