@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from picodragon.fsw import FlightSoftware, FswConfig
-from picodragon.fsw.hal import Hal, PowerReading
+from picodragon.fsw.hal import Hal, PositionFix, PowerReading
 
 T0 = 1_384_863_420.0  # 2013-11-19T12:17:00Z, the ejection
 
@@ -106,20 +106,37 @@ class FakeSwitches:
 
 
 class FlashStorage:
-    """Non-volatile storage with a write counter per key (wear) and a bit-flip fault hook."""
+    """Non-volatile storage with a capacity, wear and a bit-flip fault hook.
 
-    def __init__(self, seed: int = 3) -> None:
+    Wear: once a key has been written ``wear_limit`` times, each further write of it lands
+    with one bit flipped with probability ``worn_flip_probability`` (a worn-out block).
+    """
+
+    def __init__(self, seed: int = 3, capacity_bytes: int | None = None,
+                 wear_limit: int | None = None, worn_flip_probability: float = 0.0) -> None:
         self.blobs: dict[str, bytearray] = {}
         self.writes: dict[str, int] = {}
         self.rng = random.Random(seed)
+        self.capacity_bytes = capacity_bytes
+        self.wear_limit = wear_limit
+        self.worn_flip_probability = worn_flip_probability
+        self.worn_flips = 0
 
     def read(self, key: str) -> bytes | None:
         blob = self.blobs.get(key)
         return None if blob is None else bytes(blob)
 
     def write(self, key: str, data: bytes) -> None:
+        if self.capacity_bytes is not None:
+            used = sum(len(b) for k, b in self.blobs.items() if k != key)
+            if used + len(data) > self.capacity_bytes:
+                raise OSError(f"flash full: {used + len(data)} > {self.capacity_bytes} bytes")
         self.blobs[key] = bytearray(data)
         self.writes[key] = self.writes.get(key, 0) + 1
+        worn = self.wear_limit is not None and self.writes[key] > self.wear_limit
+        if worn and data and self.rng.random() < self.worn_flip_probability:
+            self.worn_flips += 1
+            self.flip_bit(key)
 
     def delete(self, key: str) -> None:
         self.blobs.pop(key, None)
@@ -191,6 +208,16 @@ class FakeVector:
     read_rad_s = _read
 
 
+class FakePosition:
+    def read(self) -> PositionFix | None:
+        return PositionFix(21.05, 105.8, 410_000.0)
+
+
+class FakeAttitude:
+    def read_quaternion(self) -> tuple[float, float, float, float] | None:
+        return (0.5, 0.5, -0.5, 0.5)
+
+
 class FakeCw:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
@@ -230,6 +257,8 @@ class Bench:
     cw: FakeCw
     watchdog: FakeWatchdog
     config: FswConfig
+    position: FakePosition | None = None
+    attitude: FakeAttitude | None = None
     fsw: FlightSoftware = field(init=False)
     steps: int = 0
 
@@ -241,7 +270,8 @@ class Bench:
             clock=self.clock, radio=self.radio, power=self.power,
             temperatures=list(self.temperatures), switches=self.switches, storage=self.storage,
             camera=self.camera, magnetometer=self.magnetometer, gyro=self.gyro, cw=self.cw,
-            antenna=self.antenna, watchdog=self.watchdog,
+            antenna=self.antenna, watchdog=self.watchdog, position=self.position,
+            attitude=self.attitude,
         )
 
     def power_cycle(self) -> None:

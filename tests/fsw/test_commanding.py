@@ -169,3 +169,70 @@ def test_commanded_reset_reboots_with_the_cause():
     uplink(bench, ground, ground.frame("RESET_SOFTWARE"))
     assert bench.fsw.params.boot_count == 2
     assert bench.fsw.params.reset_cause == 2
+
+
+def test_an_exception_escaping_the_components_resets_the_software():
+    bench, ground = deployed_bench()
+
+    def explode(data, now):
+        raise RuntimeError("corrupted state")
+
+    bench.fsw.commanding.handle = explode
+    uplink(bench, ground, ground.frame("NOOP"))
+    assert bench.fsw.params.reset_cause == 3  # EXCEPTION
+    uplink(bench, ground, ground.frame("NOOP"))
+    assert ground.responses(2)[-1] == ("COMPLETED", 0)
+
+
+def test_counters_for_the_mission_summary_persist():
+    bench, ground = deployed_bench()
+    uplink(bench, ground, ground.frame("CAPTURE_IMAGE", {"at_time": 0}), ground.frame("NOOP"))
+    bench.power_cycle()
+    assert bench.fsw.images_captured == 1
+    assert bench.fsw.commands_executed == 2
+
+
+def test_file_management_commands():
+    bench, ground = deployed_bench()
+    uplink(bench, ground, ground.frame("CAPTURE_IMAGE", {"at_time": 0}),
+           ground.frame("SAVE_EVENT_LOG"), ground.frame("LIST_FILES"))
+    kinds = {int(v["file_id"]): int(v["kind"]) for v in ground.directory.values()}
+    assert sorted(kinds.values()) == [1, 2]
+    log_id = next(fid for fid, kind in kinds.items() if kind == 2)
+    log = bench.fsw.files.read(log_id)
+    from picodragon.dictionary.packets import decode_telemetry
+
+    first = decode_telemetry(log[2 : 2 + int.from_bytes(log[:2], "big")])
+    assert first.name == "EVENT_REPORT" and first.values["event_id"] == 1  # BOOT
+    uplink(bench, ground, ground.frame("DOWNLINK_FILE", {"file_id": log_id}),
+           ground.frame("ABORT_TRANSFERS"), ground.frame("DELETE_FILE", {"file_id": log_id}),
+           ground.frame("DELETE_FILE", {"file_id": log_id}))
+    assert bench.fsw.transfer.pending == {}
+    assert ground.responses(7)[-1] == ("FAILED", int(Reason.NO_SUCH_FILE))
+    assert len(bench.fsw.files.list()) == 1
+
+
+def test_directory_entries_carry_position_and_attitude():
+    from tests.fsw.fakes import FakeAttitude, FakePosition
+
+    bench = make_bench(FswConfig(auth_key=KEY))
+    bench.position, bench.attitude = FakePosition(), FakeAttitude()
+    bench.fsw = type(bench.fsw)(bench.hal(), bench.config)
+    bench.run_until(DEPLOYED)
+    ground = Ground()
+    uplink(bench, ground, ground.frame("CAPTURE_IMAGE", {"at_time": 0}), ground.frame("LIST_FILES"))
+    (entry,) = ground.directory.values()
+    assert abs(entry["latitude_deg"] - 21.05) < 0.01 and abs(entry["longitude_deg"] - 105.8) < 0.01
+    assert abs(entry["altitude_km"] - 410.0) < 0.01
+    assert abs(entry["q_w"] - 0.5) < 1e-4 and abs(entry["q_y"] + 0.5) < 1e-4
+    assert entry["valid"] == 1 and abs(entry["created_unix"] - bench.camera.captures[0]) < 1
+
+
+def test_a_full_flash_refuses_the_image_but_keeps_flying():
+    bench, ground = deployed_bench()
+    bench.storage.capacity_bytes = sum(len(b) for b in bench.storage.blobs.values()) + 2000
+    uplink(bench, ground, ground.frame("CAPTURE_IMAGE", {"at_time": 0}))
+    assert ground.responses(1)[-1] == ("FAILED", int(Reason.STORE_FULL))
+    bench.run_until(bench.clock.t + 3600)
+    uplink(bench, ground, ground.frame("NOOP"))
+    assert ground.responses(2)[-1] == ("COMPLETED", 0)

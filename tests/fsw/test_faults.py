@@ -1,5 +1,5 @@
 """Seven simulated days under random faults: sensor faults, resets, watchdog stalls, flash bit
-flips, low battery, a lossy link. Afterwards the software must still beacon and accept
+flips (random and from wear), low battery, a failing camera, a lossy link. Afterwards the software must still beacon and accept
 commands, and no corrupted file may ever have been reported valid, on board or on the ground."""
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ class Campaign:
         self.rng = random.Random(seed)
         self.bench = make_bench(FswConfig(auth_key=KEY, filestore_capacity_bytes=150_000))
         self.bench.camera.size = 8_000
+        # a worn flash: past 500 writes of a block, one write in 50 lands with a bit flipped
+        self.bench.storage.wear_limit = 500
+        self.bench.storage.worn_flip_probability = 0.02
         self.ground = Ground()
         self.link = LossyLink(0.2, seed)
         self.originals: dict[int, int] = {}  # CRC-32 of every image the camera ever produced

@@ -22,6 +22,7 @@ whenever it changes, so a reset does not reopen a used counter.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
 from collections.abc import Callable
@@ -83,6 +84,7 @@ class Commanding(Component):
         self.handlers: dict[str, Handler] = {}
         self.responses_out: Port[bytes] = Port("commanding.responses_out")
         self.contact_out: Port[float] = Port("commanding.contact_out")
+        self.completed_out: Port[float] = Port("commanding.completed_out")
         self.received = 0
         self.rejected = 0
         self.executed: list[tuple[float, str, int]] = []
@@ -129,6 +131,7 @@ class Commanding(Component):
             code = int(Reason.FAILED)
         self.executed.append((now, command.name, code))
         if code == 0:
+            self.completed_out.send(now)
             self._respond(now, counter, opcode, Stage.COMPLETED, Reason.OK)
         else:
             self.emit(now, "COMMAND_FAILED", opcode, code)
@@ -194,7 +197,8 @@ class Commanding(Component):
 
     def _save(self) -> None:
         body = json.dumps([vars(t) for t in self.schedule]).encode()
-        self.storage.write(SCHEDULE_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
+        with contextlib.suppress(OSError):  # a full flash: the schedule lives on in RAM
+            self.storage.write(SCHEDULE_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
 
     def state(self) -> dict[str, Any]:
         return super().state() | {

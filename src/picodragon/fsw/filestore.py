@@ -100,7 +100,10 @@ class FileStore:
         """Write a file; None when it does not fit (or the flash refuses the write)."""
         if len(data) > self.free_bytes():
             return None
-        file_id = self._next_id()
+        try:
+            file_id = self._next_id()
+        except OSError:
+            return None
         info = FileInfo(file_id, kind, len(data), zlib.crc32(data), created_unix, latitude_deg,
                         longitude_deg, altitude_km, tuple(quaternion) if quaternion else (math.nan,) * 4)
         try:

@@ -9,6 +9,7 @@ so the ground files a dumped packet at the time it was taken.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import zlib
 from collections.abc import Iterator
@@ -51,7 +52,8 @@ class PacketHistory:
 
     def _write(self, number: int, packets: list[bytes]) -> None:
         body = b"".join(_LEN.pack(len(p)) + p for p in packets)
-        self.storage.write(self._key(number), zlib.crc32(body).to_bytes(4, "big") + body)
+        with contextlib.suppress(OSError):  # a full flash loses history, not the software
+            self.storage.write(self._key(number), zlib.crc32(body).to_bytes(4, "big") + body)
 
     def append(self, packet: bytes) -> None:
         if not self.segments or len(self._tail) >= SEGMENT:

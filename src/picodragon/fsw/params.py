@@ -119,6 +119,9 @@ class PersistentParams:
     """commanded telemetry beacon interval, None: the configured one"""
     safe_latched: bool = False
     """SAFE entered by fault protection stays until the ground commands another mode"""
+    images_captured: int = 0
+    commands_executed: int = 0
+    """telecommands completed since launch (time-tagged ones when they ran)"""
     generation: int = 0
 
     _KEYS = ("params.a", "params.b")
@@ -141,7 +144,10 @@ class PersistentParams:
         body = json.dumps(asdict(self), sort_keys=True).encode()
         blob = zlib.crc32(body).to_bytes(4, "big") + body
         for key in self._KEYS:
-            storage.write(key, blob)
+            try:
+                storage.write(key, blob)
+            except OSError:  # a full or failing flash: the other copy may still take it
+                continue
 
 
 def _decode(blob: bytes | None) -> PersistentParams | None:

@@ -90,19 +90,29 @@ class FlightSoftware:
         self.boot()
 
     def step(self) -> float:
-        """Run what is due now (uplink first); return the next time there is work."""
+        """Run what is due now (uplink first); return the next time there is work.
+
+        An exception that escapes every component's guard resets the software (cause
+        EXCEPTION), as an unhandled fault resets a real on-board computer.
+        """
         if not self.booted:
             self.boot()
+        try:
+            now = self._run()
+        except Exception:
+            self._reset_requested = int(ResetCause.EXCEPTION)
+            now = self.hal.clock.now()
+        if self._reset_requested is not None:
+            self.reset(ResetCause(self._reset_requested))
+            now = self._run()
+        return max(now, min(self.scheduler.next_due(), self.downlink.next_wanted(now)))
+
+    def _run(self) -> float:
         now = self.hal.clock.now()
         self._receive(now)
         self.scheduler.run_due(now)
         self.downlink.service(now)
-        if self._reset_requested is not None:
-            self.reset(ResetCause(self._reset_requested))
-            now = self.hal.clock.now()
-            self.scheduler.run_due(now)
-            self.downlink.service(now)
-        return max(now, min(self.scheduler.next_due(), self.downlink.next_wanted(now)))
+        return now
 
     # --- wiring -------------------------------------------------------------------------------
 
@@ -157,6 +167,7 @@ class FlightSoftware:
         self.transfer.on_done = lambda now, file_id: self.events.emit(now, "TRANSFER_DONE", file_id)
         self.downlink.sources = [self.dump, self.transfer]
         self.commanding.handlers = self._handlers()
+        self.commanding.completed_out.connect(self._command_completed)
 
         # schedule: the control rate group runs in this order
         self.scheduler.every("control", self.housekeeping, self.housekeeping.sample)
@@ -176,7 +187,7 @@ class FlightSoftware:
         return {
             "NOOP": lambda now, a: 0,
             "SET_MODE": lambda now, a: self.modes.request(int(a["mode"]), now),
-            "CAPTURE_IMAGE": lambda now, a: self.payload.capture(now),
+            "CAPTURE_IMAGE": self._capture,
             "SET_BEACON_INTERVAL": self._set_beacon_interval,
             "DUMP_HOUSEKEEPING": lambda now, a: self._dump(self.housekeeping.history, a),
             "DUMP_EVENTS": lambda now, a: self._dump(self.events.history, a),
@@ -190,6 +201,13 @@ class FlightSoftware:
             "CLEAR_TIME_TAGS": lambda now, a: self.commanding.clear_schedule() or 0,
             "SAVE_EVENT_LOG": self._save_event_log,
         }
+
+    def _capture(self, now: float, a: dict[str, float]) -> int:
+        code = self.payload.capture(now)
+        if code == 0:
+            self.params.images_captured += 1
+            self._save_params()
+        return code
 
     def _set_beacon_interval(self, now: float, a: dict[str, float]) -> int:
         self.params.beacon_interval_s = float(a["interval_s"])
@@ -251,6 +269,10 @@ class FlightSoftware:
         data = b"".join(len(p).to_bytes(2, "big") + p for p in self.events.history.packets())
         info = self.files.store(LOG, data, now)
         return 0 if info is not None else int(Reason.STORE_FULL)
+
+    def _command_completed(self, now: float) -> None:
+        self.params.commands_executed += 1
+        self._save_params()
 
     def _deployed(self, now: float) -> None:
         if self.hal.switches is not None:
@@ -321,6 +343,21 @@ class FlightSoftware:
     @property
     def mode(self) -> int:
         return self.modes.mode
+
+    @property
+    def images_captured(self) -> int:
+        """Images stored since launch (a persistent counter)."""
+        return self.params.images_captured
+
+    @property
+    def commands_executed(self) -> int:
+        """Telecommands completed since launch, time-tagged ones when they ran (persistent)."""
+        return self.params.commands_executed
+
+    @property
+    def commands_received(self) -> int:
+        """Valid telecommands since this boot."""
+        return self.commanding.received
 
     def state(self) -> dict[str, Any]:
         """Every component's state, by component name, plus the scheduler's."""

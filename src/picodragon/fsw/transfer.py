@@ -13,6 +13,7 @@ does not spend its battery talking to nobody; the downlink paces them to the lin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
 from collections import deque
@@ -61,7 +62,8 @@ class FileTransfer(Component):
 
     def _save(self) -> None:
         body = json.dumps({str(k): sorted(v) for k, v in self.pending.items()}).encode()
-        self.storage.write(RECORD_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
+        with contextlib.suppress(OSError):  # a full flash: the queue lives on in RAM
+            self.storage.write(RECORD_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
 
     # --- commands -----------------------------------------------------------------------------
 
