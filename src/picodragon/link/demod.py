@@ -56,12 +56,14 @@ GOOD_RESIDUE = 0xF0B8
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """One demodulator: correlator window and length (bits), pre-filter, space gain or "agc"."""
+    """One demodulator: correlator window and length (bits), pre-filter, space gain or "agc",
+    and the clock loop's gain while locked (``None``: the demodulator's default)."""
 
     window: str = "boxcar"
     length_bits: float = 1.375
     prefilter: bool = False
     space_gain: float | str = 1.0
+    pll_gain: float | None = None
 
 
 DEFAULT_VARIANTS: tuple[Variant, ...] = (
@@ -76,6 +78,10 @@ DEFAULT_VARIANTS: tuple[Variant, ...] = (
     Variant("hann", 2.0, True, 1.4),
     Variant("boxcar", 1.125, True, 1.4),
     Variant("boxcar", 1.375, False, 0.7),
+    Variant("boxcar", 1.375, False, 1.0, 0.12),
+    Variant("hann", 2.0, True, 1.4, 0.12),
+    Variant("boxcar", 1.25, False, 1.0, 0.45),
+    Variant("hann", 2.0, True, 1.0, 0.45),
 )
 
 
@@ -252,9 +258,10 @@ class AfskDemodulator:
         step = self.baud / self.rate_exact
         good: list[tuple[int, bytes]] = []
         bad: list[tuple[int, bytes, int, np.ndarray]] = []
-        for d in self.soft_decisions(samples):
+        for variant, d in zip(self.variants, self.soft_decisions(samples), strict=True):
+            locked = self.gains[0] if variant.pll_gain is None else variant.pll_gain
             octets, starts, lengths, ends, residues, rel, count = _kernels.pll_hdlc(
-                d, step, self.gains[0], self.gains[1], _kernels.CRC_TABLE
+                d, step, locked, self.gains[1], _kernels.CRC_TABLE
             )
             for k in range(count):
                 raw = octets[starts[k] : starts[k] + lengths[k]].tobytes()
