@@ -213,6 +213,89 @@ def link_budget(
     write_json(json_path, data)
 
 
+def _host_port(text: str, what: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise UserError(f"{what} must be HOST:PORT, e.g. 127.0.0.1:8001 (got '{text}')")
+    return host, int(port)
+
+
+def read_key(key_file: Path | None) -> bytes | None:
+    """The uplink authentication key: a file of hex (or raw bytes), or $PICODRAGON_UPLINK_KEY."""
+    if key_file is not None:
+        if not key_file.is_file():
+            raise UserError(f"key file not found: {key_file}")
+        raw = key_file.read_bytes().strip()
+        try:
+            key = bytes.fromhex(raw.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            key = raw
+    elif os.environ.get("PICODRAGON_UPLINK_KEY"):
+        try:
+            key = bytes.fromhex(os.environ["PICODRAGON_UPLINK_KEY"])
+        except ValueError:
+            raise UserError("PICODRAGON_UPLINK_KEY must be hex") from None
+    else:
+        return None
+    if len(key) < 16:
+        raise UserError("the uplink key must be at least 16 bytes")
+    return key
+
+
+KeyOpt = Annotated[Path | None, typer.Option("--key-file", help="uplink key (hex) [default: $PICODRAGON_UPLINK_KEY]")]
+
+
+@app.command()
+@verb
+def live(
+    speed: Annotated[float, typer.Option(help="simulated seconds per wall second")] = 1.0,
+    kiss: Annotated[str, typer.Option(help="KISS TCP address to serve the radio on")] = "127.0.0.1:8001",
+    scenario: ScenarioOpt = None,
+    start: Annotated[str | None, typer.Option(help="ISO 8601 UTC [default: the deployment]")] = None,
+    station: Annotated[str | None, typer.Option(help="the station whose geometry decides what is heard")] = None,
+    anywhere: Annotated[bool, typer.Option("--anywhere", help="ignore geometry: every frame goes through")] = False,
+    duration: Annotated[float | None, typer.Option(help="stop after this many wall seconds")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+    key_file: KeyOpt = None,
+) -> None:
+    """Run the twin in real time (or faster) with its radio on KISS TCP."""
+    import asyncio
+
+    from rich.console import Console
+
+    from picodragon.config import load_scenario
+    from picodragon.mission.clock import iso_z, parse_utc
+    from picodragon.mission.live import run_live
+
+    if speed <= 0 or speed > 10_000:
+        raise UserError("--speed must be between 0 and 10000")
+    if duration is not None and duration <= 0:
+        raise UserError("--duration must be positive")
+    host, port = _host_port(kiss, "--kiss")
+    scn = load_scenario(scenario)
+    if station is not None:
+        from picodragon.config import parse_station
+
+        station = parse_station(station, scn).name
+    console = Console(stderr=True)
+
+    def ready(bound: int) -> None:
+        console.print(f"picodragon live: {scn.spacecraft.name} on KISS TCP {host}:{bound} at {speed:g}x")
+
+    def show(status) -> None:
+        console.print(f"{iso_z(status.sim_unix)[:19]}Z  keyed {status.frames_keyed}  "
+                      f"to clients {status.frames_to_clients}  uplinks {status.uplinks_delivered}/"
+                      f"{status.frames_from_clients}  clients {status.clients}  "
+                      f"{'in view' if status.visible else 'out of view'}", highlight=False)
+
+    status = asyncio.run(run_live(
+        scn, host=host, port=port, speed=speed, start_unix=parse_utc(start).timestamp() if start else None,
+        station=station, anywhere=anywhere, duration_s=duration, seed=seed, auth_key=read_key(key_file),
+        on_ready=ready, on_status=show))
+    for line in status.log:
+        console.print(line)
+
+
 @app.command()
 @verb
 def montecarlo(
