@@ -296,6 +296,51 @@ def live(
         console.print(line)
 
 
+users_app = typer.Typer(no_args_is_help=True, help="Mission control users and their roles.")
+app.add_typer(users_app, name="users")
+DbOpt = Annotated[str, typer.Option(help="archive: SQLite path or postgresql:// URL")]
+
+
+@app.command()
+@verb
+def serve(
+    db: DbOpt = "picodragon.sqlite",
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    scenario: ScenarioOpt = None,
+) -> None:
+    """Mission control in the browser, over the archive."""
+    from picodragon.web import serve as serve_web
+
+    if not 0 < port < 65536:
+        raise UserError("--port must be between 1 and 65535")
+    if not db.startswith("postgres") and not Path(db).exists():
+        raise UserError(f"archive not found: {db} (run `picodragon run` first, or give --db)")
+    serve_web(db, host=host, port=port, scenario=scenario)
+
+
+@users_app.command("add")
+@verb
+def users_add(
+    name: Annotated[str, typer.Argument(help="user name")],
+    role: Annotated[str, typer.Option(help="viewer, operator or admin")] = "viewer",
+    db: DbOpt = "picodragon.sqlite",
+    password_env: Annotated[str | None, typer.Option(
+        help="read the password from this environment variable instead of asking")] = None,
+) -> None:
+    """Add a user (or change the password and role of an existing one)."""
+    from picodragon.web.auth import create_user
+
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise UserError(f"environment variable {password_env} is empty or not set")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    user = create_user(db, name, password, role)
+    typer.echo(f"user {user.name} ({user.role}) saved in {db}")
+
+
 @app.command()
 @verb
 def montecarlo(
