@@ -51,3 +51,13 @@ def test_requests_ask_for_exactly_the_missing_chunks(missing):
 @given(st.binary(max_size=64))
 def test_garbage_is_a_rejection(data):
     assert isinstance(decode_file_chunk(data), Rejection)
+
+
+def test_decode_downlink_sorts_chunks_from_telemetry():
+    from picodragon.dictionary.files import decode_downlink
+    from picodragon.dictionary.packets import TelemetryPacket, pack_telemetry
+    from picodragon.dictionary.spacecraft import HOUSEKEEPING
+
+    assert isinstance(decode_downlink(pack_file_chunk(1, 0, 1, b"x", 1e9, 0)), FileChunk)
+    assert isinstance(decode_downlink(pack_telemetry(HOUSEKEEPING, {}, 1e9, 0)), TelemetryPacket)
+    assert isinstance(decode_downlink(b"\x00"), Rejection)

@@ -21,7 +21,8 @@ timeout) and resume across passes and resets: the spacecraft keeps the set of ch
 send in non-volatile storage and removes each one as it is transmitted.
 
 FILE_ENTRY is an ordinary fixed-size telemetry packet (decoded by ``decode_telemetry``);
-FILE_CHUNK has a variable data field and is decoded by :func:`decode_file_chunk`.
+FILE_CHUNK has a variable data field and is decoded by :func:`decode_file_chunk`;
+:func:`decode_downlink` takes any downlinked packet and returns whichever applies.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from picodragon.dictionary.packets import (
     HEADER_SIZE,
     Rejection,
+    TelemetryPacket,
+    decode_telemetry,
     parse_space_packet,
     space_packet,
 )
@@ -46,6 +49,7 @@ __all__ = [
     "MAX_CHUNK_DATA",
     "FileChunk",
     "chunk_count",
+    "decode_downlink",
     "decode_file_chunk",
     "missing_chunk_requests",
     "pack_file_chunk",
@@ -96,6 +100,14 @@ def decode_file_chunk(data: bytes) -> FileChunk | Rejection:
     if chunk >= count:
         return Rejection(f"chunk {chunk} of {count}")
     return FileChunk(file_id, chunk, count, bytes(body), sp.sequence, sp.unix_s)
+
+
+def decode_downlink(data: bytes) -> TelemetryPacket | FileChunk | Rejection:
+    """Any downlinked packet: a FILE_CHUNK, or a fixed telemetry packet (never raises)."""
+    chunk = decode_file_chunk(data)
+    if isinstance(chunk, FileChunk):
+        return chunk
+    return decode_telemetry(data)
 
 
 def chunk_count(size_bytes: int, chunk_size: int) -> int:
