@@ -118,6 +118,25 @@ def _pass_table(passes: list[dict[str, Any]]) -> str:
     return f"<table class='grid'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+SEVERITY_NAMES = {0: "debug", 1: "info", 2: "warning", 3: "critical"}
+
+
+def _events_table(events: list[dict[str, Any]], limit: int = 300) -> str:
+    """The on-board events the ground received (EVENT_REPORT packets), oldest first."""
+    if not events:
+        return "<p class='note'>No event reports were received.</p>"
+    from picodragon.mission.clock import iso_z
+
+    rows = "".join(
+        f"<tr class='sev{int(e['severity'])}'><td>{iso_z(e['unix_s'])}</td><td>{html.escape(str(e['name']))}</td>"
+        f"<td>{SEVERITY_NAMES.get(int(e['severity']), e['severity'])}</td><td>{html.escape(str(e['message']))}</td>"
+        f"<td>{html.escape(str(e['source']))}</td></tr>"
+        for e in events[:limit])
+    more = f"<p class='note'>... and {len(events) - limit} more in the archive.</p>" if len(events) > limit else ""
+    return ("<table class='grid'><thead><tr><th>time (on board)</th><th>event</th><th>severity</th>"
+            f"<th>message</th><th>source</th></tr></thead><tbody>{rows}</tbody></table>{more}")
+
+
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2430;background:#f5f6f8}
 header{background:#0b2545;color:white;padding:18px 28px}
@@ -129,6 +148,7 @@ table.kv th{text-align:left;padding:3px 16px 3px 0;font-weight:600} table.kv td{
 table.grid{border-collapse:collapse;font-size:13px;width:100%}
 table.grid th,table.grid td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text-align:left}
 .note{color:#5b6573;font-size:13px}
+tr.sev2 td{background:#fff6e0} tr.sev3 td{background:#fde2e1}
 """
 
 
@@ -145,14 +165,21 @@ def render_report(result) -> str:
         rec = by_key.get((p["station"], p["aos"]))
         passes.append({**p, "max_margin_db": None if rec is None else rec.max_margin_db})
 
-    first_contact = next((p for p in passes if p["frames_received"] > 0), None)
+    extra = result.extra
+    first = extra.get("first_contact")
+    energy = extra.get("energy")
     results_rows = [
         ("scenario", f"{s['scenario']}: {scenario.description}"),
         ("span", f"{s['start']} to {s['end']} ({s['sim_seconds'] / 86400:.2f} days)"),
         ("passes predicted", str(len(passes))),
         ("frames sent / received", f"{s['frames_sent']} / {s['frames_received']}"),
         ("telemetry points archived", str(s["telemetry_points"])),
-        ("first contact", first_contact["aos"] + " at " + first_contact["station"] if first_contact else "none"),
+        ("first contact", f"{first['time']} at {first['station']} ({first['hours_after_start']:.1f} h after the start)"
+         if first else "none"),
+        ("data volume down", f"{extra.get('data_volume_bytes', 0) / 1024:.1f} KiB in {s['frames_received']} frames"),
+        ("energy balance", "n/a" if not energy else
+         f"cells {energy['solar_wh']:.1f} Wh, loads {energy['loads_wh']:.1f} Wh, net {energy['net_wh']:+.1f} Wh "
+         f"over {energy['days']:.2f} days"),
         ("images captured / received", f"{s['images_captured']} / {s['images_received']}"),
         ("commands sent / executed", f"{s['commands_sent']} / {s['commands_executed']}"),
         ("battery SoC min", "n/a" if s["battery_soc_min"] is None else f"{100 * s['battery_soc_min']:.1f} %"),
@@ -172,6 +199,7 @@ def render_report(result) -> str:
         ("Thermal", _figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC"))),
         ("Attitude", _figure_html(_line_figure(h, [("body_rate_deg_s", "body rate")], "Body rate", "deg/s"))),
     ]
+    sections.append(("Events and faults", _events_table(extra.get("events", []))))
     for title, body in result.extra.get("report_sections", []):
         sections.append((title, body))
     body = "".join(f"<section id='{html.escape(t.lower().replace(' ', '-'))}'><h2>{html.escape(t)}</h2>{c}</section>"

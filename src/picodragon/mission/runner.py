@@ -143,7 +143,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
             pass_records.append(PassRecord(s.name, p.to_json(), p.aos.timestamp(), p.los.timestamp()))
     pass_records.sort(key=lambda r: r.aos_unix)
     frames_before = engine.frames_sent
-    received = {"frames": 0}
+    received = {"frames": 0, "bytes": 0, "first_contact": None}
 
     def pass_at(station: str, unix_s: float) -> PassRecord | None:
         for rec in pass_records:
@@ -164,6 +164,9 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
                 continue
             ground[rx.station].receive(rx.frame, unix_s)
             received["frames"] += 1
+            received["bytes"] += len(rx.frame)
+            if received["first_contact"] is None:
+                received["first_contact"] = (unix_s, rx.station)
             if rec is not None:
                 rec.frames_received += 1
 
@@ -180,6 +183,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         keep = hist["unix_s"] >= start_unix - 60
         hist = {k: v[keep] for k, v in hist.items()}
     points = archive.count_points()
+    events = archive.events()
     archive.close()
     temps = [v for k, v in hist.items() if k.startswith("temperature_") and k.endswith("_c")]
     temp_all = np.concatenate(temps) if temps else np.array([np.nan])
@@ -209,7 +213,15 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         "seed": seed,
         "fidelity": fidelity,
     }
-    result = RunResult(scenario, summary, hist, pass_records, options.db)
+    first = received["first_contact"]
+    extra = {
+        "data_volume_bytes": received["bytes"],
+        "first_contact": None if first is None else {"time": iso_z(first[0]), "station": first[1],
+                                                     "hours_after_start": (first[0] - start_unix) / 3600},
+        "energy": _energy_balance(hist),
+        "events": events,
+    }
+    result = RunResult(scenario, summary, hist, pass_records, options.db, extra=extra)
     if options.report:
         from picodragon.mission.report import write_report
 
@@ -220,6 +232,17 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
 
 
 _Windows = Windows  # the name the tests knew first
+
+
+def _energy_balance(hist: dict[str, np.ndarray]) -> dict[str, float] | None:
+    """Energy in from the cells and out to the loads over the run (Wh)."""
+    if not {"unix_s", "solar_power_w", "bus_power_w"} <= set(hist) or len(hist["unix_s"]) < 2:
+        return None
+    t = hist["unix_s"]
+    solar = float(np.trapezoid(np.nan_to_num(hist["solar_power_w"]), t)) / 3600
+    bus = float(np.trapezoid(np.nan_to_num(hist["bus_power_w"]), t)) / 3600
+    return {"solar_wh": solar, "loads_wh": bus, "net_wh": solar - bus,
+            "days": float((t[-1] - t[0]) / 86400)}
 
 
 def _round(value: float) -> float | None:
