@@ -12,6 +12,12 @@ noise at the Eb/N0 that gives ``bit_error_rate`` for non-coherent FSK (``Eb/N0 =
 with real noise ``N0 = 2 sigma^2 / fs`` and ``Eb = A^2 / (2 R)``), then our demodulator. Slower
 (about 10 ms a frame), but it exercises the real receive chain.
 
+With ``audio=True, fm=True`` the audio also crosses narrow-band FM (:mod:`picodragon.link.fm`):
+the bit error rate is turned into the Eb/N0 at which the link budget's AFSK/FM model gives it,
+and the FM receiver's threshold behaviour comes out of the simulation. ``rf_offset_hz`` adds a
+residual tuning error (uncorrected Doppler). :meth:`Channel.transmit_eb_n0` takes the Eb/N0 of
+the budget directly.
+
 Deterministic for a seed: the same sequence of calls gives the same results.
 """
 
@@ -19,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from picodragon.link import afsk, hdlc
+from picodragon.link import afsk, budget, fm, hdlc
 from picodragon.link.demod import AfskDemodulator
 
 
@@ -33,9 +39,17 @@ class Channel:
         sample_rate: int = 22050,
         tone_offset_hz: float = 0.0,
         bit_rate: float = 1200.0,
+        fm: bool = False,
+        rf_offset_hz: float = 0.0,
+        assumptions: budget.LinkAssumptions | None = None,
     ) -> None:
+        if fm and not audio:
+            raise ValueError("fm=True needs audio=True")
         self.rng = np.random.default_rng(seed)
         self.audio = audio
+        self.fm = fm
+        self.rf_offset_hz = rf_offset_hz
+        self.assumptions = assumptions or budget.LinkAssumptions()
         self.sample_rate = sample_rate
         self.tone_offset_hz = tone_offset_hz
         self.bit_rate = bit_rate
@@ -55,8 +69,17 @@ class Channel:
         frames = hdlc.frames_from_bits(hdlc.nrzi_decode(line))
         return frames[0] if frames else None
 
-    def _through_audio(self, frame: bytes, ber: float) -> bytes | None:
-        amplitude = 0.5
+    def transmit_eb_n0(self, frame: bytes, eb_n0_db: float) -> bytes | None:
+        """The frame as received at ``eb_n0_db`` (as the link budget gives it), or ``None``."""
+        if self.fm:
+            return self._through_audio(frame, 0.0, eb_n0_db=eb_n0_db)
+        ber = float(budget.fsk_noncoherent_ber(eb_n0_db, self.assumptions.demodulation_loss_db))
+        return self.transmit(frame, ber)
+
+    def _through_audio(
+        self, frame: bytes, ber: float, eb_n0_db: float | None = None
+    ) -> bytes | None:
+        amplitude = 1.0 if self.fm else 0.5
         audio = afsk.modulate(
             [frame],
             self.sample_rate,
@@ -68,7 +91,15 @@ class Channel:
             lead_silence_s=0.05,
             tail_silence_s=0.05,
         )
-        if ber > 0:
+        if self.fm:
+            if eb_n0_db is None:
+                loss = self.assumptions.demodulation_loss_db
+                eb_n0_db = budget.required_eb_n0_db(max(ber, 1e-300), loss) if ber < 0.5 else 0.0
+            audio = fm.fm_link(
+                audio, self.sample_rate, eb_n0_db, self.bit_rate, self.rng,
+                offset_hz=self.rf_offset_hz,
+            )  # fmt: skip
+        elif ber > 0:
             eb_n0 = -2.0 * np.log(2.0 * ber) if ber < 0.5 else 1e-3
             sigma = amplitude * np.sqrt(self.sample_rate / (4.0 * self.bit_rate * eb_n0))
             audio = audio + self.rng.normal(0.0, sigma, len(audio)).astype(np.float32)
