@@ -48,7 +48,11 @@ class FileStore:
     def __init__(self, storage: Storage, capacity_bytes: int) -> None:
         self.storage = storage
         self.capacity_bytes = capacity_bytes
-
+        self._sizes: dict[int, int] = {}
+        """file id -> data size, read from the storage at boot and kept up to date by the store
+        (the only writer of its keys): listing keys and sizing blobs at every housekeeping
+        packet would cost more than everything else"""
+        self._scan()
     # --- keys ---------------------------------------------------------------------------------
 
     @staticmethod
@@ -59,23 +63,22 @@ class FileStore:
     def _meta_key(file_id: int) -> str:
         return f"file.{file_id}.meta"
 
-    def ids(self) -> list[int]:
-        out = set()
+    def _scan(self) -> None:
+        self._sizes.clear()
         stored = self.storage.keys()
         for key in stored:
             parts = key.split(".")
             if len(parts) == 3 and parts[0] == "file" and parts[1].isdigit():
-                out.add(int(parts[1]))
-        return sorted(out)
+                data = self.storage.read(self._data_key(int(parts[1])))
+                self._sizes[int(parts[1])] = len(data) if data is not None else 0
+
+    def ids(self) -> list[int]:
+        return sorted(self._sizes)
 
     # --- writing ------------------------------------------------------------------------------
 
     def used_bytes(self) -> int:
-        total = 0
-        for file_id in self.ids():
-            data = self.storage.read(self._data_key(file_id))
-            total += len(data) if data is not None else 0
-        return total
+        return sum(self._sizes.values())
 
     def free_bytes(self) -> int:
         return max(0, self.capacity_bytes - self.used_bytes())
@@ -106,6 +109,7 @@ class FileStore:
             return None
         info = FileInfo(file_id, kind, len(data), zlib.crc32(data), created_unix, latitude_deg,
                         longitude_deg, altitude_km, tuple(quaternion) if quaternion else (math.nan,) * 4)
+        self._sizes[file_id] = len(data)
         try:
             self.storage.write(self._data_key(file_id), bytes(data))
             self.storage.write(self._meta_key(file_id), _pack_meta(info))
@@ -115,7 +119,7 @@ class FileStore:
         return info
 
     def delete(self, file_id: int) -> bool:
-        existed = file_id in self.ids()
+        existed = self._sizes.pop(file_id, None) is not None
         self.storage.delete(self._data_key(file_id))
         self.storage.delete(self._meta_key(file_id))
         return existed

@@ -60,8 +60,8 @@ class Housekeeping(Component):
                               self._sequencer.next(HOUSEKEEPING.apid))
 
     def sample(self, now: float) -> None:
-        """Control rate: read and validate every sensor."""
-        self.sensors.sample()
+        """Control rate: read and validate the sensors due now."""
+        self.sensors.sample(now)
 
     def record(self, now: float) -> None:
         """Housekeeping rate: pack a packet into the store-and-forward history."""

@@ -76,6 +76,9 @@ class FswConfig:
     file_chunk_size: int = 200
     time_tag_capacity: int = 32
     replay_window: int = 64
+    sensor_periods_s: tuple[tuple[str, float], ...] = (
+        ("power", 10.0), ("attitude", 10.0), ("temperature", 30.0))
+    """how often each sensor group is read: power, attitude (magnetometer, gyro), temperature"""
 
     def __post_init__(self) -> None:
         if self.auth_key is not None and len(self.auth_key) < 16:

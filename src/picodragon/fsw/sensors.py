@@ -9,6 +9,9 @@ Every channel (a power reading, one temperature, one vector sensor) is checked o
   that legitimately sit still (solar power is exactly zero in eclipse, the state of charge of a
   fuel gauge) are not checked for this.
 
+Each group of sensors is read on its own schedule (``DEFAULT_PERIODS_S``, set from
+``FswConfig.sensor_periods_s``), at the control rate group's resolution.
+
 A flagged channel reads as NaN to the rest of the software (fault protection then relies on
 the others) and in telemetry (the "no value" code), and its bit is set in ``flags``. It is
 cleared after ``recover_samples`` good, changing readings in a row, or by ground command.
@@ -17,7 +20,7 @@ cleared after ``recover_samples`` good, changing readings in a row, or by ground
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from picodragon.fsw.hal import Hal
@@ -38,7 +41,6 @@ class Channel:
     flagged: bool = False
     reason: str = ""
     value: float = float("nan")
-    history: list[str] = field(default_factory=list)
 
 
 #: fixed channel bits (temperatures follow from bit 8 in HAL order)
@@ -52,6 +54,10 @@ BASE_CHANNELS = (
     ("gyro_rad_s", 6, -20.0, 20.0, True),
 )
 TEMPERATURE_BIT0 = 8
+#: how often each group of sensors is read (a sensor is read at the first control period on
+#: or after it is due): the power system and the attitude sensors change fast, temperatures
+#: slowly (time constants of many minutes)
+DEFAULT_PERIODS_S = {"power": 10.0, "attitude": 10.0, "temperature": 30.0}
 #: temperatures beyond this many (bits 8..31 of the flag word) are not read
 MAX_TEMPERATURES = 24
 
@@ -59,15 +65,22 @@ MAX_TEMPERATURES = 24
 class SensorMonitor:
     """Reads the HAL's sensors, validates each channel and keeps the validated values."""
 
-    def __init__(self, hal: Hal, stuck_samples: int = 30, recover_samples: int = 3) -> None:
+    def __init__(self, hal: Hal, periods_s: dict[str, float] | None = None,
+                 stuck_samples: int = 30, recover_samples: int = 3) -> None:
         self.hal = hal
+        self.periods_s = dict(DEFAULT_PERIODS_S, **(periods_s or {}))
+        self.next_due = dict.fromkeys(self.periods_s, -math.inf)
         self.stuck_samples = stuck_samples
         self.recover_samples = recover_samples
         self.channels: dict[str, Channel] = {
             name: Channel(name, bit, lo, hi, stuck) for name, bit, lo, hi, stuck in BASE_CHANNELS
         }
+        self.temperature_names: list[str] = []
         for i, sensor in enumerate(hal.temperatures[:MAX_TEMPERATURES]):
             name = f"temperature_c:{sensor.location}"
+            if name in self.channels:  # two sensors at one place: tell them apart
+                name = f"{name}#{i}"
+            self.temperature_names.append(name)
             self.channels[name] = Channel(name, TEMPERATURE_BIT0 + i, -80.0, 150.0, True)
         self.vectors: dict[str, tuple[float, float, float]] = {}
         self.newly_flagged: list[Channel] = []
@@ -94,9 +107,28 @@ class SensorMonitor:
         return [c.value for n, c in self.channels.items()
                 if n.startswith("temperature_c:") and not c.flagged and math.isfinite(c.value)]
 
-    def sample(self) -> None:
-        """Read every sensor once and update the channels' health."""
+    def sample(self, now: float | None = None) -> None:
+        """Read every sensor due at ``now`` (all of them when None) and judge its health."""
         self.newly_flagged, self.newly_recovered = [], []
+        due = set(self.periods_s)
+        if now is not None:
+            due = {group for group, at in self.next_due.items() if at <= now}
+            for group in due:
+                self.next_due[group] = now + self.periods_s[group]
+        if "power" in due:
+            self._power()
+        if "temperature" in due:
+            for name, sensor in zip(self.temperature_names, self.hal.temperatures, strict=False):
+                try:
+                    raw = float(sensor.read_c())
+                except Exception:
+                    raw = float("nan")
+                self._update(self.channels[name], raw)
+        if "attitude" in due:
+            self._vector("magnetometer_t", self.hal.magnetometer, "read_t")
+            self._vector("gyro_rad_s", self.hal.gyro, "read_rad_s")
+
+    def _power(self) -> None:
         try:
             reading = self.hal.power.read()
             power = {
@@ -111,14 +143,6 @@ class SensorMonitor:
                                    "solar_power_w", "bus_power_w"), float("nan"))
         for name, raw in power.items():
             self._update(self.channels[name], raw)
-        for sensor in self.hal.temperatures[:MAX_TEMPERATURES]:
-            try:
-                raw = float(sensor.read_c())
-            except Exception:
-                raw = float("nan")
-            self._update(self.channels[f"temperature_c:{sensor.location}"], raw)
-        self._vector("magnetometer_t", self.hal.magnetometer, "read_t")
-        self._vector("gyro_rad_s", self.hal.gyro, "read_rad_s")
 
     def _vector(self, name: str, device: Any, method: str) -> None:
         if device is None:

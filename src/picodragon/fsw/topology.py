@@ -128,7 +128,7 @@ class FlightSoftware:
             hal.radio, self.callsign, ax25.Address(cfg.beacon_destination),
             cfg.downlink_bit_rate, cfg.downlink_duty,
         )
-        self.sensors = SensorMonitor(hal)
+        self.sensors = SensorMonitor(hal, dict(cfg.sensor_periods_s))
         self.housekeeping = Housekeeping(self.sensors, storage, sequencer,
                                          cfg.hk_history_capacity, now)
         self.modes = ModeManager(self.sensors, hal.switches, cfg, self.params, self._save_params,
