@@ -96,12 +96,7 @@ def quats_to_matrices(q: np.ndarray) -> np.ndarray:
     )
 
 
-@njit(cache=True)
-def _cross(a, b):  # pragma: no cover
-    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rod_b(h, rising, bs, br, hc):  # pragma: no cover
     k = math.tan(math.pi * br / (2 * bs)) / hc
     if rising:
@@ -110,41 +105,77 @@ def _rod_b(h, rising, bs, br, hc):  # pragma: no cover
 
 
 @njit(cache=True)
-def _deriv(q, w, b_i, r_i, v_i, rho, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc,
-           face_areas, cd, com, gg_on):  # pragma: no cover - compiled
-    rot = quat_to_matrix(q)
-    b_b = rot.T @ b_i
-    tau = _cross(m_bar, b_b)
+def _deriv(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd,
+           com, gg_on, dq, dw):  # pragma: no cover - compiled
+    """Time derivatives of q and w into dq, dw; env = (B (3), r (3), v (3), rho) in TEME.
+
+    Written with scalars only: no allocation in the hot loop.
+    """
+    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+    # rows of the inertial -> body matrix (transpose of body -> inertial)
+    r00 = 1 - 2 * (q2 * q2 + q3 * q3)
+    r01 = 2 * (q1 * q2 + q0 * q3)
+    r02 = 2 * (q1 * q3 - q0 * q2)
+    r10 = 2 * (q1 * q2 - q0 * q3)
+    r11 = 1 - 2 * (q1 * q1 + q3 * q3)
+    r12 = 2 * (q2 * q3 + q0 * q1)
+    r20 = 2 * (q1 * q3 + q0 * q2)
+    r21 = 2 * (q2 * q3 - q0 * q1)
+    r22 = 1 - 2 * (q1 * q1 + q2 * q2)
+    bx = r00 * env[0] + r01 * env[1] + r02 * env[2]
+    by = r10 * env[0] + r11 * env[1] + r12 * env[2]
+    bz = r20 * env[0] + r21 * env[1] + r22 * env[2]
+    # magnetic moment: bar magnet plus rods
+    mx, my, mz = m_bar[0], m_bar[1], m_bar[2]
     for k in range(rod_axes.shape[0]):
-        h = (b_b[0] * rod_axes[k, 0] + b_b[1] * rod_axes[k, 1] + b_b[2] * rod_axes[k, 2]) / MU0
-        brod = _rod_b(h, rod_rising[k], bs, br, hc)
-        m_rod = rod_axes[k] * (brod * rod_v / MU0)
-        tau += _cross(m_rod, b_b)
-    rn = math.sqrt(r_i[0] ** 2 + r_i[1] ** 2 + r_i[2] ** 2)
-    if gg_on and rn > 0:
-        r_b = rot.T @ r_i
-        ir = inertia * r_b
-        tau += 3 * MU_EARTH / rn**5 * _cross(r_b, ir)
+        ax, ay, az = rod_axes[k, 0], rod_axes[k, 1], rod_axes[k, 2]
+        h = (bx * ax + by * ay + bz * az) / MU0
+        mr = _rod_b(h, rod_rising[k], bs, br, hc) * rod_v / MU0
+        mx += ax * mr
+        my += ay * mr
+        mz += az * mr
+    tx = my * bz - mz * by
+    ty = mz * bx - mx * bz
+    tz = mx * by - my * bx
+    rx, ry, rz = env[3], env[4], env[5]
+    rn2 = rx * rx + ry * ry + rz * rz
+    if gg_on and rn2 > 0:
+        rbx = r00 * rx + r01 * ry + r02 * rz
+        rby = r10 * rx + r11 * ry + r12 * rz
+        rbz = r20 * rx + r21 * ry + r22 * rz
+        k3 = 3 * MU_EARTH / (rn2 * rn2 * math.sqrt(rn2))
+        irx, iry, irz = inertia[0] * rbx, inertia[1] * rby, inertia[2] * rbz
+        tx += k3 * (rby * irz - rbz * iry)
+        ty += k3 * (rbz * irx - rbx * irz)
+        tz += k3 * (rbx * iry - rby * irx)
+    rho = env[9]
     if rho > 0:
-        vrel = np.array([v_i[0] + OMEGA_EARTH * r_i[1], v_i[1] - OMEGA_EARTH * r_i[0], v_i[2]])
-        vr = math.sqrt(vrel[0] ** 2 + vrel[1] ** 2 + vrel[2] ** 2)
-        vb = rot.T @ vrel / vr
-        area = 0.0
-        for f in range(6):
-            c = -(vb[f // 2] if f % 2 == 0 else -vb[f // 2])  # faces +X,-X,+Y,-Y,+Z,-Z facing the flow
-            if c > 0:
-                area += face_areas[f] * c
-        force = -0.5 * rho * cd * area * vr * vr * vb
-        tau += _cross(-com, force)
-    iw = inertia * w
-    wdot = (tau - _cross(w, iw)) / inertia
-    qdot = 0.5 * np.array([
-        -q[1] * w[0] - q[2] * w[1] - q[3] * w[2],
-        q[0] * w[0] + q[2] * w[2] - q[3] * w[1],
-        q[0] * w[1] - q[1] * w[2] + q[3] * w[0],
-        q[0] * w[2] + q[1] * w[1] - q[2] * w[0],
-    ])  # fmt: skip
-    return qdot, wdot
+        vx = env[6] + OMEGA_EARTH * ry
+        vy = env[7] - OMEGA_EARTH * rx
+        vz = env[8]
+        vr = math.sqrt(vx * vx + vy * vy + vz * vz)
+        ux = (r00 * vx + r01 * vy + r02 * vz) / vr
+        uy = (r10 * vx + r11 * vy + r12 * vz) / vr
+        uz = (r20 * vx + r21 * vy + r22 * vz) / vr
+        # faces facing the flow: +X faces it when the flow comes from +X (u_x < 0)
+        area = (face_areas[0] * max(-ux, 0.0) + face_areas[1] * max(ux, 0.0)
+                + face_areas[2] * max(-uy, 0.0) + face_areas[3] * max(uy, 0.0)
+                + face_areas[4] * max(-uz, 0.0) + face_areas[5] * max(uz, 0.0))
+        f = -0.5 * rho * cd * area * vr * vr
+        fx, fy, fz = f * ux, f * uy, f * uz
+        cx, cy, cz = -com[0], -com[1], -com[2]
+        tx += cy * fz - cz * fy
+        ty += cz * fx - cx * fz
+        tz += cx * fy - cy * fx
+    w0, w1, w2 = w[0], w[1], w[2]
+    i0, i1, i2 = inertia[0], inertia[1], inertia[2]
+    dw[0] = (tx - (w1 * i2 * w2 - w2 * i1 * w1)) / i0
+    dw[1] = (ty - (w2 * i0 * w0 - w0 * i2 * w2)) / i1
+    dw[2] = (tz - (w0 * i1 * w1 - w1 * i0 * w0)) / i2
+    dq[0] = 0.5 * (-q1 * w0 - q2 * w1 - q3 * w2)
+    dq[1] = 0.5 * (q0 * w0 + q2 * w2 - q3 * w1)
+    dq[2] = 0.5 * (q0 * w1 - q1 * w2 + q3 * w0)
+    dq[3] = 0.5 * (q0 * w2 + q1 * w1 - q2 * w0)
 
 
 @njit(cache=True)
@@ -156,6 +187,8 @@ def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, r
     rod_h / rod_rising: the hysteresis memory (last H along each rod, branch), updated in place.
     Returns (q, w, steps).
     """
+    q = q.copy()
+    w = w.copy()
     t = t0
     j = 0
     m = b_grid.shape[0]
@@ -168,6 +201,11 @@ def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, r
     wlib = math.sqrt(mb * bmax / min(inertia[0], min(inertia[1], inertia[2])))
     libration_step = 0.35 / wlib if wlib > 0 else max_step
     n_out = out_t.shape[0]
+    envs = np.empty((3, 10))
+    k1q, k2q, k3q, k4q = np.empty(4), np.empty(4), np.empty(4), np.empty(4)
+    k1w, k2w, k3w, k4w = np.empty(3), np.empty(3), np.empty(3), np.empty(3)
+    qt = np.empty(4)
+    wt = np.empty(3)
     while True:
         while j < n_out and out_t[j] <= t + 1e-9:
             out_q[j] = q
@@ -180,7 +218,6 @@ def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, r
         if j < n_out and out_t[j] < t + dt:
             dt = max(out_t[j] - t, 1e-6)
         # environment at t, t + dt/2, t + dt
-        envs = np.empty((3, 10))
         for e in range(3):
             te = t + 0.5 * dt * e
             f = (te - grid_t0) / grid_dt
@@ -196,22 +233,41 @@ def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, r
                 envs[e, 3 + c] = r_grid[i, c] * (1 - a) + r_grid[i2, c] * a
                 envs[e, 6 + c] = v_grid[i, c] * (1 - a) + v_grid[i2, c] * a
             envs[e, 9] = rho_grid[i] * (1 - a) + rho_grid[i2] * a
-        args = (inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on)
-        e0, e1, e2 = envs[0], envs[1], envs[2]
-        k1q, k1w = _deriv(q, w, e0[0:3], e0[3:6], e0[6:9], e0[9], *args)
-        k2q, k2w = _deriv(q + 0.5 * dt * k1q, w + 0.5 * dt * k1w, e1[0:3], e1[3:6], e1[6:9], e1[9], *args)
-        k3q, k3w = _deriv(q + 0.5 * dt * k2q, w + 0.5 * dt * k2w, e1[0:3], e1[3:6], e1[6:9], e1[9], *args)
-        k4q, k4w = _deriv(q + dt * k3q, w + dt * k3w, e2[0:3], e2[3:6], e2[6:9], e2[9], *args)
-        q = q + dt / 6 * (k1q + 2 * k2q + 2 * k3q + k4q)
-        w = w + dt / 6 * (k1w + 2 * k2w + 2 * k3w + k4w)
-        q = q / math.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
+        _deriv(q, w, envs[0], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k1q, k1w)
+        for c in range(4):
+            qt[c] = q[c] + 0.5 * dt * k1q[c]
+        for c in range(3):
+            wt[c] = w[c] + 0.5 * dt * k1w[c]
+        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k2q, k2w)
+        for c in range(4):
+            qt[c] = q[c] + 0.5 * dt * k2q[c]
+        for c in range(3):
+            wt[c] = w[c] + 0.5 * dt * k2w[c]
+        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k3q, k3w)
+        for c in range(4):
+            qt[c] = q[c] + dt * k3q[c]
+        for c in range(3):
+            wt[c] = w[c] + dt * k3w[c]
+        _deriv(qt, wt, envs[2], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k4q, k4w)
+        qn = 0.0
+        for c in range(4):
+            q[c] += dt / 6 * (k1q[c] + 2 * k2q[c] + 2 * k3q[c] + k4q[c])
+            qn += q[c] * q[c]
+        qn = math.sqrt(qn)
+        for c in range(4):
+            q[c] /= qn
+        for c in range(3):
+            w[c] += dt / 6 * (k1w[c] + 2 * k2w[c] + 2 * k3w[c] + k4w[c])
         t += dt
         steps += 1
-        # hysteresis memory: direction of H along each rod
-        rot = quat_to_matrix(q)
-        b_b = rot.T @ e2[0:3]
+        # hysteresis memory: direction of H along each rod (field in the body at the step's end)
+        q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+        b0, b1, b2 = envs[2, 0], envs[2, 1], envs[2, 2]
+        bx = (1 - 2 * (q2 * q2 + q3 * q3)) * b0 + 2 * (q1 * q2 + q0 * q3) * b1 + 2 * (q1 * q3 - q0 * q2) * b2
+        by = 2 * (q1 * q2 - q0 * q3) * b0 + (1 - 2 * (q1 * q1 + q3 * q3)) * b1 + 2 * (q2 * q3 + q0 * q1) * b2
+        bz = 2 * (q1 * q3 + q0 * q2) * b0 + 2 * (q2 * q3 - q0 * q1) * b1 + (1 - 2 * (q1 * q1 + q2 * q2)) * b2
         for k in range(rod_axes.shape[0]):
-            h = (b_b[0] * rod_axes[k, 0] + b_b[1] * rod_axes[k, 1] + b_b[2] * rod_axes[k, 2]) / MU0
+            h = (bx * rod_axes[k, 0] + by * rod_axes[k, 1] + bz * rod_axes[k, 2]) / MU0
             if h > rod_h[k]:
                 rod_rising[k] = True
             elif h < rod_h[k]:

@@ -15,8 +15,8 @@ within 80 km of its surface see a thin, sunlit, blue limb haze; everything else 
 (the Sun itself, if in view, as a saturated disc). JPEG via Pillow.
 
 An automatic exposure (gain 1 to 4 so the brightest 1 % of pixels reach 230) stands for the
-camera module's own (assumption). The render is a compiled loop over pixels (numba), about
-15 ms for 640 x 480 on one core.
+camera module's own (assumption). The render is a compiled loop over pixels (numba, rows in
+parallel), about 10-15 ms for 640 x 480 on two cores.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from picodragon.config.models import Camera
 from picodragon.physics.constants import E2_EARTH, R_EARTH, R_SUN
@@ -85,7 +85,7 @@ def _pixel_rays(width: int, height: int, hfov_deg: float) -> np.ndarray:
     return np.ascontiguousarray(d / np.linalg.norm(d, axis=-1, keepdims=True))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _render(rays, m, origin, sun_dir, sun_radius, tex, b_over_a, out):  # pragma: no cover - compiled
     """Ray cast every pixel; m: camera -> ECEF rotation; origin, sun_dir in ECEF (sun_dir unit)."""
     h, w = rays.shape[0], rays.shape[1]
@@ -95,7 +95,7 @@ def _render(rays, m, origin, sun_dir, sun_radius, tex, b_over_a, out):  # pragma
     ox, oy, oz = origin[0], origin[1], origin[2] / b_over_a
     cc = ox * ox + oy * oy + oz * oz - a * a
     haze_r2 = (a + 80e3) ** 2
-    for i in range(h):
+    for i in prange(h):
         for j in range(w):
             cx, cy, cz = rays[i, j, 0], rays[i, j, 1], rays[i, j, 2]
             dx = m[0, 0] * cx + m[0, 1] * cy + m[0, 2] * cz
@@ -196,17 +196,40 @@ def render(unix_s: float, r_teme, body_to_teme, sun_teme, camera: Camera, dut1_s
     return auto_exposure(out)
 
 
+@njit(cache=True)
+def _expose(linear, out):  # pragma: no cover - compiled
+    hist = np.zeros(256, dtype=np.int64)
+    h, w = linear.shape[0], linear.shape[1]
+    lit = 0
+    for i in range(0, h, 2):
+        for j in range(0, w, 2):
+            p = max(linear[i, j, 0], max(linear[i, j, 1], linear[i, j, 2]))
+            if p > 1.0:
+                hist[min(int(p), 255)] += 1
+                lit += 1
+    p99 = 255.0
+    if lit > 0:
+        acc = 0
+        for k in range(255, -1, -1):
+            acc += hist[k]
+            if acc >= 0.01 * lit:
+                p99 = k + 0.5
+                break
+    gain = min(max(230.0 / p99, 1.0), 4.0)
+    for i in range(h):
+        for j in range(w):
+            for c in range(3):
+                out[i, j, c] = np.uint8(min(linear[i, j, c] * gain, 255.0))
+    return out
+
+
 def auto_exposure(linear: np.ndarray) -> np.ndarray:
     """Scale so the 99th percentile of the brightest channel reaches 230, with gain 1 to 4.
 
     A CMOS camera module's automatic exposure (assumption): a dim scene (low Sun, dark ocean) is
     brightened, a night scene stays dark because the gain is capped.
     """
-    peak = linear.max(axis=2)
-    lit = peak[peak > 1.0]
-    p99 = float(np.percentile(lit[:: max(1, lit.size // 20000)], 99)) if lit.size else 255.0
-    gain = min(max(230.0 / max(p99, 1e-6), 1.0), 4.0)
-    return np.clip(linear * gain, 0, 255).astype(np.uint8)
+    return _expose(linear, np.empty(linear.shape, dtype=np.uint8))
 
 
 def encode_jpeg(image: np.ndarray, quality: int = 75) -> bytes:

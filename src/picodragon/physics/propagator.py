@@ -251,7 +251,15 @@ class NumericalPropagator:
         self.msis_points = 0
         self._h = 10.0
         self._mean = None  # (log rho, r ref, 1/H) of the last chunk, for the predictor
-        self.density_log: list[tuple[float, float]] = []  # (t, rho) along the path, 60 s grid
+        self._dens: list[np.ndarray] = []
+        self._dens_cache: np.ndarray | None = None
+
+    @property
+    def density_log(self) -> np.ndarray:
+        """(t, rho) along the path on the 60 s grid of the NRLMSIS evaluations, shape (n, 2)."""
+        if self._dens_cache is None:
+            self._dens_cache = np.concatenate(self._dens) if self._dens else np.empty((0, 2))
+        return self._dens_cache
 
     @property
     def t_end(self) -> float:
@@ -319,7 +327,8 @@ class NumericalPropagator:
             tg = np.array([t0, tp[-1]])
         rp, _ = hermite(tp, yp, tg)
         table = self._table(tg, rp)
-        self.density_log.extend(zip(tg.tolist(), np.exp(table[0]).tolist(), strict=True))
+        self._dens.append(np.column_stack([tg, np.exp(table[0])]))
+        self._dens_cache = None
         step = tg[1] - tg[0]
         tc, yc, status, self._h = self._run(t0, y0, t1, tg[0], step, table, bc, srp_am)
         self._mean = tuple(np.array([np.mean(a)]) if a.ndim == 1 else a[:1] for a in table)

@@ -191,10 +191,9 @@ class Twin:
 
     def _density_along(self, t) -> np.ndarray:
         log = self.orbit.density_log
-        if not log:
+        if not len(log):
             return np.zeros_like(t)
-        arr = np.asarray(log)
-        return np.interp(t, arr[:, 0], arr[:, 1])
+        return np.interp(t, log[:, 0], log[:, 1])
 
     def advance_to(self, unix_s: float) -> None:
         """Integrate the world from the current time to unix_s (no-op if not later)."""
