@@ -9,25 +9,18 @@ Signal path (each stage vectorised with numpy over the whole buffer):
    non-coherent correlator (matched filter) whose magnitude is the tone's envelope (Sklar,
    "Digital Communications", 2nd ed., section 4.5: non-coherent detection of FSK);
 4. a soft decision ``d = |mark| - g |space|``; ``g`` compensates twist (unequal tone levels after
-   pre-/de-emphasis), or "agc" divides each envelope by its peak over the last ~8 bits;
+   pre-/de-emphasis), or "agc" divides each envelope by its peak over the 8 bits around it;
 5. clock recovery and HDLC deframing in a compiled loop (:mod:`picodragon.link._kernels`).
 
 Each :class:`Variant` (window, length, pre-filter, gain) is a demodulator of its own; their
-frames are merged: one transmission, seen by several demodulators ending within a few bits of
-each other, counts once. Like Direwolf's multiple slicers (demod_afsk.c), but also over filter
+frames are merged: one transmission, seen by several demodulators ending within 64 bit times
+of each other, counts once. Like Direwolf's multiple slicers (demod_afsk.c), but also over filter
 shapes, since which one wins depends on the noise.
 
-Optional fixing (``fix=True``), in two steps, each checked by the FCS and by AX.25 parsing:
-
-- soft (Chase-style, Chase 1972 "A class of algorithms for decoding block codes with channel
-  measurement information"): flip one or two of the eight least reliable NRZI line bits (a
-  wrong line bit flips two adjacent data bits). The CRC is linear, so the syndrome of each
-  pattern is an XOR of table entries and no frame is recomputed;
-- hard: a single wrong data bit or two adjacent ones anywhere, found by one table lookup of the
-  syndrome. Any frame with several errors has the syndrome of some such pattern about once in
-  30 (2 patterns a bit of frame length out of 65536), so this fix only counts when at least
-  ``min_fix_votes`` demodulators reached the same frame: a miscorrection differs from one
-  demodulator to the next, a true fix agrees.
+Optional fixing (``fix=True``, :mod:`picodragon.link.fcsfix`): a frame whose FCS failed is
+repaired by flipping one or two of its eight least reliable NRZI line bits (soft information
+from the clock loop), or, when two demodulators agree on it, one wrong data bit or two
+adjacent ones anywhere. A repaired frame must also parse as AX.25.
 """
 
 from __future__ import annotations
@@ -39,6 +32,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from picodragon.link import _kernels, ax25
+from picodragon.link.fcsfix import GOOD_RESIDUE, fix_frame, fix_soft
 
 __all__ = [
     "DEFAULT_VARIANTS",
@@ -49,9 +43,6 @@ __all__ = [
     "fix_frame",
     "fix_soft",
 ]
-
-GOOD_RESIDUE = 0xF0B8
-"""CRC-16/X.25 register after a frame and its own FCS, without the final XOR."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,73 +84,6 @@ class DecodedFrame:
     end_sample: int
     fixed: bool = False
     votes: int = 1
-
-
-def _single_syndromes(max_bits: int) -> np.ndarray:
-    """Syndrome of one flipped bit by its distance from the end of the frame (bits after it).
-
-    The register after a single 1 followed by k zeros, starting from 0: the linear part of the
-    CRC, so the syndrome of any error pattern is the XOR of those of its bits.
-    """
-    single = np.zeros(max_bits + 1, dtype=np.int64)
-    reg = 0x8408  # one 1 bit into a zero register: feedback 1
-    for k in range(max_bits + 1):
-        single[k] = reg
-        reg = (reg >> 1) ^ 0x8408 if reg & 1 else reg >> 1
-    return single
-
-
-_MAX_BITS = 8 * _kernels.MAX_OCTETS
-_SYNDROME = _single_syndromes(_MAX_BITS)
-_SINGLE = {int(_SYNDROME[k]): k for k in range(_MAX_BITS - 1, -1, -1)}
-_PAIR = {int(_SYNDROME[k] ^ _SYNDROME[k + 1]): k for k in range(_MAX_BITS - 1, -1, -1)}
-
-
-def _flip(octets: bytes, positions: list[int]) -> bytes:
-    fixed = bytearray(octets)
-    for pos in positions:
-        fixed[pos // 8] ^= 1 << (pos % 8)
-    return bytes(fixed)
-
-
-def fix_frame(octets: bytes, residue: int) -> bytes | None:
-    """The frame with its FCS (fixed) if one bit or two adjacent bits explain ``residue``."""
-    syndrome = residue ^ GOOD_RESIDUE
-    nbits = 8 * len(octets)
-    for table, width in ((_SINGLE, 1), (_PAIR, 2)):
-        k = table.get(syndrome)
-        if k is None or k + width > nbits:
-            continue
-        return _flip(octets, [nbits - 1 - k - j for j in range(width)])
-    return None
-
-
-def fix_soft(
-    octets: bytes, residue: int, reliability: np.ndarray, doubtful: int = 8
-) -> bytes | None:
-    """Chase-style repair with soft information: flip one or two NRZI line bits among the
-    ``doubtful`` least reliable ones (a line bit error flips two adjacent data bits, one at the
-    frame's edges), and keep the pattern whose CRC syndrome matches. About 150 patterns are
-    tried, so a frame that is beyond repair passes by chance with odds near 150 / 65536."""
-    syndrome = residue ^ GOOD_RESIDUE
-    nbits = 8 * len(octets)
-    if len(reliability) != nbits:
-        return None
-    low = np.argsort(reliability, kind="stable")[:doubtful]
-    patterns: list[tuple[int, list[int]]] = []
-    for j in sorted({int(p) for p in low}):
-        bits = [j, j + 1] if j + 1 < nbits else [j]
-        patterns.append(
-            (int(np.bitwise_xor.reduce(_SYNDROME[[nbits - 1 - b for b in bits]])), bits)
-        )
-    for s1, bits in patterns:
-        if s1 == syndrome:
-            return _flip(octets, bits)
-    for i, (s1, b1) in enumerate(patterns):
-        for s2, b2 in patterns[i + 1 :]:
-            if s1 ^ s2 == syndrome:
-                return _flip(octets, b1 + b2)
-    return None
 
 
 class AfskDemodulator:
