@@ -2,8 +2,8 @@
 
 Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
 
-- ``frames(id, raw, first_unix_s, first_station, frequency_hz, rejection)``: one row per
-  distinct frame content. ``id`` is the first 63 bits of the BLAKE2b hash of the raw bytes, so
+- ``frames(seq, id, raw, first_unix_s, first_station, frequency_hz, rejection)``: one row per
+  distinct frame content, stored in arrival order (``seq``). ``id`` is the first 63 bits of the BLAKE2b hash of the raw bytes, so
   the copies of one transmission heard by several stations (identical bytes) map to one row
   without a read-before-write, from any number of processes at once. Two different frames
   sharing an id has a probability of about n^2 / 2^64 (5e-6 for ten million frames). Ids are
@@ -11,8 +11,8 @@ Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
   not be decoded (NULL when it was).
 - ``receptions(frame_id, station, unix_s, frequency_hz)``: every hearing of a frame, by whom,
   when and on which frequency (the Doppler-shifted one the radio was tuned to).
-- ``tm_<packet>(frame_id, unix_s, <one DOUBLE column per field>)``: decoded telemetry, one row
-  per packet (one insert per frame instead of one per value is what makes ingest fast), created
+- ``tm_<packet>(seq, frame_id, unix_s, <one DOUBLE column per field>)``: decoded telemetry, one
+  row per packet (one insert per frame instead of one per value is what makes ingest fast), created
   on first use from the field names; ``packet_catalog(packet, table_name, fields)`` lists them.
 - ``events(id, frame_id, unix_s, source, name, severity, message)``: on-board events (from
   frames; a frame's events are stored once) and ground events (alarms, command outcomes).
@@ -74,7 +74,8 @@ class FrameRecord:
 #: tables and their columns; types are backend-neutral names mapped by each backend
 SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "frames": (
-        ("id", "BIGINT PRIMARY KEY"),
+        ("seq", "SERIAL"),
+        ("id", "BIGINT NOT NULL UNIQUE"),
         ("raw", "BLOB NOT NULL"),
         ("first_unix_s", "DOUBLE NOT NULL"),
         ("first_station", "TEXT NOT NULL"),
@@ -236,7 +237,8 @@ class Archive:
         if known is None:
             cols = ", ".join(f"{f} {double}" for f in fields)
             self._exec(
-                f"CREATE TABLE IF NOT EXISTS {table} (frame_id BIGINT PRIMARY KEY, "
+                f"CREATE TABLE IF NOT EXISTS {table} (seq {self._column_type('SERIAL')}, "
+                f"frame_id BIGINT NOT NULL UNIQUE, "
                 f"unix_s {double} NOT NULL{', ' if cols else ''}{cols})"
             )
             self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_unix_s ON {table} (unix_s)")
