@@ -236,3 +236,22 @@ def test_a_full_flash_refuses_the_image_but_keeps_flying():
     bench.run_until(bench.clock.t + 3600)
     uplink(bench, ground, ground.frame("NOOP"))
     assert ground.responses(2)[-1] == ("COMPLETED", 0)
+
+
+def test_reset_software_completion_is_sent_after_the_reboot():
+    bench, ground = deployed_bench()
+    bench.run_until(bench.clock.t + 1)  # the link is free
+    uplink(bench, ground, ground.frame("RESET_SOFTWARE"), settle=60)
+    assert ground.responses(1) == [("ACCEPTED", 0), ("COMPLETED", 0)]
+    assert bench.fsw.params.reset_cause == 2
+
+
+def test_the_time_tag_store_has_a_capacity():
+    bench, ground = deployed_bench(time_tag_capacity=2)
+    later = DEPLOYED + 7200
+    uplink(bench, ground, *(ground.frame("NOOP", execute_at=later + i) for i in range(3)))
+    assert [ground.responses(c)[-1] for c in (1, 2, 3)] == [
+        ("SCHEDULED", 0), ("SCHEDULED", 0), ("REJECTED", int(Reason.SCHEDULE_FULL))]
+    uplink(bench, ground, ground.frame("CLEAR_TIME_TAGS"))
+    bench.run_until(later + 60)
+    assert bench.fsw.commanding.executed[-1][1] == "CLEAR_TIME_TAGS"

@@ -9,16 +9,19 @@ one frame. Sources are pulled only when a frame can go out, so a source that per
 progress (the file transfer) records exactly what was transmitted.
 
 The transmitter stays off (``radio.set_enabled(False)``) until the deployment sequence enables
-it; packets queued meanwhile wait in a bounded queue (oldest dropped first).
+it; packets queued meanwhile wait in a bounded queue (oldest dropped first). A software reset
+keeps the queue (it is written to storage just before and read back at boot).
 """
 
 from __future__ import annotations
 
+import contextlib
+import zlib
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from picodragon.fsw.hal import Radio
+from picodragon.fsw.hal import Radio, Storage
 from picodragon.fsw.scheduler import Component
 from picodragon.link import ax25
 
@@ -28,6 +31,7 @@ FRAME_OVERHEAD = 2 + 8
 STUFFING = 1.05
 #: transmitter key-up delay per frame (TXDELAY), seconds
 TX_DELAY_S = 0.1
+QUEUE_KEY = "downlink.queue"
 
 
 class PacketSource(Protocol):
@@ -72,6 +76,24 @@ class Downlink(Component):
         if len(self.realtime) == self.realtime.maxlen:
             self.dropped += 1
         self.realtime.append(packet)
+
+    def save_queue(self, storage: Storage) -> None:
+        """Keep the real-time queue across a software reset (a power cut loses it)."""
+        body = b"".join(len(p).to_bytes(2, "big") + p for p in self.realtime)
+        with contextlib.suppress(OSError):
+            storage.write(QUEUE_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
+
+    def load_queue(self, storage: Storage) -> None:
+        """Queue again what :meth:`save_queue` kept (once: the record is deleted)."""
+        blob = storage.read(QUEUE_KEY)
+        storage.delete(QUEUE_KEY)
+        if blob is None or len(blob) < 4 or zlib.crc32(blob[4:]) != int.from_bytes(blob[:4], "big"):
+            return
+        offset = 4
+        while offset + 2 <= len(blob):
+            n = int.from_bytes(blob[offset : offset + 2], "big")
+            self.enqueue(bytes(blob[offset + 2 : offset + 2 + n]))
+            offset += 2 + n
 
     def airtime_s(self, frame_len: int) -> float:
         return TX_DELAY_S + (frame_len + FRAME_OVERHEAD) * 8 * STUFFING / self.bit_rate

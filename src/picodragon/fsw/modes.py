@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from picodragon.fsw.hal import PowerSwitches
@@ -49,6 +50,15 @@ LOADS = {
 }
 
 
+@dataclass(frozen=True)
+class ModeChanged:
+    """The message the mode manager sends on every transition."""
+
+    old: int
+    new: int
+    at: float
+
+
 class ModeManager(Component):
     """Holds the mode and applies the fault protection rules."""
 
@@ -64,7 +74,7 @@ class ModeManager(Component):
         self.params = params
         self.save_params = save_params
         self.emit = emit
-        self.mode_out: Port[tuple[int, float]] = Port("modes.mode_out")
+        self.mode_out: Port[ModeChanged] = Port("modes.mode_out")
         self.mode = BOOT
         self.entered_at = 0.0
         self.calm_samples = 0
@@ -187,7 +197,7 @@ class ModeManager(Component):
         self.transitions.append((now, old, mode))
         self._apply_loads()
         self.emit(now, "MODE_CHANGE", old, mode)
-        self.mode_out.send((mode, now))
+        self.mode_out.send(ModeChanged(old, mode, now))
 
     def _apply_loads(self) -> None:
         if self.switches is None:

@@ -74,6 +74,7 @@ class FlightSoftware:
         self.params = params
         self.boot_time = now
         self._build(now)
+        self.downlink.load_queue(self.storage)
         self.events.emit(now, "BOOT", params.boot_count, params.reset_cause)
         if defaulted:
             self.events.emit(now, "PARAMS_DEFAULTED")
@@ -83,9 +84,11 @@ class FlightSoftware:
         self.booted = True
 
     def reset(self, cause: ResetCause) -> None:
-        """A software reset: record the cause, drop every component, boot again."""
+        """A software reset: record the cause, keep the packets still queued for the downlink
+        (the completion of a RESET_SOFTWARE among them), drop every component, boot again."""
         self.params.pending_reset_cause = int(cause)
         self.params.save(self.storage)
+        self.downlink.save_queue(self.storage)
         self.resets += 1
         self.boot()
 
@@ -157,7 +160,7 @@ class FlightSoftware:
         self.events.packets_out.connect(self.downlink.enqueue)
         self.beacon.packets_out.connect(self.downlink.enqueue)
         self.beacon.make_packet = self.housekeeping.packet
-        self.modes.mode_out.connect(lambda m: self.beacon.set_mode(m[0], m[1]))
+        self.modes.mode_out.connect(lambda change: self.beacon.set_mode(change.new, change.at))
         self.deployment.ready_out.connect(self._deployed)
         self.housekeeping.status = self._status
         self.commanding.responses_out.connect(self.downlink.enqueue)
