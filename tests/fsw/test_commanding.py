@@ -255,3 +255,29 @@ def test_the_time_tag_store_has_a_capacity():
     uplink(bench, ground, ground.frame("CLEAR_TIME_TAGS"))
     bench.run_until(later + 60)
     assert bench.fsw.commanding.executed[-1][1] == "CLEAR_TIME_TAGS"
+
+
+def test_garbage_on_the_uplink_is_counted_never_fatal():
+    import random
+
+    from picodragon.link import ax25
+
+    bench, ground = deployed_bench()
+    rng = random.Random(11)
+    to_us = ax25.Address("XV9PID")
+    for _ in range(300):
+        info = rng.randbytes(rng.randrange(0, 120))
+        bench.radio.uplink.append(rng.randbytes(rng.randrange(0, 60)))
+        bench.radio.uplink.append(ax25.encode(ax25.Frame(to_us, ax25.Address("VNSC"), info=info)))
+    bench.run_until(bench.clock.t + 60)
+    assert bench.fsw.commanding.rejected == 300
+    assert bench.fsw.resets == 0 and bench.fsw.params.boot_count == 1
+    uplink(bench, ground, ground.frame("NOOP"))
+    assert ground.responses(1)[-1] == ("COMPLETED", 0)
+
+
+def test_state_is_plain_data():
+    import json
+
+    bench, _ = deployed_bench()
+    json.dumps(bench.fsw.state())
