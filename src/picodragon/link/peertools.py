@@ -43,11 +43,13 @@ def run_atest(wav: str | Path, fix_bits: int = 0, timeout: float = 120.0) -> lis
     return parse_atest(result.stdout.decode("latin-1"))
 
 
-def count_atest(wav: str | Path, fix_bits: int = 0, timeout: float = 120.0) -> int:
-    """How many frames atest decodes (its own summary line)."""
-    result = subprocess.run(
-        ["atest", "-F", str(fix_bits), str(wav)], capture_output=True, timeout=timeout, check=False
-    )
+def count_atest(
+    wav: str | Path, fix_bits: int = 0, profile: str | None = None, timeout: float = 120.0
+) -> int:
+    """How many frames atest decodes (its own summary line); ``profile`` as atest's ``-P``
+    (e.g. ``"E+"``: several slicers)."""
+    args = ["atest", "-F", str(fix_bits)] + (["-P", profile] if profile else []) + [str(wav)]
+    result = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
     match = re.search(r"(\d+) packets decoded", _ANSI.sub("", result.stdout.decode("latin-1")))
     return int(match.group(1)) if match else 0
 
