@@ -166,3 +166,14 @@ def test_a_corrupted_file_is_listed_invalid_and_not_sent():
     assert "FILE_CORRUPT" in bench.fsw.events.names()
     data = bench.fsw.files.read(info.file_id)
     assert zlib.crc32(data) != info.crc32
+
+
+def test_a_file_whose_metadata_is_corrupted_is_listed_as_unknown_and_invalid():
+    bench, ground = bench_with_image(size=5000)
+    (info,) = bench.fsw.files.list()
+    bench.storage.flip_bit(f"file.{info.file_id}.meta")
+    bench.radio.uplink.append(ground.frame("LIST_FILES"))
+    bench.run_until(bench.clock.t + 30)
+    ground.receive(bench.radio.sent)
+    entry = ground.directory[info.file_id]
+    assert entry["valid"] == 0 and entry["kind"] == 0 and entry["size_bytes"] == 5006

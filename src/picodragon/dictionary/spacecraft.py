@@ -73,7 +73,8 @@ COMMAND_RESPONSE = Packet(
     ),
 )
 
-FILE_KINDS = {1: "IMAGE", 2: "LOG"}
+FILE_KINDS = {0: "UNKNOWN", 1: "IMAGE", 2: "LOG"}
+"""0: the file's metadata record is lost (a corrupt file listed with what is known)"""
 
 FILE_ENTRY = Packet(
     name="FILE_ENTRY",

@@ -5,10 +5,10 @@ drives: ``boot()`` once at power-up, then ``step()`` whenever the clock reaches 
 previous ``step()`` returned, or earlier when a frame arrives on the uplink. Each step reads the
 uplink, runs everything due and returns the next time it has work.
 
-Rate groups: ``control`` (``control_period_s``, 10 s) samples and validates the sensors, runs
-fault protection and the watchdog and checks the time-tagged commands; ``housekeeping``
-(``housekeeping_interval_s``, 60 s) stores a HOUSEKEEPING packet. Beacons, the deployment
-sequence and the downlink's pacing run on timers.
+Rate groups: ``control`` (``control_period_s``, 10 s) samples and validates the sensors due,
+runs fault protection and the watchdog; ``housekeeping`` (``housekeeping_interval_s``, 60 s)
+stores HOUSEKEEPING and ADCS packets. Beacons, the deployment sequence and time-tagged
+commands run on timers; the downlink's pacing is the time of its next free frame.
 
 A reset, whichever its cause, is a new ``boot()``: every component is rebuilt from nothing but
 the persistent parameters and the storage, exactly as after a power cycle, so the software that
@@ -107,7 +107,11 @@ class FlightSoftware:
             now = self.hal.clock.now()
         if self._reset_requested is not None:
             self.reset(ResetCause(self._reset_requested))
-            now = self._run()
+            try:
+                now = self._run()
+            except Exception:  # failing again at once: leave it to the next step (and the
+                now = self.hal.clock.now()  # boot-loop rule, should it keep failing)
+                self._reset_requested = int(ResetCause.EXCEPTION)
         return max(now, min(self.scheduler.next_due(), self.downlink.next_wanted(now)))
 
     def _run(self) -> float:
