@@ -81,3 +81,36 @@ async def _bad_handler() -> None:
 
 def test_handler_errors_do_not_drop_the_client() -> None:
     asyncio.run(asyncio.wait_for(_bad_handler(), 30))
+
+
+async def _with_kiss3() -> None:
+    """Our server against the kiss3 client (the oracle): AX.25 frames both ways."""
+    import ax253
+    import kiss as kiss3
+
+    from picodragon.link import ax25
+
+    # ax253 keeps no C bits (it writes both as 0), so send it a frame without them
+    frame = ax25.encode(
+        ax25.Frame(
+            ax25.Address("CQ", ch=False), ax25.Address("XV9PID", 1, ch=False), info=b"\xc0\xdb PICO"
+        )
+    )
+    async with KissTcpServer() as server:
+        transport, protocol = await kiss3.create_tcp_connection("127.0.0.1", server.port)
+        try:
+            protocol.write(bytes(ax253.Frame.from_bytes(frame)))
+            assert (await asyncio.wait_for(server.received.get(), 5)).payload == frame
+            for _ in range(50):
+                if server.client_count:
+                    break
+                await asyncio.sleep(0.01)
+            await server.broadcast(frame)
+            theirs = await asyncio.wait_for(protocol.frames.get(), 5)
+            assert bytes(theirs) == frame
+        finally:
+            transport.close()
+
+
+def test_server_with_kiss3_client() -> None:
+    asyncio.run(asyncio.wait_for(_with_kiss3(), 30))
