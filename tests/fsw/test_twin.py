@@ -121,3 +121,16 @@ def test_the_twins_image_reaches_the_ground_byte_identical_over_several_lossy_pa
     assert ground.file_ok(info.file_id)
     assert ground.files[info.file_id].data() == original
     assert world.passes >= 2
+
+
+def test_a_low_reading_battery_on_the_twin_enters_low_power_and_recovers():
+    world = World(seed=4)
+    start, power = world.start, world.devices.power
+    world.advance(start + 3600, {start + 2400: lambda: power.inject_fault("bias_jump", bias=-1.6)})
+    fsw = world.fsw
+    assert fsw.mode == 4  # LOW_POWER
+    assert "LOW_BATTERY" in fsw.events.names()
+    assert fsw.beacon.interval() == 120.0
+    world.advance(start + 5400, {start + 4000: power.clear_fault})
+    assert fsw.mode == 2
+    assert "BATTERY_RECOVERED" in fsw.events.names()
