@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import zlib
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from picodragon.dictionary.files import decode_file_chunk
 from picodragon.fsw import FswConfig
 from picodragon.link import ax25
@@ -177,3 +180,23 @@ def test_a_file_whose_metadata_is_corrupted_is_listed_as_unknown_and_invalid():
     ground.receive(bench.radio.sent)
     entry = ground.directory[info.file_id]
     assert entry["valid"] == 0 and entry["kind"] == 0 and entry["size_bytes"] == 5006
+
+
+@settings(max_examples=15, deadline=None)
+@example([5.0, 5.0, 5.0, 5.0])
+@given(st.lists(st.floats(min_value=1.0, max_value=200.0), min_size=1, max_size=4))
+def test_any_resets_during_a_transfer_send_every_chunk_exactly_once(reset_after):
+    # (so many resets in an hour would otherwise be a boot loop, and SAFE pauses transfers)
+    bench, ground = bench_with_image(size=12_000, boot_loop_resets=99)
+    (info,) = bench.fsw.files.list()
+    bench.radio.uplink.append(ground.frame("DOWNLINK_FILE", {"file_id": info.file_id}))
+    for delay in reset_after:
+        bench.run_until(bench.clock.t + delay)
+        bench.power_cycle()
+        bench.radio.uplink.append(ground.frame("NOOP"))
+    for _ in range(12):
+        bench.run_until(bench.clock.t + 30)
+        bench.radio.uplink.append(ground.frame("NOOP"))
+    numbers = [c.chunk for _, raw in bench.radio.sent
+               if hasattr(c := decode_file_chunk(ax25.decode(raw).info), "chunk")]
+    assert sorted(numbers) == list(range(61))
