@@ -233,6 +233,28 @@ def _fit_satrec(t0: float, r_t: np.ndarray, v_t: np.ndarray, first_guess: np.nda
     return sat
 
 
+def element_set_from_state(t0: float, r, v, name: str, satnum: int, bstar: float,
+                           first_guess: np.ndarray | None = None) -> ElementSet:
+    """A TLE at epoch t0 (Unix s) whose SGP4 state at epoch is (r, v) (TEME, SI), with B* given.
+
+    The fit of the module docstring; without a first guess the osculating elements start it.
+    """
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    guess = osculating_nonsingular(r, v) if first_guess is None else first_guess
+    sat = _fit_satrec(t0, r, v, guess, bstar, satnum % 100000)
+    sat.classification = "U"
+    sat.intldesg = ""
+    sat.elnum = 1
+    sat.revnum = 0
+    # sgp4init leaves the calendar fields empty; export_tle needs them.
+    epoch = datetime.fromtimestamp(t0, UTC)
+    start_of_year = datetime(epoch.year, 1, 1, tzinfo=UTC)
+    sat.epochyr = epoch.year % 100
+    sat.epochdays = 1.0 + (epoch - start_of_year).total_seconds() / 86400.0
+    return ElementSet.from_satrec(sat, name)
+
+
 def deployed_element_set(scenario: Scenario) -> ElementSet:
     """The CubeSat's TLE at ejection: carrier TLE + J-SSOD kick, own B* (method in module doc)."""
     t0, r_t, v_t, _ = ejected_state(scenario)
@@ -243,17 +265,7 @@ def deployed_element_set(scenario: Scenario) -> ElementSet:
         carrier.im, carrier.Om, carrier.om + carrier.mm,
     ])  # fmt: skip
     sc = scenario.spacecraft
-    sat = _fit_satrec(t0, r_t, v_t, first, bstar_for(scenario), sc.norad_id % 100000)
-    sat.classification = "U"
-    sat.intldesg = ""
-    sat.elnum = 1
-    sat.revnum = 0
-    # sgp4init leaves the calendar fields empty; export_tle needs them.
-    epoch = datetime.fromtimestamp(t0, UTC)
-    start_of_year = datetime(epoch.year, 1, 1, tzinfo=UTC)
-    sat.epochyr = epoch.year % 100
-    sat.epochdays = 1.0 + (epoch - start_of_year).total_seconds() / 86400.0
-    return ElementSet.from_satrec(sat, sc.name)
+    return element_set_from_state(t0, r_t, v_t, sc.name, sc.norad_id, bstar_for(scenario), first)
 
 
 def carrier_epoch_unix(satrec: Satrec) -> float:

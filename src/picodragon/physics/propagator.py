@@ -21,7 +21,8 @@ moves the sample points negligibly.
 
 Re-entry: the first time the geodetic altitude falls below 120 km (``constants.REENTRY_ALTITUDE``).
 The drag area is the tumbling mean cross-section (a quarter of the surface) unless an
-``area_fn(t0, t1)`` supplies the attitude's mean projected area for each chunk.
+``area_fn(t0, t1)`` supplies the attitude's mean projected area for each chunk (the twin does:
+the mean projected area against the flow over its last 6 h of attitude).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from picodragon.config.models import Scenario, Station
+from picodragon.elements import ElementSet
 from picodragon.physics import power as pw
 from picodragon.physics import thermal as th
 from picodragon.physics.attitude import Attitude, quats_to_matrices
@@ -43,9 +44,12 @@ from picodragon.physics.devices import (
 from picodragon.physics.magnetic import field_teme
 from picodragon.physics.orbit import (
     LookAngles,
+    bstar_for,
     deployed_element_set,
+    element_set_from_state,
     geodetic,
     look_angles_ecef,
+    propagate_sgp4,
 )
 from picodragon.physics.sensors import GyroDevice, MagnetometerDevice, SunSensorDevice
 from picodragon.physics.sun import earth_fluxes, illumination, sun_position
@@ -134,7 +138,10 @@ class Twin:
         self.seed = seed
         sc = scenario.spacecraft
         self.element_set = deployed_element_set(scenario)
-        self.orbit = propagator_for(scenario)
+        self.orbit = propagator_for(scenario, area_fn=self._drag_area if attitude else None)
+        self._area_sum = 0.0
+        self._area_time = 0.0
+        self._area_recent: float | None = None
         self.start_unix = float(self.orbit.t[0])
         self.time = self.start_unix
         self.reentered = False
@@ -183,6 +190,51 @@ class Twin:
         r, v = self.state_teme(unix_s)
         r_e, v_e = teme_to_ecef(r, v, unix_s, self._dut1)
         return look_angles_ecef(station, unix_s, r_e, v_e)
+
+    def _drag_area(self, t0: float, t1: float) -> float:
+        """Drag area for the next orbit chunk: the mean projected area of the last 6 h of attitude.
+
+        The orbit is propagated ahead of the attitude (which needs the orbit), so the area lags by
+        up to one 6 h chunk; before 6 h of attitude exist, the tumbling mean (a quarter of the
+        surface).
+        """
+        if self._area_recent is None:
+            return self.scenario.spacecraft.mean_cross_section_m2
+        return self._area_recent
+
+    def published_element_set(self, epoch_unix: float, fit_span_s: float = 86400.0) -> ElementSet:
+        """A TLE of the true orbit at epoch_unix, as a tracking network would publish it.
+
+        Mean elements reproduce the true state at epoch (``orbit.element_set_from_state``); B* is
+        then adjusted (secant iterations) so that SGP4 agrees along-track with the true orbit
+        fit_span_s later (shortened near re-entry). Use it to give the ground fresh element sets
+        (the deployment TLE drifts by tens of km a day from the truth).
+        """
+        sc = self.scenario.spacecraft
+        self.orbit.extend_to(epoch_unix + fit_span_s)
+        if self.orbit.reentry_unix is not None:
+            fit_span_s = min(fit_span_s, 0.8 * (self.orbit.reentry_unix - epoch_unix))
+        if fit_span_s <= 0:
+            raise ValueError("the spacecraft has re-entered before that epoch")
+        r, v = self.state_teme([epoch_unix, epoch_unix + fit_span_s])
+        v_hat = v[1] / np.linalg.norm(v[1])
+
+        def along_error(bstar: float) -> tuple[float, ElementSet]:
+            es = element_set_from_state(epoch_unix, r[0], v[0], sc.name, sc.norad_id, bstar)
+            rs, _, _ = propagate_sgp4(es.satrec, [epoch_unix + fit_span_s])
+            return float((rs[0] - r[1]) @ v_hat), es
+
+        b0 = bstar_for(self.scenario)
+        b1 = 0.5 * b0
+        e0, es = along_error(b0)
+        e1, es = along_error(b1)
+        for _ in range(4):
+            if abs(e1) < 100.0 or e1 == e0:
+                break
+            b0, b1, e0 = b1, b1 - e1 * (b1 - b0) / (e1 - e0), e1
+            b1 = min(max(b1, 1e-6), 0.5)
+            e1, es = along_error(b1)
+        return es
 
     # --- time ----------------------------------------------------------------------------------
     def load_w(self) -> float:
@@ -243,6 +295,15 @@ class Twin:
             cos_sun = np.clip(np.concatenate([s_b, -s_b], axis=1)[:, [0, 3, 1, 4, 2, 5]], 0, None)
             cos_earth = np.clip(np.concatenate([e_b, -e_b], axis=1)[:, [0, 3, 1, 4, 2, 5]], 0, None)
             rate = np.degrees(np.linalg.norm(w_mid, axis=1))
+            # projected area against the flow, for the orbit's drag (see _drag_area)
+            v_mid = 0.5 * (v_edge[1:] + v_edge[:-1])
+            v_b = np.einsum("nji,nj->ni", rot, v_mid / np.linalg.norm(v_mid, axis=1)[:, None])
+            proj = np.abs(v_b) @ self._area[[0, 2, 4]]
+            self._area_sum += float(proj.sum() * dt)
+            self._area_time += float(n * dt)
+            if self._area_time >= 21600.0:
+                self._area_recent = self._area_sum / self._area_time
+                self._area_sum = self._area_time = 0.0
             self._b_teme = b_edge[-1]
         else:
             cos_sun = np.full((n, 6), 0.25)
