@@ -34,7 +34,7 @@ class Campaign:
         self.originals: dict[int, int] = {}  # CRC-32 of every image the camera ever produced
         self.faults: list[tuple[float, str]] = []
         self.cleanups: list[tuple[float, object]] = []
-        self.valid_claims: list[tuple[int, int]] = []
+        self.safe_recoveries = 0
 
     # --- faults ------------------------------------------------------------------------------
 
@@ -109,6 +109,10 @@ class Campaign:
         los = aos + PASS_S
         self.uplink(g.frame("LIST_FILES"))
         self.uplink(g.frame("CAPTURE_IMAGE", {"at_time": 0}))
+        hk = g.named("HOUSEKEEPING")
+        if hk and hk[-1].values["mode"] == 5:  # the operators bring it out of SAFE
+            self.uplink(g.frame("SET_MODE", {"mode": 2}))
+            self.safe_recoveries += 1
         t = aos
         while t < los:
             wanted = [fid for fid, e in g.directory.items()
