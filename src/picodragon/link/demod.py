@@ -25,6 +25,7 @@ adjacent ones anywhere. A repaired frame must also parse as AX.25.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -144,8 +145,10 @@ class AfskDemodulator:
         taps = signal.get_window(window, length).astype(np.float32)
         return np.abs(signal.oaconvolve(mixed, taps, mode="same"))
 
-    def soft_decisions(self, samples: np.ndarray) -> list[np.ndarray]:
-        """Per variant, the soft bit decision at the internal rate (> 0: mark)."""
+    def soft_decisions(self, samples: np.ndarray) -> Iterator[np.ndarray]:
+        """Per variant in turn, the soft bit decision (float32) at the internal rate (> 0: mark).
+
+        A generator, so only one variant's decision array is alive at a time."""
         x = self._resample(samples)
         filtered = {False: x}
         if any(v.prefilter for v in self.variants):
@@ -153,7 +156,6 @@ class AfskDemodulator:
         tones = {f: self._oscillator(f, len(x)) for f in (self.mark_hz, self.space_hz)}
         mixed: dict[tuple[bool, float], np.ndarray] = {}
         envelopes: dict[tuple[bool, str, int], tuple[np.ndarray, np.ndarray]] = {}
-        outputs = []
         peak_window = int(round(8 * self.rate_exact / self.baud))
         for v in self.variants:
             length = max(2, int(round(v.length_bits * self.rate_exact / self.baud)))
@@ -169,10 +171,9 @@ class AfskDemodulator:
             if v.space_gain == "agc":
                 mpk = ndimage.maximum_filter1d(mark, peak_window) + 1e-9
                 spk = ndimage.maximum_filter1d(space, peak_window) + 1e-9
-                outputs.append((mark / mpk - space / spk).astype(np.float64))
+                yield mark / mpk - space / spk
             else:
-                outputs.append((mark - float(v.space_gain) * space).astype(np.float64))
-        return outputs
+                yield mark - np.float32(v.space_gain) * space
 
     def demodulate(self, samples: np.ndarray) -> list[DecodedFrame]:
         """Every frame found in ``samples`` (mono, any scale), merged over the variants."""
