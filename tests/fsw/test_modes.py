@@ -184,3 +184,54 @@ def test_both_parameter_copies_lost_boots_on_defaults_and_says_so():
     assert "PARAMS_DEFAULTED" in bench.fsw.events.names()
     bench.run_until(bench.clock.t + 3600)
     assert bench.radio.sent[-1][0] > bench.clock.t - 60  # beaconing again
+
+
+def test_imaging_mode_keeps_the_camera_on_and_times_out():
+    bench = nominal_bench()
+    ground = Ground()
+    bench.radio.uplink.append(ground.frame("SET_MODE", {"mode": 3}))
+    bench.run_until(bench.clock.t + 20)
+    assert bench.fsw.mode == 3 and bench.switches.loads["camera"] is True
+    bench.radio.uplink.append(ground.frame("CAPTURE_IMAGE", {"at_time": 0}))
+    bench.run_until(bench.clock.t + 20)
+    assert len(bench.camera.captures) == 1 and bench.switches.loads["camera"] is True
+    bench.run_until(bench.clock.t + 600)
+    assert bench.fsw.mode == NOMINAL and bench.switches.loads["camera"] is False
+
+
+def test_imaging_is_refused_while_the_battery_is_low():
+    bench = nominal_bench()
+    bench.power.voltage, bench.power.soc = 6.7, 0.2
+    bench.run_until(DEPLOYED + 30)
+    ground = Ground()
+    bench.radio.uplink.append(ground.frame("SET_MODE", {"mode": 3}))
+    bench.run_until(bench.clock.t + 20)
+    ground.receive(bench.radio.sent)
+    assert ground.responses(1)[-1] == ("FAILED", 9)  # POWER_LOW
+    assert bench.fsw.mode == LOW_POWER
+
+
+def test_without_a_gyro_detumble_ends_at_once():
+    bench = make_bench()
+    bench.gyro = None
+    bench.fsw = type(bench.fsw)(bench.hal(), bench.config)
+    bench.run_until(T0 + 1900)
+    assert bench.fsw.mode == NOMINAL
+
+
+def test_a_cold_battery_below_the_safe_limit_enters_safe():
+    bench = nominal_bench()
+    bench.temperatures[1].value = -35.0
+    bench.run_until(DEPLOYED + 60)
+    assert bench.fsw.mode == SAFE
+    assert bench.switches.loads["heater"] is True
+
+
+def test_outer_panel_temperatures_do_not_trigger_safe():
+    bench = make_bench()
+    from tests.fsw.fakes import FakeTemperature
+
+    bench.temperatures.append(FakeTemperature("+X", -60.0, 13))
+    bench.fsw = type(bench.fsw)(bench.hal(), bench.config)
+    bench.run_until(DEPLOYED)
+    assert bench.fsw.mode == NOMINAL
