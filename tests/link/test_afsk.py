@@ -148,3 +148,11 @@ def test_any_octets_round_trip(payloads: list[bytes], rate: int) -> None:
     """The modem carries any octets (not only AX.25): stuffing, flags and FCS are its job."""
     got = AfskDemodulator(rate).demodulate(afsk.modulate(payloads, rate))
     assert [f.data for f in got] == payloads
+
+
+def test_non_finite_samples() -> None:
+    sent = frames(2)
+    audio = afsk.modulate(sent, 11025)
+    audio[:100] = np.nan
+    audio[-50:] = np.inf
+    assert [f.data for f in AfskDemodulator(11025).demodulate(audio)] == sent

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from picodragon.link import ax25, kiss
 from picodragon.link.modem_files import demodulate_file, modulate_file
@@ -74,3 +76,20 @@ def test_bad_wav(tmp_path: Path) -> None:
         demodulate_file(bad)
     with pytest.raises(ValueError):
         demodulate_file(tmp_path / "missing.wav")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(max_size=300))
+def test_read_frames_fails_only_with_value_error(data: bytes) -> None:
+    import tempfile
+
+    from picodragon.link.modem_files import read_frames
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in"
+        path.write_bytes(data)
+        try:
+            frames = read_frames(path)
+        except ValueError:
+            return
+        assert frames and all(isinstance(f, bytes) for f in frames)

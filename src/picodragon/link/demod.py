@@ -180,6 +180,8 @@ class AfskDemodulator:
         samples = np.asarray(samples, dtype=np.float32)
         if samples.ndim != 1 or len(samples) < 16:
             return []
+        if not np.all(np.isfinite(samples)):  # a damaged recording: NaN/inf become silence
+            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
         step = self.baud / self.rate_exact
         good: list[tuple[int, bytes]] = []
         bad: list[tuple[int, bytes, int, np.ndarray]] = []
