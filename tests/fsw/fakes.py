@@ -233,11 +233,22 @@ class FakeCw:
 
 
 class FakeWatchdog:
-    def __init__(self) -> None:
+    """A hardware watchdog: ``expired`` once not kicked for ``timeout_s`` (the bench then
+    power-cycles the computer, as the real one would)."""
+
+    def __init__(self, clock: FakeClock, timeout_s: float = 120.0) -> None:
+        self.clock = clock
+        self.timeout_s = timeout_s
         self.kicks = 0
+        self.last_kick = clock.now()
+        self.resets = 0
 
     def kick(self) -> None:
         self.kicks += 1
+        self.last_kick = self.clock.now()
+
+    def expired(self) -> bool:
+        return self.clock.now() - self.last_kick > self.timeout_s
 
 
 @dataclass
@@ -277,6 +288,7 @@ class Bench:
     def power_cycle(self) -> None:
         """A hard reset: a new software instance over the same devices and storage."""
         self.fsw = FlightSoftware(self.hal(), self.config)
+        self.watchdog.last_kick = self.clock.now()
         self.fsw.boot()
 
     def run_until(self, t_end: float, on_step: Callable[[Bench], None] | None = None,
@@ -286,6 +298,9 @@ class Bench:
             self.fsw.boot()
         stuck = 0
         while True:
+            if self.watchdog.expired():
+                self.watchdog.resets += 1
+                self.power_cycle()
             wanted = self.fsw.step()
             self.steps += 1
             if on_step is not None:
@@ -317,7 +332,7 @@ def make_bench(config: FswConfig | None = None, **overrides: object) -> Bench:
         gyro=FakeVector((0.01, -0.01, 0.005), 1e-4, 6),
         magnetometer=FakeVector((2e-5, -1e-5, 3e-5), 1e-8, 7),
         cw=FakeCw(clock),
-        watchdog=FakeWatchdog(),
+        watchdog=FakeWatchdog(clock),
         config=config or FswConfig(**overrides),  # type: ignore[arg-type]
     )
     return bench

@@ -235,3 +235,12 @@ def test_outer_panel_temperatures_do_not_trigger_safe():
     bench.fsw = type(bench.fsw)(bench.hal(), bench.config)
     bench.run_until(DEPLOYED)
     assert bench.fsw.mode == NOMINAL
+
+
+def test_a_hung_watchdog_component_is_caught_by_the_hardware_watchdog():
+    bench = nominal_bench()
+    bench.fsw.watchdog.stalled = True  # the software watchdog itself stops: no more kicks
+    bench.run_until(DEPLOYED + 600)
+    assert bench.watchdog.resets == 1
+    assert bench.fsw.params.reset_cause == 0  # the software did not see it coming
+    assert bench.fsw.mode == NOMINAL
