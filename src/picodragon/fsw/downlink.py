@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import zlib
 from collections import deque
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from picodragon.fsw.hal import Radio, Storage
@@ -62,8 +61,6 @@ class Downlink(Component):
         self.bytes_sent = 0
         self.dropped = 0
         self.next_free = 0.0
-        self.transmit_gate: Callable[[], bool] = lambda: True
-        """extra condition on transmitting (the mode may forbid it); checked before each frame"""
         radio.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
@@ -103,7 +100,7 @@ class Downlink(Component):
 
     def service(self, now: float) -> None:
         """Send every frame the link has room for at ``now``."""
-        if not self.enabled or not self.transmit_gate():
+        if not self.enabled:
             return
         while self.next_free <= now:
             packet = self.realtime.popleft() if self.realtime else None
@@ -126,7 +123,7 @@ class Downlink(Component):
 
     def next_wanted(self, now: float) -> float:
         """When the downlink next wants to run (infinity when it has nothing to send)."""
-        if not self.enabled or not self.transmit_gate() or not self._has_work(now):
+        if not self.enabled or not self._has_work(now):
             return float("inf")
         return max(self.next_free, now)
 
