@@ -81,8 +81,10 @@ class FswConfig:
     """how often each sensor group is read: power, attitude (magnetometer, gyro), temperature"""
 
     def __post_init__(self) -> None:
-        if self.auth_key is not None and len(self.auth_key) < 16:
-            raise ValueError("auth_key must be at least 16 bytes (or None to refuse all commands)")
+        if self.auth_key is not None and (not isinstance(self.auth_key, bytes) or len(self.auth_key) < 16):
+            raise ValueError("auth_key must be bytes, at least 16 of them (or None to refuse all commands)")
+        if not 1 <= len(self.callsign) <= 6 or not self.callsign.isalnum() or not self.callsign.isupper():
+            raise ValueError(f"callsign must be 1 to 6 uppercase letters and digits, got {self.callsign!r}")
         if not 0 <= self.ssid <= 15:
             raise ValueError(f"ssid must be 0..15, got {self.ssid}")
         for name in ("telemetry_beacon_interval_s", "housekeeping_interval_s", "control_period_s",
