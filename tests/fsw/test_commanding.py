@@ -281,3 +281,14 @@ def test_state_is_plain_data():
 
     bench, _ = deployed_bench()
     json.dumps(bench.fsw.state())
+
+
+def test_the_next_critical_time_names_time_tags_and_the_deployment():
+    bench = make_bench(FswConfig(auth_key=KEY))
+    bench.fsw.boot()
+    assert bench.fsw.next_critical_time() == T0 + 1800  # end of the RF silence
+    bench.run_until(DEPLOYED)
+    assert bench.fsw.next_critical_time() == float("inf")
+    ground = Ground()
+    uplink(bench, ground, ground.frame("NOOP", execute_at=DEPLOYED + 5000.25))
+    assert bench.fsw.next_critical_time() == DEPLOYED + 5000.25

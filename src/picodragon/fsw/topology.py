@@ -347,6 +347,20 @@ class FlightSoftware:
 
     # --- inspection ---------------------------------------------------------------------------
 
+    CRITICAL_TIMERS = ("commanding.timetag", "deployment.silence", "deployment.burn",
+                       "deployment.check")
+
+    def next_critical_time(self) -> float:
+        """The next time something must happen exactly then (a time-tagged command, a step of
+        the deployment sequence); infinity when nothing is pending.
+
+        ``step()`` asks for every control period; a runner that lets the software sleep through
+        quiet stretches to save time must still wake it at this time, or time-tagged commands
+        run late. (A long sleep also leaves a gap in the housekeeping history.)
+        """
+        times = [self.scheduler.pending(name) for name in self.CRITICAL_TIMERS]
+        return min((t for t in times if t is not None), default=float("inf"))
+
     @property
     def mode(self) -> int:
         return self.modes.mode
