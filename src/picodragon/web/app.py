@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
@@ -30,6 +32,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -228,7 +231,15 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # build or catch up the telemetry rollups in the background, so the first long chart
+        # on a big archive does not wait for them (a month of 1 Hz takes seconds)
+        stop = threading.Event()
+        worker = threading.Thread(target=_quietly, args=(mc.queries.warm_up, stop), name="rollup-warm-up",
+                                  daemon=True)
+        worker.start()
         yield
+        stop.set()
+        worker.join(timeout=30)
         mc.db.close()
 
     app = FastAPI(
@@ -253,6 +264,14 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         if request.url.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input back, and an input of NaN or Infinity (valid
+        # in Python's JSON, not in strict JSON) would then fail to serialise: a 500 for a 422
+        detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(QueryError)
     async def _query_error(request: Request, exc: QueryError) -> JSONResponse:
@@ -732,6 +751,14 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
 
 
 # -- helpers ----------------------------------------------------------------------------------
+def _quietly(func: Callable[..., Any], *args: Any) -> None:
+    """Run a background chore; log its failure instead of raising into a dying thread."""
+    try:
+        func(*args)
+    except Exception:  # noqa: BLE001 - a chore's failure must not take the server down
+        logging.getLogger(__name__).exception("background %s failed", getattr(func, "__name__", func))
+
+
 def _safe_next(path: str) -> str:
     """Only local paths after login (no open redirect)."""
     if not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 200:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,22 @@ class Queries:
         if row is None:
             return None
         return {"unix_s": float(row[0]), "values": {f: finite(v) for f, v in zip(fields, row[1:], strict=True)}}
+
+    def warm_up(self, stop: threading.Event | None = None) -> None:
+        """Bring every packet table's rollups up to date (what the first long chart would do).
+
+        Runs on connections of its own (it is meant for a background thread) and stops between
+        tables when ``stop`` is set.
+        """
+        db = Database(self.db.url)
+        try:
+            rollups = Rollups(db, lock=self.rollups._lock)
+            for table, fields in Queries(db).catalog().packets.values():
+                if stop is not None and stop.is_set():
+                    return
+                rollups.refresh(table, fields, force=True)
+        finally:
+            db.close()
 
     def series(self, point: str, start: float, end: float, max_points: int) -> Series:
         table, field, fields = self.catalog().resolve(point)
@@ -244,14 +261,15 @@ class Queries:
         return out
 
     # -- files and images ---------------------------------------------------------------
-    def files(self, limit: int = 200) -> list[dict[str, Any]]:
+    def files(self, limit: int = 200, file_id: int | None = None) -> list[dict[str, Any]]:
         """Downloaded (or downloading) files newest first, with received and missing chunks."""
         if not self.db.table_exists("files"):
             return []
-        rows = self.db.rows(
-            "SELECT file_id, name, size, chunk_size, chunk_count, crc32, first_unix_s, complete_unix_s, crc_ok "
-            "FROM files ORDER BY first_unix_s DESC LIMIT ?", (int(limit),),
-        )
+        cols = "file_id, name, size, chunk_size, chunk_count, crc32, first_unix_s, complete_unix_s, crc_ok"
+        if file_id is not None:
+            rows = self.db.rows(f"SELECT {cols} FROM files WHERE file_id = ?", (file_id,))
+        else:
+            rows = self.db.rows(f"SELECT {cols} FROM files ORDER BY first_unix_s DESC LIMIT ?", (int(limit),))
         out = []
         for r in rows:
             fid = int(r[0])
@@ -270,10 +288,8 @@ class Queries:
         return out
 
     def file_info(self, file_id: int) -> dict[str, Any] | None:
-        for f in self.files(limit=100_000):
-            if f["file_id"] == str(file_id):
-                return f
-        return None
+        found = self.files(file_id=file_id)
+        return found[0] if found else None
 
     def file_bytes(self, file_id: int) -> tuple[bytes, dict[str, Any]] | None:
         """The file's bytes as far as received; missing chunks are zero-filled."""

@@ -81,9 +81,10 @@ def _bucket(db: Database, expr: str, width: int) -> str:
 class Rollups:
     """Rollup tables of one archive database, refreshed on demand."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lock: threading.Lock | None = None) -> None:
         self.db = db
-        self._lock = threading.Lock()
+        #: one writer of rollups per process: share the lock between instances over one database
+        self._lock = lock or threading.Lock()
         self._last_refresh: dict[str, float] = {}
         db.execute(
             "CREATE TABLE IF NOT EXISTS web_rollup_state (tm_table TEXT PRIMARY KEY, fields TEXT NOT NULL, "

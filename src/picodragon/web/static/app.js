@@ -333,7 +333,17 @@ function commanding() {
         input = el("input", { name: a.name, id: "arg-" + a.name, type: "number", required: "required", min: a.minimum, max: a.maximum,
           step: a.integer ? "1" : "any", value: Math.max(0, a.minimum) });
       }
-      return el("label", {}, `${a.name}${a.unit ? " [" + a.unit + "]" : ""} — ${a.description} (${a.minimum} .. ${a.maximum}) `, input);
+      const label = el("label", {}, `${a.name}${a.unit ? " [" + a.unit + "]" : ""} — ${a.description} (${a.minimum} .. ${a.maximum}) `, input);
+      if (a.name === "at_time") {
+        /* an on-board time tag: seconds since 2000-01-01 UTC, typed as a UTC time */
+        const when = el("input", { id: "at-time-iso", placeholder: "2013-11-20T03:30:00Z", size: 24 });
+        when.addEventListener("input", () => {
+          const t = Date.parse(when.value);
+          if (!Number.isNaN(t)) input.value = String(Math.round(t / 1000) - 946684800);
+        });
+        label.append(" or at UTC ", when);
+      }
+      return label;
     }));
   }
   select.addEventListener("change", buildArgs);
