@@ -76,10 +76,15 @@ def test_sample_views_are_where_they_claim(scenario):
 def test_capture_needs_power_and_gives_jpeg(scenario):
     twin = Twin(scenario, attitude=False)
     cam = twin.devices.camera
-    with pytest.raises(CameraError):
-        cam.capture()
+    assert cam.capture() is None  # unpowered: the camera does not answer
+    with pytest.raises(CameraError, match="not powered"):
+        cam.capture_or_raise()
     twin.switches.set_load("camera", True)
     jpeg = cam.capture()
     im = Image.open(io.BytesIO(jpeg))
     assert im.format == "JPEG" and im.size == (640, 480)
     assert cam.last_metadata["bytes"] == len(jpeg)
+    cam.inject_fault("dead")
+    assert cam.capture() is None
+    cam.clear_fault()
+    assert cam.capture() is not None

@@ -20,7 +20,7 @@ def twin(scenario):
 def test_magnetometer_reads_the_body_field(twin):
     mag = twin.devices.magnetometer
     truth = twin.field_body_t()
-    reading = mag.read_t()
+    reading = np.array(mag.read_t())
     assert reading.shape == (3,)
     assert np.all(np.abs(reading - truth) < 8e-6)  # 2 uT bias (1 sigma), 150 nT noise
     q = mag.quantum
@@ -28,7 +28,7 @@ def test_magnetometer_reads_the_body_field(twin):
 
 
 def test_gyro_reads_the_body_rate(twin):
-    g = twin.devices.gyro.read_rad_s()
+    g = np.array(twin.devices.gyro.read_rad_s())
     assert np.all(np.abs(g - twin.body_rate_rad_s()) < math.radians(1.5))
 
 
@@ -89,3 +89,38 @@ def test_storage_and_switches(twin):
     with pytest.raises(ValueError):
         sw.set_load("warp_drive", True)
     assert "camera" in sw.loads()
+
+
+def test_position_and_attitude_estimates(twin):
+    fix = twin.devices.position.read()
+    snap = twin.snapshot()
+    assert abs(fix.latitude_deg - snap["latitude_deg"]) < 0.01
+    assert abs(fix.altitude_m / 1e3 - snap["altitude_km"]) < 0.1
+    q = twin.devices.attitude.read_quaternion()
+    if q is not None:  # None while the body still turns faster than 5 deg/s
+        dot = abs(float(np.dot(q, twin.attitude.q)))
+        assert dot > np.cos(np.radians(20) / 2)
+
+
+def test_cw_beacon_antenna_and_watchdog_energy(scenario):
+    a, b = Twin(scenario, attitude=False), Twin(scenario, attitude=False)
+    cw = b.devices.cw
+    cw.send("PICO DRAGON VIETNAM", 20.0)
+    out = cw.drain_outbox()
+    assert out == [(b.start_unix, "PICO DRAGON VIETNAM", 20.0)]
+    ant = b.devices.antenna
+    assert ant.switch_closed()
+    ant.burn(3.0)
+    assert ant.switch_closed()
+    ant.burn(3.0)
+    assert not ant.switch_closed() and ant.deployed
+    expected = cw.keyed_s_total * scenario.spacecraft.power.transmit_load_w + 6.0 * ant.burn_power_w
+    a.advance_to(a.start_unix + 60)
+    b.advance_to(b.start_unix + 60)
+    assert expected * 0.89 < a._energy_j - b._energy_j < expected / 0.96
+    wd = b.devices.watchdog
+    wd.kick()
+    b.advance_to(b.start_unix + 100)
+    assert not wd.expired()
+    b.advance_to(b.start_unix + 200)
+    assert wd.expired()

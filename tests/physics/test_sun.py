@@ -40,3 +40,16 @@ def test_penumbra_is_between_sun_and_umbra():
     frac = illumination(np.stack([np.full_like(ys, -2.0e6), ys, np.zeros_like(ys)], axis=1), np.repeat(r_sun, 200, 0))
     assert np.all(np.diff(frac) >= -1e-12)
     assert frac[0] == 0.0 and frac[-1] == 1.0 and np.any((frac > 0) & (frac < 1))
+
+
+def test_earth_view_factor_limits():
+    from picodragon.physics.sun import earth_view_factor, tumbling_earth_view_factor
+
+    r = np.array([6378137.0 + 400e3])
+    nadir = earth_view_factor(np.array([[1.0]]), r)[0, 0]
+    assert abs(nadir - (6378137.0 / r[0]) ** 2) < 1e-4  # exact for a nadir plate
+    assert earth_view_factor(np.array([[-1.0]]), r)[0, 0] == 0.0  # zenith plate sees no Earth
+    side = earth_view_factor(np.array([[0.0]]), r)[0, 0]
+    assert 0.25 < side < 0.35
+    mu = np.linspace(-1, 1, 4001)[None, :]
+    assert abs(earth_view_factor(mu, r).mean() - tumbling_earth_view_factor(r)[0]) < 1e-3

@@ -23,6 +23,10 @@ def test_devices_satisfy_the_hal_protocols(twin):
     assert all(isinstance(s, hal.TemperatureSensor) for s in d.temperatures)
     assert isinstance(d.switches, hal.PowerSwitches)
     assert isinstance(d.storage, hal.Storage)
+    for name in ("camera", "magnetometer", "gyro", "position", "attitude", "cw", "antenna", "watchdog"):
+        proto = {"position": hal.PositionSource, "attitude": hal.AttitudeSource, "cw": hal.CwBeacon,
+                 "antenna": hal.AntennaDeployer}.get(name) or getattr(hal, name.capitalize())
+        assert isinstance(getattr(d, name), proto), name
     reading = d.power.read()
     for field in ("battery_voltage_v", "battery_current_a", "battery_soc", "solar_power_w", "bus_power_w"):
         assert isinstance(getattr(reading, field), float)

@@ -277,9 +277,9 @@ def nadir_attitude(r_teme, v_teme, camera: Camera, tilt_deg: float = 0.0) -> np.
 
 
 class CameraDevice:
-    """capture() -> JPEG bytes of the current view; ``last_metadata`` describes it.
-
-    Needs the 'camera' load switched on (else CameraError, an OSError).
+    """capture() -> JPEG bytes of the current view, or None when the camera does not answer
+    (the 'camera' load off, brown-out, re-entered, or a 'dead' fault); ``last_metadata``
+    describes the last image. ``inject_fault('dead')`` / ``clear_fault()`` as for sensors.
     """
 
     def __init__(self, twin: Twin, camera: Camera) -> None:
@@ -287,10 +287,26 @@ class CameraDevice:
         self.config = camera
         self.last_metadata: dict = {}
         self.captures = 0
+        self.fault: str | None = None
 
-    def capture(self) -> bytes:
+    def inject_fault(self, kind: str, **params) -> None:
+        if kind != "dead":
+            raise ValueError("the camera supports the 'dead' fault only")
+        self.fault = kind
+
+    def clear_fault(self) -> None:
+        self.fault = None
+
+    def capture(self) -> bytes | None:
+        try:
+            return self.capture_or_raise()
+        except CameraError:
+            return None
+
+    def capture_or_raise(self) -> bytes:
+        """As capture(), raising CameraError with the reason instead of returning None."""
         twin = self._twin
-        if twin.reentered or twin.brownout:
+        if twin.reentered or twin.brownout or self.fault == "dead":
             raise CameraError("camera does not answer")
         if not twin.switches.is_on("camera"):
             raise CameraError("camera is not powered (switch the 'camera' load on)")

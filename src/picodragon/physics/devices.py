@@ -15,10 +15,15 @@ Protocol shapes offered (for the HAL owner to adopt):
 - TemperatureSensor.location, read_c() -> float (NaN when dead)
 - PowerSwitches.set_load(name, on), is_on(name), loads() -> list[str]
 - Storage.read/write/delete/keys (capacity-limited flash; write raises OSError when full)
-- Magnetometer.read_t() -> (3,) tesla, body frame
-- Gyro.read_rad_s() -> (3,) rad/s, body frame
+- Magnetometer.read_t() -> (x, y, z) tesla, body frame (NaNs when dead)
+- Gyro.read_rad_s() -> (x, y, z) rad/s, body frame
+- PositionSource.read() -> PositionFix | None (GNSS-like fix)
+- AttitudeSource.read_quaternion() -> (w, x, y, z) body -> TEME | None
 - SunSensors.read_a() -> (6,) short-circuit currents of the face panels, A (+X,-X,+Y,-Y,+Z,-Z)
-- Camera.capture() -> bytes (JPEG); last_metadata: dict
+- Camera.capture() -> bytes (JPEG) | None when unpowered; last_metadata: dict
+- CwBeacon.send(text, wpm), set_enabled(bool); twin side drain_outbox() -> [(unix_s, text, wpm)]
+- AntennaDeployer.burn(duration_s), switch_closed() -> bool; twin side .deployed
+- Watchdog.kick(); twin side expired() -> bool
 """
 
 from __future__ import annotations
@@ -259,3 +264,111 @@ class StorageDevice:
 
     def keys(self) -> list[str]:
         return sorted(self._blobs)
+
+
+MORSE_UNITS_PER_CHARACTER = 10.0
+"""Mean Morse length of a character with its gaps, in dot units ('PARIS ' = 50 units)."""
+
+MORSE_KEY_DOWN_FRACTION = 0.45
+"""Share of a Morse message's time with the carrier keyed (dots, dashes vs gaps: about 22 of
+50 units of 'PARIS ')."""
+
+
+class CwBeaconDevice:
+    """The CW beacon transmitter: keys text in Morse (energy counted per message).
+
+    Duration = characters x 10 units x 1.2 / wpm s; the carrier is keyed 45 % of that time at the
+    configured transmit load (named assumptions). Sent messages wait in an outbox for the
+    mission: ``drain_outbox() -> list[(unix_s, text, wpm)]``.
+    """
+
+    def __init__(self, twin: Twin, transmit_load_w: float) -> None:
+        self._twin = twin
+        self.transmit_load_w = transmit_load_w
+        self.enabled = True
+        self._outbox: list[tuple[float, str, float]] = []
+        self._busy_until = -np.inf
+        self.keyed_s_total = 0.0
+
+    def duration_s(self, text: str, wpm: float) -> float:
+        return len(text) * MORSE_UNITS_PER_CHARACTER * 1.2 / wpm
+
+    def send(self, text: str, wpm: float) -> None:
+        twin = self._twin
+        if not self.enabled or wpm <= 0 or twin.brownout or not twin.switches.is_on("radio"):
+            return
+        start = max(twin.time, self._busy_until)
+        duration = self.duration_s(text, wpm)
+        self._busy_until = start + duration
+        self._outbox.append((start, str(text), float(wpm)))
+        keyed = MORSE_KEY_DOWN_FRACTION * duration
+        self.keyed_s_total += keyed
+        twin.extra_energy_j += keyed * self.transmit_load_w
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.enabled = bool(enabled)
+
+    def drain_outbox(self) -> list[tuple[float, str, float]]:
+        out, self._outbox = self._outbox, []
+        return out
+
+
+class AntennaDeployerDevice:
+    """The antenna release: a burn wire (2 W) that frees the stowed elements after 5 s of heat.
+
+    Until deployed the deployment switch stays closed; ``deployed`` tells the mission (link
+    budget) whether the antenna is out. Burn power and the 5 s needed are 1U assumptions (typical
+    nichrome burn wires: 1-3 W for a few seconds); a burn in brown-out does nothing.
+    """
+
+    burn_power_w = 2.0
+    burn_needed_s = 5.0
+
+    def __init__(self, twin: Twin) -> None:
+        self._twin = twin
+        self.burned_s = 0.0
+        self.deployed = False
+        self.deployed_at: float | None = None
+
+    def burn(self, duration_s: float) -> None:
+        twin = self._twin
+        if twin.brownout or duration_s <= 0:
+            return
+        twin.extra_energy_j += duration_s * self.burn_power_w
+        self.burned_s += duration_s
+        if not self.deployed and self.burned_s >= self.burn_needed_s:
+            self.deployed = True
+            self.deployed_at = twin.time
+
+    def switch_closed(self) -> bool:
+        return not self.deployed
+
+
+class WatchdogDevice:
+    """The hardware watchdog: ``expired()`` once ``timeout_s`` (60 s, assumption) pass without a kick.
+
+    Physics does not reset software: the mission asks ``expired()`` and reboots the flight
+    software, then the watchdog restarts from that moment (``kick``).
+    """
+
+    def __init__(self, twin: Twin, timeout_s: float = 60.0) -> None:
+        self._twin = twin
+        self.timeout_s = timeout_s
+        self.last_kick = twin.time
+        self.kicks = 0
+
+    def kick(self) -> None:
+        self.last_kick = self._twin.time
+        self.kicks += 1
+
+    def expired(self) -> bool:
+        return self._twin.time - self.last_kick > self.timeout_s
+
+
+@dataclass(frozen=True)
+class PositionFix:
+    """Same fields as ``picodragon.fsw.hal.PositionFix``."""
+
+    latitude_deg: float
+    longitude_deg: float
+    altitude_m: float

@@ -10,6 +10,12 @@ Parameters are typical 1U parts (named assumptions, Pico Dragon's sensors were n
   sampled at 10 Hz;
 - gyroscope: 3-axis MEMS (L3GD20 class at 250 deg/s full scale), 8.75 mdeg/s steps, 0.03 deg/s
   noise, bias 0.3 deg/s per axis (1 sigma), 10 Hz;
+- position: a GNSS-like fix (a 1U may carry none: the mission decides whether to fit it), 10 m
+  noise per axis, 1 Hz, no fix in brown-out;
+- attitude: the output of an on-board attitude determination (magnetometer + panel currents,
+  TRIAD-like) modelled by its error: the true attitude rotated by 3 deg per axis (1 sigma)
+  white noise, 1 Hz; None when the body rate exceeds 5 deg/s (the estimate does not converge)
+  or in brown-out;
 - panel currents: short-circuit current of each face's cell string, 520 mA at 1361 W/m^2 normal
   incidence (Azur Space 3G30C data sheet: 519.6 mA at AM0), 1 mA steps, 2 mA noise, on the
   faces that carry cells (zero elsewhere), 1 Hz.
@@ -21,10 +27,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from picodragon.physics.constants import SOLAR_CONSTANT
-from picodragon.physics.devices import FaultInjectable
+from picodragon.physics.constants import R_EARTH, SOLAR_CONSTANT
+from picodragon.physics.devices import FaultInjectable, PositionFix
+from picodragon.physics.orbit import geodetic
 from picodragon.physics.power import FACE_NAMES
-from picodragon.physics.sun import earth_fluxes
+from picodragon.physics.sun import earth_fluxes, earth_view_factor
+from picodragon.physics.timebase import teme_to_ecef
 
 if TYPE_CHECKING:
     from picodragon.physics.twin import Twin
@@ -67,8 +75,9 @@ class MagnetometerDevice(_SampledSensor):
     def _truth(self) -> np.ndarray:
         return self._twin.field_body_t()
 
-    def read_t(self) -> np.ndarray:
-        return self._sample()
+    def read_t(self) -> tuple[float, float, float]:
+        x, y, z = self._sample()
+        return float(x), float(y), float(z)
 
 
 class GyroDevice(_SampledSensor):
@@ -81,8 +90,9 @@ class GyroDevice(_SampledSensor):
     def _truth(self) -> np.ndarray:
         return self._twin.body_rate_rad_s()
 
-    def read_rad_s(self) -> np.ndarray:
-        return self._sample()
+    def read_rad_s(self) -> tuple[float, float, float]:
+        x, y, z = self._sample()
+        return float(x), float(y), float(z)
 
 
 class SunSensorDevice(_SampledSensor):
@@ -104,7 +114,9 @@ class SunSensorDevice(_SampledSensor):
         sun = self._twin._sun
         cos_s = np.clip(np.concatenate([s_b, -s_b])[[0, 3, 1, 4, 2, 5]], 0, None)
         nadir_b = self._twin.body_to_teme().T @ (-r / np.linalg.norm(r))
-        cos_e = np.clip(np.concatenate([nadir_b, -nadir_b])[[0, 3, 1, 4, 2, 5]], 0, None)
+        rn = np.linalg.norm(r)
+        cos_nadir = np.concatenate([nadir_b, -nadir_b])[[0, 3, 1, 4, 2, 5]]
+        cos_e = earth_view_factor(cos_nadir[None, :], np.array([rn]))[0] * (rn / R_EARTH) ** 2
         albedo, _ = earth_fluxes(r[None, :], sun[None, :])
         flux = SOLAR_CONSTANT * frac * cos_s + albedo[0] * cos_e
         return self.mask * self.isc_at_1361 * flux / SOLAR_CONSTANT
@@ -114,3 +126,57 @@ class SunSensorDevice(_SampledSensor):
 
     def read_a(self) -> np.ndarray:
         return self._sample()
+
+
+class PositionDevice(FaultInjectable):
+    """read() -> PositionFix (geodetic) with 10 m noise per axis; None in brown-out or when dead."""
+
+    noise_m = 10.0
+
+    def __init__(self, twin: Twin, rng: np.random.Generator) -> None:
+        super().__init__()
+        self._twin = twin
+        self._rng = rng
+
+    def read(self) -> PositionFix | None:
+        twin = self._twin
+        if twin.brownout or twin.reentered or self.fault == "dead":
+            return None
+        r = twin._r + self._rng.normal(0.0, self.noise_m, 3)
+        if self.fault == "bias_jump":
+            r = r + self.fault_params.get("bias", 1000.0)
+        r_e, _ = teme_to_ecef(r[None, :], None, [twin.time], twin._dut1)
+        lat, lon, h = geodetic(r_e)
+        return PositionFix(float(lat[0]), float(lon[0]), float(h[0]))
+
+
+class AttitudeEstimateDevice:
+    """read_quaternion() -> (w, x, y, z) body -> TEME, truth with 3 deg (1 sigma) per-axis error."""
+
+    sigma_rad = np.radians(3.0)
+    max_rate_rad_s = np.radians(5.0)
+
+    def __init__(self, twin: Twin, rng: np.random.Generator) -> None:
+        self._twin = twin
+        self._rng = rng
+
+    def read_quaternion(self) -> tuple[float, float, float, float] | None:
+        twin = self._twin
+        if twin.attitude is None or twin.brownout or twin.reentered:
+            return None
+        if np.linalg.norm(twin.attitude.w) > self.max_rate_rad_s:
+            return None
+        e = self._rng.normal(0.0, self.sigma_rad, 3)
+        angle = float(np.linalg.norm(e))
+        axis = e / angle if angle > 0 else np.array([1.0, 0.0, 0.0])
+        dq = np.concatenate([[np.cos(angle / 2)], np.sin(angle / 2) * axis])
+        q = twin.attitude.q
+        w0, x0, y0, z0 = q
+        w1, x1, y1, z1 = dq
+        out = (
+            w0 * w1 - x0 * x1 - y0 * y1 - z0 * z1,
+            w0 * x1 + x0 * w1 + y0 * z1 - z0 * y1,
+            w0 * y1 - x0 * z1 + y0 * w1 + z0 * x1,
+            w0 * z1 + x0 * y1 - y0 * x1 + z0 * w1,
+        )
+        return tuple(float(c) for c in out)

@@ -14,10 +14,16 @@ at each shadow edge).
 Albedo and Earth infrared: the flux on a flat plate facing nadir, from the view factor of a
 sphere seen at altitude h, F = (Re / (Re + h))^2, with the albedo flux scaled by the cosine of
 the sub-satellite solar zenith angle (clipped at zero): a common first-order model (Gilmore,
-Spacecraft Thermal Control Handbook, 2002, ch. 2). Constants in ``constants.py``.
+Spacecraft Thermal Control Handbook, 2002, ch. 2). A plate tilted from nadir receives these
+times F(lambda) / F(0), with F(lambda) the plate-to-sphere view factor integrated numerically
+(``earth_view_factor``; a side face at 400 km still sees a third of the nadir value); a
+randomly tumbling plate sees on average the Earth's solid angle over 4 pi. Using the nadir
+albedo for tilted plates is the usual simplification. Constants in ``constants.py``.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -98,3 +104,52 @@ def earth_fluxes(r_sat, r_sun) -> tuple[np.ndarray, np.ndarray]:
     albedo = SOLAR_CONSTANT * EARTH_ALBEDO * view * np.clip(cos_zenith, 0.0, 1.0)
     infrared = EARTH_IR * view
     return albedo, infrared
+
+
+@lru_cache(maxsize=1)
+def _view_factor_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """View factor plate -> spherical Earth, tabulated over the plate's angle from nadir and H.
+
+    F(lambda, H) = (1/pi) * integral over the Earth's disc of max(0, cos theta) dOmega, theta the
+    angle between the plate normal and the direction, H = (Re + h) / Re; midpoint quadrature in
+    nadir angle and azimuth (96 x 96). Exact for a nadir plate: F = 1 / H^2.
+    """
+    lam = np.radians(np.linspace(0.0, 180.0, 181))
+    hs = np.linspace(1.005, 1.12, 24)
+    n = 96
+    table = np.empty((len(hs), len(lam)))
+    psi = (np.arange(n) + 0.5) * (2 * np.pi / n)
+    for k, h in enumerate(hs):
+        eta_max = np.arcsin(1.0 / h)
+        eta = (np.arange(n) + 0.5) * (eta_max / n)
+        d_omega = np.sin(eta)[:, None] * (eta_max / n) * (2 * np.pi / n)
+        ce, se = np.cos(eta)[:, None], np.sin(eta)[:, None]
+        for j, lm in enumerate(lam):
+            cos_t = np.cos(lm) * ce + np.sin(lm) * se * np.cos(psi)[None, :]
+            table[k, j] = (np.clip(cos_t, 0, None) * d_omega).sum() / np.pi
+    return hs, np.cos(lam), table
+
+
+def earth_view_factor(cos_nadir, r_norm) -> np.ndarray:
+    """View factor from a plate to the Earth for the cosine of its normal's angle from nadir.
+
+    cos_nadir (n, k), r_norm (n,) the geocentric distance (m); bilinear in the table above.
+    """
+    hs, cos_lam, table = _view_factor_table()
+    h = np.clip(np.asarray(r_norm, dtype=float) / R_EARTH, hs[0], hs[-1])
+    fh = (h - hs[0]) / (hs[1] - hs[0])
+    i = np.minimum(fh.astype(int), len(hs) - 2)
+    wh = (fh - i)[:, None]
+    lam_idx = np.degrees(np.arccos(np.clip(cos_nadir, -1.0, 1.0)))
+    j = np.minimum(lam_idx.astype(int), 179)
+    wl = lam_idx - j
+    ii = i[:, None]
+    f0 = table[ii, j] * (1 - wl) + table[ii, j + 1] * wl
+    f1 = table[ii + 1, j] * (1 - wl) + table[ii + 1, j + 1] * wl
+    return f0 * (1 - wh) + f1 * wh
+
+
+def tumbling_earth_view_factor(r_norm) -> np.ndarray:
+    """Mean view factor of a randomly oriented plate: the Earth's solid angle / (4 pi)."""
+    h = np.asarray(r_norm, dtype=float) / R_EARTH
+    return 0.5 * (1.0 - np.sqrt(1.0 - 1.0 / h**2))

@@ -8,8 +8,9 @@ to the structure. Face energy balance:
               - P_elec + sum G (T_j - T)
 
 with S the solar flux (eclipse included), Alb and IR the Earth's albedo and infrared fluxes on a
-nadir plate (``sun.earth_fluxes``), cos_s / cos_e the clipped cosines of the face normal with the
-Sun / nadir directions (the tumbling average 1/4 when attitude is not propagated), and P_elec
+nadir plate (``sun.earth_fluxes``), cos_s the clipped cosine of the face normal with the Sun
+(1/4 on average when tumbling), cos_e the face's view factor to the Earth relative to a nadir
+plate (``sun.earth_view_factor``; the Earth's solid angle over 4 pi when tumbling), and P_elec
 the electrical power the face's cells deliver (it is dissipated inside, in the loads).
 Integrated explicitly (forward Euler, step <= 20 s, below a third of the smallest time
 constant, about 90 s).

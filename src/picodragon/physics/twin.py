@@ -10,6 +10,9 @@
 - the battery and the thermal nodes (``power``, ``thermal``);
 - the devices the flight software sees (``devices``, ``sensors``, ``camera``).
 
+Earth albedo and infrared reach each face through its plate-to-Earth view factor relative to a
+nadir plate (``sun.earth_view_factor``); Sun through the clipped cosine.
+
 ``advance_to(t)`` integrates the world from the current time to t on a grid of at most
 ``max_step_s`` (10 s): orbit, Sun, eclipse, Earth fluxes, field and density are computed for the
 whole grid at once (vectorised), the compiled attitude loop runs through it, then a compiled
@@ -31,15 +34,18 @@ from picodragon.physics import power as pw
 from picodragon.physics import thermal as th
 from picodragon.physics.attitude import Attitude, quats_to_matrices
 from picodragon.physics.camera import CameraDevice
-from picodragon.physics.constants import AU, SOLAR_CONSTANT
+from picodragon.physics.constants import AU, R_EARTH, SOLAR_CONSTANT
 from picodragon.physics.decay import propagator_for
 from picodragon.physics.devices import (
+    AntennaDeployerDevice,
     ClockDevice,
+    CwBeaconDevice,
     PowerSensorDevice,
     PowerSwitchesDevice,
     RadioDevice,
     StorageDevice,
     TemperatureSensorDevice,
+    WatchdogDevice,
 )
 from picodragon.physics.magnetic import field_teme
 from picodragon.physics.orbit import (
@@ -51,8 +57,20 @@ from picodragon.physics.orbit import (
     look_angles_ecef,
     propagate_sgp4,
 )
-from picodragon.physics.sensors import GyroDevice, MagnetometerDevice, SunSensorDevice
-from picodragon.physics.sun import earth_fluxes, illumination, sun_position
+from picodragon.physics.sensors import (
+    AttitudeEstimateDevice,
+    GyroDevice,
+    MagnetometerDevice,
+    PositionDevice,
+    SunSensorDevice,
+)
+from picodragon.physics.sun import (
+    earth_fluxes,
+    earth_view_factor,
+    illumination,
+    sun_position,
+    tumbling_earth_view_factor,
+)
 from picodragon.physics.timebase import dut1, teme_to_ecef
 
 HISTORY_FIELDS = (
@@ -162,6 +180,8 @@ class Twin:
                       "sunlit_fraction": 1.0}
         loads = {k: (p.camera_load_w if v is None else v) for k, v in pw.DEFAULT_SWITCHED_LOADS_W.items()}
         self.switches = PowerSwitchesDevice(loads, pw.DEFAULT_ON)
+        self.extra_energy_j = 0.0
+        """one-off energy drawn since the last step (CW keying, burn wire), J"""
         self._hist: list[np.ndarray] = []
         self._hist_last = -np.inf
         self._refresh_state()
@@ -176,6 +196,11 @@ class Twin:
             gyro=GyroDevice(self, rng),
             sun_sensors=SunSensorDevice(self, rng),
             camera=CameraDevice(self, sc.camera),
+            position=PositionDevice(self, rng),
+            attitude=AttitudeEstimateDevice(self, rng) if attitude else None,
+            cw=CwBeaconDevice(self, p.transmit_load_w),
+            antenna=AntennaDeployerDevice(self),
+            watchdog=WatchdogDevice(self),
         )
         self._record_now()
 
@@ -293,7 +318,9 @@ class Twin:
             s_b = np.einsum("nji,nj->ni", rot, s_hat)
             e_b = np.einsum("nji,nj->ni", rot, nadir)
             cos_sun = np.clip(np.concatenate([s_b, -s_b], axis=1)[:, [0, 3, 1, 4, 2, 5]], 0, None)
-            cos_earth = np.clip(np.concatenate([e_b, -e_b], axis=1)[:, [0, 3, 1, 4, 2, 5]], 0, None)
+            rn = np.linalg.norm(r, axis=1)
+            cos_nadir = np.concatenate([e_b, -e_b], axis=1)[:, [0, 3, 1, 4, 2, 5]]
+            cos_earth = earth_view_factor(cos_nadir, rn) * (rn[:, None] / R_EARTH) ** 2
             rate = np.degrees(np.linalg.norm(w_mid, axis=1))
             # projected area against the flow, for the orbit's drag (see _drag_area)
             v_mid = 0.5 * (v_edge[1:] + v_edge[:-1])
@@ -307,11 +334,13 @@ class Twin:
             self._b_teme = b_edge[-1]
         else:
             cos_sun = np.full((n, 6), 0.25)
-            cos_earth = np.full((n, 6), 0.25)
+            rn = np.linalg.norm(r, axis=1)
+            cos_earth = np.repeat((tumbling_earth_view_factor(rn) * (rn / R_EARTH) ** 2)[:, None], 6, 1)
             rate = np.full(n, np.nan)
         radio = self.devices.radio
-        extra = radio.pending_energy_j
+        extra = radio.pending_energy_j + self.extra_energy_j
         radio.pending_energy_j = 0.0
+        self.extra_energy_j = 0.0
         p = self.scenario.spacecraft.power
         out = np.empty((n, 13))
         self._energy_j, self._temp_k, solar, bat_w, bus_w, self.brownout = _integrate(
