@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from picodragon.config import Scenario
+from picodragon.mission.catalogue import PUBLICATION_INTERVAL_S, published_element_set
 from picodragon.mission.clock import iso_z
 from picodragon.mission.engine import Engine, Reception, Windows
 
@@ -134,14 +135,30 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         s.name: GroundStation(s.name, archive, radio_cfg.downlink_frequency_hz) for s in scenario.stations
     }
 
-    # the ground's own prediction, from the element set (what a real team would have)
-    element_set = twin.element_set
-    pass_end = datetime.fromtimestamp(min(end_unix, start_unix + 400 * 86400.0), UTC)
+    # the ground's own prediction, from element sets (what a real team would have): the one
+    # derived at ejection for the first day, then the catalogue's daily sets
     pass_records: list[PassRecord] = []
-    for s in scenario.stations:
-        for p in find_passes(element_set, s, datetime.fromtimestamp(start_unix, UTC), pass_end):
-            pass_records.append(PassRecord(s.name, p.to_json(), p.aos.timestamp(), p.los.timestamp()))
-    pass_records.sort(key=lambda r: r.aos_unix)
+    element_sets = [("deployment", twin.element_set)]
+    predicted = {"until": start_unix}
+
+    def predict_through(t: float) -> None:
+        while predicted["until"] < min(t + 3600.0, end_unix):
+            day_start = predicted["until"]
+            day_end = min(day_start + PUBLICATION_INTERVAL_S, end_unix)
+            if day_start > start_unix + 1.0:
+                element_sets.append((iso_z(day_start), published_element_set(twin, day_start)))
+            es = element_sets[-1][1]
+            for s in scenario.stations:
+                last_los = max((r.los_unix for r in pass_records if r.station == s.name), default=-np.inf)
+                found = find_passes(es, s, datetime.fromtimestamp(day_start, UTC),
+                                    datetime.fromtimestamp(day_end, UTC))
+                for p in found:
+                    if p.aos.timestamp() > last_los:  # a pass across midnight is predicted once
+                        pass_records.append(PassRecord(s.name, p.to_json(), p.aos.timestamp(), p.los.timestamp()))
+            pass_records.sort(key=lambda r: r.aos_unix)
+            predicted["until"] = day_end
+
+    predict_through(start_unix)
     frames_before = engine.frames_sent
     received = {"frames": 0, "bytes": 0, "first_contact": None}
 
@@ -154,6 +171,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         return None
 
     def on_frame(unix_s: float, frame: bytes, receptions: list[Reception]) -> None:
+        predict_through(unix_s)
         for rx in receptions:
             rec = pass_at(rx.station, unix_s)
             if rec is not None:
@@ -178,6 +196,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
 
     reentry_unix = engine.reentry_unix
     end_time = reentry_unix if reentry_unix is not None else min(engine.time, end_unix)
+    predict_through(end_time - 3600.0)
     hist = twin.history()
     if "unix_s" in hist:
         keep = hist["unix_s"] >= start_unix - 60
@@ -220,6 +239,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
                                                      "hours_after_start": (first[0] - start_unix) / 3600},
         "energy": _energy_balance(hist),
         "events": events,
+        "element_sets": [{"published": when, "line1": es.line1, "line2": es.line2} for when, es in element_sets],
     }
     result = RunResult(scenario, summary, hist, pass_records, options.db, extra=extra)
     if options.report:

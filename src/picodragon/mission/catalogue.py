@@ -1,0 +1,59 @@
+"""The catalogue: element sets published for the twin's spacecraft, as a tracking network would.
+
+A real team predicts passes from the element sets the catalogue publishes (Space-Track's TLEs),
+refitted every day or so from radar observations; between updates the prediction drifts from
+the truth, by kilometres a day at 400 km, faster as the orbit decays. The twin's truth is the
+numerical propagator (NRLMSIS drag), so an element set derived once at ejection drifts far
+faster than a catalogue's would (tens of kilometres after one day, thousands after ten).
+
+This module plays the catalogue: at each publication epoch it fits an SGP4 element set to the
+true state (``physics.orbit.element_set_from_state``), with the drag term B* chosen so that the
+set fitted at the previous epoch reaches the true position at this one along the track (a secant
+search on the along-track miss, the quantity decay shows first). The ground never sees the
+truth: only these element sets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from picodragon.elements import ElementSet
+from picodragon.physics.orbit import bstar_for, element_set_from_state, propagate_sgp4
+
+PUBLICATION_INTERVAL_S = 86400.0
+"""one set a day (assumption: the catalogue refreshes a decaying low orbit daily)"""
+
+
+def _along_track_miss(twin, t_fit: float, t_check: float, bstar: float, name: str, satnum: int) -> float:
+    r0, v0 = twin.state_teme(np.array([t_fit]))
+    es = element_set_from_state(t_fit, r0[0], v0[0], name, satnum, bstar)
+    r_sgp4, _, err = propagate_sgp4(es.satrec, [t_check])
+    r_true, v_true = twin.state_teme(np.array([t_check]))
+    if err[0]:
+        return float("nan")
+    along = v_true[0] / np.linalg.norm(v_true[0])
+    return float(np.dot(r_sgp4[0] - r_true[0], along))
+
+
+def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_INTERVAL_S) -> ElementSet:
+    """The element set the catalogue publishes at ``epoch_unix`` (B* fitted over ``span_s`` before it)."""
+    scenario = twin.scenario
+    name = scenario.spacecraft.name
+    satnum = scenario.spacecraft.norad_id or 99999
+    bstar = bstar_for(scenario)
+    t_fit = max(epoch_unix - span_s, twin.start_unix)
+    if epoch_unix - t_fit > 3600.0:
+        b0, b1 = bstar, bstar * 1.5
+        m0 = _along_track_miss(twin, t_fit, epoch_unix, b0, name, satnum)
+        m1 = _along_track_miss(twin, t_fit, epoch_unix, b1, name, satnum)
+        for _ in range(6):
+            if not np.isfinite(m0 + m1) or m1 == m0 or abs(m1) < 50.0:
+                break
+            b2 = b1 - m1 * (b1 - b0) / (m1 - m0)
+            b2 = float(np.clip(b2, bstar / 20, bstar * 20))
+            b0, m0 = b1, m1
+            b1, m1 = b2, _along_track_miss(twin, t_fit, epoch_unix, b2, name, satnum)
+        if np.isfinite(m1):
+            bstar = b1
+    r, v = twin.state_teme(np.array([epoch_unix]))
+    return element_set_from_state(epoch_unix, r[0], v[0], name, satnum, bstar)
