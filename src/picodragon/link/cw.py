@@ -115,6 +115,8 @@ def decode_runs(runs: list[tuple[bool, float]]) -> str:
     dot = dot_length(runs)
     if dot <= 0:
         return ""
+    runs = _clean(runs, 0.4 * dot)
+    dot = dot_length(runs) or dot
     text, symbol = [], ""
     for on, duration in runs:
         units = duration / dot
@@ -130,6 +132,26 @@ def decode_runs(runs: list[tuple[bool, float]]) -> str:
     if symbol:
         text.append(_FROM_MORSE.get(symbol, "?"))
     return " ".join("".join(text).split())
+
+
+def _clean(runs: list[tuple[bool, float]], shortest: float) -> list[tuple[bool, float]]:
+    """Runs shorter than ``shortest`` (noise glitches, or dropouts inside an element) are
+    given to their neighbours; leading and trailing silence is dropped."""
+    out: list[tuple[bool, float]] = []
+    for state, duration in runs:
+        if duration < shortest and out:
+            state = out[-1][0]
+        elif duration < shortest and state:
+            state = False
+        if out and out[-1][0] == state:
+            out[-1] = (state, out[-1][1] + duration)
+        else:
+            out.append((state, duration))
+    while out and not out[0][0]:
+        out.pop(0)
+    while out and not out[-1][0]:
+        out.pop()
+    return out
 
 
 def _tone(samples: np.ndarray, sample_rate: int) -> float:
