@@ -77,3 +77,30 @@ def test_events_commands_and_reasons_are_named(definition):
     packet = next(p for p in TELEMETRY_PACKETS if p.name == "EVENT_REPORT")
     data = pack_telemetry(packet, {"event_id": 2, "severity": 1, "arg0": 1800, "arg1": 0}, 1.4e9, 0)
     assert definition.parse_bytes(data)["EVENT_REPORT_event_id"] == "RF_SILENCE_OVER"
+
+
+def test_command_containers_are_as_long_as_the_packed_telecommands():
+    import xml.etree.ElementTree as ET
+
+    from picodragon.dictionary.telecommand import pack_telecommand
+    from picodragon.dictionary.xtce import NS
+
+    root = ET.fromstring(to_xtce().encode())
+    ns = {"x": NS}
+    sizes = {}
+    for t in root.iterfind(".//x:ArgumentTypeSet/*", ns):
+        encoding = t.find("x:IntegerDataEncoding", ns)
+        if encoding is None:
+            encoding = t.find("x:FloatDataEncoding", ns)
+        sizes[t.get("name")] = int(encoding.get("sizeInBits"))
+    for command in COMMANDS:
+        meta = root.find(f".//x:MetaCommand[@name='{command.name}']", ns)
+        types = {a.get("name"): a.get("argumentTypeRef") for a in meta.iterfind(".//x:Argument", ns)}
+        bits = 0
+        for entry in meta.find(".//x:EntryList", ns):
+            if entry.tag.endswith("FixedValueEntry"):
+                bits += int(entry.get("sizeInBits"))
+            else:
+                bits += sizes[types[entry.get("argumentRef")]]
+        args = {a.name: (a.minimum or (min(a.enum) if a.enum else 0)) for a in command.arguments}
+        assert bits == 8 * len(pack_telecommand(command, args)), command.name

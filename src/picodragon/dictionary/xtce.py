@@ -17,9 +17,11 @@ three cannot drift:
 - EVENT_REPORT's ``event_id`` and COMMAND_RESPONSE's ``code`` as enumerations of the event
   names and the reason names (COMMAND_RESPONSE's ``opcode`` stays an integer: a rejected
   command may carry an opcode the dictionary does not know);
-- every command as a MetaCommand: its arguments (with their valid ranges) after a fixed 16-bit
-  opcode. The headers and the authentication envelope around it are described in docs/fsw.md
-  (XTCE has no notion of an HMAC envelope).
+- every command as a MetaCommand whose container is the whole telecommand packet: the fixed
+  header fields (version, type, secondary header flag, APID 0x100, sequence flags), the ones
+  the sender fills (sequence count, length, CUC execution time) as arguments, the fixed opcode,
+  then the command's arguments with their valid ranges. The authentication envelope around
+  the packet is described in docs/fsw.md (XTCE has no notion of an HMAC envelope).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from picodragon.dictionary.spacecraft import (
     FILE_CHUNK_HEADER,
     TELEMETRY_PACKETS,
 )
-from picodragon.dictionary.telecommand import Reason
+from picodragon.dictionary.telecommand import COMMAND_APID, Reason
 
 NS = "http://www.omg.org/spec/XTCE/20180204"
 ROOT = "CCSDSPacket"
@@ -159,17 +161,48 @@ def _packet(types: ET.Element, params: ET.Element, containers: ET.Element, packe
     return entries
 
 
+#: the telecommand packet's header fields that never change, (name, bits, value)
+TC_FIXED = (("TC_VERSION", 3, 0), ("TC_TYPE", 1, 1), ("TC_SEC_HDR_FLG", 1, 1),
+            ("TC_APID", 11, COMMAND_APID), ("TC_SEQ_FLGS", 2, 3))
+#: the header fields the sender fills in, (name, bits, description)
+TC_HEADER_ARGUMENTS = (
+    ("TC_SEQ_CTR", 14, "the ground's sequence count"),
+    ("TC_PKT_LEN", 16, "data length - 1 (the sender computes it)"),
+    ("TC_EXEC_COARSE", 32, "execution time, s since 2000-01-01Z (0 with TC_EXEC_FINE 0: on receipt)"),
+    ("TC_EXEC_FINE", 16, "execution time, 1/65536 s"),
+)
+
+
+def _hex(value: int, bits: int) -> str:
+    """xs:hexBinary: whole octets, the value right-aligned (the low ``bits`` are encoded)."""
+    return f"{value:0{2 * ((bits + 7) // 8)}X}"
+
+
+def _tc_header_types(types: ET.Element) -> None:
+    for name, bits, description in TC_HEADER_ARGUMENTS:
+        t = _sub(types, "IntegerArgumentType", name=f"{name}_Type", signed="false",
+                 shortDescription=description)
+        _sub(t, "UnitSet")
+        _sub(t, "IntegerDataEncoding", sizeInBits=bits, encoding="unsigned")
+
+
 def _command(types: ET.Element, commands: ET.Element, command: Command) -> None:
+    """One MetaCommand: the telecommand packet's header, the opcode, the arguments."""
     meta = _sub(commands, "MetaCommand", name=command.name, shortDescription=command.description)
-    if command.arguments:
-        arguments = _sub(meta, "ArgumentList")
-        for a in command.arguments:
-            type_name = f"{command.name}_{a.name}_Type"
-            _data_type(types, "Argument", type_name, a, None)
-            _sub(arguments, "Argument", name=a.name, argumentTypeRef=type_name)
+    arguments = _sub(meta, "ArgumentList")
+    for name, _, _ in TC_HEADER_ARGUMENTS:
+        _sub(arguments, "Argument", name=name, argumentTypeRef=f"{name}_Type", initialValue=0)
+    for a in command.arguments:
+        type_name = f"{command.name}_{a.name}_Type"
+        _data_type(types, "Argument", type_name, a, None)
+        _sub(arguments, "Argument", name=a.name, argumentTypeRef=type_name)
     container = _sub(meta, "CommandContainer", name=f"{command.name}_Container")
     entries = _sub(container, "EntryList")
-    _sub(entries, "FixedValueEntry", name="opcode", binaryValue=f"{command.opcode:04X}",
+    for name, bits, value in TC_FIXED:
+        _sub(entries, "FixedValueEntry", name=name, binaryValue=_hex(value, bits), sizeInBits=bits)
+    for name, _, _ in TC_HEADER_ARGUMENTS:
+        _sub(entries, "ArgumentRefEntry", argumentRef=name)
+    _sub(entries, "FixedValueEntry", name="TC_OPCODE", binaryValue=_hex(command.opcode, 16),
          sizeInBits=16)
     for a in command.arguments:
         _sub(entries, "ArgumentRefEntry", argumentRef=a.name)
@@ -205,6 +238,7 @@ def to_xtce(name: str = "PicoDragon") -> str:
     cm = _sub(root, "CommandMetaData")
     arg_types = _sub(cm, "ArgumentTypeSet")
     meta_commands = _sub(cm, "MetaCommandSet")
+    _tc_header_types(arg_types)
     for command in COMMANDS:
         _command(arg_types, meta_commands, command)
     if not len(arg_types):
