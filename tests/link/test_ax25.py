@@ -164,3 +164,15 @@ def test_frame_rules() -> None:
         Frame(a, a, control=0x00)
     with pytest.raises(ValueError):
         Frame(a, a, pid=256)
+
+
+def test_text_form_round_trip() -> None:
+    text = "XV9PID-1>APRS,WIDE1-1*,WIDE2-2:!2102.82N/10548.00E-"
+    frame = ax25.from_text(text)
+    assert ax25.to_text(frame) == text
+    assert frame.digipeaters[0].ch is True and frame.digipeaters[1].ch is None
+    theirs = ax253.Frame.from_str(text)
+    assert str(theirs) == text
+    for bad in ("no arrow:x", "A>:x", "A>B", "a b>C:x"):
+        with pytest.raises(ValueError):
+            ax25.from_text(bad)

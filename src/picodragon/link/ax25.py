@@ -37,6 +37,7 @@ __all__ = [
     "decode",
     "encode",
     "fcs",
+    "from_text",
     "to_text",
 ]
 
@@ -204,6 +205,22 @@ def _decode(data: bytes, max_digipeaters: int, max_info: int) -> Frame | Rejecti
     if len(info) > max_info:
         return Rejection(Reason.TOO_LONG, f"info {len(info)} octets > {max_info}")
     return Frame(addresses[0], addresses[1], tuple(addresses[2:]), control, pid, info)
+
+
+def from_text(text: str) -> Frame:
+    """A UI frame from TNC-2 monitor format, ``SRC>DST[,DIGI[*]...]:info`` (info as Latin-1);
+    ValueError if malformed. The inverse of :func:`to_text`."""
+    head, sep, info = text.partition(":")
+    source, arrow, path = head.partition(">")
+    if not sep or not arrow or not path:
+        raise ValueError(f"not SRC>DST:info: {text[:60]!r}")
+    destination, *digipeaters = path.split(",")
+    return Frame(
+        Address.parse(destination),
+        Address.parse(source),
+        tuple(Address.parse(d) for d in digipeaters),
+        info=info.encode("latin-1"),
+    )
 
 
 def to_text(frame: Frame) -> str:
