@@ -36,3 +36,18 @@ def test_range_rate_and_rate_of_change() -> None:
     # at closest approach rddot = v^2 / d: -437e6 * 7500^2 / 500e3 / c = -164 Hz/s
     assert rate[300] == pytest.approx(-437e6 * v**2 / 500e3 / C, rel=1e-3)
     assert np.argmin(rate) == 300
+
+
+def test_tuning_schedule() -> None:
+    t = np.linspace(-300, 300, 601)
+    v = 7500.0
+    sat = np.stack([v * t, np.full_like(t, 500e3), np.zeros_like(t)], axis=-1)
+    rdot = doppler.range_rate_m_s(sat, np.tile([v, 0.0, 0.0], (len(t), 1)), np.zeros(3))
+    wanted = doppler.downlink_receive_hz(437.365e6, rdot)
+    times, settings = doppler.tuning_schedule(t, wanted, 500.0)
+    assert times[0] == t[0] and len(times) > 10
+    # between settings the error stays under the step
+    held = settings[np.searchsorted(times, t, side="right") - 1]
+    assert np.max(np.abs(wanted - held)) < 500.0
+    with pytest.raises(ValueError):
+        doppler.tuning_schedule(t, wanted[:-1], 500.0)

@@ -21,6 +21,7 @@ __all__ = [
     "doppler_shift_hz",
     "downlink_receive_hz",
     "range_rate_m_s",
+    "tuning_schedule",
     "uplink_transmit_hz",
 ]
 
@@ -61,3 +62,30 @@ def range_rate_m_s(
     rel = np.asarray(sat_position_m, dtype=float) - np.asarray(station_position_m, dtype=float)
     vel = np.asarray(sat_velocity_m_s, dtype=float) - np.asarray(station_velocity_m_s, dtype=float)
     return np.sum(rel * vel, axis=-1) / np.linalg.norm(rel, axis=-1)
+
+
+def tuning_schedule(
+    times_s: np.ndarray, frequencies_hz: np.ndarray, step_hz: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """When to retune a radio so it never sits more than ``step_hz`` from the wanted frequency.
+
+    Walks the (sorted) samples and emits a new setting whenever the wanted frequency has moved
+    ``step_hz`` or more from the last one set; the first sample is always set. Returns
+    ``(times, settings)``. A station's rig control would send these (e.g. Hamlib ``F``).
+    """
+    t = np.asarray(times_s, dtype=float)
+    f = np.asarray(frequencies_hz, dtype=float)
+    if t.shape != f.shape or t.ndim != 1:
+        raise ValueError("times and frequencies must be 1-D arrays of one length")
+    if step_hz <= 0:
+        raise ValueError("step must be positive")
+    if len(t) == 0:
+        return t, f
+    chosen = [0]
+    current = f[0]
+    for i in range(1, len(f)):
+        if abs(f[i] - current) >= step_hz:
+            chosen.append(i)
+            current = f[i]
+    idx = np.array(chosen)
+    return t[idx], f[idx]
