@@ -244,3 +244,25 @@ def test_a_hung_watchdog_component_is_caught_by_the_hardware_watchdog():
     assert bench.watchdog.resets == 1
     assert bench.fsw.params.reset_cause == 0  # the software did not see it coming
     assert bench.fsw.mode == NOMINAL
+
+
+def test_devices_that_raise_do_not_stop_the_software():
+    bench = make_bench()
+
+    def broken(*args, **kwargs):
+        raise OSError("bus error")
+
+    bench.antenna.burn = broken
+    bench.antenna.switch_closed = broken
+    bench.cw.send = broken
+    bench.power.read = broken
+    bench.temperatures[0].read_c = broken
+    bench.run_until(T0 + 3000)
+    assert bench.fsw.params.antenna_attempts == 5  # every attempt spent, then on with the mission
+    assert "ANTENNA_FAILED" in bench.fsw.events.names()
+    assert bench.fsw.sensors.channels["battery_voltage_v"].flagged
+    sent = len(bench.radio.sent)
+    bench.radio.transmit = broken
+    bench.run_until(T0 + 3600)
+    assert bench.fsw.downlink.dropped > 10 and len(bench.radio.sent) == sent
+    assert bench.fsw.resets == 0 and bench.fsw.params.boot_count == 1

@@ -14,6 +14,7 @@ when the deployment sequence enables the transmitter. By mode:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +47,8 @@ class Beacon(Component):
         self.telemetry_sent = 0
         self.cw_sent = 0
         if cw is not None:
-            cw.set_enabled(False)
+            with contextlib.suppress(Exception):
+                cw.set_enabled(False)
 
     def interval(self) -> float:
         factor = self.slow_factor if self.mode in SLOW_MODES else 1.0
@@ -56,7 +58,8 @@ class Beacon(Component):
         """Begin beaconing (the transmitter is on and the antenna out)."""
         self.active = True
         if self.cw is not None:
-            self.cw.set_enabled(True)
+            with contextlib.suppress(Exception):
+                self.cw.set_enabled(True)
         self._telemetry(now)
         if self.cw is not None:
             self._cw(now)
@@ -80,7 +83,11 @@ class Beacon(Component):
     def _cw(self, now: float) -> None:
         self.scheduler.at("beacon.cw", now + self.cw_interval_s, self._cw, self)
         assert self.cw is not None
-        self.cw.send(self.text, self.wpm)
+        try:
+            self.cw.send(self.text, self.wpm)
+        except Exception:  # a silent CW transmitter must not stop the telemetry beacon
+            self.failures += 1
+            return
         self.cw_sent += 1
 
     def state(self) -> dict[str, Any]:

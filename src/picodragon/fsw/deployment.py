@@ -13,6 +13,7 @@ the ground must learn of the failure).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -65,12 +66,17 @@ class Deployment(Component):
         self.params.antenna_attempts += 1
         self.save_params()
         self.emit(now, "ANTENNA_BURN", self.params.antenna_attempts)
-        self.antenna.burn(self.config.antenna_burn_s)
         self.scheduler.at("deployment.check", now + self.config.antenna_burn_s, self._check, self)
+        with contextlib.suppress(Exception):  # a failed burn is a spent attempt: the check follows
+            self.antenna.burn(self.config.antenna_burn_s)
 
     def _check(self, now: float) -> None:
         assert self.antenna is not None
-        if not self.antenna.switch_closed():
+        try:
+            stowed = self.antenna.switch_closed()
+        except Exception:  # a switch that does not answer proves nothing: burn again
+            stowed = True
+        if not stowed:
             self.params.antenna_deployed = True
             self.save_params()
             self.emit(now, "ANTENNA_DEPLOYED", self.params.antenna_attempts)

@@ -56,17 +56,17 @@ class Downlink(Component):
         self.duty = duty
         self.realtime: deque[bytes] = deque(maxlen=realtime_capacity)
         self.sources: list[PacketSource] = []
-        self.enabled = False
         self.frames_sent = 0
         self.bytes_sent = 0
         self.dropped = 0
         self.next_free = 0.0
-        radio.set_enabled(False)
+        self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
         """Switch the transmitter on or off; off, nothing radiates and nothing is pulled."""
         self.enabled = enabled
-        self.radio.set_enabled(enabled)
+        with contextlib.suppress(Exception):  # the radio's own default is to stay silent
+            self.radio.set_enabled(enabled)
 
     def enqueue(self, packet: bytes) -> None:
         """Queue one real-time packet (dropping the oldest when the queue is full)."""
@@ -116,7 +116,10 @@ class Downlink(Component):
 
     def _send(self, packet: bytes, now: float) -> None:
         frame = ax25.encode(ax25.Frame(self.destination, self.source, info=packet))
-        self.radio.transmit(frame)
+        try:
+            self.radio.transmit(frame)
+        except Exception:  # a radio fault loses this frame, not the software
+            self.dropped += 1
         self.frames_sent += 1
         self.bytes_sent += len(frame)
         self.next_free = max(self.next_free, now) + self.airtime_s(len(frame)) / self.duty

@@ -11,8 +11,8 @@ Required devices: the clock, the radio (the AX.25 telemetry downlink, 437.365 MH
 Dragon, and the uplink receiver), the power sensor and the temperature sensors. Every other
 device is optional (None: not fitted) and the software adapts: no antenna deployer, no burn;
 no CW beacon (437.250 MHz), no CW; no gyro, no detumble wait; no position or attitude source,
-images stored with those unknown. Any device method may raise: the software treats an
-exception as "no value" or "the action failed" and carries on.
+images stored with those unknown. Any sensor or actuator method may raise: the software
+treats an exception as "no value" or "the action failed" and carries on.
 """
 
 from __future__ import annotations

@@ -239,8 +239,9 @@ class SoftwareWatchdog(Component):
                 self.request_reset(component.name)
                 return
         if self.hardware is not None:
-            self.hardware.kick()
-            self.kicks += 1
+            with contextlib.suppress(Exception):
+                self.hardware.kick()
+                self.kicks += 1
 
     def state(self) -> dict[str, Any]:
         return super().state() | {"watched": [c.name for c, _ in self.watched], "kicks": self.kicks}
