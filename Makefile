@@ -46,7 +46,11 @@ peers:
 lint: install-dev
 	$(VENV)/bin/ruff check src tests bench
 
+## make bench: every benchmark, each printing ours beside the peer's figure from the same run.
+## Basilisk (the mission peer) pins older sgp4/pandas/pillow than ours; it runs fine with ours,
+## so it is installed without its pins.
 bench: install-dev
+	$(PIP) install --quiet --no-deps bsk==2.12.1 matplotlib tqdm colorama
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
 
 clean:
