@@ -50,7 +50,8 @@ lint: install-dev
 ## Basilisk (the mission peer) pins older sgp4/pandas/pillow than ours; it runs fine with ours,
 ## so it is installed without its pins.
 bench: install-dev
-	$(PIP) install --quiet --no-deps bsk==2.12.1 matplotlib tqdm colorama
+	$(PIP) install --quiet -c constraints.txt matplotlib tqdm colorama
+	$(PIP) install --quiet --no-deps bsk==2.12.1
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
 
 clean:
