@@ -125,7 +125,9 @@ def test_operator_sees_live_telemetry(browser, mission):
                            timeout=WAIT_MS)
     telemetry.wait_for_function(
         f"() => Number(document.getElementById('chart-0')?.dataset.points) > {before}", timeout=WAIT_MS)
-    telemetry.set_viewport_size({"width": 1360, "height": 880})
+    telemetry.check("#separate")
+    telemetry.click("#plot")
+    telemetry.wait_for_selector("#chart-1 .main-svg", timeout=WAIT_MS)
     shot(telemetry, "telemetry")
     assert not [e for e in errors if "off-host" in e], errors
     context.close()

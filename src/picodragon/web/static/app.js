@@ -7,6 +7,7 @@ const PAGE = document.body.dataset.page;
 const ROLE = document.body.dataset.role;
 const CAN_COMMAND = ROLE === "operator" || ROLE === "admin";
 const SEVERITY = ["DEBUG", "INFO", "WARNING", "CRITICAL"];
+const PALETTE = ["#7fc4ff", "#ffb000", "#3ccf7a", "#ff6b6b", "#c792ea", "#f78c6c", "#89ddff", "#e6e6e6"];
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -126,6 +127,7 @@ function telemetry() {
   let info = {}, span = null, lastDraw = 0;
   const params = new URLSearchParams(location.search);
   api("/api/points").then(points => {
+    points.sort((a, b) => (a.name.startsWith("HOUSEKEEPING.") ? 0 : 1) - (b.name.startsWith("HOUSEKEEPING.") ? 0 : 1));
     for (const p of points) {
       info[p.name] = p;
       select.append(el("option", { value: p.name, text: p.name + (p.unit ? ` [${p.unit}]` : "") }));
@@ -143,6 +145,18 @@ function telemetry() {
     if (endIn.value) q.set("end", endIn.value.trim());
     q.set("max_points", String(Math.min(4000, Math.max(200, Math.round(document.getElementById("charts").clientWidth || 1000)))));
     return q;
+  }
+  /* break the line where no data came (between passes): a gap well beyond the usual spacing */
+  function withGaps(s) {
+    const dts = s.t.slice(1).map((t, i) => t - s.t[i]).sort((a, b) => a - b);
+    const usual = dts.length ? dts[Math.floor(dts.length / 2)] : 0;
+    const limit = Math.max(5 * usual, 2 * (s.level_s || 0), 1);
+    const out = { t: [], mean: [], min: [], max: [] };
+    s.t.forEach((t, i) => {
+      if (i && t - s.t[i - 1] > limit) for (const k of Object.keys(out)) out[k].push(null);
+      out.t.push(t); out.mean.push(s.mean[i]); out.min.push(s.min[i]); out.max.push(s.max[i]);
+    });
+    return { ...s, ...out };
   }
   function limitShapes(lim) {
     const shapes = [];
@@ -176,16 +190,30 @@ function telemetry() {
       const div = el("div", { class: "chart", id: "chart-" + gi, "data-points": String(group.reduce((a, s) => a + s.t.length, 0)) });
       charts.append(div);
       const traces = [];
-      for (const s of group) {
-        const x = s.t.map(t => new Date(t * 1000));
+      group.forEach((raw, si) => {
+        const s = withGaps(raw);
+        const color = PALETTE[si % PALETTE.length];
+        const x = s.t.map(t => t === null ? null : new Date(t * 1000));
         if (s.level_s) {
-          traces.push({ x, y: s.max, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip", name: s.point + " max" });
-          traces.push({ x, y: s.min, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(127,196,255,0.25)", showlegend: false, hoverinfo: "skip", name: s.point + " min" });
+          /* the min..max band of each bucket, one closed polygon per unbroken stretch */
+          let bx = [], by = [];
+          const flush = (end) => {
+            const seg = [];
+            for (let i = end - 1; i >= 0 && x[i] !== null; i--) seg.unshift(i);
+            if (seg.length) { bx.push(...seg.map(i => x[i]), ...seg.slice().reverse().map(i => x[i]), null);
+                              by.push(...seg.map(i => s.max[i]), ...seg.slice().reverse().map(i => s.min[i]), null); }
+          };
+          x.forEach((v, i) => { if (v === null) flush(i); });
+          flush(x.length);
+          traces.push({ x: bx, y: by, mode: "lines", line: { width: 0 }, fill: "toself", fillcolor: color + "40",
+            showlegend: false, hoverinfo: "skip", name: s.point + " min..max" });
         }
-        traces.push({ x, y: s.mean, mode: "lines", name: s.point + (s.unit ? ` [${s.unit}]` : "") });
-      }
+        traces.push({ x, y: s.mean, mode: raw.t.length < 300 ? "lines+markers" : "lines", marker: { size: 4, color },
+          line: { color }, name: s.point + (s.unit ? ` [${s.unit}]` : "") });
+      });
       const layout = {
-        height: separate ? 280 : 440, margin: { l: 60, r: 20, t: 20, b: 40 }, paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d",
+        title: { text: group.map(s => s.point + (s.unit ? ` [${s.unit}]` : "")).join(" · "), font: { size: 13 }, x: 0.01 },
+        height: separate ? 280 : 440, margin: { l: 60, r: 20, t: 34, b: 40 }, paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d",
         font: { color: "#dde5ee" }, legend: { orientation: "h" }, xaxis: { type: "date", gridcolor: "#26384a" },
         yaxis: { gridcolor: "#26384a" }, shapes: group.length === 1 || separate ? limitShapes(group[0].limits) : [],
       };
