@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +88,8 @@ class Commanding(Component):
         self.completed_out: Port[float] = Port("commanding.completed_out")
         self.received = 0
         self.rejected = 0
-        self.executed: list[tuple[float, str, int]] = []
+        self.executed: deque[tuple[float, str, int]] = deque(maxlen=256)
+        """the last commands run: (time, name, reason code), for inspection"""
         self.schedule: list[TimeTag] = self._load()
 
     # --- uplink -------------------------------------------------------------------------------

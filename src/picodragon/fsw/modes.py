@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -79,7 +80,7 @@ class ModeManager(Component):
         self.entered_at = 0.0
         self.calm_samples = 0
         self.heater_on = False
-        self.transitions: list[tuple[float, int, int]] = []
+        self.transitions: deque[tuple[float, int, int]] = deque(maxlen=256)
 
     # --- entry points -------------------------------------------------------------------------
 

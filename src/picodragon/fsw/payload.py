@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +36,7 @@ class Payload(Component):
         self.files = files
         self.mode = mode
         self.emit = emit
-        self.captured: list[tuple[float, int]] = []
+        self.captured: deque[tuple[float, int]] = deque(maxlen=256)
 
     def capture(self, now: float) -> int:
         """Take and store one image; 0 on success, else a telecommand Reason code."""
