@@ -107,7 +107,7 @@ def earth_fluxes(r_sat, r_sun) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=1)
-def _view_factor_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def view_factor_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """View factor plate -> spherical Earth, tabulated over the plate's angle from nadir and H.
 
     F(lambda, H) = (1/pi) * integral over the Earth's disc of max(0, cos theta) dOmega, theta the
@@ -135,7 +135,7 @@ def earth_view_factor(cos_nadir, r_norm) -> np.ndarray:
 
     cos_nadir (n, k), r_norm (n,) the geocentric distance (m); bilinear in the table above.
     """
-    hs, cos_lam, table = _view_factor_table()
+    hs, cos_lam, table = view_factor_table()
     h = np.clip(np.asarray(r_norm, dtype=float) / R_EARTH, hs[0], hs[-1])
     fh = (h - hs[0]) / (hs[1] - hs[0])
     i = np.minimum(fh.astype(int), len(hs) - 2)
