@@ -292,3 +292,21 @@ def test_the_next_critical_time_names_time_tags_and_the_deployment():
     ground = Ground()
     uplink(bench, ground, ground.frame("NOOP", execute_at=DEPLOYED + 5000.25))
     assert bench.fsw.next_critical_time() == DEPLOYED + 5000.25
+
+
+def test_capture_an_image_at_03_28_10_utc():
+    from datetime import UTC, datetime, timedelta
+
+    bench, ground = deployed_bench()
+    now = datetime.fromtimestamp(bench.clock.t, UTC)
+    at = now.replace(hour=3, minute=28, second=10, microsecond=0)
+    if at <= now:
+        at += timedelta(days=1)
+    uplink(bench, ground, ground.frame("CAPTURE_IMAGE", {"at_time": 0}, execute_at=at.timestamp()),
+           ground.frame("NOOP", execute_at=at.timestamp() + 3600), ground.frame("LIST_TIME_TAGS"))
+    listed = ground.named("TIME_TAG_ENTRY")
+    assert [(p.values["execute_unix"], p.values["opcode"]) for p in listed] == [
+        (at.timestamp(), 3), (at.timestamp() + 3600, 1)]
+    bench.run_until(at.timestamp() + 60)
+    (taken,) = bench.camera.captures
+    assert datetime.fromtimestamp(taken, UTC).strftime("%H:%M:%S") == "03:28:10"

@@ -128,8 +128,21 @@ ADCS = Packet(
     ),
 )
 
+TIME_TAG_ENTRY = Packet(
+    name="TIME_TAG_ENTRY",
+    apid=0x014,
+    description="One time-tagged command waiting on board (answer to LIST_TIME_TAGS)",
+    fields=(
+        Field("index", "u8", "", "position in the schedule, from 0"),
+        Field("count", "u8", "", "commands waiting"),
+        Field("execute_unix", "u32", "s", "when it will run (UTC)", offset=946_684_800.0),
+        Field("counter", "u32", "", "authentication counter of the command"),
+        Field("opcode", "u16", "", "opcode of the command"),
+    ),
+)
+
 TELEMETRY_PACKETS: tuple[Packet, ...] = (HOUSEKEEPING, EVENT_REPORT, COMMAND_RESPONSE, ADCS,
-                                         FILE_ENTRY)
+                                         FILE_ENTRY, TIME_TAG_ENTRY)
 """Fixed-size telemetry packets (``decode_telemetry``); FILE_CHUNK_HEADER is not one of them:
 its data field follows the header (``picodragon.dictionary.files``)."""
 
@@ -165,6 +178,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("RESET_SOFTWARE", 0x000D, "Reset the flight software (completion follows the reboot)"),
     Command("CLEAR_TIME_TAGS", 0x000E, "Drop every time-tagged command still waiting"),
     Command("SAVE_EVENT_LOG", 0x000F, "Write the stored events into a LOG file for file downlink"),
+    Command("LIST_TIME_TAGS", 0x0010, "Send the time-tagged commands waiting, one TIME_TAG_ENTRY each"),
 )
 
 EVENTS: tuple[Event, ...] = (

@@ -23,6 +23,7 @@ from typing import Any
 
 from picodragon.dictionary.files import FILE_ENTRY, MAX_CHUNK_DATA, chunk_count, requested_chunks
 from picodragon.dictionary.packets import EPOCH_2000_UNIX, pack_telemetry
+from picodragon.dictionary.spacecraft import TIME_TAG_ENTRY
 from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.beacon import Beacon
 from picodragon.fsw.commanding import Commanding
@@ -207,6 +208,7 @@ class FlightSoftware:
             "RESET_SOFTWARE": self._commanded_reset,
             "CLEAR_TIME_TAGS": lambda now, a: self.commanding.clear_schedule() or 0,
             "SAVE_EVENT_LOG": self._save_event_log,
+            "LIST_TIME_TAGS": self._list_time_tags,
         }
 
     def _capture(self, now: float, a: dict[str, float]) -> int:
@@ -270,6 +272,15 @@ class FlightSoftware:
 
     def _commanded_reset(self, now: float, a: dict[str, float]) -> int:
         self._reset_requested = int(ResetCause.COMMANDED)
+        return 0
+
+    def _list_time_tags(self, now: float, a: dict[str, float]) -> int:
+        schedule = self.commanding.schedule
+        for index, tag in enumerate(schedule):
+            values = {"index": index, "count": len(schedule), "execute_unix": tag.at,
+                      "counter": tag.counter, "opcode": tag.opcode}
+            self.dump.queue.append(pack_telemetry(TIME_TAG_ENTRY, values, now,
+                                                  self._sequencer.next(TIME_TAG_ENTRY.apid)))
         return 0
 
     def _save_event_log(self, now: float, a: dict[str, float]) -> int:
