@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from picodragon.dictionary.packets import EPOCH_2000_UNIX, pack_telemetry
-from picodragon.dictionary.spacecraft import COMMAND_RESPONSE
+from picodragon.dictionary.spacecraft import COMMAND_RESPONSE, TIME_TAG_ENTRY
 from picodragon.dictionary.telecommand import (
     COMMANDS_BY_OPCODE,
     CommandRejection,
@@ -86,6 +86,8 @@ class Commanding(Component):
         self.responses_out: Port[bytes] = Port("commanding.responses_out")
         self.contact_out: Port[float] = Port("commanding.contact_out")
         self.completed_out: Port[float] = Port("commanding.completed_out")
+        self.listing_out: Port[bytes] = Port("commanding.listing_out")
+        """TIME_TAG_ENTRY packets answering LIST_TIME_TAGS"""
         self.received = 0
         self.rejected = 0
         self.executed: deque[tuple[float, str, int]] = deque(maxlen=256)
@@ -181,6 +183,15 @@ class Commanding(Component):
         for tag in due:
             self._execute(now, tag.counter, tag.opcode, dict(tag.arguments))
         self._arm()
+
+    def list_time_tags(self, now: float, arguments: dict[str, float]) -> int:
+        """LIST_TIME_TAGS: one TIME_TAG_ENTRY per command waiting."""
+        for index, tag in enumerate(self.schedule):
+            values = {"index": index, "count": len(self.schedule), "execute_unix": tag.at,
+                      "counter": tag.counter, "opcode": tag.opcode}
+            self.listing_out.send(pack_telemetry(TIME_TAG_ENTRY, values, now,
+                                                 self._sequencer.next(TIME_TAG_ENTRY.apid)))
+        return 0
 
     def clear_schedule(self) -> None:
         self.schedule.clear()

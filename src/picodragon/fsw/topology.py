@@ -18,12 +18,10 @@ runs after a reset is the software that runs after power-up.
 from __future__ import annotations
 
 import contextlib
-import math
 from typing import Any
 
-from picodragon.dictionary.files import FILE_ENTRY, MAX_CHUNK_DATA, chunk_count, requested_chunks
-from picodragon.dictionary.packets import EPOCH_2000_UNIX, pack_telemetry
-from picodragon.dictionary.spacecraft import TIME_TAG_ENTRY
+from picodragon.dictionary.files import MAX_CHUNK_DATA
+from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.beacon import Beacon
 from picodragon.fsw.commanding import Commanding
@@ -154,12 +152,12 @@ class FlightSoftware:
         self.files = FileStore(storage, cfg.filestore_capacity_bytes)
         self.payload = Payload(hal, self.files, lambda: self.modes.mode, self.events.emit)
         self.transfer = FileTransfer(self.files, storage, sequencer,
-                                     min(cfg.file_chunk_size, MAX_CHUNK_DATA), cfg.contact_timeout_s)
+                                     min(cfg.file_chunk_size, MAX_CHUNK_DATA), cfg.contact_timeout_s,
+                                     self.events.emit)
         self.dump = HistoryDump()
         self.commanding = Commanding(cfg.auth_key, self.params, self._save_params, self.scheduler,
                                      storage, sequencer, self.events.emit, cfg.time_tag_capacity,
                                      cfg.replay_window)
-        self._sequencer = sequencer
 
         # messages
         self.events.packets_out.connect(self.downlink.enqueue)
@@ -172,7 +170,8 @@ class FlightSoftware:
         self.commanding.responses_out.connect(self.events.history.append)
         self.commanding.contact_out.connect(self.transfer.contact)
         self.transfer.allowed = lambda: self.modes.mode not in (LOW_POWER, SAFE)
-        self.transfer.on_done = lambda now, file_id: self.events.emit(now, "TRANSFER_DONE", file_id)
+        self.transfer.listing_out.connect(self.dump.queue.append)
+        self.commanding.listing_out.connect(self.dump.queue.append)
         self.downlink.sources = [self.dump, self.transfer]
         self.commanding.handlers = self._handlers()
         self.commanding.completed_out.connect(self._command_completed)
@@ -199,16 +198,16 @@ class FlightSoftware:
             "SET_BEACON_INTERVAL": self._set_beacon_interval,
             "DUMP_HOUSEKEEPING": lambda now, a: self._dump(self.housekeeping.history, a),
             "DUMP_EVENTS": lambda now, a: self._dump(self.events.history, a),
-            "LIST_FILES": self._list_files,
-            "DOWNLINK_FILE": self._downlink_file,
-            "REQUEST_CHUNKS": self._request_chunks,
-            "DELETE_FILE": self._delete_file,
+            "LIST_FILES": self.transfer.list_files,
+            "DOWNLINK_FILE": self.transfer.downlink_file,
+            "REQUEST_CHUNKS": self.transfer.request_chunks,
+            "DELETE_FILE": self.transfer.delete_file,
             "ABORT_TRANSFERS": lambda now, a: self.transfer.abort() or 0,
             "CLEAR_SENSOR_FLAGS": lambda now, a: self.sensors.clear() or 0,
             "RESET_SOFTWARE": self._commanded_reset,
             "CLEAR_TIME_TAGS": lambda now, a: self.commanding.clear_schedule() or 0,
             "SAVE_EVENT_LOG": self._save_event_log,
-            "LIST_TIME_TAGS": self._list_time_tags,
+            "LIST_TIME_TAGS": self.commanding.list_time_tags,
         }
 
     def _capture(self, now: float, a: dict[str, float]) -> int:
@@ -229,58 +228,8 @@ class FlightSoftware:
         self.dump.load(history.packets(since), int(a["max_packets"]))
         return 0
 
-    def _list_files(self, now: float, a: dict[str, float]) -> int:
-        listing = self.files.list()
-        for index, info in enumerate(listing):
-            q = info.quaternion
-            values = {
-                "index": index, "count": len(listing), "file_id": info.file_id, "kind": info.kind,
-                "size_bytes": info.size_bytes, "crc32": info.crc32,
-                "chunk_size": self.transfer.chunk_size,
-                "chunk_count": chunk_count(info.size_bytes, self.transfer.chunk_size),
-                "valid": int(info.valid), "created_unix": info.created_unix,
-                "latitude_deg": info.latitude_deg, "longitude_deg": info.longitude_deg,
-                "altitude_km": info.altitude_km if math.isfinite(info.altitude_km) else 0.0,
-                "q_w": q[0], "q_x": q[1], "q_y": q[2], "q_z": q[3],
-            }
-            self.dump.queue.append(pack_telemetry(FILE_ENTRY, values, now,
-                                                  self._sequencer.next(FILE_ENTRY.apid)))
-            if not info.valid:
-                self.events.emit(now, "FILE_CORRUPT", info.file_id)
-        return 0
-
-    def _downlink_file(self, now: float, a: dict[str, float]) -> int:
-        info = self.files.info(int(a["file_id"]))
-        if info is None:
-            return int(Reason.NO_SUCH_FILE)
-        if not info.valid:
-            self.events.emit(now, "FILE_CORRUPT", info.file_id)
-            return int(Reason.FILE_CORRUPT)
-        pending = self.transfer.queue(info.file_id)
-        self.events.emit(now, "TRANSFER_STARTED", info.file_id, pending)
-        return 0
-
-    def _request_chunks(self, now: float, a: dict[str, float]) -> int:
-        masks = [int(a[f"mask{k}"]) for k in range(4)]
-        chunks = requested_chunks(int(a["first_chunk"]), masks)
-        pending = self.transfer.queue(int(a["file_id"]), chunks)
-        return int(Reason.NO_SUCH_FILE) if pending < 0 else 0
-
-    def _delete_file(self, now: float, a: dict[str, float]) -> int:
-        self.transfer.forget(int(a["file_id"]))
-        return 0 if self.files.delete(int(a["file_id"])) else int(Reason.NO_SUCH_FILE)
-
     def _commanded_reset(self, now: float, a: dict[str, float]) -> int:
         self._reset_requested = int(ResetCause.COMMANDED)
-        return 0
-
-    def _list_time_tags(self, now: float, a: dict[str, float]) -> int:
-        schedule = self.commanding.schedule
-        for index, tag in enumerate(schedule):
-            values = {"index": index, "count": len(schedule), "execute_unix": tag.at,
-                      "counter": tag.counter, "opcode": tag.opcode}
-            self.dump.queue.append(pack_telemetry(TIME_TAG_ENTRY, values, now,
-                                                  self._sequencer.next(TIME_TAG_ENTRY.apid)))
         return 0
 
     def _save_event_log(self, now: float, a: dict[str, float]) -> int:

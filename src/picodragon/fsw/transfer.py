@@ -1,5 +1,9 @@
 """File downlink and history dumps: the downlink's low-priority packet sources.
 
+:class:`FileTransfer` also answers the file commands (LIST_FILES, DOWNLINK_FILE,
+REQUEST_CHUNKS, DELETE_FILE, ABORT_TRANSFERS); the protocol is in
+:mod:`picodragon.dictionary.files`.
+
 :class:`FileTransfer` keeps, for each file being sent, the set of chunk numbers still to send,
 in non-volatile storage (one small CRC-protected record). A chunk leaves the set when the
 downlink actually transmits it, and the record is rewritten at once, so after a reset
@@ -15,16 +19,25 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from picodragon.dictionary.files import FILE_CHUNK_APID, chunk_count, pack_file_chunk
+from picodragon.dictionary.files import (
+    FILE_CHUNK_APID,
+    FILE_ENTRY,
+    chunk_count,
+    pack_file_chunk,
+    requested_chunks,
+)
+from picodragon.dictionary.packets import pack_telemetry
+from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.events import Sequencer
 from picodragon.fsw.filestore import FileStore
 from picodragon.fsw.hal import Storage
-from picodragon.fsw.scheduler import Component
+from picodragon.fsw.scheduler import Component, Port
 
 RECORD_KEY = "transfer.state"
 
@@ -35,17 +48,19 @@ class FileTransfer(Component):
     name = "transfer"
 
     def __init__(self, files: FileStore, storage: Storage, sequencer: Sequencer,
-                 chunk_size: int, contact_timeout_s: float) -> None:
+                 chunk_size: int, contact_timeout_s: float, emit: Callable[..., None]) -> None:
         super().__init__()
         self.files = files
         self.storage = storage
         self._sequencer = sequencer
         self.chunk_size = chunk_size
         self.contact_timeout_s = contact_timeout_s
+        self.emit = emit
         self.last_contact = -float("inf")
         self.allowed: Callable[[], bool] = lambda: True
         """the mode's permission (wired by the topology)"""
-        self.on_done: Callable[[float, int], None] = lambda now, file_id: None
+        self.listing_out: Port[bytes] = Port("transfer.listing_out")
+        """FILE_ENTRY packets answering LIST_FILES"""
         self.pending: dict[int, set[int]] = self._load()
         self.chunks_sent = 0
 
@@ -65,7 +80,54 @@ class FileTransfer(Component):
         with contextlib.suppress(OSError):  # a full flash: the queue lives on in RAM
             self.storage.write(RECORD_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
 
-    # --- commands -----------------------------------------------------------------------------
+    # --- command handlers: each returns 0 or a telecommand Reason code -------------------------
+
+    def list_files(self, now: float, arguments: dict[str, float]) -> int:
+        """LIST_FILES: one FILE_ENTRY per file, its validity checked now."""
+        listing = self.files.list()
+        for index, info in enumerate(listing):
+            q = info.quaternion
+            values = {
+                "index": index, "count": len(listing), "file_id": info.file_id, "kind": info.kind,
+                "size_bytes": info.size_bytes, "crc32": info.crc32, "chunk_size": self.chunk_size,
+                "chunk_count": chunk_count(info.size_bytes, self.chunk_size),
+                "valid": int(info.valid), "created_unix": info.created_unix,
+                "latitude_deg": info.latitude_deg, "longitude_deg": info.longitude_deg,
+                "altitude_km": info.altitude_km if math.isfinite(info.altitude_km) else 0.0,
+                "q_w": q[0], "q_x": q[1], "q_y": q[2], "q_z": q[3],
+            }
+            self.listing_out.send(pack_telemetry(FILE_ENTRY, values, now,
+                                                 self._sequencer.next(FILE_ENTRY.apid)))
+            if not info.valid:
+                self.emit(now, "FILE_CORRUPT", info.file_id)
+        return 0
+
+    def downlink_file(self, now: float, arguments: dict[str, float]) -> int:
+        """DOWNLINK_FILE: queue every chunk of a valid file."""
+        info = self.files.info(int(arguments["file_id"]))
+        if info is None:
+            return int(Reason.NO_SUCH_FILE)
+        if not info.valid:
+            self.emit(now, "FILE_CORRUPT", info.file_id)
+            return int(Reason.FILE_CORRUPT)
+        pending = self.queue(info.file_id)
+        self.emit(now, "TRANSFER_STARTED", info.file_id, pending)
+        return 0
+
+    def request_chunks(self, now: float, arguments: dict[str, float]) -> int:
+        """REQUEST_CHUNKS: queue again the chunks the ground lacks."""
+        masks = [int(arguments[f"mask{k}"]) for k in range(4)]
+        chunks = requested_chunks(int(arguments["first_chunk"]), masks)
+        pending = self.queue(int(arguments["file_id"]), chunks)
+        return int(Reason.NO_SUCH_FILE) if pending < 0 else 0
+
+    def delete_file(self, now: float, arguments: dict[str, float]) -> int:
+        """DELETE_FILE: forget its chunks and remove it from the store."""
+        file_id = int(arguments["file_id"])
+        self.forget(file_id)
+        return 0 if self.files.delete(file_id) else int(Reason.NO_SUCH_FILE)
+
+    # --- the queue ------------------------------------------------------------------------------
 
     def queue(self, file_id: int, chunks: Iterable[int] | None = None) -> int:
         """Queue chunks of a file (all of them when None); returns how many are now pending, or
@@ -113,7 +175,7 @@ class FileTransfer(Component):
             body = data[chunk * self.chunk_size : (chunk + 1) * self.chunk_size]
             if not chunks:
                 del self.pending[file_id]
-                self.on_done(now, file_id)
+                self.emit(now, "TRANSFER_DONE", file_id)
             self._save()
             self.chunks_sent += 1
             return pack_file_chunk(file_id, chunk, count, body, now,
