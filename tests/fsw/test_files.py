@@ -200,3 +200,19 @@ def test_any_resets_during_a_transfer_send_every_chunk_exactly_once(reset_after)
     numbers = [c.chunk for _, raw in bench.radio.sent
                if hasattr(c := decode_file_chunk(ax25.decode(raw).info), "chunk")]
     assert sorted(numbers) == list(range(61))
+
+
+def test_the_downlink_never_offers_more_than_the_link_carries():
+    bench, ground = bench_with_image(size=20_000)
+    (info,) = bench.fsw.files.list()
+    bench.radio.uplink.append(ground.frame("DOWNLINK_FILE", {"file_id": info.file_id}))
+    start = len(bench.radio.sent)
+    bench.run_until(bench.clock.t + 100)
+    sent = bench.radio.sent[start:]
+    downlink = bench.fsw.downlink
+    assert len(sent) > 30
+    for (t0, frame), (t1, _) in zip(sent, sent[1:], strict=False):
+        assert t1 - t0 >= downlink.airtime_s(len(frame)) / downlink.duty - 1e-6  # float at 1e9 s
+    # and it keeps the link busy: 100 s at 1200 bit/s and 80 % duty carry about 40 such frames
+    busy = sum(downlink.airtime_s(len(f)) for _, f in sent)
+    assert busy > 0.7 * 0.8 * 100
