@@ -156,3 +156,16 @@ def test_non_finite_samples() -> None:
     audio[:100] = np.nan
     audio[-50:] = np.inf
     assert [f.data for f in AfskDemodulator(11025).demodulate(audio)] == sent
+
+
+def test_identical_demodulators_are_one_witness() -> None:
+    """A hard fix needs two different damaged copies: a duplicated demodulator adds nothing."""
+    rng = np.random.default_rng(11)
+    rate = 22050
+    audio = afsk.modulate(frames(8), rate, amplitude=0.5)
+    v = Variant("boxcar", 1.375, False, 1.0)
+    for _ in range(3):
+        noisy = audio + rng.normal(0, 0.4, len(audio)).astype(np.float32)
+        one = AfskDemodulator(rate, variants=(v,), fix=True).demodulate(noisy)
+        two = AfskDemodulator(rate, variants=(v, v), fix=True).demodulate(noisy)
+        assert [f.data for f in two] == [f.data for f in one]

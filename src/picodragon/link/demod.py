@@ -19,8 +19,8 @@ shapes, since which one wins depends on the noise.
 
 Optional fixing (``fix=True``, :mod:`picodragon.link.fcsfix`): a frame whose FCS failed is
 repaired by flipping one or two of its eight least reliable NRZI line bits (soft information
-from the clock loop), or, when two demodulators agree on it, one wrong data bit or two
-adjacent ones anywhere. A repaired frame must also parse as AX.25.
+from the clock loop), or, when two demodulators with different damaged copies agree on it,
+one wrong data bit or two adjacent ones anywhere. A repaired frame must also parse as AX.25.
 """
 
 from __future__ import annotations
@@ -49,13 +49,15 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class Variant:
     """One demodulator: correlator window and length (bits), pre-filter, space gain or "agc",
-    and the clock loop's gain while locked (``None``: the demodulator's default)."""
+    the clock loop's gain while locked (``None``: the demodulator's default), and an optional
+    clipper at ``clip`` times the running signal level (against FM clicks)."""
 
     window: str = "boxcar"
     length_bits: float = 1.375
     prefilter: bool = False
     space_gain: float | str = 1.0
     pll_gain: float | None = None
+    clip: float | None = None
 
 
 DEFAULT_VARIANTS: tuple[Variant, ...] = (
@@ -74,6 +76,10 @@ DEFAULT_VARIANTS: tuple[Variant, ...] = (
     Variant("hann", 2.0, True, 1.4, 0.12),
     Variant("boxcar", 1.25, False, 1.0, 0.45),
     Variant("hann", 2.0, True, 1.0, 0.45),
+    Variant("hann", 2.0, True, 1.0, None, 0.8),
+    Variant("boxcar", 1.125, True, "agc", None, 0.8),
+    Variant("boxcar", 1.25, False, 1.0, 0.12, 0.8),
+    Variant("boxcar", 1.375, False, 1.0, None, 0.8),
 )
 
 
@@ -145,27 +151,51 @@ class AfskDemodulator:
         taps = signal.get_window(window, length).astype(np.float32)
         return np.abs(signal.oaconvolve(mixed, taps, mode="same"))
 
+    def _running_level(self, x: np.ndarray) -> np.ndarray:
+        """A robust running signal level at the input rate: the 90th percentile of |x| in
+        50 ms blocks, then the median of 7 neighbouring blocks, so FM clicks (short, large)
+        barely move it."""
+        block = max(1, int(0.05 * self.sample_rate))
+        n_blocks = -(-len(x) // block)
+        padded = np.zeros(n_blocks * block, dtype=np.float32)
+        padded[: len(x)] = np.abs(x)
+        per_block = np.percentile(padded.reshape(n_blocks, block), 90, axis=1)
+        smooth = ndimage.median_filter(per_block, size=7, mode="nearest")
+        return np.repeat(smooth.astype(np.float32), block)[: len(x)] + np.float32(1e-6)
+
     def soft_decisions(self, samples: np.ndarray) -> Iterator[np.ndarray]:
         """Per variant in turn, the soft bit decision (float32) at the internal rate (> 0: mark).
 
         A generator, so only one variant's decision array is alive at a time."""
         x = self._resample(samples)
-        filtered = {False: x}
-        if any(v.prefilter for v in self.variants):
-            filtered[True] = signal.lfilter(self._prefilter, 1.0, x).astype(np.float32)
+        raw = np.asarray(samples, dtype=np.float32)
+        level = self._running_level(raw) if any(v.clip for v in self.variants) else None
+        clipped: dict[float, np.ndarray] = {}
+        inputs: dict[tuple[bool, float | None], np.ndarray] = {}
         tones = {f: self._oscillator(f, len(x)) for f in (self.mark_hz, self.space_hz)}
-        mixed: dict[tuple[bool, float], np.ndarray] = {}
-        envelopes: dict[tuple[bool, str, int], tuple[np.ndarray, np.ndarray]] = {}
+        mixed: dict[tuple[bool, float | None, float], np.ndarray] = {}
+        envelopes: dict[tuple[bool, float | None, str, int], tuple[np.ndarray, np.ndarray]] = {}
         peak_window = int(round(8 * self.rate_exact / self.baud))
         for v in self.variants:
             length = max(2, int(round(v.length_bits * self.rate_exact / self.baud)))
-            key = (v.prefilter, v.window, length)
+            front = (v.prefilter, v.clip)
+            if front not in inputs:
+                y = x
+                if v.clip is not None and level is not None:
+                    if v.clip not in clipped:  # clicks are narrow at the input rate: clip there
+                        limit = v.clip * level
+                        clipped[v.clip] = self._resample(np.clip(raw, -limit, limit))
+                    y = clipped[v.clip]
+                if v.prefilter:
+                    y = signal.lfilter(self._prefilter, 1.0, y).astype(np.float32)
+                inputs[front] = y
+            key = (v.prefilter, v.clip, v.window, length)
             if key not in envelopes:
                 pair = []
                 for f in (self.mark_hz, self.space_hz):
-                    if (v.prefilter, f) not in mixed:
-                        mixed[(v.prefilter, f)] = filtered[v.prefilter] * tones[f]
-                    pair.append(self._smooth(mixed[(v.prefilter, f)], v.window, length))
+                    if (*front, f) not in mixed:
+                        mixed[(*front, f)] = inputs[front] * tones[f]
+                    pair.append(self._smooth(mixed[(*front, f)], v.window, length))
                 envelopes[key] = (pair[0], pair[1])
             mark, space = envelopes[key]
             if v.space_gain == "agc":
@@ -200,15 +230,20 @@ class AfskDemodulator:
                     bad.append((end, raw, int(residues[k]), bits))
         fixed: list[tuple[int, bytes]] = []
         voted: list[tuple[int, bytes]] = []
-        for end, raw, residue, bits in bad:
+        window = self._window_samples()
+        seen: dict[bytes, int] = {}  # damaged copy -> where it ended
+        for end, raw, residue, bits in sorted(bad, key=lambda b: b[0]):
             repaired = fix_soft(raw, residue, bits)
             if repaired is not None and isinstance(ax25.decode(repaired[:-2]), ax25.Frame):
                 fixed.append((end, repaired[:-2]))
                 continue
+            # two demodulators that made the very same errors are one witness, not two
+            if raw in seen and end - seen[raw] <= window:
+                continue
+            seen[raw] = end
             repaired = fix_frame(raw, residue)
             if repaired is not None and isinstance(ax25.decode(repaired[:-2]), ax25.Frame):
                 voted.append((end, repaired[:-2]))
-        window = self._window_samples()
         confirmed = [f for f in _merge([], voted, window) if f.votes >= self.min_fix_votes]
         fixed += [(f.end_sample, f.data) for f in confirmed]
         return _merge(good, fixed, window)
