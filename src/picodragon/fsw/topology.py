@@ -344,6 +344,7 @@ class FlightSoftware:
         """Every component's state, by component name, plus the scheduler's."""
         out: dict[str, Any] = {name: c.state() for name, c in self.components.items()}
         out["scheduler"] = self.scheduler.state()
+        out["files"] = self.files.state()
         out["params"] = {k: v for k, v in vars(self.params).items()}
         return out
 
