@@ -235,7 +235,7 @@ class Archive:
         table = table_for(packet)
         double = self._column_type("DOUBLE")
         if known is None:
-            cols = ", ".join(f"{f} {double}" for f in fields)
+            cols = ", ".join(f'"{f}" {double}' for f in fields)
             self._exec(
                 f"CREATE TABLE IF NOT EXISTS {table} (seq {self._column_type('SERIAL')}, "
                 f"frame_id BIGINT NOT NULL UNIQUE, "
@@ -248,7 +248,7 @@ class Archive:
             if added:
                 self._flush_pending_only()
             for f in added:
-                self._exec(f"ALTER TABLE {table} ADD COLUMN {f} {double}")
+                self._exec(f'ALTER TABLE {table} ADD COLUMN "{f}" {double}')
             self._table_altered(table)
             all_fields = known[1] + tuple(added)
         self._exec(f"DELETE FROM packet_catalog WHERE packet = {self.placeholder}", (packet,))
@@ -405,7 +405,7 @@ class Archive:
         lo = -1e300 if not np.isfinite(start_unix) else float(start_unix)
         hi = 1e300 if not np.isfinite(end_unix) else float(end_unix)
         rows = self._rows(
-            f"SELECT unix_s, {field} FROM {table} WHERE unix_s >= {p} AND unix_s <= {p} ORDER BY unix_s",
+            f'SELECT unix_s, "{field}" FROM {table} WHERE unix_s >= {p} AND unix_s <= {p} ORDER BY unix_s',
             (lo, hi),
         )
         if not rows:

@@ -72,7 +72,7 @@ class PostgresArchive(Archive):
         return rows
 
     def _bulk(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        cols = ", ".join(columns)
+        cols = ", ".join(f'"{c}"' for c in columns)
         stage = f"stage_{table}"
         if stage not in self._staged:
             self._db.execute(

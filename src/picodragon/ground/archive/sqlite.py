@@ -53,8 +53,9 @@ class SqliteArchive(Archive):
     def _bulk(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         self._begin()
         marks = ", ".join("?" * len(columns))
+        cols = ", ".join(f'"{c}"' for c in columns)  # quoted: a field may be named like a keyword
         self._db.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+            f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING",
             rows,
         )
 
