@@ -59,13 +59,12 @@ DEFAULT_SWITCHED_LOADS_W = {
     "radio": 0.0,
     "camera": None,  # from configuration
     "heater": 0.5,
-    "antenna_deploy": 2.0,
 }
-"""Switchable loads, W. 'radio' is the transmitter chain (its keyed power is counted per frame);
-'heater' a battery heater (0.5 W, typical 1U: assumption); 'antenna_deploy' the burn resistor of
-the antenna release (2 W, assumption); 'camera' from configuration."""
+"""Switchable loads, W. 'radio' is the transmitter chain (its keyed power is counted per frame
+and per CW message); 'heater' a battery heater (0.5 W, typical 1U: assumption); 'camera' from
+configuration. The antenna's burn wire is its own device (``devices.AntennaDeployerDevice``)."""
 
-DEFAULT_ON = {"radio": True, "camera": False, "heater": False, "antenna_deploy": False}
+DEFAULT_ON = {"radio": True, "camera": False, "heater": False}
 
 
 def battery_ocv(soc):
