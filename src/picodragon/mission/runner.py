@@ -33,6 +33,7 @@ from picodragon.config import Scenario
 from picodragon.mission.catalogue import PUBLICATION_INTERVAL_S, published_element_set
 from picodragon.mission.clock import iso_z
 from picodragon.mission.engine import Engine, Reception, Windows
+from picodragon.mission.operator import Operator
 
 
 @dataclass
@@ -45,6 +46,8 @@ class RunOptions:
     seed: int | None = None
     progress: bool = True
     fidelity: str | None = None
+    operate: bool = True
+    """run the operations team (imaging, downloads, event dumps); False: listen only"""
     """'full': the flight software runs at its own rates all the time; 'fast': only after the
     start and around passes, the twin alone in between (default for --until-reentry)"""
     max_days_until_reentry: float = 3650.0
@@ -113,7 +116,10 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     wall_start = time.perf_counter()
     seed = scenario.seed if options.seed is None else options.seed
     fidelity = options.fidelity or ("fast" if options.until_reentry else "full")
-    engine = Engine(scenario, seed, fidelity="fast")
+    # the uplink key of this run: drawn from the seed, given to the spacecraft and its operators,
+    # never stored in a file (a real mission loads its key from a protected file: --key-file)
+    key = np.random.default_rng([seed, 0xC0DE]).bytes(32)
+    engine = Engine(scenario, seed, fidelity="fast", auth_key=key)
     twin = engine.twin
     start_unix = engine.start_unix
     if options.start is not None:
@@ -140,6 +146,10 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     pass_records: list[PassRecord] = []
     element_sets = [("deployment", twin.element_set)]
     predicted = {"until": start_unix}
+    image_folder = Path(options.report).with_suffix("").with_name(Path(options.report).stem + "-images") \
+        if options.report else None
+    operator = Operator(scenario.spacecraft.radio.callsign, scenario.spacecraft.radio.ssid, key,
+                        image_folder=image_folder) if options.operate else None
 
     def predict_through(t: float) -> None:
         while predicted["until"] < min(t + 3600.0, end_unix):
@@ -148,6 +158,8 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
             if day_start > start_unix + 1.0:
                 element_sets.append((iso_z(day_start), published_element_set(twin, day_start)))
             es = element_sets[-1][1]
+            if operator is not None:
+                operator.element_set = es
             for s in scenario.stations:
                 last_los = max((r.los_unix for r in pass_records if r.station == s.name), default=-np.inf)
                 found = find_passes(es, s, datetime.fromtimestamp(day_start, UTC),
@@ -181,6 +193,8 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
             if rx.frame is None:
                 continue
             ground[rx.station].receive(rx.frame, unix_s)
+            if operator is not None:
+                operator.heard(rx.station, unix_s, rx.frame)
             received["frames"] += 1
             received["bytes"] += len(rx.frame)
             if received["first_contact"] is None:
@@ -188,8 +202,29 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
             if rec is not None:
                 rec.frames_received += 1
 
+    view = {"index": 0}
+
+    def in_view(t: float) -> list[str]:
+        """Stations whose predicted pass covers t (the ground's knowledge, not the truth)."""
+        i = view["index"]
+        while i < len(pass_records) and pass_records[i].los_unix < t - 7200.0:
+            i += 1
+        view["index"] = i
+        names = []
+        for rec in pass_records[i:]:
+            if rec.aos_unix > t:
+                break
+            if rec.los_unix >= t:
+                names.append(rec.station)
+        return names
+
+    def on_step(t: float) -> None:
+        predict_through(t)
+        for station, frame in operator.act(t, in_view(t)):
+            engine.uplink(station, frame, t)
+
     with _progress(options.progress, end_unix - start_unix, scenario.name) as update:
-        engine.run_until(end_unix, on_frame=on_frame,
+        engine.run_until(end_unix, on_frame=on_frame, on_step=on_step if operator is not None else None,
                          on_progress=None if update is None else (lambda t: update(t - start_unix)))
         if update is not None:
             update(min(engine.time, end_unix) - start_unix)
@@ -204,6 +239,8 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     points = archive.count_points()
     events = archive.events()
     archive.close()
+    ops = operator.summary() if operator is not None else {
+        "images_received": 0, "commands_sent": 0, "commands_executed": 0}
     temps = [v for k, v in hist.items() if k.startswith("temperature_") and k.endswith("_c")]
     temp_all = np.concatenate(temps) if temps else np.array([np.nan])
     summary: dict[str, Any] = {
@@ -220,10 +257,10 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         "frames_sent": engine.frames_sent - frames_before,
         "frames_received": received["frames"],
         "telemetry_points": points,
-        "images_captured": int(getattr(engine.fsw, "images_captured", 0)),
-        "images_received": 0,
-        "commands_sent": 0,
-        "commands_executed": 0,
+        "images_captured": int(getattr(getattr(twin.devices, "camera", None), "captures", 0)),
+        "images_received": ops["images_received"],
+        "commands_sent": ops["commands_sent"],
+        "commands_executed": ops["commands_executed"],
         "battery_soc_min": _round(np.nanmin(hist["battery_soc"])) if "battery_soc" in hist else None,
         "temperature_c_min": _round(np.nanmin(temp_all)),
         "temperature_c_max": _round(np.nanmax(temp_all)),
@@ -239,6 +276,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
                                                      "hours_after_start": (first[0] - start_unix) / 3600},
         "energy": _energy_balance(hist),
         "events": events,
+        "operator": operator,
         "element_sets": [{"published": when, "line1": es.line1, "line2": es.line2} for when, es in element_sets],
     }
     result = RunResult(scenario, summary, hist, pass_records, options.db, extra=extra)
