@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from picodragon.dictionary import EVENTS, TelemetryPacket
 from picodragon.dictionary import Rejection as PacketRejection
+from picodragon.dictionary.files import FILE_CHUNK_APID, FileChunk, decode_file_chunk
 from picodragon.ground.archive import Archive
 from picodragon.ground.decoder import decode as decode_telemetry
 from picodragon.link import ax25
@@ -41,6 +42,8 @@ class Decoded:
     source: str
     destination: str
     packet: TelemetryPacket
+    #: the file chunk a FILE_CHUNK packet carried (its ``values`` are empty)
+    chunk: FileChunk | None = None
 
     @property
     def name(self) -> str:
@@ -150,6 +153,19 @@ class GroundStation:
             return Rejection(fid, self.name, "ax25", str(ax))
         source, destination, info = ax
         packet = decode_telemetry(info)
+        chunk = None
+        if (
+            isinstance(packet, PacketRejection)
+            and info[:2]
+            and (int.from_bytes(info[:2], "big") & 0x7FF) == FILE_CHUNK_APID
+        ):
+            chunk = decode_file_chunk(info)
+            if not isinstance(chunk, PacketRejection):
+                packet = TelemetryPacket(
+                    "FILE_CHUNK", FILE_CHUNK_APID, chunk.sequence, chunk.unix_s, {}
+                )
+            else:
+                packet, chunk = chunk, None
         if isinstance(packet, PacketRejection):
             fid = self.archive.store_frame(
                 raw, self.name, unix_s, frequency, f"packet: {packet.reason}"
@@ -157,12 +173,13 @@ class GroundStation:
             self.counts["rejected"] += 1
             return Rejection(fid, self.name, "packet", packet.reason)
         fid = self.archive.store_frame(raw, self.name, unix_s, frequency)
-        self.archive.store_points(fid, packet.name, packet.unix_s, packet.values)
+        if packet.values:
+            self.archive.store_points(fid, packet.name, packet.unix_s, packet.values)
         if packet.name == "EVENT_REPORT":
             name, severity, message = _event_message(packet.values)
             self.archive.store_event(packet.unix_s, name, severity, message, "spacecraft", fid)
         self.counts["decoded"] += 1
-        decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet)
+        decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet, chunk)
         for listener in self.listeners:
             try:
                 listener(decoded)

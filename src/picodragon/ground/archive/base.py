@@ -492,6 +492,17 @@ class Archive:
         if self._depth == 0:
             self._commit()
 
+    def delete(self, table: str, key: dict) -> None:
+        """Remove the rows matching ``key`` (only derived data: a file's chunks to refetch)."""
+        if table not in SCHEMA:
+            raise ArchiveError(f"no table {table}")
+        self._flush_pending_only()
+        p = self.placeholder
+        where = " AND ".join(f"{c} = {p}" for c in key)
+        self._exec(f"DELETE FROM {table} WHERE {where}", tuple(key.values()))
+        if self._depth == 0:
+            self._commit()
+
     def select(self, table: str, where: dict | None = None, order: str = "") -> list[dict]:
         """Rows of a table as dicts, optionally filtered by equality and ordered."""
         if table not in SCHEMA:

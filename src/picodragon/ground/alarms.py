@@ -1,0 +1,122 @@
+"""Alarms: telemetry against the dictionary's limits, raised and cleared, stored.
+
+Every field declared with :class:`picodragon.dictionary.Limits` is checked as its packets
+arrive. A point's alarm state is its severity (INFO meaning no alarm); a change of state is a
+transition stored in the archive's ``alarms`` table (``raised`` with the new severity, or
+``cleared``) and as a ground event, so the history of every alarm can be replayed and the web
+application can show what is active now.
+
+Only live data moves the state: a packet older than the newest one already judged for that
+point (a dump of stored housekeeping, a late copy from another station) is history, not news,
+and does not raise or clear anything. A missing value (NaN) is no judgement either. The state
+is rebuilt from the archive at start-up.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from picodragon.dictionary import TELEMETRY_PACKETS, Limits, Severity
+from picodragon.ground.archive import Archive
+
+#: packet name -> [(field name, limits)], from the dictionary
+LIMITS: dict[str, list[tuple[str, Limits]]] = {
+    p.name: [(f.name, f.limits) for f in p.fields if f.limits is not None]
+    for p in TELEMETRY_PACKETS
+}
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """An active alarm: which point, how bad, since when, the value that raised it."""
+
+    point: str
+    severity: Severity
+    since_unix_s: float
+    value: float
+    detail: str
+
+
+def _describe(limits: Limits, value: float, severity: Severity) -> str:
+    if severity == Severity.INFO:
+        return f"{value:g} back within limits"
+    low = limits.critical_low if severity == Severity.CRITICAL else limits.warning_low
+    high = limits.critical_high if severity == Severity.CRITICAL else limits.warning_high
+    if low is not None and value < low:
+        return f"{value:g} below {severity.name.lower()} limit {low:g}"
+    return f"{value:g} above {severity.name.lower()} limit {high:g}"
+
+
+class AlarmMonitor:
+    """Checks decoded packets against the dictionary limits and keeps the alarm states."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.active: dict[str, Alarm] = {}
+        self._last_judged: dict[str, float] = {}
+        for row in self.archive.select("alarms", order="unix_s, id"):
+            point = row["point"]
+            self._last_judged[point] = float(row["unix_s"])
+            if row["state"] == "cleared":
+                self.active.pop(point, None)
+            else:
+                self.active[point] = Alarm(
+                    point,
+                    Severity(int(row["severity"])),
+                    float(row["unix_s"]),
+                    float("nan") if row["value"] is None else float(row["value"]),
+                    row["detail"],
+                )
+
+    def check(
+        self, packet: str, values: dict[str, float], unix_s: float
+    ) -> list[tuple[str, Severity]]:
+        """Judge one packet's values at on-board time ``unix_s``; returns the transitions."""
+        transitions = []
+        for name, limits in LIMITS.get(packet, ()):
+            value = values.get(name)
+            if value is None or math.isnan(value):
+                continue
+            point = f"{packet}.{name}"
+            if unix_s <= self._last_judged.get(point, -math.inf):
+                continue
+            self._last_judged[point] = unix_s
+            severity = limits.check(value)
+            current = self.active.get(point)
+            before = current.severity if current else Severity.INFO
+            if severity == before:
+                continue
+            detail = _describe(limits, value, severity)
+            state = "cleared" if severity == Severity.INFO else "raised"
+            self.archive.insert(
+                "alarms",
+                {
+                    "point": point,
+                    "unix_s": float(unix_s),
+                    "severity": int(severity),
+                    "state": state,
+                    "value": float(value),
+                    "detail": detail,
+                },
+            )
+            self.archive.store_event(
+                unix_s,
+                f"ALARM_{state.upper()}",
+                int(max(severity, Severity.INFO)),
+                f"{point}: {detail}",
+            )
+            if severity == Severity.INFO:
+                self.active.pop(point, None)
+            else:
+                self.active[point] = Alarm(point, severity, float(unix_s), float(value), detail)
+            transitions.append((point, severity))
+        return transitions
+
+    def on_decoded(self, decoded) -> None:
+        """A GroundStation listener."""
+        if decoded.name in LIMITS and LIMITS[decoded.name]:
+            self.check(decoded.name, decoded.values, decoded.unix_s)
+
+    def history(self) -> list[dict]:
+        return self.archive.select("alarms", order="unix_s, id")
