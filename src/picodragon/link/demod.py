@@ -141,13 +141,11 @@ class AfskDemodulator:
 
     @staticmethod
     def _smooth(mixed: np.ndarray, window: str, length: int) -> np.ndarray:
-        """|mixed| low-passed by the window: a moving sum for boxcar, else an FFT convolution."""
+        """|mixed| low-passed by the window: a running mean for boxcar, else an FFT convolution."""
         if window == "boxcar":
-            c = np.concatenate([[0], np.cumsum(mixed, dtype=np.complex128)])
-            half = length // 2
-            hi = np.minimum(np.arange(len(mixed)) + (length - half), len(mixed))
-            lo = np.maximum(np.arange(len(mixed)) - half, 0)
-            return np.abs(c[hi] - c[lo]).astype(np.float32)
+            re = ndimage.uniform_filter1d(mixed.real, length, mode="constant")
+            im = ndimage.uniform_filter1d(mixed.imag, length, mode="constant")
+            return np.hypot(re, im)
         taps = signal.get_window(window, length).astype(np.float32)
         return np.abs(signal.oaconvolve(mixed, taps, mode="same"))
 
