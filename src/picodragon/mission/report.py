@@ -121,6 +121,81 @@ def _pass_table(passes: list[dict[str, Any]]) -> str:
 SEVERITY_NAMES = {0: "debug", 1: "info", 2: "warning", 3: "critical"}
 
 
+def _image_data_uri(data: bytes) -> str | None:
+    """A (possibly partial) JPEG as a PNG data URI; None if nothing can be decoded of it."""
+    from PIL import Image, ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            buf = io.BytesIO()
+            img.convert("RGB").save(buf, format="JPEG", quality=85)
+    except Exception:
+        return None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _chunk_strip(f) -> str:
+    """One cell per chunk: received (green) or missing (red)."""
+    cells = "".join(f"<i class='{'got' if n in f.chunks else 'gap'}'></i>" for n in range(f.chunk_count))
+    return f"<div class='chunks' title='{len(f.chunks)} of {f.chunk_count} chunks'>{cells}</div>"
+
+
+def _images_section(operator) -> str:
+    """Every image the ground heard of: whole ones as received, partial ones with their gaps."""
+    from picodragon.mission.clock import iso_z
+
+    if not operator.files:
+        booked = len(operator.captures_booked)
+        return f"<p class='note'>No image reached the file directory yet ({booked} captures booked).</p>"
+    cards = []
+    for f in sorted(operator.files.values(), key=lambda f: f.file_id):
+        data = f.assemble(partial=True)
+        uri = _image_data_uri(data) if f.chunks else None
+        state = ("complete, CRC-32 checked" if f.valid else
+                 f"partial: {len(f.chunks)} of {f.chunk_count} chunks")
+        img = f"<img src='{uri}' alt='image {f.file_id}'>" if uri else "<div class='noimg'>nothing decodable yet</div>"
+        cards.append(
+            f"<figure>{img}<figcaption><b>image {f.file_id}</b> &middot; {iso_z(f.created_unix)} &middot; "
+            f"{f.latitude_deg:.2f}, {f.longitude_deg:.2f} &middot; {f.size_bytes} bytes &middot; {state}"
+            f"{_chunk_strip(f)}</figcaption></figure>")
+    return "<div class='gallery'>" + "".join(cards) + "</div>"
+
+
+def _commands_table(operator, limit: int = 400) -> str:
+    """Every command the operators sent and the stages its life went through."""
+    from picodragon.mission.clock import iso_z
+
+    if not operator.commands:
+        return "<p class='note'>No command was sent.</p>"
+    from picodragon.dictionary.packets import EPOCH_2000_UNIX
+
+    def argument(key: str, value: float) -> str:
+        if key in ("at_time", "since") and value > 0:
+            return f"{key}={iso_z(value + EPOCH_2000_UNIX)}"
+        return f"{key}={value:g}"
+
+    shown = [c for c in operator.commands if c.name != "NOOP"]
+    keepalives = len(operator.commands) - len(shown)
+    rows = []
+    for c in shown[-limit:]:
+        args = ", ".join(argument(k, v) for k, v in c.arguments.items())
+        life = " &rarr; ".join(f"{name} {iso_z(t)[11:19]}" for name, t in c.stages)
+        rows.append(f"<tr class='cmd-{c.stage.lower()}'><td>{iso_z(c.stages[0][1])}</td><td>{html.escape(c.name)}</td>"
+                    f"<td>{html.escape(args)}</td><td>{html.escape(c.station)}</td><td>{c.stage}</td><td>{life}</td></tr>")
+    counts: dict[str, int] = {}
+    for c in operator.commands:
+        counts[c.stage] = counts.get(c.stage, 0) + 1
+    head = " &middot; ".join(f"{k.lower()} {v}" for k, v in sorted(counts.items()))
+    return (f"<p>{len(operator.commands)} commands: {head}. Not listed: {keepalives} NOOPs that kept each "
+            "contact alive.</p><table class='grid'><thead><tr><th>sent</th>"
+            "<th>command</th><th>arguments</th><th>station</th><th>outcome</th><th>life</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
 def _events_table(events: list[dict[str, Any]], limit: int = 300) -> str:
     """The on-board events the ground received (EVENT_REPORT packets), oldest first."""
     if not events:
@@ -149,6 +224,12 @@ table.grid{border-collapse:collapse;font-size:13px;width:100%}
 table.grid th,table.grid td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text-align:left}
 .note{color:#5b6573;font-size:13px}
 tr.sev2 td{background:#fff6e0} tr.sev3 td{background:#fde2e1}
+tr.cmd-failed td,tr.cmd-rejected td,tr.cmd-timeout td{background:#fde2e1}
+.gallery{display:flex;flex-wrap:wrap;gap:14px} figure{margin:0;width:420px}
+figure img,.noimg{width:420px;height:315px;background:#000;display:block;object-fit:contain;color:#999}
+figcaption{font-size:12px;padding:4px 0}
+.chunks{display:flex;flex-wrap:wrap;margin-top:4px} .chunks i{width:4px;height:8px;margin:0 1px 1px 0}
+.chunks i.got{background:#2e9b4f} .chunks i.gap{background:#d7373f}
 """
 
 
@@ -199,6 +280,10 @@ def render_report(result) -> str:
         ("Thermal", _figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC"))),
         ("Attitude", _figure_html(_line_figure(h, [("body_rate_deg_s", "body rate")], "Body rate", "deg/s"))),
     ]
+    operator = extra.get("operator")
+    if operator is not None:
+        sections.append(("Images", _images_section(operator)))
+        sections.append(("Commands", _commands_table(operator)))
     sections.append(("Events and faults", _events_table(extra.get("events", []))))
     for title, body in result.extra.get("report_sections", []):
         sections.append((title, body))
