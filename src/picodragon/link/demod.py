@@ -2,6 +2,10 @@
 
 Signal path (each stage vectorised with numpy over the whole buffer):
 
+0. for variants with ``clip``: limit the input at ``clip`` times its running level, at the
+   input rate, where the clicks of an FM receiver near threshold are still narrow spikes
+   (impulse-noise limiting; a clipper ahead of the filters keeps one click from swamping a
+   bit's worth of correlation);
 1. resample to an internal rate (default 9600 Hz, 8 samples a bit at 1200 bit/s) with a
    polyphase filter (scipy.signal.resample_poly);
 2. optional band-pass pre-filter (FIR, 700 to 2700 Hz) against out-of-band noise;
@@ -12,7 +16,8 @@ Signal path (each stage vectorised with numpy over the whole buffer):
    pre-/de-emphasis), or "agc" divides each envelope by its peak over the 8 bits around it;
 5. clock recovery and HDLC deframing in a compiled loop (:mod:`picodragon.link._kernels`).
 
-Each :class:`Variant` (window, length, pre-filter, gain) is a demodulator of its own; their
+Each :class:`Variant` (window, length, pre-filter, gain, clock-loop gain, clipper) is a
+demodulator of its own; their
 frames are merged: one transmission, seen by several demodulators ending within 64 bit times
 of each other, counts once. Like Direwolf's multiple slicers (demod_afsk.c), but also over filter
 shapes, since which one wins depends on the noise.
