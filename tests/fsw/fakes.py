@@ -19,11 +19,18 @@ T0 = 1_384_863_420.0  # 2013-11-19T12:17:00Z, the ejection
 
 
 class FakeClock:
+    """True time ``t`` (the test's), read by the on-board clock with an ``offset`` (its error),
+    which ADJUST_TIME corrects through ``set_time``."""
+
     def __init__(self, t: float = T0) -> None:
         self.t = t
+        self.offset = 0.0
 
     def now(self) -> float:
-        return self.t
+        return self.t + self.offset
+
+    def set_time(self, unix_s: float) -> None:
+        self.offset = unix_s - self.t
 
 
 class FakeRadio:
@@ -168,7 +175,7 @@ class FakeCamera:
     def capture(self) -> bytes | None:
         if self.broken:
             return None
-        self.captures.append(self.clock.now())
+        self.captures.append(self.clock.t)  # true time, whatever the on-board clock says
         body = self.rng.randbytes(self.size)
         image = b"\xff\xd8\xff\xe0" + body + b"\xff\xd9"
         self.produced.append(image)
@@ -237,18 +244,18 @@ class FakeWatchdog:
     power-cycles the computer, as the real one would)."""
 
     def __init__(self, clock: FakeClock, timeout_s: float = 120.0) -> None:
-        self.clock = clock
+        self.clock = clock  # counts true time (its own oscillator), not the on-board clock
         self.timeout_s = timeout_s
         self.kicks = 0
-        self.last_kick = clock.now()
+        self.last_kick = clock.t
         self.resets = 0
 
     def kick(self) -> None:
         self.kicks += 1
-        self.last_kick = self.clock.now()
+        self.last_kick = self.clock.t
 
     def expired(self) -> bool:
-        return self.clock.now() - self.last_kick > self.timeout_s
+        return self.clock.t - self.last_kick > self.timeout_s
 
 
 @dataclass
@@ -288,7 +295,7 @@ class Bench:
     def power_cycle(self) -> None:
         """A hard reset: a new software instance over the same devices and storage."""
         self.fsw = FlightSoftware(self.hal(), self.config)
-        self.watchdog.last_kick = self.clock.now()
+        self.watchdog.last_kick = self.clock.t
         self.fsw.boot()
 
     def run_until(self, t_end: float, on_step: Callable[[Bench], None] | None = None,
@@ -305,7 +312,7 @@ class Bench:
             self.steps += 1
             if on_step is not None:
                 on_step(self)
-            nxt = min(wanted, t_end)
+            nxt = min(wanted - self.clock.offset, t_end)  # on-board time to true time
             if max_dt is not None:
                 nxt = min(nxt, self.clock.t + max_dt)
             if self.radio.uplink:

@@ -310,3 +310,30 @@ def test_capture_an_image_at_03_28_10_utc():
     bench.run_until(at.timestamp() + 60)
     (taken,) = bench.camera.captures
     assert datetime.fromtimestamp(taken, UTC).strftime("%H:%M:%S") == "03:28:10"
+
+
+def test_adjust_time_corrects_the_clock_and_time_tags_keep_their_utc_times():
+    bench = make_bench(FswConfig(auth_key=KEY))
+    bench.clock.offset = -90.0  # the on-board clock runs 90 s slow from the start
+    bench.run_until(DEPLOYED)
+    ground = Ground()
+    at = DEPLOYED + 3600.0  # UTC
+    uplink(bench, ground, ground.frame("CAPTURE_IMAGE", {"at_time": 0}, execute_at=at),
+           ground.frame("ADJUST_TIME", {"offset_ms": 90_000}))
+    assert bench.clock.offset == 0.0
+    assert ground.responses(2)[-1] == ("COMPLETED", 0)
+    bench.run_until(at + 60)
+    assert bench.camera.captures == [at]  # at the true time, not 90 s late
+    assert "TIME_ADJUSTED" in bench.fsw.events.names()
+
+
+def test_large_clock_corrections_neither_stall_nor_reset_the_software():
+    bench, ground = deployed_bench()
+    for offset_ms in (3_600_000, -7_200_000):
+        uplink(bench, ground, ground.frame("ADJUST_TIME", {"offset_ms": offset_ms}))
+        start = bench.clock.t
+        bench.run_until(start + 600)
+        beacons = [t for t, _ in bench.radio.sent if t >= bench.clock.now() - 600]
+        assert len(beacons) >= 19, offset_ms
+    assert bench.fsw.resets == 0 and bench.fsw.params.boot_count == 1
+    assert bench.fsw.mode == 2

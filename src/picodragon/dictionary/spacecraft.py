@@ -179,6 +179,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("CLEAR_TIME_TAGS", 0x000E, "Drop every time-tagged command still waiting"),
     Command("SAVE_EVENT_LOG", 0x000F, "Write the stored events into a LOG file for file downlink"),
     Command("LIST_TIME_TAGS", 0x0010, "Send the time-tagged commands waiting, one TIME_TAG_ENTRY each"),
+    Command("ADJUST_TIME", 0x0011, "Correct the on-board clock by an offset (time tags keep their UTC times)",
+            (Field("offset_ms", "i32", "ms", "added to the on-board time", minimum=-86_400_000,
+                   maximum=86_400_000),)),
 )
 
 EVENTS: tuple[Event, ...] = (
@@ -207,4 +210,5 @@ EVENTS: tuple[Event, ...] = (
     Event("TRANSFER_DONE", 23, Severity.INFO, "file {arg0}: all requested chunks sent"),
     Event("PARAMS_DEFAULTED", 24, Severity.WARNING, "persistent parameters unreadable: defaults"),
     Event("COMMAND_FAILED", 25, Severity.WARNING, "opcode {arg0} failed, reason {arg1}"),
+    Event("TIME_ADJUSTED", 26, Severity.INFO, "on-board clock corrected by {arg0} ms"),
 )

@@ -74,6 +74,10 @@ class Beacon(Component):
         self.telemetry_interval_s = interval_s
         self.set_mode(self.mode, now)
 
+    def rebase(self, offset_s: float) -> None:
+        super().rebase(offset_s)
+        self.last_telemetry += offset_s
+
     def _telemetry(self, now: float) -> None:
         self.last_telemetry = now
         self.scheduler.at("beacon.telemetry", now + self.interval(), self._telemetry, self)

@@ -172,7 +172,8 @@ class Commanding(Component):
 
     def _arm(self) -> None:
         if self.schedule:
-            self.scheduler.at("commanding.timetag", self.schedule[0].at, self._due, self)
+            self.scheduler.at("commanding.timetag", self.schedule[0].at, self._due, self,
+                              absolute=True)
         else:
             self.scheduler.cancel("commanding.timetag")
 

@@ -53,6 +53,14 @@ class Deployment(Component):
         else:  # a reset interrupted the deployment: carry on where it stopped
             self._burn(now)
 
+    def rebase(self, offset_s: float) -> None:
+        """The ejection happened when it happened: its time on the corrected clock moves."""
+        super().rebase(offset_s)
+        self.silence_end += offset_s
+        if self.params.first_boot_unix is not None:
+            self.params.first_boot_unix += offset_s
+            self.save_params()
+
     def _silence_over(self, now: float) -> None:
         self.emit(now, "RF_SILENCE_OVER", int(now - self.params.first_boot_unix))
         self._burn(now)

@@ -92,6 +92,10 @@ class Downlink(Component):
             self.enqueue(bytes(blob[offset + 2 : offset + 2 + n]))
             offset += 2 + n
 
+    def rebase(self, offset_s: float) -> None:
+        super().rebase(offset_s)
+        self.next_free += offset_s
+
     def airtime_s(self, frame_len: int) -> float:
         return TX_DELAY_S + (frame_len + FRAME_OVERHEAD) * 8 * STUFFING / self.bit_rate
 

@@ -31,6 +31,15 @@ class Clock(Protocol):
 
 
 @runtime_checkable
+class SettableClock(Clock, Protocol):
+    """A real-time clock the software may correct (ADJUST_TIME)."""
+
+    def set_time(self, unix_s: float) -> None:
+        """Set the clock so that now() reads ``unix_s`` at this instant."""
+        ...
+
+
+@runtime_checkable
 class Radio(Protocol):
     """The UHF transceiver, seen as a byte pipe of whole AX.25 frames (no FCS, as in KISS)."""
 

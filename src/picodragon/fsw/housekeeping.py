@@ -54,6 +54,11 @@ class Housekeeping(Component):
         values.update(self.status())
         return values
 
+    def rebase(self, offset_s: float) -> None:
+        super().rebase(offset_s)
+        self.boot_time += offset_s
+        self.sensors.next_due = {k: t + offset_s for k, t in self.sensors.next_due.items()}
+
     def packet(self, now: float) -> bytes:
         """A freshly packed HOUSEKEEPING packet."""
         return pack_telemetry(HOUSEKEEPING, self.values(now), now,

@@ -191,6 +191,10 @@ class ModeManager(Component):
         if self.calm_samples >= 3 or now - self.entered_at >= self.config.detumble_timeout_s:
             self._set(NOMINAL, now)
 
+    def rebase(self, offset_s: float) -> None:
+        super().rebase(offset_s)
+        self.entered_at += offset_s
+
     def _set(self, mode: int, now: float) -> None:
         if mode == self.mode:
             return
@@ -229,6 +233,10 @@ class SoftwareWatchdog(Component):
         self.boot_time = boot_time
         self.watched: list[tuple[Component, float]] = []
         self.kicks = 0
+
+    def rebase(self, offset_s: float) -> None:
+        super().rebase(offset_s)
+        self.boot_time += offset_s
 
     def watch(self, component: Component, period_s: float) -> None:
         self.watched.append((component, period_s))

@@ -57,6 +57,12 @@ class Component:
     def heartbeat(self, now: float) -> None:
         self.last_heartbeat = now
 
+    def rebase(self, offset_s: float) -> None:
+        """The on-board clock was corrected by ``offset_s``: move the times this component
+        measured on the old clock (subclasses add theirs)."""
+        if self.last_heartbeat is not None:
+            self.last_heartbeat += offset_s
+
     def state(self) -> dict[str, Any]:
         """Public state as plain values; subclasses add theirs to this dict."""
         return {"last_heartbeat": self.last_heartbeat, "failures": self.failures}
@@ -84,6 +90,7 @@ class _Timer:
     name: str = field(compare=False)
     action: Callable[[float], None] = field(compare=False)
     owner: Component | None = field(compare=False)
+    absolute: bool = field(default=False, compare=False)
     cancelled: bool = field(default=False, compare=False)
 
 
@@ -110,12 +117,27 @@ class Scheduler:
         self.group(group).members.append((component, handler))
 
     def at(self, name: str, when: float, action: Callable[[float], None],
-           owner: Component | None = None) -> None:
-        """Run ``action(now)`` once at ``when``; a timer of the same name is replaced."""
+           owner: Component | None = None, absolute: bool = False) -> None:
+        """Run ``action(now)`` once at ``when``; a timer of the same name is replaced.
+
+        ``absolute``: ``when`` is a UTC time given from outside (a time tag) that stays put when
+        the clock is corrected; other timers are intervals measured on the clock and move with
+        it (:meth:`rebase`).
+        """
         self.cancel(name)
-        timer = _Timer(when, next(self._order), name, action, owner)
+        timer = _Timer(when, next(self._order), name, action, owner, absolute)
         self._by_name[name] = timer
         heapq.heappush(self._timers, timer)
+
+    def rebase(self, offset_s: float) -> None:
+        """The clock was corrected by ``offset_s``: rate groups and interval timers move with
+        it (so a clock set back an hour does not stop the control loop for an hour)."""
+        for group in self.groups:
+            group.next_at += offset_s
+        for timer in self._timers:
+            if not timer.absolute:
+                timer.at += offset_s
+        heapq.heapify(self._timers)
 
     def cancel(self, name: str) -> None:
         timer = self._by_name.pop(name, None)

@@ -29,7 +29,7 @@ from picodragon.fsw.deployment import Deployment
 from picodragon.fsw.downlink import Downlink
 from picodragon.fsw.events import EventLog, Sequencer
 from picodragon.fsw.filestore import LOG, FileStore
-from picodragon.fsw.hal import Hal
+from picodragon.fsw.hal import Hal, SettableClock
 from picodragon.fsw.housekeeping import Housekeeping
 from picodragon.fsw.modes import LOW_POWER, SAFE, ModeManager, SoftwareWatchdog
 from picodragon.fsw.params import FswConfig, MemoryStorage, PersistentParams, ResetCause
@@ -114,8 +114,8 @@ class FlightSoftware:
         return max(now, min(self.scheduler.next_due(), self.downlink.next_wanted(now)))
 
     def _run(self) -> float:
-        now = self.hal.clock.now()
-        self._receive(now)
+        self._receive(self.hal.clock.now())
+        now = self.hal.clock.now()  # again: a command may have corrected the clock
         self.scheduler.run_due(now)
         self.downlink.service(now)
         return now
@@ -208,6 +208,7 @@ class FlightSoftware:
             "CLEAR_TIME_TAGS": lambda now, a: self.commanding.clear_schedule() or 0,
             "SAVE_EVENT_LOG": self._save_event_log,
             "LIST_TIME_TAGS": self.commanding.list_time_tags,
+            "ADJUST_TIME": self._adjust_time,
         }
 
     def _capture(self, now: float, a: dict[str, float]) -> int:
@@ -230,6 +231,24 @@ class FlightSoftware:
 
     def _commanded_reset(self, now: float, a: dict[str, float]) -> int:
         self._reset_requested = int(ResetCause.COMMANDED)
+        return 0
+
+    def _adjust_time(self, now: float, a: dict[str, float]) -> int:
+        clock = self.hal.clock
+        if not isinstance(clock, SettableClock):
+            return int(Reason.DEVICE_ERROR)
+        offset = a["offset_ms"] / 1000.0
+        try:
+            clock.set_time(now + offset)
+        except Exception:
+            return int(Reason.DEVICE_ERROR)
+        self.scheduler.rebase(offset)
+        for component in self.components.values():
+            component.rebase(offset)
+        self.boot_time += offset
+        self.params.recent_boots = [t + offset for t in self.params.recent_boots]
+        self._save_params()
+        self.events.emit(now + offset, "TIME_ADJUSTED", int(a["offset_ms"]))
         return 0
 
     def _save_event_log(self, now: float, a: dict[str, float]) -> int:

@@ -151,6 +151,10 @@ class FileTransfer(Component):
         if self.pending.pop(file_id, None) is not None:
             self._save()
 
+    def rebase(self, offset_s: float) -> None:
+        super().rebase(offset_s)
+        self.last_contact += offset_s
+
     def contact(self, now: float) -> None:
         """The ground was heard (a valid telecommand): transfers may run."""
         self.last_contact = now
