@@ -30,7 +30,9 @@ def check(devices: hal.Hal) -> list[str]:
 
 
 def test_fakes_satisfy_the_protocols():
-    check(make_bench().hal())
+    devices = make_bench().hal()
+    check(devices)
+    assert isinstance(devices.clock, hal.SettableClock)
 
 
 def test_twin_devices_satisfy_the_protocols():
@@ -44,6 +46,7 @@ def test_twin_devices_satisfy_the_protocols():
             setattr(devices, name, getattr(d, name))
     fitted = check(devices)
     assert {"clock", "radio", "power", "switches", "storage", "camera"} <= set(fitted)
+    assert isinstance(devices.clock, hal.SettableClock)  # ADJUST_TIME works on the twin
     locations = [s.location for s in devices.temperatures]
     assert any("obc" in loc for loc in locations) and any("batt" in loc for loc in locations)
 
