@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from picodragon.link import afsk, budget, fm, hdlc
+from picodragon.link import afsk, budget, hdlc
+from picodragon.link import fm as nbfm
 from picodragon.link.demod import AfskDemodulator
 
 
@@ -95,7 +96,7 @@ class Channel:
             if eb_n0_db is None:
                 loss = self.assumptions.demodulation_loss_db
                 eb_n0_db = budget.required_eb_n0_db(max(ber, 1e-300), loss) if ber < 0.5 else 0.0
-            audio = fm.fm_link(
+            audio = nbfm.fm_link(
                 audio, self.sample_rate, eb_n0_db, self.bit_rate, self.rng,
                 offset_hz=self.rf_offset_hz,
             )  # fmt: skip
