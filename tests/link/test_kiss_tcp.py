@@ -12,13 +12,11 @@ from picodragon.link.kiss_tcp import KissTcpClient, KissTcpServer
 
 
 async def _exchange() -> None:
-    seen: list[KissFrame] = []
-    async with KissTcpServer(on_frame=seen.append) as server:
+    async with KissTcpServer() as server:
         async with await KissTcpClient.connect("127.0.0.1", server.port) as client:
             await client.send(b"\xc0uplink\xdb", port=1)
             frame = await asyncio.wait_for(server.received.get(), 5)
             assert frame == KissFrame(1, 0, b"\xc0uplink\xdb")
-            assert seen == [frame]
             for _ in range(50):
                 if server.client_count:
                     break
@@ -64,7 +62,10 @@ def test_client_sees_close() -> None:
 
 
 async def _bad_handler() -> None:
-    def handler(frame: KissFrame) -> None:
+    seen: asyncio.Queue[KissFrame] = asyncio.Queue()
+
+    async def handler(frame: KissFrame) -> None:
+        await seen.put(frame)
         if frame.payload == b"boom":
             raise RuntimeError("handler bug")
 
@@ -72,11 +73,31 @@ async def _bad_handler() -> None:
         async with await KissTcpClient.connect("127.0.0.1", server.port) as client:
             await client.send(b"boom")
             await client.send(b"fine")
-            got = [await asyncio.wait_for(server.received.get(), 5) for _ in range(2)]
+            got = [await asyncio.wait_for(seen.get(), 5) for _ in range(2)]
             assert [f.payload for f in got] == [b"boom", b"fine"]
             await client.send(b"still connected")
-            assert (await asyncio.wait_for(server.received.get(), 5)).payload == b"still connected"
+            assert (await asyncio.wait_for(seen.get(), 5)).payload == b"still connected"
         assert server.handler_errors == 1
+        assert server.received.empty()  # with a handler, nothing piles up in the queue
+
+
+async def _bounded() -> None:
+    async with (
+        KissTcpServer(max_queued=3) as server,
+        await KissTcpClient.connect("127.0.0.1", server.port) as client,
+    ):
+        for i in range(5):
+            await client.send(bytes([i]))
+        for _ in range(100):
+            if server.dropped == 2:
+                break
+            await asyncio.sleep(0.01)
+        got = [server.received.get_nowait().payload for _ in range(3)]
+        assert got == [b"\x02", b"\x03", b"\x04"] and server.dropped == 2
+
+
+def test_queue_is_bounded() -> None:
+    asyncio.run(asyncio.wait_for(_bounded(), 30))
 
 
 def test_handler_errors_do_not_drop_the_client() -> None:

@@ -73,16 +73,22 @@ FrameHandler = Callable[[KissFrame], Awaitable[None] | None]
 
 
 class KissTcpServer:
-    """A KISS TCP TNC endpoint: frames from clients go to ``on_frame`` (and ``received``);
+    """A KISS TCP TNC endpoint: frames from clients go to ``on_frame``, or, without a handler,
+    to the ``received`` queue (bounded: the oldest are dropped and counted in ``dropped``);
     :meth:`broadcast` sends a frame to every connected client."""
 
     def __init__(
-        self, on_frame: FrameHandler | None = None, host: str = "127.0.0.1", port: int = 0
+        self,
+        on_frame: FrameHandler | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_queued: int = 10_000,
     ) -> None:
         self.host = host
         self.port = port
         self.on_frame = on_frame
-        self.received: asyncio.Queue[KissFrame] = asyncio.Queue()
+        self.received: asyncio.Queue[KissFrame] = asyncio.Queue(maxsize=max_queued)
+        self.dropped = 0
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.StreamWriter] = set()
         self.handler_errors = 0
@@ -103,15 +109,16 @@ class KissTcpServer:
         try:
             while chunk := await reader.read(4096):
                 for frame in decoder.feed(chunk):
-                    await self.received.put(frame)
-                    if self.on_frame is not None:
-                        try:
-                            result = self.on_frame(frame)
-                            if asyncio.iscoroutine(result):
-                                await result
-                        except Exception as exc:  # a bad handler must not drop the client
-                            self.handler_errors += 1
-                            _log.warning("KISS frame handler failed: %r", exc)
+                    if self.on_frame is None:
+                        self._queue(frame)
+                        continue
+                    try:
+                        result = self.on_frame(frame)
+                        if asyncio.iscoroutine(result):
+                            await result
+                    except Exception as exc:  # a bad handler must not drop the client
+                        self.handler_errors += 1
+                        _log.warning("KISS frame handler failed: %r", exc)
         except (ConnectionError, OSError):
             pass
         finally:
@@ -119,6 +126,13 @@ class KissTcpServer:
             writer.close()
             with contextlib.suppress(OSError, ConnectionError):
                 await writer.wait_closed()
+
+    def _queue(self, frame: KissFrame) -> None:
+        """Keep the newest ``max_queued`` frames: a reader that never reads cannot grow it."""
+        if self.received.full():
+            self.received.get_nowait()
+            self.dropped += 1
+        self.received.put_nowait(frame)
 
     async def broadcast(self, payload: bytes, port: int = 0) -> int:
         """Send a data frame to every client; how many got it."""
