@@ -108,3 +108,35 @@ def test_station_from_coordinates_and_names():
         parse_station("95,10", s)
     with pytest.raises(ConfigError, match="unknown station"):
         parse_station("Atlantis", s)
+
+
+def test_packaged_scenarios_all_load():
+    for name in list_scenarios():
+        scenario = load_scenario(name)
+        assert scenario.name == name
+
+
+def test_extends_merges_tables_and_replaces_lists(tmp_path):
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "picodragon-2013"\nname = "child"\n[spacecraft.radio]\nline_loss_db = 3.0\n')
+    s = load_scenario(str(child))
+    assert s.name == "child"
+    assert s.spacecraft.radio.line_loss_db == 3.0
+    assert s.spacecraft.radio.callsign == "XV9PID"  # the rest of the table comes from the parent
+    loop = tmp_path / "loop.toml"
+    loop.write_text(f'extends = "{loop}"\nname = "loop"\n')
+    with pytest.raises(ConfigError, match="loop"):
+        load_scenario(str(loop))
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ({"at_hours": 1, "device": "computer", "kind": "stuck"}, "reset"),
+    ({"at_hours": 1, "device": "gyro", "kind": "bit_flip"}, "computer or the storage"),
+    ({"at_hours": 1, "device": "flux capacitor", "kind": "dead"}, "device"),
+    ({"at_hours": -1, "device": "gyro", "kind": "dead"}, "at_hours"),
+])
+def test_bad_faults_are_refused(fault, message):
+    data = reference_dict()
+    data["faults"] = [fault]
+    with pytest.raises(ConfigError, match=message):
+        scenario_from_dict(data)

@@ -65,12 +65,40 @@ def scenario_from_dict(data: dict, origin: str = "<dict>") -> Scenario:
     return scenario
 
 
-def load_scenario(ref: str | Path | None = None) -> Scenario:
-    origin, text = _read_text(ref or DEFAULT_SCENARIO)
+def _merge(base: dict, override: dict) -> dict:
+    """Tables merge key by key; everything else (values, lists) in ``override`` replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _load_dict(ref: str | Path, seen: tuple[str, ...] = ()) -> tuple[str, dict]:
+    origin, text = _read_text(ref)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"scenario {origin}: not valid TOML: {exc}") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return origin, data
+    if not isinstance(parent, str):
+        raise ConfigError(f"scenario {origin}: extends: give the name or file of a scenario")
+    if parent in seen or parent == origin:
+        raise ConfigError(f"scenario {origin}: extends: a loop through '{parent}'")
+    if "/" not in parent and not parent.endswith(".toml") and "/" in origin:
+        sibling = Path(origin).parent / f"{parent}.toml"
+        parent = str(sibling) if sibling.is_file() else parent
+    _, base = _load_dict(parent, (*seen, origin))
+    return origin, _merge(base, data)
+
+
+def load_scenario(ref: str | Path | None = None) -> Scenario:
+    """A scenario by packaged name or file; ``extends = "other"`` in a file starts from another."""
+    origin, data = _load_dict(ref or DEFAULT_SCENARIO)
     return scenario_from_dict(data, origin)
 
 

@@ -129,6 +129,32 @@ class Deployment(Section):
         return value.astimezone(UTC)
 
 
+class Fault(Section):
+    """A fault the scenario injects at a moment of the mission (a fault campaign).
+
+    ``device``: ``power`` (the EPS telemetry), ``magnetometer``, ``gyro``, ``camera``,
+    ``temperature:<node>`` (obc, battery, structure, +X ... -Z), ``computer`` (the on-board
+    computer: kind ``reset``) or ``storage`` (the flash: kind ``bit_flip``).
+    ``kind``: for sensors ``stuck``, ``bias_jump`` (with ``value`` the bias), ``dead``,
+    ``noisy`` (with ``value`` the extra sigma) or ``clear``.
+    """
+
+    at_hours: float = Field(..., ge=0, description="hours after the start of the run")
+    device: str = Field(..., pattern=r"^(power|magnetometer|gyro|camera|computer|storage|temperature:[+\-A-Za-z0-9_]+)$")
+    kind: Literal["stuck", "bias_jump", "dead", "noisy", "clear", "reset", "bit_flip"]
+    value: float | None = None
+
+    @model_validator(mode="after")
+    def _kind_fits_device(self) -> Fault:
+        if self.device == "computer" and self.kind != "reset":
+            raise ValueError("the computer only takes kind 'reset'")
+        if self.device == "storage" and self.kind != "bit_flip":
+            raise ValueError("the storage only takes kind 'bit_flip'")
+        if self.device not in ("computer", "storage") and self.kind in ("reset", "bit_flip"):
+            raise ValueError(f"kind '{self.kind}' is for the computer or the storage, not {self.device}")
+        return self
+
+
 class Scenario(Section):
     name: str = Field(..., min_length=1)
     description: str = ""
@@ -137,6 +163,7 @@ class Scenario(Section):
     spacecraft: Spacecraft
     deployment: Deployment
     stations: list[Station] = Field(..., min_length=1)
+    faults: list[Fault] = Field(default_factory=list)
 
     @field_validator("stations")
     @classmethod

@@ -204,6 +204,52 @@ class Engine:
         self._next_wake = min(self._next_wake, self.time)
         return True
 
+    # --- faults --------------------------------------------------------------------------------
+    def inject(self, fault, rng: np.random.Generator | None = None) -> str:
+        """Apply one scenario fault (``config.Fault``) now; returns what was done, for the log.
+
+        Sensors take the twin's fault API; ``computer``/``reset`` resets the flight software
+        as a power glitch would (no cause recorded); ``storage``/``bit_flip`` flips one bit of
+        one stored blob (a file's data preferred), as radiation does to flash.
+        """
+        devices = self.twin.devices
+        if fault.device == "computer":
+            from picodragon.fsw.params import ResetCause
+
+            self.fsw.reset(ResetCause.POWER_ON)
+            self._next_wake = self.time
+            return "software reset"
+        if fault.device == "storage":
+            rng = rng or np.random.default_rng()
+            keys = devices.storage.keys()
+            if not keys:
+                return "bit flip: the flash is empty"
+            data_keys = [k for k in keys if "data" in k] or keys
+            key = data_keys[int(rng.integers(len(data_keys)))]
+            blob = bytearray(devices.storage.read(key) or b"")
+            if not blob:
+                return f"bit flip: {key} is empty"
+            bit = int(rng.integers(len(blob) * 8))
+            blob[bit // 8] ^= 1 << (bit % 8)
+            devices.storage.write(key, bytes(blob))
+            return f"bit flip in {key} at bit {bit}"
+        if fault.device.startswith("temperature:"):
+            node = fault.device.split(":", 1)[1]
+            sensors = [t for t in devices.temperatures if t.location == node]
+            if not sensors:
+                raise ValueError(f"no temperature sensor at '{node}'")
+            target = sensors[0]
+        else:
+            target = getattr(devices, fault.device)
+        if fault.kind == "clear":
+            target.clear_fault()
+            return f"{fault.device} fault cleared"
+        params = {}
+        if fault.value is not None:
+            params = {"bias": fault.value} if fault.kind == "bias_jump" else {"sigma": fault.value}
+        target.inject_fault(fault.kind, **params)
+        return f"{fault.device} {fault.kind}"
+
     # --- time ----------------------------------------------------------------------------------
     @property
     def reentered(self) -> bool:

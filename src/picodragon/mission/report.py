@@ -196,6 +196,17 @@ def _commands_table(operator, limit: int = 400) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def _faults_table(faults: list[dict[str, Any]]) -> str:
+    """The faults the scenario injected (the truth the ground has to work out from telemetry)."""
+    if not faults:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(f['time'])}</td><td>{html.escape(f['device'])}</td>"
+                   f"<td>{html.escape(f['kind'])}</td><td>{html.escape(f['done'])}</td></tr>" for f in faults)
+    return ("<h3>Faults injected by the scenario</h3><table class='grid'><thead><tr><th>time</th><th>device</th>"
+            f"<th>fault</th><th>what was done</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<h3>Events the spacecraft reported</h3>")
+
+
 def _events_table(events: list[dict[str, Any]], limit: int = 300) -> str:
     """The on-board events the ground received (EVENT_REPORT packets), oldest first."""
     if not events:
@@ -284,7 +295,7 @@ def render_report(result) -> str:
     if operator is not None:
         sections.append(("Images", _images_section(operator)))
         sections.append(("Commands", _commands_table(operator)))
-    sections.append(("Events and faults", _events_table(extra.get("events", []))))
+    sections.append(("Events and faults", _faults_table(extra.get("faults", [])) + _events_table(extra.get("events", []))))
     for title, body in result.extra.get("report_sections", []):
         sections.append((title, body))
     body = "".join(f"<section id='{html.escape(t.lower().replace(' ', '-'))}'><h2>{html.escape(t)}</h2>{c}</section>"

@@ -223,9 +223,18 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         for station, frame in operator.act(t, in_view(t)):
             engine.uplink(station, frame, t)
 
+    faults = sorted(((start_unix + f.at_hours * 3600.0, f) for f in scenario.faults), key=lambda x: x[0])
+    fault_rng = np.random.default_rng([seed, 0xFA17])
+    fault_log: list[dict[str, Any]] = []
     with _progress(options.progress, end_unix - start_unix, scenario.name) as update:
-        engine.run_until(end_unix, on_frame=on_frame, on_step=on_step if operator is not None else None,
-                         on_progress=None if update is None else (lambda t: update(t - start_unix)))
+        for when, fault in [*faults, (end_unix, None)]:
+            engine.run_until(min(when, end_unix), on_frame=on_frame,
+                             on_step=on_step if operator is not None else None,
+                             on_progress=None if update is None else (lambda t: update(t - start_unix)))
+            if fault is None or engine.reentered or when > end_unix:
+                break
+            fault_log.append({"time": iso_z(engine.time), "device": fault.device, "kind": fault.kind,
+                              "done": engine.inject(fault, fault_rng)})
         if update is not None:
             update(min(engine.time, end_unix) - start_unix)
 
@@ -276,6 +285,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
                                                      "hours_after_start": (first[0] - start_unix) / 3600},
         "energy": _energy_balance(hist),
         "events": events,
+        "faults": fault_log,
         "operator": operator,
         "element_sets": [{"published": when, "line1": es.line1, "line2": es.line2} for when, es in element_sets],
     }
