@@ -83,12 +83,14 @@ class KissTcpServer:
         host: str = "127.0.0.1",
         port: int = 0,
         max_queued: int = 10_000,
+        send_timeout_s: float = 5.0,
     ) -> None:
         self.host = host
         self.port = port
         self.on_frame = on_frame
         self.received: asyncio.Queue[KissFrame] = asyncio.Queue(maxsize=max_queued)
         self.dropped = 0
+        self.send_timeout_s = send_timeout_s
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.StreamWriter] = set()
         self.handler_errors = 0
@@ -135,16 +137,18 @@ class KissTcpServer:
         self.received.put_nowait(frame)
 
     async def broadcast(self, payload: bytes, port: int = 0) -> int:
-        """Send a data frame to every client; how many got it."""
+        """Send a data frame to every client; how many got it. A client that cannot take it
+        within ``send_timeout_s`` is dropped, so one stuck reader cannot stall the rest."""
         data = kiss.encode(payload, port)
         sent = 0
         for writer in list(self._clients):
             try:
                 writer.write(data)
-                await writer.drain()
+                await asyncio.wait_for(writer.drain(), self.send_timeout_s)
                 sent += 1
-            except (ConnectionError, OSError):
-                self._clients.discard(writer)
+            except (ConnectionError, OSError, TimeoutError):
+                self._clients.discard(writer)  # gone, or too slow to keep up: drop it
+                writer.close()
         return sent
 
     async def close(self) -> None:
