@@ -155,6 +155,22 @@ class CommandQueue:
             order = list(Stage)
             record.stages.sort(key=lambda s: (s[1], order.index(s[0])))
 
+    def _highest_counter(self) -> int:
+        rows = self.archive.select("commands", {"key_id": self.key_id}, order="counter")
+        return int(rows[-1]["counter"]) if rows else 0
+
+    def refresh(self) -> int:
+        """Pick up commands and stages written by other processes; returns how many are new."""
+        before = {cid: len(c.stages) for cid, c in self.commands.items()}
+        known = dict(self.commands)
+        self.commands = {}
+        self._load()
+        for cid, record in self.commands.items():
+            if cid in known:  # keep the objects callers hold, with the stages now on record
+                known[cid].stages = record.stages
+                self.commands[cid] = known[cid]
+        return sum(1 for cid in self.commands if cid not in before)
+
     def _record(self, record: CommandRecord, stage: Stage, now: float, detail: str = "") -> None:
         if record.reached(stage) is not None:
             return
@@ -183,6 +199,9 @@ class CommandQueue:
                 f"no command {name!r} (known: {', '.join(sorted(COMMANDS_BY_NAME))})"
             )
         arguments = {k: float(v) for k, v in (arguments or {}).items()}
+        # another process (the web application, a second console) may have signed commands
+        # with this key since we started: continue above the highest counter in the archive
+        self._signer.counter = max(self._signer.counter, self._highest_counter())
         try:
             packet = encode_telecommand(
                 command,
