@@ -92,6 +92,17 @@ def store_image(archive, file_id: int, name: str, data: bytes, t: float, chunk_s
     return count
 
 
+def receive_file_entry(archive, t: float, file_id: int, size: int, chunk_size: int, kind: int = 1,
+                       lat: float = 16.0, lon: float = 108.0, alt_km: float = 415.0, created: float | None = None) -> None:
+    """The spacecraft's directory entry for a file (its answer to LIST_FILES), as received."""
+    gs = GroundStation(STATION, archive, 437.365e6)
+    values = {"index": 0, "count": 1, "file_id": file_id, "kind": kind, "size_bytes": size, "crc32": 0,
+              "chunk_size": chunk_size, "chunk_count": math.ceil(size / chunk_size), "valid": 1,
+              "created_unix": t - 600 if created is None else created, "latitude_deg": lat,
+              "longitude_deg": lon, "altitude_km": alt_km, "q_w": 1.0, "q_x": 0.0, "q_y": 0.0, "q_z": 0.0}
+    gs.receive(frame_for(pack_telemetry("FILE_ENTRY", values, t, 5)), t + 0.2)
+
+
 def raise_alarm(archive, point: str, t: float, value: float, severity: int = 2, state: str = "raised") -> None:
     archive.insert("alarms", {"point": point, "unix_s": t, "severity": severity, "state": state,
                               "value": value, "detail": f"{point} = {value}"})
@@ -119,6 +130,11 @@ def populate(db: str, hours: float = 2.0, step_s: float = 10.0) -> None:
         raise_alarm(archive, "HOUSEKEEPING.obc_temperature_c", T0 + 900, 40.0, 1, "cleared")
         data = jpeg_bytes()
         store_image(archive, 7, "img_0007.jpg", data, T0 + 1000)
+        try:
+            with archive.batch():
+                receive_file_entry(archive, T0 + 990, 7, len(data), 200, created=T0 + 900)
+        except Exception:  # noqa: BLE001 - the archive cannot yet store FILE_ENTRY (its field "index")
+            pass
         store_image(archive, 8, "img_0008.jpg", data, T0 + 2000, missing=(12, 13, 20))
     finally:
         archive.close()

@@ -161,9 +161,19 @@ def test_images_with_chunk_maps_and_footprints(client, viewer):
     whole, partial = images["img_0007.jpg"], images["img_0008.jpg"]
     assert whole["complete"] and whole["missing_chunks"] == []
     assert not partial["complete"] and partial["missing_chunks"] == [12, 13, 20]
-    assert whole["captured"] == "2013-11-20T00:16:10.000Z"  # the IMAGE_CAPTURED event, not the download
+    # image 7: the spacecraft's directory entry says when and where it was taken (when the
+    # archive could store the entry; else as image 8)
     fp = whole["footprint"]
-    assert -52 < fp["latitude_deg"] < 52 and 350 < fp["altitude_km"] < 450
+    if any(p["name"] == "FILE_ENTRY.file_id" for p in client.get("/api/points", headers=viewer).json()):
+        assert whole["captured"] == "2013-11-20T00:15:00.000Z"
+        assert (fp["latitude_deg"], fp["longitude_deg"], fp["altitude_km"], fp["source"]) == \
+            (16.0, 108.0, 415.0, "spacecraft")
+    else:
+        assert whole["captured"] == "2013-11-20T00:16:10.000Z" and fp["source"] == "ground orbit"
+    # image 8: no entry heard; the IMAGE_CAPTURED event's time, the ground's orbit
+    assert partial["captured"] == "2013-11-20T00:32:50.000Z"
+    fp = partial["footprint"]
+    assert fp["source"] == "ground orbit" and -52 < fp["latitude_deg"] < 52 and 350 < fp["altitude_km"] < 450
     jpeg = client.get(whole["url"], headers=viewer)
     assert jpeg.headers["content-type"] == "image/jpeg" and jpeg.content[:2] == b"\xff\xd8"
     assert len(jpeg.content) == whole["size"]
@@ -219,3 +229,34 @@ def test_live_stream_sends_status_then_ends(client, viewer):
     import json
 
     assert json.loads(first)["mode"]["name"] == "NOMINAL"
+
+
+def test_image_footprint_from_the_spacecraft_directory_entry(sqlite_url):
+    """A FILE_ENTRY row (written here by hand, as the archive would) gives kind, time and place."""
+    import json
+    import sqlite3
+
+    from tests.web.conftest import make_client
+
+    with make_client(sqlite_url) as client:
+        fields = ["index", "count", "file_id", "kind", "size_bytes", "crc32", "chunk_size", "chunk_count", "valid",
+                  "created_unix", "latitude_deg", "longitude_deg", "altitude_km"]
+        con = sqlite3.connect(sqlite_url)
+        con.execute("DROP TABLE IF EXISTS tm_file_entry")
+        con.execute("CREATE TABLE tm_file_entry (frame_id BIGINT PRIMARY KEY, unix_s REAL NOT NULL, "
+                    + ", ".join(f'"{f}" REAL' for f in fields) + ")")
+        con.execute("DELETE FROM packet_catalog WHERE packet = 'FILE_ENTRY'")
+        con.execute("INSERT INTO packet_catalog VALUES ('FILE_ENTRY', 'tm_file_entry', ?)", (json.dumps(fields),))
+        con.execute("INSERT INTO tm_file_entry VALUES (1, ?, 0, 1, 7, 1, 4000, 0, 200, 20, 1, ?, -33.9, 151.2, 420.5)",
+                    (T0 + 990, T0 + 900))
+        con.execute("INSERT INTO tm_file_entry VALUES (2, ?, 0, 1, 8, 2, 4000, 0, 200, 20, 1, ?, 0, 0, 0)",
+                    (T0 + 990, T0 + 900))
+        con.commit()
+        con.close()
+        viewer = bearer(client, "victor")
+        images = {i["file_id"]: i for i in client.get("/api/images", headers=viewer).json()}
+        assert set(images) == {"7"}  # file 8 is a LOG by its entry, whatever its name
+        fp = images["7"]["footprint"]
+        assert images["7"]["captured"] == "2013-11-20T00:15:00.000Z"
+        assert (fp["latitude_deg"], fp["longitude_deg"], fp["altitude_km"], fp["source"]) == \
+            (-33.9, 151.2, 420.5, "spacecraft")

@@ -717,7 +717,12 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     @app.get("/api/images", tags=["images"])
     def api_images(session: Session = viewer) -> list[dict[str, Any]]:
         """Received image files (complete or partial) with their chunk maps, times and footprints."""
-        return [_image_json(mc, f) for f in mc.queries.files() if _is_image(f["name"])]
+        out = []
+        for f in mc.queries.files():
+            entry = mc.queries.file_entry(int(f["file_id"]))
+            if (entry is not None and entry.get("kind") == 1) or (entry is None and _is_image(f["name"])):
+                out.append(_image_json(mc, f, entry))
+        return out
 
     @app.get("/api/images/{file_id}", tags=["images"])
     def api_image(file_id: str, session: Session = viewer) -> dict[str, Any]:
@@ -725,7 +730,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         info = mc.queries.file_info(fid)
         if info is None:
             raise HTTPException(404, f"no file {file_id}")
-        return _image_json(mc, info)
+        return _image_json(mc, info, mc.queries.file_entry(fid))
 
     @app.get("/images/{file_id}.jpg", tags=["images"], response_class=Response)
     def image_bytes(file_id: str, session: Session = viewer) -> Response:
@@ -807,7 +812,13 @@ def _is_image(name: str) -> bool:
     return str(name).lower().endswith((".jpg", ".jpeg", ".png")) or str(name).lower().startswith("img")
 
 
-def _image_json(mc: MissionControl, f: dict[str, Any]) -> dict[str, Any]:
+def _image_json(mc: MissionControl, f: dict[str, Any], entry: dict[str, Any] | None) -> dict[str, Any]:
+    """An image file for the gallery: chunk map, capture time and camera footprint.
+
+    Capture time and position come from the spacecraft's directory entry when the ground has
+    heard one (``source: "spacecraft"``); otherwise from the IMAGE_CAPTURED event or the first
+    chunk's arrival, and the position from the ground's element set (``source: "ground orbit"``).
+    """
     import numpy as np
 
     from picodragon.web import track
@@ -815,17 +826,29 @@ def _image_json(mc: MissionControl, f: dict[str, Any]) -> dict[str, Any]:
     out = dict(f)
     out["first"] = iso_z(f["first_unix_s"])
     out["completed"] = iso_z(f["complete_unix_s"])
-    captured = _capture_time(mc, f)
-    out["captured"] = iso_z(captured)
     out["footprint"] = None
-    if mc.element_set is not None and captured is not None:
+    fov = mc.scenario.spacecraft.camera.horizontal_fov_deg if mc.scenario else 60.0
+    position: tuple[float, float, float] | None = None
+    source = None
+    if entry is not None and entry.get("created_unix") is not None:
+        captured = entry["created_unix"]
+        if all(entry.get(k) is not None for k in ("latitude_deg", "longitude_deg", "altitude_km")) \
+                and entry["altitude_km"] > 0:
+            position = (entry["latitude_deg"], entry["longitude_deg"], entry["altitude_km"])
+            source = "spacecraft"
+    else:
+        captured = _capture_time(mc, f)
+    if position is None and mc.element_set is not None and captured is not None:
         sub = track.subpoints(mc.element_set, np.array([captured]))
-        lat, lon, alt = (float(sub[k][0]) for k in ("latitude_deg", "longitude_deg", "altitude_km"))
-        if all(math.isfinite(x) for x in (lat, lon, alt)):
-            fov = mc.scenario.spacecraft.camera.horizontal_fov_deg if mc.scenario else 60.0
-            flon, flat = track.camera_footprint(lat, lon, alt, fov)
-            out["footprint"] = {"latitude_deg": round(lat, 3), "longitude_deg": round(lon, 3),
-                                "altitude_km": round(alt, 1), "outline": {"longitude_deg": flon, "latitude_deg": flat}}
+        position = tuple(float(sub[k][0]) for k in ("latitude_deg", "longitude_deg", "altitude_km"))
+        source = "ground orbit"
+    out["captured"] = iso_z(captured)
+    if position is not None and all(math.isfinite(x) for x in position):
+        lat, lon, alt = position
+        flon, flat = track.camera_footprint(lat, lon, alt, fov)
+        out["footprint"] = {"latitude_deg": round(lat, 3), "longitude_deg": round(lon, 3),
+                            "altitude_km": round(alt, 1), "source": source,
+                            "outline": {"longitude_deg": flon, "latitude_deg": flat}}
     out["url"] = f"/images/{f['file_id']}.jpg"
     out["preview_url"] = f"/images/{f['file_id']}/preview.png"
     return out

@@ -20,7 +20,7 @@ from typing import Any
 
 from picodragon.dictionary import COMMANDS, TELEMETRY_PACKETS, Field
 from picodragon.web.db import Database
-from picodragon.web.rollup import Rollups, Series
+from picodragon.web.rollup import Rollups, Series, quote
 
 FIELDS: dict[str, Field] = {f"{p.name}.{f.name}": f for p in TELEMETRY_PACKETS for f in p.fields}
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
@@ -87,7 +87,7 @@ class Queries:
             return None
         table, fields = entry
         row = self.db.one(
-            f"SELECT unix_s{''.join(', ' + f for f in fields)} FROM {table} ORDER BY unix_s DESC LIMIT 1"
+            f"SELECT unix_s{''.join(', ' + quote(f) for f in fields)} FROM {table} ORDER BY unix_s DESC LIMIT 1"
         )
         if row is None:
             return None
@@ -286,6 +286,24 @@ class Queries:
                 "complete": count is not None and not missing,
             })
         return out
+
+    def file_entry(self, file_id: int) -> dict[str, Any] | None:
+        """The spacecraft's newest directory entry (FILE_ENTRY packet) for a file, if heard.
+
+        It says what the file holds (``kind``), when it was written and, for an image, where the
+        spacecraft was: the true footprint, better than the ground's own orbit estimate.
+        """
+        entry = self.catalog().packets.get("FILE_ENTRY")
+        if entry is None or "file_id" not in entry[1]:
+            return None
+        table, fields = entry
+        row = self.db.one(
+            f"SELECT unix_s{''.join(', ' + quote(f) for f in fields)} FROM {table} WHERE file_id = ? "
+            "ORDER BY unix_s DESC LIMIT 1", (float(file_id),),
+        )
+        if row is None:
+            return None
+        return {"unix_s": float(row[0]), **{f: finite(v) for f, v in zip(fields, row[1:], strict=True)}}
 
     def file_info(self, file_id: int) -> dict[str, Any] | None:
         found = self.files(file_id=file_id)

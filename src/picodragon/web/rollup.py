@@ -66,9 +66,14 @@ class Series:
         }
 
 
+def quote(column: str) -> str:
+    """A column name quoted for SQL: field names such as ``index`` or ``count`` are keywords."""
+    return '"' + column.replace('"', '""') + '"'
+
+
 def _nan_free(db: Database, column: str) -> str:
-    """A column expression with NaN read as NULL (PostgreSQL keeps NaN; SQLite stores NULL)."""
-    return f"NULLIF({column}, 'NaN'::float8)" if db.postgres else column
+    """A field's column with NaN read as NULL (PostgreSQL keeps NaN; SQLite stores NULL)."""
+    return f"NULLIF({quote(column)}, 'NaN'::float8)" if db.postgres else quote(column)
 
 
 def _bucket(db: Database, expr: str, width: int) -> str:
