@@ -82,3 +82,20 @@ def test_ecef_matches_skyfield_itrs(scenario):
     sat = EarthSatellite(es.line1, es.line2)
     ref = sat.at(skyfield_time(t)).frame_xyz(itrs).m.T
     assert np.max(np.linalg.norm(r_e - ref, axis=1)) < 50.0
+
+
+def test_published_element_set_follows_the_true_orbit(scenario):
+    from picodragon.physics.twin import Twin
+
+    twin = Twin(scenario, attitude=False)
+    epoch = twin.start_unix + 5 * 86400.0
+    es = twin.published_element_set(epoch)
+    assert abs(es.epoch.timestamp() - epoch) < 1e-3
+    t = epoch + np.array([0.0, 86400.0])
+    r_tle, _, _ = propagate_sgp4(es.satrec, t)
+    r_true, _ = twin.state_teme(t)
+    err = np.linalg.norm(r_tle - r_true, axis=1)
+    assert err[0] < 30.0 and err[1] < 1000.0
+    # the deployment TLE, five days old, is far off by then
+    r_old, _, _ = propagate_sgp4(twin.element_set.satrec, t[:1])
+    assert np.linalg.norm(r_old[0] - r_true[0]) > 50e3

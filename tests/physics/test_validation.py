@@ -17,6 +17,7 @@ from picodragon.physics import validation as v
         v.check_igrf,
         v.check_numerical_vs_sgp4,
         v.check_orbit_average_power,
+        v.check_thermal_in_orbit,
     ],
 )
 def test_single_checks(check):
@@ -38,5 +39,5 @@ def test_docs_table_lists_every_check():
     text = (Path(__file__).parents[2] / "docs" / "validation.md").read_text()
     for name in ("Sun direction", "Eclipse entry/exit", "IGRF-14 field", "Numerical propagator vs SGP4",
                  "Torque-free energy", "Torque-free angular momentum", "Thermal isothermal steady state",
-                 "Thermal energy balance", "Orbit-average solar power"):
+                 "Thermal energy balance", "Thermal energy in orbit", "Orbit-average solar power"):
         assert f"| {name} |" in text

@@ -12,8 +12,10 @@ take the average of a random tumble: a flat plate's mean of max(0, cos) over all
 Battery: two Li-ion 18650 cells in series (capacity from configuration); open-circuit voltage
 from a state-of-charge table typical of an NMC 18650 (Panasonic NCR18650B data sheet shape,
 named assumption), internal resistance 0.15 ohm for the pack (assumption), charge efficiency from
-configuration, discharge efficiency 0.97 (assumption). Surplus solar power beyond what the
-battery can take (full, or above the 0.5 C charge limit) is shunted. Below 2 % state of charge
+configuration, discharge efficiency 0.97 (assumption). Solar power beyond what the bus and
+the battery take (full, or above the 0.5 C charge limit) is not drawn from the cells (the
+regulator moves them off their maximum power point) and stays on the faces as heat; the
+reported solar power is what the array could give at its maximum power point. Below 2 % state of charge
 the undervoltage cut-off removes the loads (brown-out) until the battery recovers to 5 %.
 
 Loads: the always-on base load from configuration plus switchable loads by name; the

@@ -223,21 +223,25 @@ def _world(
         energy_j, bat_w, bus_w, brownout = pw.battery_step(
             energy_j, capacity_j, solar, load_w, extra_per_step, dt, charge_eff, brownout
         )
-        # Heat: bus loads in the OBC (60 %) and structure (40 %); battery I^2 R and
-        # charge/discharge losses in the battery; shunted surplus in the structure.
-        i_bat = bat_w / (pw.CELLS_IN_SERIES * pw.NOMINAL_CELL_V)
-        loss_bat = pw.PACK_RESISTANCE_OHM * i_bat * i_bat
+        # Heat: bus loads in the OBC (60 %) and structure (40 %); charge and discharge losses
+        # (which include the pack's I^2 R) in the battery. Power the bus and battery do not take
+        # is never drawn from the cells (the regulator moves them off their maximum power
+        # point), so it stays on the faces as heat.
+        loss_bat = 0.0
+        drawn = bus_w
         if bat_w > 0:
             loss_bat += bat_w * (1.0 / charge_eff - 1.0)
-            shunt = solar - bus_w - bat_w / charge_eff
-        else:
-            loss_bat += -bat_w * (1.0 / pw.DISCHARGE_EFFICIENCY - 1.0)
-            shunt = 0.0
-        if shunt < 0.0:
-            shunt = 0.0
+            drawn += bat_w / charge_eff
+        elif bat_w < 0:
+            loss_bat += -bat_w * (1.0 - pw.DISCHARGE_EFFICIENCY)
+            drawn += bat_w * pw.DISCHARGE_EFFICIENCY
+        used = 1.0
+        if solar > 0.0:
+            used = min(max(drawn / solar, 0.0), 1.0)
+        for k in range(6):
+            p_face[k] *= used
         temp_k = th.thermal_step(
-            temp_k, dt, cap, g, area, absorbed, p_face, loss_bat, 0.6 * bus_w,
-            0.4 * bus_w + shunt,
+            temp_k, dt, cap, g, area, absorbed, p_face, loss_bat, 0.6 * bus_w, 0.4 * bus_w,
         )
         if tm - rec_last >= rec_every:
             rec[n_rec, 0] = tm

@@ -203,6 +203,60 @@ def check_thermal_steady_state() -> tuple[Check, Check]:
     )
 
 
+def check_thermal_in_orbit() -> Check:
+    """The coupled twin over one day in orbit conserves energy.
+
+    A tumbling twin (attitude off) is flown 3 days to settle, then one more day at 10 s steps.
+    Independently of the twin's loop, the heat absorbed by the six faces is integrated along the
+    same orbit from ``sun.solar_flux`` and ``sun.earth_fluxes`` with the tumbling factors (1/4 of
+    the Sun, the Earth's solid angle over 4 pi); it must equal the power radiated by the faces
+    (from the twin's minute-by-minute temperatures) plus the change of the heat stored in the
+    nodes and of the energy stored in the battery (the electrical loads end as heat inside).
+    """
+    from picodragon.physics import thermal as th
+    from picodragon.physics.constants import STEFAN_BOLTZMANN
+    from picodragon.physics.sun import (
+        earth_fluxes,
+        solar_flux,
+        sun_position,
+        tumbling_earth_view_factor,
+    )
+    from picodragon.physics.twin import Twin
+
+    sc = load_scenario()
+    twin = Twin(sc, attitude=False)
+    t_a = twin.start_unix + 3 * 86400.0
+    twin.advance_to(t_a)
+    temp_a = twin._temp_k.copy()
+    e_a = twin._energy_j
+    for k in range(1, 8641):
+        twin.advance_to(t_a + 10.0 * k)
+    t_b = twin.time
+    h = twin.history()
+    keep = h["unix_s"] > t_a
+    area = th.face_areas(sc.spacecraft)
+    temps = np.stack([h[f"temperature_{n}_c"][keep] + 273.15 for n in th.NODE_NAMES[:6]], axis=1)
+    radiated = (th.FACE_EMISSIVITY * STEFAN_BOLTZMANN * area * (temps**4 - th.T_SPACE**4)).sum(1).mean()
+    t = t_a + 5.0 + 10.0 * np.arange(8640)
+    r, _ = twin.state_teme(t)
+    sun = sun_position(t)
+    direct = solar_flux(r, sun)
+    albedo, ir = earth_fluxes(r, sun)
+    rn = np.linalg.norm(r, axis=1)
+    from picodragon.physics.constants import R_EARTH
+
+    earth = tumbling_earth_view_factor(rn) * (rn / R_EARTH) ** 2
+    absorbed = (area.sum() * (th.FACE_ABSORPTIVITY * (0.25 * direct + earth * albedo)
+                              + th.FACE_EMISSIVITY * earth * ir)).mean()
+    stored = (th.heat_capacities(sc.spacecraft) * (twin._temp_k - temp_a)).sum() / (t_b - t_a)
+    battery = (twin._energy_j - e_a) / (t_b - t_a)
+    balance = (radiated + stored + battery) / absorbed - 1
+    return Check("Thermal energy in orbit", "absorbed = radiated + stored (nodes, battery), 1 day, tumbling",
+                 float(balance), 0.005, "relative",
+                 f"absorbed {absorbed:.2f} W; radiated {radiated:.2f} W; stored {stored * 1e3:.0f} mW in "
+                 f"the nodes, {battery * 1e3:.0f} mW in the battery")
+
+
 def check_orbit_average_power() -> Check:
     """Orbit-average direct-Sun array power of a tumbling 1U against the analytic estimate.
 
@@ -243,6 +297,7 @@ def all_checks() -> list[Check]:
     out = [check_sun_direction(), check_eclipse_edges(), check_igrf(), check_numerical_vs_sgp4()]
     out.extend(check_torque_free())
     out.extend(check_thermal_steady_state())
+    out.append(check_thermal_in_orbit())
     out.append(check_orbit_average_power())
     return out
 
