@@ -173,7 +173,7 @@ async def run_station(
             except (OSError, TimeoutError) as exc:
                 report.last_error = f"TNC {kiss}: {exc}"
                 log.warning("%s; retrying in %.0f s", report.last_error, backoff)
-                await _sleep_or_stop(stop, backoff)
+                await _sleep_or_stop(stop, max(0.0, min(backoff, end - clock())))
                 backoff = min(backoff * 2, max_backoff_s)
                 continue
             backoff = 1.0
