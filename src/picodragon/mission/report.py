@@ -44,14 +44,38 @@ def _time_axis(history: dict[str, np.ndarray]) -> list[str]:
     return np.datetime_as_string((t * 1e3).astype("datetime64[ms]"), unit="s").tolist()
 
 
+MAX_POINTS = 3000
+"""points per plotted trace: a lifetime of one-minute history is thinned to this by keeping the
+lowest and the highest value of each bucket, so peaks and troughs survive"""
+
+
+def decimate(y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices of the samples to plot: all of them, or the min and max of each bucket, in order."""
+    n = len(y)
+    if n <= max_points:
+        return np.arange(n)
+    buckets = max_points // 2
+    edges = np.linspace(0, n, buckets + 1).astype(int)
+    keep = []
+    filled = np.where(np.isnan(y), np.nanmean(y) if np.isfinite(y).any() else 0.0, y)
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        if b <= a:
+            continue
+        seg = filled[a:b]
+        i, j = a + int(np.argmin(seg)), a + int(np.argmax(seg))
+        keep.extend(sorted({i, j}))
+    return np.array(keep)
+
+
 def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str, yaxis: str):
     import plotly.graph_objects as go
 
-    x = _time_axis(history)
+    x = np.array(_time_axis(history))
     fig = go.Figure()
     for key, label in keys:
         if key in history:
-            fig.add_trace(go.Scattergl(x=x, y=history[key], mode="lines", name=label))
+            keep = decimate(history[key])
+            fig.add_trace(go.Scatter(x=x[keep].tolist(), y=history[key][keep], mode="lines", name=label))
     fig.update_layout(title=title, yaxis_title=yaxis, height=340, margin=dict(l=60, r=20, t=50, b=40),
                       template="plotly_white", legend=dict(orientation="h"))
     return fig
@@ -64,11 +88,13 @@ def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
     lat = history.get("latitude_deg")
     lon = history.get("longitude_deg")
     if lat is not None and lon is not None:
+        keep = np.arange(0, len(lon), max(1, len(lon) // (2 * MAX_POINTS)))
+        lat, lon = lat[keep], lon[keep]
         lon = np.where(lon > 180, lon - 360, lon)
         breaks = np.flatnonzero(np.abs(np.diff(lon)) > 180) + 1
         lon_plot = np.insert(lon, breaks, np.nan)
         lat_plot = np.insert(lat, breaks, np.nan)
-        fig.add_trace(go.Scattergl(x=lon_plot, y=lat_plot, mode="lines", name="ground track",
+        fig.add_trace(go.Scatter(x=lon_plot, y=lat_plot, mode="lines", name="ground track",
                                    line=dict(color="#ffd200", width=1)))
     fig.add_trace(go.Scatter(
         x=[s.longitude_deg for s in stations], y=[s.latitude_deg for s in stations],
