@@ -46,7 +46,7 @@ class FakeRadio:
 
     def transmit(self, frame: bytes) -> None:
         if self.enabled:
-            self.sent.append((self.clock.now(), bytes(frame)))
+            self.sent.append((self.clock.t, bytes(frame)))  # true time: when the ground hears it
         else:
             self.offered_while_disabled += 1
 
@@ -55,7 +55,7 @@ class FakeRadio:
 
     def set_enabled(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.enable_log.append((self.clock.now(), enabled))
+        self.enable_log.append((self.clock.t, enabled))
 
 
 class FakePower:
@@ -76,7 +76,7 @@ class FakePower:
         if self.stuck is not None:
             return self.stuck
         if self.script is not None:
-            self.script(self, self.clock.now())
+            self.script(self, self.clock.t)
         n = self.rng.gauss
         return PowerReading(self.voltage + n(0, 0.003), self.current + n(0, 0.002), self.soc,
                             self.solar, self.bus)
@@ -189,7 +189,7 @@ class FakeAntenna:
         self.burns: list[float] = []
 
     def burn(self, duration_s: float) -> None:
-        self.burns.append(self.clock.now())
+        self.burns.append(self.clock.t)
 
     def switch_closed(self) -> bool:
         return len(self.burns) < self.burns_needed
@@ -233,7 +233,7 @@ class FakeCw:
 
     def send(self, text: str, wpm: float) -> None:
         if self.enabled:
-            self.sent.append((self.clock.now(), text))
+            self.sent.append((self.clock.t, text))
 
     def set_enabled(self, enabled: bool) -> None:
         self.enabled = enabled

@@ -1,5 +1,6 @@
 """Seven simulated days under random faults: sensor faults, resets, watchdog stalls, flash bit
-flips (random and from wear), low battery, a failing camera, a lossy link. Afterwards the software must still beacon and accept
+flips (random and from wear), low battery, a failing camera, on-board clock jumps (which the
+ground measures and corrects with ADJUST_TIME), a lossy link. Afterwards the software must still beacon and accept
 commands, and no corrupted file may ever have been reported valid, on board or on the ground."""
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ class Campaign:
         self.faults: list[tuple[float, str]] = []
         self.cleanups: list[tuple[float, object]] = []
         self.safe_recoveries = 0
+        self.heard_at: list[tuple[float, bytes]] = []
+        self.corrections = 0
 
     # --- faults ------------------------------------------------------------------------------
 
     def inject(self, now: float) -> None:
         b, rng = self.bench, self.rng
         kind = rng.choice(["stuck_temperature", "dead_gyro", "stuck_power", "reset", "stall",
-                           "bit_flip", "bit_flip", "low_battery", "camera_broken"])
+                           "bit_flip", "bit_flip", "low_battery", "camera_broken", "clock_jump"])
         self.faults.append((now, kind))
         until = now + rng.uniform(1800, 4 * 3600)
         if kind == "stuck_temperature":
@@ -65,6 +68,8 @@ class Campaign:
             b.power.voltage, b.power.soc = 6.6, 0.15
             self.cleanups.append((until, lambda: (setattr(b.power, "voltage", 7.8),
                                                   setattr(b.power, "soc", 0.8))))
+        elif kind == "clock_jump":  # an RTC upset: the on-board clock is suddenly wrong
+            b.clock.offset += rng.choice([-1, 1]) * rng.uniform(30, 1800)
         elif kind == "camera_broken":
             b.camera.broken = True
             self.cleanups.append((until, lambda: setattr(b.camera, "broken", False)))
@@ -102,6 +107,22 @@ class Campaign:
         new = [f for f in b.radio.sent[g.seen :] if f[0] <= los and self.link.passes()]
         g.seen = len(b.radio.sent)
         g.digest(new)
+        self.heard_at += [(t, raw) for t, raw in new]
+
+    def clock_error(self, since: float) -> float | None:
+        """The on-board clock's error as the ground sees it: the time stamp of the last
+        housekeeping beacon heard since ``since`` minus the time it was heard (its queueing
+        delay is small)."""
+        from picodragon.dictionary.packets import decode_telemetry
+        from picodragon.link import ax25
+
+        for heard, raw in reversed(self.heard_at[-50:]):
+            if heard < since:
+                return None
+            packet = decode_telemetry(ax25.decode(raw).info)
+            if getattr(packet, "name", "") == "HOUSEKEEPING":
+                return packet.unix_s - heard
+        return None
 
     def run_pass(self, aos: float) -> None:
         b, g = self.bench, self.ground
@@ -113,8 +134,15 @@ class Campaign:
         if hk and hk[-1].values["mode"] == 5:  # the operators bring it out of SAFE
             self.uplink(g.frame("SET_MODE", {"mode": 2}))
             self.safe_recoveries += 1
+
         t = aos
+        corrected = False
         while t < los:
+            error = self.clock_error(since=aos)
+            if not corrected and error is not None and abs(error) > 5.0:  # correct the clock
+                self.uplink(g.frame("ADJUST_TIME", {"offset_ms": int(-error * 1000)}))
+                self.corrections += 1
+                corrected = True
             wanted = [fid for fid, e in g.directory.items()
                       if e["valid"] == 1 and not g.file_ok(fid)]
             if wanted:
@@ -178,12 +206,17 @@ def check_campaign(seed: int) -> None:
     recent = [t for t, _ in b.radio.sent if t > end + 1800]
     assert len(recent) >= 25
 
-    # still accepting commands
+    # still accepting commands, and the clock can be put right
     g.seen = len(b.radio.sent)
     b.radio.uplink.append(g.frame("NOOP"))
     b.run_until(b.clock.t + 30)
     g.receive(b.radio.sent)
     assert g.responses(g.counter)[-1] == ("COMPLETED", 0)
+    campaign.heard_at = list(b.radio.sent[-20:])
+    error = campaign.clock_error(since=end)
+    b.radio.uplink.append(g.frame("ADJUST_TIME", {"offset_ms": int(-error * 1000)}))
+    b.run_until(b.clock.t + 30)
+    assert abs(b.clock.offset) < 10.0
 
     # no corrupted file ever reported valid: every valid listing matches a camera image, and
     # every file the ground completed from chunks matches the listing's CRC

@@ -210,5 +210,6 @@ EVENTS: tuple[Event, ...] = (
     Event("TRANSFER_DONE", 23, Severity.INFO, "file {arg0}: all requested chunks sent"),
     Event("PARAMS_DEFAULTED", 24, Severity.WARNING, "persistent parameters unreadable: defaults"),
     Event("COMMAND_FAILED", 25, Severity.WARNING, "opcode {arg0} failed, reason {arg1}"),
-    Event("TIME_ADJUSTED", 26, Severity.INFO, "on-board clock corrected by {arg0} ms"),
+    Event("TIME_ADJUSTED", 26, Severity.INFO,
+          "on-board clock moved by {arg0} ms ({arg1}: 0 commanded, 1 a backward jump seen)"),
 )

@@ -40,6 +40,8 @@ from picodragon.fsw.transfer import FileTransfer, HistoryDump
 from picodragon.link import ax25
 
 RECENT_BOOTS_KEPT = 8
+#: a clock reading this much earlier than the previous step's is a jump back, not jitter
+BACKWARD_JUMP_S = 1.0
 
 
 class FlightSoftware:
@@ -72,6 +74,7 @@ class FlightSoftware:
         params.save(self.storage)
         self.params = params
         self.boot_time = now
+        self._last_now = now
         self._build(now)
         self.downlink.load_queue(self.storage)
         self.events.emit(now, "BOOT", params.boot_count, params.reset_cause)
@@ -114,8 +117,14 @@ class FlightSoftware:
         return max(now, min(self.scheduler.next_due(), self.downlink.next_wanted(now)))
 
     def _run(self) -> float:
-        self._receive(self.hal.clock.now())
+        now = self.hal.clock.now()
+        if now < self._last_now - BACKWARD_JUMP_S:  # the clock went back (an RTC upset, a
+            offset = now - self._last_now          # set from outside): follow it, or the
+            self._rebase(offset)                   # control loop would wait that long
+            self.events.emit(now, "TIME_ADJUSTED", int(offset * 1000), 1)
+        self._receive(now)
         now = self.hal.clock.now()  # again: a command may have corrected the clock
+        self._last_now = now
         self.scheduler.run_due(now)
         self.downlink.service(now)
         return now
@@ -242,14 +251,19 @@ class FlightSoftware:
             clock.set_time(now + offset)
         except Exception:
             return int(Reason.DEVICE_ERROR)
+        self._rebase(offset)
+        self.events.emit(now + offset, "TIME_ADJUSTED", int(a["offset_ms"]), 0)
+        return 0
+
+    def _rebase(self, offset: float) -> None:
+        """Move everything measured on the clock by ``offset`` (time tags stay in UTC)."""
         self.scheduler.rebase(offset)
         for component in self.components.values():
             component.rebase(offset)
         self.boot_time += offset
+        self._last_now += offset
         self.params.recent_boots = [t + offset for t in self.params.recent_boots]
         self._save_params()
-        self.events.emit(now + offset, "TIME_ADJUSTED", int(a["offset_ms"]))
-        return 0
 
     def _save_event_log(self, now: float, a: dict[str, float]) -> int:
         data = b"".join(len(p).to_bytes(2, "big") + p for p in self.events.history.packets())
