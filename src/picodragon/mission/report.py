@@ -103,8 +103,10 @@ def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
         name="stations"))
     fig.add_layout_image(dict(source=world_map_data_uri(), xref="x", yref="y", x=-180, y=90,
                               sizex=360, sizey=180, sizing="stretch", layer="below"))
-    fig.update_xaxes(range=[-180, 180], title="longitude (deg)", showgrid=False)
-    fig.update_yaxes(range=[-90, 90], title="latitude (deg)", scaleanchor="x", showgrid=False)
+    fig.update_xaxes(range=[-180, 180], title="longitude (deg)", showgrid=False, constrain="domain",
+                     zeroline=False)
+    fig.update_yaxes(range=[-90, 90], title="latitude (deg)", scaleanchor="x", scaleratio=1,
+                     constrain="domain", showgrid=False, zeroline=False)
     fig.update_layout(title="Ground track", height=520, margin=dict(l=60, r=20, t=50, b=40),
                       template="plotly_dark")
     return fig
@@ -301,7 +303,8 @@ def render_report(result) -> str:
         ("images captured / received", f"{s['images_captured']} / {s['images_received']}"),
         ("commands sent / executed", f"{s['commands_sent']} / {s['commands_executed']}"),
         ("battery SoC min", "n/a" if s["battery_soc_min"] is None else f"{100 * s['battery_soc_min']:.1f} %"),
-        ("temperatures", f"{s['temperature_c_min']} .. {s['temperature_c_max']} degC"),
+        ("temperatures", "n/a" if s["temperature_c_min"] is None else
+         f"{s['temperature_c_min']:.1f} .. {s['temperature_c_max']:.1f} degC"),
         ("re-entry", s["reentry"] or "not within the span"),
         ("wall time", f"{s['wall_seconds']:.1f} s"),
     ]
