@@ -116,6 +116,12 @@ def _datetime(unix_s: float) -> datetime:
     return datetime.fromtimestamp(float(unix_s), UTC)
 
 
+def _datetimes(unix_s: np.ndarray) -> list[datetime]:
+    """Many Unix times to aware UTC datetimes (microseconds), without a Python call each."""
+    micro = np.round(np.asarray(unix_s) * 1e6).astype("int64").astype("datetime64[us]")
+    return [d.replace(tzinfo=UTC) for d in micro.astype(object)]
+
+
 def station_ecef_m(station: Station) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Position (m) on the WGS84 ellipsoid and the local up, east and north unit vectors."""
     lat = math.radians(station.latitude_deg)
@@ -462,26 +468,40 @@ def find_passes_many(
     )
     aos_az, los_az = az[: k.size], az[k.size :]
 
-    passes: dict[tuple[int, int, int], Pass] = {}
-    max_el = np.degrees(np.arcsin(np.clip(s_tca, -1, 1)))
-    for i in range(k.size):
-        if los[i] < t0 or aos[i] > t1:
-            continue
-        key = (int(si[i]), int(gi[i]), int(round(aos[i])))
-        found = Pass(
-            station=stations[gi[i]].name,
-            aos=_datetime(aos[i]),
-            tca=_datetime(tca[i]),
-            los=_datetime(los[i]),
-            max_elevation_deg=float(max_el[i]),
-            aos_azimuth_deg=float(aos_az[i]),
-            los_azimuth_deg=float(los_az[i]),
-            satellite=element_sets[si[i]].name,
+    # two culminations inside one visibility span are one pass: keep the higher culmination
+    keep = (los >= t0) & (aos <= t1)
+    idx = np.flatnonzero(keep)
+    order = np.lexsort((-s_tca[idx], np.round(aos[idx]), gi[idx], si[idx]))
+    idx = idx[order]
+    first = np.ones(idx.size, dtype=bool)
+    same = (
+        (si[idx][1:] == si[idx][:-1])
+        & (gi[idx][1:] == gi[idx][:-1])
+        & (np.round(aos[idx][1:]) == np.round(aos[idx][:-1]))
+    )
+    first[1:] = ~same
+    idx = idx[first]
+    idx = idx[np.lexsort((si[idx], gi[idx], aos[idx]))]
+    max_el = np.degrees(np.arcsin(np.clip(s_tca[idx], -1, 1)))
+    times = _datetimes(np.concatenate((aos[idx], tca[idx], los[idx])))
+    n_out = idx.size
+    names = [st.name for st in stations]
+    sats = [es.name for es in element_sets]
+    out = [
+        Pass(names[g], times[j], times[n_out + j], times[2 * n_out + j], el, a_az, l_az, sats[sat])
+        for j, (g, sat, el, a_az, l_az) in enumerate(
+            zip(
+                gi[idx].tolist(),
+                si[idx].tolist(),
+                max_el.tolist(),
+                aos_az[idx].tolist(),
+                los_az[idx].tolist(),
+                strict=True,
+            )
         )
-        # two culminations inside one visibility span: one pass, the higher culmination
-        if key not in passes or passes[key].max_elevation_deg < found.max_elevation_deg:
-            passes[key] = found
-    return sorted(passes.values(), key=lambda p: (p.aos, p.station, p.satellite))
+    ]
+    out.sort(key=lambda p: (p.aos, p.station, p.satellite))
+    return out
 
 
 def find_passes(
