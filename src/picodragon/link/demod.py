@@ -30,6 +30,7 @@ one wrong data bit or two adjacent ones anywhere. A repaired frame must also par
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -259,19 +260,23 @@ class AfskDemodulator:
 def _merge(
     good: list[tuple[int, bytes]], fixed: list[tuple[int, bytes]], window: int
 ) -> list[DecodedFrame]:
-    """One frame per transmission; a frame fixed by one demodulator yields to a clean decode."""
-    merged: list[DecodedFrame] = []
+    """One frame per transmission: copies ending within ``window`` samples are one (votes
+    count them); a repaired frame that overlaps a different decode yields to it."""
+    ends: list[int] = []  # sorted, beside frames
+    frames: list[DecodedFrame] = []
     for is_fixed, items in ((False, good), (True, fixed)):
         for end, data in sorted(items):
-            for i, m in enumerate(merged):
-                if abs(m.end_sample - end) <= window and (m.data == data or is_fixed):
-                    if m.data == data:
-                        merged[i] = DecodedFrame(m.data, m.end_sample, m.fixed, m.votes + 1)
-                    break
-            else:
-                merged.append(DecodedFrame(data, end, is_fixed))
-    merged.sort(key=lambda f: f.end_sample)
-    return merged
+            lo = bisect.bisect_left(ends, end - window)
+            hi = bisect.bisect_right(ends, end + window)
+            same = next((i for i in range(lo, hi) if frames[i].data == data), None)
+            if same is not None:
+                m = frames[same]
+                frames[same] = DecodedFrame(m.data, m.end_sample, m.fixed, m.votes + 1)
+            elif not (is_fixed and hi > lo):
+                at = bisect.bisect_right(ends, end)
+                ends.insert(at, end)
+                frames.insert(at, DecodedFrame(data, end, is_fixed))
+    return frames
 
 
 class StreamingDemodulator:
