@@ -101,3 +101,13 @@ def test_reopen_sees_everything(archive_url):
     assert b.point_names() == ["HOUSEKEEPING.mode"]
     assert list(b.points("mode")[1]) == [3.0]
     b.close()
+
+
+def test_reset_starts_empty(archive_url):
+    a = open_archive(archive_url)
+    fid = a.store_frame(b"old", "A", 1.0, 1.0)
+    a.store_points(fid, "HOUSEKEEPING", 1.0, {"mode": 1.0})
+    a.close()
+    b = open_archive(archive_url, reset=True)
+    assert b.count_frames() == 0 and b.count_points() == 0 and b.point_names() == []
+    b.close()

@@ -109,6 +109,20 @@ class PostgresArchive(Archive):
         self._db.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
         self._db.commit()
 
+    def drop_tables(self) -> None:
+        """Drop every table of the archive (the schema itself stays)."""
+        from picodragon.ground.archive.base import SCHEMA
+
+        self._pending.clear()
+        self._db.rollback()
+        tables = list(SCHEMA) + [table for table, _ in self._catalog.values()]
+        for table in tables:
+            self._db.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        self._db.commit()
+        self._catalog.clear()
+        self._fast.clear()
+        self._staged.clear()
+
     def close(self) -> None:
         if self._db is not None and not self._db.closed:
             if self._pending:
