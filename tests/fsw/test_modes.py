@@ -266,3 +266,13 @@ def test_devices_that_raise_do_not_stop_the_software():
     bench.run_until(T0 + 3600)
     assert bench.fsw.downlink.dropped > 10 and len(bench.radio.sent) == sent
     assert bench.fsw.resets == 0 and bench.fsw.params.boot_count == 1
+
+
+def test_commanded_resets_are_not_a_boot_loop():
+    bench = nominal_bench()
+    ground = Ground()
+    for _ in range(5):
+        bench.radio.uplink.append(ground.frame("RESET_SOFTWARE"))
+        bench.run_until(bench.clock.t + 60)
+    assert bench.fsw.params.boot_count == 6
+    assert bench.fsw.mode != SAFE

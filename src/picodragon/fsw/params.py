@@ -115,7 +115,7 @@ class PersistentParams:
     antenna_deployed: bool = False
     antenna_attempts: int = 0
     recent_boots: list[float] = field(default_factory=list)
-    """times of the last few boots, to detect a boot loop"""
+    """times of the last few boots not commanded by the ground, to detect a boot loop"""
     auth_counter_high: int = 0
     """highest telecommand counter accepted (the replay window's top)"""
     auth_bitmap: int = 0

@@ -70,7 +70,8 @@ class FlightSoftware:
         params.reset_cause = (params.pending_reset_cause if params.pending_reset_cause is not None
                               else int(ResetCause.POWER_ON))
         params.pending_reset_cause = None
-        params.recent_boots = (params.recent_boots + [now])[-RECENT_BOOTS_KEPT:]
+        if params.reset_cause != ResetCause.COMMANDED:  # the ground's resets are no boot loop
+            params.recent_boots = (params.recent_boots + [now])[-RECENT_BOOTS_KEPT:]
         params.save(self.storage)
         self.params = params
         self.boot_time = now
