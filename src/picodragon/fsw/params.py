@@ -65,7 +65,7 @@ class FswConfig:
     detumble_rate_rad_s: float = 0.05
     detumble_timeout_s: float = 6 * 3600.0
     boot_loop_resets: int = 4
-    """this many resets within ``boot_loop_window_s`` send the software to SAFE"""
+    """this many boots within ``boot_loop_window_s`` (commanded resets not counted) mean SAFE"""
     boot_loop_window_s: float = 3600.0
     watchdog_stall_periods: float = 3.0
     """a component is stalled when its work is this many periods late"""
