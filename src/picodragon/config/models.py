@@ -48,7 +48,7 @@ class Radio(Section):
     downlink_frequency_hz: float = Field(..., gt=1e6)
     downlink_power_w: float = Field(..., gt=0, le=100)
     bit_rate: float = Field(1200.0, gt=0)
-    modulation: Literal["AFSK1200"] = "AFSK1200"
+    modulation: Literal["AFSK1200", "FSK9600"] = "AFSK1200"
     beacon_frequency_hz: float = Field(..., gt=1e6)
     beacon_text: str = "PICO DRAGON VIETNAM"
     uplink_frequency_hz: float = Field(..., gt=1e6)
@@ -155,6 +155,38 @@ class Fault(Section):
         return self
 
 
+class Companion(Section):
+    """Another spacecraft deployed with the main one (same bus model, its own name and radio).
+
+    Runs its own twin and flight software; the scenario's stations hear it on its own frequency.
+    The operators command only the main spacecraft.
+    """
+
+    name: str = Field(..., min_length=1)
+    norad_id: int = Field(0, ge=0, le=999_999)
+    callsign: str = Field(..., pattern=r"^[A-Z0-9]{1,6}$")
+    downlink_frequency_hz: float = Field(..., gt=1e6)
+    bit_rate: float = Field(1200.0, gt=0)
+    modulation: Literal["AFSK1200", "FSK9600"] = "AFSK1200"
+    ejection_delay_s: float = Field(0.0, ge=0, le=86400, description="after the main spacecraft's ejection")
+    ejection_speed_m_s: float | None = Field(None, ge=0, le=10)
+
+    def as_scenario(self, main: Scenario) -> Scenario:
+        """The main scenario with this spacecraft in the main one's place."""
+        from datetime import timedelta
+
+        radio = main.spacecraft.radio.model_copy(update={
+            "callsign": self.callsign, "downlink_frequency_hz": self.downlink_frequency_hz,
+            "bit_rate": self.bit_rate, "modulation": self.modulation})
+        spacecraft = main.spacecraft.model_copy(update={"name": self.name, "norad_id": self.norad_id,
+                                                        "radio": radio})
+        deployment = main.deployment.model_copy(update={
+            "ejection_time": main.deployment.ejection_time + timedelta(seconds=self.ejection_delay_s),
+            "ejection_speed_m_s": self.ejection_speed_m_s or main.deployment.ejection_speed_m_s})
+        return main.model_copy(update={"name": f"{main.name}:{self.name}", "spacecraft": spacecraft,
+                                       "deployment": deployment, "companions": [], "faults": []})
+
+
 class Scenario(Section):
     name: str = Field(..., min_length=1)
     description: str = ""
@@ -164,6 +196,7 @@ class Scenario(Section):
     deployment: Deployment
     stations: list[Station] = Field(..., min_length=1)
     faults: list[Fault] = Field(default_factory=list)
+    companions: list[Companion] = Field(default_factory=list)
 
     @field_validator("stations")
     @classmethod

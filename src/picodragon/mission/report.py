@@ -308,6 +308,9 @@ def render_report(result) -> str:
         ("re-entry", s["reentry"] or "not within the span"),
         ("wall time", f"{s['wall_seconds']:.1f} s"),
     ]
+    for c in s.get("companions", []):
+        results_rows.append((f"companion {c['name']} ({c['callsign']})",
+                             f"frames sent / received {c['frames_sent']} / {c['frames_received']}"))
     temperature_keys = [(k, k.removeprefix("temperature_").removesuffix("_c")) for k in h
                         if k.startswith("temperature_") and k.endswith("_c")]
     sections = [

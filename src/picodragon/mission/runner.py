@@ -35,6 +35,9 @@ from picodragon.mission.clock import iso_z
 from picodragon.mission.engine import Engine, Reception, Windows
 from picodragon.mission.operator import Operator
 
+#: with companions, the spacecraft are advanced together in steps of this length (s)
+LOCKSTEP_S = 600.0
+
 
 @dataclass
 class RunOptions:
@@ -223,14 +226,41 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         for station, frame in operator.act(t, in_view(t)):
             engine.uplink(station, frame, t)
 
+    # the spacecraft deployed with this one, each with its own twin and flight software, heard by
+    # the same stations on its own frequency; stepped in lockstep with the main one
+    companions = []
+    for i, companion in enumerate(scenario.companions):
+        companion_engine = Engine(companion.as_scenario(scenario), seed + 1 + i, fidelity=fidelity)
+        companion_ground = {s.name: GroundStation(s.name, archive, companion.downlink_frequency_hz)
+                            for s in scenario.stations}
+        tally = {"name": companion.name, "callsign": companion.callsign, "frames_sent": 0,
+                 "frames_received": 0}
+
+        def companion_frame(unix_s, frame, receptions, _ground=companion_ground, _tally=tally):
+            _tally["frames_sent"] += 1
+            for rx in receptions:
+                if rx.frame is not None:
+                    _ground[rx.station].receive(rx.frame, unix_s)
+                    _tally["frames_received"] += 1
+
+        companions.append((companion_engine, companion_frame, tally))
+
+    def advance(t_target: float, update) -> None:
+        progress = None if update is None else (lambda t: update(t - start_unix))
+        step = on_step if operator is not None else None
+        while engine.time < t_target and not engine.reentered:
+            t = min(engine.time + LOCKSTEP_S, t_target) if companions else t_target
+            engine.run_until(t, on_frame=on_frame, on_step=step, on_progress=progress)
+            for companion_engine, companion_frame, _ in companions:
+                if not companion_engine.reentered:
+                    companion_engine.run_until(t, on_frame=companion_frame)
+
     faults = sorted(((start_unix + f.at_hours * 3600.0, f) for f in scenario.faults), key=lambda x: x[0])
     fault_rng = np.random.default_rng([seed, 0xFA17])
     fault_log: list[dict[str, Any]] = []
     with _progress(options.progress, end_unix - start_unix, scenario.name) as update:
         for when, fault in [*faults, (end_unix, None)]:
-            engine.run_until(min(when, end_unix), on_frame=on_frame,
-                             on_step=on_step if operator is not None else None,
-                             on_progress=None if update is None else (lambda t: update(t - start_unix)))
+            advance(min(when, end_unix), update)
             if fault is None or engine.reentered or when > end_unix:
                 break
             fault_log.append({"time": iso_z(engine.time), "device": fault.device, "kind": fault.kind,
@@ -286,9 +316,12 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         "energy": _energy_balance(hist),
         "events": events,
         "faults": fault_log,
+        "companions": [tally for _, _, tally in companions],
         "operator": operator,
         "element_sets": [{"published": when, "line1": es.line1, "line2": es.line2} for when, es in element_sets],
     }
+    if companions:
+        summary["companions"] = [tally for _, _, tally in companions]
     result = RunResult(scenario, summary, hist, pass_records, options.db, extra=extra)
     if options.report:
         from picodragon.mission.report import write_report

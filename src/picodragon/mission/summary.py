@@ -27,6 +27,8 @@ def print_summary(result, console: Console | None = None) -> None:
         ("archive", str(s.get("db"))),
         ("report", str(s.get("report"))),
     ]
+    for c in s.get("companions", []):
+        rows.append((f"companion {c['name']}", f"frames sent / received {c['frames_sent']} / {c['frames_received']}"))
     for what, value in rows:
         head.add_row(what, value)
     console.print(head)
