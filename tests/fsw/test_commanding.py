@@ -348,3 +348,19 @@ def test_a_clock_jumping_back_does_not_stall_the_software():
     assert len([t for t, _ in bench.radio.sent if t > start]) >= 9  # beacons carry on
     assert "TIME_ADJUSTED" in bench.fsw.events.names()
     assert bench.fsw.resets == 0
+
+
+def test_a_command_for_a_time_long_past_fails_rather_than_running_now():
+    bench, ground = deployed_bench()
+    uplink(bench, ground, ground.frame("CAPTURE_IMAGE", {"at_time": 0},
+                                       execute_at=bench.clock.t - 600))
+    assert ground.responses(1) == [("ACCEPTED", 0), ("FAILED", int(Reason.TIME_PASSED))]
+    assert not bench.camera.captures
+
+
+def test_a_handler_returning_an_unknown_code_fails_the_command_cleanly():
+    bench, ground = deployed_bench()
+    bench.fsw.commanding.handlers["NOOP"] = lambda now, a: 999
+    uplink(bench, ground, ground.frame("NOOP"))
+    assert ground.responses(1)[-1] == ("FAILED", int(Reason.FAILED))
+    assert bench.fsw.resets == 0

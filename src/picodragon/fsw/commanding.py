@@ -114,6 +114,10 @@ class Commanding(Component):
             self._schedule(result, execute_at, now)
             return
         self._respond(now, result.counter, result.opcode, Stage.ACCEPTED, Reason.OK)
+        if execute_at is not None and execute_at < now - LATE_GRACE_S:
+            # "capture at 03:28:10" arriving at 04:00 is not a capture now
+            self._respond(now, result.counter, result.opcode, Stage.FAILED, Reason.TIME_PASSED)
+            return
         self._execute(now, result.counter, result.opcode, dict(result.arguments))
 
     def _save_window(self) -> None:
@@ -138,8 +142,12 @@ class Commanding(Component):
             self.completed_out.send(now)
             self._respond(now, counter, opcode, Stage.COMPLETED, Reason.OK)
         else:
-            self.emit(now, "COMMAND_FAILED", opcode, code)
-            self._respond(now, counter, opcode, Stage.FAILED, Reason(code))
+            try:
+                reason = Reason(code)
+            except ValueError:  # a handler's private code: the dictionary knows only Reason
+                reason = Reason.FAILED
+            self.emit(now, "COMMAND_FAILED", opcode, int(reason))
+            self._respond(now, counter, opcode, Stage.FAILED, reason)
 
     def _respond(self, now: float, counter: int, opcode: int, stage: Stage, code: Reason) -> None:
         packet = pack_telemetry(
