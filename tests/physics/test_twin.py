@@ -145,3 +145,13 @@ def test_history_arrays(scenario):
     assert 170 < n < 200  # one row a minute
     assert all(len(v) == n for v in h.values())
     assert np.all(np.diff(h["unix_s"]) > 0)
+
+
+def test_battery_heater_warms_the_battery(scenario):
+    a, b = Twin(scenario, attitude=False), Twin(scenario, attitude=False)
+    b.switches.set_load("heater", True)
+    for tw in (a, b):
+        tw.advance_to(tw.start_unix + 6 * 3600)
+    ta, tb = a.node_temperatures_c(), b.node_temperatures_c()
+    assert tb[7] - ta[7] > 1.0  # battery
+    assert tb[7] - ta[7] > tb[8] - ta[8]  # more than the OBC

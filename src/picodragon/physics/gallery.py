@@ -45,9 +45,15 @@ def sample_geometries(scenario: Scenario) -> dict[str, tuple[float, np.ndarray, 
     # terminator: the Sun 4 deg above the sub-satellite horizon, camera tilted 50 deg from nadir
     # towards the night side (away from the Sun): lit ground below, the terminator across, night
     # and the horizon above
+    # and, of the sunsets in the first days, the one with the most (bright) land on the lit side
     s4 = np.sin(np.radians(4.0))
-    k = int(np.nonzero((cos_z[:-1] > s4) & (cos_z[1:] <= s4))[0][0])
-    out["terminator"] = (t[k], r[k], nadir_attitude(r[k], -sun[k], cam, tilt_deg=50.0), sun[k])
+    best, best_score = None, -1.0
+    for k in np.nonzero((cos_z[:-1] > s4) & (cos_z[1:] <= s4))[0][:40]:
+        geom = (t[k], r[k], nadir_attitude(r[k], -sun[k], cam, tilt_deg=50.0), sun[k])
+        score = float(render(*geom, cam)[cam.height_px // 2 :].mean())
+        if score > best_score:
+            best, best_score = geom, score
+    out["terminator"] = best
     # limb: over the day side, camera tilted 65 deg forward so the horizon crosses the frame
     j = int(np.argmax(cos_z[: len(t) // 2]))
     out["limb"] = (t[j], r[j], nadir_attitude(r[j], v[j], cam, tilt_deg=65.0), sun[j])

@@ -138,10 +138,11 @@ def _view_factor(cos_nadir, h_ratio, hs, table):  # pragma: no cover - compiled
 def _world(
     t0, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, has_att, q_mid, w_mid, vf_hs, vf_table,
     energy_j, capacity_j, temp_k, cap, g, area, cell_mask, cell_area, cell_eff, load_w, extra_j,
-    charge_eff, brownout, rec_last, rec_every, rec,
+    charge_eff, brownout, rec_last, rec_every, rec, heater_w,
 ):  # pragma: no cover - compiled
     """Faces, array, battery and thermal nodes over n steps of dt from t0 (environment at each
     step's middle from the cache; attitude q_mid / w_mid at the same instants when has_att).
+    heater_w: the part of load_w that heats the battery node (battery heater).
 
     History rows (t, r (3), illumination, soc, battery W, solar W, bus W, rate deg/s, 9 node
     temperatures K) go to rec whenever rec_every seconds have passed since rec_last.
@@ -228,6 +229,7 @@ def _world(
         # is never drawn from the cells (the regulator moves them off their maximum power
         # point), so it stays on the faces as heat.
         loss_bat = 0.0
+        heat_bat = heater_w if bus_w > 0.0 else 0.0
         drawn = bus_w
         if bat_w > 0:
             loss_bat += bat_w * (1.0 / charge_eff - 1.0)
@@ -241,7 +243,9 @@ def _world(
         for k in range(6):
             p_face[k] *= used
         temp_k = th.thermal_step(
-            temp_k, dt, cap, g, area, absorbed, p_face, loss_bat, 0.6 * bus_w, 0.4 * bus_w,
+            # the battery heater's share of the bus heats the battery
+            temp_k, dt, cap, g, area, absorbed, p_face, loss_bat + heat_bat, 0.6 * (bus_w - heat_bat),
+            0.4 * (bus_w - heat_bat),
         )
         if tm - rec_last >= rec_every:
             rec[n_rec, 0] = tm
@@ -387,6 +391,10 @@ class Twin:
         return es
 
     # --- time ----------------------------------------------------------------------------------
+    def loads_w_on(self, name: str) -> float:
+        """Power of one switched load if it is on, else 0 (W)."""
+        return self.switches.loads_w[name] if self.switches.is_on(name) else 0.0
+
     def load_w(self) -> float:
         """Bus load now: base load plus switched-on loads (W)."""
         return self.scenario.spacecraft.power.base_load_w + self.switches.switched_power_w()
@@ -464,7 +472,7 @@ class Twin:
             q_mid, w_mid, hs, table, self._energy_j, self._capacity_j, self._temp_k, self._cap,
             self._g, self._area, self._cell_mask, p.cell_area_m2, p.cell_efficiency,
             self.load_w(), extra, p.charge_efficiency, self.brownout, self._hist_last,
-            self.history_every_s, rows,
+            self.history_every_s, rows, self.loads_w_on("heater"),
         )  # fmt: skip
         if self.attitude is not None:
             self._area_sum += area_int
