@@ -136,9 +136,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         days = options.max_days_until_reentry
     end_unix = start_unix + days * 86400.0
 
-    if options.db and not options.db.startswith("postgres"):
-        Path(options.db).unlink(missing_ok=True)
-    archive = open_archive(options.db)
+    archive = open_archive(options.db, reset=True)  # each run writes a fresh archive
     radio_cfg = scenario.spacecraft.radio
     ground = {
         s.name: GroundStation(s.name, archive, radio_cfg.downlink_frequency_hz) for s in scenario.stations
