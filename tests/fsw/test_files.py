@@ -216,3 +216,17 @@ def test_the_downlink_never_offers_more_than_the_link_carries():
     # and it keeps the link busy: 100 s at 1200 bit/s and 80 % duty carry about 40 such frames
     busy = sum(downlink.airtime_s(len(f)) for _, f in sent)
     assert busy > 0.7 * 0.8 * 100
+
+
+def test_requests_for_a_file_corrupted_mid_transfer_are_refused():
+    bench, ground = bench_with_image(size=5000)
+    (info,) = bench.fsw.files.list()
+    bench.radio.uplink.append(ground.frame("DOWNLINK_FILE", {"file_id": info.file_id}))
+    bench.run_until(bench.clock.t + 10)
+    bench.storage.flip_bit(f"file.{info.file_id}.data")
+    bench.radio.uplink.append(ground.frame("REQUEST_CHUNKS", {
+        "file_id": info.file_id, "first_chunk": 0, "mask0": 1, "mask1": 0, "mask2": 0, "mask3": 0}))
+    bench.run_until(bench.clock.t + 30)
+    ground.receive(bench.radio.sent)
+    assert ground.responses(3)[-1] == ("FAILED", 17)
+    assert bench.fsw.transfer.pending == {}

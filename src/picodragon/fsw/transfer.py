@@ -116,10 +116,16 @@ class FileTransfer(Component):
 
     def request_chunks(self, now: float, arguments: dict[str, float]) -> int:
         """REQUEST_CHUNKS: queue again the chunks the ground lacks."""
+        info = self.files.info(int(arguments["file_id"]))
+        if info is None:
+            return int(Reason.NO_SUCH_FILE)
+        if not info.valid:  # corrupted since the transfer began: say so, send nothing more
+            self.forget(info.file_id)
+            self.emit(now, "FILE_CORRUPT", info.file_id)
+            return int(Reason.FILE_CORRUPT)
         masks = [int(arguments[f"mask{k}"]) for k in range(4)]
-        chunks = requested_chunks(int(arguments["first_chunk"]), masks)
-        pending = self.queue(int(arguments["file_id"]), chunks)
-        return int(Reason.NO_SUCH_FILE) if pending < 0 else 0
+        self.queue(info.file_id, requested_chunks(int(arguments["first_chunk"]), masks))
+        return 0
 
     def delete_file(self, now: float, arguments: dict[str, float]) -> int:
         """DELETE_FILE: forget its chunks and remove it from the store."""
