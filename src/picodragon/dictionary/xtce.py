@@ -245,3 +245,18 @@ def to_xtce(name: str = "PicoDragon") -> str:
         cm.remove(arg_types)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def write_xtce(path: str, name: str = "PicoDragon") -> None:
+    """Write the XTCE document to ``path`` (UTF-8)."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(to_xtce(name))
+
+
+if __name__ == "__main__":  # python -m picodragon.dictionary.xtce [FILE]
+    import sys
+
+    if len(sys.argv) > 1:
+        write_xtce(sys.argv[1])
+    else:
+        sys.stdout.write(to_xtce())
