@@ -169,3 +169,13 @@ def test_identical_demodulators_are_one_witness() -> None:
         one = AfskDemodulator(rate, variants=(v,), fix=True).demodulate(noisy)
         two = AfskDemodulator(rate, variants=(v, v), fix=True).demodulate(noisy)
         assert [f.data for f in two] == [f.data for f in one]
+
+
+def test_fast_variants() -> None:
+    from picodragon.link.demod import FAST_VARIANTS
+
+    sent = frames(3)
+    audio = afsk.modulate(sent, 22050)
+    assert [
+        f.data for f in AfskDemodulator(22050, variants=FAST_VARIANTS).demodulate(audio)
+    ] == sent
