@@ -429,6 +429,7 @@ class Twin:
         if self._cache is not None and self._cache[0] <= t_from and t_to <= self._cache[1]:
             return
         step = CACHE_STEP_S
+        self._dut1 = float(dut1(t_from))  # UT1 - UTC, refreshed with each cache (leap seconds)
         start = math.floor(t_from / step) * step
         end = max(t_to, t_from + CACHE_SPAN_S)
         t = start + step * np.arange(math.ceil((end - start) / step) + 2)
