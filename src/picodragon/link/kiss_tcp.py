@@ -93,6 +93,7 @@ class KissTcpServer:
         self.send_timeout_s = send_timeout_s
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.handler_errors = 0
 
     async def start(self) -> KissTcpServer:
@@ -106,6 +107,10 @@ class KissTcpServer:
         return len(self._clients)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         self._clients.add(writer)
         decoder = KissDecoder()
         try:
@@ -158,6 +163,8 @@ class KissTcpServer:
         for writer in list(self._clients):
             writer.close()
         self._clients.clear()
+        if self._tasks:  # let each connection's loop see its end, so none is left pending
+            await asyncio.wait(list(self._tasks), timeout=5.0)
         if self._server is not None:
             await self._server.wait_closed()
 
