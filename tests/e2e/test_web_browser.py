@@ -1,9 +1,9 @@
 """Mission control in a real browser: Playwright driving Debian's chromium, headless, on 127.0.0.1.
 
 An operator logs in, watches housekeeping arrive live, sends a command and sees it reach
-``completed`` (the test plays the ground and the spacecraft: it writes the command's release and
-transmission stages and then the spacecraft's COMMAND_RESPONSE acknowledgements into the archive,
-the way a pass would), and opens a received image. A viewer finds commanding refused in the page
+``completed`` (the test plays the ground's and the spacecraft's parts: the ground's
+``CommandQueue`` sends it, and the spacecraft's COMMAND_RESPONSE frames reach a station whose
+queue verifies them, as in a pass), and opens a received image. A viewer finds commanding refused in the page
 and at the API (403). Each page is photographed into docs/screenshots/ for the README.
 
 Waits are bounded by Playwright timeouts; nothing asserts how long anything took.
@@ -20,9 +20,9 @@ import pytest
 from tests.conftest import require_program
 from tests.web.fixtures import (
     CHROMIUM_ARGS,
+    KEY,
     STATION,
     T0,
-    add_stage,
     frame_for,
     hk_values,
     populate,
@@ -137,6 +137,7 @@ def test_operator_commands_and_sees_completion(browser, mission):
     db, url = mission
     from picodragon.dictionary import pack_telemetry
     from picodragon.ground.archive import open_archive
+    from picodragon.ground.commanding import CommandQueue
     from picodragon.ground.station import GroundStation
 
     context, page, errors = login(browser, url, "olga")
@@ -145,25 +146,27 @@ def test_operator_commands_and_sees_completion(browser, mission):
     page.select_option("#command-name", "SET_MODE")
     page.select_option("#arg-mode", "3")
     page.click("#send-command")
-    page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('queued')",
+    page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('released')",
                            timeout=WAIT_MS)
     row = page.locator("tr.command").first
     row.wait_for(timeout=WAIT_MS)
     command_id = int(row.get_attribute("data-id"))
-    assert row.get_attribute("data-stage") == "queued"
+    assert row.get_attribute("data-stage") == "released"
 
-    # the ground releases and sends it; the spacecraft accepts and completes it
+    # the ground sends it at the pass; the spacecraft accepts and completes it: its
+    # COMMAND_RESPONSE frames reach a station whose command queue verifies them
     archive = open_archive(db)
     try:
+        queue = CommandQueue(archive, KEY)
         now = time.time()
-        add_stage(archive, command_id, "released", now, {"pass": STATION})
-        add_stage(archive, command_id, "sent", now + 1, {"counter": 1})
+        (sent,) = queue.uplink(now)
+        assert sent.id == command_id
         station = GroundStation(STATION, archive, 437.365e6)
-        for stage_code, stage in ((0, "accepted"), (1, "completed")):
-            packet = pack_telemetry("COMMAND_RESPONSE", {"counter": 1, "opcode": 0x0002, "stage": stage_code,
-                                                         "code": 0}, now + 2 + stage_code, 2 + stage_code)
+        station.add_listener(queue.on_decoded)
+        for stage_code in (0, 1):  # ACCEPTED, then COMPLETED
+            packet = pack_telemetry("COMMAND_RESPONSE", {"counter": sent.counter, "opcode": sent.opcode,
+                                                         "stage": stage_code, "code": 0}, now + 2 + stage_code, 2)
             station.receive(frame_for(packet), now + 2 + stage_code)
-            add_stage(archive, command_id, stage, now + 2 + stage_code, {"code": 0})
     finally:
         archive.close()
     page.wait_for_selector(f"tr.command[data-id='{command_id}'][data-stage='completed']", timeout=WAIT_MS)
@@ -176,7 +179,7 @@ def test_operator_commands_and_sees_completion(browser, mission):
     shot(page, "track")
     record = page.evaluate(f"fetch('/api/commands/{command_id}').then(r => r.json())")
     assert record["stage"] == "completed"
-    assert [s["stage"] for s in record["stages"]] == ["queued", "released", "sent", "accepted", "completed"]
+    assert [s["stage"] for s in record["stages"]] == ["queued", "released", "sent", "acknowledged", "completed"]
     context.close()
 
 

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from tests.web.fixtures import populate, postgres_url
+from tests.web.fixtures import KEY, populate, postgres_url
 
 USERS = {"olga": ("operator", "olga-operator-1"), "victor": ("viewer", "victor-viewer-1"),
          "ada": ("admin", "ada-admin-pass-1")}
@@ -31,7 +31,7 @@ def sqlite_url(tmp_path):
     return str(tmp_path / "archive.sqlite")
 
 
-def make_client(db: str, populated: bool = True) -> TestClient:
+def make_client(db: str, populated: bool = True, key: bytes | None = KEY) -> TestClient:
     from picodragon.web.app import create_app
     from picodragon.web.auth import create_user
 
@@ -39,7 +39,7 @@ def make_client(db: str, populated: bool = True) -> TestClient:
         populate(db)
     for name, (role, password) in USERS.items():
         create_user(db, name, password, role)
-    return TestClient(create_app(db))
+    return TestClient(create_app(db, key=key))
 
 
 def bearer(client: TestClient, name: str) -> dict[str, str]:

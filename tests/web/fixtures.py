@@ -25,6 +25,8 @@ from picodragon.link import ax25
 T0 = 1384905600.0
 STATION = "VNSC Hanoi"
 PG_BASE = os.environ.get("PICODRAGON_TEST_PG", "postgresql://127.0.0.1:5432/test")
+#: the uplink key of the test mission (what the spacecraft would verify)
+KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
 
 
 def frame_for(packet_bytes: bytes) -> bytes:
@@ -162,7 +164,8 @@ def postgres_url() -> Iterator[str]:
 
 
 @contextmanager
-def running_server(db: str, live_interval_s: float = 0.3, log_path: str | None = None) -> Iterator[str]:
+def running_server(db: str, live_interval_s: float = 0.3, log_path: str | None = None,
+                   key: bytes | None = KEY) -> Iterator[str]:
     """``picodragon.web.serve`` in a subprocess on a free port of 127.0.0.1; yields its base URL.
 
     The server is stopped by its own pid; waiting for it to listen is bounded in tries and time.
@@ -176,7 +179,7 @@ def running_server(db: str, live_interval_s: float = 0.3, log_path: str | None =
 
     port = free_port()
     code = (f"from picodragon.web import serve; serve({db!r}, '127.0.0.1', {port}, "
-            f"live_interval_s={live_interval_s!r})")
+            f"live_interval_s={live_interval_s!r}, key={key!r})")
     log = open(log_path or os.devnull, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
     try:

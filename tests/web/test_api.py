@@ -139,13 +139,15 @@ def test_commands_outside_the_dictionary_are_refused(client, operator, body, mes
     assert client.get("/api/commands", headers=operator).json() == []
 
 
-def test_a_queued_command_has_a_lifecycle_and_an_audit_line(client, operator):
+def test_a_command_is_signed_queued_released_and_audited(client, operator):
     r = client.post("/api/commands", headers=operator, json={
-        "name": "CAPTURE_IMAGE", "arguments": {"at_time": 438_000_000}, "release_at": "2013-11-20T03:20:00Z"})
+        "name": "CAPTURE_IMAGE", "arguments": {"at_time": 0}, "execute_at": "2013-11-20T03:30:00Z"})
     assert r.status_code == 201, r.text
     cmd = r.json()
-    assert cmd["name"] == "CAPTURE_IMAGE" and cmd["stage"] == "queued"
-    assert cmd["arguments"] == {"at_time": 438_000_000}
+    assert cmd["name"] == "CAPTURE_IMAGE" and cmd["stage"] == "released"
+    assert [s["stage"] for s in cmd["stages"]] == ["queued", "released"]
+    assert cmd["arguments"] == {"at_time": 0} and cmd["execute"] == "2013-11-20T03:30:00.000Z"
+    assert int(cmd["id"]) == cmd["counter"]  # key id 0: the id is the authentication counter
     assert client.get(f"/api/commands/{cmd['id']}", headers=operator).json()["id"] == cmd["id"]
     assert client.get("/api/commands/12345", headers=operator).status_code == 404
     assert client.get("/api/commands/abc", headers=operator).status_code == 422
@@ -154,6 +156,28 @@ def test_a_queued_command_has_a_lifecycle_and_an_audit_line(client, operator):
     admin = bearer(client, "ada")
     audit = client.get("/api/audit", headers=admin).json()
     assert any(a["action"] == "command" and cmd["id"] in a["detail"] and a["user"] == "olga" for a in audit)
+
+
+def test_release_and_cancel(client, operator, viewer):
+    held = client.post("/api/commands", headers=operator, json={"name": "NOOP", "release": False}).json()
+    assert held["stage"] == "queued"
+    plan = client.get("/api/passes", headers=viewer).json()["plan"]
+    assert plan[0]["stage"] == "queued" and plan[0]["pass"] is None
+    assert client.post(f"/api/commands/{held['id']}/release", headers=viewer).status_code == 403
+    assert client.post(f"/api/commands/{held['id']}/release", headers=operator).json()["stage"] == "released"
+    r = client.post(f"/api/commands/{held['id']}/release", headers=operator)
+    assert r.status_code == 409 and "not queued" in r.json()["detail"]
+    assert client.post(f"/api/commands/{held['id']}/cancel", headers=operator).json()["stage"] == "cancelled"
+    assert client.post(f"/api/commands/{held['id']}/cancel", headers=operator).status_code == 409
+    assert client.post("/api/commands/999999/cancel", headers=operator).status_code == 404
+
+
+def test_commanding_needs_the_uplink_key(tmp_path):
+    from tests.web.conftest import make_client
+
+    with make_client(str(tmp_path / "a.sqlite"), key=None) as c:
+        r = c.post("/api/commands", headers=bearer(c, "olga"), json={"name": "NOOP"})
+        assert r.status_code == 503 and "uplink key" in r.json()["detail"]
 
 
 def test_images_with_chunk_maps_and_footprints(client, viewer):

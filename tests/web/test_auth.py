@@ -118,7 +118,7 @@ def test_roles_decide_who_commands_acknowledges_and_administers(sqlite_client):
     audit = sqlite_client.get("/api/audit", headers=admin).json()
     actions = {(a["user"], a["action"], a["outcome"]) for a in audit}
     assert ("olga", "alarm.ack", "ok") in actions and ("ada", "user.add", "ok") in actions
-    assert ("olga", "command", "queued") in actions
+    assert ("olga", "command", "released") in actions
 
 
 def test_logout_ends_the_session(sqlite_client):

@@ -43,7 +43,7 @@ def from_schema(schema: dict, spec: dict, name: str = "", depth: int = 0) -> st.
         if "pattern" in schema:
             options.append(st.from_regex(schema["pattern"], fullmatch=True).filter(
                 lambda s: len(s) <= schema.get("maxLength", 1000)))
-        if name in ("start", "end", "release_at"):
+        if name in ("start", "end", "execute_at"):
             options.append(st.sampled_from(TIMES))
         if name in ("point", "name"):
             options.append(st.sampled_from(POINT_NAMES + ["NOOP", "SET_MODE", "CAPTURE_IMAGE", "olga"]))

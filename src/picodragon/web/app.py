@@ -19,11 +19,12 @@ import asyncio
 import json
 import logging
 import math
+import os
 import secrets
 import threading
 import time
 from collections.abc import Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
@@ -49,7 +50,7 @@ from starlette.concurrency import run_in_threadpool
 
 from picodragon.web import auth
 from picodragon.web.auth import Session
-from picodragon.web.commanding import CommandError, form_spec, queue_command, validate
+from picodragon.web.commanding import Commander, CommandError, form_spec, validate
 from picodragon.web.db import Database
 from picodragon.web.queries import Queries, QueryError, point_info
 
@@ -106,8 +107,9 @@ class CommandBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(..., min_length=1, max_length=64, description="command name from the dictionary")
     arguments: dict[str, float | int | str] = Field(default_factory=dict, max_length=32)
-    release_at: str | None = Field(None, max_length=40, pattern=ISO_PATTERN,
-                                   description="hold on the ground until this UTC time (time-tagged release)")
+    execute_at: str | None = Field(None, max_length=40, pattern=ISO_PATTERN,
+                                   description="time tag: the spacecraft runs it at this UTC time (stored on board)")
+    release: bool = Field(True, description="release it for the next pass at once (else it waits, queued)")
 
 
 class AckBody(BaseModel):
@@ -127,8 +129,9 @@ class MissionControl:
     """What the routes share: the database, the queries, the scenario's stations and orbit."""
 
     def __init__(self, db_url: str, scenario: Any = None, element_set: Any = None,
-                 live_interval_s: float = 1.0) -> None:
+                 live_interval_s: float = 1.0, key: bytes | None = None) -> None:
         self.db = Database(db_url)
+        self.commander = Commander(db_url, key)
         self.queries = Queries(self.db)
         self.live_interval_s = live_interval_s
         self.scenario = scenario
@@ -215,19 +218,26 @@ def _load_scenario(scenario: str | None) -> tuple[Any, Any]:
 
 
 def create_app(db: str, scenario: str | None = None, tle: str | None = None,
-               live_interval_s: float = 1.0) -> FastAPI:
+               live_interval_s: float = 1.0, key: bytes | None = None) -> FastAPI:
     """The mission-control application over the archive at ``db`` (SQLite path or PostgreSQL URL).
 
     ``scenario``: a packaged scenario name or TOML file for the stations and the orbit
     (default: the reference scenario); ``tle``: a TLE file to use for the orbit instead of the
-    scenario's; ``live_interval_s``: how often live pages are told about new data.
+    scenario's; ``live_interval_s``: how often live pages are told about new data; ``key``: the
+    uplink key commands are signed with (default: ``$PICODRAGON_UPLINK_KEY`` in hex; without
+    one, commands can be seen but not sent).
     """
+    if key is None and os.environ.get("PICODRAGON_UPLINK_KEY"):
+        try:
+            key = bytes.fromhex(os.environ["PICODRAGON_UPLINK_KEY"])
+        except ValueError:
+            raise ValueError("PICODRAGON_UPLINK_KEY must be hex") from None
     scn, element_set = _load_scenario(scenario)
     if tle is not None:
         from picodragon.elements import read_tle_file
 
         element_set = read_tle_file(Path(tle).read_text(encoding="utf-8"))[0]
-    mc = MissionControl(str(db), scn, element_set, live_interval_s)
+    mc = MissionControl(str(db), scn, element_set, live_interval_s, key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -613,24 +623,19 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     @app.get("/api/passes", tags=["orbit"])
     def api_passes(start: IsoTime = None, days: Annotated[float, Query(gt=0, le=14)] = 2.0,
                    session: Session = viewer) -> dict[str, Any]:
-        """Predicted passes per station from the element set, and the plan: queued commands go
-        up at the next pass."""
+        """Predicted passes per station from the element set, and the plan: released commands
+        go up at the next pass, queued ones wait for an operator to release them."""
         now, clock = mc.mission_now()
         t0 = parse_time(start, "start")
         t0 = now if t0 is None else t0
         passes = [p for p in _passes(mc, int(t0 // 600), days) if p["los_unix_s"] >= t0] \
             if mc.element_set is not None and mc.stations() else []
-        pending = [c for c in mc.queries.commands(limit=200)
-                   if c["stage"] in ("queued", "released", "scheduled")]
+        pending = [c for c in mc.queries.commands(limit=200) if c["stage"] in ("queued", "released")]
         plan = []
         for c in sorted(pending, key=lambda c: c["queued_unix_s"]):
-            release = None
-            for st in c["stages"]:
-                with suppress(TypeError, ValueError, AttributeError):
-                    release = json.loads(st["detail"]).get("release_unix_s", release)
-            after = max(now, release or now)
-            nxt = next((p for p in passes if p["los_unix_s"] >= after), None)
-            plan.append({"command_id": c["id"], "name": c["name"], "release_at": iso_z(release),
+            nxt = next((p for p in passes if p["los_unix_s"] >= now), None) if c["stage"] == "released" else None
+            plan.append({"command_id": c["id"], "name": c["name"], "stage": c["stage"],
+                         "execute_at": iso_z(c["execute_at"]),
                          "pass": None if nxt is None else {"station": nxt["station"], "aos": nxt["aos"]}})
         return {"now": iso_z(now), "clock": clock, "passes": passes, "plan": plan}
 
@@ -692,26 +697,45 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
 
     @app.post("/api/commands", tags=["commanding"], status_code=201)
     def api_send_command(body: CommandBody, session: Session = operator) -> dict[str, Any]:
-        """Queue a command (operator). Arguments are checked against the dictionary."""
-        release = parse_time(body.release_at, "release_at")
+        """Queue a command (operator): checked against the dictionary, signed, and (unless
+        ``release`` is false) released for the next pass. ``execute_at`` time-tags it on board."""
+        execute_at = parse_time(body.execute_at, "execute_at")
+        asked = {"name": body.name[:64], "arguments": body.arguments, "execute_at": iso_z(execute_at),
+                 "release": body.release}
         try:
             command, args = validate(body.name, body.arguments)
+            cid = mc.commander.send(command, args, body.release, execute_at)
         except CommandError as exc:
-            auth.audit(mc.db, session.user.name, "command",
-                       {"name": body.name[:64], "arguments": body.arguments}, f"refused: {exc}")
-            raise HTTPException(422, str(exc)) from None
-        from picodragon.ground.archive import open_archive
-
-        archive = open_archive(mc.db.url)
-        try:
-            cid = queue_command(archive, command, args, session.user.name, release)
-        finally:
-            archive.close()
-        auth.audit(mc.db, session.user.name, "command",
-                   {"id": str(cid), "name": command.name, "arguments": args, "release_at": iso_z(release)},
-                   "queued")
+            auth.audit(mc.db, session.user.name, "command", asked, f"refused: {exc}")
+            status = 503 if str(exc).startswith("no uplink key") else 422
+            raise HTTPException(status, str(exc)) from None
+        auth.audit(mc.db, session.user.name, "command", {**asked, "id": str(cid), "arguments": args},
+                   "released" if body.release else "queued")
         found = mc.queries.commands(command_id=cid)
         return _command_json(found[0]) if found else {"id": str(cid), "name": command.name, "stage": "queued"}
+
+    def _move(command_id: str, action: str, session: Session) -> dict[str, Any]:
+        if not command_id.isdigit() or len(command_id) > 19 or int(command_id) >= 2**63:
+            raise HTTPException(422, "command id must be a non-negative 63-bit integer")
+        try:
+            mc.commander.move(int(command_id), action)
+        except CommandError as exc:
+            auth.audit(mc.db, session.user.name, f"command.{action}", {"id": command_id}, f"refused: {exc}")
+            raise HTTPException(404 if str(exc).startswith("no command") else 409, str(exc)) from None
+        auth.audit(mc.db, session.user.name, f"command.{action}", {"id": command_id}, "ok")
+        return _command_json(mc.queries.commands(command_id=int(command_id))[0])
+
+    @app.post("/api/commands/{command_id}/release", tags=["commanding"])
+    def api_release_command(command_id: Annotated[str, PathParam(max_length=19)],
+                            session: Session = operator) -> dict[str, Any]:
+        """Release a queued command for the next pass (operator)."""
+        return _move(command_id, "release", session)
+
+    @app.post("/api/commands/{command_id}/cancel", tags=["commanding"])
+    def api_cancel_command(command_id: Annotated[str, PathParam(max_length=19)],
+                           session: Session = operator) -> dict[str, Any]:
+        """Cancel a command that has not been sent (operator)."""
+        return _move(command_id, "cancel", session)
 
     # -- API: images ----------------------------------------------------------------------
     @app.get("/api/images", tags=["images"])
@@ -798,6 +822,7 @@ def _limit_state(value: float | None, limits: dict | None) -> str:
 def _command_json(c: dict[str, Any]) -> dict[str, Any]:
     c = dict(c)
     c["queued"] = iso_z(c["queued_unix_s"])
+    c["execute"] = iso_z(c["execute_at"])
     c["stages"] = [{**s, "time": iso_z(s["unix_s"])} for s in c["stages"]]
     return c
 

@@ -1,4 +1,4 @@
-"""Commands from the browser: validated against the dictionary, then handed to the ground's queue.
+"""Commands from the browser: validated against the dictionary, then given to the ground's queue.
 
 The form a user fills is generated from the dictionary (``form_spec``), and what comes back is
 checked against the same declarations (``validate``): the command must exist, every argument
@@ -7,18 +7,21 @@ enumeration when there is one), and lie inside both the declared range and what 
 can carry. Anything else is refused with a message naming the argument, before the ground ever
 sees it.
 
-A valid command is queued in the archive's ``commands`` table with a first ``queued`` stage in
-``command_stages`` (the append-only lifecycle the ground's commanding module owns: it releases,
-sends and verifies). When ``picodragon.ground.commanding`` offers ``queue_command`` that is
-used instead, so there is one writer of the lifecycle.
+A valid command goes to the ground's :class:`picodragon.ground.commanding.CommandQueue`, which
+signs it with the uplink key and keeps its append-only lifecycle in the archive (queued,
+released, sent, acknowledged, scheduled, completed, or failed, timed out, cancelled): one
+writer of the lifecycle for the web, the station and the runner alike. The web only adds who
+asked (the audit log). Queueing is serialised within the process, since the queue numbers
+commands by the highest counter in the archive.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import secrets
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from picodragon.dictionary import COMMANDS, Command, Field
@@ -96,34 +99,56 @@ def validate(name: str, arguments: dict[str, Any]) -> tuple[Command, dict[str, f
     return command, out
 
 
-def queue_command(archive: Any, command: Command, arguments: dict[str, float | int], user: str,
-                  release_unix_s: float | None = None, now: float | None = None) -> int:
-    """Put a validated command in the ground's queue; return its id.
+_QUEUE_LOCK = threading.Lock()
 
-    ``release_unix_s``: hold it on the ground until then (a time-tagged release); None for the
-    next opportunity.
+
+class Commander:
+    """The ground's command queue over one archive, opened for each operator action.
+
+    ``key``: the uplink key the spacecraft verifies (None: the web can show commands but not
+    queue them).
     """
-    now = time.time() if now is None else now
-    try:
-        from picodragon.ground import commanding as ground_commanding  # type: ignore[attr-defined]
-    except ImportError:
-        ground_commanding = None
-    queue = getattr(ground_commanding, "queue_command", None) if ground_commanding else None
-    if queue is not None:
-        return int(queue(archive, command.name, arguments, user=user, release_unix_s=release_unix_s,
-                         now=now))
-    command_id = secrets.randbits(53)
-    detail = {"user": user, "source": "web"}
-    if release_unix_s is not None:
-        detail["release_unix_s"] = release_unix_s
-    with archive.batch():
-        archive.insert("commands", {
-            "id": command_id, "name": command.name, "opcode": command.opcode,
-            "arguments": json.dumps(arguments, sort_keys=True), "counter": None, "key_id": None,
-            "raw": None, "queued_unix_s": now,
-        })
-        archive.insert("command_stages", {
-            "command_id": command_id, "stage": "queued", "unix_s": now,
-            "detail": json.dumps(detail, sort_keys=True),
-        })
-    return command_id
+
+    def __init__(self, db_url: str, key: bytes | None) -> None:
+        self.db_url = db_url
+        self.key = key
+
+    @contextmanager
+    def queue(self) -> Iterator[Any]:
+        if self.key is None:
+            raise CommandError("no uplink key: start the server with the mission's key to command")
+        from picodragon.ground.archive import open_archive
+        from picodragon.ground.commanding import CommandQueue
+
+        with _QUEUE_LOCK:
+            archive = open_archive(self.db_url)
+            try:
+                yield CommandQueue(archive, self.key)
+            finally:
+                archive.close()
+
+    def send(self, command: Command, arguments: dict[str, float | int], release: bool = True,
+             execute_at: float | None = None, now: float | None = None) -> int:
+        """Queue a validated command (and release it for the next pass); return its id."""
+        from picodragon.ground.commanding import CommandError as GroundError
+
+        now = time.time() if now is None else now
+        with self.queue() as q:
+            try:
+                record = q.queue(command.name, dict(arguments), now=now, execute_at=execute_at)
+                if release:
+                    q.release(record.id, now)
+            except GroundError as exc:
+                raise CommandError(str(exc)) from None
+            return int(record.id)
+
+    def move(self, command_id: int, action: str, now: float | None = None) -> None:
+        """``release`` a queued command or ``cancel`` one not yet sent."""
+        from picodragon.ground.commanding import CommandError as GroundError
+
+        now = time.time() if now is None else now
+        with self.queue() as q:
+            try:
+                getattr(q, action)(command_id, now)
+            except GroundError as exc:
+                raise CommandError(str(exc)) from None

@@ -24,6 +24,8 @@ from picodragon.web.rollup import Rollups, Series, quote
 
 FIELDS: dict[str, Field] = {f"{p.name}.{f.name}": f for p in TELEMETRY_PACKETS for f in p.fields}
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
+STAGE_ORDER = {s: i for i, s in enumerate(("queued", "released", "sent", "acknowledged", "scheduled", "completed",
+                                          "failed", "timed_out", "cancelled"))}
 
 
 class QueryError(ValueError):
@@ -246,15 +248,21 @@ class Queries:
                 "ORDER BY unix_s", ids,
             ):
                 stages[int(cid)].append({"stage": stage, "unix_s": float(unix_s), "detail": detail})
+        for st in stages.values():  # equal times (queued and released at once): lifecycle order
+            st.sort(key=lambda s: (s["unix_s"], STAGE_ORDER.get(s["stage"], 99)))
         out = []
         for cid, name, opcode, arguments, counter, queued in rows:
             try:
                 args = json.loads(arguments)
             except (TypeError, ValueError):
                 args = arguments
+            execute_at = None
+            if isinstance(args, dict) and "arguments" in args:  # the ground queue's record
+                execute_at = finite(args.get("execute_at"))
+                args = args["arguments"]
             st = stages[int(cid)]
             out.append({
-                "id": str(cid), "name": name, "opcode": int(opcode), "arguments": args,
+                "id": str(cid), "name": name, "opcode": int(opcode), "arguments": args, "execute_at": execute_at,
                 "counter": None if counter is None else int(counter), "queued_unix_s": float(queued),
                 "stages": st, "stage": st[-1]["stage"] if st else "queued",
             })

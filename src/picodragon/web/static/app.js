@@ -282,8 +282,9 @@ function track() {
     document.getElementById("pass-table").replaceChildren(...p.passes.map(x => el("tr", {},
       ...[x.station, fmtTime(x.aos), fmtTime(x.tca), fmtTime(x.los), fmtNum(x.max_elevation_deg, 1), fmtNum(x.aos_azimuth_deg, 0), fmtNum(x.los_azimuth_deg, 0)].map(c => el("td", { text: c })))));
     document.getElementById("plan").replaceChildren(...(p.plan.length ? p.plan.map(c => el("tr", {},
-      ...[c.name, c.command_id, fmtTime(c.release_at), c.pass ? `${c.pass.station} at ${fmtTime(c.pass.aos)}` : "no pass in view"].map(v => el("td", { text: v }))))
-      : [el("tr", {}, el("td", { colspan: 4, class: "note", text: "no commands waiting" }))]));
+      ...[c.name, c.command_id, c.stage, c.execute_at ? fmtTime(c.execute_at) : "on receipt",
+        c.stage === "queued" ? "waits for release" : c.pass ? `${c.pass.station} at ${fmtTime(c.pass.aos)}` : "no pass in view"].map(v => el("td", { text: v }))))
+      : [el("tr", {}, el("td", { colspan: 5, class: "note", text: "no commands waiting" }))]));
   }
   drawMap(); drawPasses();
   setInterval(drawMap, 30000);
@@ -380,11 +381,12 @@ function commanding() {
     const c = commands.find(x => x.name === select.value);
     const args = {};
     for (const a of c.arguments) args[a.name] = Number(document.getElementById("arg-" + a.name).value);
-    const release = document.getElementById("release-at").value.trim();
+    const executeAt = document.getElementById("execute-at").value.trim();
+    const release = document.getElementById("release").checked;
     result.textContent = "sending…"; result.className = "note";
     try {
-      const r = await api("/api/commands", { method: "POST", body: { name: c.name, arguments: args, release_at: release || null } });
-      result.textContent = `queued ${r.name} as ${r.id}`;
+      const r = await api("/api/commands", { method: "POST", body: { name: c.name, arguments: args, execute_at: executeAt || null, release } });
+      result.textContent = `${r.stage} ${r.name} as ${r.id}`;
       loadCommands();
     } catch (err) { result.textContent = `refused (${err.status}): ${err.message}`; result.className = "error"; }
   });
@@ -392,9 +394,21 @@ function commanding() {
     const list = await api("/api/commands?limit=100");
     document.getElementById("commands").replaceChildren(...list.map(c => el("tr", { class: "command", "data-id": c.id, "data-stage": c.stage },
       el("td", { text: fmtTime(c.queued) }), el("td", { text: c.name }), el("td", { text: JSON.stringify(c.arguments) }),
+      el("td", { text: c.execute ? fmtTime(c.execute) : "on receipt" }),
       el("td", {}, el("span", { class: "stage " + c.stage, text: c.stage })),
       el("td", {}, ...c.stages.map(s => el("span", { class: "stage " + s.stage, title: fmtTime(s.time) + " " + s.detail, text: s.stage }))),
-      el("td", { class: "note", text: c.id }))));
+      el("td", { class: "note", text: c.id }),
+      el("td", {}, ...(CAN_COMMAND ? actions(c) : [])))));
+  }
+  function actions(c) {
+    const out = [];
+    const act = (name) => el("button", { class: "small " + name, onclick: async (e) => {
+      e.target.disabled = true;
+      try { await api(`/api/commands/${c.id}/${name}`, { method: "POST" }); loadCommands(); }
+      catch (err) { alert(err.message); e.target.disabled = false; } } }, name);
+    if (c.stage === "queued") out.push(act("release"));
+    if (c.stage === "queued" || c.stage === "released") out.push(act("cancel"));
+    return out;
   }
   loadCommands();
   onLive(loadCommands);
