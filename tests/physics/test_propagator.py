@@ -77,3 +77,11 @@ def test_predict_lifetime_reports_inputs(scenario):
     assert out["reentry"] is not None and out["reentry"].endswith("Z")
     assert 30 < out["days"] < 400
     assert out["inputs"]["space_weather_observed"]
+
+
+def test_fast_lifetime_prediction(scenario):
+    fast = predict_lifetime(scenario, fidelity="fast")
+    assert 30 < fast["days"] < 400
+    assert "fast" in fast["model"]
+    with pytest.raises(ValueError):
+        predict_lifetime(scenario, fidelity="sloppy")

@@ -233,6 +233,7 @@ class NumericalPropagator:
         max_step_s: float = 30.0,
         rtol: float = 1e-11,
         chunk_s: float = 21600.0,
+        density_grid_s: float = 60.0,
         reentry_altitude_m: float = REENTRY_ALTITUDE,
     ) -> None:
         self.cd = drag_coefficient
@@ -244,6 +245,7 @@ class NumericalPropagator:
         self.max_step_s = max_step_s
         self.rtol = rtol
         self.chunk_s = chunk_s
+        self.density_grid_s = density_grid_s
         self.reentry_altitude_m = reentry_altitude_m
         self.t = np.array([float(t0)])
         self.y = np.concatenate([np.asarray(r0, float), np.asarray(v0, float)])[None, :]
@@ -314,7 +316,7 @@ class NumericalPropagator:
         area = self.area_fn(t0, t1) if self.area_fn else self.area_m2
         bc = self.cd * area / self.mass_kg if self.drag else 0.0
         srp_am = SRP_CR * area / self.mass_kg if self.srp else 0.0
-        grid_dt = 60.0
+        grid_dt = self.density_grid_s
         m = int(math.ceil(length / grid_dt)) + 1
         t_grid = t0 + grid_dt * np.arange(m)
         if self._mean is None:
