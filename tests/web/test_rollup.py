@@ -83,6 +83,10 @@ def test_new_and_late_data_reach_the_rollups(tmp_path):
     q.rollups._last_refresh.clear()
     s = q.series(POINT, *span, 100)
     assert np.nanmin(s.vmin) == pytest.approx(-15.0)
+    # even a copy that claims an old reception time (a replayed recording) is seen, by arrival order
+    write(db, [T0 + 7200 + 3], [-25.0], received=T0 + 7200 + 3)
+    q.rollups._last_refresh.clear()
+    assert np.nanmin(q.series(POINT, *span, 100).vmin) == pytest.approx(-25.0)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,7 +9,9 @@ the rows read under about 20,000, then folds those into the requested number of 
 each point's minimum, maximum and mean, so spikes survive downsampling (an operator must see a
 limit violation even when zoomed out).
 
-Rollups follow the archive incrementally. Two watermarks per packet table find what is new:
+Rollups follow the archive incrementally. Archives that number packet rows in arrival order
+(``seq``) are followed by that number: whatever arrived since, live or stored history
+downlinked late, marks its buckets. Older archives without it are followed by two watermarks:
 packet times beyond the last seen (the live case) and frames first received after the last
 seen reception (history downlinked late, whatever its on-board time). Only the 900 s buckets
 holding new rows are recomputed from the raw table, the 4 h buckets from those; a rebuild is
@@ -39,6 +41,8 @@ RAW_SPAN_S = 20_000
 #: read at most about this many rows from a rollup level
 MAX_ROWS = 20_000
 REFRESH_INTERVAL_S = 1.0
+#: rows behind the last seen arrival number looked at again on each refresh
+SEQ_LOOKBACK = 1000
 
 
 @dataclass
@@ -93,8 +97,10 @@ class Rollups:
         self._last_refresh: dict[str, float] = {}
         db.execute(
             "CREATE TABLE IF NOT EXISTS web_rollup_state (tm_table TEXT PRIMARY KEY, fields TEXT NOT NULL, "
-            f"last_unix_s {db.double} NOT NULL, last_received_unix_s {db.double} NOT NULL)"
+            f"last_unix_s {db.double} NOT NULL, last_received_unix_s {db.double} NOT NULL, "
+            "last_seq BIGINT NOT NULL DEFAULT -1)"
         )
+        self._has_seq: dict[str, bool] = {}
 
     # -- schema -------------------------------------------------------------------------
     @staticmethod
@@ -140,6 +146,9 @@ class Rollups:
                 self._create(tm_table, fields)
             state = (json.dumps(list(fields)), -1e300, -1e300)
         _, last_t, last_rx = state
+        if self._has_seq.setdefault(tm_table, "seq" in db.columns(tm_table)):
+            self._refresh_by_seq(tm_table, fields)
+            return
         coarse = LEVELS[1]
         dirty: set[int] = set()  # 900 s bucket numbers to recompute
         new_t = db.one(f"SELECT MIN(unix_s), MAX(unix_s) FROM {tm_table} WHERE unix_s > ?", (last_t,))
@@ -169,6 +178,24 @@ class Rollups:
                 "UPDATE web_rollup_state SET last_unix_s = ?, last_received_unix_s = ? WHERE tm_table = ?",
                 (max_t, max_rx, tm_table),
             )
+
+    def _refresh_by_seq(self, tm_table: str, fields: tuple[str, ...]) -> None:
+        """Follow the archive by its arrival order (``seq``): whatever arrived since the last
+        refresh, live or late, marks its 900 s buckets. The last ``SEQ_LOOKBACK`` rows are looked
+        at again, for PostgreSQL transactions that commit out of their sequence order."""
+        db = self.db
+        last_seq = int(db.one("SELECT last_seq FROM web_rollup_state WHERE tm_table = ?", (tm_table,))[0])
+        top = db.one(f"SELECT MAX(seq) FROM {tm_table}")
+        if top is None or top[0] is None or int(top[0]) <= last_seq:
+            return
+        since = last_seq - SEQ_LOOKBACK if last_seq >= 0 else -1
+        coarse = LEVELS[1]
+        dirty = sorted(int(r[0]) for r in db.rows(
+            f"SELECT DISTINCT {_bucket(db, 'unix_s', coarse)} FROM {tm_table} WHERE seq > ?", (since,)))
+        with db.transaction():
+            for lo, hi in _ranges(dirty):
+                self._recompute(tm_table, fields, lo * coarse, (hi + 1) * coarse)
+            db.execute("UPDATE web_rollup_state SET last_seq = ? WHERE tm_table = ?", (int(top[0]), tm_table))
 
     def _recompute(self, tm_table: str, fields: tuple[str, ...], t0: float, t1: float) -> None:
         """Rebuild every level's buckets over [t0, t1) (t0, t1 on 900 s boundaries)."""
