@@ -10,8 +10,10 @@ named assumption (real 1U are within ~20 % of it).
 
 Torques:
 - gravity gradient 3 mu / r^5 (r_b x I r_b) (Wertz 1978, sec. 17.2);
-- the bar magnet: m x B with m = 0.3 A m^2 along +Z (typical 1U passive magnetic control,
-  e.g. the range 0.1-1 A m^2 of Santoni & Zelli 2009 and Gerhardt & Palo 2010): assumption;
+- the bar magnet: m x B with m = 0.3 A m^2 (typical 1U passive magnetic control, e.g. the range
+  0.1-1 A m^2 of Santoni & Zelli 2009 and Gerhardt & Palo 2010) pointing along the camera's
+  boresight (the mounting face's normal, -Z by default): the boresight then follows the field,
+  which dips towards the Earth over the northern hemisphere, where Vietnam is (assumption);
 - hysteresis rods: two HyMu-80 rods of 1 mm x 95 mm along X and two along Y (assumption of
   typical practice), with the Flatley & Henretty (1995, NASA CP-3299) model
   B = (2 Bs / pi) atan(k (H -/+ Hc)), k = tan(pi Br / (2 Bs)) / Hc, the branch chosen by the sign of
@@ -53,6 +55,13 @@ MAX_STEP_S = 5.0
 FACE_NORMALS = np.array(
     [[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [0, 0, 1.0], [0, 0, -1.0]]
 )
+
+
+def magnet_axis(mounting_face: str) -> np.ndarray:
+    """Unit vector (body) of the bar magnet's moment: the camera face's outward normal."""
+    axis = np.zeros(3)
+    axis["XYZ".index(mounting_face[1])] = 1.0 if mounting_face[0] == "+" else -1.0
+    return axis
 
 
 def box_inertia(spacecraft: Spacecraft) -> np.ndarray:
@@ -285,7 +294,7 @@ class Attitude:
         q = rng.normal(size=4)
         self.q = q / np.linalg.norm(q)
         self.w = np.radians(rng.normal(0.0, TIPOFF_SIGMA_DEG_S, 3))
-        self.m_bar = np.array([0.0, 0.0, magnet_am2])
+        self.m_bar = magnet_am2 * magnet_axis(spacecraft.camera.mounting_face)
         self.rod_axes = ROD_AXES.copy() if rods else np.zeros((0, 3))
         self.rod_h = np.zeros(len(self.rod_axes))
         self.rod_rising = np.ones(len(self.rod_axes), dtype=np.bool_)
