@@ -3,9 +3,12 @@
 Sets (each generated fresh by Direwolf's gen_packets, 100 frames with rising noise):
   noise       gen_packets -n 100 (44.1 kHz), the reference sweep
   noise-22k   the same at 22.05 kHz (another noise draw)
+  noise-8k    the same at 8 kHz
   offset      tones 70 Hz low (1130/2130 Hz): a transmitter's tone error
   drift       1218 bit/s: a 1.5 % fast clock
   deemph      the sweep through a one-pole 300 Hz low-pass (sox): de-emphasis twist, about 5 dB
+  preemph     the sweep through a one-pole 3 kHz high-pass: the other twist, space 4 dB louder
+  hum         the sweep at 60 % with 50 Hz mains hum, its third harmonic and a DC offset
   all         tones 50 Hz low, 1212 bit/s and the de-emphasis at once
   fm          100 clean gen_packets frames through narrow-band FM (picodragon.link.fm: 3 kHz
               deviation, 15 kHz IF, limiter-discriminator) with Eb/N0 falling from 21 to
@@ -40,14 +43,18 @@ from picodragon.link.demod import AfskDemodulator  # noqa: E402
 from picodragon.link.wavio import read_wav  # noqa: E402
 
 EXPECTED = re.compile(r"^,The quick brown fox jumps over the lazy dog!  (\d{4}) of 0100$")
-SETS: dict[str, tuple[list[str], bool]] = {
-    "noise": ([], False),
-    "noise-22k": (["-r", "22050"], False),
-    "offset": (["-m", "1130", "-s", "2130"], False),
-    "drift": (["-b", "1218"], False),
-    "deemph": ([], True),
-    "all": (["-m", "1150", "-s", "2150", "-b", "1212"], True),
-    "fm": ([], False),
+DEEMPH = ["lowpass", "-1", "300", "norm", "-3"]
+SETS: dict[str, tuple[list[str], list[str] | None]] = {
+    "noise": ([], None),
+    "noise-22k": (["-r", "22050"], None),
+    "noise-8k": (["-r", "8000"], None),
+    "offset": (["-m", "1130", "-s", "2130"], None),
+    "drift": (["-b", "1218"], None),
+    "deemph": ([], DEEMPH),
+    "preemph": ([], ["highpass", "-1", "3000", "norm", "-3"]),
+    "hum": ([], ["hum"]),
+    "all": (["-m", "1150", "-s", "2150", "-b", "1212"], DEEMPH),
+    "fm": ([], None),
 }
 
 
@@ -79,18 +86,25 @@ def make_fm_set(directory: Path) -> Path:
     return wav
 
 
-def make_set(directory: Path, name: str, args: list[str], deemph: bool) -> Path:
+def make_set(directory: Path, name: str, args: list[str], effect: list[str] | None) -> Path:
     raw = directory / f"{name}-raw.wav"
     subprocess.run(
         ["gen_packets", "-n", "100", *args, "-o", str(raw)], check=True, capture_output=True
     )
-    if not deemph:
-        return raw
     out = directory / f"{name}.wav"
-    subprocess.run(
-        ["sox", str(raw), str(out), "lowpass", "-1", "300", "norm", "-3"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    if effect is None:
+        return raw
+    if effect == ["hum"]:  # 50 Hz mains hum with a harmonic and a DC offset, signal at 60 %
+        import numpy as np
+
+        from picodragon.link.wavio import write_wav
+
+        audio, rate = read_wav(raw)
+        t = np.arange(len(audio)) / rate
+        hum = 0.25 * np.sin(2 * np.pi * 50 * t) + 0.1 * np.sin(2 * np.pi * 150 * t) + 0.05
+        write_wav(out, 0.6 * audio + hum, rate)
+        return out
+    subprocess.run(["sox", str(raw), str(out), *effect], check=True, capture_output=True)
     return out
 
 
@@ -158,11 +172,11 @@ def main() -> int:
         return 2
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (args, deemph) in SETS.items():
+        for name, (args, effect) in SETS.items():
             if name == "fm":
                 wav = make_fm_set(Path(tmp))
             else:
-                wav = make_set(Path(tmp), name, args, deemph)
+                wav = make_set(Path(tmp), name, args, effect)
             n_plain, wrong_plain, t_plain, c_plain, seconds = ours(wav, fix=False)
             n_fix, wrong_fix, t_fix, c_fix, _ = ours(wav, fix=True)
             a0, t_atest, c_atest = atest_run(wav, 0)
