@@ -128,6 +128,7 @@ class FlashStorage:
         self.wear_limit = wear_limit
         self.worn_flip_probability = worn_flip_probability
         self.worn_flips = 0
+        self.last_written: list[str] = []
 
     def read(self, key: str) -> bytes | None:
         blob = self.blobs.get(key)
@@ -140,6 +141,8 @@ class FlashStorage:
                 raise OSError(f"flash full: {used + len(data)} > {self.capacity_bytes} bytes")
         self.blobs[key] = bytearray(data)
         self.writes[key] = self.writes.get(key, 0) + 1
+        self.last_written.append(key)
+        del self.last_written[:-64]
         worn = self.wear_limit is not None and self.writes[key] > self.wear_limit
         if worn and data and self.rng.random() < self.worn_flip_probability:
             self.worn_flips += 1

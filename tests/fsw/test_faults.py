@@ -27,8 +27,8 @@ class Campaign:
         self.rng = random.Random(seed)
         self.bench = make_bench(FswConfig(auth_key=KEY, filestore_capacity_bytes=150_000))
         self.bench.camera.size = 8_000
-        # a worn flash: past 500 writes of a block, one write in 50 lands with a bit flipped
-        self.bench.storage.wear_limit = 500
+        # a worn flash: past 60 writes of a block, one write in 50 lands with a bit flipped
+        self.bench.storage.wear_limit = 60
         self.bench.storage.worn_flip_probability = 0.02
         self.ground = Ground()
         self.link = LossyLink(0.2, seed)

@@ -22,9 +22,7 @@ whenever it changes, so a reset does not reopen a used counter.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from picodragon.dictionary.telecommand import (
 from picodragon.fsw.events import Sequencer
 from picodragon.fsw.hal import Storage
 from picodragon.fsw.params import PersistentParams
+from picodragon.fsw.records import RotatingRecord
 from picodragon.fsw.scheduler import Component, Port, Scheduler
 
 LATE_GRACE_S = 60.0
@@ -92,6 +91,7 @@ class Commanding(Component):
         self.rejected = 0
         self.executed: deque[tuple[float, str, int]] = deque(maxlen=256)
         """the last commands run: (time, name, reason code), for inspection"""
+        self._record = RotatingRecord(storage, SCHEDULE_KEY, slots=4, copies=2)
         self.schedule: list[TimeTag] = self._load()
 
     # --- uplink -------------------------------------------------------------------------------
@@ -208,19 +208,19 @@ class Commanding(Component):
         self._arm()
 
     def _load(self) -> list[TimeTag]:
-        blob = self.storage.read(SCHEDULE_KEY)
-        if blob is None or len(blob) < 5 or zlib.crc32(blob[4:]) != int.from_bytes(blob[:4], "big"):
+        body = self._record.load()
+        if body is None:
             return []
         try:
-            tags = [TimeTag(**t) for t in json.loads(blob[4:])]
+            tags = [TimeTag(**t) for t in json.loads(body)]
         except (ValueError, TypeError):
             return []
         return sorted((t for t in tags if t.opcode in COMMANDS_BY_OPCODE), key=lambda t: t.at)
 
     def _save(self) -> None:
-        body = json.dumps([vars(t) for t in self.schedule]).encode()
-        with contextlib.suppress(OSError):  # a full flash: the schedule lives on in RAM
-            self.storage.write(SCHEDULE_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
+        """Two copies in a rotating record (a full flash: the schedule lives on in RAM); an
+        older generation coming back after a bit flip could run a command twice."""
+        self._record.save(json.dumps([vars(t) for t in self.schedule]).encode())
 
     def state(self) -> dict[str, Any]:
         return super().state() | {

@@ -8,20 +8,24 @@ and named as assumptions in docs/fsw.md.
 
 :class:`PersistentParams` are the few values that must survive a reset: the boot counter, the
 cause of the last reset, the time of the first boot (the ejection, which fixes the end of the
-RF silence), the antenna state, the authentication counter window. They are stored twice in
-non-volatile storage with a CRC and a generation number, so a bit flip or a reset in the middle
-of a write leaves the other copy to boot from; with both copies unreadable the software boots
-on defaults and says so (PARAMS_DEFAULTED).
+RF silence), the antenna state, the authentication counter window. They are a
+:class:`~picodragon.fsw.records.RotatingRecord`: each generation written twice, with a CRC,
+to the next of ``PARAM_SLOTS`` slots (they are rewritten at every accepted command, and one
+flash block would wear out), so a bit flip or a reset in the middle of a write leaves an intact
+copy to boot from; with no copy readable the software boots on defaults and says so
+(PARAMS_DEFAULTED).
 """
 
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import asdict, dataclass, field, fields
 from enum import IntEnum
 
 from picodragon.fsw.hal import Storage
+from picodragon.fsw.records import RotatingRecord
+
+PARAM_SLOTS = 8
 
 
 @dataclass(frozen=True)
@@ -129,38 +133,26 @@ class PersistentParams:
     """telecommands completed since launch (time-tagged ones when they ran)"""
     generation: int = 0
 
-    _KEYS = ("params.a", "params.b")
-
     @classmethod
     def load(cls, storage: Storage) -> PersistentParams:
-        """The newest valid copy, or defaults when neither copy reads back intact."""
-        best: PersistentParams | None = None
-        for key in cls._KEYS:
-            candidate = _decode(storage.read(key))
-            if candidate is not None and (best is None or candidate.generation > best.generation):
-                best = candidate
-        return best if best is not None else cls()
+        """The newest intact copy, or defaults when none reads back intact."""
+        record = RotatingRecord(storage, "params", slots=PARAM_SLOTS, copies=2)
+        body = record.load()
+        params = _decode(body) if body is not None else None
+        if params is None:
+            return cls()
+        params.generation = record.generation
+        return params
 
     def save(self, storage: Storage) -> None:
-        """Write the next generation to both copies, one after the other: a reset between the
-        two writes leaves one copy of each generation, a later bit flip in either copy leaves
-        the other."""
-        self.generation += 1
-        body = json.dumps(asdict(self), sort_keys=True).encode()
-        blob = zlib.crc32(body).to_bytes(4, "big") + body
-        for key in self._KEYS:
-            try:
-                storage.write(key, blob)
-            except OSError:  # a full or failing flash: the other copy may still take it
-                continue
+        """Write the next generation, twice, to the next slot (see the module docstring)."""
+        record = RotatingRecord(storage, "params", slots=PARAM_SLOTS, copies=2)
+        record.generation = self.generation
+        record.save(json.dumps(asdict(self), sort_keys=True).encode())
+        self.generation = record.generation
 
 
-def _decode(blob: bytes | None) -> PersistentParams | None:
-    if blob is None or len(blob) < 5:
-        return None
-    crc, body = int.from_bytes(blob[:4], "big"), blob[4:]
-    if zlib.crc32(body) != crc:
-        return None
+def _decode(body: bytes) -> PersistentParams | None:
     try:
         data = json.loads(body)
         known = {f.name for f in fields(PersistentParams)}

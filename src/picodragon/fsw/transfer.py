@@ -17,10 +17,8 @@ does not spend its battery talking to nobody; the downlink paces them to the lin
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -37,9 +35,10 @@ from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.events import Sequencer
 from picodragon.fsw.filestore import FileStore
 from picodragon.fsw.hal import Storage
+from picodragon.fsw.records import RotatingRecord
 from picodragon.fsw.scheduler import Component, Port
 
-RECORD_KEY = "transfer.state"
+RECORD_KEY = "transfer"
 
 
 class FileTransfer(Component):
@@ -61,24 +60,25 @@ class FileTransfer(Component):
         """the mode's permission (wired by the topology)"""
         self.listing_out: Port[bytes] = Port("transfer.listing_out")
         """FILE_ENTRY packets answering LIST_FILES"""
+        self._record = RotatingRecord(storage, RECORD_KEY, slots=8, copies=2)
         self.pending: dict[int, set[int]] = self._load()
         self.chunks_sent = 0
 
     # --- persistence --------------------------------------------------------------------------
 
     def _load(self) -> dict[int, set[int]]:
-        blob = self.storage.read(RECORD_KEY)
-        if blob is None or len(blob) < 5 or zlib.crc32(blob[4:]) != int.from_bytes(blob[:4], "big"):
+        body = self._record.load()
+        if body is None:
             return {}
         try:
-            return {int(k): set(v) for k, v in json.loads(blob[4:]).items()}
+            return {int(k): set(v) for k, v in json.loads(body).items()}
         except (ValueError, TypeError):
             return {}
 
     def _save(self) -> None:
+        """Rewritten at every chunk sent: a rotating record (a full flash: it lives on in RAM)."""
         body = json.dumps({str(k): sorted(v) for k, v in self.pending.items()}).encode()
-        with contextlib.suppress(OSError):  # a full flash: the queue lives on in RAM
-            self.storage.write(RECORD_KEY, zlib.crc32(body).to_bytes(4, "big") + body)
+        self._record.save(body)
 
     # --- command handlers: each returns 0 or a telecommand Reason code -------------------------
 
