@@ -296,6 +296,109 @@ def live(
         console.print(line)
 
 
+def _element_set(scn, tle: Path | None):
+    """The station's orbit knowledge: a TLE file, or the scenario spacecraft's derived set."""
+    from picodragon.elements import read_tle_file
+
+    if tle is not None:
+        if not tle.is_file():
+            raise UserError(f"TLE file not found: {tle}")
+        return read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))[0]
+    from picodragon.physics.orbit import deployed_element_set
+
+    return deployed_element_set(scn)
+
+
+@app.command()
+@verb
+def station(
+    kiss: Annotated[str, typer.Option(help="the TNC's KISS TCP address (Direwolf, or `picodragon live`)")],
+    rigctld: Annotated[str | None, typer.Option(help="rigctld HOST:PORT for Doppler tuning")] = None,
+    rotctld: Annotated[str | None, typer.Option(help="rotctld HOST:PORT for antenna pointing")] = None,
+    db: DbOpt = "picodragon-station.sqlite",
+    scenario: ScenarioOpt = None,
+    station_name: Annotated[str | None, typer.Option("--station", help="station [default: the scenario's first]")] = None,
+    tle: Annotated[Path | None, typer.Option(help="TLE file [default: the scenario's spacecraft]")] = None,
+    key_file: KeyOpt = None,
+    duration: Annotated[float | None, typer.Option(help="stop after this many seconds (station clock)")] = None,
+    sim_start: Annotated[str | None, typer.Option(
+        help="rehearsal: the station clock starts at this ISO time (match `live --start`)")] = None,
+    speed: Annotated[float, typer.Option(help="rehearsal: station clock seconds per wall second")] = 1.0,
+    json_path: JsonOpt = None,
+) -> None:
+    """A real ground station: receive and archive, Doppler tuning, antenna pointing, uplink."""
+    import time as _time
+
+    from picodragon.config import load_scenario, parse_station
+    from picodragon.ground.operations import run_station_blocking
+    from picodragon.mission.clock import parse_utc
+
+    _host_port(kiss, "--kiss")
+    for name, value in (("--rigctld", rigctld), ("--rotctld", rotctld)):
+        if value is not None:
+            _host_port(value, name)
+    if speed <= 0 or speed > 10_000:
+        raise UserError("--speed must be between 0 and 10000")
+    scn = load_scenario(scenario)
+    site = parse_station(station_name, scn) if station_name else scn.stations[0]
+    clock = _time.time
+    if sim_start is not None:
+        t0, m0 = parse_utc(sim_start).timestamp(), _time.monotonic()
+
+        def clock() -> float:
+            return t0 + (_time.monotonic() - m0) * speed
+
+    radio = scn.spacecraft.radio
+    report = run_station_blocking(
+        kiss=kiss, element_set=_element_set(scn, tle), station=site,
+        downlink_hz=radio.downlink_frequency_hz, uplink_hz=radio.uplink_frequency_hz,
+        rigctld=rigctld, rotctld=rotctld, db=db, key=read_key(key_file),
+        spacecraft_callsign=radio.callsign, duration_s=duration, clock=clock,
+        tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0)
+    data = report.to_json()
+    if json_path != "-":
+        typer.echo(f"{data['station']}: {data['frames']} frames ({data['decoded']} decoded), "
+                   f"{data['commands_sent']} commands sent, {data['passes_tracked']} passes tracked")
+    write_json(json_path, data)
+
+
+@app.command()
+@verb
+def command(
+    name: Annotated[str, typer.Argument(help="command name from the dictionary, e.g. CAPTURE_IMAGE")],
+    arguments: Annotated[list[str] | None, typer.Argument(help="ARG=VALUE pairs")] = None,
+    db: DbOpt = "picodragon-station.sqlite",
+    at: Annotated[str | None, typer.Option(help="execute on board at this ISO time (time-tagged)")] = None,
+    key_file: KeyOpt = None,
+) -> None:
+    """Queue a signed telecommand in the archive; `picodragon station` uplinks it in the next pass."""
+    import time as _time
+
+    from picodragon.ground.archive import open_archive
+    from picodragon.ground.commanding import CommandQueue
+    from picodragon.mission.clock import parse_utc
+
+    key = read_key(key_file)
+    if key is None:
+        raise UserError("commanding needs the uplink key: --key-file or $PICODRAGON_UPLINK_KEY")
+    args: dict[str, float] = {}
+    for pair in arguments or []:
+        key_name, sep, value = pair.partition("=")
+        if not sep:
+            raise UserError(f"argument '{pair}' is not ARG=VALUE")
+        try:
+            args[key_name] = float(parse_utc(value).timestamp() - 946_684_800) if "T" in value else float(value)
+        except ValueError:
+            raise UserError(f"argument {key_name}: '{value}' is not a number or an ISO time") from None
+    archive = open_archive(db)
+    try:
+        record = CommandQueue(archive, key).queue(name.upper(), args, now=_time.time(),
+                                                  execute_at=parse_utc(at).timestamp() if at else None)
+    finally:
+        archive.close()
+    typer.echo(f"queued {record.name} #{record.id} (counter {record.counter})")
+
+
 users_app = typer.Typer(no_args_is_help=True, help="Mission control users and their roles.")
 app.add_typer(users_app, name="users")
 DbOpt = Annotated[str, typer.Option(help="archive: SQLite path or postgresql:// URL")]
