@@ -99,3 +99,37 @@ def test_remembered_header_gives_the_same_answers_as_the_link_decoder(station):
     short = good[:16]
     out = station.receive(short, 1.4e9)
     assert isinstance(out, Rejection) and out.stage == "packet"
+
+
+def test_never_raises_on_mutated_frames(tmp_path):
+    """Random corruption of valid frames of every kind: always Decoded or Rejection, archived."""
+    import random
+
+    from picodragon.dictionary.files import pack_file_chunk
+
+    archive = open_archive(str(tmp_path / "fuzz.sqlite"))
+    station = GroundStation("fuzz", archive, 437e6)
+    rng = random.Random(11)
+    seeds = [
+        hk_frame(1.4e9, 1),
+        frame_of(
+            pack_telemetry("EVENT_REPORT", {"event_id": 1, "severity": 1, "arg0": 5}, 1.4e9, 2)
+        ),
+        frame_of(pack_file_chunk(3, 1, 4, b"abc" * 20, 1.4e9, 3)),
+    ]
+    with archive.batch():
+        for i in range(3000):
+            data = bytearray(rng.choice(seeds))
+            for _ in range(rng.randint(1, 4)):
+                op = rng.random()
+                if op < 0.5 and data:
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+                elif op < 0.75:
+                    del data[rng.randrange(len(data) + 1) :]
+                else:
+                    data += bytes(rng.randrange(256) for _ in range(rng.randint(1, 9)))
+            out = station.receive(bytes(data), 1.4e9 + i)
+            assert isinstance(out, Decoded | Rejection)
+    assert station.counts["frames"] == 3000
+    assert archive.count_receptions() == 3000
+    archive.close()
