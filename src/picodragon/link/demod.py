@@ -112,7 +112,15 @@ class DecodedFrame:
 
 
 class AfskDemodulator:
-    """Bell 202 AFSK (1200 bit/s, 1200/2200 Hz by default) to AX.25 frames."""
+    """Bell 202 AFSK (1200 bit/s, 1200/2200 Hz by default) to HDLC frames with a good FCS.
+
+    ``sample_rate`` (Hz) is the input's; ``baud`` (bit/s), ``mark_hz`` and ``space_hz`` the
+    signal's; ``variants`` the parallel demodulators; ``fix`` turns on FCS-checked repair
+    (``min_fix_votes`` different damaged copies confirm a hard repair); ``internal_rate`` (Hz)
+    is where the filters and clock loop run; ``pll_gain_locked`` and ``pll_gain_search`` are
+    the clock loop's pull (fraction of the phase error per transition) inside and outside a
+    frame. :meth:`demodulate` returns :class:`DecodedFrame` s with the octets without FCS.
+    """
 
     def __init__(
         self,
