@@ -284,3 +284,25 @@ def test_image_footprint_from_the_spacecraft_directory_entry(sqlite_url):
         assert images["7"]["captured"] == "2013-11-20T00:15:00.000Z"
         assert (fp["latitude_deg"], fp["longitude_deg"], fp["altitude_km"], fp["source"]) == \
             (-33.9, 151.2, 420.5, "spacecraft")
+
+
+def test_a_new_run_replacing_the_sqlite_file_is_followed(tmp_path):
+    """``picodragon run`` deletes and recreates its SQLite file: the server follows the path."""
+    import os
+
+    from picodragon.web.auth import create_user
+    from tests.web.conftest import USERS, make_client
+    from tests.web.fixtures import populate
+
+    db = str(tmp_path / "mission.sqlite")
+    with make_client(db) as c:
+        assert c.get("/api/status", headers=bearer(c, "victor")).json()["mode"]["name"] == "NOMINAL"
+        fresh = str(tmp_path / "next.sqlite")
+        populate(fresh, hours=0.1)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        os.replace(fresh, db)
+        create_user(db, "victor", USERS["victor"][1], "viewer")  # the users lived in the old file
+        status = c.get("/api/status", headers=bearer(c, "victor")).json()
+        assert status["housekeeping"]["time"] == "2013-11-20T00:05:50.000Z"

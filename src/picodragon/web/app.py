@@ -138,8 +138,14 @@ class MissionControl:
         self.element_set = element_set
         self.pass_cache: dict[tuple, list[dict[str, Any]]] = {}
         self._ensure_archive(db_url)
+        self._ensure_schemas()
+        self.db.generation_hook = self._ensure_schemas
+
+    def _ensure_schemas(self) -> None:
+        """The web's own tables (again, if the archive file was replaced by a new run)."""
         auth.ensure_schema(self.db)
         self.queries.ensure_schema()
+        self.queries.rollups.ensure_schema()
 
     @staticmethod
     def _ensure_archive(db_url: str) -> None:
@@ -834,7 +840,9 @@ def _file_id(text: str) -> int:
 
 
 def _is_image(name: str) -> bool:
-    return str(name).lower().endswith((".jpg", ".jpeg", ".png")) or str(name).lower().startswith("img")
+    """An image by its name, when no directory entry says (the ground names files KIND-id)."""
+    low = str(name).lower()
+    return low.startswith(("image-", "img")) or low.endswith((".jpg", ".jpeg", ".png"))
 
 
 def _image_json(mc: MissionControl, f: dict[str, Any], entry: dict[str, Any] | None) -> dict[str, Any]:

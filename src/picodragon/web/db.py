@@ -14,6 +14,7 @@ and translated for psycopg.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -53,6 +54,9 @@ class Database:
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
+        #: called when the SQLite file turns out to be a new one (to recreate the web's tables)
+        self.generation_hook: Any = None
+        self._seen_identity: tuple[int, int] | None = None
         if not self.postgres:
             parent = Path(sqlite_path(self.url)).expanduser().resolve().parent
             if not parent.exists():
@@ -78,12 +82,31 @@ class Database:
             self._all.append(conn)
         return conn
 
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(sqlite_path(self.url))
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
     @property
     def conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and not self.postgres and getattr(self._local, "depth", 0) == 0 \
+                and self._file_identity() != self._local.identity:
+            # the file was replaced (``picodragon run`` starts a new archive where the old one
+            # was): follow the path, not the deleted file
+            with suppress(Exception):
+                conn.close()
+            conn = None
         if conn is None:
             conn = self._local.conn = self._connect()
             self._local.depth = 0
+            if not self.postgres:
+                self._local.identity = self._file_identity()
+                if self.generation_hook is not None and self._seen_identity not in (None, self._local.identity):
+                    self.generation_hook()
+                self._seen_identity = self._local.identity
         return conn
 
     def close(self) -> None:

@@ -95,12 +95,17 @@ class Rollups:
         #: one writer of rollups per process: share the lock between instances over one database
         self._lock = lock or threading.Lock()
         self._last_refresh: dict[str, float] = {}
+        self._has_seq: dict[str, bool] = {}
+        self.ensure_schema()
+
+    def ensure_schema(self) -> None:
+        db = self.db
+        self._has_seq.clear()
         db.execute(
             "CREATE TABLE IF NOT EXISTS web_rollup_state (tm_table TEXT PRIMARY KEY, fields TEXT NOT NULL, "
             f"last_unix_s {db.double} NOT NULL, last_received_unix_s {db.double} NOT NULL, "
             "last_seq BIGINT NOT NULL DEFAULT -1)"
         )
-        self._has_seq: dict[str, bool] = {}
 
     # -- schema -------------------------------------------------------------------------
     @staticmethod
