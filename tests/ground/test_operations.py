@@ -112,3 +112,57 @@ def test_station_keeps_retrying_an_absent_tnc(tmp_path):
 
     report = asyncio.run(scenario())
     assert report.tnc_connections == 0 and "TNC" in report.last_error
+
+
+def test_station_executes_its_part_of_a_plan(tmp_path):
+    from picodragon.ground.planner import Request, plan_passes
+
+    start = datetime(2013, 11, 20, tzinfo=UTC)
+    passes = find_passes(ISS, STATION, start, start + timedelta(days=1))
+    plan = plan_passes(
+        passes,
+        {ISS.name: ISS},
+        {ISS.name: SCENARIO.spacecraft.radio},
+        {STATION.name: STATION},
+        [Request("command", ISS.name, command="SET_BEACON_INTERVAL", arguments={"interval_s": 60})],
+    )
+    contact = plan.contacts[0]
+    assert contact.prime_station == STATION.name and contact.commands
+
+    async def scenario():
+        server = await KissTcpServer().start()
+        t0 = time.monotonic()
+        sim0 = contact.start_unix_s + 5.0
+        stop = asyncio.Event()
+        run = asyncio.create_task(
+            run_station(
+                kiss=f"127.0.0.1:{server.port}",
+                element_set=ISS,
+                station=STATION,
+                downlink_hz=437.365e6,
+                uplink_hz=145.95e6,
+                db=str(tmp_path / "p.sqlite"),
+                key=KEY,
+                duration_s=30.0,
+                stop=stop,
+                clock=lambda: sim0 + time.monotonic() - t0,
+                tick_s=0.1,
+                plan=plan,
+            )
+        )
+        for _ in range(200):  # bounded: wait for the uplink
+            if not server.received.empty():
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        report = await asyncio.wait_for(run, 30)
+        frames = []
+        while not server.received.empty():
+            frames.append(server.received.get_nowait().payload)
+        await server.close()
+        return report, frames
+
+    report, frames = asyncio.run(scenario())
+    assert report.commands_sent == 1
+    tc = decode_telecommand(ax25.decode(frames[0]).info, auth.CommandVerifier({0: KEY}))
+    assert tc.name == "SET_BEACON_INTERVAL" and tc.arguments == {"interval_s": 60.0}

@@ -130,3 +130,19 @@ def test_bad_request_is_a_clear_error():
         Request("selfie", "PICO")
     with pytest.raises(ValueError, match="names its command"):
         Request("command", "PICO")
+
+
+def test_contact_actions_are_valid_commands(passes):
+    from picodragon.dictionary.telecommand import COMMANDS_BY_NAME, pack_arguments
+
+    requests = [
+        Request("telemetry_dump", "PICO", priority=3, volume_bytes=5000, arguments={"since": 0}),
+        Request("file", "PICO", priority=2, volume_bytes=2000, arguments={"file_id": 7}),
+        Request("command", "PICO", priority=1, command="SET_MODE", arguments={"mode": 3}),
+    ]
+    plan = make_plan(passes, requests)
+    actions = [a for c in plan.contacts for a in c.actions()]
+    names = [n for n, _ in actions]
+    assert names[:3] == ["DUMP_HOUSEKEEPING", "DOWNLINK_FILE", "SET_MODE"]
+    for name, arguments in actions:
+        pack_arguments(COMMANDS_BY_NAME[name], arguments)  # raises if the dictionary disagrees

@@ -9,7 +9,9 @@ One asyncio loop does four jobs until its time is up or it is told to stop:
   :class:`~picodragon.ground.tracking.PassTracker` retunes rigctld for Doppler and points
   rotctld; after the pass the rotator parks;
 - **uplink**: during a pass, released commands (``CommandQueue``) are framed in AX.25 and
-  sent through the TNC; verification windows are checked every tick;
+  sent through the TNC; verification windows are checked every tick; with a pass plan
+  (``planner.Plan``), the actions of the contacts this station is prime for are queued and
+  released as each contact begins;
 - **keep going**: a TNC that drops the connection is reconnected with a growing pause (1 s up
   to ``max_backoff_s``); Hamlib errors are counted by the tracker, never fatal; a frame that
   cannot be decoded is archived raw with its reason.
@@ -34,10 +36,11 @@ from picodragon.config import Station
 from picodragon.elements import ElementSet
 from picodragon.ground.alarms import AlarmMonitor
 from picodragon.ground.archive import open_archive
-from picodragon.ground.commanding import CommandQueue
+from picodragon.ground.commanding import CommandError, CommandQueue
 from picodragon.ground.files import FileAssembler
 from picodragon.ground.hamlib import RigClient, RotatorClient, parse_host_port
 from picodragon.ground.passes import Pass, find_passes
+from picodragon.ground.planner import Plan
 from picodragon.ground.station import Decoded, GroundStation
 from picodragon.ground.tracking import PassTracker
 from picodragon.link.kiss_tcp import KissTcpClient
@@ -134,11 +137,14 @@ async def run_station(
     prepare_s: float = 120.0,
     max_backoff_s: float = 30.0,
     on_decoded: Callable[[Decoded], None] | None = None,
+    plan: Plan | None = None,
 ) -> StationReport:
     """Run a ground station until ``duration_s`` (of ``clock`` time) passes or ``stop`` is set.
 
     ``kiss``, ``rigctld``, ``rotctld`` are ``HOST:PORT``; ``db`` an archive path or PostgreSQL
-    URL; ``key`` the uplink key (no key: receive only). Returns the run's report.
+    URL; ``key`` the uplink key (no key: receive only); ``plan`` a pass plan whose contacts
+    this station is prime for have their actions queued and released at the contact's start.
+    Returns the run's report.
     """
     kiss_host, kiss_port = parse_host_port(kiss, KISS_PORT)
     rig = RigClient(*parse_host_port(rigctld, RIGCTLD_PORT)) if rigctld else None
@@ -197,12 +203,29 @@ async def run_station(
                 client_box[0] = None
                 await client.close()
 
+    planned_done: set[tuple[str, float]] = set()
+
     async def control_loop() -> None:
         tracking: Pass | None = None
         while not done():
             now = clock()
             p = schedule.current_or_next(now)
             in_window = p is not None and p.aos.timestamp() - prepare_s <= now <= p.los.timestamp()
+            if plan is not None and commands is not None:
+                for contact in plan.for_station(station.name):
+                    key_ = (contact.satellite, contact.start_unix_s)
+                    if (
+                        contact.prime_station == station.name
+                        and key_ not in planned_done
+                        and contact.start_unix_s <= now <= contact.end_unix_s
+                    ):
+                        planned_done.add(key_)
+                        for name, arguments in contact.actions():
+                            try:
+                                record = commands.queue(name, arguments, now=now)
+                                commands.release(record.id, now)
+                            except CommandError as exc:
+                                report.last_error = f"plan: {exc}"
             if in_window:
                 if tracking is not p:
                     tracking = p

@@ -34,11 +34,14 @@ from datetime import UTC, datetime
 import numpy as np
 
 from picodragon.config import Radio, Station
+from picodragon.dictionary.spacecraft import HOUSEKEEPING
 from picodragon.elements import ElementSet
 from picodragon.ground.passes import Pass, look_angles
 from picodragon.link.budget import downlink_budget
 
 STEP_S = 10.0
+#: octets around a packet's data on the air: CCSDS headers (12) and AX.25 header (16)
+FRAME_OVERHEAD_BYTES = 12 + 16
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,34 @@ class Contact:
     @property
     def commands(self) -> list[Request]:
         return [a.request for a in self.allocations if a.request.kind == "command"]
+
+    def actions(self) -> list[tuple[str, dict[str, float]]]:
+        """The telecommands that carry out this contact's allocations, for the prime station
+        to queue at the start of the contact: a dump becomes DUMP_HOUSEKEEPING for as many
+        packets as its volume allows, a file DOWNLINK_FILE (or REQUEST_CHUNKS when the request
+        carries a chunk mask), a command itself."""
+        out: list[tuple[str, dict[str, float]]] = []
+        for a in self.allocations:
+            r = a.request
+            if r.kind == "command":
+                out.append((r.command, dict(r.arguments)))
+            elif r.kind == "telemetry_dump":
+                per_packet = HOUSEKEEPING.size + FRAME_OVERHEAD_BYTES
+                out.append(
+                    (
+                        "DUMP_HOUSEKEEPING",
+                        {
+                            "since": float(r.arguments.get("since", 0)),
+                            "max_packets": float(max(1, min(65535, a.volume_bytes // per_packet))),
+                        },
+                    )
+                )
+            elif r.kind == "file" and "file_id" in r.arguments:
+                if "first_chunk" in r.arguments:
+                    out.append(("REQUEST_CHUNKS", dict(r.arguments)))
+                else:
+                    out.append(("DOWNLINK_FILE", {"file_id": float(r.arguments["file_id"])}))
+        return out
 
     def to_json(self) -> dict:
         return {
