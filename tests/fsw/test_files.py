@@ -230,3 +230,26 @@ def test_requests_for_a_file_corrupted_mid_transfer_are_refused():
     ground.receive(bench.radio.sent)
     assert ground.responses(3)[-1] == ("FAILED", 17)
     assert bench.fsw.transfer.pending == {}
+
+
+def test_a_day_of_housekeeping_comes_down_as_a_log_file_over_a_lossy_link():
+    from picodragon.dictionary.packets import decode_telemetry
+
+    bench = make_bench(FswConfig(auth_key=KEY))
+    bench.run_until(T0 + 86400)
+    ground = Ground()
+    bench.radio.uplink.append(ground.frame("SAVE_HOUSEKEEPING_LOG", {"since": 0, "max_packets": 3000}))
+    bench.run_until(bench.clock.t + 10)
+    (info,) = bench.fsw.files.list()
+    assert info.kind == 2
+    fetch_file(bench, ground, LossyLink(0.2, seed=3), info.file_id, passes=12)
+    assert ground.file_ok(info.file_id)
+    log, packets = ground.files[info.file_id].data(), []
+    while log:
+        n = int.from_bytes(log[:2], "big")
+        packets.append(decode_telemetry(log[2 : 2 + n]))
+        log = log[2 + n :]
+    hk = [p for p in packets if p.name == "HOUSEKEEPING"]
+    assert len(hk) >= 1380 and {p.name for p in packets} == {"HOUSEKEEPING", "ADCS"}
+    chunks = int(ground.directory[info.file_id]["chunk_count"])
+    assert chunks < len(packets) / 3  # several packets a frame, unlike a dump

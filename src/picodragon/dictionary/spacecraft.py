@@ -182,6 +182,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("ADJUST_TIME", 0x0011, "Correct the on-board clock by an offset (time tags keep their UTC times)",
             (Field("offset_ms", "i32", "ms", "added to the on-board time", minimum=-86_400_000,
                    maximum=86_400_000),)),
+    Command("SAVE_HOUSEKEEPING_LOG", 0x0012, "Write stored HOUSEKEEPING and ADCS packets since a "
+            "time into a LOG file (the reliable, compact way to fetch a day of housekeeping)",
+            (Field("since", "u32", "s", "UTC seconds since 2000-01-01 (0: all kept)"),
+             Field("max_packets", "u16", "", "at most this many packets", minimum=1))),
 )
 
 EVENTS: tuple[Event, ...] = (

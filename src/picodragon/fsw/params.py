@@ -73,8 +73,8 @@ class FswConfig:
     boot_loop_window_s: float = 3600.0
     watchdog_stall_periods: float = 3.0
     """a component is stalled when its work is this many periods late"""
-    hk_history_capacity: int = 1440
-    """housekeeping packets kept for store and forward (one day at one a minute)"""
+    hk_history_capacity: int = 2880
+    """HOUSEKEEPING and ADCS packets kept for store and forward (one day of both at one a minute)"""
     event_history_capacity: int = 256
     filestore_capacity_bytes: int = 2_000_000
     file_chunk_size: int = 200

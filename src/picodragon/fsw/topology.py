@@ -18,6 +18,8 @@ runs after a reset is the software that runs after power-up.
 from __future__ import annotations
 
 import contextlib
+import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from picodragon.dictionary.files import MAX_CHUNK_DATA
@@ -217,6 +219,7 @@ class FlightSoftware:
             "RESET_SOFTWARE": self._commanded_reset,
             "CLEAR_TIME_TAGS": lambda now, a: self.commanding.clear_schedule() or 0,
             "SAVE_EVENT_LOG": self._save_event_log,
+            "SAVE_HOUSEKEEPING_LOG": self._save_housekeeping_log,
             "LIST_TIME_TAGS": self.commanding.list_time_tags,
             "ADJUST_TIME": self._adjust_time,
         }
@@ -267,7 +270,17 @@ class FlightSoftware:
         self._save_params()
 
     def _save_event_log(self, now: float, a: dict[str, float]) -> int:
-        data = b"".join(len(p).to_bytes(2, "big") + p for p in self.events.history.packets())
+        return self._save_log(now, self.events.history.packets())
+
+    def _save_housekeeping_log(self, now: float, a: dict[str, float]) -> int:
+        since = EPOCH_2000_UNIX + a["since"] if a["since"] else 0.0
+        packets = itertools.islice(self.housekeeping.history.packets(since), int(a["max_packets"]))
+        return self._save_log(now, packets)
+
+    def _save_log(self, now: float, packets: Iterable[bytes]) -> int:
+        """A LOG file of stored packets (u16 length, packet, repeated): the file protocol then
+        brings them down about four to a frame, and asks again for what a pass lost."""
+        data = b"".join(len(p).to_bytes(2, "big") + p for p in packets)
         info = self.files.store(LOG, data, now)
         return 0 if info is not None else int(Reason.STORE_FULL)
 
