@@ -39,6 +39,7 @@ def test_kiss_stream(tmp_path: Path) -> None:
     wav = tmp_path / "out.wav"
     assert modulate_file(src, wav) == 2
     assert [r["hex"] for r in demodulate_file(wav, fix=True)] == [f.hex() for f in FRAMES]
+    assert [r["hex"] for r in demodulate_file(wav, fast=True)] == [f.hex() for f in FRAMES]
 
 
 def test_non_ax25_frame_has_null_fields(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from picodragon.link import afsk, ax25, kiss
-from picodragon.link.demod import StreamingDemodulator
+from picodragon.link.demod import DEFAULT_VARIANTS, FAST_VARIANTS, StreamingDemodulator
 from picodragon.link.wavio import iter_wav, wav_rate, write_wav
 
 __all__ = ["demodulate_file", "frame_record", "modulate_file", "read_frames"]
@@ -81,15 +81,20 @@ def frame_record(data: bytes) -> dict[str, object]:
     return {"hex": data.hex(), "source": None, "destination": None, "info": None}
 
 
-def demodulate_file(wav_path: str | Path, fix: bool = False) -> list[dict[str, object]]:
+def demodulate_file(
+    wav_path: str | Path, fix: bool = False, fast: bool = False
+) -> list[dict[str, object]]:
     """Frames found in a WAV file, in order; ValueError if the file cannot be read.
 
-    The file is read and demodulated 30 s at a time, so memory stays bounded on long files.
+    ``fix`` turns on FCS-checked repair; ``fast`` uses the five-variant demodulator (about
+    1.7 times faster). The file is read and demodulated 30 s at a time, so memory stays
+    bounded on long files.
     """
     found_frames = []
     try:
         rate = wav_rate(wav_path)
-        stream = StreamingDemodulator(rate, block_s=30.0, fix=fix)
+        variants = FAST_VARIANTS if fast else DEFAULT_VARIANTS
+        stream = StreamingDemodulator(rate, block_s=30.0, fix=fix, variants=variants)
         for chunk in iter_wav(wav_path, chunk_s=30.0):
             found_frames += stream.feed(chunk)
         found_frames += stream.flush()
