@@ -52,6 +52,7 @@ MAX_INFO = 256
 
 UI = 0x03
 POLL = 0x10
+_SHIFT_LEFT = bytes((b << 1) & 0xFF for b in range(256))
 _CALLSIGN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
@@ -95,9 +96,9 @@ class Address:
     def to_bytes(self, last: bool, default_ch: bool) -> bytes:
         """The 7 on-air octets; ``last`` sets the extension bit."""
         ch = default_ch if self.ch is None else self.ch
-        call = self.callsign.encode("ascii").ljust(6)
+        call = self.callsign.encode("ascii").ljust(6).translate(_SHIFT_LEFT)
         ssid_octet = (ch << 7) | (self.reserved << 5) | (self.ssid << 1) | int(last)
-        return bytes(c << 1 for c in call) + bytes((ssid_octet,))
+        return call + bytes((ssid_octet,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,21 +143,40 @@ def encode(frame: Frame) -> bytes:
     return b"".join(parts)
 
 
+_SHIFT = bytes(b >> 1 for b in range(256))
+_LOW_BIT = bytes(b & 1 for b in range(256))
+_NO_LOW_BITS = bytes(6)
+_VALID_CHARS = bytes(sorted(_CALLSIGN_CHARS))
+_setattr = object.__setattr__
+
+
 def _address(octets: bytes) -> Address | Rejection:
     chars = octets[:6]
-    if any(c & 1 for c in chars):
+    if chars.translate(_LOW_BIT) != _NO_LOW_BITS:
         return Rejection(Reason.BAD_ADDRESS, "extension bit set inside a callsign")
-    call = bytes(c >> 1 for c in chars)
+    call = chars.translate(_SHIFT)
     stripped = call.rstrip(b" ")
-    if not stripped or not set(stripped) <= _CALLSIGN_CHARS:
+    if not stripped or stripped.translate(None, _VALID_CHARS):
         return Rejection(Reason.BAD_CALLSIGN, f"callsign {call!r}")
     last = octets[6]
-    return Address(
-        stripped.decode("ascii"),
-        (last >> 1) & 0x0F,
-        ch=bool(last & 0x80),
-        reserved=(last >> 5) & 0b11,
-    )
+    # already checked: build without __post_init__, which would double the cost of a decode
+    address = object.__new__(Address)
+    _setattr(address, "callsign", stripped.decode("ascii"))
+    _setattr(address, "ssid", (last >> 1) & 0x0F)
+    _setattr(address, "ch", bool(last & 0x80))
+    _setattr(address, "reserved", (last >> 5) & 0b11)
+    return address
+
+
+def _frame(addresses: list[Address], control: int, pid: int, info: bytes) -> Frame:
+    frame = object.__new__(Frame)
+    _setattr(frame, "destination", addresses[0])
+    _setattr(frame, "source", addresses[1])
+    _setattr(frame, "digipeaters", tuple(addresses[2:]))
+    _setattr(frame, "control", control)
+    _setattr(frame, "pid", pid)
+    _setattr(frame, "info", info)
+    return frame
 
 
 def decode(
@@ -204,7 +224,7 @@ def _decode(data: bytes, max_digipeaters: int, max_info: int) -> Frame | Rejecti
     info = data[offset + 2 :]
     if len(info) > max_info:
         return Rejection(Reason.TOO_LONG, f"info {len(info)} octets > {max_info}")
-    return Frame(addresses[0], addresses[1], tuple(addresses[2:]), control, pid, info)
+    return _frame(addresses, control, pid, info)
 
 
 def from_text(text: str) -> Frame:
