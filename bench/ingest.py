@@ -2,7 +2,7 @@
 
 One million housekeeping frames (the Pico Dragon dictionary's HOUSEKEEPING packet in AX.25 UI
 frames built with picodragon.link), each heard by one station, go through
-``GroundStation.receive`` into the archive in batches of 5,000 (one transaction each), on SQLite
+``GroundStation.receive`` into the archive in batches of 20,000 (one transaction each), on SQLite
 and, when reachable, on PostgreSQL (a schema of its own, dropped at the end). Prints frames/s
 and telemetry values/s for each backend and writes bench/results/ingest.json.
 
@@ -25,7 +25,7 @@ from picodragon.ground.archive import ArchiveError, open_archive
 from picodragon.ground.station import GroundStation
 from picodragon.link import ax25
 
-BATCH = 5_000
+BATCH = 20_000
 T0 = 1_384_863_420.0  # 2013-11-19T12:17Z, the deployment
 
 

@@ -155,7 +155,6 @@ UNIQUE: dict[str, tuple[str, ...]] = {
 }
 INDEXES: dict[str, tuple[str, ...]] = {
     "frames": ("first_unix_s",),
-    "receptions": ("unix_s",),
     "events": ("unix_s",),
     "alarms": ("unix_s",),
 }
