@@ -119,6 +119,9 @@ class KissDecoder:
 def _unescape(raw: bytes) -> bytes:
     if 0xDB not in raw:
         return raw
+    quick = raw.replace(b"\xdb\xdc", b"\xc0")
+    if b"\xdb" not in quick.replace(b"\xdb\xdd", b""):  # only valid escapes: done in C
+        return quick.replace(b"\xdb\xdd", b"\xdb")
     out = bytearray()
     i = 0
     n = len(raw)
