@@ -22,12 +22,15 @@ _LEN = struct.Struct(">H")
 
 
 class PacketHistory:
-    """A ring of packets under storage keys ``<prefix>.<segment number>``."""
+    """A ring of at least ``capacity`` packets (up to a segment more) under storage keys
+    ``<prefix>.<segment number>``."""
 
     def __init__(self, storage: Storage, prefix: str, capacity: int) -> None:
         self.storage = storage
         self.prefix = prefix
-        self.max_segments = max(2, -(-capacity // SEGMENT))
+        # one segment more than the capacity needs: when a new segment starts and the oldest
+        # is dropped, at least ``capacity`` packets remain
+        self.max_segments = -(-capacity // SEGMENT) + 1
         stored = storage.keys()
         numbers = sorted(
             int(k.rsplit(".", 1)[1]) for k in stored
