@@ -108,3 +108,19 @@ def test_as_dict_is_flat_numbers(scenario) -> None:  # type: ignore[no-untyped-d
     for key in ("frequency_hz", "eirp_dbw", "path_loss_db", "g_over_t_db_k", "eb_n0_db",
                 "required_eb_n0_db", "margin_db"):  # fmt: skip
         assert np.isfinite(data[key])
+
+
+def test_path_loss_against_amsat_iaru_example() -> None:
+    # the AMSAT-IARU Link Budget tool's example: 2420.28 km (10 deg from 826 km) -> 152.9 dB
+    assert budget.free_space_path_loss_db(2420.28e3, 437e6) == pytest.approx(152.9, abs=0.05)
+
+
+def test_station_off_boresight(scenario) -> None:  # type: ignore[no-untyped-def]
+    radio, station = scenario.spacecraft.radio, scenario.stations[0]
+    half_beam = budget.yagi_beamwidth_deg(station.antenna_gain_dbi) / 2
+    off = np.array([0.0, half_beam, 90.0])
+    b = budget.downlink_budget(radio, station, 1e6, 30.0, station_off_boresight_deg=off)
+    assert b.pointing_loss_db == pytest.approx([0.0, 3.0, budget.SIDELOBE_FLOOR_DB])
+    assert b.margin_db[0] - b.margin_db[1] == pytest.approx(3.0)
+    up = budget.uplink_budget(radio, station, 1e6, 30.0, station_off_boresight_deg=off)
+    assert np.shape(up.margin_db) == (3,)

@@ -95,7 +95,7 @@ class Budget:
     atmospheric_loss_db: Array
     ionospheric_loss_db: float
     polarisation_loss_db: float
-    pointing_loss_db: float
+    pointing_loss_db: Array
     receive_antenna_gain_dbi: Array
     receive_line_loss_db: float
     sky_noise_temperature_k: float
@@ -153,9 +153,18 @@ def yagi_beamwidth_deg(gain_dbi: float) -> float:
     return float(np.sqrt(41253.0 / 10 ** (gain_dbi / 10)))
 
 
-def pointing_loss_db(error_deg: float, beamwidth_deg: float) -> float:
-    """Gaussian main lobe: 12 (error / beamwidth)^2 dB, 3 dB at half the beamwidth."""
-    return float(12.0 * (error_deg / beamwidth_deg) ** 2)
+SIDELOBE_FLOOR_DB = 25.0
+"""Beyond the main lobe a Yagi's pattern is sidelobes about 25 dB down (typical front-to-side
+ratio of a 14 dBi amateur Yagi, assumed), not the Gaussian's ever-growing loss."""
+
+
+def pointing_loss_db(error_deg: Array, beamwidth_deg: float) -> Array:
+    """Gaussian main lobe: 12 (error / beamwidth)^2 dB, 3 dB at half the beamwidth, floored at
+    the sidelobe level (:data:`SIDELOBE_FLOOR_DB`)."""
+    loss = np.minimum(
+        12.0 * (np.asarray(error_deg, dtype=float) / beamwidth_deg) ** 2, SIDELOBE_FLOOR_DB
+    )
+    return loss if loss.shape else float(loss)
 
 
 def galactic_noise_k(frequency_hz: float) -> float:
@@ -203,7 +212,7 @@ def _budget(
     sky_k: float,
     antenna_k: Array,
     receiver_k: float,
-    pointing_db: float,
+    pointing_db: Array,
     bit_rate: float,
     slant_range: Array,
     elevation_deg: Array,
@@ -211,7 +220,10 @@ def _budget(
 ) -> Budget:
     noise_k = np.asarray(antenna_k, dtype=float) + receiver_k
     shape = np.broadcast(
-        *(np.asarray(x) for x in (slant_range, elevation_deg, tx_gain_dbi, rx_gain_dbi, noise_k))
+        *(
+            np.asarray(x)
+            for x in (slant_range, elevation_deg, tx_gain_dbi, rx_gain_dbi, noise_k, pointing_db)
+        )
     ).shape
     zeros = np.zeros(shape)
     p_dbw = float(db(power_w))
@@ -239,7 +251,7 @@ def _budget(
         atmospheric_loss_db=out(atmos),
         ionospheric_loss_db=a.ionospheric_loss_db,
         polarisation_loss_db=a.polarisation_loss_db,
-        pointing_loss_db=pointing_db,
+        pointing_loss_db=out(np.asarray(pointing_db, dtype=float) + zeros),
         receive_antenna_gain_dbi=out(np.asarray(rx_gain_dbi) + zeros),
         receive_line_loss_db=rx_line_db,
         sky_noise_temperature_k=sky_k,
@@ -289,11 +301,14 @@ def downlink_budget(
     elevation_deg: Array,
     spacecraft_off_axis_deg: Array | None = None,
     assumptions: LinkAssumptions | None = None,
+    station_off_boresight_deg: Array | None = None,
 ) -> Budget:
     """Spacecraft to station at the telemetry frequency, per element of the geometry arrays.
 
     ``spacecraft_off_axis_deg``: angle between the spacecraft antenna's axis and the station
     (from the attitude); ``None`` takes the configured gain as an orientation average.
+    ``station_off_boresight_deg``: how far the station's antenna points from the spacecraft
+    (a fixed antenna, a lagging rotator); ``None`` takes the assumed tracking error.
     """
     a = assumptions or LinkAssumptions()
     f = radio.downlink_frequency_hz
@@ -309,7 +324,12 @@ def downlink_budget(
         sky_k=sky,
         antenna_k=antenna,
         receiver_k=receiver,
-        pointing_db=pointing_loss_db(a.station_pointing_error_deg, beamwidth),
+        pointing_db=pointing_loss_db(
+            a.station_pointing_error_deg
+            if station_off_boresight_deg is None
+            else station_off_boresight_deg,
+            beamwidth,
+        ),
         bit_rate=radio.bit_rate,
         slant_range=slant_range_m,
         elevation_deg=elevation_deg,
@@ -324,8 +344,10 @@ def uplink_budget(
     elevation_deg: Array,
     spacecraft_off_axis_deg: Array | None = None,
     assumptions: LinkAssumptions | None = None,
+    station_off_boresight_deg: Array | None = None,
 ) -> Budget:
-    """Station to spacecraft at the command frequency (the station's Yagi assumed dual-band)."""
+    """Station to spacecraft at the command frequency (the station's Yagi assumed dual-band);
+    the optional angles as for :func:`downlink_budget`."""
     a = assumptions or LinkAssumptions()
     beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
     return _budget(
@@ -338,7 +360,12 @@ def uplink_budget(
         sky_k=a.spacecraft_antenna_noise_temperature_k,
         antenna_k=a.spacecraft_antenna_noise_temperature_k,
         receiver_k=a.spacecraft_receiver_noise_temperature_k,
-        pointing_db=pointing_loss_db(a.station_pointing_error_deg, beamwidth),
+        pointing_db=pointing_loss_db(
+            a.station_pointing_error_deg
+            if station_off_boresight_deg is None
+            else station_off_boresight_deg,
+            beamwidth,
+        ),
         bit_rate=radio.bit_rate,
         slant_range=slant_range_m,
         elevation_deg=elevation_deg,
