@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw import FswConfig
@@ -364,3 +367,41 @@ def test_a_handler_returning_an_unknown_code_fails_the_command_cleanly():
     uplink(bench, ground, ground.frame("NOOP"))
     assert ground.responses(1)[-1] == ("FAILED", int(Reason.FAILED))
     assert bench.fsw.resets == 0
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.sampled_from(["new", "replay", "forged", "reset", "late"]), min_size=1,
+                max_size=25))
+def test_no_command_ever_runs_twice_and_no_forgery_ever_runs(actions):
+    import random
+
+    bench, ground = deployed_bench()
+    rng = random.Random(len(actions))
+    sent: list[bytes] = []
+    held: list[bytes] = []  # signed but delivered later, out of order
+    for action in actions:
+        if action == "new":
+            sent.append(ground.frame("NOOP"))
+            bench.radio.uplink.append(sent[-1])
+        elif action == "late":
+            held.append(ground.frame("NOOP"))
+        elif action == "replay" and sent:
+            bench.radio.uplink.append(rng.choice(sent))
+        elif action == "forged":
+            bench.radio.uplink.append(ground.frame("SET_MODE", {"mode": 5},
+                                                   key=b"an attacker's guess of the key"))
+        elif action == "reset":
+            bench.power_cycle()
+        if held and rng.random() < 0.5:
+            frame = held.pop()
+            sent.append(frame)
+            bench.radio.uplink.append(frame)
+        bench.run_until(bench.clock.t + 5)
+    bench.run_until(bench.clock.t + 120)
+    ground.receive(bench.radio.sent)
+    completed = [int(p.values["counter"]) for p in ground.named("COMMAND_RESPONSE")
+                 if p.values["stage"] == 1]
+    assert len(completed) == len(set(completed))
+    forged_ran = [p for p in ground.named("COMMAND_RESPONSE")
+                  if p.values["opcode"] == 2 and p.values["stage"] in (0, 1)]
+    assert not forged_ran  # (SAFE may still come, from a boot loop of resets)
