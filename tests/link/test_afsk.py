@@ -179,3 +179,11 @@ def test_fast_variants() -> None:
     assert [
         f.data for f in AfskDemodulator(22050, variants=FAST_VARIANTS).demodulate(audio)
     ] == sent
+
+
+def test_hf_300_baud() -> None:
+    """The same modem at 300 bit/s with 1600/1800 Hz tones (HF packet), as gen_packets -B 300."""
+    sent = frames(2)
+    kw = {"baud": 300.0, "mark_hz": 1600.0, "space_hz": 1800.0}
+    audio = afsk.modulate(sent, 11025, **kw)
+    assert [f.data for f in AfskDemodulator(11025, **kw).demodulate(audio)] == sent
