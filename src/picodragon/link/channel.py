@@ -18,6 +18,10 @@ and the FM receiver's threshold behaviour comes out of the simulation. ``rf_offs
 residual tuning error (uncorrected Doppler). :meth:`Channel.transmit_eb_n0` takes the Eb/N0 of
 the budget directly.
 
+``pass_bad_frames=True`` (bit mode) delivers a frame whose FCS failed with its errors, as a TNC
+set to pass bad frames would, so a receiver's own checks get exercised; a frame whose flags or
+octet alignment were destroyed is still lost.
+
 Deterministic for a seed: the same sequence of calls gives the same results.
 """
 
@@ -43,10 +47,12 @@ class Channel:
         fm: bool = False,
         rf_offset_hz: float = 0.0,
         assumptions: budget.LinkAssumptions | None = None,
+        pass_bad_frames: bool = False,
     ) -> None:
         if fm and not audio:
             raise ValueError("fm=True needs audio=True")
         self.rng = np.random.default_rng(seed)
+        self.pass_bad_frames = pass_bad_frames
         self.audio = audio
         self.fm = fm
         self.rf_offset_hz = rf_offset_hz
@@ -67,8 +73,14 @@ class Channel:
             return bytes(frame)
         where = self.rng.choice(len(line), size=n_errors, replace=False)
         line[where] ^= 1
-        frames = hdlc.frames_from_bits(hdlc.nrzi_decode(line))
-        return frames[0] if frames else None
+        bits = hdlc.nrzi_decode(line)
+        frames = hdlc.frames_from_bits(bits)
+        if frames:
+            return frames[0]
+        if self.pass_bad_frames:  # a TNC that passes frames with a bad FCS: corrupted octets
+            damaged = hdlc.deframe(bits)
+            return damaged[0][:-2] if damaged else None
+        return None
 
     def transmit_eb_n0(self, frame: bytes, eb_n0_db: float) -> bytes | None:
         """The frame as received at ``eb_n0_db`` (as the link budget gives it), or ``None``."""
