@@ -369,9 +369,10 @@ def command(
     arguments: Annotated[list[str] | None, typer.Argument(help="ARG=VALUE pairs")] = None,
     db: DbOpt = "picodragon-station.sqlite",
     at: Annotated[str | None, typer.Option(help="execute on board at this ISO time (time-tagged)")] = None,
+    hold: Annotated[bool, typer.Option("--hold", help="queue without releasing it for uplink")] = False,
     key_file: KeyOpt = None,
 ) -> None:
-    """Queue a signed telecommand in the archive; `picodragon station` uplinks it in the next pass."""
+    """Queue (and release) a signed telecommand; `picodragon station` uplinks it in the next pass."""
     import time as _time
 
     from picodragon.ground.archive import open_archive
@@ -392,11 +393,14 @@ def command(
             raise UserError(f"argument {key_name}: '{value}' is not a number or an ISO time") from None
     archive = open_archive(db)
     try:
-        record = CommandQueue(archive, key).queue(name.upper(), args, now=_time.time(),
-                                                  execute_at=parse_utc(at).timestamp() if at else None)
+        queue = CommandQueue(archive, key)
+        record = queue.queue(name.upper(), args, now=_time.time(),
+                             execute_at=parse_utc(at).timestamp() if at else None)
+        if not hold:
+            queue.release(record.id, _time.time())
     finally:
         archive.close()
-    typer.echo(f"queued {record.name} #{record.id} (counter {record.counter})")
+    typer.echo(f"{'queued' if hold else 'released'} {record.name} #{record.id} (counter {record.counter})")
 
 
 users_app = typer.Typer(no_args_is_help=True, help="Mission control users and their roles.")
