@@ -2,7 +2,8 @@
 
 A frame (AX.25 octets without FCS, as KISS carries it) is sent the way it goes on air: FCS
 appended, HDLC bit stuffing and flags, NRZI. Bit errors are drawn independently on the line
-bits with probability ``bit_error_rate`` (a binary symmetric channel); the receiver NRZI-decodes,
+bits with probability ``bit_error_rate`` (a binary symmetric channel; the error count is drawn
+exactly, by inverse transform); the receiver NRZI-decodes,
 deframes and checks the FCS. A frame whose FCS fails is lost (``None``), as a TNC drops it; an
 error pattern the FCS cannot see would come through corrupted, as on a real link.
 
@@ -28,6 +29,7 @@ Deterministic for a seed: the same sequence of calls gives the same results.
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import binom
 
 from picodragon.link import afsk, budget, hdlc
 from picodragon.link import fm as nbfm
@@ -67,8 +69,17 @@ class Channel:
         ber = float(np.clip(bit_error_rate, 0.0, 0.5))
         if self._demodulator is not None:
             return self._through_audio(frame, ber)
+        if ber == 0.0:
+            return bytes(frame)
+        # Inverse-transform sampling of the error count with one uniform draw: most frames of a
+        # pass see no error, and that is decided before the frame is encoded, from the most
+        # bits it could take on air (every fifth bit stuffed, two flags).
+        u = self.rng.random()
+        most_bits = 8 * (len(frame) + 2) * 6 // 5 + 24
+        if u < (1.0 - ber) ** most_bits:
+            return bytes(frame)
         line = hdlc.nrzi_encode(hdlc.encode(frame))
-        n_errors = self.rng.binomial(len(line), ber) if ber > 0 else 0
+        n_errors = int(binom.ppf(u, len(line), ber))
         if n_errors == 0:
             return bytes(frame)
         where = self.rng.choice(len(line), size=n_errors, replace=False)
