@@ -93,6 +93,35 @@ def check_igrf() -> Check:
                  "components B_r, B_theta, B_phi; field magnitude 20 000-65 000 nT")
 
 
+def check_look_angles() -> Check:
+    """The twin's topocentric geometry (from Hanoi, over the first day's best pass) against
+    Skyfield's on an element set fitted to the twin's true orbit at the start of the pass."""
+    from skyfield.api import EarthSatellite, wgs84
+
+    from picodragon.physics.timebase import skyfield_time
+    from picodragon.physics.twin import Twin
+
+    sc = load_scenario()
+    twin = Twin(sc, attitude=False)
+    st = sc.stations[0]
+    t = twin.start_unix + np.arange(0, 86400, 30.0)
+    k = int(np.argmax(twin.look_angles(st, t).elevation_deg))
+    window = t[max(k - 10, 0) : k + 10]
+    es = twin.published_element_set(float(window[0]))
+    site = wgs84.latlon(st.latitude_deg, st.longitude_deg, st.altitude_m)
+    rel = (EarthSatellite(es.line1, es.line2) - site).at(skyfield_time(window))
+    alt, az, dist = rel.altaz()
+    *_, rate = rel.frame_latlon_and_rates(site)
+    ours = twin.look_angles(st, window)
+    d_el = np.abs(ours.elevation_deg - alt.degrees).max()
+    d_az = np.abs((ours.azimuth_deg - az.degrees + 180) % 360 - 180).max()
+    d_r = np.abs(ours.range_m - dist.m).max()
+    d_rr = np.abs(ours.range_rate_m_s - rate.m_per_s).max()
+    return Check("Look angles", "Skyfield topocentric (wgs84 site), pass of day 1 from Hanoi", float(d_el),
+                 0.01, "deg", f"elevation; azimuth {d_az:.4f} deg, range {d_r:.1f} m, range rate {d_rr:.3f} m/s; "
+                 f"max elevation {ours.elevation_deg.max():.1f} deg")
+
+
 def check_numerical_vs_sgp4() -> Check:
     """Cowell (J2-J4) against SGP4 over one day, initial state fitted to SGP4.
 
@@ -294,7 +323,8 @@ def check_orbit_average_power() -> Check:
 
 
 def all_checks() -> list[Check]:
-    out = [check_sun_direction(), check_eclipse_edges(), check_igrf(), check_numerical_vs_sgp4()]
+    out = [check_sun_direction(), check_eclipse_edges(), check_igrf(), check_look_angles(),
+           check_numerical_vs_sgp4()]
     out.extend(check_torque_free())
     out.extend(check_thermal_steady_state())
     out.append(check_thermal_in_orbit())
