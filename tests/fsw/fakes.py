@@ -43,8 +43,12 @@ class FakeRadio:
         self.offered_while_disabled = 0
         self.uplink: deque[bytes] = deque()
         self.enable_log: list[tuple[float, bool]] = []
+        self.failing = False
+        """fault hook: transmit() raises"""
 
     def transmit(self, frame: bytes) -> None:
+        if self.failing:
+            raise OSError("transmitter does not answer")
         if self.enabled:
             self.sent.append((self.clock.t, bytes(frame)))  # true time: when the ground hears it
         else:

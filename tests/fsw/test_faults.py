@@ -1,6 +1,7 @@
 """Seven simulated days under random faults: sensor faults, resets, watchdog stalls, flash bit
-flips (random and from wear), low battery, a failing camera, on-board clock jumps (which the
-ground measures and corrects with ADJUST_TIME), a lossy link. Afterwards the software must still beacon and accept
+flips (random and from wear), a full flash, a transmitter that fails, low battery, a failing
+camera, on-board clock jumps (which the ground measures and corrects with ADJUST_TIME), a lossy
+link. Afterwards the software must still beacon and accept
 commands, and no corrupted file may ever have been reported valid, on board or on the ground."""
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class Campaign:
     def inject(self, now: float) -> None:
         b, rng = self.bench, self.rng
         kind = rng.choice(["stuck_temperature", "dead_gyro", "stuck_power", "reset", "stall",
-                           "bit_flip", "bit_flip", "low_battery", "camera_broken", "clock_jump"])
+                           "bit_flip", "bit_flip", "low_battery", "camera_broken", "clock_jump",
+                           "flash_full", "radio_fault"])
         self.faults.append((now, kind))
         until = now + rng.uniform(1800, 4 * 3600)
         if kind == "stuck_temperature":
@@ -70,6 +72,12 @@ class Campaign:
                                                   setattr(b.power, "soc", 0.8))))
         elif kind == "clock_jump":  # an RTC upset: the on-board clock is suddenly wrong
             b.clock.offset += rng.choice([-1, 1]) * rng.uniform(30, 1800)
+        elif kind == "flash_full":  # every write fails until cleared
+            b.storage.capacity_bytes = 0
+            self.cleanups.append((until, lambda: setattr(b.storage, "capacity_bytes", None)))
+        elif kind == "radio_fault":  # the transmitter's driver raises
+            b.radio.failing = True
+            self.cleanups.append((until, lambda: setattr(b.radio, "failing", False)))
         elif kind == "camera_broken":
             b.camera.broken = True
             self.cleanups.append((until, lambda: setattr(b.camera, "broken", False)))
@@ -197,7 +205,7 @@ def check_campaign(seed: int) -> None:
     campaign.run(days=7)
     b, g = campaign.bench, campaign.ground
     kinds = {k for _, k in campaign.faults}
-    assert {"reset", "stall", "bit_flip", "low_battery"} <= kinds
+    assert {"reset", "stall", "bit_flip", "low_battery", "flash_full", "radio_fault"} <= kinds
     assert b.fsw.resets + b.fsw.params.boot_count > 3
 
     # still beaconing: a quiet hour with the faults cleared
