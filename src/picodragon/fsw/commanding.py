@@ -161,6 +161,7 @@ class Commanding(Component):
 
     def _schedule(self, tc: Telecommand, at: float, now: float) -> None:
         if len(self.schedule) >= self.capacity:
+            self.emit(now, "COMMAND_REJECTED", int(Reason.SCHEDULE_FULL), tc.counter)
             self._respond(now, tc.counter, tc.opcode, Stage.REJECTED, Reason.SCHEDULE_FULL)
             return
         self.schedule.append(TimeTag(at, tc.counter, tc.opcode, dict(tc.arguments)))
