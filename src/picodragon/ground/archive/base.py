@@ -3,15 +3,19 @@
 Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
 
 - ``frames(seq, id, raw, first_unix_s, first_station, frequency_hz, rejection)``: one row per
-  distinct frame content, stored in arrival order (``seq``). ``id`` is the first 63 bits of the BLAKE2b hash of the raw bytes, so
-  the copies of one transmission heard by several stations (identical bytes) map to one row
-  without a read-before-write, from any number of processes at once. Two different frames
+  distinct frame content, stored in arrival order (``seq``). ``id`` is the first 63 bits of
+  the BLAKE2b hash of the raw bytes, so the copies of one transmission heard by several
+  stations (identical bytes) map to one row without a read-before-write, from any number of
+  processes at once (a unique index on ``id``; the API's frame ids are these). Two different frames
   sharing an id has a probability of about n^2 / 2^64 (5e-6 for ten million frames). Ids are
   larger than 2^53: JavaScript must read them as strings. ``rejection`` says why a frame could
   not be decoded (NULL when it was).
-- ``receptions(frame_id, station, unix_s, frequency_hz)``: every hearing of a frame, by whom,
-  when and on which frequency (the Doppler-shifted one the radio was tuned to).
-- ``tm_<packet>(seq, frame_id, unix_s, <one DOUBLE column per field>)``: decoded telemetry, one
+- ``receptions(frame_seq, station, unix_s, frequency_hz)``: every hearing of a frame, by whom,
+  when and on which frequency (the Doppler-shifted one the radio was tuned to). Rows that
+  belong to a frame refer to its ``seq``, resolved from the content address once per batch:
+  their unique indexes then grow in arrival order, and only ``frames.id`` takes inserts in
+  random order (what limits ingest once an archive outgrows the page cache).
+- ``tm_<packet>(seq, frame_seq, unix_s, <one DOUBLE column per field>)``: decoded telemetry, one
   row per packet (one insert per frame instead of one per value is what makes ingest fast), created
   on first use from the field names; ``packet_catalog(packet, table_name, fields)`` lists them.
 - ``events(id, frame_id, unix_s, source, name, severity, message)``: on-board events (from
@@ -83,7 +87,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("rejection", "TEXT"),
     ),
     "receptions": (
-        ("frame_id", "BIGINT NOT NULL"),
+        ("frame_seq", "BIGINT NOT NULL"),
         ("station", "TEXT NOT NULL"),
         ("unix_s", "DOUBLE NOT NULL"),
         ("frequency_hz", "DOUBLE"),
@@ -148,7 +152,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
 
 #: unique keys that make repeated writes of the same fact idempotent
 UNIQUE: dict[str, tuple[str, ...]] = {
-    "receptions": ("frame_id", "station", "unix_s"),
+    "receptions": ("frame_seq", "station", "unix_s"),
     "events": ("frame_id", "name", "unix_s"),
     "command_stages": ("command_id", "stage"),
     "file_chunks": ("file_id", "chunk_index"),
@@ -175,6 +179,7 @@ class Archive:
     def __init__(self) -> None:
         self._pending: dict[str, tuple[tuple[str, ...], list[tuple]]] = {}
         self._depth = 0
+        self._writing = False
         self._catalog: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._fast: dict[str, tuple[str, tuple[str, ...], frozenset, tuple[str, ...]]] = {}
 
@@ -229,7 +234,7 @@ class Archive:
         if known is not None and all(f in known[1] for f in fields):
             return known
         for f in fields:
-            if not _IDENT.match(f) or f in ("frame_id", "unix_s"):
+            if not _IDENT.match(f) or f in ("frame_seq", "seq", "unix_s"):
                 raise ArchiveError(f"field name {f!r} of packet {packet} cannot be a column")
         table = table_for(packet)
         double = self._column_type("DOUBLE")
@@ -237,7 +242,7 @@ class Archive:
             cols = ", ".join(f'"{f}" {double}' for f in fields)
             self._exec(
                 f"CREATE TABLE IF NOT EXISTS {table} (seq {self._column_type('SERIAL')}, "
-                f"frame_id BIGINT NOT NULL UNIQUE, "
+                f"frame_seq BIGINT NOT NULL UNIQUE, "
                 f"unix_s {double} NOT NULL{', ' if cols else ''}{cols})"
             )
             self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_unix_s ON {table} (unix_s)")
@@ -281,21 +286,62 @@ class Archive:
     def flush(self) -> None:
         """Write everything pending and commit; after it returns, the writes are durable."""
         try:
-            for table, (columns, rows) in self._pending.items():
-                if rows:
-                    self._bulk(table, columns, rows)
-            self._pending.clear()
+            self._write_pending()
             self._commit()
         except BaseException:
             self._pending.clear()
             self._rollback()
             raise
 
+    def _write_pending(self) -> None:
+        """Write the pending rows into the open transaction (frames first).
+
+        Rows that refer to a frame (receptions, telemetry) carry its content address until
+        here; they are stored against the frame's ``seq``, looked up once per batch, so their
+        unique indexes grow in arrival order instead of in random hash order.
+        """
+        pending, self._pending = self._pending, {}
+        self._writing = True
+        try:
+            self._write_rows(pending)
+        finally:
+            self._writing = False
+
+    def _write_rows(self, pending: dict[str, tuple[tuple[str, ...], list[tuple]]]) -> None:
+        frames = pending.pop("frames", None)
+        if frames is not None and frames[1]:
+            self._bulk("frames", frames[0], frames[1])
+        by_frame = {t: e for t, e in pending.items() if t in self._BY_FRAME or t.startswith("tm_")}
+        if by_frame:
+            ids = {row[0] for _, rows in by_frame.values() for row in rows}
+            seqs = self._frame_seqs(ids)
+            for table, (columns, rows) in by_frame.items():
+                resolved = [(seqs[r[0]], *r[1:]) for r in rows if r[0] in seqs]
+                if resolved:
+                    self._bulk(table, ("frame_seq", *columns[1:]), resolved)
+        for table, (columns, rows) in pending.items():
+            if rows and table not in by_frame:
+                self._bulk(table, columns, rows)
+
+    _BY_FRAME = frozenset({"receptions"})
+
+    def _frame_seqs(self, ids: set[int]) -> dict[int, int]:
+        """Content address -> seq for the frames among ``ids`` that are stored."""
+        out: dict[int, int] = {}
+        ids = list(ids)
+        step = 5000
+        for lo in range(0, len(ids), step):
+            chunk = ids[lo : lo + step]
+            marks = ", ".join([self.placeholder] * len(chunk))
+            for fid, seq in self._rows(f"SELECT id, seq FROM frames WHERE id IN ({marks})", chunk):
+                out[int(fid)] = int(seq)
+        return out
+
     def _add(self, table: str, columns: tuple[str, ...], row: tuple) -> None:
         entry = self._pending.get(table)
         if entry is None or entry[0] is not columns and entry[0] != columns:
             if entry is not None:
-                self._bulk(table, entry[0], entry[1])
+                self._write_pending()
             entry = self._pending[table] = (columns, [])
         entry[1].append(row)
         if self._depth == 0:
@@ -303,7 +349,7 @@ class Archive:
 
     # -- frames and telemetry -----------------------------------------------------------
     _FRAME_COLS = ("id", "raw", "first_unix_s", "first_station", "frequency_hz", "rejection")
-    _RECEPTION_COLS = ("frame_id", "station", "unix_s", "frequency_hz")
+    _RECEPTION_COLS = ("frame_id", "station", "unix_s", "frequency_hz")  # frame_id -> frame_seq
 
     def store_frame(
         self,
@@ -422,8 +468,9 @@ class Archive:
         table, fields = entry
         p = self.placeholder
         rows = self._rows(
-            f"SELECT frame_id, unix_s{''.join(', ' + f for f in fields)} FROM {table} "
-            f"WHERE unix_s >= {p} AND unix_s <= {p} ORDER BY unix_s",
+            f"SELECT f.id, t.unix_s{''.join(', t.' + f for f in fields)} FROM {table} t "
+            f"JOIN frames f ON f.seq = t.frame_seq "
+            f"WHERE t.unix_s >= {p} AND t.unix_s <= {p} ORDER BY t.unix_s",
             (float(start_unix), float(end_unix)),
         )
         names = ("frame_id", "unix_s", *fields)
@@ -441,15 +488,15 @@ class Archive:
         """Frames first heard in a span, oldest first, each with all its receptions."""
         p = self.placeholder
         rows = self._rows(
-            f"SELECT id, raw, first_unix_s, rejection FROM frames WHERE first_unix_s >= {p} "
+            f"SELECT seq, id, raw, first_unix_s, rejection FROM frames WHERE first_unix_s >= {p} "
             f"AND first_unix_s <= {p} ORDER BY first_unix_s LIMIT {int(limit)}",
             (float(start_unix), float(end_unix)),
         )
         out = []
-        for fid, raw, first, rejection in rows:
+        for seq, fid, raw, first, rejection in rows:
             recs = self._rows(
-                f"SELECT station, unix_s, frequency_hz FROM receptions WHERE frame_id = {p} ORDER BY unix_s",
-                (fid,),
+                f"SELECT station, unix_s, frequency_hz FROM receptions WHERE frame_seq = {p} ORDER BY unix_s",
+                (seq,),
             )
             out.append(
                 FrameRecord(
@@ -529,10 +576,7 @@ class Archive:
         return out
 
     def _flush_pending_only(self) -> None:
-        for table, (columns, rows) in self._pending.items():
-            if rows:
-                self._bulk(table, columns, rows)
-        self._pending.clear()
+        self._write_pending()
 
     def __enter__(self) -> Archive:
         return self

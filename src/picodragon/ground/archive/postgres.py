@@ -67,7 +67,7 @@ class PostgresArchive(Archive):
 
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         rows = self._db.execute(sql, params or None).fetchall()
-        if self._depth == 0 and not self._pending:
+        if self._depth == 0 and not self._pending and not self._writing:
             self._db.commit()  # end the read transaction: the next read sees other writers
         return rows
 
