@@ -484,14 +484,17 @@ def montecarlo(
 def modem_mod(
     in_path: Annotated[Path, typer.Option("--in", help="KISS stream, or one hex frame a line")],
     out_path: Annotated[Path, typer.Option("--out", help="WAV file to write")],
-    sample_rate: Annotated[int, typer.Option(help="samples per second")] = 48000,
+    sample_rate: Annotated[int, typer.Option(help="samples per second")] = 44100,
+    emphasis: Annotated[bool, typer.Option("--emphasis", help="pre-emphasise (6 dB/octave), as into an FM transmitter")] = False,
 ) -> None:
     """Modulate AX.25 frames into AFSK 1200 audio."""
     from picodragon.link.modem_files import modulate_file
 
     if not in_path.is_file():
         raise UserError(f"input file not found: {in_path}")
-    count = modulate_file(in_path, out_path, sample_rate=sample_rate)
+    if not 8000 <= sample_rate <= 192000:
+        raise UserError("--sample-rate must be between 8000 and 192000")
+    count = modulate_file(in_path, out_path, sample_rate=sample_rate, emphasis=emphasis)
     typer.echo(f"{count} frames -> {out_path}")
 
 
@@ -499,6 +502,8 @@ def modem_mod(
 @verb
 def modem_demod(
     wav: Annotated[Path, typer.Argument(help="WAV file to decode")],
+    fix: Annotated[bool, typer.Option("--fix", help="repair frames whose FCS fails by flipping unreliable bits")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="5 demodulators instead of 19")] = False,
     json_path: JsonOpt = None,
 ) -> None:
     """Demodulate AFSK 1200 audio into AX.25 frames."""
@@ -506,7 +511,7 @@ def modem_demod(
 
     if not wav.is_file():
         raise UserError(f"WAV file not found: {wav}")
-    frames = demodulate_file(wav)
+    frames = demodulate_file(wav, fix=fix, fast=fast)
     if json_path != "-":
         for f in frames:
             typer.echo(f"{f['source']}>{f['destination']}: {f['info']}")
