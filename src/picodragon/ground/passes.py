@@ -13,9 +13,14 @@ Method:
 2. For every (satellite, station) pair, ``s = sin(elevation)`` above the WGS84 ellipsoid normal
    at the station and its exact time derivative from the velocity. A culmination is where that
    derivative falls from positive to non-positive between two grid points.
-3. Culminations that could reach the mask are refined by a vectorised Illinois (regula falsi)
-   root search on the derivative, then AOS and LOS by the same search on ``s - sin(mask)``
-   between the culmination and the nearest grid point below the mask. Times converge to 1 ms.
+3. Each culmination's first guess is the peak of the cubic Hermite interpolant of the two grid
+   samples; one exact evaluation there drops those more than SCREEN_MARGIN_DEG below the mask
+   (over 30 days, 50 satellites and 10 stations, no real pass had a first guess more than
+   0.3 degrees below its mask). The rest are refined by a vectorised Newton iteration on the
+   derivative (second derivative from a two-body acceleration in the rotating frame), kept
+   inside the bracket by bisection; then AOS and LOS by the same iteration on
+   ``s - sin(mask)`` between the culmination and the nearest grid point below the mask, from
+   the Hermite crossing. Times converge to 1 ms.
 
 Assumptions: geometric elevation (no refraction, no aberration), as Skyfield's
 ``EarthSatellite.find_events``, which is the oracle in tests/ground/test_passes.py; polar
