@@ -85,3 +85,14 @@ def test_fast_lifetime_prediction(scenario):
     assert "fast" in fast["model"]
     with pytest.raises(ValueError):
         predict_lifetime(scenario, fidelity="sloppy")
+
+
+def test_density_scale_shortens_or_lengthens_life(scenario):
+    base = propagator_for(scenario)
+    dense = propagator_for(scenario, density_scale=2.0)
+    t = base.t[0] + 5 * 86400 + np.linspace(0, 5560, 100)
+    a_base = np.linalg.norm(base.states(t)[0], axis=1).mean()
+    a_dense = np.linalg.norm(dense.states(t)[0], axis=1).mean()
+    assert a_dense < a_base - 500.0
+    with pytest.raises(ValueError):
+        predict_lifetime(scenario, density_scale=0.0)

@@ -43,15 +43,19 @@ FAST = {"rtol": 1e-9, "max_step_s": 60.0, "density_grid_s": 180.0}
 the full one for the reference mission (135.61 against 135.55 days)."""
 
 
-def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str = "full") -> dict:
+def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str = "full",
+                     density_scale: float = 1.0) -> dict:
     """{start, reentry (ISO or None), days, model, inputs} for the scenario's spacecraft.
 
     fidelity 'full' (default; 60 s density grid, 30 s steps at most, relative tolerance 1e-11)
-    or 'fast' (``FAST``: for Monte Carlo campaigns).
+    or 'fast' (``FAST``: for Monte Carlo campaigns). density_scale multiplies NRLMSIS 2.1 (for
+    studies of the density model's uncertainty; 1 is the model itself).
     """
     if fidelity not in ("full", "fast"):
         raise ValueError(f"fidelity must be 'full' or 'fast', not {fidelity!r}")
-    prop = propagator_for(scenario, **(FAST if fidelity == "fast" else {}))
+    if not 0.1 <= density_scale <= 10.0:
+        raise ValueError(f"density_scale must be between 0.1 and 10, not {density_scale}")
+    prop = propagator_for(scenario, density_scale=density_scale, **(FAST if fidelity == "fast" else {}))
     t0 = float(prop.t[0])
     reentry = prop.run_to_reentry(max_days)
     sc = scenario.spacecraft
@@ -70,6 +74,7 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
             "drag_area_m2": sc.mean_cross_section_m2,
             "ballistic_coefficient_kg_m2": sc.mass_kg / (sc.drag_coefficient * sc.mean_cross_section_m2),
             "srp_cr": SRP_CR,
+            "density_scale": density_scale,
             "reentry_altitude_km": REENTRY_ALTITUDE / 1e3,
             "ejection_speed_m_s": scenario.deployment.ejection_speed_m_s,
             "ejection_time": _iso(t0),

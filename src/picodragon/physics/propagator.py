@@ -216,6 +216,8 @@ class NumericalPropagator:
     """Cowell propagation from one state, extended lazily in chunks; see the module docstring.
 
     ballistic_m2_kg: Cd A / m (A the tumbling mean unless area_fn is given, then A = area_fn(...)).
+    density_scale multiplies NRLMSIS (1 by default; for sensitivity and Monte Carlo studies of the
+    model's uncertainty, typically 15-30 % in the thermosphere).
     """
 
     def __init__(
@@ -234,6 +236,7 @@ class NumericalPropagator:
         rtol: float = 1e-11,
         chunk_s: float = 21600.0,
         density_grid_s: float = 60.0,
+        density_scale: float = 1.0,
         reentry_altitude_m: float = REENTRY_ALTITUDE,
     ) -> None:
         self.cd = drag_coefficient
@@ -246,6 +249,7 @@ class NumericalPropagator:
         self.rtol = rtol
         self.chunk_s = chunk_s
         self.density_grid_s = density_grid_s
+        self.density_scale = density_scale
         self.reentry_altitude_m = reentry_altitude_m
         self.t = np.array([float(t0)])
         self.y = np.concatenate([np.asarray(r0, float), np.asarray(v0, float)])[None, :]
@@ -283,7 +287,7 @@ class NumericalPropagator:
             np.concatenate([lon, lon]), np.concatenate([alt, alt + 1000.0]),
         )  # fmt: skip
         self.msis_points += 2 * n
-        lr = np.log(rho[:n])
+        lr = np.log(rho[:n] * self.density_scale)
         invh = np.maximum((lr - np.log(rho[n:])) / 1000.0, 1e-6)
         rn = np.linalg.norm(r_grid, axis=1)
         sun = sun_position(t_grid)
