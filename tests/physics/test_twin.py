@@ -145,6 +145,9 @@ def test_history_arrays(scenario):
     assert 170 < n < 200  # one row a minute
     assert all(len(v) == n for v in h.values())
     assert np.all(np.diff(h["unix_s"]) > 0)
+    thin = twin.history(every_s=600)
+    assert 17 <= len(thin["unix_s"]) <= 20
+    assert np.all(np.diff(thin["unix_s"]) >= 540)
 
 
 def test_battery_heater_warms_the_battery(scenario):

@@ -508,9 +508,17 @@ class Twin:
         s = self.snapshot()
         self._hist.append(np.array([[s[f] for f in HISTORY_FIELDS]]))
 
-    def history(self) -> dict[str, np.ndarray]:
-        """Recorded histories since the start (one row a minute at most), by HISTORY_FIELDS name."""
+    def history(self, every_s: float | None = None) -> dict[str, np.ndarray]:
+        """Recorded histories since the start (one row a minute at most), by HISTORY_FIELDS name.
+
+        every_s thins them to the first row of each every_s-long interval (e.g. 600 for a
+        whole-lifetime plot: about 20 000 rows instead of 190 000).
+        """
         rows = np.concatenate(self._hist) if self._hist else np.empty((0, len(HISTORY_FIELDS)))
+        if every_s and len(rows):
+            slot = np.floor((rows[:, 0] - rows[0, 0]) / every_s)
+            keep = np.concatenate([[True], np.diff(slot) > 0])
+            rows = rows[keep]
         return {name: rows[:, i].copy() for i, name in enumerate(HISTORY_FIELDS)}
 
     # --- state for devices and plots ----------------------------------------------------------
