@@ -589,10 +589,12 @@ class Twin:
 
 
 def simulate(scenario: Scenario, seed: int = 0, until_unix: float | None = None,
-             step_s: float = 86400.0, attitude: bool = True) -> tuple[Twin, dict[str, np.ndarray]]:
+             step_s: float = 86400.0, attitude: bool = True,
+             history_every_s: float | None = None) -> tuple[Twin, dict[str, np.ndarray]]:
     """Run a twin with its default loads (no flight software) from ejection to re-entry or until_unix.
 
-    Returns the twin and its histories (``Twin.history``): the long-span run for reports.
+    Returns the twin and its histories (``Twin.history(history_every_s)``): the long-span run
+    for reports (about 10-15 s for the reference lifetime).
     """
     twin = Twin(scenario, seed, attitude=attitude)
     end = until_unix if until_unix is not None else twin.start_unix + 3650 * 86400.0
@@ -600,5 +602,5 @@ def simulate(scenario: Scenario, seed: int = 0, until_unix: float | None = None,
     while t < end and not twin.reentered:
         t = min(t + step_s, end)
         twin.advance_to(t)
-    return twin, twin.history()
+    return twin, twin.history(history_every_s)
 
