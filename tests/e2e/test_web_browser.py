@@ -12,7 +12,6 @@ Waits are bounded by Playwright timeouts; nothing asserts how long anything took
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -158,7 +157,7 @@ def test_operator_commands_and_sees_completion(browser, mission):
     archive = open_archive(db)
     try:
         queue = CommandQueue(archive, KEY)
-        now = time.time()
+        now = T0 + 2 * 3600 + 120  # mission time: the archive's pass, not the wall clock
         (sent,) = queue.uplink(now)
         assert sent.id == command_id
         station = GroundStation(STATION, archive, 437.365e6)
@@ -170,12 +169,29 @@ def test_operator_commands_and_sees_completion(browser, mission):
     finally:
         archive.close()
     page.wait_for_selector(f"tr.command[data-id='{command_id}'][data-stage='completed']", timeout=WAIT_MS)
+    # a time-tagged image kept in the queue, and a NOOP released for the next pass
+    page.select_option("#command-name", "CAPTURE_IMAGE")
+    page.fill("#at-time-iso", "2013-11-20T03:31:00Z")
+    assert page.input_value("#arg-at_time") == str(438_233_460)  # seconds since 2000-01-01
+    page.uncheck("#release")
+    page.click("#send-command")
+    page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('queued')",
+                           timeout=WAIT_MS)
+    page.select_option("#command-name", "NOOP")
+    page.check("#release")
+    page.click("#send-command")
+    page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('released')",
+                           timeout=WAIT_MS)
+    page.wait_for_selector("tr.command[data-stage='queued'] button.release", timeout=WAIT_MS)
     shot(page, "commanding")
 
     # the plan and the audit log know about it
     page.goto(url + "/track")
     page.wait_for_selector("#map .main-svg", timeout=WAIT_MS)
+    page.wait_for_selector("#map image", state="attached", timeout=WAIT_MS)
     page.wait_for_selector("#pass-table tr", timeout=WAIT_MS)
+    page.wait_for_function("() => document.getElementById('plan').textContent.includes('waits for release')",
+                           timeout=WAIT_MS)
     shot(page, "track")
     record = page.evaluate(f"fetch('/api/commands/{command_id}').then(r => r.json())")
     assert record["stage"] == "completed"

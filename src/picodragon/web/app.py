@@ -619,7 +619,9 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
                              "min_elevation_deg": s.min_elevation_deg,
                              "footprint": {"longitude_deg": clon, "latitude_deg": clat}})
         return {
-            "now": iso_z(now), "clock": clock, "element_set": {"name": es.name, "line1": es.line1, "line2": es.line2},
+            "now": iso_z(now), "clock": clock,
+            "element_set": {"name": es.name, "line1": es.line1, "line2": es.line2, "epoch": iso_z(es.epoch.timestamp()),
+                            "age_days": round((now - es.epoch.timestamp()) / 86400, 2)},
             "track": {"longitude_deg": lon, "latitude_deg": lat},
             "spacecraft": {"latitude_deg": _f(here["latitude_deg"][0]), "longitude_deg": _f(here["longitude_deg"][0]),
                            "altitude_km": _f(alt)},
@@ -710,7 +712,8 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
                  "release": body.release}
         try:
             command, args = validate(body.name, body.arguments)
-            cid = mc.commander.send(command, args, body.release, execute_at)
+            # the archive's clock: the wall clock, or the last time of a simulated or replayed archive
+            cid = mc.commander.send(command, args, body.release, execute_at, now=mc.mission_now()[0])
         except CommandError as exc:
             auth.audit(mc.db, session.user.name, "command", asked, f"refused: {exc}")
             status = 503 if str(exc).startswith("no uplink key") else 422
@@ -724,7 +727,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         if not command_id.isdigit() or len(command_id) > 19 or int(command_id) >= 2**63:
             raise HTTPException(422, "command id must be a non-negative 63-bit integer")
         try:
-            mc.commander.move(int(command_id), action)
+            mc.commander.move(int(command_id), action, now=mc.mission_now()[0])
         except CommandError as exc:
             auth.audit(mc.db, session.user.name, f"command.{action}", {"id": command_id}, f"refused: {exc}")
             raise HTTPException(404 if str(exc).startswith("no command") else 409, str(exc)) from None

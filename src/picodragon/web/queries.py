@@ -26,6 +26,7 @@ FIELDS: dict[str, Field] = {f"{p.name}.{f.name}": f for p in TELEMETRY_PACKETS f
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
 STAGE_ORDER = {s: i for i, s in enumerate(("queued", "released", "sent", "acknowledged", "scheduled", "completed",
                                           "failed", "timed_out", "cancelled"))}
+FINAL_STAGES = frozenset({"completed", "failed", "timed_out", "cancelled"})
 
 
 class QueryError(ValueError):
@@ -264,7 +265,7 @@ class Queries:
             out.append({
                 "id": str(cid), "name": name, "opcode": int(opcode), "arguments": args, "execute_at": execute_at,
                 "counter": None if counter is None else int(counter), "queued_unix_s": float(queued),
-                "stages": st, "stage": st[-1]["stage"] if st else "queued",
+                "stages": st, "stage": _current_stage(st),
             })
         return out
 
@@ -331,6 +332,14 @@ class Queries:
         if info["size"] is not None:
             data = data[: info["size"]]
         return data, info
+
+
+def _current_stage(stages: list[dict[str, Any]]) -> str:
+    """Where a command is: its final stage if it has one, else the furthest along its lifecycle
+    (not merely the latest by time: clocks of different writers may disagree)."""
+    if not stages:
+        return "queued"
+    return max(stages, key=lambda s: (s["stage"] in FINAL_STAGES, STAGE_ORDER.get(s["stage"], -1)))["stage"]
 
 
 def point_info(name: str) -> dict[str, Any]:

@@ -253,7 +253,9 @@ function track() {
   const dark = { paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d", font: { color: "#dde5ee" } };
   async function drawMap() {
     const t = await api("/api/track");
-    document.getElementById("track-note").textContent = `${t.element_set.name} · now ${fmtTime(t.now)} (${t.clock})`;
+    const age = Math.abs(t.element_set.age_days);
+    document.getElementById("track-note").textContent = `${t.element_set.name} · now ${fmtTime(t.now)} (${t.clock})` +
+      (age > 14 ? ` · element set ${age.toFixed(0)} days from its epoch: positions are rough` : "");
     const traces = [{ x: t.track.longitude_deg, y: t.track.latitude_deg, mode: "lines", name: "ground track", line: { color: "#ffd200", width: 1.5 } }];
     for (const s of t.stations) {
       traces.push({ x: s.footprint.longitude_deg, y: s.footprint.latitude_deg, mode: "lines", name: s.name + " footprint", line: { color: "#ff6b6b", width: 1 } });
@@ -286,7 +288,10 @@ function track() {
         c.stage === "queued" ? "waits for release" : c.pass ? `${c.pass.station} at ${fmtTime(c.pass.aos)}` : "no pass in view"].map(v => el("td", { text: v }))))
       : [el("tr", {}, el("td", { colspan: 5, class: "note", text: "no commands waiting" }))]));
   }
-  drawMap(); drawPasses();
+  /* the Blue Marble is decoded before the first plot, so the map never appears without it */
+  const map = new Image();
+  map.src = "/map.jpg";
+  map.decode().catch(() => null).then(() => { drawMap(); drawPasses(); });
   setInterval(drawMap, 30000);
   onLive(() => drawPasses());
 }
