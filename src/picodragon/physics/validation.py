@@ -50,7 +50,11 @@ def check_sun_direction() -> Check:
 
 
 def check_eclipse_edges() -> Check:
-    """Times our illumination crosses 1/2 against Skyfield's is_sunlit flips, 1 day at 1 s."""
+    """Times our illumination crosses 1/2 against the times Skyfield's is_sunlit flips, one day.
+
+    Edges are found on a 1 s grid, then refined: ours by linear interpolation of the visible
+    fraction, Skyfield's by bisection of is_sunlit to 1 ms.
+    """
     from skyfield.api import EarthSatellite
 
     from picodragon.physics.orbit import deployed_element_set, propagate_sgp4
@@ -59,18 +63,32 @@ def check_eclipse_edges() -> Check:
 
     sc = load_scenario()
     es = deployed_element_set(sc)
+    eph = ephemeris()
     t0 = sc.deployment.ejection_time.timestamp()
     t = t0 + np.arange(0.0, 86400.0, 1.0)
     r, _, _ = propagate_sgp4(es.satrec, t)
-    lit = illumination(r, sun_position(t)) > 0.5
-    ref = EarthSatellite(es.line1, es.line2).at(skyfield_time(t)).is_sunlit(ephemeris())
-    ours = t[1:][np.diff(lit.astype(int)) != 0]
-    theirs = t[1:][np.diff(ref.astype(int)) != 0]
-    if len(ours) != len(theirs):
-        return Check("Eclipse entry/exit", "Skyfield is_sunlit", math.inf, 10.0, "s", "edge count differs")
-    err = np.abs(ours - theirs)
-    return Check("Eclipse entry/exit", "Skyfield is_sunlit (DE421), 1 day, 1 s grid", float(err.max()),
-                 10.0, "s", f"{len(ours)} edges, mean {err.mean():.2f} s")
+    frac = illumination(r, sun_position(t))
+    sat = EarthSatellite(es.line1, es.line2)
+    ref = sat.at(skyfield_time(t)).is_sunlit(eph)
+    i_ours = np.nonzero(np.diff((frac > 0.5).astype(int)) != 0)[0]
+    i_ref = np.nonzero(np.diff(ref.astype(int)) != 0)[0]
+    if len(i_ours) != len(i_ref):
+        return Check("Eclipse entry/exit", "Skyfield is_sunlit", math.inf, 2.0, "s", "edge count differs")
+    ours = t[i_ours] + (0.5 - frac[i_ours]) / (frac[i_ours + 1] - frac[i_ours])
+    theirs = []
+    for i in i_ref:
+        lo, hi = t[i], t[i + 1]
+        lit_lo = bool(ref[i])
+        while hi - lo > 1e-3:
+            mid = 0.5 * (lo + hi)
+            if bool(sat.at(skyfield_time(mid)).is_sunlit(eph)) == lit_lo:
+                lo = mid
+            else:
+                hi = mid
+        theirs.append(0.5 * (lo + hi))
+    err = np.abs(ours - np.array(theirs))
+    return Check("Eclipse entry/exit", "Skyfield is_sunlit (DE421), 1 day, edges refined to 1 ms",
+                 float(err.max()), 2.0, "s", f"{len(ours)} edges, mean {err.mean():.2f} s")
 
 
 def check_igrf() -> Check:
