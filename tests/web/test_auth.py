@@ -132,3 +132,22 @@ def test_security_headers(sqlite_client):
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_password_guessing_is_throttled(sqlite_client):
+    for _ in range(5):
+        assert sqlite_client.post("/api/login", json={"name": "olga", "password": "guess-guess"}).status_code == 401
+    r = sqlite_client.post("/api/login", json={"name": "olga", "password": USERS["olga"][1]})
+    assert r.status_code == 429
+    # other names are not affected
+    assert sqlite_client.post("/api/login", json={"name": "ada", "password": USERS["ada"][1]}).status_code == 200
+
+
+def test_throttle_window_passes():
+    t = auth.LoginThrottle(attempts=2, window_s=10)
+    t.failed("x", now=0)
+    t.failed("x", now=1)
+    assert t.blocked("x", now=5) and not t.blocked("x", now=12)
+    t.failed("y", now=0)
+    t.succeeded("y")
+    assert not t.blocked("y", now=1)

@@ -132,6 +132,7 @@ class MissionControl:
                  live_interval_s: float = 1.0, key: bytes | None = None) -> None:
         self.db = Database(db_url)
         self.commander = Commander(db_url, key)
+        self.throttle = auth.LoginThrottle()
         self.queries = Queries(self.db)
         self.live_interval_s = live_interval_s
         self.scenario = scenario
@@ -362,10 +363,15 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not cookie_token or not secrets.compare_digest(cookie_token, str(form.get("csrf_token", ""))):
             raise HTTPException(403, "missing or wrong CSRF token: reload the login page")
+        if mc.throttle.blocked(name):
+            await run_in_threadpool(auth.audit, mc.db, name or "?", "login", {"via": "form"}, "throttled")
+            return RedirectResponse(f"/login?error=1&next={nxt}", status_code=303)
         user = await run_in_threadpool(auth.authenticate, mc.db, name, password)
         if user is None:
+            mc.throttle.failed(name)
             await run_in_threadpool(auth.audit, mc.db, name or "?", "login", {"via": "form"}, "refused")
             return RedirectResponse(f"/login?error=1&next={nxt}", status_code=303)
+        mc.throttle.succeeded(name)
         token, _ = await run_in_threadpool(auth.start_session, mc.db, user)
         await run_in_threadpool(auth.audit, mc.db, user.name, "login", {"via": "form"}, "ok")
         response = RedirectResponse(nxt, status_code=303)
@@ -404,10 +410,15 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     @app.post("/api/login", tags=["access"])
     def api_login(body: LoginBody) -> dict[str, Any]:
         """Open a session: use the token as ``Authorization: Bearer <token>`` (no CSRF needed)."""
+        if mc.throttle.blocked(body.name):
+            auth.audit(mc.db, body.name, "login", {"via": "api"}, "throttled")
+            raise HTTPException(429, "too many failed logins for this name: wait a few minutes")
         user = auth.authenticate(mc.db, body.name, body.password)
         if user is None:
+            mc.throttle.failed(body.name)
             auth.audit(mc.db, body.name, "login", {"via": "api"}, "refused")
             raise HTTPException(401, "wrong user name or password")
+        mc.throttle.succeeded(body.name)
         token, session = auth.start_session(mc.db, user)
         auth.audit(mc.db, user.name, "login", {"via": "api"}, "ok")
         return {"token": token, "csrf_token": session.csrf_token, "user": user.name, "role": user.role,

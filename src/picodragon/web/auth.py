@@ -27,6 +27,7 @@ import hmac
 import json
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -192,6 +193,38 @@ def authenticate(db: Database, name: str, password: str) -> User | None:
     if not verify_password(password, stored) or disabled or role not in ROLES:
         return None
     return User(name, role)
+
+
+class LoginThrottle:
+    """Slows password guessing: after ``attempts`` failures for one name within ``window_s``,
+    further attempts for that name are refused until the window has passed (in memory, per
+    server process; a success clears the count)."""
+
+    def __init__(self, attempts: int = 5, window_s: float = 300.0) -> None:
+        self.attempts = attempts
+        self.window_s = window_s
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, name: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._failures.get(name, []) if now - t < self.window_s]
+            if recent:
+                self._failures[name] = recent
+            else:
+                self._failures.pop(name, None)
+            return len(recent) >= self.attempts
+
+    def failed(self, name: str, now: float | None = None) -> None:
+        with self._lock:
+            if len(self._failures) > 10_000:  # a flood of invented names must not grow memory
+                self._failures.clear()
+            self._failures.setdefault(name, []).append(time.monotonic() if now is None else now)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
 
 
 # -- sessions ----------------------------------------------------------------------------------

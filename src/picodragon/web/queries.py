@@ -185,12 +185,14 @@ class Queries:
         per point, the latest transition when it is not a clear."""
         if not self.db.table_exists("alarms"):
             return []
-        rows = self.db.rows(
-            "SELECT a.id, a.point, a.unix_s, a.severity, a.state, a.value, a.detail, k.user_name, k.unix_s "
-            "FROM alarms a LEFT JOIN web_alarm_acks k ON k.alarm_id = a.id "
-            "ORDER BY a.unix_s DESC, a.id DESC LIMIT ?",
-            (int(limit) if not active_only else 100_000,),
-        )
+        cols = ("SELECT a.id, a.point, a.unix_s, a.severity, a.state, a.value, a.detail, k.user_name, k.unix_s "
+                "FROM alarms a LEFT JOIN web_alarm_acks k ON k.alarm_id = a.id ")
+        if active_only:  # the newest transition of each point (ties: the later row)
+            rows = self.db.rows(
+                cols + "JOIN (SELECT point, MAX(unix_s) AS t FROM alarms GROUP BY point) l "
+                "ON l.point = a.point AND l.t = a.unix_s ORDER BY a.unix_s DESC, a.id DESC")
+        else:
+            rows = self.db.rows(cols + "ORDER BY a.unix_s DESC, a.id DESC LIMIT ?", (int(limit),))
         out = []
         seen: set[str] = set()
         for r in rows:
