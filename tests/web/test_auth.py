@@ -119,6 +119,7 @@ def test_roles_decide_who_commands_acknowledges_and_administers(sqlite_client):
     actions = {(a["user"], a["action"], a["outcome"]) for a in audit}
     assert ("olga", "alarm.ack", "ok") in actions and ("ada", "user.add", "ok") in actions
     assert ("olga", "command", "released") in actions
+    assert ("victor", "POST /api/commands", "forbidden: the operator role is needed") in actions
 
 
 def test_logout_ends_the_session(sqlite_client):

@@ -306,11 +306,17 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     def _role(role: str) -> Callable[..., Session]:
         def dependency(request: Request, session: Session = Depends(_session)) -> Session:
             unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+            refusal = None
             if unsafe and not request.state.bearer and not auth.csrf_ok(
                     session, request.headers.get("x-csrf-token")):
-                raise HTTPException(403, "missing or wrong CSRF token")
-            if not session.user.can(role):
-                raise HTTPException(403, f"the {role} role is needed")
+                refusal = "missing or wrong CSRF token"
+            elif not session.user.can(role):
+                refusal = f"the {role} role is needed"
+            if refusal is not None:
+                if unsafe:  # an attempt to change something: the audit log keeps it
+                    auth.audit(mc.db, session.user.name, f"{request.method} {request.url.path}"[:200], {},
+                               f"forbidden: {refusal}")
+                raise HTTPException(403, refusal)
             return session
         return dependency
 
