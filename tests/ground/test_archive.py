@@ -111,3 +111,22 @@ def test_reset_starts_empty(archive_url):
     b = open_archive(archive_url, reset=True)
     assert b.count_frames() == 0 and b.count_points() == 0 and b.point_names() == []
     b.close()
+
+
+def test_a_reader_sees_packets_another_process_added(archive_url):
+    reader = open_archive(archive_url)
+    writer = open_archive(archive_url)
+    fid = writer.store_frame(b"new packet", "A", 1.0, 1.0)
+    writer.store_points(fid, "LATER_PACKET", 1.0, {"x": 4.0})
+    assert reader.point_names() == ["LATER_PACKET.x"]
+    assert list(reader.points("x")[1]) == [4.0] and reader.count_points() == 1
+    writer.close()
+    reader.close()
+
+
+def test_field_named_like_an_sql_keyword(archive):
+    fid = archive.store_frame(b"entry", "A", 1.0, 1.0)
+    archive.store_points(fid, "FILE_ENTRY", 1.0, {"index": 2.0, "count": 3.0})
+    assert list(archive.points("FILE_ENTRY.index")[1]) == [2.0]
+    columns = archive.packets("FILE_ENTRY")
+    assert list(columns["index"]) == [2.0] and list(columns["frame_id"]) == [fid]

@@ -222,6 +222,12 @@ class Archive:
             for col in columns:
                 self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_{col} ON {table} ({col})")
         self._commit()
+        self._reload_catalog()
+
+    def _reload_catalog(self) -> None:
+        """Read the packet tables' catalog again: another process may have added to it."""
+        if self._pending or self._depth:
+            return
         for packet, table, fields in self._rows(
             "SELECT packet, table_name, fields FROM packet_catalog"
         ):
@@ -418,6 +424,7 @@ class Archive:
 
     def count_points(self) -> int:
         """Telemetry values archived: rows times fields, over every packet table."""
+        self._reload_catalog()
         total = 0
         for table, fields in self._catalog.values():
             total += int(self._rows(f"SELECT COUNT(*) FROM {table}")[0][0]) * len(fields)
@@ -425,9 +432,11 @@ class Archive:
 
     def point_names(self) -> list[str]:
         """Every archived telemetry point as ``PACKET.field``."""
+        self._reload_catalog()
         return sorted(f"{p}.{f}" for p, (_, fields) in self._catalog.items() for f in fields)
 
     def _resolve(self, name: str) -> tuple[str, str]:
+        self._reload_catalog()
         if "." in name:
             packet, field = name.split(".", 1)
             entry = self._catalog.get(packet)
@@ -462,13 +471,15 @@ class Archive:
         self, packet: str, start_unix: float = -1e300, end_unix: float = 1e300
     ) -> dict[str, np.ndarray]:
         """Every field of one packet over a span, as columns (``unix_s`` and ``frame_id`` too)."""
+        self._reload_catalog()
         entry = self._catalog.get(packet)
         if entry is None:
             raise ArchiveError(f"no packet {packet} in the archive")
         table, fields = entry
         p = self.placeholder
+        quoted = "".join(f', t."{f}"' for f in fields)
         rows = self._rows(
-            f"SELECT f.id, t.unix_s{''.join(', t.' + f for f in fields)} FROM {table} t "
+            f"SELECT f.id, t.unix_s{quoted} FROM {table} t "
             f"JOIN frames f ON f.seq = t.frame_seq "
             f"WHERE t.unix_s >= {p} AND t.unix_s <= {p} ORDER BY t.unix_s",
             (float(start_unix), float(end_unix)),
