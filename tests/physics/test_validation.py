@@ -17,6 +17,8 @@ from picodragon.physics import validation as v
         v.check_igrf,
         v.check_look_angles,
         v.check_numerical_vs_sgp4,
+        v.check_nodal_regression,
+        v.check_decay_rate,
         v.check_orbit_average_power,
         v.check_thermal_in_orbit,
     ],
@@ -38,7 +40,7 @@ def test_thermal_steady_state():
 
 def test_docs_table_lists_every_check():
     text = (Path(__file__).parents[2] / "docs" / "validation.md").read_text()
-    for name in ("Sun direction", "Eclipse entry/exit", "IGRF-14 field", "Look angles", "Numerical propagator vs SGP4",
+    for name in ("Sun direction", "Eclipse entry/exit", "IGRF-14 field", "Look angles", "Nodal regression (J2)", "Decay rate (drag)", "Numerical propagator vs SGP4",
                  "Torque-free energy", "Torque-free angular momentum", "Thermal isothermal steady state",
                  "Thermal energy balance", "Thermal energy in orbit", "Orbit-average solar power"):
         assert f"| {name} |" in text

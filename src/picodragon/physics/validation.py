@@ -198,6 +198,74 @@ def check_numerical_vs_sgp4() -> Check:
     )
 
 
+def _mean_elements_over(prop, t_start: float, period: float):
+    """Semi-major axis (vis-viva) and RAAN averaged over one orbit from t_start."""
+    from picodragon.physics.constants import MU_EARTH
+
+    t = t_start + np.linspace(0.0, period, 361)[:-1]
+    r, v = prop.states(t)
+    rn = np.linalg.norm(r, axis=1)
+    a = 1.0 / (2.0 / rn - (v * v).sum(1) / MU_EARTH)
+    h = np.cross(r, v)
+    raan = np.unwrap(np.arctan2(h[:, 0], -h[:, 1]))
+    return a.mean(), raan.mean(), t
+
+
+def check_nodal_regression() -> Check:
+    """RAAN drift of the numerical orbit (drag off) over 5 days against the analytic J2 rate
+    -3/2 n J2 (Re/p)^2 cos i (Vallado 2013, eq. 9-41); J3, J4 and J2^2 terms make the rest."""
+    from picodragon.physics.constants import J2, MU_EARTH, R_EARTH
+    from picodragon.physics.decay import propagator_for
+    from picodragon.physics.orbit import osculating_nonsingular
+
+    sc = load_scenario()
+    prop = propagator_for(sc, drag=False, srp=False)
+    t0 = float(prop.t[0])
+    r0, v0 = prop.states([t0])
+    el = osculating_nonsingular(r0[0], v0[0], MU_EARTH)
+    period = 2 * math.pi / el[0]
+    a0, raan0, _ = _mean_elements_over(prop, t0, period)
+    a1, raan1, _ = _mean_elements_over(prop, t0 + 5 * 86400.0, period)
+    measured = (raan1 - raan0) / (5 * 86400.0)
+    n = math.sqrt(MU_EARTH / a0**3)
+    e = math.hypot(el[1], el[2])
+    p = a0 * (1 - e * e)
+    analytic = -1.5 * n * J2 * (R_EARTH / p) ** 2 * math.cos(el[3])
+    return Check("Nodal regression (J2)", "analytic -3/2 n J2 (Re/p)^2 cos i, 5 days, drag off",
+                 measured / analytic - 1, 0.01, "relative",
+                 f"{math.degrees(measured) * 86400:.4f} deg/day against {math.degrees(analytic) * 86400:.4f}")
+
+
+def check_decay_rate() -> Check:
+    """Decay of the numerical orbit over one day against da/dt = -sqrt(mu a) rho (Cd A / m) F,
+    the circular-orbit rate (King-Hele 1987) with the density the propagator met along the path
+    (averaged) and F = (1 - omega_E r cos i / v)^2 for the co-rotating atmosphere."""
+    from picodragon.physics.constants import MU_EARTH, OMEGA_EARTH
+    from picodragon.physics.decay import propagator_for
+    from picodragon.physics.orbit import osculating_nonsingular
+
+    sc = load_scenario()
+    s = sc.spacecraft
+    prop = propagator_for(sc, srp=False)
+    t0 = float(prop.t[0]) + 5 * 86400.0
+    r0, v0 = prop.states([t0])
+    el = osculating_nonsingular(r0[0], v0[0], MU_EARTH)
+    period = 2 * math.pi / el[0]
+    a0, _, _ = _mean_elements_over(prop, t0, period)
+    a1, _, _ = _mean_elements_over(prop, t0 + 86400.0, period)
+    measured = (a1 - a0) / 86400.0
+    log = prop.density_log
+    sel = (log[:, 0] >= t0) & (log[:, 0] <= t0 + 86400.0 + period)
+    rho = log[sel, 1].mean()
+    a_mid = 0.5 * (a0 + a1)
+    v = math.sqrt(MU_EARTH / a_mid)
+    f = (1 - OMEGA_EARTH * a_mid * math.cos(el[3]) / v) ** 2
+    analytic = -math.sqrt(MU_EARTH * a_mid) * rho * s.drag_coefficient * s.mean_cross_section_m2 / s.mass_kg * f
+    return Check("Decay rate (drag)", "circular-orbit da/dt with the path's mean density, day 6",
+                 measured / analytic - 1, 0.05, "relative",
+                 f"{measured * 86400:.0f} m/day against {analytic * 86400:.0f} m/day; mean density {rho:.2e} kg/m^3")
+
+
 def check_torque_free() -> tuple[Check, Check]:
     """Torque-free rigid body (asymmetric inertia, 1 s RK4, 1 day): energy and |H| drift."""
     from picodragon.physics.attitude import quats_to_matrices, torque_free_run
@@ -342,7 +410,7 @@ def check_orbit_average_power() -> Check:
 
 def all_checks() -> list[Check]:
     out = [check_sun_direction(), check_eclipse_edges(), check_igrf(), check_look_angles(),
-           check_numerical_vs_sgp4()]
+           check_numerical_vs_sgp4(), check_nodal_regression(), check_decay_rate()]
     out.extend(check_torque_free())
     out.extend(check_thermal_steady_state())
     out.append(check_thermal_in_orbit())
