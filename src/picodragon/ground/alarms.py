@@ -119,4 +119,5 @@ class AlarmMonitor:
             self.check(decoded.name, decoded.values, decoded.unix_s)
 
     def history(self) -> list[dict]:
+        """Every alarm transition on record, oldest first."""
         return self.archive.select("alarms", order="unix_s, id")

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 
 class Stage(StrEnum):
+    """The fixed stages of a command's life, in order; the last four are final."""
+
     QUEUED = "queued"
     RELEASED = "released"
     SENT = "sent"
@@ -81,10 +83,12 @@ class CommandRecord:
 
     @property
     def stage(self) -> Stage:
+        """The latest stage reached."""
         return self.stages[-1][0]
 
     @property
     def final(self) -> bool:
+        """Whether the command's life is over (nothing can change it any more)."""
         return self.stage in FINAL
 
     def reached(self, stage: Stage) -> float | None:
@@ -95,6 +99,7 @@ class CommandRecord:
         return None
 
     def to_json(self) -> dict:
+        """The record for the web application and reports."""
         return {
             "id": self.id,
             "name": self.name,
@@ -252,9 +257,11 @@ class CommandQueue:
         return record
 
     def release_all(self, now: float) -> list[CommandRecord]:
+        """Release every queued command (an operator's 'go' for the next pass)."""
         return [self.release(c.id, now) for c in self.pending(Stage.QUEUED)]
 
     def cancel(self, command_id: int, now: float) -> CommandRecord:
+        """Withdraw a command not yet sent; CommandError once it is on its way."""
         record = self._get(command_id)
         if record.stage not in (Stage.QUEUED, Stage.RELEASED):
             raise CommandError(f"command {command_id} is {record.stage}: too late to cancel")
@@ -274,6 +281,7 @@ class CommandQueue:
         )
 
     def history(self) -> list[CommandRecord]:
+        """Every command on record, in counter order."""
         return sorted(self.commands.values(), key=lambda c: c.counter)
 
     # -- the uplink ------------------------------------------------------------------------
@@ -366,5 +374,6 @@ class CommandQueue:
 
 
 def command_name(opcode: int) -> str:
+    """A command's name from its opcode (for logs of unknown responses)."""
     command = COMMANDS_BY_OPCODE.get(opcode)
     return command.name if command else f"opcode {opcode}"

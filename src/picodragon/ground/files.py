@@ -47,18 +47,22 @@ class FileState:
 
     @property
     def received(self) -> int:
+        """Chunks in hand."""
         return len(self.chunks)
 
     @property
     def complete(self) -> bool:
+        """Whether every chunk is in (the CRC is judged separately)."""
         return self.chunk_count is not None and len(self.chunks) >= self.chunk_count
 
     def missing(self) -> list[int]:
+        """Chunk numbers not yet received (empty while the chunk count is unknown)."""
         if self.chunk_count is None:
             return []
         return [n for n in range(self.chunk_count) if n not in self.chunks]
 
     def to_json(self) -> dict:
+        """A summary for the web application and reports."""
         return {
             "file_id": self.file_id,
             "kind": self.kind,

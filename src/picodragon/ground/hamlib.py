@@ -77,6 +77,7 @@ class _HamlibClient:
         return self._sock
 
     def close(self) -> None:
+        """Say goodbye to the daemon and close the connection (idempotent)."""
         if self._sock is not None:
             with contextlib.suppress(OSError):
                 self._sock.sendall(b"q\n")
@@ -162,9 +163,11 @@ class RigClient(_HamlibClient):
         self._split_on = False
 
     def set_frequency(self, hz: float) -> None:
+        """Tune the receive (main) VFO, Hz."""
         self.command(f"F {int(round(hz))}")
 
     def frequency(self) -> float:
+        """The receive frequency the radio reports, Hz."""
         return _number(self.command("f"), "Frequency")
 
     def set_uplink_frequency(self, hz: float) -> None:
@@ -175,9 +178,11 @@ class RigClient(_HamlibClient):
         self.command(f"I {int(round(hz))}")
 
     def uplink_frequency(self) -> float:
+        """The split transmit frequency the radio reports, Hz."""
         return _number(self.command("i"), "TX Frequency")
 
     def set_mode(self, mode: str = "FM", passband_hz: int = 0) -> None:
+        """Set the mode and passband (FM for AFSK 1200 on a voice radio)."""
         self.command(f"M {mode} {int(passband_hz)}")
 
     def _exchange(self, command: str) -> _Reply:
@@ -217,14 +222,18 @@ class RotatorClient(_HamlibClient):
         return min(allowed, key=lambda a: abs(a - ref))
 
     def set_position(self, azimuth_deg: float, elevation_deg: float) -> None:
+        """Point at a rotator azimuth (see azimuth_for) and an elevation clamped to 0..90."""
         self.command(f"P {azimuth_deg:.2f} {max(0.0, min(90.0, elevation_deg)):.2f}")
 
     def position(self) -> tuple[float, float]:
+        """Where the rotator reports it points: (azimuth, elevation), degrees."""
         reply = self.command("p")
         return float(reply.values["Azimuth"]), float(reply.values["Elevation"])
 
     def park(self) -> None:
+        """Send the rotator to its park position."""
         self.command("K")
 
     def stop(self) -> None:
+        """Stop any rotator movement now."""
         self.command("S")

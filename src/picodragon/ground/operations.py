@@ -70,6 +70,8 @@ class StationReport:
     passes: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
+        """The report as `picodragon station --json` writes it."""
+
         def iso(t: float) -> str:
             return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -102,6 +104,7 @@ class _Schedule:
         self.until = -1.0
 
     def refresh(self, now: float) -> None:
+        """Predict a day of passes again when less than an hour of prediction is left."""
         if now + 3600.0 < self.until:
             return
         start = datetime.fromtimestamp(now, UTC)
@@ -111,6 +114,7 @@ class _Schedule:
         self.until = now + self.horizon_s
 
     def current_or_next(self, now: float) -> Pass | None:
+        """The pass under way at ``now``, or the next one."""
         self.refresh(now)
         for p in self.passes:
             if p.los.timestamp() >= now:

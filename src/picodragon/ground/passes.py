@@ -84,6 +84,7 @@ class Pass:
 
     @property
     def duration_s(self) -> float:
+        """Seconds from AOS to LOS."""
         return (self.los - self.aos).total_seconds()
 
     def to_json(self) -> dict:

@@ -70,6 +70,8 @@ class Request:
 
 @dataclass
 class Allocation:
+    """Part (or all) of a request's volume carried by one contact."""
+
     request: Request
     volume_bytes: int
 
@@ -90,10 +92,12 @@ class Contact:
 
     @property
     def used_bytes(self) -> int:
+        """Downlink volume allocated in this contact."""
         return sum(a.volume_bytes for a in self.allocations if a.request.kind != "command")
 
     @property
     def commands(self) -> list[Request]:
+        """The command requests this contact uplinks."""
         return [a.request for a in self.allocations if a.request.kind == "command"]
 
     def actions(self) -> list[tuple[str, dict[str, float]]]:
@@ -144,6 +148,8 @@ class Contact:
 
 @dataclass
 class Plan:
+    """The network's plan: contacts in time order, what did not fit, the conflicts resolved."""
+
     contacts: list[Contact]
     unassigned: list[Request]
     conflicts: list[str]

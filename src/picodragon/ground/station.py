@@ -47,10 +47,12 @@ class Decoded:
 
     @property
     def name(self) -> str:
+        """The packet's name in the dictionary."""
         return self.packet.name
 
     @property
     def values(self) -> dict[str, float]:
+        """The packet's engineering values by field name."""
         return self.packet.values
 
     @property
@@ -111,6 +113,7 @@ class GroundStation:
         self._headers: dict[bytes, tuple[str, str]] = {}
 
     def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(decoded)`` for every decoded packet (errors logged, never raised)."""
         self.listeners.append(listener)
 
     def _ax25(self, raw: bytes):

@@ -54,6 +54,7 @@ def frame_id(raw: bytes) -> int:
 
 
 def table_for(packet: str) -> str:
+    """The table of a packet's decoded values; ArchiveError for a name that is not an identifier."""
     if not _IDENT.match(packet):
         raise ArchiveError(f"packet name {packet!r} is not a valid identifier")
     return "tm_" + packet.lower()
@@ -61,6 +62,8 @@ def table_for(packet: str) -> str:
 
 @dataclass(frozen=True)
 class Reception:
+    """One hearing of a frame: which station, when, on which (tuned) frequency."""
+
     station: str
     unix_s: float
     frequency_hz: float
@@ -68,6 +71,8 @@ class Reception:
 
 @dataclass(frozen=True)
 class FrameRecord:
+    """A stored frame with every reception of it."""
+
     id: int
     raw: bytes
     first_unix_s: float
@@ -200,6 +205,7 @@ class Archive:
         raise NotImplementedError
 
     def close(self) -> None:
+        """Write what is pending, commit and release the connection."""
         raise NotImplementedError
 
     def _table_altered(self, table: str) -> None:
@@ -417,9 +423,11 @@ class Archive:
         )
 
     def count_frames(self) -> int:
+        """Distinct frames stored (copies heard by several stations count once)."""
         return int(self._rows("SELECT COUNT(*) FROM frames")[0][0])
 
     def count_receptions(self) -> int:
+        """Receptions stored: every hearing of every frame."""
         return int(self._rows("SELECT COUNT(*) FROM receptions")[0][0])
 
     def count_points(self) -> int:
@@ -521,6 +529,7 @@ class Archive:
         return out
 
     def events(self, start_unix: float = -1e300, end_unix: float = 1e300) -> list[dict]:
+        """Events (on board and on the ground) in a span, in time order, as dicts."""
         p = self.placeholder
         rows = self._rows(
             f"SELECT frame_id, unix_s, source, name, severity, message FROM events "

@@ -36,6 +36,8 @@ def split_schema(url: str) -> tuple[str, str | None]:
 
 
 class PostgresArchive(Archive):
+    """The archive in PostgreSQL (optionally in a schema of its own)."""
+
     backend = "postgresql"
     placeholder = "%s"
     type_map = {
@@ -124,6 +126,7 @@ class PostgresArchive(Archive):
         self._staged.clear()
 
     def close(self) -> None:
+        """Write what is pending, commit and close the connection."""
         if self._db is not None and not self._db.closed:
             if self._pending:
                 self.flush()

@@ -20,6 +20,8 @@ from picodragon.ground.archive.base import Archive
 
 
 class SqliteArchive(Archive):
+    """The archive in one SQLite file (the embedded default)."""
+
     backend = "sqlite"
     placeholder = "?"
     type_map = {"DOUBLE": "REAL", "SERIAL": "INTEGER PRIMARY KEY"}
@@ -72,6 +74,7 @@ class SqliteArchive(Archive):
             self._in_tx = False
 
     def close(self) -> None:
+        """Write what is pending, commit and close the file (the WAL is checkpointed)."""
         if self._db is not None:
             if self._pending:
                 self.flush()
