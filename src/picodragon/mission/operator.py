@@ -10,10 +10,11 @@ Each pass it
    point lies over Vietnam with the Sun at least ``MIN_SUN_ELEVATION_DEG`` above the horizon
    there, as a time-tagged CAPTURE_IMAGE (one image a day at most, and only when the
    previous one is down);
-3. asks for the events logged out of view (DUMP_EVENTS) and, once a capture is due, for the file
-   directory (LIST_FILES); starts the download of each new image (DOWNLINK_FILE) and, in later
-   passes, asks again for the chunks it still lacks (REQUEST_CHUNKS);
-4. reassembles files and accepts one only when its CRC-32 matches the directory's.
+3. asks for the events logged out of view (DUMP_EVENTS) and, once a booked capture has happened,
+   for the file directory (LIST_FILES); starts the download of each new image (DOWNLINK_FILE)
+   and, in later passes, asks again for the chunks it still lacks (REQUEST_CHUNKS);
+4. reassembles files and accepts one only when its CRC-32 matches the directory's, then frees
+   the on-board flash (DELETE_FILE).
 
 Every command is signed with the run's key; its life (sent, accepted, scheduled, completed,
 failed, rejected) is followed through the spacecraft's COMMAND_RESPONSE packets. A command with
@@ -162,7 +163,8 @@ class Operator:
         self._last_heard = -np.inf
         self._last_sent = -np.inf
         self._last_event_time = EPOCH_2000_UNIX
-        self._listed_after: float = np.inf
+        self._listed_after: float = -np.inf
+        self._to_delete: list[int] = []
         self._pass_start: float | None = None
         self._pass_done: set[str] = set()
         self._queue: list[tuple[str, dict[str, float], CommandRecord | None]] = []
@@ -197,7 +199,6 @@ class Operator:
         rec.stages.append((stage, unix_s))
         if rec.name == "CAPTURE_IMAGE" and stage == "COMPLETED":
             self.capture_completed += 1
-            self._listed_after = -np.inf  # a new file exists: list the directory
 
     def _entry(self, packet: TelemetryPacket) -> None:
         v = packet.values
@@ -219,6 +220,7 @@ class Operator:
             f.valid = (zlib.crc32(data) & 0xFFFFFFFF) == f.crc32 and len(data) == f.size_bytes
             if f.valid:
                 self.images_received += 1
+                self._to_delete.append(f.file_id)  # down and checked: free the flash
                 if self.image_folder is not None:
                     self.image_folder.mkdir(parents=True, exist_ok=True)
                     path = self.image_folder / f"image-{f.file_id:04d}.jpg"
@@ -261,11 +263,13 @@ class Operator:
         if "capture" not in self._pass_done:
             self._pass_done.add("capture")
             self._book_capture(unix_s)
-        due = [t for t in self.captures_booked if t < unix_s]
-        if "list" not in self._pass_done and (due and self._listed_after > min(due) or self._pending_files()):
+        if "list" not in self._pass_done and self._unlisted_capture(unix_s):
             self._pass_done.add("list")
             self._listed_after = unix_s
             self._queue.append(("LIST_FILES", {}, None))
+        for file_id in self._to_delete:
+            self._queue.append(("DELETE_FILE", {"file_id": file_id}, None))
+        self._to_delete.clear()
         for f in self._pending_files():
             key = f"file{f.file_id}"
             if key in self._pass_done:
@@ -278,6 +282,10 @@ class Operator:
                 for request in missing_chunk_requests(f.file_id, f.missing)[:4]:
                     self._queue.append(("REQUEST_CHUNKS", request, None))
 
+    def _unlisted_capture(self, unix_s: float) -> bool:
+        """A booked capture has happened since the directory was last listed."""
+        return any(self._listed_after < t < unix_s for t in self.captures_booked)
+
     def _pending_files(self) -> list[DownlinkFile]:
         return [f for f in self.files.values() if not f.valid]
 
@@ -286,7 +294,7 @@ class Operator:
             return
         if self.max_images is not None and len(self.captures_booked) >= self.max_images:
             return
-        if self._pending_files() or any(t > unix_s for t in self.captures_booked):
+        if self._pending_files() or self._unlisted_capture(unix_s) or any(t > unix_s for t in self.captures_booked):
             return  # one image in the pipeline at a time: the downlink is 1200 bit/s
         if self.captures_booked and unix_s - self.captures_booked[-1] < 86400.0 - 7200.0:
             return
