@@ -28,6 +28,11 @@ def test_single_checks(check):
     assert c.passed, f"{c.name}: {c.measured} {c.unit} > {c.tolerance}"
 
 
+def test_magnet_libration_period():
+    c = v.check_magnet_libration()
+    assert c.passed, c
+
+
 def test_torque_free_conservation():
     for c in v.check_torque_free():
         assert c.passed, c
@@ -41,6 +46,6 @@ def test_thermal_steady_state():
 def test_docs_table_lists_every_check():
     text = (Path(__file__).parents[2] / "docs" / "validation.md").read_text()
     for name in ("Sun direction", "Eclipse entry/exit", "IGRF-14 field", "Look angles", "Nodal regression (J2)", "Decay rate (drag)", "Numerical propagator vs SGP4",
-                 "Torque-free energy", "Torque-free angular momentum", "Thermal isothermal steady state",
+                 "Torque-free energy", "Torque-free angular momentum", "Bar-magnet libration period", "Thermal isothermal steady state",
                  "Thermal energy balance", "Thermal energy in orbit", "Orbit-average solar power"):
         assert f"| {name} |" in text
