@@ -168,41 +168,63 @@ def running_server(db: str, live_interval_s: float = 0.3, log_path: str | None =
                    key: bytes | None = KEY) -> Iterator[str]:
     """``picodragon.web.serve`` in a subprocess on a free port of 127.0.0.1; yields its base URL.
 
-    The server is stopped by its own pid; waiting for it to listen is bounded in tries and time.
+    A port found free can be taken by another process before the server binds it (other test
+    runs share the machine): a server that exits at start-up is tried again on a new port, up to
+    three times. The server is stopped by its own pid; every wait is bounded in tries and time.
     """
     import socket
     import subprocess
     import sys
+    import tempfile
     import time
 
     from tests.conftest import free_port
 
-    port = free_port()
-    code = (f"from picodragon.web import serve; serve({db!r}, '127.0.0.1', {port}, "
-            f"live_interval_s={live_interval_s!r}, key={key!r})")
-    log = open(log_path or os.devnull, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
-    try:
+    if log_path is None:
+        with tempfile.NamedTemporaryFile(prefix="picodragon-web-", suffix=".log", delete=False) as f:
+            log_path = f.name
+    proc = None
+    for _attempt in range(3):
+        port = free_port()
+        code = (f"from picodragon.web import serve; serve({db!r}, '127.0.0.1', {port}, "
+                f"live_interval_s={live_interval_s!r}, key={key!r})")
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
+        listening = False
         for _ in range(600):
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}")
+            if proc.poll() is not None or time.monotonic() > deadline:
+                break
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                listening = True
                 break
             except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not listen within 60 s") from None
                 time.sleep(0.1)
+        if listening:
+            break
+        _stop(proc)
+        proc = None
+    if proc is None:
+        with open(log_path) as log:
+            raise RuntimeError("the web server did not start:\n" + log.read()[-2000:])
+    try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        _stop(proc)
+
+
+def _stop(proc) -> None:
+    """Stop a server subprocess by its own pid: terminate, then kill if it lingers."""
+    import subprocess
+
+    if proc.poll() is None:
         proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
