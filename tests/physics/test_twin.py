@@ -185,3 +185,15 @@ def test_look_angles_agree_with_skyfield(scenario):
     assert np.max(np.abs(daz)) < 0.05  # measured 0.002
     assert np.max(np.abs(ours.range_m - dist.m)) < 50  # measured 4 m
     assert np.max(np.abs(ours.range_rate_m_s - range_rate.m_per_s)) < 0.2  # measured 0.03
+
+
+def test_before_ejection_the_spacecraft_rides_the_carrier(scenario):
+    from picodragon.physics.orbit import carrier_element_set, propagate_sgp4
+
+    twin = Twin(scenario, attitude=False)
+    t = twin.start_unix + np.array([-600.0, -1.0, 0.0, 60.0])
+    r, _ = twin.state_teme(t)
+    assert np.all(np.isfinite(r))
+    iss, _, _ = propagate_sgp4(carrier_element_set(scenario).satrec, t)
+    np.testing.assert_allclose(r[:3], iss[:3], atol=1.0)
+    assert 10.0 < np.linalg.norm(r[3] - iss[3]) < 200.0  # 1.1 m/s for a minute

@@ -53,6 +53,7 @@ from picodragon.physics.magnetic import field_teme
 from picodragon.physics.orbit import (
     LookAngles,
     bstar_for,
+    carrier_element_set,
     deployed_element_set,
     element_set_from_state,
     geodetic,
@@ -280,6 +281,7 @@ class Twin:
         self.seed = seed
         sc = scenario.spacecraft
         self.element_set = deployed_element_set(scenario)
+        self._carrier = carrier_element_set(scenario).satrec
         self.orbit = propagator_for(scenario, area_fn=self._drag_area if attitude else None)
         self._area_sum = 0.0
         self._area_time = 0.0
@@ -335,8 +337,18 @@ class Twin:
 
     # --- orbit ---------------------------------------------------------------------------------
     def state_teme(self, unix_s) -> tuple[np.ndarray, np.ndarray]:
-        """True TEME position and velocity (m, m/s) at Unix times (n, 3); NaN after re-entry."""
-        return self.orbit.states(unix_s)
+        """True TEME position and velocity (m, m/s) at Unix times (n, 3); NaN after re-entry.
+
+        Before the ejection the spacecraft is inside its deployer on the carrier: the carrier's
+        SGP4 state.
+        """
+        unix_s = np.atleast_1d(np.asarray(unix_s, dtype=float))
+        r, v = self.orbit.states(unix_s)
+        before = unix_s < self.start_unix
+        if np.any(before):
+            rc, vc, _ = propagate_sgp4(self._carrier, unix_s[before])
+            r[before], v[before] = rc, vc
+        return r, v
 
     def look_angles(self, station: Station, unix_s) -> LookAngles:
         """Topocentric elevation, azimuth, range, range rate of the twin's spacecraft from a station."""
