@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +106,11 @@ def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: floa
 
     Best: the sub-satellite point inside the box with the highest Sun elevation there.
     """
-    from skyfield.api import EarthSatellite, load, wgs84
+    from picodragon.physics.orbit import geodetic, sgp4_ecef
 
-    ts = load.timescale()
     times = start_unix + np.arange(0.0, span_s, step_s)
-    t = ts.from_datetimes([datetime.fromtimestamp(x, UTC) for x in times])
-    sat = EarthSatellite(element_set.line1, element_set.line2, element_set.name, ts)
-    lat, lon = wgs84.latlon_of(sat.at(t))
-    lat_deg, lon_deg = lat.degrees, lon.degrees
+    r_ecef, _ = sgp4_ecef(element_set.satrec, times)
+    lat_deg, lon_deg, _ = geodetic(r_ecef)
     inside = ((VIETNAM_LAT[0] <= lat_deg) & (lat_deg <= VIETNAM_LAT[1])
               & (VIETNAM_LON[0] <= lon_deg) & (lon_deg <= VIETNAM_LON[1]))
     if not inside.any():
