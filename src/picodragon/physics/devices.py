@@ -117,10 +117,13 @@ class RadioDevice:
 
     OVERHEAD_BYTES = 24
 
-    def __init__(self, twin: Twin, bit_rate: float, transmit_load_w: float) -> None:
+    def __init__(self, twin: Twin, bit_rate: float, transmit_load_w: float,
+                 rf_power_w: float = 0.0) -> None:
         self._twin = twin
         self.bit_rate = bit_rate
         self.transmit_load_w = transmit_load_w
+        self.rf_power_w = rf_power_w
+        self.pending_rf_j = 0.0
         self.enabled = True
         self._outbox: list[tuple[float, bytes]] = []
         self._inbox: deque[bytes] = deque()
@@ -144,6 +147,7 @@ class RadioDevice:
         self._outbox.append((start, frame))
         self.frames_sent += 1
         self.pending_energy_j += air * self.transmit_load_w
+        self.pending_rf_j += air * self.rf_power_w  # radiated away, not dissipated on board
         self.keyed_s_total += air
 
     def receive(self) -> bytes | None:

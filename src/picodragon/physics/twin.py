@@ -139,11 +139,12 @@ def _view_factor(cos_nadir, h_ratio, hs, table):  # pragma: no cover - compiled
 def _world(
     t0, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, has_att, q_mid, w_mid, vf_hs, vf_table,
     energy_j, capacity_j, temp_k, cap, g, area, cell_mask, cell_area, cell_eff, load_w, extra_j,
-    charge_eff, brownout, rec_last, rec_every, rec, heater_w,
+    charge_eff, brownout, rec_last, rec_every, rec, heater_w, rf_j,
 ):  # pragma: no cover - compiled
     """Faces, array, battery and thermal nodes over n steps of dt from t0 (environment at each
     step's middle from the cache; attitude q_mid / w_mid at the same instants when has_att).
-    heater_w: the part of load_w that heats the battery node (battery heater).
+    heater_w: the part of load_w that heats the battery node (battery heater); rf_j: energy the
+    transmitter radiated away in the span (drawn from the bus, not dissipated on board).
 
     History rows (t, r (3), illumination, soc, battery W, solar W, bus W, rate deg/s, 9 node
     temperatures K) go to rec whenever rec_every seconds have passed since rec_last.
@@ -161,6 +162,7 @@ def _world(
     area_int = 0.0
     n_rec = 0
     extra_per_step = extra_j / n
+    rf_w = rf_j / (n * dt)
     for i in range(n):
         tm = t0 + (i + 0.5) * dt
         _env_at(tm, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, env)
@@ -244,8 +246,9 @@ def _world(
         for k in range(6):
             p_face[k] *= used
         temp_k = th.thermal_step(
-            # the battery heater's share of the bus heats the battery
-            temp_k, dt, cap, g, area, absorbed, p_face, loss_bat + heat_bat, 0.6 * (bus_w - heat_bat),
+            # the heater's share of the bus heats the battery; the RF output leaves the spacecraft
+            temp_k, dt, cap, g, area, absorbed, p_face, loss_bat + heat_bat,
+            max(0.6 * (bus_w - heat_bat) - (rf_w if bus_w > 0.0 else 0.0), 0.0),
             0.4 * (bus_w - heat_bat),
         )
         if tm - rec_last >= rec_every:
@@ -318,7 +321,7 @@ class Twin:
         self._refresh_state()
         self.devices = Devices(
             clock=ClockDevice(self),
-            radio=RadioDevice(self, sc.radio.bit_rate, p.transmit_load_w),
+            radio=RadioDevice(self, sc.radio.bit_rate, p.transmit_load_w, sc.radio.downlink_power_w),
             power=PowerSensorDevice(self, rng),
             temperatures=[TemperatureSensorDevice(self, i, n, rng) for i, n in enumerate(th.NODE_NAMES)],
             switches=self.switches,
@@ -474,7 +477,9 @@ class Twin:
             q_mid = w_mid = self._no_attitude
         radio = self.devices.radio
         extra = radio.pending_energy_j + self.extra_energy_j
+        rf = min(radio.pending_rf_j, radio.pending_energy_j)
         radio.pending_energy_j = 0.0
+        radio.pending_rf_j = 0.0
         self.extra_energy_j = 0.0
         p = self.scenario.spacecraft.power
         rows = self._rec_buffer if n <= len(self._rec_buffer) else np.empty((n, 19))
@@ -485,7 +490,7 @@ class Twin:
             q_mid, w_mid, hs, table, self._energy_j, self._capacity_j, self._temp_k, self._cap,
             self._g, self._area, self._cell_mask, p.cell_area_m2, p.cell_efficiency,
             self.load_w(), extra, p.charge_efficiency, self.brownout, self._hist_last,
-            self.history_every_s, rows, self.loads_w_on("heater"),
+            self.history_every_s, rows, self.loads_w_on("heater"), rf,
         )  # fmt: skip
         if self.attitude is not None:
             self._area_sum += area_int
