@@ -75,23 +75,6 @@ def rod_volume() -> float:
     return math.pi * (ROD_DIAMETER_M / 2) ** 2 * ROD_LENGTH_M
 
 
-@njit(cache=True)
-def quat_to_matrix(q):  # pragma: no cover - compiled
-    """Rotation matrix body -> inertial of a unit quaternion (w, x, y, z)."""
-    w, x, y, z = q[0], q[1], q[2], q[3]
-    m = np.empty((3, 3))
-    m[0, 0] = 1 - 2 * (y * y + z * z)
-    m[0, 1] = 2 * (x * y - w * z)
-    m[0, 2] = 2 * (x * z + w * y)
-    m[1, 0] = 2 * (x * y + w * z)
-    m[1, 1] = 1 - 2 * (x * x + z * z)
-    m[1, 2] = 2 * (y * z - w * x)
-    m[2, 0] = 2 * (x * z - w * y)
-    m[2, 1] = 2 * (y * z + w * x)
-    m[2, 2] = 1 - 2 * (x * x + y * y)
-    return m
-
-
 def quats_to_matrices(q: np.ndarray) -> np.ndarray:
     """Vectorised body -> inertial matrices of quaternions (n, 4) -> (n, 3, 3)."""
     w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
