@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -186,7 +187,7 @@ class Archive:
         self._depth = 0
         self._writing = False
         self._catalog: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self._fast: dict[str, tuple[str, tuple[str, ...], frozenset, tuple[str, ...]]] = {}
+        self._fast: dict[str, tuple] = {}
 
     # -- primitives (backend) -------------------------------------------------------------
     def _exec(self, sql: str, params: Sequence = ()) -> None:
@@ -394,15 +395,28 @@ class Archive:
     ) -> None:
         """Archive the decoded values of one packet of a frame (stored once per frame)."""
         known = self._fast.get(packet_name)
+        if known is not None and len(values) == len(known[3]):
+            try:  # the usual case: exactly the packet's fields, in one C call
+                row = known[4](values)
+            except KeyError:
+                row = None
+            if row is not None:
+                self._add(known[0], known[1], (frame_id, float(unix_s), *row))
+                return
         if known is None or not values.keys() <= known[2]:
             table, fields = self._ensure_packet_table(packet_name, list(values))
+            if len(fields) > 1:
+                getter = operator.itemgetter(*fields)
+            else:
+                getter = lambda v, f=tuple(fields): tuple(v[x] for x in f)  # noqa: E731
             known = self._fast[packet_name] = (
                 table,
                 ("frame_id", "unix_s", *fields),
                 frozenset(fields),
                 fields,
+                getter,
             )
-        table, columns, _, fields = known
+        table, columns, _, fields, _ = known
         get = values.get
         self._add(table, columns, (frame_id, float(unix_s), *[get(f) for f in fields]))
 
