@@ -90,6 +90,14 @@ function overview() {
     document.getElementById("hk-time").textContent = hk ? fmtTime(hk.time) : "none yet";
     document.getElementById("last-contact").textContent = s.last_contact
       ? `${fmtTime(s.last_contact.time)} at ${s.last_contact.station} (${fmtDuration(s.last_contact.age_s)} ago)` : "none yet";
+    /* every housekeeping temperature the dictionary declares gets a row, not only the first two */
+    const temps = document.getElementById("temperatures");
+    for (const k of Object.keys(hk ? hk.values : {})) {
+      if (!k.endsWith("_temperature_c") || document.getElementById(k)) continue;
+      const label = k.replace(/_temperature_c$/, "").replace(/_/g, " ");
+      temps.append(el("tr", {}, el("th", { text: label.charAt(0).toUpperCase() + label.slice(1) }), el("td", { id: k, class: "val" })));
+      units[k] = " °C";
+    }
     for (const [k, u] of Object.entries(units)) {
       const cell = document.getElementById(k);
       const v = hk ? hk.values[k] : null;
