@@ -81,21 +81,27 @@ def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], ti
     return fig
 
 
+def _track_trace(lat: np.ndarray, lon: np.ndarray, name: str, color: str):
+    import plotly.graph_objects as go
+
+    lon = np.where(lon > 180, lon - 360, lon)
+    breaks = np.flatnonzero(np.abs(np.diff(lon)) > 180) + 1
+    return go.Scatter(x=np.insert(lon, breaks, np.nan), y=np.insert(lat, breaks, np.nan), mode="lines",
+                      name=name, line=dict(color=color, width=1))
+
+
 def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
+    """The first day's ground track, and the last day's when the run is longer (decay shows)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    lat = history.get("latitude_deg")
-    lon = history.get("longitude_deg")
-    if lat is not None and lon is not None:
-        keep = np.arange(0, len(lon), max(1, len(lon) // (2 * MAX_POINTS)))
-        lat, lon = lat[keep], lon[keep]
-        lon = np.where(lon > 180, lon - 360, lon)
-        breaks = np.flatnonzero(np.abs(np.diff(lon)) > 180) + 1
-        lon_plot = np.insert(lon, breaks, np.nan)
-        lat_plot = np.insert(lat, breaks, np.nan)
-        fig.add_trace(go.Scatter(x=lon_plot, y=lat_plot, mode="lines", name="ground track",
-                                   line=dict(color="#ffd200", width=1)))
+    lat, lon, t = history.get("latitude_deg"), history.get("longitude_deg"), history.get("unix_s")
+    if lat is not None and lon is not None and t is not None and len(t):
+        first = t <= t[0] + 86400.0
+        fig.add_trace(_track_trace(lat[first], lon[first], "first day", "#ffd200"))
+        if t[-1] - t[0] > 2 * 86400.0:
+            last = t >= t[-1] - 86400.0
+            fig.add_trace(_track_trace(lat[last], lon[last], "last day", "#ff5a36"))
     fig.add_trace(go.Scatter(
         x=[s.longitude_deg for s in stations], y=[s.latitude_deg for s in stations],
         mode="markers+text", text=[s.name for s in stations], textposition="top center",
