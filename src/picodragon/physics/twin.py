@@ -544,7 +544,11 @@ class Twin:
             rr, vv = self.state_teme([self.time])
             r, v = rr[0], vv[0]
             sun = sun_position(self.time)[0]
-            self._b_teme = field_teme(r[None, :], [self.time], self._dut1)[0] if np.all(np.isfinite(r)) else np.zeros(3)
+            if np.all(np.isfinite(r)):
+                self._b_teme = field_teme(r[None, :], [self.time], self._dut1)[0]
+                self._last["sunlit_fraction"] = float(illumination(r[None, :], sun[None, :])[0])
+            else:
+                self._b_teme = np.zeros(3)
         self._r, self._v, self._sun = r, v, sun
 
     def body_to_teme(self) -> np.ndarray:
