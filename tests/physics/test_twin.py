@@ -197,3 +197,39 @@ def test_before_ejection_the_spacecraft_rides_the_carrier(scenario):
     iss, _, _ = propagate_sgp4(carrier_element_set(scenario).satrec, t)
     np.testing.assert_allclose(r[:3], iss[:3], atol=1.0)
     assert 10.0 < np.linalg.norm(r[3] - iss[3]) < 200.0  # 1.1 m/s for a minute
+
+
+def test_faces_and_cells_in_the_compiled_loop(scenario):
+    """Face order and cell mask in the power/thermal loop: with the Sun along +X (TEME) and
+    no Earth fluxes, body +X facing it gives one face of cells in full Sun; -Z (no cells) gives
+    nothing."""
+    from picodragon.physics import power as pw
+    from picodragon.physics import thermal as th
+    from picodragon.physics.sun import view_factor_table
+    from picodragon.physics.twin import _world
+
+    sc = scenario.spacecraft
+    p = sc.power
+    m = 4
+    c_r = np.tile([6778e3, 0.0, 0.0], (m, 1))
+    c_v = np.tile([0.0, 7.7e3, 0.0], (m, 1))
+    c_sun = np.tile([1.5e11, 0.0, 0.0], (m, 1))
+    c_sc = np.tile([1.0, 1361.0, 0.0, 0.0, 0.0], (m, 1))  # ill, flux, albedo, ir, rho
+    hs, _, table = view_factor_table()
+
+    def solar_for(q):
+        q_mid = np.tile(q, (1, 1))
+        out = _world(
+            0.0, 1.0, 1, 0.0, 10.0, c_r, c_v, c_sun, np.zeros((m, 3)), c_sc, True, q_mid,
+            np.zeros((1, 3)), hs, table, 1000.0, 19.2 * 3600, np.full(9, 301.15),
+            th.heat_capacities(sc), th.conductances(), th.face_areas(sc), pw.cell_mask(p),
+            p.cell_area_m2, p.cell_efficiency, 0.0, 0.0, 0.9, False, -np.inf, 60.0,
+            np.empty((1, 19)), 0.0, 0.0,
+        )  # fmt: skip
+        return out[2]
+
+    one_face = 1361.0 * p.cell_area_m2 * p.cell_efficiency  # cells at 28 C
+    assert abs(solar_for(np.array([1.0, 0.0, 0.0, 0.0])) - one_face) < 1e-6
+    s = np.sqrt(0.5)
+    assert solar_for(np.array([s, 0.0, -s, 0.0])) < 1e-6  # -Z towards the Sun: no cells there
+    assert abs(solar_for(np.array([s, 0.0, s, 0.0])) - one_face) < 1e-6  # +Z has cells
