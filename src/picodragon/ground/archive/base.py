@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import operator
 import re
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,50}$")
 
@@ -330,6 +333,12 @@ class Archive:
             seqs = self._frame_seqs(ids)
             for table, (columns, rows) in by_frame.items():
                 resolved = [(seqs[r[0]], *r[1:]) for r in rows if r[0] in seqs]
+                if len(resolved) < len(rows):
+                    log.warning(
+                        "%s: %d rows name frames never stored; not archived",
+                        table,
+                        len(rows) - len(resolved),
+                    )
                 if resolved:
                     self._bulk(table, ("frame_seq", *columns[1:]), resolved)
         for table, (columns, rows) in pending.items():
