@@ -4,7 +4,8 @@ An operator logs in, watches housekeeping arrive live, sends a command and sees 
 ``completed`` (the test plays the ground's and the spacecraft's parts: the ground's
 ``CommandQueue`` sends it, and the spacecraft's COMMAND_RESPONSE frames reach a station whose
 queue verifies them, as in a pass), and opens a received image. A viewer finds commanding refused in the page
-and at the API (403). Each page is photographed into docs/screenshots/ for the README.
+and at the API (403). Each page is photographed (into docs/screenshots/ for the README with
+PICODRAGON_SCREENSHOTS=1).
 
 Waits are bounded by Playwright timeouts; nothing asserts how long anything took.
 """
@@ -12,6 +13,8 @@ Waits are bounded by Playwright timeouts; nothing asserts how long anything took
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +32,11 @@ from tests.web.fixtures import (
     running_server,
 )
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: the README's screenshots are refreshed with PICODRAGON_SCREENSHOTS=1; otherwise they go to a
+#: temporary folder, so an ordinary test run leaves the working tree clean
+SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+         if os.environ.get("PICODRAGON_SCREENSHOTS") == "1"
+         else Path(tempfile.gettempdir()) / "picodragon-screenshots")
 WAIT_MS = 20_000
 PASSWORDS = {"olga": ("operator", "olga-operator-1"), "victor": ("viewer", "victor-viewer-1"),
              "ada": ("admin", "ada-admin-pass-1")}
