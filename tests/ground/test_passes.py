@@ -151,3 +151,27 @@ def test_empty_and_reversed_windows():
     es = ElementSet.from_lines(*ISS)
     assert find_passes(es, STATIONS[0], START, START) == []
     assert find_passes(es, STATIONS[0], START, START - timedelta(days=1)) == []
+
+
+def test_long_spans_in_chunks_give_the_same_passes(monkeypatch):
+    import picodragon.ground.passes as passes
+
+    es = [ElementSet.from_lines(*ISS), ElementSet.from_lines(*SSO)]
+    end = START + timedelta(days=6)
+    whole = find_passes_many(es, STATIONS, START, end)
+    calls = []
+    original = passes._find_passes_chunk
+
+    def counting(*args):
+        calls.append(args[2:4])
+        return original(*args)
+
+    monkeypatch.setattr(passes, "_find_passes_chunk", counting)
+    monkeypatch.setattr(passes, "MAX_GRID_CELLS", 3_000)  # chunks of about two days
+    chunked = find_passes_many(es, STATIONS, START, end)
+    assert len(calls) >= 2
+    assert len(chunked) == len(whole) > 50
+    for p, q in zip(whole, chunked, strict=True):
+        assert (p.satellite, p.station) == (q.satellite, q.station)
+        assert abs((p.aos - q.aos).total_seconds()) < 0.01
+        assert abs((p.los - q.los).total_seconds()) < 0.01
