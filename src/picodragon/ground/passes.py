@@ -14,15 +14,16 @@ Method:
    at the station and its exact time derivative from the velocity. A culmination is where that
    derivative falls from positive to non-positive between two grid points.
 3. Each culmination's first guess is the peak of the cubic Hermite interpolant of the two grid
-   samples; one exact evaluation there drops those more than SCREEN_MARGIN_DEG below the mask
-   (over 30 days, 50 satellites and 10 stations, no real pass had a first guess more than
-   1 degree below its mask). The rest are refined by a vectorised Newton iteration on the
+   samples; one evaluation there (of the two-body model below, good to a tenth of a degree)
+   drops those more than SCREEN_MARGIN_DEG below the mask (over 30 days, 50 satellites and 10
+   stations, no real pass had a first guess more than 1 degree below its mask). The rest are refined by a vectorised Newton iteration on the
    derivative (second derivative from a two-body acceleration in the rotating frame), kept
    inside the bracket by bisection; then AOS and LOS by the same iteration on
    ``s - sin(mask)`` between the culmination and the nearest grid point below the mask, from
    the Hermite crossing. Each iteration first runs on a two-body (f and g series) model from
-   the nearest grid state, without calling SGP4, then finishes on SGP4, usually in one step.
-   Times are good to about 1 ms.
+   the nearest grid state, without calling SGP4, then finishes on SGP4, usually in one or two
+   steps. Times are good to about 1 ms.
+4. Long spans over many pairs go in chunks of time (MAX_GRID_CELLS), so memory stays bounded.
 
 Assumptions: geometric elevation (no refraction, no aberration), as Skyfield's
 ``EarthSatellite.find_events``, which is the oracle in tests/ground/test_passes.py; polar
