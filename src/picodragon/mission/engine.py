@@ -134,6 +134,10 @@ class Engine:
         self._keyed_at_start = self.radio.keyed_s_total
         self._next_wake = self.fsw.step()
         self.reentry_unix: float | None = None
+        self.watchdog_resets = 0
+        self.brownout_resets = 0
+        self.cw_beacons = 0
+        self._powered = True
 
     def set_fidelity(self, fidelity: str) -> None:
         if fidelity not in ("full", "fast"):
@@ -203,6 +207,49 @@ class Engine:
         self.uplink_delivered += 1
         self._next_wake = min(self._next_wake, self.time)
         return True
+
+    def _computer_alive(self, t: float) -> bool:
+        """Brown-out, recovery and the hardware watchdog, as the on-board computer meets them.
+
+        While the twin is in brown-out the computer is off and the software does not run; when
+        power returns it boots again (power-on reset). A hardware watchdog that was not kicked in
+        time resets the software. CW the beacon keyed is counted and dropped (no station here
+        decodes CW).
+        """
+        from picodragon.fsw.params import ResetCause
+
+        devices = self.twin.devices
+        cw = getattr(devices, "cw", None)
+        if cw is not None:
+            self.cw_beacons += len(cw.drain_outbox())
+        if self.twin.brownout:
+            self._powered = False
+            return False
+        if not self._powered:
+            self._powered = True
+            self.brownout_resets += 1
+            self.fsw.reset(ResetCause.POWER_ON)
+            self._next_wake = t
+            self._kick()
+        watchdog = getattr(devices, "watchdog", None)
+        if watchdog is not None and watchdog.expired():
+            self.watchdog_resets += 1
+            self.fsw.reset(ResetCause.WATCHDOG)
+            self._next_wake = t
+            self._kick()
+        return True
+
+    def _kick(self) -> None:
+        watchdog = getattr(self.twin.devices, "watchdog", None)
+        if watchdog is not None:
+            watchdog.kick()
+
+    def _assume_software_ran(self) -> None:
+        """After a stretch of the twin alone (fast fidelity), as if the software had kept running."""
+        self._kick()
+        cw = getattr(self.twin.devices, "cw", None)
+        if cw is not None:
+            cw.drain_outbox()
 
     # --- faults --------------------------------------------------------------------------------
     def inject(self, fault, rng: np.random.Generator | None = None) -> str:
@@ -279,6 +326,7 @@ class Engine:
                     twin.advance_to(target)
                     t = self.time = target
                     self._next_wake = min(self._next_wake, t)
+                    self._assume_software_ran()
                     if on_progress is not None:
                         on_progress(t)
                     continue
@@ -295,6 +343,8 @@ class Engine:
                     on_frame(sent_at, frame, receptions)
             if twin.reentered:
                 break
+            if not self._computer_alive(t):
+                continue
             if t >= self._next_wake:
                 self._next_wake = self.fsw.step()
             if on_step is not None:

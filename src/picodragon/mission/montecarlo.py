@@ -11,7 +11,10 @@ are any, and named assumptions otherwise:
 - solar cell efficiency: normal around the scenario's value, sigma 0.01 absolute (cell-to-cell
   spread and cover-glass losses; assumption);
 - battery capacity: normal around the scenario's value, sigma 5 % (cell ageing and spread;
-  assumption).
+  assumption);
+- thermospheric density: a scale factor on NRLMSIS 2.1, lognormal with sigma 15 % (the model's
+  typical error against accelerometer-derived densities; assumption), used by the lifetime
+  prediction.
 
 Runs go to a ``LocalCluster`` of worker processes by default, or to an existing scheduler given
 by address (``tcp://host:port``), so the same campaign scales to a real cluster.
@@ -36,6 +39,7 @@ EJECTION_SPEED_RANGE_M_S = (0.77, 1.7)
 DRAG_COEFFICIENT = (2.2, 0.2, 1.8, 2.8)
 CELL_EFFICIENCY_SIGMA = 0.01
 BATTERY_CAPACITY_SIGMA = 0.05
+DENSITY_SIGMA = 0.15
 
 
 def perturb(scenario: Scenario, run: int, campaign_seed: int) -> tuple[Scenario, dict[str, float]]:
@@ -47,6 +51,7 @@ def perturb(scenario: Scenario, run: int, campaign_seed: int) -> tuple[Scenario,
         "drag_coefficient": float(np.clip(rng.normal(DRAG_COEFFICIENT[0], DRAG_COEFFICIENT[1]), *DRAG_COEFFICIENT[2:])),
         "cell_efficiency": float(np.clip(rng.normal(sc.power.cell_efficiency, CELL_EFFICIENCY_SIGMA), 0.1, 0.4)),
         "battery_capacity_wh": float(sc.power.battery_capacity_wh * max(rng.normal(1.0, BATTERY_CAPACITY_SIGMA), 0.5)),
+        "density_scale": float(np.exp(rng.normal(0.0, DENSITY_SIGMA))),
     }
     power = sc.power.model_copy(update={
         "cell_efficiency": inputs["cell_efficiency"],
@@ -88,7 +93,7 @@ def run_one(scenario_json: str, run: int, campaign_seed: int, days: float | None
         try:
             from picodragon.physics.decay import predict_lifetime
 
-            prediction = predict_lifetime(varied)
+            prediction = predict_lifetime(varied, fidelity="fast", density_scale=inputs["density_scale"])
             out["reentry"] = prediction["reentry"]
             out["lifetime_days"] = prediction["days"]
         except ImportError:

@@ -314,6 +314,8 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         "energy": _energy_balance(hist),
         "events": events,
         "faults": fault_log,
+        "resets": {"watchdog": engine.watchdog_resets, "brownout": engine.brownout_resets},
+        "cw_beacons": engine.cw_beacons,
         "companions": [tally for _, _, tally in companions],
         "operator": operator,
         "element_sets": [{"published": when, "line1": es.line1, "line2": es.line2} for when, es in element_sets],
