@@ -156,9 +156,12 @@ class CommandQueue:
             record = self.commands.get(int(row["command_id"]))
             if record is not None:
                 record.stages.append((Stage(row["stage"]), float(row["unix_s"]), row["detail"]))
+        # a command's stages follow its lifecycle: order them by stage, not by time stamp, so that
+        # writers on different clocks (a console on the wall clock, a station on a rehearsal's
+        # clock) cannot make a sent command look released again
+        order = list(Stage)
         for record in self.commands.values():
-            order = list(Stage)
-            record.stages.sort(key=lambda s: (s[1], order.index(s[0])))
+            record.stages.sort(key=lambda s: (order.index(s[0]), s[1]))
 
     def _highest_counter(self) -> int:
         rows = self.archive.select("commands", {"key_id": self.key_id}, order="counter")
