@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from datetime import UTC, datetime
 
@@ -13,7 +14,6 @@ from picodragon.config import load_scenario
 from picodragon.mission.operator import (
     VIETNAM_LAT,
     VIETNAM_LON,
-    DownlinkFile,
     _sun_elevation_deg,
     imaging_opportunity,
 )
@@ -34,25 +34,32 @@ def test_an_image_is_commanded_captured_and_received_whole(two_days):
     assert s["images_captured"] >= 1
     assert s["images_received"] >= 1
     operator = result.extra["operator"]
-    image = next(f for f in operator.files.values() if f.valid)
+    image = next(f for f in operator.assembler.files.values() if f.crc_ok)
     data = (folder / "r-images" / f"image-{image.file_id:04d}.jpg").read_bytes()
     assert zlib.crc32(data) & 0xFFFFFFFF == image.crc32
     with Image.open(folder / "r-images" / f"image-{image.file_id:04d}.jpg") as img:
         assert img.size == (640, 480)
     # it was taken where and when it was booked: over Vietnam
-    assert VIETNAM_LAT[0] - 1 <= image.latitude_deg <= VIETNAM_LAT[1] + 1
-    assert VIETNAM_LON[0] - 1 <= image.longitude_deg <= VIETNAM_LON[1] + 1
+    entry = operator.entries[image.file_id]
+    assert VIETNAM_LAT[0] - 1 <= entry["latitude_deg"] <= VIETNAM_LAT[1] + 1
+    assert VIETNAM_LON[0] - 1 <= entry["longitude_deg"] <= VIETNAM_LON[1] + 1
+    # and the archive holds it as mission control will show it
+    with sqlite3.connect(folder / "a.sqlite") as db:
+        assert db.execute("select count(*) from file_chunks").fetchone()[0] >= image.chunk_count
 
 
 def test_commands_are_followed_to_completion(two_days):
-    result, _ = two_days
+    result, folder = two_days
     s = result.summary
     assert s["commands_sent"] > 0
     assert s["commands_executed"] > 0
     operator = result.extra["operator"]
-    capture = next(c for c in operator.commands if c.name == "CAPTURE_IMAGE")
-    stages = [name for name, _ in capture.stages]
-    assert stages[0] == "SENT" and "SCHEDULED" in stages and stages[-1] == "COMPLETED"
+    capture = next(c for c in operator.queue.history() if c.name == "CAPTURE_IMAGE")
+    stages = [str(stage) for stage, _, _ in capture.stages]
+    assert stages[:3] == ["queued", "released", "sent"]
+    assert "scheduled" in stages and stages[-1] == "completed"
+    with sqlite3.connect(folder / "a.sqlite") as db:
+        assert db.execute("select count(*) from commands").fetchone()[0] == s["commands_sent"]
 
 
 def test_imaging_opportunity_is_over_vietnam_in_daylight():
@@ -85,7 +92,3 @@ def test_sun_elevation_against_skyfield():
         assert abs(ours - alt.degrees) < 0.7  # refraction and the almanac series' precision
 
 
-def test_partial_file_assembles_with_gaps_as_zeros():
-    f = DownlinkFile(1, 1, 10, 0, 4, 3, 0.0, 0.0, 0.0, chunks={0: b"abcd", 2: b"ij"})
-    assert f.missing == [1]
-    assert f.assemble(partial=True) == b"abcd\x00\x00\x00\x00ij"

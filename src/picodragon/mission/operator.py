@@ -16,9 +16,11 @@ Each pass it
 4. reassembles files and accepts one only when its CRC-32 matches the directory's, then frees
    the on-board flash (DELETE_FILE).
 
-Every command is signed with the run's key; its life (sent, accepted, scheduled, completed,
-failed, rejected) is followed through the spacecraft's COMMAND_RESPONSE packets. A command with
-no answer within ``ACK_TIMEOUT_S`` while in view is sent again, with a new counter, up to
+The tools are the ground segment's own, as a real station uses them: the command queue
+(``ground.commanding``: signed, released, sent, acknowledged, completed or failed, timed out as
+its own outcome), the file assembler (``ground.files``) and the alarm monitor
+(``ground.alarms``), all writing to the archive, so mission control shows a run as it would
+show real operations. A command that timed out is queued again (a new counter) up to
 ``MAX_TRIES`` times.
 
 Vietnam is taken as the box 8.5 to 23.4 N, 102.1 to 109.5 E (its mainland extent).
@@ -26,78 +28,25 @@ Vietnam is taken as the box 8.5 to 23.4 N, 102.1 to 109.5 E (its mainland extent
 
 from __future__ import annotations
 
-import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from picodragon.dictionary.files import FileChunk, decode_downlink, missing_chunk_requests
-from picodragon.dictionary.packets import EPOCH_2000_UNIX, TelemetryPacket
-from picodragon.dictionary.telecommand import encode_telecommand
+from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.elements import ElementSet
 from picodragon.link import ax25
-from picodragon.link.auth import CommandSigner
 
 VIETNAM_LAT = (8.5, 23.4)
 VIETNAM_LON = (102.1, 109.5)
 MIN_SUN_ELEVATION_DEG = 20.0
 ACK_TIMEOUT_S = 30.0
+COMPLETION_TIMEOUT_S = 86400.0
+"""a time-tagged command completes out of view; its completion comes down with the event dump
+of a later pass, within a day of passes"""
 MAX_TRIES = 3
 KEEPALIVE_S = 60.0
 GROUND_CALLSIGN = "VNSC"
-STAGES = {0: "ACCEPTED", 1: "COMPLETED", 2: "FAILED", 3: "REJECTED", 4: "SCHEDULED"}
-
-
-@dataclass
-class CommandRecord:
-    """One command's life as the ground sees it (append-only stages with their times)."""
-
-    name: str
-    arguments: dict[str, float]
-    station: str
-    counters: list[int] = field(default_factory=list)
-    stages: list[tuple[str, float]] = field(default_factory=list)
-
-    @property
-    def stage(self) -> str:
-        return self.stages[-1][0] if self.stages else "QUEUED"
-
-    @property
-    def done(self) -> bool:
-        return self.stage in ("COMPLETED", "FAILED", "REJECTED")
-
-
-@dataclass
-class DownlinkFile:
-    """A file as the ground knows it: its directory entry and the chunks received."""
-
-    file_id: int
-    kind: int
-    size_bytes: int
-    crc32: int
-    chunk_size: int
-    chunk_count: int
-    created_unix: float
-    latitude_deg: float
-    longitude_deg: float
-    chunks: dict[int, bytes] = field(default_factory=dict)
-    requested: bool = False
-    valid: bool | None = None
-    path: str | None = None
-
-    @property
-    def missing(self) -> list[int]:
-        return [n for n in range(self.chunk_count) if n not in self.chunks]
-
-    def assemble(self, partial: bool = False) -> bytes:
-        """The file's bytes; missing chunks are zeros when ``partial``."""
-        return b"".join(self.chunks.get(n, bytes(self._length(n)) if partial else b"")
-                        for n in range(self.chunk_count))
-
-    def _length(self, n: int) -> int:
-        return min(self.chunk_size, self.size_bytes - n * self.chunk_size)
 
 
 def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: float = 86400.0,
@@ -139,95 +88,81 @@ def _sun_elevation_deg(unix_s: np.ndarray, lat_deg: np.ndarray, lon_deg: np.ndar
 
 
 class Operator:
-    """See the module docstring. ``act`` is called as time passes; ``heard`` for every frame."""
+    """See the module docstring. Attach ``listeners`` to every ground station; call ``act``."""
 
-    def __init__(self, callsign: str, ssid: int, key: bytes, image_folder: Path | None = None,
-                 max_images: int | None = None) -> None:
+    def __init__(self, archive, key: bytes, callsign: str, ssid: int = 0,
+                 image_folder: Path | None = None, max_images: int | None = None) -> None:
+        from picodragon.ground.alarms import AlarmMonitor
+        from picodragon.ground.commanding import CommandQueue
+        from picodragon.ground.files import FileAssembler
+
+        self.archive = archive
         self.spacecraft = ax25.Address(callsign, ssid)
-        self.ground = ax25.Address(GROUND_CALLSIGN, 0)
-        self.signer = CommandSigner(key)
+        self.queue = CommandQueue(archive, key, ack_timeout_s=ACK_TIMEOUT_S,
+                                  completion_timeout_s=COMPLETION_TIMEOUT_S)
+        self.assembler = FileAssembler(archive)
+        self.alarms = AlarmMonitor(archive)
         self.image_folder = image_folder
         self.max_images = max_images
         self.element_set: ElementSet | None = None
-        self.commands: list[CommandRecord] = []
-        self._by_counter: dict[int, CommandRecord] = {}
-        self.files: dict[int, DownlinkFile] = {}
+        self.entries: dict[int, dict[str, float]] = {}
+        """FILE_ENTRY values by file id: capture time and place"""
+        self.image_paths: dict[int, str] = {}
         self.captures_booked: list[float] = []
-        self.capture_completed = 0
-        self.images_received = 0
+        self.stations_of: dict[int, str] = {}
+        self._tries: dict[int, int] = {}
+        self._downlink_started: set[int] = set()
+        self._done_files: set[int] = set()
+        self._to_delete: list[int] = []
         self._contact_station: str | None = None
         self._last_heard = -np.inf
         self._last_sent = -np.inf
         self._last_event_time = EPOCH_2000_UNIX
-        self._listed_after: float = -np.inf
-        self._to_delete: list[int] = []
+        self._listed_after = -np.inf
         self._pass_start: float | None = None
         self._pass_done: set[str] = set()
-        self._queue: list[tuple[str, dict[str, float], CommandRecord | None]] = []
         self._opportunity: float | None = None
         self._opportunity_checked_for: str | None = None
 
+    @property
+    def listeners(self) -> list:
+        """What each GroundStation must call for every decoded packet, in this order."""
+        return [self.alarms.on_decoded, self.assembler.on_decoded, self.queue.on_decoded, self.on_decoded]
+
     # --- what the ground hears -----------------------------------------------------------------
-    def heard(self, station: str, unix_s: float, frame: bytes) -> None:
-        decoded = ax25.decode(frame)
-        if not isinstance(decoded, ax25.Frame) or decoded.source.callsign != self.spacecraft.callsign:
+    def on_decoded(self, decoded) -> None:
+        if decoded.source.split("-")[0] != self.spacecraft.callsign:
             return
-        self._last_heard = unix_s
-        self._contact_station = station
-        packet = decode_downlink(decoded.info)
-        if isinstance(packet, FileChunk):
-            self._chunk(packet)
-        elif isinstance(packet, TelemetryPacket):
-            if packet.name == "COMMAND_RESPONSE":
-                self._response(packet, unix_s)
-            elif packet.name == "FILE_ENTRY":
-                self._entry(packet)
-            elif packet.name == "EVENT_REPORT":
-                self._last_event_time = max(self._last_event_time, packet.unix_s)
+        self._last_heard = decoded.received_unix_s
+        self._contact_station = decoded.station
+        name = decoded.name
+        if name == "EVENT_REPORT":
+            self._last_event_time = max(self._last_event_time, decoded.unix_s)
+        elif name == "FILE_ENTRY":
+            self.entries[int(decoded.values["file_id"])] = dict(decoded.values)
+        elif getattr(decoded, "chunk", None) is not None:
+            self._file_progress(decoded.chunk.file_id)
 
-    def _response(self, packet: TelemetryPacket, unix_s: float) -> None:
-        rec = self._by_counter.get(int(packet.values["counter"]))
-        if rec is None:
+    def _file_progress(self, file_id: int) -> None:
+        state = self.assembler.files.get(file_id)
+        if state is None or file_id in self._done_files or state.crc_ok is None:
             return
-        stage = STAGES.get(int(packet.values["stage"]), "UNKNOWN")
-        if rec.done or (rec.stages and rec.stages[-1][0] == stage):
-            return
-        rec.stages.append((stage, unix_s))
-        if rec.name == "CAPTURE_IMAGE" and stage == "COMPLETED":
-            self.capture_completed += 1
-
-    def _entry(self, packet: TelemetryPacket) -> None:
-        v = packet.values
-        file_id = int(v["file_id"])
-        if file_id in self.files or int(v["kind"]) != 1 or int(v["valid"]) != 1:
-            return  # known already, not an image, or corrupt on board (never fetched as valid)
-        self.files[file_id] = DownlinkFile(
-            file_id, int(v["kind"]), int(v["size_bytes"]), int(v["crc32"]), int(v["chunk_size"]),
-            int(v["chunk_count"]), float(v["created_unix"]), float(v["latitude_deg"]),
-            float(v["longitude_deg"]))
-
-    def _chunk(self, chunk: FileChunk) -> None:
-        f = self.files.get(chunk.file_id)
-        if f is None or f.valid or chunk.chunk_count != f.chunk_count:
-            return
-        f.chunks[chunk.chunk] = chunk.data
-        if not f.missing:
-            data = f.assemble()
-            f.valid = (zlib.crc32(data) & 0xFFFFFFFF) == f.crc32 and len(data) == f.size_bytes
-            if f.valid:
-                self.images_received += 1
-                self._to_delete.append(f.file_id)  # down and checked: free the flash
-                if self.image_folder is not None:
-                    self.image_folder.mkdir(parents=True, exist_ok=True)
-                    path = self.image_folder / f"image-{f.file_id:04d}.jpg"
-                    path.write_bytes(data)
-                    f.path = str(path)
-            else:
-                f.chunks.clear()  # a chunk was corrupted past the FCS: fetch it all again
+        if state.crc_ok:
+            self._done_files.add(file_id)
+            self._to_delete.append(file_id)  # down and checked: free the flash
+            if self.image_folder is not None and state.kind == "IMAGE":
+                self.image_folder.mkdir(parents=True, exist_ok=True)
+                path = self.image_folder / f"image-{file_id:04d}.jpg"
+                path.write_bytes(self.assembler.assemble(file_id))
+                self.image_paths[file_id] = str(path)
+        else:  # a chunk was corrupted past the FCS: fetch the whole file again next pass
+            self.assembler.refetch(file_id, self._last_heard)
+            self._downlink_started.discard(file_id)
 
     # --- what the ground does ------------------------------------------------------------------
     def act(self, unix_s: float, in_view: list[str]) -> list[tuple[str, bytes]]:
         """Frames to uplink now, each with the station that sends it."""
+        self.queue.check_timeouts(unix_s)
         if not in_view:
             if self._pass_start is not None:
                 self._pass_start = None
@@ -235,55 +170,71 @@ class Operator:
             return []
         if self._pass_start is None:
             self._pass_start = unix_s
-        heard_now = unix_s - self._last_heard < 90.0 and self._contact_station in in_view
-        if not heard_now:
+        if not (unix_s - self._last_heard < 90.0 and self._contact_station in in_view):
             return []
         station = self._contact_station
         self._plan_pass(unix_s)
-        out: list[tuple[str, bytes]] = []
-        self._retry_unanswered(unix_s)
-        for _ in range(3):
-            if not self._queue:
-                break
-            name, args, record = self._queue.pop(0)
-            out.append((station, self._send(name, args, station, unix_s, record)))
-        if not out and unix_s - self._last_sent >= KEEPALIVE_S:
-            out.append((station, self._send("NOOP", {}, station, unix_s)))
-        return out
+        self._retry_timed_out(unix_s)
+        frames = self.queue.uplink_frames(unix_s, GROUND_CALLSIGN, str(self.spacecraft), limit=3)
+        if not frames and unix_s - self._last_sent >= KEEPALIVE_S:
+            self._command("NOOP", {}, unix_s)
+            frames = self.queue.uplink_frames(unix_s, GROUND_CALLSIGN, str(self.spacecraft), limit=1)
+        if frames:
+            self._last_sent = unix_s
+        return [(station, f) for f in frames]
+
+    def _command(self, name: str, args: dict[str, float], unix_s: float, tries: int = 1,
+                 execute_at: float | None = None):
+        record = self.queue.queue(name, args, now=unix_s, execute_at=execute_at)
+        self.queue.release(record.id, unix_s)
+        self._tries[record.id] = tries
+        if self._contact_station is not None:
+            self.stations_of[record.id] = self._contact_station
+        return record
 
     def _plan_pass(self, unix_s: float) -> None:
         if "events" not in self._pass_done:
             self._pass_done.add("events")
             since = max(round(self._last_event_time - EPOCH_2000_UNIX) + 1, 0)
-            self._queue.append(("DUMP_EVENTS", {"since": since, "max_packets": 40}, None))
+            self._command("DUMP_EVENTS", {"since": since, "max_packets": 40}, unix_s)
         if "capture" not in self._pass_done:
             self._pass_done.add("capture")
             self._book_capture(unix_s)
         if "list" not in self._pass_done and self._unlisted_capture(unix_s):
             self._pass_done.add("list")
             self._listed_after = unix_s
-            self._queue.append(("LIST_FILES", {}, None))
+            self._command("LIST_FILES", {}, unix_s)
         for file_id in self._to_delete:
-            self._queue.append(("DELETE_FILE", {"file_id": file_id}, None))
+            self._command("DELETE_FILE", {"file_id": file_id}, unix_s)
         self._to_delete.clear()
-        for f in self._pending_files():
-            key = f"file{f.file_id}"
+        for file_id in self._pending_files():
+            key = f"file{file_id}"
             if key in self._pass_done:
                 continue
             self._pass_done.add(key)
-            if not f.requested:
-                f.requested = True
-                self._queue.append(("DOWNLINK_FILE", {"file_id": f.file_id}, None))
+            if file_id not in self._downlink_started:
+                self._downlink_started.add(file_id)
+                self._command("DOWNLINK_FILE", {"file_id": file_id}, unix_s)
             else:
-                for request in missing_chunk_requests(f.file_id, f.missing)[:4]:
-                    self._queue.append(("REQUEST_CHUNKS", request, None))
+                for request in self.assembler.requests(file_id)[:4]:
+                    self._command("REQUEST_CHUNKS", request, unix_s)
+
+    def _retry_timed_out(self, unix_s: float) -> None:
+        from picodragon.ground.commanding import Stage
+
+        for record in self.queue.pending(Stage.TIMED_OUT):
+            tries = self._tries.pop(record.id, MAX_TRIES)
+            if tries < MAX_TRIES and record.name != "NOOP":
+                self._command(record.name, record.arguments, unix_s, tries + 1, record.execute_at)
 
     def _unlisted_capture(self, unix_s: float) -> bool:
         """A booked capture has happened since the directory was last listed."""
         return any(self._listed_after < t < unix_s for t in self.captures_booked)
 
-    def _pending_files(self) -> list[DownlinkFile]:
-        return [f for f in self.files.values() if not f.valid]
+    def _pending_files(self) -> list[int]:
+        """Valid images listed on board and not yet down whole."""
+        return [fid for fid, v in self.entries.items()
+                if int(v["kind"]) == 1 and int(v["valid"]) == 1 and fid not in self._done_files]
 
     def _book_capture(self, unix_s: float) -> None:
         if self.element_set is None:
@@ -302,39 +253,17 @@ class Operator:
             return
         self.captures_booked.append(when)
         self._opportunity = None
-        self._queue.append(("CAPTURE_IMAGE", {"at_time": round(when - EPOCH_2000_UNIX)}, None))
-
-    def _send(self, name: str, args: dict[str, float], station: str, unix_s: float,
-              record: CommandRecord | None = None) -> bytes:
-        info = encode_telecommand(name, args, self.signer)
-        counter = self.signer.counter
-        if record is None:
-            record = CommandRecord(name, dict(args), station)
-            self.commands.append(record)
-        record.counters.append(counter)
-        record.stages.append(("SENT", unix_s))
-        self._by_counter[counter] = record
-        self._last_sent = unix_s
-        frame = ax25.Frame(destination=self.spacecraft, source=self.ground, info=info)
-        return ax25.encode(frame)
-
-    def _retry_unanswered(self, unix_s: float) -> None:
-        for rec in self.commands[-20:]:
-            if rec.stage != "SENT" or unix_s - rec.stages[-1][1] < ACK_TIMEOUT_S or rec.name == "NOOP":
-                continue
-            if len(rec.counters) >= MAX_TRIES:
-                rec.stages.append(("TIMEOUT", unix_s))
-                continue
-            rec.stages.append(("RETRY", unix_s))
-            self._queue.insert(0, (rec.name, rec.arguments, rec))
+        self._command("CAPTURE_IMAGE", {"at_time": 0}, unix_s, execute_at=float(round(when)))
 
     # --- results -------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        executed = sum(1 for c in self.commands if c.stage == "COMPLETED")
+        from picodragon.ground.commanding import Stage
+
+        history = self.queue.history()
         return {
-            "commands_sent": len(self.commands),
-            "commands_executed": executed,
-            "images_received": self.images_received,
+            "commands_sent": sum(1 for c in history if c.reached(Stage.SENT) is not None),
+            "commands_executed": sum(1 for c in history if c.stage == Stage.COMPLETED),
+            "images_received": sum(1 for f in self.assembler.files.values()
+                                   if f.kind == "IMAGE" and f.crc_ok),
             "captures_booked": len(self.captures_booked),
-            "captures_completed": self.capture_completed,
         }

@@ -172,60 +172,69 @@ def _image_data_uri(data: bytes) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _chunk_strip(f) -> str:
+def _chunk_strip(received: set[int], count: int) -> str:
     """One cell per chunk: received (green) or missing (red)."""
-    cells = "".join(f"<i class='{'got' if n in f.chunks else 'gap'}'></i>" for n in range(f.chunk_count))
-    return f"<div class='chunks' title='{len(f.chunks)} of {f.chunk_count} chunks'>{cells}</div>"
+    cells = "".join(f"<i class='{'got' if n in received else 'gap'}'></i>" for n in range(count))
+    return f"<div class='chunks' title='{len(received)} of {count} chunks'>{cells}</div>"
 
 
 def _images_section(operator) -> str:
     """Every image the ground heard of: whole ones as received, partial ones with their gaps."""
     from picodragon.mission.clock import iso_z
 
-    if not operator.files:
+    files = {fid: f for fid, f in operator.assembler.files.items() if f.kind == "IMAGE"}
+    if not files:
         booked = len(operator.captures_booked)
         return f"<p class='note'>No image reached the file directory yet ({booked} captures booked).</p>"
     cards = []
-    for f in sorted(operator.files.values(), key=lambda f: f.file_id):
-        data = f.assemble(partial=True)
-        uri = _image_data_uri(data) if f.chunks else None
-        state = ("complete, CRC-32 checked" if f.valid else
-                 f"partial: {len(f.chunks)} of {f.chunk_count} chunks")
-        img = f"<img src='{uri}' alt='image {f.file_id}'>" if uri else "<div class='noimg'>nothing decodable yet</div>"
+    for fid, f in sorted(files.items()):
+        data = operator.assembler.assemble(fid) if f.chunks else b""
+        uri = _image_data_uri(data) if data else None
+        count = f.chunk_count or 0
+        state = ("complete, CRC-32 checked" if f.crc_ok else "complete, CRC-32 WRONG" if f.crc_ok is False
+                 else f"partial: {f.received} of {count} chunks")
+        entry = operator.entries.get(fid, {})
+        where = (f"{entry['latitude_deg']:.2f}, {entry['longitude_deg']:.2f} &middot; "
+                 if "latitude_deg" in entry else "")
+        when = iso_z(entry["created_unix"]) + " &middot; " if "created_unix" in entry else ""
+        img = f"<img src='{uri}' alt='image {fid}'>" if uri else "<div class='noimg'>nothing decodable yet</div>"
         cards.append(
-            f"<figure>{img}<figcaption><b>image {f.file_id}</b> &middot; {iso_z(f.created_unix)} &middot; "
-            f"{f.latitude_deg:.2f}, {f.longitude_deg:.2f} &middot; {f.size_bytes} bytes &middot; {state}"
-            f"{_chunk_strip(f)}</figcaption></figure>")
+            f"<figure>{img}<figcaption><b>image {fid}</b> &middot; {when}{where}{f.size or '?'} bytes "
+            f"&middot; {state}{_chunk_strip(set(f.chunks), count)}</figcaption></figure>")
     return "<div class='gallery'>" + "".join(cards) + "</div>"
 
 
 def _commands_table(operator, limit: int = 400) -> str:
     """Every command the operators sent and the stages its life went through."""
+    from picodragon.dictionary.packets import EPOCH_2000_UNIX
     from picodragon.mission.clock import iso_z
 
-    if not operator.commands:
+    history = operator.queue.history()
+    if not history:
         return "<p class='note'>No command was sent.</p>"
-    from picodragon.dictionary.packets import EPOCH_2000_UNIX
 
     def argument(key: str, value: float) -> str:
         if key in ("at_time", "since") and value > 0:
             return f"{key}={iso_z(value + EPOCH_2000_UNIX)}"
         return f"{key}={value:g}"
 
-    shown = [c for c in operator.commands if c.name != "NOOP"]
-    keepalives = len(operator.commands) - len(shown)
+    shown = [c for c in history if c.name != "NOOP"]
+    keepalives = len(history) - len(shown)
     rows = []
     for c in shown[-limit:]:
         args = ", ".join(argument(k, v) for k, v in c.arguments.items())
-        life = " &rarr; ".join(f"{name} {iso_z(t)[11:19]}" for name, t in c.stages)
-        rows.append(f"<tr class='cmd-{c.stage.lower()}'><td>{iso_z(c.stages[0][1])}</td><td>{html.escape(c.name)}</td>"
-                    f"<td>{html.escape(args)}</td><td>{html.escape(c.station)}</td><td>{c.stage}</td><td>{life}</td></tr>")
+        if c.execute_at:
+            args = (args + ", " if args else "") + f"on board at {iso_z(c.execute_at)}"
+        life = " &rarr; ".join(f"{stage} {iso_z(t)[11:19]}" for stage, t, _ in c.stages)
+        station = operator.stations_of.get(c.id, "")
+        rows.append(f"<tr class='cmd-{c.stage}'><td>{iso_z(c.queued_unix_s)}</td><td>{html.escape(c.name)}</td>"
+                    f"<td>{html.escape(args)}</td><td>{html.escape(station)}</td><td>{c.stage}</td><td>{life}</td></tr>")
     counts: dict[str, int] = {}
-    for c in operator.commands:
-        counts[c.stage] = counts.get(c.stage, 0) + 1
-    head = " &middot; ".join(f"{k.lower()} {v}" for k, v in sorted(counts.items()))
-    return (f"<p>{len(operator.commands)} commands: {head}. Not listed: {keepalives} NOOPs that kept each "
-            "contact alive.</p><table class='grid'><thead><tr><th>sent</th>"
+    for c in history:
+        counts[str(c.stage)] = counts.get(str(c.stage), 0) + 1
+    head = " &middot; ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    return (f"<p>{len(history)} commands: {head}. Not listed: {keepalives} NOOPs that kept each "
+            "contact alive.</p><table class='grid'><thead><tr><th>queued</th>"
             "<th>command</th><th>arguments</th><th>station</th><th>outcome</th><th>life</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
@@ -269,7 +278,7 @@ table.grid{border-collapse:collapse;font-size:13px;width:100%}
 table.grid th,table.grid td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text-align:left}
 .note{color:#5b6573;font-size:13px}
 tr.sev2 td{background:#fff6e0} tr.sev3 td{background:#fde2e1}
-tr.cmd-failed td,tr.cmd-rejected td,tr.cmd-timeout td{background:#fde2e1}
+tr.cmd-failed td,tr.cmd-timed_out td{background:#fde2e1}
 .gallery{display:flex;flex-wrap:wrap;gap:14px} figure{margin:0;width:420px}
 figure img,.noimg{width:420px;height:315px;background:#000;display:block;object-fit:contain;color:#999}
 figcaption{font-size:12px;padding:4px 0}

@@ -149,8 +149,12 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     predicted = {"until": start_unix}
     image_folder = Path(options.report).with_suffix("").with_name(Path(options.report).stem + "-images") \
         if options.report else None
-    operator = Operator(scenario.spacecraft.radio.callsign, scenario.spacecraft.radio.ssid, key,
+    operator = Operator(archive, key, scenario.spacecraft.radio.callsign, scenario.spacecraft.radio.ssid,
                         image_folder=image_folder) if options.operate else None
+    if operator is not None:
+        for station in ground.values():
+            for listener in operator.listeners:
+                station.add_listener(listener)
 
     def predict_through(t: float) -> None:
         while predicted["until"] < min(t + 3600.0, end_unix):
@@ -194,8 +198,6 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
             if rx.frame is None:
                 continue
             ground[rx.station].receive(rx.frame, unix_s)
-            if operator is not None:
-                operator.heard(rx.station, unix_s, rx.frame)
             received["frames"] += 1
             received["bytes"] += len(rx.frame)
             if received["first_contact"] is None:
