@@ -415,6 +415,9 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     scenario: ScenarioOpt = None,
+    tle: Annotated[Path | None, typer.Option(
+        help="the spacecraft's element set [default: the one a run left beside its archive]")] = None,
+    key_file: KeyOpt = None,
 ) -> None:
     """Mission control in the browser, over the archive."""
     from picodragon.web import serve as serve_web
@@ -423,7 +426,12 @@ def serve(
         raise UserError("--port must be between 1 and 65535")
     if not db.startswith("postgres") and not Path(db).exists():
         raise UserError(f"archive not found: {db} (run `picodragon run` first, or give --db)")
-    serve_web(db, host=host, port=port, scenario=scenario)
+    if tle is None and not db.startswith("postgres") and Path(db).with_suffix(".tle").is_file():
+        tle = Path(db).with_suffix(".tle")
+    if tle is not None and not tle.is_file():
+        raise UserError(f"TLE file not found: {tle}")
+    serve_web(db, host=host, port=port, scenario=scenario, tle=str(tle) if tle else None,
+              key=read_key(key_file))
 
 
 @users_app.command("add")

@@ -275,6 +275,13 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     if "unix_s" in hist:
         keep = hist["unix_s"] >= start_unix - 60
         hist = {k: v[keep] for k, v in hist.items()}
+    if not options.db.startswith(("postgresql://", "postgres://")):
+        # the element sets the ground used, newest last: for `serve` and `passes --tle`
+        tle_path = Path(options.db).with_suffix(".tle")
+        tle_path.write_text("".join(f"{es.name}\n{es.line1}\n{es.line2}\n" for _, es in element_sets[-1:]))
+        extra_tle = str(tle_path)
+    else:
+        extra_tle = None
     points = archive.count_points()
     events = archive.events()
     archive.close()
@@ -320,6 +327,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         "cw_beacons": engine.cw_beacons,
         "companions": [tally for _, _, tally in companions],
         "operator": operator,
+        "tle": extra_tle,
         "element_sets": [{"published": when, "line1": es.line1, "line2": es.line2} for when, es in element_sets],
     }
     if companions:
