@@ -10,7 +10,8 @@ Each pass it
    point lies over Vietnam with the Sun at least ``MIN_SUN_ELEVATION_DEG`` above the horizon
    there, as a time-tagged CAPTURE_IMAGE (one image a day at most, and only when the
    previous one is down);
-3. asks for the events logged out of view (DUMP_EVENTS) and, once a booked capture has happened,
+3. asks for the events logged out of view (DUMP_EVENTS) and, when no image is coming down, for
+   the housekeeping sampled out of view (DUMP_HOUSEKEEPING); once a booked capture has happened,
    for the file directory (LIST_FILES); starts the download of each new image (DOWNLINK_FILE)
    and, in later passes, asks again for the chunks it still lacks (REQUEST_CHUNKS);
 4. reassembles files and accepts one only when its CRC-32 matches the directory's, then frees
@@ -46,6 +47,9 @@ COMPLETION_TIMEOUT_S = 86400.0
 of a later pass, within a day of passes"""
 MAX_TRIES = 3
 KEEPALIVE_S = 60.0
+HK_DUMP_PACKETS = 60
+"""housekeeping packets asked for a pass (about 30 s of downlink): the oldest since the previous
+contact first, so an hour of one-minute samples between passes comes down whole"""
 GROUND_CALLSIGN = "VNSC"
 
 
@@ -118,6 +122,7 @@ class Operator:
         self._last_heard = -np.inf
         self._last_sent = -np.inf
         self._last_event_time = EPOCH_2000_UNIX
+        self._previous_contact_end = EPOCH_2000_UNIX
         self._listed_after = -np.inf
         self._pass_start: float | None = None
         self._pass_done: set[str] = set()
@@ -167,6 +172,8 @@ class Operator:
             if self._pass_start is not None:
                 self._pass_start = None
                 self._pass_done.clear()
+                if self._last_heard > EPOCH_2000_UNIX:
+                    self._previous_contact_end = self._last_heard
             return []
         if self._pass_start is None:
             self._pass_start = unix_s
@@ -197,6 +204,11 @@ class Operator:
             self._pass_done.add("events")
             since = max(round(self._last_event_time - EPOCH_2000_UNIX) + 1, 0)
             self._command("DUMP_EVENTS", {"since": since, "max_packets": 40}, unix_s)
+        if "housekeeping" not in self._pass_done and not self._pending_files():
+            # store and forward: the housekeeping sampled out of view since the last we heard
+            self._pass_done.add("housekeeping")
+            since = max(round(self._previous_contact_end - EPOCH_2000_UNIX) + 1, 0)
+            self._command("DUMP_HOUSEKEEPING", {"since": since, "max_packets": HK_DUMP_PACKETS}, unix_s)
         if "capture" not in self._pass_done:
             self._pass_done.add("capture")
             self._book_capture(unix_s)
