@@ -7,6 +7,7 @@ for, deliver uplink frames, collect what it radiates) but imports nothing of the
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 import pytest
 
@@ -26,11 +27,13 @@ class World:
     def __init__(self, seed: int) -> None:
         self.twin = twin_module.Twin(loader.load_scenario(), seed=seed)
         d = self.devices = self.twin.devices
-        hal = Hal(clock=d.clock, radio=d.radio, power=d.power, temperatures=list(d.temperatures),
-                  switches=d.switches, storage=d.storage, camera=d.camera,
-                  magnetometer=d.magnetometer, gyro=d.gyro)
-        self.fsw = FlightSoftware(hal, FswConfig(auth_key=KEY))
+        # every HAL slot takes the twin's device of that name, when it has one
+        present = {f.name: getattr(d, f.name) for f in fields(Hal) if hasattr(d, f.name)}
+        present["temperatures"] = list(present["temperatures"])
+        self.hal = Hal(**present)
+        self.fsw = FlightSoftware(self.hal, FswConfig(auth_key=KEY))
         self.fsw.boot()
+        self.hardware_resets = 0
         self.start = self.twin.time
         self.frames: list[tuple[float, bytes]] = []
         self.wake = self.fsw.step()
@@ -45,6 +48,12 @@ class World:
             if t >= due:
                 at.pop(due)()
             self.frames += self.devices.radio.drain_outbox()
+            watchdog = getattr(self.devices, "watchdog", None)
+            if watchdog is not None and watchdog.expired():  # the hardware resets the computer
+                self.hardware_resets += 1
+                self.fsw = FlightSoftware(self.hal, self.fsw.config)
+                self.fsw.boot()
+                watchdog.kick()
             self.wake = self.fsw.step()
         self.frames += self.devices.radio.drain_outbox()
 
@@ -91,6 +100,10 @@ def flown():
 def test_rf_silent_for_30_minutes_on_the_twin(flown):
     world, _ = flown
     assert min(t for t, _ in world.frames) >= world.start + 1800
+    antenna = getattr(world.devices, "antenna", None)
+    if antenna is not None:
+        assert antenna.deployed and world.start + 1800 <= antenna.deployed_at <= world.start + 1900
+    assert world.hardware_resets == 0
 
 
 def test_housekeeping_beacons_decode_with_the_twins_values(flown):
@@ -118,6 +131,10 @@ def test_the_twins_image_reaches_the_ground_byte_identical_over_several_lossy_pa
     (info,) = world.fsw.files.list()
     original = world.fsw.files.read(info.file_id)
     assert original[:2] == b"\xff\xd8" and info.valid
+    if world.hal.position is not None:  # metadata from the twin's position and attitude
+        assert -52 <= info.latitude_deg <= 52 and 380 < info.altitude_km < 440
+    if world.hal.attitude is not None and all(q == q for q in info.quaternion):
+        assert abs(sum(q * q for q in info.quaternion) - 1) < 1e-3  # (unknown while tumbling)
     assert ground.file_ok(info.file_id)
     assert ground.files[info.file_id].data() == original
     assert world.passes >= 2
