@@ -161,7 +161,8 @@ class AttitudeSource(Protocol):
     """The attitude determination's estimate of the body attitude."""
 
     def read_quaternion(self) -> tuple[float, float, float, float] | None:
-        """Body-to-inertial (ECI) quaternion as (w, x, y, z); None without an estimate."""
+        """Body-to-inertial quaternion (w, x, y, z), ECI (the twin gives TEME); None without an
+        estimate (e.g. while tumbling too fast to determine it)."""
         ...
 
 
