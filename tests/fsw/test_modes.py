@@ -276,3 +276,19 @@ def test_commanded_resets_are_not_a_boot_loop():
         bench.run_until(bench.clock.t + 60)
     assert bench.fsw.params.boot_count == 6
     assert bench.fsw.mode != SAFE
+
+
+def test_a_hard_reset_loses_ram_but_not_the_mission():
+    from picodragon.fsw.params import ResetCause
+
+    bench = nominal_bench()
+    for _ in range(3):
+        bench.fsw.events.emit(bench.clock.now(), "HEATER", 1)  # queued, not yet sent
+    bench.fsw.hard_reset(ResetCause.WATCHDOG)
+    assert bench.fsw.params.reset_cause == int(ResetCause.WATCHDOG)
+    assert bench.fsw.params.boot_count == 2 and bench.fsw.params.antenna_deployed
+    assert "HEATER" not in bench.fsw.events.names()
+    bench.fsw.hard_reset()
+    assert bench.fsw.params.reset_cause == int(ResetCause.POWER_ON)
+    bench.run_until(bench.clock.t + 120)
+    assert bench.fsw.mode in (1, 2) and bench.radio.sent[-1][0] > bench.clock.t - 60

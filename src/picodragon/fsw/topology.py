@@ -97,6 +97,18 @@ class FlightSoftware:
         self.resets += 1
         self.boot()
 
+    def hard_reset(self, cause: ResetCause = ResetCause.POWER_ON) -> None:
+        """A reset the software does not see coming (brown-out, hardware watchdog, power
+        cycle): nothing in RAM is saved. ``cause`` is what the processor's reset-cause register
+        would tell the next boot (POWER_ON for a brown-out, WATCHDOG for the hardware watchdog).
+        Equivalent to a new FlightSoftware over the same devices, booted."""
+        self.params = PersistentParams.load(self.storage)
+        self.params.pending_reset_cause = int(cause) if cause != ResetCause.POWER_ON else None
+        if cause != ResetCause.POWER_ON:
+            self.params.save(self.storage)
+        self.resets += 1
+        self.boot()
+
     def step(self) -> float:
         """Run what is due now (uplink first); return the next time there is work.
 
