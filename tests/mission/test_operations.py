@@ -79,9 +79,11 @@ def test_imaging_opportunity_is_over_vietnam_in_daylight():
 
 def test_sun_elevation_against_skyfield():
     from skyfield.api import Loader, wgs84
-    from skyfield_data import get_skyfield_data_path
+    from pathlib import Path
 
-    load = Loader(get_skyfield_data_path(), expire=False)
+    import skyfield_data
+
+    load = Loader(str(Path(skyfield_data.__file__).parent / "data"), expire=False)
     eph = load("de421.bsp")
     ts = load.timescale(builtin=True)
     unix = np.array([1384865820.0, 1384900000.0, 1385000000.0])
