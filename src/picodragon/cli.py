@@ -487,6 +487,22 @@ def montecarlo(
     write_json(json_path, data)
 
 
+@app.command()
+@verb
+def xtce(out: Annotated[Path, typer.Option(help="XTCE file to write ('-' for stdout)")] = Path("-")) -> None:
+    """Export the spacecraft dictionary as XTCE 1.2, for Yamcs, COSMOS or space-packet-parser."""
+    from picodragon.dictionary.xtce import to_xtce
+
+    text = to_xtce()
+    if str(out) == "-":
+        sys.stdout.write(text)
+        return
+    if not out.parent.exists():
+        raise UserError(f"cannot write {out}: folder {out.parent} does not exist")
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"dictionary -> {out}")
+
+
 @modem_app.command("mod")
 @verb
 def modem_mod(

@@ -71,6 +71,9 @@ class Field:
     def __post_init__(self) -> None:
         if self.wire not in WIRE_TYPES:
             raise ValueError(f"field {self.name}: unknown wire type {self.wire}")
+        # computed once: packing and unpacking ask for them for every field of every packet
+        object.__setattr__(self, "_is_float", self.wire.startswith("f"))
+        object.__setattr__(self, "_range", self._compute_range())
 
     @property
     def code(self) -> str:
@@ -78,15 +81,18 @@ class Field:
 
     @property
     def is_float(self) -> bool:
-        return self.wire.startswith("f")
+        return self._is_float  # type: ignore[attr-defined]
 
-    def raw_range(self) -> tuple[float, float]:
-        if self.is_float:
+    def _compute_range(self) -> tuple[float, float]:
+        if self.wire.startswith("f"):
             return (-3.4e38, 3.4e38) if self.wire == "f32" else (-1.7e308, 1.7e308)
         bits = struct.calcsize(self.code) * 8
         if self.wire.startswith("u"):
             return 0, 2**bits - 1
         return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def raw_range(self) -> tuple[float, float]:
+        return self._range  # type: ignore[attr-defined]
 
     def to_raw(self, value: float) -> int | float:
         """Engineering value to wire value, saturating at the type's range."""

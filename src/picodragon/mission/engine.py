@@ -138,6 +138,7 @@ class Engine:
         self.brownout_resets = 0
         self.cw_beacons = 0
         self._powered = True
+        self._detail_until = -np.inf
 
     def set_fidelity(self, fidelity: str) -> None:
         if fidelity not in ("full", "fast"):
@@ -228,13 +229,13 @@ class Engine:
         if not self._powered:
             self._powered = True
             self.brownout_resets += 1
-            self.fsw.reset(ResetCause.POWER_ON)
+            self.fsw.hard_reset(ResetCause.POWER_ON)
             self._next_wake = t
             self._kick()
         watchdog = getattr(devices, "watchdog", None)
         if watchdog is not None and watchdog.expired():
             self.watchdog_resets += 1
-            self.fsw.reset(ResetCause.WATCHDOG)
+            self.fsw.hard_reset(ResetCause.WATCHDOG)
             self._next_wake = t
             self._kick()
         return True
@@ -263,7 +264,7 @@ class Engine:
         if fault.device == "computer":
             from picodragon.fsw.params import ResetCause
 
-            self.fsw.reset(ResetCause.POWER_ON)
+            self.fsw.hard_reset(ResetCause.POWER_ON)
             self._next_wake = self.time
             return "software reset"
         if fault.device == "storage":
@@ -318,8 +319,15 @@ class Engine:
             window_end = t_end
             if self._coupled is not None:
                 inside, edge = self._coupled.locate(t)
+                if t < self._detail_until:
+                    inside, edge = True, min(self._detail_until, edge) if inside else self._detail_until
                 if not inside:
                     target = min(edge, t_end, t + CRUISE_STEP_S, self._chunk_end)
+                    critical = self.fsw.next_critical_time()
+                    if t <= critical < target:
+                        # a time-tagged command or a deployment step: wake the software for it
+                        target = max(critical, t + 1e-3)
+                        self._detail_until = target + 2 * MAX_STEP_S
                     duty = ((radio.keyed_s_total - self._keyed_at_start) / self._coupled_s
                             if self._coupled_s > 0 else 0.0)
                     radio.pending_energy_j += duty * (target - t) * radio.transmit_load_w

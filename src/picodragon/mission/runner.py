@@ -303,7 +303,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         "frames_sent": engine.frames_sent - frames_before,
         "frames_received": received["frames"],
         "telemetry_points": points,
-        "images_captured": int(getattr(getattr(twin.devices, "camera", None), "captures", 0)),
+        "images_captured": int(getattr(engine.fsw, "images_captured", 0)),
         "images_received": ops["images_received"],
         "commands_sent": ops["commands_sent"],
         "commands_executed": ops["commands_executed"],
