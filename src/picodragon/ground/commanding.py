@@ -162,6 +162,9 @@ class CommandQueue:
         order = list(Stage)
         for record in self.commands.values():
             record.stages.sort(key=lambda s: (order.index(s[0]), s[1]))
+        # the commands still open: timeouts and the uplink look only at these, so a long
+        # mission's thousands of closed commands cost nothing per tick
+        self._open = {cid for cid, record in self.commands.items() if not record.final}
 
     def _highest_counter(self) -> int:
         rows = self.archive.select("commands", {"key_id": self.key_id}, order="counter")
@@ -183,6 +186,8 @@ class CommandQueue:
         if record.reached(stage) is not None:
             return
         record.stages.append((stage, float(now), detail))
+        if stage in FINAL:
+            self._open.discard(record.id)
         self.archive.insert(
             "command_stages",
             {"command_id": record.id, "stage": str(stage), "unix_s": float(now), "detail": detail},
@@ -248,6 +253,7 @@ class CommandQueue:
                 },
             )
             self.commands[record.id] = record
+            self._open.add(record.id)
             self._record(record, Stage.QUEUED, now)
         return record
 
@@ -279,9 +285,8 @@ class CommandQueue:
 
     def pending(self, stage: Stage) -> list[CommandRecord]:
         """Commands whose latest stage is ``stage``, in counter order."""
-        return sorted(
-            (c for c in self.commands.values() if c.stage == stage), key=lambda c: c.counter
-        )
+        pool = self.commands.values() if stage in FINAL else (self.commands[i] for i in self._open)
+        return sorted((c for c in pool if c.stage == stage), key=lambda c: c.counter)
 
     def history(self) -> list[CommandRecord]:
         """Every command on record, in counter order."""
@@ -350,7 +355,7 @@ class CommandQueue:
         """Close the windows that have expired at ``now``; returns the commands timed out."""
         out = []
         with self.archive.batch():
-            for record in self.commands.values():
+            for record in [self.commands[i] for i in self._open]:
                 if record.final:
                     continue
                 sent = record.reached(Stage.SENT)

@@ -115,6 +115,7 @@ class Operator:
         self.captures_booked: list[float] = []
         self.stations_of: dict[int, str] = {}
         self._tries: dict[int, int] = {}
+        self._timed_out: list = []
         self._downlink_started: set[int] = set()
         self._done_files: set[int] = set()
         self._to_delete: list[int] = []
@@ -167,7 +168,7 @@ class Operator:
     # --- what the ground does ------------------------------------------------------------------
     def act(self, unix_s: float, in_view: list[str]) -> list[tuple[str, bytes]]:
         """Frames to uplink now, each with the station that sends it."""
-        self.queue.check_timeouts(unix_s)
+        self._timed_out.extend(self.queue.check_timeouts(unix_s))
         if not in_view:
             if self._pass_start is not None:
                 self._pass_start = None
@@ -232,9 +233,8 @@ class Operator:
                     self._command("REQUEST_CHUNKS", request, unix_s)
 
     def _retry_timed_out(self, unix_s: float) -> None:
-        from picodragon.ground.commanding import Stage
-
-        for record in self.queue.pending(Stage.TIMED_OUT):
+        timed_out, self._timed_out = self._timed_out, []
+        for record in timed_out:
             tries = self._tries.pop(record.id, MAX_TRIES)
             if tries < MAX_TRIES and record.name != "NOOP":
                 self._command(record.name, record.arguments, unix_s, tries + 1, record.execute_at)
