@@ -78,10 +78,10 @@ def test_imaging_opportunity_is_over_vietnam_in_daylight():
 
 
 def test_sun_elevation_against_skyfield():
-    from skyfield.api import Loader, wgs84
     from pathlib import Path
 
     import skyfield_data
+    from skyfield.api import Loader, wgs84
 
     load = Loader(str(Path(skyfield_data.__file__).parent / "data"), expire=False)
     eph = load("de421.bsp")
