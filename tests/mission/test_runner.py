@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from picodragon.config import load_scenario
-from picodragon.mission.runner import RunOptions, _Windows, run_mission
+from picodragon.mission.engine import Windows
+from picodragon.mission.runner import RunOptions, run_mission
 
 CONTRACT_FIELDS = {
     "scenario", "start", "end", "sim_seconds", "wall_seconds", "passes", "frames_sent",
@@ -64,7 +65,7 @@ def test_same_seed_same_result(tmp_path):
 
 
 def test_windows_locate_inside_and_next_edge():
-    w = _Windows([(10, 20), (15, 30), (50, 60)])
+    w = Windows([(10, 20), (15, 30), (50, 60)])
     assert w.locate(12) == (True, 30.0)
     assert w.locate(30.5) == (False, 50.0)
     assert w.locate(5) == (False, 10.0)

@@ -87,11 +87,7 @@ async def run_live(
         if kiss_frame.command != 0:
             return  # KISS parameter commands (TXDELAY...) mean nothing to the twin
         status.frames_from_clients += 1
-        if anywhere:
-            engine.radio.deliver_uplink(bytes(kiss_frame.payload))
-            engine._next_wake = min(engine._next_wake, engine.time)
-            status.uplinks_delivered += 1
-        elif engine.uplink(station_name, bytes(kiss_frame.payload)):
+        if engine.uplink(station_name, bytes(kiss_frame.payload), anywhere=anywhere):
             status.uplinks_delivered += 1
 
     stop = asyncio.Event()

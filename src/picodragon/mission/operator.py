@@ -77,18 +77,15 @@ def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: floa
 
 
 def _sun_elevation_deg(unix_s: np.ndarray, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-    """Solar elevation from the Astronomical Almanac's low-precision Sun (about 0.01 deg)."""
-    d = unix_s / 86400.0 + 2440587.5 - 2451545.0
-    g = np.radians((357.529 + 0.98560028 * d) % 360)
-    q = (280.459 + 0.98564736 * d) % 360
-    ecl_lon = np.radians(q + 1.915 * np.sin(g) + 0.020 * np.sin(2 * g))
-    eps = np.radians(23.439 - 0.00000036 * d)
-    ra = np.arctan2(np.cos(eps) * np.sin(ecl_lon), np.cos(ecl_lon))
-    dec = np.arcsin(np.sin(eps) * np.sin(ecl_lon))
-    gmst = np.radians((280.46061837 + 360.98564736629 * d) % 360)
-    hour_angle = gmst + np.radians(lon_deg) - ra
-    lat = np.radians(lat_deg)
-    return np.degrees(np.arcsin(np.sin(lat) * np.sin(dec) + np.cos(lat) * np.cos(dec) * np.cos(hour_angle)))
+    """Solar elevation (deg) seen from points on the ground, from the twin's Sun ephemeris."""
+    from picodragon.physics.sun import sun_position
+    from picodragon.physics.timebase import teme_to_ecef
+
+    sun_ecef, _ = teme_to_ecef(sun_position(unix_s), None, np.atleast_1d(unix_s))
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+    direction = sun_ecef / np.linalg.norm(sun_ecef, axis=-1, keepdims=True)  # the Sun is far
+    return np.degrees(np.arcsin(np.clip(np.sum(up * direction, axis=-1), -1.0, 1.0)))
 
 
 class Operator:

@@ -32,7 +32,7 @@ import numpy as np
 from picodragon.config import Scenario
 from picodragon.mission.catalogue import PUBLICATION_INTERVAL_S, published_element_set
 from picodragon.mission.clock import iso_z
-from picodragon.mission.engine import Engine, Reception, Windows
+from picodragon.mission.engine import Engine, Reception
 from picodragon.mission.operator import Operator
 
 #: with companions, the spacecraft are advanced together in steps of this length (s)
@@ -340,9 +340,6 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         result.report = options.report
         summary["report"] = options.report
     return result
-
-
-_Windows = Windows  # the name the tests knew first
 
 
 def _energy_balance(hist: dict[str, np.ndarray]) -> dict[str, float] | None:
