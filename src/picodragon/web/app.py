@@ -603,9 +603,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
 
     @app.get("/api/commands/{command_id}", tags=["commanding"])
     def api_command(command_id: str, session: Session = viewer) -> dict[str, Any]:
-        if not command_id.isdigit() or len(command_id) > 19 or int(command_id) >= 2**63:
-            raise HTTPException(422, "command id must be a non-negative 63-bit integer")
-        found = mc.queries.commands(command_id=int(command_id))
+        found = mc.queries.commands(command_id=_id63(command_id, "command id"))
         if not found:
             raise HTTPException(404, f"no command {command_id}")
         return _command_json(found[0])
@@ -631,10 +629,8 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         return _command_json(found[0]) if found else {"id": str(cid), "name": command.name, "stage": "queued"}
 
     def _move(command_id: str, action: str, session: Session) -> dict[str, Any]:
-        if not command_id.isdigit() or len(command_id) > 19 or int(command_id) >= 2**63:
-            raise HTTPException(422, "command id must be a non-negative 63-bit integer")
         try:
-            mc.commander.move(int(command_id), action, now=mc.mission_now()[0])
+            mc.commander.move(_id63(command_id, "command id"), action, now=mc.mission_now()[0])
         except CommandError as exc:
             auth.audit(mc.db, session.user.name, f"command.{action}", {"id": command_id}, f"refused: {exc}")
             raise HTTPException(404 if str(exc).startswith("no command") else 409, str(exc)) from None
@@ -743,9 +739,14 @@ def _command_json(c: dict[str, Any]) -> dict[str, Any]:
     return c
 
 
-def _file_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 19 or int(text) >= 2**63:
-        raise HTTPException(422, "file id must be a non-negative 63-bit integer")
+def _id63(text: str, what: str) -> int:
+    """A path id: ASCII digits only ('²' is a digit to str.isdigit, not to int), below 2**63."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) >= 2**63:
+        raise HTTPException(422, f"{what} must be a non-negative 63-bit integer")
     return int(text)
+
+
+def _file_id(text: str) -> int:
+    return _id63(text, "file id")
 
 
