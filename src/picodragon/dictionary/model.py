@@ -138,6 +138,8 @@ class Command:
     opcode: int
     description: str
     arguments: tuple[Field, ...] = ()
+    hazardous: bool = False
+    """Asks the operator to confirm before release (a reset, a deletion, a mode forced)."""
     struct: struct.Struct = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
