@@ -50,7 +50,15 @@ from picodragon.web import auth
 from picodragon.web.auth import Session
 from picodragon.web.commanding import CommandError, form_spec, validate
 from picodragon.web.control import SESSION_COOKIE, MissionControl, iso_z, load_scenario, passes_from
-from picodragon.web.media import image_json, is_image, plotly_js_path, preview_png, world_map_jpeg
+from picodragon.web.media import (
+    ImageRefused,
+    camera_limit,
+    image_json,
+    is_image,
+    plotly_js_path,
+    preview_png,
+    world_map_jpeg,
+)
 from picodragon.web.queries import QueryError, point_info
 
 HERE = Path(__file__).resolve().parent
@@ -686,7 +694,11 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         if info["missing_chunks"] and info["chunk_size"]:
             # a baseline JPEG decodes top-down: show the rows the first unbroken run of chunks gives
             data = data[: info["missing_chunks"][0] * info["chunk_size"]]
-        return Response(preview_png(data), media_type="image/png")
+        try:
+            png = preview_png(data, camera_limit(mc.scenario))
+        except ImageRefused as exc:  # a decompression bomb, refused from its header alone
+            raise HTTPException(422, str(exc)) from None
+        return Response(png, media_type="image/png")
 
     return app
 

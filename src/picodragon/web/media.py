@@ -76,18 +76,61 @@ def capture_time(mc: MissionControl, f: dict[str, Any]) -> float | None:
     return f["first_unix_s"]
 
 
-def preview_png(data: bytes) -> bytes:
+#: the largest image a camera of this spacecraft class can make, when no scenario says: the
+#: configuration's own ceiling for ``camera.width_px`` and ``camera.height_px``
+#: (``picodragon.config.models.Camera``)
+MAX_CAMERA_PX = 8192
+#: the preview's longest side: the gallery shows images at most this wide
+PREVIEW_PX = 640
+#: the only decoders a preview may reach: the camera writes JPEG, the tests and tools PNG;
+#: Pillow's other formats (some with their own decompression bombs) stay out of reach
+PREVIEW_FORMATS = ("JPEG", "PNG")
+
+
+class ImageRefused(ValueError):
+    """An image whose header claims more pixels than the mission's camera can make (a
+    decompression bomb, or not this spacecraft's image): refused before any pixel is decoded."""
+
+
+def camera_limit(scenario: Any) -> tuple[int, int]:
+    """The largest image (width, height) the mission's camera produces, from the scenario."""
+    camera = getattr(getattr(scenario, "spacecraft", None), "camera", None)
+    if camera is None:
+        return MAX_CAMERA_PX, MAX_CAMERA_PX
+    return int(camera.width_px), int(camera.height_px)
+
+
+def preview_png(data: bytes, limit: tuple[int, int] = (MAX_CAMERA_PX, MAX_CAMERA_PX)) -> bytes:
+    """A PNG preview (at most ``PREVIEW_PX`` a side) of what decodes of an image received so far.
+
+    Why each step: the header's claimed size is checked against ``limit`` (the camera's largest
+    image, either way round) before any pixel is decoded, so a few hundred bytes claiming
+    9000x9000 pixels cost nothing (:class:`ImageRefused`); a JPEG is decoded with ``draft``
+    (libjpeg's DCT scaling, up to 1/8 a side) straight to preview size, never at full size; a
+    JPEG cut short (a partial download) gets its end-of-image marker appended here, which is
+    what Pillow's process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES`` would do, without touching
+    that global for every other image the process opens. Anything else that does not decode
+    gets a grey placeholder.
+    """
     import io
 
-    from PIL import Image, ImageFile
+    from PIL import Image
 
-    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    if data[:2] == b"\xff\xd8" and not data.endswith(b"\xff\xd9"):
+        data = data + b"\xff\xd9"  # a partial baseline JPEG: libjpeg fills the rest with grey
     buf = io.BytesIO()
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img = img.convert("RGB")
-            img.thumbnail((640, 640))
-            img.save(buf, format="PNG")
+        with Image.open(io.BytesIO(data), formats=PREVIEW_FORMATS) as img:
+            width, height = img.size
+            if max(width, height) > max(limit) or min(width, height) > min(limit):
+                raise ImageRefused(f"the image claims {width}x{height} pixels; this mission's camera "
+                                   f"makes at most {limit[0]}x{limit[1]}")
+            if img.format == "JPEG":
+                img.draft("RGB", (PREVIEW_PX, PREVIEW_PX))
+            img.thumbnail((PREVIEW_PX, PREVIEW_PX))
+            img.convert("RGB").save(buf, format="PNG")
+    except ImageRefused:
+        raise
     except Exception:  # noqa: BLE001 - any undecodable file gets the grey placeholder
         buf = io.BytesIO()
         Image.new("RGB", (160, 120), (90, 90, 90)).save(buf, format="PNG")
