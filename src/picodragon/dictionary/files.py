@@ -36,6 +36,7 @@ from picodragon.dictionary.packets import (
     TelemetryPacket,
     decode_telemetry,
     parse_space_packet,
+    saturate_time_stamp,
     space_packet,
 )
 from picodragon.dictionary.spacecraft import FILE_CHUNK_HEADER, FILE_ENTRY, FILE_KINDS
@@ -77,11 +78,14 @@ class FileChunk:
 
 def pack_file_chunk(file_id: int, chunk: int, chunk_count: int, data: bytes, unix_s: float,
                     sequence: int) -> bytes:
-    """One FILE_CHUNK space packet."""
+    """One FILE_CHUNK space packet (the time stamp saturates at the CUC range's ends, as
+    telemetry's does); ValueError for data over MAX_CHUNK_DATA or numbers that do not fit."""
     if len(data) > MAX_CHUNK_DATA:
         raise ValueError(f"chunk data {len(data)} > {MAX_CHUNK_DATA} bytes")
+    if not (0 <= file_id <= 0xFFFF and 0 <= chunk < chunk_count <= 0xFFFF):
+        raise ValueError(f"file {file_id} chunk {chunk} of {chunk_count} does not fit the header")
     body = _CHUNK.pack(file_id, chunk, chunk_count, len(data)) + bytes(data)
-    return space_packet(FILE_CHUNK_APID, sequence, unix_s, body)
+    return space_packet(FILE_CHUNK_APID, sequence, saturate_time_stamp(unix_s), body)
 
 
 def decode_file_chunk(data: bytes) -> FileChunk | Rejection:
@@ -94,6 +98,8 @@ def decode_file_chunk(data: bytes) -> FileChunk | Rejection:
     if len(sp.payload) < _CHUNK.size:
         return Rejection("file chunk shorter than its header")
     file_id, chunk, count, length = _CHUNK.unpack_from(sp.payload)
+    if length > MAX_CHUNK_DATA:  # no frame carries more: bound what the ground buffers
+        return Rejection(f"file chunk says {length} data bytes, at most {MAX_CHUNK_DATA} fit a frame")
     body = sp.payload[_CHUNK.size :]
     if len(body) != length:
         return Rejection(f"file chunk says {length} data bytes, {len(body)} present")

@@ -15,6 +15,7 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from picodragon.astro.isotime import iso_z
 from picodragon.dictionary.model import Packet
 from picodragon.dictionary.spacecraft import TELEMETRY_PACKETS
 
@@ -28,19 +29,84 @@ PACKETS_BY_APID: dict[int, Packet] = {p.apid: p for p in TELEMETRY_PACKETS}
 PACKETS_BY_NAME: dict[str, Packet] = {p.name: p for p in TELEMETRY_PACKETS}
 
 
+CUC_SECONDS_SPAN = 1 << 32
+"""The CUC time code's 4 octets of seconds count 0 .. 2**32 - 1 after the epoch."""
+TIME_TAG_FIRST_UNIX = float(EPOCH_2000_UNIX + 1)
+"""The earliest time tag a telecommand can carry, 2000-01-01T00:00:01Z (all-zero means "on
+receipt", so the epoch itself is not a time)."""
+TIME_TAG_LAST_UNIX = float(EPOCH_2000_UNIX + CUC_SECONDS_SPAN - 1)
+"""The latest time tag a telecommand can carry, 2136-02-07T06:28:15Z (32-bit seconds)."""
+
+
+def _iso(unix_s: float) -> str:
+    return iso_z(unix_s, "seconds")
+
+
+def time_tag_problem(unix_s: float) -> str:
+    """Why ``unix_s`` cannot be a telecommand's time tag, or "" when it can.
+
+    The one statement of the valid range that every layer (ground queue, web form, command
+    line, the packer itself) checks: a tag outside it would not fit the CUC's 32-bit seconds
+    and, masked, would wrap into another century (a tag in 2137 running at once, one in 1999
+    scheduled for 2136).
+    """
+    try:
+        value = float(unix_s)
+    except (TypeError, ValueError, OverflowError):
+        return f"time tag {unix_s!r} is not a number"
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"time tag {value} is not a finite time"
+    if not TIME_TAG_FIRST_UNIX <= value <= TIME_TAG_LAST_UNIX:
+        return (f"time tag {value:.0f} (Unix s) outside the range a telecommand can carry: "
+                f"{_iso(TIME_TAG_FIRST_UNIX)} to {_iso(TIME_TAG_LAST_UNIX)}")
+    return ""
+
+
+def check_time_tag(unix_s: float) -> float:
+    """``unix_s`` as a float when it is a valid time tag; ValueError (one line) when not."""
+    problem = time_tag_problem(unix_s)
+    if problem:
+        raise ValueError(problem)
+    return float(unix_s)
+
+
 def unix_to_cuc(unix_s: float) -> tuple[int, int]:
-    since = unix_s - EPOCH_2000_UNIX
+    """Unix seconds to CUC (seconds since 2000, 1/65536 s); ValueError when not representable.
+
+    Nothing is masked: a time before 2000-01-01 or from 2136-02-07T06:28:16Z on has no CUC
+    code, and wrapping it would move it by 136 years.
+    """
+    since = float(unix_s) - EPOCH_2000_UNIX
+    if not 0.0 <= since < CUC_SECONDS_SPAN:  # also false for NaN
+        raise ValueError(f"time {unix_s} (Unix s) outside the CUC range "
+                         f"{_iso(EPOCH_2000_UNIX)} to {_iso(TIME_TAG_LAST_UNIX)}")
     seconds = int(since // 1)
     fraction = min(int(round((since - seconds) * 65536)), 65535)
-    return seconds & 0xFFFFFFFF, fraction
+    return seconds, fraction
 
 
 def cuc_to_unix(seconds: int, fraction: int) -> float:
     return EPOCH_2000_UNIX + seconds + fraction / 65536
 
 
+def saturate_time_stamp(unix_s: float) -> float:
+    """A telemetry time stamp held inside the CUC range (its ends when outside).
+
+    For the flight software's own stamps: an on-board clock upset (an RTC read as 1970) must
+    not stop the telemetry that lets the ground see and fix it, and a stamp pinned at 2000 or
+    2136 is plainly wrong where a wrapped one would look plausible. NaN raises ValueError.
+    """
+    value = float(unix_s)
+    if value != value:
+        raise ValueError("time stamp is NaN")
+    return min(max(value, float(EPOCH_2000_UNIX)), TIME_TAG_LAST_UNIX)
+
+
 def space_packet(apid: int, sequence: int, unix_s: float, payload: bytes, telecommand: bool = False) -> bytes:
-    """Wrap a payload in a CCSDS primary header and a CUC time secondary header."""
+    """Wrap a payload in a CCSDS primary header and a CUC time secondary header.
+
+    ValueError when the APID is out of range or the time has no CUC code (see ``unix_to_cuc``).
+    """
     if not 0 <= apid < 2048:
         raise ValueError(f"APID {apid} out of range 0..2047")
     seconds, fraction = unix_to_cuc(unix_s)
@@ -51,11 +117,14 @@ def space_packet(apid: int, sequence: int, unix_s: float, payload: bytes, teleco
 
 
 def pack_telemetry(packet: Packet | str, values: dict[str, float], unix_s: float, sequence: int) -> bytes:
-    """One telemetry packet from engineering values (missing values go out as the lowest code)."""
+    """One telemetry packet from engineering values (missing values go out as the lowest code).
+
+    The time stamp saturates at the CUC range's ends (``saturate_time_stamp``).
+    """
     if isinstance(packet, str):
         packet = PACKETS_BY_NAME[packet]
     raw = [f.to_raw(values.get(f.name, float("nan"))) for f in packet.fields]
-    return space_packet(packet.apid, sequence, unix_s, packet.struct.pack(*raw))
+    return space_packet(packet.apid, sequence, saturate_time_stamp(unix_s), packet.struct.pack(*raw))
 
 
 @dataclass(frozen=True)

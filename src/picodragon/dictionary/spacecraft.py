@@ -216,4 +216,7 @@ EVENTS: tuple[Event, ...] = (
     Event("COMMAND_FAILED", 25, Severity.WARNING, "opcode {arg0} failed, reason {arg1}"),
     Event("TIME_ADJUSTED", 26, Severity.INFO,
           "on-board clock moved by {arg0} ms ({arg1}: 0 commanded, 1 a backward jump seen)"),
+    Event("UPLINK_REFUSED", 27, Severity.INFO,
+          "{arg0} uplink frames refused in the last interval, reasons mask {arg1} "
+          "(bit n: COMMAND_RESPONSE code n)"),
 )

@@ -47,6 +47,7 @@ from picodragon.dictionary.packets import (
     PRIMARY,
     SECONDARY,
     Rejection,
+    check_time_tag,
     cuc_to_unix,
     parse_space_packet,
     space_packet,
@@ -85,6 +86,18 @@ class Reason(IntEnum):
     NO_KEY = 15
     FAILED = 16
     FILE_CORRUPT = 17
+    WRONG_DESTINATION = 18
+    """a frame on the uplink addressed to another station (counted, never answered)"""
+    WRONG_SOURCE = 19
+    """a frame addressed to us from a station other than the mission's ground station"""
+    FRAME_TOO_LONG = 20
+    """a frame whose information field is over the 256 octets AX.25 allows"""
+
+
+UNAUTHENTICATED = frozenset({Reason.BAD_FRAME, Reason.BAD_TAG, Reason.REPLAYED, Reason.NO_KEY,
+                             Reason.WRONG_DESTINATION, Reason.WRONG_SOURCE, Reason.FRAME_TOO_LONG})
+"""Refusals anyone on the band can cause at will (nothing in them is authentic): the flight
+software counts them and reports them at a bounded rate, never one stored event per frame."""
 
 
 class Stage(IntEnum):
@@ -160,11 +173,16 @@ def _argument_problem(f: Field, value: float) -> str:
 
 def pack_telecommand(command: Command | str, arguments: dict[str, float] | None = None, *,
                      execute_at: float | None = None, sequence: int = 0) -> bytes:
-    """The telecommand space packet, before authentication."""
+    """The telecommand space packet, before authentication.
+
+    ValueError when an argument is out of range or ``execute_at`` is not a valid time tag
+    (``picodragon.dictionary.packets.check_time_tag``: 2000-01-01T00:00:01Z to
+    2136-02-07T06:28:15Z, the CUC's 32-bit seconds).
+    """
     if isinstance(command, str):
         command = COMMANDS_BY_NAME[command]
     body = OPCODE.pack(command.opcode) + pack_arguments(command, arguments or {})
-    when = EPOCH_2000_UNIX if execute_at is None else execute_at
+    when = EPOCH_2000_UNIX if execute_at is None else check_time_tag(execute_at)
     return space_packet(COMMAND_APID, sequence, when, body, telecommand=True)
 
 
