@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,10 +35,24 @@ class UserError(Exception):
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    """The typed errors that mean "the input was bad", raised by the code the verbs call.
+
+    A bare ValueError is not among them: inputs are checked here, at the boundary, so any
+    other exception is a bug and shows as one (exit 1, traceback, see :func:`main`).
+    """
     from picodragon.config import ConfigError
     from picodragon.elements import ElementSetError
+    from picodragon.ground.archive import ArchiveError
+    from picodragon.ground.commanding import CommandError
 
-    return (UserError, ConfigError, ElementSetError, ValueError, FileNotFoundError)
+    # ArchiveError: an archive that is not ours, or a PostgreSQL server that refuses us
+    errors: tuple[type[BaseException], ...] = (UserError, ConfigError, ElementSetError, CommandError,
+                                               ArchiveError)
+    try:
+        from picodragon.web.auth import AuthError
+    except ImportError:  # pragma: no cover - the web extra is part of the package today
+        return errors
+    return (*errors, AuthError)
 
 
 def verb(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,11 +63,138 @@ def verb(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except _user_errors() as exc:
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             typer.echo(f"picodragon: {message}", err=True)
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+# -- checks at the boundary: each raises UserError naming the option and the reason ---------
+
+#: times the code can represent: the first satellite (1957-10-04) to the end of the planetary
+#: ephemeris the twin and the pass predictor use (DE421 ends in October 2053)
+EARLIEST_UTC = datetime(1957, 10, 4, tzinfo=UTC)
+LATEST_UTC = datetime(2053, 1, 1, tzinfo=UTC)
+CONNECT_TIMEOUT_S = 3.0
+
+
+def number(value: float, option: str, low: float, high: float, *, low_open: bool = False) -> float:
+    """A finite number within [low, high] (or (low, high] with ``low_open``), else a UserError."""
+    below = value <= low if low_open else value < low
+    if not math.isfinite(value) or below or value > high:
+        bracket = "(" if low_open else "["
+        raise UserError(f"{option} must be a finite number in {bracket}{low:g}, {high:g}] (got {value})")
+    return value
+
+
+def utc_time(text: str, option: str) -> datetime:
+    """An ISO 8601 UTC time between EARLIEST_UTC and LATEST_UTC, else a UserError."""
+    from picodragon.mission.clock import parse_utc
+
+    try:
+        value = parse_utc(text)
+    except (ValueError, OverflowError) as exc:
+        raise UserError(f"{option}: {exc}") from None
+    if not EARLIEST_UTC <= value < LATEST_UTC:
+        raise UserError(f"{option} must be between 1957-10-04 and 2053-01-01 (the span of the "
+                        f"solar-system ephemeris; got {text.strip()})")
+    return value
+
+
+def input_file(path: Path, option: str) -> Path:
+    """An existing, readable regular file, else a UserError."""
+    if not str(path).strip() or str(path) == ".":
+        raise UserError(f"{option}: the file name is empty")
+    if path.is_dir():
+        raise UserError(f"{option}: {path} is a folder, not a file")
+    if not path.is_file():
+        raise UserError(f"{option}: file not found: {path}")
+    if not os.access(path, os.R_OK):
+        raise UserError(f"{option}: cannot read {path}: permission denied")
+    return path
+
+
+def output_path(path: str | Path | None, option: str, *, stdout_ok: bool = True) -> None:
+    """A file we may create or replace: its folder exists and is writable, it is not a folder."""
+    if path is None or (stdout_ok and str(path) == "-"):
+        return
+    text = str(path)
+    if not text.strip() or text == ".":
+        raise UserError(f"{option}: the file name is empty")
+    target = Path(text)
+    if target.is_dir():
+        raise UserError(f"{option}: {text} is a folder, not a file")
+    if not target.parent.is_dir():
+        raise UserError(f"{option}: cannot write {text}: folder {target.parent} does not exist")
+    if not os.access(target.parent, os.W_OK):
+        raise UserError(f"{option}: cannot write {text}: folder {target.parent} is not writable")
+    if target.exists() and not target.is_file():
+        raise UserError(f"{option}: {text} exists and is not a regular file")
+
+
+def archive_target(db: str, option: str = "--db", *, must_exist: bool = False) -> str:
+    """An archive we may open: a reachable PostgreSQL URL, or an SQLite path that is ours or new.
+
+    An existing file is used (or, by ``run``, replaced) only if it is an SQLite database with
+    our tables; anything else is refused with the file untouched.
+    """
+    from picodragon.ground.archive import check_sqlite_path, is_postgres_url
+
+    if is_postgres_url(db):
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(db)
+            host, port = parts.hostname, parts.port or 5432
+        except ValueError as exc:
+            raise UserError(f"{option}: not a PostgreSQL URL: {exc}") from None
+        if host:  # no host: a local socket, which libpq finds and reports itself
+            reachable(host, port, f"{option} PostgreSQL")
+        return db
+    exists = check_sqlite_path(db, must_exist=must_exist)
+    if must_exist and exists and Path(db).stat().st_size == 0:
+        raise UserError(f"{option}: {db} is empty, not an archive (run `picodragon run` first)")
+    return db
+
+
+def reachable(host: str, port: int, what: str) -> None:
+    """Connect once (bounded by CONNECT_TIMEOUT_S) to prove a service listens, else UserError."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UserError(f"{what} at {host}:{port} is not reachable ({reason})") from None
+
+
+def bindable(host: str, port: int, what: str) -> None:
+    """Prove we may listen on host:port (bind and release at once), else a UserError."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _name, address = infos[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise UserError(f"{what}: cannot listen on {host}:{port} ({reason})") from None
+
+
+def scenario_of(ref: str | None) -> Any:
+    """The scenario, refusing an empty name or a folder with one line."""
+    from picodragon.config import load_scenario
+
+    if ref is not None:
+        if not ref.strip():
+            raise UserError("--scenario: the name is empty")
+        if Path(ref).is_dir():
+            raise UserError(f"--scenario: {ref} is a folder, not a TOML file")
+    return load_scenario(ref)
 
 
 def write_json(path: str | None, data: Any) -> None:
@@ -63,9 +205,8 @@ def write_json(path: str | None, data: Any) -> None:
     if path == "-":
         sys.stdout.write(text)
         return
+    output_path(path, "--json")
     target = Path(path)
-    if not target.parent.exists():
-        raise UserError(f"cannot write {path}: folder {target.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
@@ -80,6 +221,26 @@ ScenarioOpt = Annotated[
     typer.Option("--scenario", help="packaged scenario name or a TOML file [default: picodragon-2013]"),
 ]
 JsonOpt = Annotated[str | None, typer.Option("--json", help="write a JSON summary here ('-' for stdout)")]
+
+
+#: the longest run asked for by --days (ten years: a 1U from the ISS re-enters within two or
+#: three; --until-reentry stops by itself)
+MAX_RUN_DAYS = 3660
+
+
+def _check_tle_beside(db: str) -> None:
+    """``run`` writes the element sets beside its archive (DB.tle): only a new file or a TLE."""
+    from picodragon.elements import ElementSetError, read_tle_file
+
+    tle = Path(db).with_suffix(".tle")
+    if tle.is_dir():
+        raise UserError(f"--db: run writes its element sets to {tle}, which is a folder")
+    if tle.exists():
+        try:
+            read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))
+        except (ElementSetError, OSError):
+            raise UserError(f"--db: run writes its element sets to {tle}, which exists and is not "
+                            "a TLE file: refusing to replace it") from None
 
 
 @app.command()
@@ -99,18 +260,29 @@ def run(
              "[default: full, fast with --until-reentry]")] = None,
 ) -> None:
     """Run a mission: twin, flight software, link and ground together; archive and report."""
-    from picodragon.config import load_scenario
-    from picodragon.mission.clock import parse_utc
+    from picodragon.mission.clock import iso_z
     from picodragon.mission.runner import RunOptions, run_mission
     from picodragon.mission.summary import print_summary
 
-    scn = load_scenario(scenario)
-    if days is not None and days <= 0:
-        raise UserError("--days must be positive")
+    if days is not None:
+        number(days, "--days", 0, MAX_RUN_DAYS, low_open=True)
     if fidelity not in (None, "full", "fast"):
         raise UserError("--fidelity must be 'full' or 'fast'")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UserError("--seed must be between 0 and 2**63 - 1")
+    begin = utc_time(start, "--start") if start is not None else None
+    archive_target(db)
+    output_path(report or None, "--report", stdout_ok=False)
+    output_path(json_path, "--json")
+    if not db.startswith(("postgresql://", "postgres://")):
+        _check_tle_beside(db)
+    scn = scenario_of(scenario)
+    deployed = scn.deployment.ejection_time
+    if begin is not None and not deployed <= begin <= deployed + timedelta(days=MAX_RUN_DAYS):
+        raise UserError(f"--start must be between the deployment {iso_z(deployed)} and "
+                        f"{MAX_RUN_DAYS} days after it (got {start})")
     options = RunOptions(
-        start=parse_utc(start) if start else None,
+        start=begin,
         days=days,
         until_reentry=until_reentry,
         db=db,
@@ -139,21 +311,22 @@ def passes(
     from rich.console import Console
     from rich.table import Table
 
-    from picodragon.config import load_scenario, parse_station
+    from picodragon.config import parse_station
     from picodragon.elements import read_tle_file
     from picodragon.ground.passes import find_passes
-    from picodragon.mission.clock import iso_z, parse_utc
+    from picodragon.mission.clock import iso_z
 
-    if not 0 < days <= 366:
-        raise UserError("--days must be between 0 and 366")
-    if min_elevation is not None and not -5 <= min_elevation < 90:
+    number(days, "--days", 0, 366, low_open=True)
+    if min_elevation is not None and (not math.isfinite(min_elevation) or not -5 <= min_elevation < 90):
         raise UserError("--min-elevation must be between -5 and 90 degrees")
-    scn = load_scenario(scenario)
+    begin = utc_time(start, "--start")
+    if begin + timedelta(days=days) >= LATEST_UTC:
+        raise UserError("--start plus --days must end before 2053-01-01 (the ephemeris' span)")
+    output_path(json_path, "--json")
+    scn = scenario_of(scenario)
     site = parse_station(station, scn)
-    begin = parse_utc(start)
     if tle is not None:
-        if not tle.is_file():
-            raise UserError(f"TLE file not found: {tle}")
+        input_file(tle, "--tle")
         element_sets = read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))
     else:
         from picodragon.physics.orbit import deployed_element_set
@@ -178,10 +351,10 @@ def passes(
 @verb
 def lifetime(scenario: ScenarioOpt = None, json_path: JsonOpt = None) -> None:
     """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather."""
-    from picodragon.config import load_scenario
     from picodragon.physics.decay import predict_lifetime
 
-    result = predict_lifetime(load_scenario(scenario))
+    output_path(json_path, "--json")
+    result = predict_lifetime(scenario_of(scenario))
     if json_path != "-":
         typer.echo(f"start {result['start']}  re-entry {result['reentry']}  ({result['days']:.1f} days)")
         typer.echo(f"model: {result['model']}")
@@ -197,13 +370,13 @@ def link_budget(
     json_path: JsonOpt = None,
 ) -> None:
     """The downlink budget of the scenario at one elevation."""
-    from picodragon.config import load_scenario, parse_station
+    from picodragon.config import parse_station
     from picodragon.link.budget import downlink_budget, slant_range_m
 
-    if not 0 <= elevation <= 90:
-        raise UserError("--elevation must be between 0 and 90 degrees")
-    scn = load_scenario(scenario)
-    site = parse_station(station, scn) if station else scn.stations[0]
+    number(elevation, "--elevation", 0, 90)
+    output_path(json_path, "--json")
+    scn = scenario_of(scenario)
+    site = parse_station(station, scn) if station is not None else scn.stations[0]
     altitude_m = 410e3  # nominal ISS-deployed altitude for the table; the run uses true geometry
     budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(elevation, altitude_m), elevation)
     data = {k: float(v) for k, v in budget.to_dict().items()}
@@ -214,8 +387,9 @@ def link_budget(
 
 
 def _host_port(text: str, what: str) -> tuple[str, int]:
+    """HOST:PORT with an ASCII-digit port below 65536, else a UserError."""
     host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+    if not host.strip() or not (port.isascii() and port.isdigit()) or len(port) > 5 or not 0 <= int(port) < 65536:
         raise UserError(f"{what} must be HOST:PORT, e.g. 127.0.0.1:8001 (got '{text}')")
     return host, int(port)
 
@@ -223,8 +397,7 @@ def _host_port(text: str, what: str) -> tuple[str, int]:
 def read_key(key_file: Path | None) -> bytes | None:
     """The uplink authentication key: a file of hex (or raw bytes), or $PICODRAGON_UPLINK_KEY."""
     if key_file is not None:
-        if not key_file.is_file():
-            raise UserError(f"key file not found: {key_file}")
+        input_file(key_file, "--key-file")
         raw = key_file.read_bytes().strip()
         try:
             key = bytes.fromhex(raw.decode("ascii"))
@@ -245,6 +418,10 @@ def read_key(key_file: Path | None) -> bytes | None:
 KeyOpt = Annotated[Path | None, typer.Option("--key-file", help="uplink key (hex) [default: $PICODRAGON_UPLINK_KEY]")]
 
 
+#: the longest --duration of live and station: a year of wall (or station-clock) time
+MAX_WALL_SECONDS = 366 * 86400.0
+
+
 @app.command()
 @verb
 def live(
@@ -263,16 +440,22 @@ def live(
 
     from rich.console import Console
 
-    from picodragon.config import load_scenario
-    from picodragon.mission.clock import iso_z, parse_utc
+    from picodragon.mission.clock import iso_z
     from picodragon.mission.live import run_live
 
-    if speed <= 0 or speed > 10_000:
-        raise UserError("--speed must be between 0 and 10000")
-    if duration is not None and duration <= 0:
-        raise UserError("--duration must be positive")
+    number(speed, "--speed", 0, 10_000, low_open=True)
+    if duration is not None:
+        number(duration, "--duration", 0, MAX_WALL_SECONDS, low_open=True)
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UserError("--seed must be between 0 and 2**63 - 1")
+    begin = utc_time(start, "--start") if start is not None else None
     host, port = _host_port(kiss, "--kiss")
-    scn = load_scenario(scenario)
+    bindable(host, port, "--kiss")
+    auth_key = read_key(key_file)
+    scn = scenario_of(scenario)
+    deployed = scn.deployment.ejection_time
+    if begin is not None and begin < deployed:
+        raise UserError(f"--start {start} is before the deployment {iso_z(deployed)}")
     if station is not None:
         from picodragon.config import parse_station
 
@@ -289,8 +472,8 @@ def live(
                       f"{'in view' if status.visible else 'out of view'}", highlight=False)
 
     status = asyncio.run(run_live(
-        scn, host=host, port=port, speed=speed, start_unix=parse_utc(start).timestamp() if start else None,
-        station=station, anywhere=anywhere, duration_s=duration, seed=seed, auth_key=read_key(key_file),
+        scn, host=host, port=port, speed=speed, start_unix=begin.timestamp() if begin else None,
+        station=station, anywhere=anywhere, duration_s=duration, seed=seed, auth_key=auth_key,
         on_ready=ready, on_status=show))
     for line in status.log:
         console.print(line)
@@ -301,8 +484,7 @@ def _element_set(scn, tle: Path | None):
     from picodragon.elements import read_tle_file
 
     if tle is not None:
-        if not tle.is_file():
-            raise UserError(f"TLE file not found: {tle}")
+        input_file(tle, "--tle")
         return read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))[0]
     from picodragon.physics.orbit import deployed_element_set
 
@@ -329,31 +511,39 @@ def station(
     """A real ground station: receive and archive, Doppler tuning, antenna pointing, uplink."""
     import time as _time
 
-    from picodragon.config import load_scenario, parse_station
+    from picodragon.config import parse_station
     from picodragon.ground.operations import run_station_blocking
-    from picodragon.mission.clock import parse_utc
 
-    _host_port(kiss, "--kiss")
+    number(speed, "--speed", 0, 10_000, low_open=True)
+    if duration is not None:
+        number(duration, "--duration", 0, MAX_WALL_SECONDS, low_open=True)
+    begin = utc_time(sim_start, "--sim-start") if sim_start is not None else None
+    services = [("--kiss", _host_port(kiss, "--kiss"))]
     for name, value in (("--rigctld", rigctld), ("--rotctld", rotctld)):
         if value is not None:
-            _host_port(value, name)
-    if speed <= 0 or speed > 10_000:
-        raise UserError("--speed must be between 0 and 10000")
-    scn = load_scenario(scenario)
-    site = parse_station(station_name, scn) if station_name else scn.stations[0]
+            services.append((name, _host_port(value, name)))
+    archive_target(db)
+    output_path(json_path, "--json")
+    key = read_key(key_file)
+    scn = scenario_of(scenario)
+    site = parse_station(station_name, scn) if station_name is not None else scn.stations[0]
+    element_set = _element_set(scn, tle)
+    for name, (host, port) in services:
+        reachable(host, port, name)
     clock = _time.time
-    if sim_start is not None:
-        t0, m0 = parse_utc(sim_start).timestamp(), _time.monotonic()
+    if begin is not None:
+        t0, m0 = begin.timestamp(), _time.monotonic()
 
         def clock() -> float:
             return t0 + (_time.monotonic() - m0) * speed
 
     radio = scn.spacecraft.radio
     report = run_station_blocking(
-        kiss=kiss, element_set=_element_set(scn, tle), station=site,
+        kiss=kiss, element_set=element_set, station=site,
         downlink_hz=radio.downlink_frequency_hz, uplink_hz=radio.uplink_frequency_hz,
-        rigctld=rigctld, rotctld=rotctld, db=db, key=read_key(key_file),
-        spacecraft_callsign=radio.callsign, duration_s=duration, clock=clock,
+        rigctld=rigctld, rotctld=rotctld, db=db, key=key,
+        spacecraft_callsign=f"{radio.callsign}-{radio.ssid}" if radio.ssid else radio.callsign,
+        mission_start_unix_s=scn.start.timestamp(), duration_s=duration, clock=clock,
         tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0)
     data = report.to_json()
     if json_path != "-":
@@ -375,27 +565,39 @@ def command(
     """Queue (and release) a signed telecommand; `picodragon station` uplinks it in the next pass."""
     import time as _time
 
+    from picodragon.dictionary.telecommand import COMMANDS_BY_NAME, pack_telecommand
     from picodragon.ground.archive import open_archive
     from picodragon.ground.commanding import CommandQueue
-    from picodragon.mission.clock import parse_utc
 
     key = read_key(key_file)
     if key is None:
         raise UserError("commanding needs the uplink key: --key-file or $PICODRAGON_UPLINK_KEY")
+    if name.upper() not in COMMANDS_BY_NAME:
+        raise UserError(f"no command '{name}' (known: {', '.join(sorted(COMMANDS_BY_NAME))})")
     args: dict[str, float] = {}
     for pair in arguments or []:
         key_name, sep, value = pair.partition("=")
         if not sep:
             raise UserError(f"argument '{pair}' is not ARG=VALUE")
-        try:
-            args[key_name] = float(parse_utc(value).timestamp() - 946_684_800) if "T" in value else float(value)
-        except ValueError:
-            raise UserError(f"argument {key_name}: '{value}' is not a number or an ISO time") from None
+        if "T" in value:
+            args[key_name] = float(utc_time(value, f"argument {key_name}").timestamp() - 946_684_800)
+        else:
+            try:
+                args[key_name] = float(value)
+            except ValueError:
+                raise UserError(f"argument {key_name}: '{value}' is not a number or an ISO time") from None
+        if not math.isfinite(args[key_name]):
+            raise UserError(f"argument {key_name}: '{value}' is not a finite number")
+    execute_at = utc_time(at, "--at").timestamp() if at is not None else None
+    try:  # the checks the queue and the signing make, before the archive is opened or created
+        pack_telecommand(COMMANDS_BY_NAME[name.upper()], args, execute_at=execute_at)
+    except (ValueError, OverflowError) as exc:
+        raise UserError(str(exc)) from None
+    archive_target(db)
     archive = open_archive(db)
     try:
         queue = CommandQueue(archive, key)
-        record = queue.queue(name.upper(), args, now=_time.time(),
-                             execute_at=parse_utc(at).timestamp() if at else None)
+        record = queue.queue(name.upper(), args, now=_time.time(), execute_at=execute_at)
         if not hold:
             queue.release(record.id, _time.time())
     finally:
@@ -424,14 +626,20 @@ def serve(
 
     if not 0 < port < 65536:
         raise UserError("--port must be between 1 and 65535")
-    if not db.startswith("postgres") and not Path(db).exists():
+    if not host.strip():
+        raise UserError("--host is empty")
+    if not db.startswith("postgres") and not Path(db).exists() and db.strip():
         raise UserError(f"archive not found: {db} (run `picodragon run` first, or give --db)")
+    archive_target(db, must_exist=True)
     if tle is None and not db.startswith("postgres") and Path(db).with_suffix(".tle").is_file():
         tle = Path(db).with_suffix(".tle")
-    if tle is not None and not tle.is_file():
-        raise UserError(f"TLE file not found: {tle}")
-    serve_web(db, host=host, port=port, scenario=scenario, tle=str(tle) if tle else None,
-              key=read_key(key_file))
+    if tle is not None:
+        input_file(tle, "--tle")
+    key = read_key(key_file)
+    if scenario is not None:
+        scenario_of(scenario)
+    bindable(host, port, "--port")
+    serve_web(db, host=host, port=port, scenario=scenario, tle=str(tle) if tle else None, key=key)
 
 
 @users_app.command("add")
@@ -444,16 +652,35 @@ def users_add(
         help="read the password from this environment variable instead of asking")] = None,
 ) -> None:
     """Add a user (or change the password and role of an existing one)."""
-    from picodragon.web.auth import create_user
+    from picodragon.web.auth import _check_name, _check_password, _check_role, create_user
 
-    if password_env:
+    _check_name(name)
+    _check_role(role)
+    archive_target(db)
+    if password_env is not None:
         password = os.environ.get(password_env)
         if not password:
             raise UserError(f"environment variable {password_env} is empty or not set")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    _check_password(password)
     user = create_user(db, name, password, role)
     typer.echo(f"user {user.name} ({user.role}) saved in {db}")
+
+
+#: LocalCluster worker processes: at most this many (each holds a twin)
+MAX_WORKERS = 256
+
+
+def _check_scheduler(address: str) -> None:
+    """A dask scheduler address (tcp://HOST:PORT or HOST:PORT) that accepts a connection."""
+    text = address.strip()
+    if "://" in text:
+        protocol, _, text = text.partition("://")
+        if protocol != "tcp":
+            raise UserError(f"--scheduler: only tcp:// addresses are supported (got '{address}')")
+    host, port = _host_port(text, "--scheduler")
+    reachable(host, port, "--scheduler")
 
 
 @app.command()
@@ -470,12 +697,21 @@ def montecarlo(
     json_path: JsonOpt = None,
 ) -> None:
     """Vary the uncertain inputs over many runs on dask.distributed."""
-    from picodragon.config import load_scenario
     from picodragon.mission.montecarlo import run_campaign, write_page
 
     if not 1 <= runs <= 100_000:
         raise UserError("--runs must be between 1 and 100000")
-    scn = load_scenario(scenario)
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UserError(f"--workers must be between 1 and {MAX_WORKERS}")
+    if days is not None:
+        number(days, "--days", 0, MAX_RUN_DAYS, low_open=True)
+    if not 0 <= seed < 2**63:
+        raise UserError("--seed must be between 0 and 2**63 - 1")
+    output_path(page, "--page", stdout_ok=False)
+    output_path(json_path, "--json")
+    if scheduler is not None:
+        _check_scheduler(scheduler)
+    scn = scenario_of(scenario)
     campaign = run_campaign(scn, runs, scheduler=scheduler, days=days, seed=seed, lifetime=lifetime,
                             progress=json_path != "-", workers=workers)
     write_page(campaign, scn, page)
@@ -493,12 +729,12 @@ def xtce(out: Annotated[Path, typer.Option(help="XTCE file to write ('-' for std
     """Export the spacecraft dictionary as XTCE 1.2, for Yamcs, COSMOS or space-packet-parser."""
     from picodragon.dictionary.xtce import to_xtce
 
+    if str(out) != "-":
+        output_path(out, "--out", stdout_ok=False)
     text = to_xtce()
     if str(out) == "-":
         sys.stdout.write(text)
         return
-    if not out.parent.exists():
-        raise UserError(f"cannot write {out}: folder {out.parent} does not exist")
     out.write_text(text, encoding="utf-8")
     typer.echo(f"dictionary -> {out}")
 
@@ -514,11 +750,14 @@ def modem_mod(
     """Modulate AX.25 frames into AFSK 1200 audio."""
     from picodragon.link.modem_files import modulate_file
 
-    if not in_path.is_file():
-        raise UserError(f"input file not found: {in_path}")
+    input_file(in_path, "--in")
     if not 8000 <= sample_rate <= 192000:
         raise UserError("--sample-rate must be between 8000 and 192000")
-    count = modulate_file(in_path, out_path, sample_rate=sample_rate, emphasis=emphasis)
+    output_path(out_path, "--out", stdout_ok=False)
+    try:  # the reader's ValueErrors are about the file's content, which the user gave
+        count = modulate_file(in_path, out_path, sample_rate=sample_rate, emphasis=emphasis)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     typer.echo(f"{count} frames -> {out_path}")
 
 
@@ -533,9 +772,12 @@ def modem_demod(
     """Demodulate AFSK 1200 audio into AX.25 frames."""
     from picodragon.link.modem_files import demodulate_file
 
-    if not wav.is_file():
-        raise UserError(f"WAV file not found: {wav}")
-    frames = demodulate_file(wav, fix=fix, fast=fast)
+    input_file(wav, "WAV file")
+    output_path(json_path, "--json")
+    try:  # the reader's ValueErrors are about the file's content, which the user gave
+        frames = demodulate_file(wav, fix=fix, fast=fast)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     if json_path != "-":
         for f in frames:
             typer.echo(f"{f['source']}>{f['destination']}: {f['info']}")
@@ -564,6 +806,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception:
+        # not bad input (that is caught at the boundary as a UserError): a bug, shown as one
+        import traceback
+
+        traceback.print_exc()
+        typer.echo("picodragon: internal error (a bug, not your input): please report it with the "
+                   "traceback above", err=True)
+        sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
 
 

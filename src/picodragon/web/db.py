@@ -70,6 +70,9 @@ class Database:
             url = self.url.replace("postgresql+psycopg://", "postgresql://")
             conn = psycopg.connect(url, autocommit=True)
         else:
+            from picodragon.ground.archive.sqlite import create_private_file
+
+            create_private_file(sqlite_path(self.url))  # 0600: it holds password hashes and sessions
             conn = sqlite3.connect(
                 sqlite_path(self.url), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                 check_same_thread=False,

@@ -12,11 +12,29 @@ archive outgrows the page cache, hence a cache of 256 MB by default (allocated a
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 from picodragon.ground.archive.base import Archive
+
+
+def create_private_file(path: str | Path) -> None:
+    """Create ``path`` empty and owner-only (0600) unless it exists (archives, user stores).
+
+    SQLite would create its database file 0644 (less the umask) and gives its ``-wal`` and
+    ``-shm`` files the database file's mode, so creating the file first makes all three
+    private: an archive holds the mission's commands and the web's password hashes.
+    """
+    text = str(path)
+    if not text or text == ":memory:" or text.startswith("file:"):
+        return  # in-memory databases and URIs have no file of ours to create
+    try:
+        fd = os.open(text, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 class SqliteArchive(Archive):
@@ -29,6 +47,7 @@ class SqliteArchive(Archive):
     def __init__(self, path: str | Path, durable: bool = False, cache_mb: int = 256) -> None:
         super().__init__()
         self.path = str(path)
+        create_private_file(self.path)
         self._db = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
