@@ -11,9 +11,20 @@ Handlers are registered by command name by the topology; one returns 0 when done
 :class:`~picodragon.dictionary.telecommand.Reason` code. A dictionary command without a
 handler fails with FAILED; a handler that raises fails the command, not the software.
 
+Refusals anyone on the band can cause (``UNAUTHENTICATED``: junk, bad tags, replays, no key,
+frames for another station or from one not ours, frames over 256 octets) are never stored one
+by one: a flood of them would wear the flash and push real events out of the history. Each is
+counted (``refused``, by reason); the first ``refusal_answers_per_interval`` of an interval are
+answered at once on the real-time downlink only (COMMAND_RESPONSE REJECTED with the code, and a
+COMMAND_REJECTED event), and at the end of the interval one UPLINK_REFUSED event is stored
+with the interval's count and the mask of its reason codes. A refusal of an authentic command
+(its shape, opcode, arguments, a full schedule) is stored and answered as before: only the key
+holder can cause those.
+
 Time-tagged commands are kept in non-volatile storage (a CRC-protected record) and re-armed at
 every boot, so they survive resets. One whose time passed while the software was down runs at
-boot if at most ``LATE_GRACE_S`` late, else fails with TIME_PASSED.
+boot if at most ``LATE_GRACE_S`` late, else fails with TIME_PASSED (answered and logged as
+a COMMAND_FAILED event, as is a command arriving with a time tag already that far past).
 
 The replay window (the highest counter accepted and the bitmap of those below it, as
 :class:`picodragon.link.auth.CommandVerifier` keeps them) is saved in the persistent parameters
@@ -32,6 +43,7 @@ from picodragon.dictionary.packets import EPOCH_2000_UNIX, pack_telemetry
 from picodragon.dictionary.spacecraft import COMMAND_RESPONSE, TIME_TAG_ENTRY
 from picodragon.dictionary.telecommand import (
     COMMANDS_BY_OPCODE,
+    UNAUTHENTICATED,
     CommandRejection,
     Reason,
     Stage,
@@ -47,6 +59,7 @@ from picodragon.fsw.scheduler import Component, Port, Scheduler
 
 LATE_GRACE_S = 60.0
 SCHEDULE_KEY = "timetags"
+REFUSAL_TIMER = "commanding.refusals"
 
 Handler = Callable[[float, dict[str, float]], int]
 
@@ -66,7 +79,8 @@ class Commanding(Component):
 
     def __init__(self, key: bytes | None, params: PersistentParams, save_params: Callable[[], None],
                  scheduler: Scheduler, storage: Storage, sequencer: Sequencer,
-                 emit: Callable[..., None], capacity: int, window_size: int) -> None:
+                 emit: Callable[..., None], capacity: int, window_size: int,
+                 refusal_interval_s: float = 60.0, refusal_answers: int = 8) -> None:
         super().__init__()
         self.key = key
         self.params = params
@@ -87,8 +101,20 @@ class Commanding(Component):
         self.completed_out: Port[float] = Port("commanding.completed_out")
         self.listing_out: Port[bytes] = Port("commanding.listing_out")
         """TIME_TAG_ENTRY packets answering LIST_TIME_TAGS"""
+        self.realtime_out: Port[bytes] = Port("commanding.realtime_out")
+        """COMMAND_RESPONSE packets for the real-time downlink only, never stored: the answers
+        to refusals an outsider can cause"""
         self.received = 0
         self.rejected = 0
+        """telecommands refused since boot (junk addressed to us included): HK commands_rejected"""
+        self.refusal_interval_s = refusal_interval_s
+        self.refusal_answers = refusal_answers
+        self.refused = 0
+        """refusals of unauthenticated input since boot, every kind (frames for others too)"""
+        self.refused_by_reason: dict[str, int] = {}
+        self._interval_refused = 0
+        self._interval_reasons = 0
+        self._interval_answered = 0
         self.executed: deque[tuple[float, str, int]] = deque(maxlen=256)
         """the last commands run: (time, name, reason code), for inspection"""
         self._record = RotatingRecord(storage, SCHEDULE_KEY, slots=4, copies=2)
@@ -100,6 +126,10 @@ class Commanding(Component):
         """One uplinked telecommand packet."""
         result = decode_telecommand(data, self.verifier)
         self._save_window()
+        if isinstance(result, CommandRejection) and result.reason in UNAUTHENTICATED:
+            self.rejected += 1
+            self.refuse(now, result.reason, result.counter, result.opcode)
+            return
         if isinstance(result, CommandRejection):
             self.rejected += 1
             self.emit(now, "COMMAND_REJECTED", int(result.reason), result.counter)
@@ -116,9 +146,40 @@ class Commanding(Component):
         self._respond(now, result.counter, result.opcode, Stage.ACCEPTED, Reason.OK)
         if execute_at is not None and execute_at < now - LATE_GRACE_S:
             # "capture at 03:28:10" arriving at 04:00 is not a capture now
+            self.emit(now, "COMMAND_FAILED", result.opcode, int(Reason.TIME_PASSED))
             self._respond(now, result.counter, result.opcode, Stage.FAILED, Reason.TIME_PASSED)
             return
         self._execute(now, result.counter, result.opcode, dict(result.arguments))
+
+    def refuse(self, now: float, reason: Reason, counter: int = 0, opcode: int = 0, *,
+               answer: bool = True) -> None:
+        """Count one refusal of unauthenticated input; answer it at once while the interval's
+        answers last (``answer``: a telecommand was read, so a COMMAND_RESPONSE can name it);
+        the interval's UPLINK_REFUSED summary is stored when the interval ends.
+
+        ``counter`` and ``opcode`` are as read from the frame, not authentic: they only help the
+        ground's operator see which of their frames it was.
+        """
+        self.refused += 1
+        self.refused_by_reason[reason.name] = self.refused_by_reason.get(reason.name, 0) + 1
+        if self._interval_refused == 0:
+            self.scheduler.at(REFUSAL_TIMER, now + self.refusal_interval_s, self._report_refusals,
+                              self)
+        self._interval_refused += 1
+        self._interval_reasons |= 1 << int(reason)
+        if self._interval_answered >= self.refusal_answers:
+            return
+        self._interval_answered += 1
+        self.emit(now, "COMMAND_REJECTED", int(reason), counter, persist=False)
+        if answer:
+            self.realtime_out.send(self._response(now, counter, opcode, Stage.REJECTED, reason))
+
+    def _report_refusals(self, now: float) -> None:
+        """The end of a refusal interval: one stored UPLINK_REFUSED event for all of it."""
+        count, reasons = self._interval_refused, self._interval_reasons
+        self._interval_refused = self._interval_reasons = self._interval_answered = 0
+        if count:
+            self.emit(now, "UPLINK_REFUSED", min(count, 0x7FFFFFFF), reasons)
 
     def _save_window(self) -> None:
         v = self.verifier
@@ -150,12 +211,14 @@ class Commanding(Component):
             self._respond(now, counter, opcode, Stage.FAILED, reason)
 
     def _respond(self, now: float, counter: int, opcode: int, stage: Stage, code: Reason) -> None:
-        packet = pack_telemetry(
+        self.responses_out.send(self._response(now, counter, opcode, stage, code))
+
+    def _response(self, now: float, counter: int, opcode: int, stage: Stage, code: Reason) -> bytes:
+        return pack_telemetry(
             COMMAND_RESPONSE,
             {"counter": counter, "opcode": opcode, "stage": int(stage), "code": int(code)},
             now, self._sequencer.next(COMMAND_RESPONSE.apid),
         )
-        self.responses_out.send(packet)
 
     # --- time tags ----------------------------------------------------------------------------
 
@@ -175,6 +238,7 @@ class Commanding(Component):
         """Re-arm the stored time tags; fail those too late to run."""
         for tag in [t for t in self.schedule if t.at < now - LATE_GRACE_S]:
             self.schedule.remove(tag)
+            self.emit(now, "COMMAND_FAILED", tag.opcode, int(Reason.TIME_PASSED))
             self._respond(now, tag.counter, tag.opcode, Stage.FAILED, Reason.TIME_PASSED)
         self._save()
         self._arm()
@@ -225,7 +289,8 @@ class Commanding(Component):
 
     def state(self) -> dict[str, Any]:
         return super().state() | {
-            "received": self.received, "rejected": self.rejected,
+            "received": self.received, "rejected": self.rejected, "refused": self.refused,
+            "refused_by_reason": dict(self.refused_by_reason),
             "schedule": [(t.at, COMMANDS_BY_OPCODE[t.opcode].name) for t in self.schedule],
             "counter_high": self.params.auth_counter_high,
         }

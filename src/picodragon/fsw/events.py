@@ -4,6 +4,11 @@ A component reports an event by name with two integer arguments (the dictionary'
 carries exactly that). The log packs an EVENT_REPORT packet for the downlink's real-time queue
 and keeps the last ``capacity`` packets in non-volatile storage, so events that happened out of
 view (or before a reset) can be dumped at the next pass.
+
+The stored history is ranked by severity (:func:`stored_rank`): when full it drops the oldest
+packets of the lowest severity first, so a flood of routine events never pushes out a critical
+one. Reports of what anyone on the band can cause (junk on the uplink) are emitted with
+``persist=False``: real-time only, the commanding component stores their rate-bounded summary.
 """
 
 from __future__ import annotations
@@ -11,13 +16,35 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from picodragon.dictionary.packets import pack_telemetry
-from picodragon.dictionary.spacecraft import EVENT_REPORT, EVENTS
+from picodragon.dictionary.model import Severity
+from picodragon.dictionary.packets import HEADER_SIZE, PRIMARY, pack_telemetry
+from picodragon.dictionary.spacecraft import COMMAND_RESPONSE, EVENT_REPORT, EVENTS
 from picodragon.fsw.hal import Storage
 from picodragon.fsw.history import PacketHistory
 from picodragon.fsw.scheduler import Component, Port
 
 EVENTS_BY_NAME = {e.name: e for e in EVENTS}
+_SEVERITY_OFFSET = HEADER_SIZE + 2
+"""EVENT_REPORT: event_id (u16), then severity (u8)"""
+_STAGE_OFFSET = HEADER_SIZE + 4 + 2
+"""COMMAND_RESPONSE: counter (u32), opcode (u16), then stage (u8)"""
+_REFUSED_STAGES = (2, 3)
+"""FAILED and REJECTED"""
+
+
+def stored_rank(packet: bytes) -> int:
+    """The eviction rank of a packet in the event history: an EVENT_REPORT's severity; a
+    COMMAND_RESPONSE ranks as WARNING when it tells of a failure or rejection, else INFO;
+    anything else (unreadable) as DEBUG, first to go."""
+    if len(packet) < PRIMARY.size:
+        return int(Severity.DEBUG)
+    apid = int.from_bytes(packet[:2], "big") & 0x7FF
+    if apid == EVENT_REPORT.apid and len(packet) > _SEVERITY_OFFSET:
+        return min(int(packet[_SEVERITY_OFFSET]), int(Severity.CRITICAL))
+    if apid == COMMAND_RESPONSE.apid and len(packet) > _STAGE_OFFSET:
+        refused = packet[_STAGE_OFFSET] in _REFUSED_STAGES
+        return int(Severity.WARNING if refused else Severity.INFO)
+    return int(Severity.DEBUG)
 
 
 class Sequencer:
@@ -40,13 +67,18 @@ class EventLog(Component):
     def __init__(self, storage: Storage, sequencer: Sequencer, capacity: int) -> None:
         super().__init__()
         self.packets_out: Port[bytes] = Port("events.packets_out")
-        self.history = PacketHistory(storage, "events", capacity)
+        self.history = PacketHistory(storage, "events", capacity, rank=stored_rank)
         self._sequencer = sequencer
         self.recent: deque[tuple[float, str, int, int]] = deque(maxlen=64)
         self.counts: dict[str, int] = {}
 
-    def emit(self, now: float, name: str, arg0: int = 0, arg1: int = 0) -> None:
-        """Report event ``name`` (declared in the dictionary) with its two arguments."""
+    def emit(self, now: float, name: str, arg0: int = 0, arg1: int = 0, *,
+             persist: bool = True) -> None:
+        """Report event ``name`` (declared in the dictionary) with its two arguments.
+
+        ``persist=False``: sent on the real-time downlink and counted, not stored (for reports
+        whose number an outsider controls; their stored record is a bounded summary).
+        """
         event = EVENTS_BY_NAME[name]
         packet = pack_telemetry(
             EVENT_REPORT,
@@ -56,7 +88,8 @@ class EventLog(Component):
         )
         self.recent.append((now, name, int(arg0), int(arg1)))
         self.counts[name] = self.counts.get(name, 0) + 1
-        self.history.append(packet)
+        if persist:
+            self.history.append(packet)
         self.packets_out.send(packet)
 
     def names(self) -> list[str]:

@@ -5,6 +5,13 @@ rewrites one small blob rather than the whole history and the oldest segment is 
 when the capacity is reached. Each segment carries a CRC32: a segment corrupted by a flash bit
 flip is dropped on read rather than sent as garbage. Each packet keeps its own CUC time stamp,
 so the ground files a dumped packet at the time it was taken.
+
+A history given a ``rank`` (the event log's: an event's severity) never evicts a packet of a
+higher rank to make room for one of a lower: when it holds a segment more than its capacity,
+it drops the oldest packets of the lowest rank present until it is back at its capacity, and
+rewrites only the segments that lost packets (a burst of INFO events cannot push a CRITICAL
+one out; an append costs one segment write, an eviction at most one write per segment, once
+every ``SEGMENT`` appends).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from picodragon.dictionary.packets import PRIMARY, SECONDARY, cuc_to_unix
 from picodragon.fsw.hal import Storage
@@ -25,9 +32,13 @@ class PacketHistory:
     """A ring of at least ``capacity`` packets (up to a segment more) under storage keys
     ``<prefix>.<segment number>``."""
 
-    def __init__(self, storage: Storage, prefix: str, capacity: int) -> None:
+    def __init__(self, storage: Storage, prefix: str, capacity: int,
+                 rank: Callable[[bytes], int] | None = None) -> None:
         self.storage = storage
         self.prefix = prefix
+        self.capacity = max(1, capacity)
+        self.rank = rank
+        """None: a plain ring (oldest segment dropped whole); else eviction by rank, then age"""
         # one segment more than the capacity needs: when a new segment starts and the oldest
         # is dropped, at least ``capacity`` packets remain
         self.max_segments = -(-capacity // SEGMENT) + 1
@@ -38,6 +49,11 @@ class PacketHistory:
         )
         self.segments: list[int] = numbers
         self._tail: list[bytes] = self._read(numbers[-1]) if numbers else []
+        self._ranks: dict[int, list[int]] = {}
+        """ranked history only: the rank of each packet of each segment, in order"""
+        if rank is not None:
+            for number in numbers:
+                self._ranks[number] = [rank(p) for p in self._read(number)]
 
     def _key(self, number: int) -> str:
         return f"{self.prefix}.{number}"
@@ -59,6 +75,9 @@ class PacketHistory:
             self.storage.write(self._key(number), zlib.crc32(body).to_bytes(4, "big") + body)
 
     def append(self, packet: bytes) -> None:
+        if self.rank is not None:
+            self._append_ranked(packet, self.rank(packet))
+            return
         if not self.segments or len(self._tail) >= SEGMENT:
             self.segments.append(self.segments[-1] + 1 if self.segments else 0)
             self._tail = []
@@ -67,7 +86,68 @@ class PacketHistory:
         self._tail.append(packet)
         self._write(self.segments[-1], self._tail)
 
+    def _append_ranked(self, packet: bytes, rank: int) -> None:
+        if not self.segments or len(self._tail) >= SEGMENT:
+            self.segments.append(self.segments[-1] + 1 if self.segments else 0)
+            self._tail = []
+            self._ranks[self.segments[-1]] = []
+        self._tail.append(packet)
+        self._ranks[self.segments[-1]].append(rank)
+        self._write(self.segments[-1], self._tail)
+        if len(self) > self.capacity + SEGMENT:
+            self._evict()
+
+    def _evict(self) -> None:
+        """Back to ``capacity`` packets: the oldest of the lowest rank go first."""
+        order = [(rank, position, number, index)
+                 for position, (number, index, rank) in enumerate(
+                     (n, i, r) for n in self.segments for i, r in enumerate(self._ranks[n]))]
+        excess = len(order) - self.capacity
+        victims: dict[int, set[int]] = {}
+        for _, _, number, index in sorted(order)[:excess]:
+            victims.setdefault(number, set()).add(index)
+        for number, indices in victims.items():
+            packets = self._tail if number == self.segments[-1] else self._read(number)
+            if len(packets) != len(self._ranks[number]):  # unreadable (a bit flip): gone anyway
+                packets = [b""] * len(self._ranks[number])
+            kept = [(p, r) for i, (p, r) in enumerate(zip(packets, self._ranks[number], strict=True))
+                    if i not in indices and p]
+            self._ranks[number] = [r for _, r in kept]
+            if number == self.segments[-1]:
+                self._tail = [p for p, _ in kept]
+                self._write(number, self._tail)
+            elif kept:
+                self._write(number, [p for p, _ in kept])
+            else:
+                self.storage.delete(self._key(number))
+                self.segments.remove(number)
+                del self._ranks[number]
+        if len(self.segments) > self.max_segments + 1:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Repack the segments before the tail into full ones (kept in order, oldest numbers
+        first), when evictions left too many part-filled segments behind."""
+        older = self.segments[:-1]
+        packets: list[bytes] = []
+        ranks: list[int] = []
+        for number in older:
+            read = self._read(number)
+            if len(read) == len(self._ranks[number]):
+                packets += read
+                ranks += self._ranks[number]
+        kept_numbers = older[: -(-len(packets) // SEGMENT)]
+        for k, number in enumerate(kept_numbers):
+            self._write(number, packets[k * SEGMENT : (k + 1) * SEGMENT])
+            self._ranks[number] = ranks[k * SEGMENT : (k + 1) * SEGMENT]
+        for number in older[len(kept_numbers) :]:
+            self.storage.delete(self._key(number))
+            del self._ranks[number]
+        self.segments = kept_numbers + self.segments[-1:]
+
     def __len__(self) -> int:
+        if self.rank is not None:
+            return sum(len(r) for r in self._ranks.values())
         return max(0, len(self.segments) - 1) * SEGMENT + len(self._tail)
 
     def packets(self, since_unix: float = 0.0) -> Iterator[bytes]:

@@ -80,6 +80,12 @@ class FswConfig:
     file_chunk_size: int = 200
     time_tag_capacity: int = 32
     replay_window: int = 64
+    refusal_report_interval_s: float = 60.0
+    """uplink refusals anyone can cause (junk, forgeries, replays, frames for others) are counted
+    and stored as one UPLINK_REFUSED summary event per this interval, never one per frame"""
+    refusal_answers_per_interval: int = 8
+    """of those, at most this many per interval are answered at once on the real-time downlink
+    (a COMMAND_RESPONSE REJECTED and a COMMAND_REJECTED event, neither stored)"""
     sensor_periods_s: tuple[tuple[str, float], ...] = (
         ("power", 10.0), ("attitude", 10.0), ("temperature", 30.0))
     """how often each sensor group is read: power, attitude (magnetometer, gyro), temperature"""
@@ -92,9 +98,11 @@ class FswConfig:
         if not 0 <= self.ssid <= 15:
             raise ValueError(f"ssid must be 0..15, got {self.ssid}")
         for name in ("telemetry_beacon_interval_s", "housekeeping_interval_s", "control_period_s",
-                     "downlink_bit_rate", "cw_beacon_interval_s"):
+                     "downlink_bit_rate", "cw_beacon_interval_s", "refusal_report_interval_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.refusal_answers_per_interval < 0:
+            raise ValueError("refusal_answers_per_interval must be 0 or more")
 
 
 class ResetCause(IntEnum):

@@ -40,6 +40,7 @@ from picodragon.fsw.scheduler import Component, Scheduler
 from picodragon.fsw.sensors import SensorMonitor
 from picodragon.fsw.transfer import FileTransfer, HistoryDump
 from picodragon.link import ax25
+from picodragon.link.errors import Reason as LinkReason
 
 RECENT_BOOTS_KEPT = 8
 #: a clock reading this much earlier than the previous step's is a jump back, not jitter
@@ -181,7 +182,8 @@ class FlightSoftware:
         self.dump = HistoryDump()
         self.commanding = Commanding(cfg.auth_key, self.params, self._save_params, self.scheduler,
                                      storage, sequencer, self.events.emit, cfg.time_tag_capacity,
-                                     cfg.replay_window)
+                                     cfg.replay_window, cfg.refusal_report_interval_s,
+                                     cfg.refusal_answers_per_interval)
 
         # messages
         self.events.packets_out.connect(self.downlink.enqueue)
@@ -192,6 +194,7 @@ class FlightSoftware:
         self.housekeeping.status = self._status
         self.commanding.responses_out.connect(self.downlink.enqueue)
         self.commanding.responses_out.connect(self.events.history.append)
+        self.commanding.realtime_out.connect(self.downlink.enqueue)
         self.commanding.contact_out.connect(self.transfer.contact)
         self.transfer.allowed = lambda: self.modes.mode not in (LOW_POWER, SAFE)
         self.transfer.listing_out.connect(self.dump.queue.append)
@@ -355,14 +358,22 @@ class FlightSoftware:
             if data is None:
                 return
             frame = ax25.decode(data)
-            if isinstance(frame, ax25.Frame) and frame.destination == self.callsign:
+            if isinstance(frame, ax25.Frame):
                 self._uplink(frame, now)
+            else:  # counted and reported at a bounded rate, never answered
+                too_long = frame.reason == LinkReason.TOO_LONG
+                self.commanding.refuse(now, Reason.FRAME_TOO_LONG if too_long else Reason.BAD_FRAME,
+                                       answer=False)
 
     def _uplink(self, frame: ax25.Frame, now: float) -> None:
-        """A frame addressed to us from the ground station: a telecommand."""
-        if frame.source.callsign != self.config.ground_callsign:
-            return
-        self.commanding.handle(frame.info, now)
+        """A frame heard on the uplink: a telecommand when it is addressed to us from the
+        ground station; anything else is counted as a refusal (see Commanding.refuse)."""
+        if frame.destination != self.callsign:
+            self.commanding.refuse(now, Reason.WRONG_DESTINATION, answer=False)
+        elif frame.source.callsign != self.config.ground_callsign:
+            self.commanding.refuse(now, Reason.WRONG_SOURCE, answer=False)
+        else:
+            self.commanding.handle(frame.info, now)
 
     # --- inspection ---------------------------------------------------------------------------
 
