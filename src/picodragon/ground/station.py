@@ -175,17 +175,22 @@ class GroundStation:
             )
             self.counts["rejected"] += 1
             return Rejection(fid, self.name, "packet", packet.reason)
-        fid = self.archive.store_frame(raw, self.name, unix_s, frequency)
-        if packet.values:
-            self.archive.store_points(fid, packet.name, packet.unix_s, packet.values)
-        if packet.name == "EVENT_REPORT":
-            name, severity, message = _event_message(packet.values)
-            self.archive.store_event(packet.unix_s, name, severity, message, "spacecraft", fid)
-        self.counts["decoded"] += 1
-        decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet, chunk)
-        for listener in self.listeners:
-            try:
-                listener(decoded)
-            except Exception:
-                log.exception("listener %r failed on frame %d", listener, fid)
+        # One transaction for the frame and every row decoded from it (telemetry, event, and
+        # what the listeners derive: file chunks, command stages, alarms): a crash, even kill -9,
+        # keeps all of them or none, never a frame without what it said. Inside a caller's batch
+        # this joins the caller's transaction.
+        with self.archive.batch():
+            fid = self.archive.store_frame(raw, self.name, unix_s, frequency)
+            if packet.values:
+                self.archive.store_points(fid, packet.name, packet.unix_s, packet.values)
+            if packet.name == "EVENT_REPORT":
+                name, severity, message = _event_message(packet.values)
+                self.archive.store_event(packet.unix_s, name, severity, message, "spacecraft", fid)
+            self.counts["decoded"] += 1
+            decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet, chunk)
+            for listener in self.listeners:
+                try:
+                    listener(decoded)
+                except Exception:
+                    log.exception("listener %r failed on frame %d", listener, fid)
         return decoded
