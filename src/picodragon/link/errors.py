@@ -25,6 +25,7 @@ class Reason(StrEnum):
     NOT_BYTES = "not_bytes"
     NOT_OCTETS = "not_octets"
     ABORT = "abort"
+    BAD_ESCAPE = "bad_escape"
     BAD_TAG = "bad_tag"
     REPLAYED = "replayed"
     UNKNOWN_KEY = "unknown_key"

@@ -5,14 +5,20 @@ command in its low nibble (0 data, 1 TXDELAY, 2 P, 3 SLOTTIME, 4 TXTAIL, 5 FULLD
 6 SETHARDWARE; 0xFF alone is RETURN). Inside a frame FEND is sent as ``FESC TFEND`` and FESC as
 ``FESC TFESC``; the type octet is escaped too (port 12 data would otherwise be a bare FEND).
 
-:class:`KissDecoder` takes a byte stream in arbitrary chunks. It never raises: a frame with an
-invalid escape loses the stray FESC and keeps the octet after it (what most TNCs do), an
-over-long frame is dropped and counted in ``dropped``.
+:class:`KissDecoder` takes a byte stream in arbitrary chunks. It never raises, whatever the
+bytes: a frame with an invalid escape loses the stray FESC and keeps the octet after it (what
+most TNCs do); a frame with nothing left once unescaped (``FEND FESC FEND``: no type octet) and
+an over-long frame are dropped, counted in ``dropped`` and, by reason, in ``rejected``. An
+over-long frame is never buffered beyond about twice ``max_frame`` octets, so a stream of garbage
+without FENDs costs bounded memory. The frames found do not depend on how the stream is chunked.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+
+from picodragon.link.errors import Reason
 
 __all__ = [
     "DATA",
@@ -65,11 +71,18 @@ def encode(payload: bytes, port: int = 0, command: int = DATA) -> bytes:
 
 
 class KissDecoder:
-    """Streaming KISS decoder: ``feed`` any chunk, get the frames it completed."""
+    """Streaming KISS decoder: ``feed`` any chunk, get the frames it completed.
+
+    ``max_frame`` bounds a frame's payload (octets, unescaped). ``dropped`` counts every frame
+    refused and ``rejected`` the same by :class:`~picodragon.link.errors.Reason`
+    (``TOO_LONG``; ``BAD_ESCAPE`` for a frame whose only content was a lone FESC), so a server
+    loop can report what garbage its TNC sent without ever seeing an exception.
+    """
 
     def __init__(self, max_frame: int = 65536) -> None:
         self.max_frame = max_frame
         self.dropped = 0
+        self.rejected: Counter[Reason] = Counter()
         self._buffer = bytearray()
         self._synced = False  # octets before the first FEND belong to no frame
         self._overflow = False
@@ -104,19 +117,28 @@ class KissDecoder:
         self._buffer.clear()
         if self._overflow:
             self._overflow = False
-            self.dropped += 1
+            self._reject(Reason.TOO_LONG)
             return
         if not raw:
             return
         body = _unescape(raw)
+        if not body:  # only lone FESCs: no type octet survives (a TNC drops such a frame)
+            self._reject(Reason.BAD_ESCAPE)
+            return
         if len(body) - 1 > self.max_frame:
-            self.dropped += 1
+            self._reject(Reason.TOO_LONG)
             return
         type_octet = body[0]
         frames.append(KissFrame(type_octet >> 4, type_octet & 0x0F, body[1:]))
 
 
+    def _reject(self, reason: Reason) -> None:
+        self.dropped += 1
+        self.rejected[reason] += 1
+
+
 def _unescape(raw: bytes) -> bytes:
+    """KISS transparency undone; an invalid or trailing FESC is dropped (see the module doc)."""
     if 0xDB not in raw:
         return raw
     quick = raw.replace(b"\xdb\xdc", b"\xc0")

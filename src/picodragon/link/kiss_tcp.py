@@ -5,8 +5,15 @@ plain KISS framing (:mod:`picodragon.link.kiss`) in both directions. The client 
 transmit and receives what the TNC decoded. The server is the other end: the twin's radio (or a
 test fixture) exposes itself as a TNC, so any ground software can connect to it.
 
-Garbage on a connection never raises out of a loop: the KISS decoder skips it, and a peer that
-goes away is simply dropped.
+Garbage on a connection never raises out of a loop: the KISS decoder skips it (and counts it),
+and should the decoder ever fail anyway, the loop logs, counts and carries on with a fresh
+decoder; a peer that goes away is simply dropped.
+
+The server never waits for one client on behalf of another: :meth:`KissTcpServer.broadcast`
+writes without blocking into each client's transport buffer, bounded at ``max_buffer_bytes``.
+A client whose buffer would overflow, or whose buffer has not emptied for ``send_timeout_s``
+(it stopped reading), is cut off at once (its buffer freed) and counted in
+``clients_dropped``; the others are not delayed at all.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from picodragon.link import kiss
@@ -32,6 +40,8 @@ class KissTcpClient:
         self._writer = writer
         self._decoder = KissDecoder()
         self._pending: list[KissFrame] = []
+        self.decode_errors = 0
+        """Times the decoder failed on a chunk (a bug, never expected): logged and survived."""
 
     @classmethod
     async def connect(cls, host: str, port: int, timeout: float = 5.0) -> KissTcpClient:
@@ -53,8 +63,17 @@ class KissTcpClient:
             chunk = await self._reader.read(4096)
             if not chunk:
                 raise EOFError("the TNC closed the connection")
-            self._pending.extend(self._decoder.feed(chunk))
+            self._pending.extend(_feed_safely(self._decoder, chunk, self._count_error))
         return self._pending.pop(0)
+
+    def _count_error(self) -> None:
+        self.decode_errors += 1
+        self._decoder = _fresh(self._decoder)
+
+    @property
+    def frames_rejected(self) -> int:
+        """Frames from the TNC that the KISS decoder refused (bad escapes, over-long frames)."""
+        return self._decoder.dropped
 
     async def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -69,13 +88,38 @@ class KissTcpClient:
         await self.close()
 
 
+def _fresh(old: KissDecoder) -> KissDecoder:
+    """A new decoder after a failure, keeping the old one's limit and counts."""
+    new = KissDecoder(old.max_frame)
+    new.dropped, new.rejected = old.dropped, old.rejected
+    return new
+
+
+def _feed_safely(
+    decoder: KissDecoder, chunk: bytes, on_error: Callable[[], None]
+) -> list[KissFrame]:
+    """``decoder.feed(chunk)``, but a decoder failure (a bug: it is built never to raise) is
+    logged and reported through ``on_error`` instead of ending the connection's loop."""
+    try:
+        return decoder.feed(chunk)
+    except Exception as exc:  # the loop must outlive any decoder surprise
+        _log.error("KISS decoder failed on %d octets: %r; chunk skipped", len(chunk), exc)
+        on_error()
+        return []
+
+
 FrameHandler = Callable[[KissFrame], Awaitable[None] | None]
 
 
 class KissTcpServer:
     """A KISS TCP TNC endpoint: frames from clients go to ``on_frame``, or, without a handler,
     to the ``received`` queue (bounded: the oldest are dropped and counted in ``dropped``);
-    :meth:`broadcast` sends a frame to every connected client."""
+    :meth:`broadcast` sends a frame to every connected client without waiting for any of them.
+
+    ``max_buffer_bytes`` bounds what may wait unsent for one client and ``send_timeout_s`` how
+    long its buffer may stay unemptied; past either the client is cut off and counted in
+    ``clients_dropped``. ``decode_errors`` counts decoder failures survived (never expected).
+    """
 
     def __init__(
         self,
@@ -84,6 +128,7 @@ class KissTcpServer:
         port: int = 0,
         max_queued: int = 10_000,
         send_timeout_s: float = 5.0,
+        max_buffer_bytes: int = 1 << 20,
     ) -> None:
         self.host = host
         self.port = port
@@ -91,10 +136,14 @@ class KissTcpServer:
         self.received: asyncio.Queue[KissFrame] = asyncio.Queue(maxsize=max_queued)
         self.dropped = 0
         self.send_timeout_s = send_timeout_s
+        self.max_buffer_bytes = max_buffer_bytes
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.StreamWriter] = set()
+        self._backlog_since: dict[asyncio.StreamWriter, float] = {}  # monotonic s, unsent data
         self._tasks: set[asyncio.Task[None]] = set()
         self.handler_errors = 0
+        self.decode_errors = 0
+        self.clients_dropped = 0
 
     async def start(self) -> KissTcpServer:
         """Listen; ``port`` 0 picks a free one, readable afterwards from ``.port``."""
@@ -113,9 +162,15 @@ class KissTcpServer:
             task.add_done_callback(self._tasks.discard)
         self._clients.add(writer)
         decoder = KissDecoder()
+
+        def failed() -> None:
+            nonlocal decoder
+            self.decode_errors += 1
+            decoder = _fresh(decoder)
+
         try:
             while chunk := await reader.read(4096):
-                for frame in decoder.feed(chunk):
+                for frame in _feed_safely(decoder, chunk, failed):
                     if self.on_frame is None:
                         self._queue(frame)
                         continue
@@ -129,7 +184,7 @@ class KissTcpServer:
         except (ConnectionError, OSError):
             pass
         finally:
-            self._clients.discard(writer)
+            self._forget(writer)
             writer.close()
             with contextlib.suppress(OSError, ConnectionError):
                 await writer.wait_closed()
@@ -142,27 +197,59 @@ class KissTcpServer:
         self.received.put_nowait(frame)
 
     async def broadcast(self, payload: bytes, port: int = 0) -> int:
-        """Send a data frame to every client; how many got it. A client that cannot take it
-        within ``send_timeout_s`` is dropped, so one stuck reader cannot stall the rest."""
+        """Send a data frame to every client; how many it was handed to.
+
+        Never waits for a client: the frame goes into each client's transport buffer. A client
+        whose unsent data would pass ``max_buffer_bytes``, or has not emptied for
+        ``send_timeout_s``, stopped reading: it is cut off (``clients_dropped``), so one stuck
+        reader can neither stall the others nor make the server hold its data forever."""
         data = kiss.encode(payload, port)
+        now = time.monotonic()
         sent = 0
         for writer in list(self._clients):
+            transport = writer.transport
+            if transport.is_closing():
+                self._forget(writer)
+                continue
+            backlog = transport.get_write_buffer_size()
+            if backlog == 0:
+                self._backlog_since.pop(writer, None)
+            else:
+                self._backlog_since.setdefault(writer, now)
+            stalled = now - self._backlog_since.get(writer, now) > self.send_timeout_s
+            if stalled or backlog + len(data) > self.max_buffer_bytes:
+                self._drop(writer, "stalled" if stalled else "buffer full")
+                continue
             try:
                 writer.write(data)
-                await asyncio.wait_for(writer.drain(), self.send_timeout_s)
                 sent += 1
-            except (ConnectionError, OSError, TimeoutError):
-                self._clients.discard(writer)  # gone, or too slow to keep up: drop it
-                writer.close()
+            except (ConnectionError, OSError) as exc:
+                self._drop(writer, repr(exc))
+        await asyncio.sleep(0)  # let the transports send before the caller's next frame
         return sent
+
+    def _forget(self, writer: asyncio.StreamWriter) -> None:
+        self._clients.discard(writer)
+        self._backlog_since.pop(writer, None)
+
+    def _drop(self, writer: asyncio.StreamWriter, why: str) -> None:
+        """Cut a client off now; ``abort`` (not ``close``) frees its unsent data at once."""
+        self._forget(writer)
+        self.clients_dropped += 1
+        _log.warning("KISS client dropped (%s)", why)
+        writer.transport.abort()
 
     async def close(self) -> None:
         """Stop listening and drop every client."""
         if self._server is not None:
             self._server.close()
         for writer in list(self._clients):
-            writer.close()
+            if writer.transport.get_write_buffer_size():
+                writer.transport.abort()  # a client not reading would never let close finish
+            else:
+                writer.close()
         self._clients.clear()
+        self._backlog_since.clear()
         if self._tasks:  # let each connection's loop see its end, so none is left pending
             await asyncio.wait(list(self._tasks), timeout=5.0)
         if self._server is not None:
