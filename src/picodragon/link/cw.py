@@ -11,6 +11,11 @@ for each it splits key-down from key-up with Otsu's threshold (N. Otsu, IEEE Tra
 the split that best separates the two levels) and measures the runs; it keeps the width whose
 runs fit whole Morse units best. The dot length comes from the runs themselves (the shorter
 cluster of key-down times), so the speed need not be known; glitches under 0.4 dot are merged.
+
+:func:`decode_audio` takes audio from outside (a recording, a receiver) and never raises on it:
+non-finite samples (a damaged recording) count as silence, a DC offset is removed and the
+level normalised first (so huge values cannot overflow the filters), and a sample rate outside ``MIN_SAMPLE_RATE`` to
+``MAX_SAMPLE_RATE`` or a tone outside the decodable band gives the empty result, as silence does.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import numpy as np
 from scipy import signal
 
 __all__ = [
+    "MAX_SAMPLE_RATE",
+    "MIN_SAMPLE_RATE",
     "MORSE",
     "decode_audio",
     "decode_runs",
@@ -39,6 +46,17 @@ MORSE: dict[str, str] = {
     "+": ".-.-.", "@": ".--.-.", ":": "---...", "'": ".----.", "(": "-.--.", ")": "-.--.-",
 }  # fmt: skip
 _FROM_MORSE = {code: char for char, code in MORSE.items()}
+
+TONE_SEARCH_LOW_HZ = 200.0
+"""Lowest tone searched for; the band runs up to 3 kHz or 100 Hz below Nyquist."""
+
+MIN_SAMPLE_RATE = 2000
+"""Below this (Hz) the tone search band (200 Hz up to 100 Hz under Nyquist) cannot hold the
+usual 400-900 Hz CW tones, so :func:`decode_audio` returns the empty result."""
+
+MAX_SAMPLE_RATE = 1_000_000
+"""Above this (Hz) the envelope filters (6 Hz cut-off) are numerically meaningless; no sound
+card goes there, so :func:`decode_audio` returns the empty result."""
 
 
 def to_morse(text: str) -> str:
@@ -156,18 +174,42 @@ def _clean(runs: list[tuple[bool, float]], shortest: float) -> list[tuple[bool, 
     return out
 
 
-def _tone(samples: np.ndarray, sample_rate: int) -> float:
+def _tone(samples: np.ndarray, sample_rate: float) -> float | None:
+    """The strongest tone in the search band, Hz; ``None`` if the band holds no bin."""
     f, p = signal.welch(samples, sample_rate, nperseg=min(len(samples), 4096))
-    band = (f > 200) & (f < min(3000, sample_rate / 2 - 100))
+    band = (f > TONE_SEARCH_LOW_HZ) & (f < min(3000, sample_rate / 2 - 100))
+    if not np.any(band):
+        return None
     return float(f[band][np.argmax(p[band])])
 
 
-def decode_audio(samples: np.ndarray, sample_rate: int, tone_hz: float | None = None) -> str:
-    """The text keyed in ``samples``; an empty string when nothing is found."""
-    x = np.asarray(samples, dtype=np.float64)
-    if x.ndim != 1 or len(x) < sample_rate // 10 or not np.any(x):
+def decode_audio(samples: np.ndarray, sample_rate: float, tone_hz: float | None = None) -> str:
+    """The text keyed in ``samples``; an empty string when nothing is found. Never raises on
+    the audio or the rate (see the module doc): garbage decodes to nothing, not to an error."""
+    try:
+        rate = float(sample_rate)
+        x = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
         return ""
-    f0 = tone_hz if tone_hz is not None else _tone(x, sample_rate)
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:  # also refuses NaN
+        return ""
+    if x.ndim != 1 or len(x) < rate / 10:
+        return ""
+    x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)  # damaged samples: silence
+    for _ in range(2):  # scale, remove DC (a sound card's bias), scale again: no overflow
+        peak = float(np.max(np.abs(x)))
+        if not peak > 0:
+            return ""
+        x = x / peak
+        x -= np.mean(x)
+    f0 = tone_hz if tone_hz is not None else _tone(x, rate)
+    if f0 is None or not 0 < f0 < rate / 2:
+        return ""
+    return _decode(x, rate, float(f0))
+
+
+def _decode(x: np.ndarray, sample_rate: float, f0: float) -> str:
+    """Mix ``f0`` down and keep the envelope filter whose runs fit Morse timing best."""
     mixed = x * np.exp(-2j * np.pi * f0 * np.arange(len(x)) / sample_rate)
     best: tuple[float, list[tuple[bool, float]]] = (np.inf, [])
     for cutoff in (6.0, 10.0, 16.0, 25.0, 40.0, 60.0):  # 6 Hz suits 5 wpm, 60 Hz 40 wpm
@@ -205,7 +247,7 @@ def _timing_error(runs: list[tuple[bool, float]]) -> float:
     return float(np.mean(errors))
 
 
-def _runs(mixed: np.ndarray, sample_rate: int, cutoff_hz: float) -> list[tuple[bool, float]]:
+def _runs(mixed: np.ndarray, sample_rate: float, cutoff_hz: float) -> list[tuple[bool, float]]:
     sos = signal.butter(2, cutoff_hz, fs=sample_rate, output="sos")
     env = np.abs(signal.sosfiltfilt(sos, mixed))
     quiet, loud = np.percentile(env, 20), np.percentile(env, 97)

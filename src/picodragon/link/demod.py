@@ -31,6 +31,7 @@ one wrong data bit or two adjacent ones anywhere. A repaired frame must also par
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -44,13 +45,29 @@ from picodragon.link.fcsfix import GOOD_RESIDUE, fix_frame, fix_soft
 __all__ = [
     "DEFAULT_VARIANTS",
     "FAST_VARIANTS",
+    "MAX_SAMPLE_RATE",
     "AfskDemodulator",
     "DecodedFrame",
     "StreamingDemodulator",
     "Variant",
+    "check_sample_rate",
     "fix_frame",
     "fix_soft",
+    "minimum_sample_rate",
 ]
+
+MAX_SAMPLE_RATE = 1_000_000
+"""Highest input rate accepted, Hz: above every sound card's, and where the resampling ratio
+to the internal rate (a fraction with a denominator of at most 2000) is still exact enough."""
+
+
+def minimum_sample_rate(
+    baud: float = 1200.0, mark_hz: float = 1200.0, space_hz: float = 2200.0
+) -> int:
+    """Lowest input rate (Hz) that carries the signal: the AFSK spectrum reaches about half a
+    bit rate above the higher tone (2800 Hz for Bell 202), Nyquist doubles that, and a 10 %
+    margin leaves room for the resampler's anti-alias transition: 6160 Hz for Bell 202."""
+    return math.ceil(2.2 * (max(mark_hz, space_hz) + baud / 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +128,25 @@ class DecodedFrame:
     votes: int = 1
 
 
+def check_sample_rate(
+    sample_rate: float, baud: float = 1200.0, mark_hz: float = 1200.0, space_hz: float = 2200.0
+) -> int:
+    """``sample_rate`` as an int if it can carry the mode, else ValueError with one clear line
+    (a WAV header claiming 1 Hz would otherwise cost half a minute of resampling for nothing)."""
+    low = minimum_sample_rate(baud, mark_hz, space_hz)
+    try:
+        ok = math.isfinite(sample_rate) and low <= sample_rate <= MAX_SAMPLE_RATE
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"sample rate {sample_rate!r} Hz cannot carry AFSK {baud:g} bit/s with tones up to "
+            f"{max(mark_hz, space_hz):g} Hz: it must be {low} to {MAX_SAMPLE_RATE} Hz "
+            f"(Nyquist for the upper tone plus half the bit rate, with a 10 % margin)"
+        )
+    return int(sample_rate)
+
+
 class AfskDemodulator:
     """Bell 202 AFSK (1200 bit/s, 1200/2200 Hz by default) to HDLC frames with a good FCS.
 
@@ -135,9 +171,9 @@ class AfskDemodulator:
         pll_gain_locked: float = 0.25,
         pll_gain_search: float = 0.5,
     ) -> None:
-        if sample_rate <= 0 or internal_rate < 2.2 * max(mark_hz, space_hz):
+        if internal_rate < 2.2 * max(mark_hz, space_hz):
             raise ValueError("sample rates must be positive and above twice the highest tone")
-        self.sample_rate = int(sample_rate)
+        self.sample_rate = check_sample_rate(sample_rate, baud, mark_hz, space_hz)
         self.baud = baud
         self.mark_hz = mark_hz
         self.space_hz = space_hz

@@ -15,7 +15,12 @@ import tempfile
 from pathlib import Path
 
 from picodragon.link import afsk, ax25, kiss
-from picodragon.link.demod import DEFAULT_VARIANTS, FAST_VARIANTS, StreamingDemodulator
+from picodragon.link.demod import (
+    DEFAULT_VARIANTS,
+    FAST_VARIANTS,
+    StreamingDemodulator,
+    check_sample_rate,
+)
 from picodragon.link.wavio import iter_wav, wav_rate, write_wav
 
 __all__ = ["demodulate_file", "frame_record", "modulate_file", "read_frames"]
@@ -84,24 +89,28 @@ def frame_record(data: bytes) -> dict[str, object]:
 def demodulate_file(
     wav_path: str | Path, fix: bool = False, fast: bool = False
 ) -> list[dict[str, object]]:
-    """Frames found in a WAV file, in order; ValueError if the file cannot be read.
+    """Frames found in a WAV file, in order; ValueError (one line) if the file cannot be read
+    or its sample rate cannot carry AFSK 1200 (checked from the header, before any audio is
+    read: see :func:`~picodragon.link.demod.minimum_sample_rate`).
 
     ``fix`` turns on FCS-checked repair; ``fast`` uses the five-variant demodulator (about
     1.7 times faster). The file is read and demodulated 30 s at a time, so memory stays
     bounded on long files.
     """
     found_frames = []
+    rate = wav_rate(wav_path)
     try:
-        rate = wav_rate(wav_path)
+        check_sample_rate(rate)
+    except ValueError as exc:
+        raise ValueError(f"{wav_path}: {exc}") from None
+    try:
         variants = FAST_VARIANTS if fast else DEFAULT_VARIANTS
         stream = StreamingDemodulator(rate, block_s=30.0, fix=fix, variants=variants)
         for chunk in iter_wav(wav_path, chunk_s=30.0):
             found_frames += stream.feed(chunk)
         found_frames += stream.flush()
-    except (OSError, EOFError) as exc:
+    except OSError as exc:  # the file went away or failed while being read
         raise ValueError(f"{wav_path}: cannot read WAV: {exc}") from None
-    except Exception as exc:  # wave.Error and friends: not a WAV file
-        raise ValueError(f"{wav_path}: not a PCM WAV file: {exc}") from None
     records = []
     for found in found_frames:
         record = frame_record(found.data)
