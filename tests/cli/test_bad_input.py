@@ -19,7 +19,9 @@ def picodragon(*args: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 def reference() -> dict:
-    text = (resources.files("picodragon.config") / "scenarios" / "picodragon-2013.toml").read_text()
+    text = (resources.files("picodragon") / "missions" / "picodragon" / "mission.toml").read_text().replace(
+        'dictionary = "dictionary.toml"',
+        f'dictionary = "{resources.files("picodragon") / "missions" / "picodragon" / "dictionary.toml"}"')
     return tomllib.loads(text)
 
 

@@ -14,7 +14,9 @@ from picodragon.elements import ElementSet, ElementSetError, tle_checksum
 
 
 def reference_dict() -> dict:
-    text = (resources.files("picodragon.config") / "scenarios" / "picodragon-2013.toml").read_text()
+    text = (resources.files("picodragon") / "missions" / "picodragon" / "mission.toml").read_text().replace(
+        'dictionary = "dictionary.toml"',
+        f'dictionary = "{resources.files("picodragon") / "missions" / "picodragon" / "dictionary.toml"}"')
     return tomllib.loads(text)
 
 

@@ -1,12 +1,18 @@
-"""Loading scenarios from packaged names or files, with one-line errors.
+"""Loading missions and their scenarios from folders, packaged names or files, with one-line errors.
 
-``load_scenario(None)`` gives the reference mission; a bare name looks in the packaged
-``scenarios/`` folder; anything with a path separator or a ``.toml`` suffix is a file. Every
-failure raises ConfigError whose message is one line naming the file and the field.
+A mission is a folder a team writes: ``mission.toml`` (the scenario: spacecraft, orbit source,
+radio, stations) beside its dictionary file, and any variant scenarios (``network.toml`` with
+``extends = "mission.toml"``). The packaged example missions live in ``picodragon/missions/``.
+
+``load_scenario(None)`` gives the reference mission; a bare name is a packaged scenario (the
+``name`` a file in a packaged mission folder declares); a folder is a mission (its
+``mission.toml``); anything with a path separator or a ``.toml`` suffix is a file. Every failure
+raises ConfigError whose message is one line naming the file and every field at fault.
 """
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -17,19 +23,54 @@ from picodragon.config.models import Scenario, Station
 from picodragon.elements import ElementSet, ElementSetError
 
 DEFAULT_SCENARIO = "picodragon-2013"
+MISSION_FILE = "mission.toml"
 
 
 class ConfigError(ValueError):
     """A configuration that cannot be used; the message is one line for the user."""
 
 
+def packaged_missions_folder() -> Path:
+    return Path(str(resources.files("picodragon") / "missions"))
+
+
+@functools.cache
+def _packaged_index() -> dict[str, Path]:
+    """Scenario name -> file, over every packaged mission folder (dictionary files skipped)."""
+    index: dict[str, Path] = {}
+    for folder in sorted(packaged_missions_folder().iterdir()):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            if path.name.startswith("dictionary"):
+                continue
+            with path.open("rb") as f:
+                name = tomllib.load(f).get("name")
+            if isinstance(name, str):
+                index[name] = path
+    return index
+
+
 def list_scenarios() -> list[str]:
-    folder = resources.files("picodragon.config") / "scenarios"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(_packaged_index())
+
+
+def mission_file(folder: str | Path) -> Path:
+    """The scenario file of a mission folder; ConfigError when it is not one."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ConfigError(f"mission folder not found: {path}")
+    target = path / MISSION_FILE
+    if not target.is_file():
+        raise ConfigError(f"{path} is not a mission folder: it has no {MISSION_FILE} "
+                          "(`picodragon new NAME` writes one)")
+    return target
 
 
 def _read_text(ref: str | Path) -> tuple[str, str]:
     ref_str = str(ref)
+    if Path(ref_str).is_dir():
+        ref_str = str(mission_file(ref_str))
     if isinstance(ref, Path) or "/" in ref_str or ref_str.endswith(".toml"):
         path = Path(ref_str)
         if not path.is_file():
@@ -38,19 +79,23 @@ def _read_text(ref: str | Path) -> tuple[str, str]:
             return str(path), path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read scenario file {path}: {exc}") from None
-    packaged = resources.files("picodragon.config") / "scenarios" / f"{ref_str}.toml"
-    if not packaged.is_file():
+    packaged = _packaged_index().get(ref_str)
+    if packaged is None:
         known = ", ".join(list_scenarios())
-        raise ConfigError(f"no scenario named '{ref_str}' (packaged: {known}; or give a .toml file)")
-    return ref_str, packaged.read_text(encoding="utf-8")
+        raise ConfigError(f"no scenario named '{ref_str}' (packaged: {known}; or give a .toml file "
+                          "or a mission folder)")
+    return str(packaged), packaged.read_text(encoding="utf-8")
 
 
 def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    message = err["msg"].removeprefix("Value error, ")
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {message}{more}"
+    """Every problem pydantic found, in one line: the first in full, the others after it."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+    if len(parts) == 1:
+        return parts[0]
+    return f"{parts[0]} (and {len(parts) - 1} more: {'; '.join(parts[1:])})"
 
 
 def scenario_from_dict(data: dict, origin: str = "<dict>") -> Scenario:
@@ -82,16 +127,23 @@ def _load_dict(ref: str | Path, seen: tuple[str, ...] = ()) -> tuple[str, dict]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"scenario {origin}: not valid TOML: {exc}") from None
+    dictionary = data.get("dictionary")
+    if isinstance(dictionary, str) and origin.endswith(".toml") and Path(origin).is_file():
+        # relative to the file that names it, whichever file later extends this one
+        data["dictionary"] = str((Path(origin).parent / dictionary).resolve())
     parent = data.pop("extends", None)
     if parent is None:
         return origin, data
     if not isinstance(parent, str):
         raise ConfigError(f"scenario {origin}: extends: give the name or file of a scenario")
+    here = Path(origin).parent if Path(origin).is_file() else None
+    if here is not None and parent.endswith(".toml") and not Path(parent).is_absolute():
+        parent = str(here / parent)  # a file named relative to the one extending it
+    elif here is not None and "/" not in parent:
+        sibling = here / f"{parent}.toml"
+        parent = str(sibling) if sibling.is_file() else parent
     if parent in seen or parent == origin:
         raise ConfigError(f"scenario {origin}: extends: a loop through '{parent}'")
-    if "/" not in parent and not parent.endswith(".toml") and "/" in origin:
-        sibling = Path(origin).parent / f"{parent}.toml"
-        parent = str(sibling) if sibling.is_file() else parent
     _, base = _load_dict(parent, (*seen, origin))
     return origin, _merge(base, data)
 

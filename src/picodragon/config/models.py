@@ -197,6 +197,9 @@ class Scenario(Section):
     stations: list[Station] = Field(..., min_length=1)
     faults: list[Fault] = Field(default_factory=list)
     companions: list[Companion] = Field(default_factory=list)
+    dictionary: str | None = Field(
+        None, description="the mission's dictionary file (TOML, YAML or XTCE), relative to the "
+        "file that names it; the core dictionary when absent")
 
     @field_validator("stations")
     @classmethod
