@@ -20,21 +20,28 @@ three cannot drift:
 - every command as a MetaCommand whose container is the whole telecommand packet: the fixed
   header fields (version, type, secondary header flag, APID 0x100, sequence flags), the ones
   the sender fills (sequence count, length, CUC execution time) as arguments, the fixed opcode,
-  then the command's arguments with their valid ranges. The authentication envelope around
-  the packet is described in docs/fsw.md (XTCE has no notion of an HMAC envelope).
+  then the command's arguments with their valid ranges; a hazardous command carries
+  ``DefaultSignificance consequenceLevel="critical"`` (Yamcs asks for confirmation). The
+  authentication envelope around the packet is described in docs/fsw.md (XTCE has no notion of
+  an HMAC envelope).
+
+What XTCE has no element for travels as ``AncillaryData`` named ``picodragon.*`` (XTCE's own
+extension point; other tools ignore it), so ``picodragon.dictionary.xtce_import.load_xtce``
+gives back the identical ``Dictionary``: on the SpaceSystem the dictionary's name
+(``picodragon.name``), its named enumerations (``picodragon.enum.NAME``, JSON) and its events
+(``picodragon.event.NAME``, JSON of id, severity and message); on a type, ``picodragon.enum`` =
+``none`` when its enumeration is informational (EVENT_REPORT's event_id, COMMAND_RESPONSE's
+code), and ``picodragon.minimum``/``picodragon.maximum`` for a range XTCE cannot carry there (an
+enumerated argument's, a parameter's).
 """
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
-from picodragon.dictionary.model import Command, Field, Packet
-from picodragon.dictionary.spacecraft import (
-    COMMANDS,
-    EVENTS,
-    FILE_CHUNK_HEADER,
-    TELEMETRY_PACKETS,
-)
+from picodragon.dictionary.definitions import Dictionary
+from picodragon.dictionary.model import Command, Event, Field, Packet
 from picodragon.dictionary.telecommand import COMMAND_APID, Reason
 
 NS = "http://www.omg.org/spec/XTCE/20180204"
@@ -54,10 +61,15 @@ def _sub(parent: ET.Element, tag: str, **attrib: str) -> ET.Element:
     return ET.SubElement(parent, _q(tag), {k: str(v) for k, v in attrib.items()})
 
 
-def _enum_override(packet_name: str, field_name: str) -> dict[int, str] | None:
+def _enum_override(packet_name: str, field_name: str,
+                   events: tuple[Event, ...] | None = None) -> dict[int, str] | None:
     """Enumerations the dictionary knows by other declarations (events, commands, reasons)."""
     if packet_name == "EVENT_REPORT" and field_name == "event_id":
-        return {e.event_id: e.name for e in EVENTS}
+        if events is None:
+            from picodragon.dictionary.loader import load_dictionary
+
+            events = load_dictionary().events
+        return {e.event_id: e.name for e in events}
     if packet_name == "COMMAND_RESPONSE" and field_name == "code":
         return {int(r): r.name for r in Reason}
     return None
@@ -68,35 +80,55 @@ def _integer_encoding(parent: ET.Element, f: Field) -> ET.Element:
                 encoding="unsigned" if f.wire.startswith("u") else "twosComplement")
 
 
+def _ancillary(parent: ET.Element, items: list[tuple[str, str]]) -> None:
+    """An AncillaryDataSet (first child after the description) with ``items``, if any."""
+    if items:
+        data = _sub(parent, "AncillaryDataSet")
+        for name, text in items:
+            ET.SubElement(data, _q("AncillaryData"), {"name": name}).text = text
+
+
 def _data_type(parent: ET.Element, kind: str, name: str, f: Field,
                enum: dict[int, str] | None) -> None:
     """One parameter or argument type (``kind``: Parameter or Argument)."""
+    informational = enum is not None and f.enum is None
     enum = enum if enum is not None else f.enum
     attrs = {"name": name}
     if f.description:
         attrs["shortDescription"] = f.description
+    # what XTCE cannot say in this type: an enumeration that is not the field's own, a range
+    # on an enumerated argument or on a parameter
+    extra = [("picodragon.enum", "none")] if informational else []
+    if enum or kind == "Parameter":
+        extra += [(f"picodragon.{key}", repr(float(value)))
+                  for key, value in (("minimum", f.minimum), ("maximum", f.maximum))
+                  if value is not None]
     if enum:
         t = _sub(parent, f"Enumerated{kind}Type", **attrs)
+        _ancillary(t, extra)
         _units(t, f)
         _integer_encoding(t, f)
         values = _sub(t, "EnumerationList")
         for value, label in sorted(enum.items()):
             _sub(values, "Enumeration", value=value, label=label)
         return
+    calibrated = f.scale != 1.0 or f.offset != 0.0
     if f.is_float:
         t = _sub(parent, f"Float{kind}Type", sizeInBits=BITS[f.wire], **attrs)
+        _ancillary(t, extra)
         _units(t, f)
-        _sub(t, "FloatDataEncoding", sizeInBits=BITS[f.wire], encoding="IEEE754_1985")
-    elif f.scale != 1.0 or f.offset != 0.0:
+        encoding = _sub(t, "FloatDataEncoding", sizeInBits=BITS[f.wire], encoding="IEEE754_1985")
+        if calibrated:
+            _polynomial(encoding, f)
+    elif calibrated:
         t = _sub(parent, f"Float{kind}Type", sizeInBits=64, **attrs)
+        _ancillary(t, extra)
         _units(t, f)
-        encoding = _integer_encoding(t, f)
-        poly = _sub(_sub(encoding, "DefaultCalibrator"), "PolynomialCalibrator")
-        _sub(poly, "Term", coefficient=repr(float(f.offset)), exponent=0)
-        _sub(poly, "Term", coefficient=repr(float(f.scale)), exponent=1)
+        _polynomial(_integer_encoding(t, f), f)
     else:
         t = _sub(parent, f"Integer{kind}Type", signed=str(f.wire.startswith("i")).lower(),
                  sizeInBits=BITS[f.wire], **attrs)
+        _ancillary(t, extra)
         _units(t, f)
         _integer_encoding(t, f)
     if kind == "Parameter" and f.limits is not None:
@@ -109,6 +141,13 @@ def _data_type(parent: ET.Element, kind: str, name: str, f: Field,
         if f.maximum is not None:
             bounds["maxInclusive"] = _number(f.maximum, t)
         _sub(ranges, "ValidRange", **bounds)
+
+
+def _polynomial(encoding: ET.Element, f: Field) -> None:
+    """``value = offset + scale * raw`` as a degree-1 polynomial calibrator."""
+    poly = _sub(_sub(encoding, "DefaultCalibrator"), "PolynomialCalibrator")
+    _sub(poly, "Term", coefficient=repr(float(f.offset)), exponent=0)
+    _sub(poly, "Term", coefficient=repr(float(f.scale)), exponent=1)
 
 
 def _number(value: float, t: ET.Element) -> str:
@@ -145,13 +184,14 @@ def _header(types: ET.Element, params: ET.Element, entries: ET.Element) -> None:
         _sub(entries, "ParameterRefEntry", parameterRef=name)
 
 
-def _packet(types: ET.Element, params: ET.Element, containers: ET.Element, packet: Packet) -> ET.Element:
+def _packet(types: ET.Element, params: ET.Element, containers: ET.Element, packet: Packet,
+            events: tuple[Event, ...]) -> ET.Element:
     container = _sub(containers, "SequenceContainer", name=packet.name,
                      shortDescription=packet.description)
     entries = _sub(container, "EntryList")
     for f in packet.fields:
         name = f"{packet.name}_{f.name}"
-        _data_type(types, "Parameter", f"{name}_Type", f, _enum_override(packet.name, f.name))
+        _data_type(types, "Parameter", f"{name}_Type", f, _enum_override(packet.name, f.name, events))
         _sub(params, "Parameter", name=name, parameterTypeRef=f"{name}_Type")
         _sub(entries, "ParameterRefEntry", parameterRef=name)
     base = _sub(container, "BaseContainer", containerRef=ROOT)
@@ -206,12 +246,35 @@ def _command(types: ET.Element, commands: ET.Element, command: Command) -> None:
          sizeInBits=16)
     for a in command.arguments:
         _sub(entries, "ArgumentRefEntry", argumentRef=a.name)
+    if command.hazardous:
+        _sub(meta, "DefaultSignificance", consequenceLevel="critical",
+             reasonForWarning="hazardous: the operator confirms before release")
 
 
-def to_xtce(name: str = "PicoDragon") -> str:
-    """The whole dictionary as an XTCE 1.2 document (a string of XML)."""
+def _space_system_data(root: ET.Element, dictionary: Dictionary) -> None:
+    """The dictionary's name, named enumerations and events, which XTCE has no element for."""
+    items = [("picodragon.name", dictionary.name)]
+    items += [(f"picodragon.enum.{name}", json.dumps({str(k): v for k, v in sorted(table.items())}))
+              for name, table in sorted(dictionary.enums.items())]
+    items += [(f"picodragon.event.{e.name}",
+               json.dumps({"id": e.event_id, "severity": e.severity.name, "message": e.template}))
+              for e in dictionary.events]
+    _ancillary(root, items)
+
+
+def to_xtce(dictionary: Dictionary | None = None, name: str = "PicoDragon") -> str:
+    """A dictionary (the core one by default) as an XTCE 1.2 document (a string of XML).
+
+    ``name`` is the SpaceSystem's name, the root of every qualified name in Yamcs; the
+    dictionary's own name travels beside it so the import gives back the same ``Dictionary``.
+    """
+    if dictionary is None:
+        from picodragon.dictionary.loader import load_dictionary
+
+        dictionary = load_dictionary()
     ET.register_namespace("xtce", NS)
     root = ET.Element(_q("SpaceSystem"), {"name": name})
+    _space_system_data(root, dictionary)
     _sub(root, "Header", validationStatus="Working",
          classification="NotClassified")
     tm = _sub(root, "TelemetryMetaData")
@@ -221,25 +284,15 @@ def to_xtce(name: str = "PicoDragon") -> str:
     root_container = _sub(containers, "SequenceContainer", name=ROOT, abstract="true",
                           shortDescription="CCSDS primary header and CUC time secondary header")
     _header(types, params, _sub(root_container, "EntryList"))
-    for packet in TELEMETRY_PACKETS:
-        _packet(types, params, containers, packet)
-    chunk_entries = _packet(types, params, containers, FILE_CHUNK_HEADER)
-    data_name = f"{FILE_CHUNK_HEADER.name}_data"
-    t = _sub(types, "BinaryParameterType", name=f"{data_name}_Type",
-             shortDescription="the chunk's data octets")
-    _sub(t, "UnitSet")
-    size = _sub(_sub(t, "BinaryDataEncoding"), "SizeInBits")
-    dynamic = _sub(size, "DynamicValue")
-    _sub(dynamic, "ParameterInstanceRef", parameterRef=f"{FILE_CHUNK_HEADER.name}_data_length")
-    _sub(dynamic, "LinearAdjustment", slope=8)
-    _sub(params, "Parameter", name=data_name, parameterTypeRef=f"{data_name}_Type")
-    _sub(chunk_entries, "ParameterRefEntry", parameterRef=data_name)
-
+    for packet in dictionary.telemetry:
+        _packet(types, params, containers, packet, dictionary.events)
+    if dictionary.chunk_header is not None:
+        _chunk(types, params, containers, dictionary.chunk_header, dictionary.events)
     cm = _sub(root, "CommandMetaData")
     arg_types = _sub(cm, "ArgumentTypeSet")
     meta_commands = _sub(cm, "MetaCommandSet")
     _tc_header_types(arg_types)
-    for command in COMMANDS:
+    for command in dictionary.commands:
         _command(arg_types, meta_commands, command)
     if not len(arg_types):
         cm.remove(arg_types)
@@ -247,10 +300,27 @@ def to_xtce(name: str = "PicoDragon") -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
-def write_xtce(path: str, name: str = "PicoDragon") -> None:
-    """Write the XTCE document to ``path`` (UTF-8)."""
+def _chunk(types: ET.Element, params: ET.Element, containers: ET.Element, header: Packet,
+           events: tuple[Event, ...]) -> None:
+    """The file-chunk container: its header fields, then data sized by ``data_length``."""
+    chunk_entries = _packet(types, params, containers, header, events)
+    data_name = f"{header.name}_data"
+    t = _sub(types, "BinaryParameterType", name=f"{data_name}_Type",
+             shortDescription="the chunk's data octets")
+    _sub(t, "UnitSet")
+    size = _sub(_sub(t, "BinaryDataEncoding"), "SizeInBits")
+    dynamic = _sub(size, "DynamicValue")
+    _sub(dynamic, "ParameterInstanceRef", parameterRef=f"{header.name}_data_length")
+    _sub(dynamic, "LinearAdjustment", slope=8)
+    _sub(params, "Parameter", name=data_name, parameterTypeRef=f"{data_name}_Type")
+    _sub(chunk_entries, "ParameterRefEntry", parameterRef=data_name)
+
+
+def write_xtce(path: str, dictionary: Dictionary | None = None, name: str = "PicoDragon") -> None:
+    """Write the XTCE document of ``dictionary`` (the core one by default) to ``path`` (UTF-8)."""
+    text = to_xtce(dictionary, name)
     with open(path, "w", encoding="utf-8") as out:
-        out.write(to_xtce(name))
+        out.write(text)
 
 
 if __name__ == "__main__":  # python -m picodragon.dictionary.xtce [FILE]
