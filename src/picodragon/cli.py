@@ -3,6 +3,13 @@
 Contract (DESIGN.md): times are ISO 8601 UTC with a Z; every verb with ``--json PATH`` writes
 that file (``-`` for stdout); bad input exits 2 with one clear line on stderr and writes
 nothing.
+
+Every input is checked here, at the boundary, before any work or any write: numbers are finite
+and in a named range, times lie within what the ephemeris covers, files to read exist and are
+files, files to write have a folder and are not folders, services (TNC, rigctld, rotctld, dask
+scheduler, PostgreSQL) accept a connection, listening ports are free, and an existing ``--db``
+file is used only if it is one of our SQLite archives. Anything else that goes wrong is a bug:
+exit 1 with its traceback and one line saying so.
 """
 
 from __future__ import annotations
@@ -620,6 +627,8 @@ def serve(
     tle: Annotated[Path | None, typer.Option(
         help="the spacecraft's element set [default: the one a run left beside its archive]")] = None,
     key_file: KeyOpt = None,
+    secure_cookies: Annotated[bool, typer.Option(
+        "--secure-cookies", help="mark cookies Secure (HTTPS only): for a deployment behind TLS")] = False,
 ) -> None:
     """Mission control in the browser, over the archive."""
     from picodragon.web import serve as serve_web
@@ -639,7 +648,8 @@ def serve(
     if scenario is not None:
         scenario_of(scenario)
     bindable(host, port, "--port")
-    serve_web(db, host=host, port=port, scenario=scenario, tle=str(tle) if tle else None, key=key)
+    serve_web(db, host=host, port=port, scenario=scenario, tle=str(tle) if tle else None, key=key,
+              secure_cookies=secure_cookies)
 
 
 @users_app.command("add")

@@ -265,6 +265,25 @@ def _snapshot(root: Path) -> dict[str, tuple]:
     return seen
 
 
+@pytest.fixture(scope="module")
+def built_app() -> Iterator[None]:
+    """Build the click command from the Typer app once (Typer rebuilds it on every call, which
+    is most of an in-process invocation's cost); ``main`` still runs as the entry point does."""
+    import typer.main
+
+    command = typer.main.get_command(cli.app)
+    original = cli.app
+
+    def app(args: list[str], standalone_mode: bool) -> object:
+        return command.main(args=args, standalone_mode=standalone_mode, prog_name="picodragon")
+
+    cli.app = app  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        cli.app = original
+
+
 def invoke(argv: list[str], capsys) -> tuple[object, str, str]:
     """Run the entry point in-process: (exit code or the exception, stdout, stderr)."""
     try:
@@ -289,7 +308,7 @@ def assert_kept_promise(code: object, err: str) -> None:
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(("name", "template"), CASES, ids=[c[0] for c in CASES])
-def test_bad_invocation(name, template, tmp_path, monkeypatch, capsys, sockets, archive_template):
+def test_bad_invocation(name, template, tmp_path, monkeypatch, capsys, sockets, archive_template, built_app):
     """One bad invocation: one line on stderr, exit 2, the working folder untouched."""
     w = tmp_path / "w"
     w.mkdir()
@@ -343,5 +362,7 @@ def test_bad_invocation_from_the_shell(argv, tmp_path, archive_template):
 
 def test_reference_scenario_is_readable():
     """Guard for the table's assumptions: the packaged scenario exists and has VNSC Hanoi."""
-    text = (resources.files("picodragon.config") / "scenarios" / "picodragon-2013.toml").read_text()
+    text = (resources.files("picodragon") / "missions" / "picodragon" / "mission.toml").read_text().replace(
+        'dictionary = "dictionary.toml"',
+        f'dictionary = "{resources.files("picodragon") / "missions" / "picodragon" / "dictionary.toml"}"')
     assert any(s["name"] == "VNSC Hanoi" for s in tomllib.loads(text)["stations"])
