@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PEERS  := direwolf multimon-ng libhamlib-utils sox chromium chromium-driver
 
-.PHONY: run test install install-dev peers lint bench fuzz clean
+.PHONY: run test install install-dev peers xtce-peers lint bench fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: install
 	$(VENV)/bin/picodragon run
 
 ## make test: set up with the dev extras and the Debian test peers, then run the whole suite
-test: install-dev peers
+test: install-dev peers xtce-peers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 peers:
@@ -42,6 +42,16 @@ peers:
 		echo "test peers missing:$$missing -- install them with: sudo apt-get install $(PEERS)"; \
 		echo "(their tests will be skipped unless PICODRAGON_REQUIRE_PEERS=1)"; \
 	fi
+
+## make xtce-peers: the XTCE files space-packet-parser's own tests use (and their sample packets),
+## from its source distribution, for tests/dictionary/test_xtce_import.py; skipped when present
+SPP_VERSION = $(shell $(PY) -c "import importlib.metadata as m; print(m.version('space_packet_parser'))" 2>/dev/null)
+xtce-peers: install-dev
+	@if [ -d $(VENV)/share/peers/xtce/jpss ]; then exit 0; fi; \
+	mkdir -p $(VENV)/share/peers/xtce && \
+	$(PIP) download --quiet --no-deps --no-binary :all: space-packet-parser==$(SPP_VERSION) -d $(VENV)/share/peers && \
+	tar -xzf $(VENV)/share/peers/space_packet_parser-$(SPP_VERSION).tar.gz -C $(VENV)/share/peers/xtce \
+		--strip-components=3 --wildcards 'space_packet_parser-*/tests/test_data/*'
 
 ## make fuzz: the longer hostile-input campaign (docs/security.md quotes its figures); bounded by
 ## the case count, not by time

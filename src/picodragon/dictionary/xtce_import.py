@@ -100,6 +100,8 @@ class _Doc:
         except expat.ExpatError as exc:
             raise DictionaryError(f"{path}:{exc.lineno}: not well-formed XML: "
                                   f"{expat.ErrorString(exc.code)}") from None
+        except LookupError as exc:  # an XML declaration naming an encoding Python lacks
+            raise DictionaryError(f"{path}: not readable XML: {exc}") from None
         except (ValueError, RecursionError, AssertionError) as exc:
             raise DictionaryError(f"{path}: not readable XML: {exc}") from None
         if root.tag != "SpaceSystem":
@@ -353,8 +355,12 @@ class _Importer:
         for entry in container.findall("EntryList/*"):
             if entry.find("IncludeCondition") is not None or entry.find("RepeatEntry") is not None:
                 raise _Unsupported(f"{entry.tag} with a condition or repeat not supported")
-            if entry.find("LocationInContainerInBits") is not None:
-                raise _Unsupported(f"{entry.tag} with a location not supported")
+            location = entry.find("LocationInContainerInBits")
+            if location is not None and not (
+                    location.get("referenceLocation", "previousEntry") == "previousEntry"
+                    and (location.findtext("FixedValue") or "").strip() == "0"):
+                raise _Unsupported(f"{entry.tag} at a location other than right after the "
+                                   "previous entry not supported")
             if entry.tag == "ParameterRefEntry":
                 out.append((_ref(entry.get("parameterRef")), False))
             elif entry.tag == "ContainerRefEntry":
@@ -373,19 +379,44 @@ class _Importer:
             return None
         criteria = base.find("RestrictionCriteria")
         found = None
-        if criteria is not None:
-            unknown = sorted({c.tag for c in criteria} - {"Comparison", "ComparisonList"})
-            if unknown:
-                raise _Unsupported(f"restriction criteria by {unknown[0]} not supported")
-            for comparison in criteria.iter("Comparison"):
-                if comparison.get("comparisonOperator", "==") != "==":
-                    raise _Unsupported("a restriction other than == not supported")
-                if _ref(comparison.get("parameterRef")) == apid_name:
-                    found = _int(comparison.get("value"), "APID")
+        for parameter, value in self._comparisons(criteria):
+            if parameter == apid_name:
+                found = _int(value, "APID")
         if found is not None:
             return found
         parent = self.containers.get(_ref(base.get("containerRef")))
         return self._apid(parent, apid_name, depth + 1) if parent is not None else None
+
+    @staticmethod
+    def _comparisons(criteria: ET.Element | None) -> list[tuple[str, str | None]]:
+        """(parameter, value) of equality restrictions: Comparison(s), or a BooleanExpression
+        of one Condition or ANDed Conditions (as Yamcs writes them)."""
+        if criteria is None:
+            return []
+        unknown = sorted({c.tag for c in criteria} - {"Comparison", "ComparisonList",
+                                                       "BooleanExpression"})
+        if unknown:
+            raise _Unsupported(f"restriction criteria by {unknown[0]} not supported")
+        out: list[tuple[str, str | None]] = []
+        for comparison in criteria.iter("Comparison"):
+            if comparison.get("comparisonOperator", "==") != "==":
+                raise _Unsupported("a restriction other than == not supported")
+            out.append((_ref(comparison.get("parameterRef")), comparison.get("value")))
+        for expression in criteria.findall("BooleanExpression"):
+            conditions = expression.findall("Condition") + expression.findall(
+                "ANDedConditions/Condition")
+            children = list(expression) + list(expression.findall("ANDedConditions/*"))
+            if any(c.tag not in ("Condition", "ANDedConditions") for c in children) or \
+                    expression.find("ANDedConditions/ANDedConditions") is not None:
+                raise _Unsupported("a BooleanExpression other than ANDed == conditions "
+                                   "not supported")
+            for condition in conditions:
+                ref = condition.find("ParameterInstanceRef")
+                if (condition.findtext("ComparisonOperator") or "").strip() != "==" or \
+                        ref is None or condition.find("Value") is None:
+                    raise _Unsupported("a condition other than parameter == value not supported")
+                out.append((_ref(ref.get("parameterRef")), condition.findtext("Value")))
+        return out
 
     def _bits(self, parameter: str) -> int:
         element = self.parameters.get(parameter)
