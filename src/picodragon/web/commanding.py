@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from picodragon.dictionary import COMMANDS, Command, Field
+from picodragon.dictionary.packets import time_tag_problem
 
 COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 
@@ -129,8 +130,15 @@ class Commander:
 
     def send(self, command: Command, arguments: dict[str, float | int], release: bool = True,
              execute_at: float | None = None, now: float | None = None) -> int:
-        """Queue a validated command (and release it for the next pass); return its id."""
+        """Queue a validated command (and release it for the next pass); return its id.
+
+        CommandError (a 422 for the form) when ``execute_at`` is outside the time tags a
+        telecommand can carry (the dictionary's ``time_tag_problem``), before anything else.
+        """
         from picodragon.ground.commanding import CommandError as GroundError
+
+        if execute_at is not None and time_tag_problem(execute_at):
+            raise CommandError(f"execute_at: {time_tag_problem(execute_at)}")
 
         now = time.time() if now is None else now
         with self.queue() as q:
