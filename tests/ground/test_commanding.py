@@ -52,6 +52,9 @@ def test_packets_are_what_the_spacecraft_accepts(archive):
     verifier = auth.CommandVerifier({0: KEY})
     a = q.queue("NOOP", now=1.0)
     b = q.queue("SET_BEACON_INTERVAL", {"interval_s": 60}, now=2.0)
+    assert (a.counter, b.counter, a.packet) == (None, None, None)  # signed only for the uplink
+    q.release_all(3.0)
+    assert q.uplink(4.0) == [a, b]
     assert (a.counter, b.counter) == (1, 2)
     tc = decode_telecommand(b.packet, verifier)
     assert tc.name == "SET_BEACON_INTERVAL" and tc.arguments == {"interval_s": 60.0}
@@ -98,14 +101,15 @@ def test_timeouts_are_their_own_outcome_and_final(archive):
 
 
 def test_time_tagged_command_completes_after_its_time(archive):
+    t0 = 1.4e9  # a time tag the telecommand can carry (after 2000-01-01)
     q = CommandQueue(archive, KEY, completion_timeout_s=60)
-    c = q.queue("CAPTURE_IMAGE", {"at_time": 0}, execute_at=5000.0)
-    q.release_all(0.0)
-    q.uplink(10.0)
-    q.on_response(response(c, Response.SCHEDULED), 11.0)
+    c = q.queue("CAPTURE_IMAGE", {"at_time": 0}, execute_at=t0 + 5000.0)
+    q.release_all(t0)
+    q.uplink(t0 + 10.0)
+    q.on_response(response(c, Response.SCHEDULED), t0 + 11.0)
     assert c.stage == Stage.SCHEDULED
-    assert q.check_timeouts(5050.0) == []  # the window opens at the execution time
-    q.on_response(response(c, Response.COMPLETED), 5001.0)
+    assert q.check_timeouts(t0 + 5050.0) == []  # the window opens at the execution time
+    q.on_response(response(c, Response.COMPLETED), t0 + 5001.0)
     assert c.stage == Stage.COMPLETED
 
 
@@ -140,7 +144,11 @@ def test_history_and_counter_survive_a_restart(archive_url):
     q2 = CommandQueue(archive, KEY)
     (again,) = q2.history()
     assert again.packet == c.packet and stages(again) == [Stage.QUEUED, Stage.RELEASED, Stage.SENT]
-    assert q2.queue("NOOP").counter == c.counter + 1
+    d = q2.queue("NOOP")
+    assert d.id == c.id + 1 and d.counter is None
+    q2.release(d.id, 3.5)
+    q2.uplink(3.6)
+    assert d.counter == c.counter + 1
     q2.on_response(response(again, Response.COMPLETED), 4.0)
     assert again.stage == Stage.COMPLETED
     archive.close()

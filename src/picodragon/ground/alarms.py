@@ -9,7 +9,10 @@ application can show what is active now.
 Only live data moves the state: a packet older than the newest one already judged for that
 point (a dump of stored housekeeping, a late copy from another station) is history, not news,
 and does not raise or clear anything. A missing value (NaN) is no judgement either. The state
-is rebuilt from the archive at start-up.
+is rebuilt from the archive at start-up. Neither is a packet stamped later than its reception
+(plus the station's ``FUTURE_MARGIN_S``): a station built for the mission rejects those before
+they get here, and the monitor refuses them too, so that one forged or clock-faulted packet
+stamped years ahead cannot become "the newest judged" and freeze an alarm for good.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 from picodragon.dictionary import TELEMETRY_PACKETS, Limits, Severity
 from picodragon.ground.archive import Archive
+from picodragon.ground.station import FUTURE_MARGIN_S
 
 #: packet name -> [(field name, limits)], from the dictionary
 LIMITS: dict[str, list[tuple[str, Limits]]] = {
@@ -115,6 +119,8 @@ class AlarmMonitor:
 
     def on_decoded(self, decoded) -> None:
         """A GroundStation listener."""
+        if not decoded.unix_s <= decoded.received_unix_s + FUTURE_MARGIN_S:
+            return  # stamped in the future (or not a time at all): never news
         if decoded.name in LIMITS and LIMITS[decoded.name]:
             self.check(decoded.name, decoded.values, decoded.unix_s)
 

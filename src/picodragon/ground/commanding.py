@@ -14,11 +14,26 @@ fails at acknowledgement, COMPLETED and FAILED end it. Windows: an acknowledgeme
 acknowledgement, or of the execution time for a time-tagged command. A completion heard
 without its acknowledgement (the frame was lost) implies the acknowledgement.
 
-Authentication: each command is signed when it is queued (``picodragon.link.auth``: key id,
-a counter raised by one per command, truncated HMAC-SHA256), so its bytes and counter are part
-of the immutable record. The counter survives restarts: it continues from the highest counter
-of that key in the archive. A command's id is ``key_id << 32 | counter``, which is also what a
-response names.
+Authentication happens at the last moment: a command is queued and released unsigned (its
+name, arguments and time tag), and is given a counter and signed (``picodragon.link.auth``: key
+id, a counter raised by one per command, truncated HMAC-SHA256) only when it is handed to the
+radio (:meth:`CommandQueue.prepare_uplink`). Its counter and bytes are stored with the ``sent``
+stage, once the write to the TNC succeeded (:meth:`CommandQueue.mark_sent`); a write that fails
+leaves the command released, its signature discarded (:meth:`CommandQueue.send_failed`), to be
+signed again with a new counter at the next try. So a command cancelled before it was sent never
+had a counter or signature: there are no bytes of it the spacecraft would accept. The counter
+survives restarts: it continues from the highest counter of that key in the archive (one
+``MAX()`` query). A command's ``id`` is given at queueing (the next free id of the archive's
+``commands`` table) and never changes; a response names a command by its counter, which the
+queue maps back to the id (older archives used ``key_id << 32 | counter`` as the id: still
+read as they are).
+
+The downlink is not authenticated, so a response is evidence, not an order: it moves a command
+on only when its counter names a command this queue sent, with the same opcode, that awaits the
+stage the response reports (an acknowledgement for a sent command; a completion for a sent,
+acknowledged or scheduled one). Anything else, including an unknown stage or a value that is
+not an integer, is recorded as a ``RESPONSE_REJECTED`` ground event with the reason and the
+frame it came in, and changes nothing; it never raises.
 
 Everything is stored through the archive (tables ``commands`` and ``command_stages``), so the
 history survives restarts and is shared by the web application.
@@ -28,6 +43,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -37,12 +53,17 @@ from picodragon.dictionary.telecommand import (
     COMMANDS_BY_OPCODE,
     Reason,
     encode_telecommand,
+    pack_telecommand,
 )
 from picodragon.dictionary.telecommand import Stage as ResponseStage
 from picodragon.ground.archive import Archive
 from picodragon.link import auth, ax25
 
 log = logging.getLogger(__name__)
+
+#: how many times :meth:`CommandQueue.queue` takes a new id when another writer took the one it
+#: chose at the same moment (two consoles queueing at once); more means something is wrong
+ID_ATTEMPTS = 8
 
 
 class Stage(StrEnum):
@@ -61,6 +82,20 @@ class Stage(StrEnum):
 
 FINAL = frozenset({Stage.COMPLETED, Stage.FAILED, Stage.TIMED_OUT, Stage.CANCELLED})
 
+#: what each response stage may follow: the command's current stage must be one of these
+AWAITING: dict[ResponseStage, frozenset[Stage]] = {
+    ResponseStage.ACCEPTED: frozenset({Stage.SENT}),
+    ResponseStage.SCHEDULED: frozenset({Stage.SENT, Stage.ACKNOWLEDGED}),
+    ResponseStage.REJECTED: frozenset({Stage.SENT}),
+    ResponseStage.COMPLETED: frozenset({Stage.SENT, Stage.ACKNOWLEDGED, Stage.SCHEDULED}),
+    ResponseStage.FAILED: frozenset({Stage.SENT, Stage.ACKNOWLEDGED, Stage.SCHEDULED}),
+}
+#: a second copy of an answer already applied (two stations heard it): no news, no rejection
+REPEATS: dict[ResponseStage, frozenset[Stage]] = {
+    ResponseStage.ACCEPTED: frozenset({Stage.ACKNOWLEDGED, Stage.SCHEDULED}),
+    ResponseStage.SCHEDULED: frozenset({Stage.SCHEDULED}),
+}
+
 
 class CommandError(ValueError):
     """A command that cannot be queued or moved on; one line for the operator."""
@@ -68,17 +103,20 @@ class CommandError(ValueError):
 
 @dataclass
 class CommandRecord:
-    """One command and the stages it has reached, oldest first."""
+    """One command and the stages it has reached, oldest first.
+
+    ``counter``, ``key_id`` and ``packet`` are None until the command is signed for the uplink.
+    """
 
     id: int
     name: str
     opcode: int
     arguments: dict[str, float]
-    counter: int
-    key_id: int
+    counter: int | None
+    key_id: int | None
     execute_at: float | None
     queued_unix_s: float
-    packet: bytes
+    packet: bytes | None
     stages: list[tuple[Stage, float, str]] = field(default_factory=list)
 
     @property
@@ -118,6 +156,25 @@ def _reason_name(code: int) -> str:
         return f"code {code}"
 
 
+def _whole(value: object) -> int | None:
+    """An integer field of a decoded packet, or None when it is not a finite whole number."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number) or number != int(number):
+        return None
+    return int(number)
+
+
+def _stage_order(record: CommandRecord) -> None:
+    # a command's stages follow its lifecycle: order them by stage, not by time stamp, so that
+    # writers on different clocks (a console on the wall clock, a station on a rehearsal's
+    # clock) cannot make a sent command look released again
+    order = list(Stage)
+    record.stages.sort(key=lambda s: (order.index(s[0]), s[1]))
+
+
 class CommandQueue:
     """The operator's commands for one spacecraft: queue, release, uplink, verify, time out."""
 
@@ -134,41 +191,47 @@ class CommandQueue:
         self.ack_timeout_s = ack_timeout_s
         self.completion_timeout_s = completion_timeout_s
         self.commands: dict[int, CommandRecord] = {}
+        self._by_counter: dict[int, int] = {}
         self._load()
-        highest = max((c.counter for c in self.commands.values() if c.key_id == key_id), default=0)
-        self._signer = auth.CommandSigner(key, key_id=key_id, counter=highest)
+        self._signer = auth.CommandSigner(key, key_id=key_id, counter=self._highest_counter())
         self.sequence = len(self.commands)
 
     def _load(self) -> None:
         for row in self.archive.select("commands", order="id"):
+            stored = json.loads(row["arguments"])
             self.commands[int(row["id"])] = CommandRecord(
                 id=int(row["id"]),
                 name=row["name"],
                 opcode=int(row["opcode"]),
-                arguments=json.loads(row["arguments"])["arguments"],
-                counter=int(row["counter"]),
-                key_id=int(row["key_id"]),
-                execute_at=json.loads(row["arguments"]).get("execute_at"),
+                arguments=stored["arguments"],
+                counter=None if row["counter"] is None else int(row["counter"]),
+                key_id=None if row["key_id"] is None else int(row["key_id"]),
+                execute_at=stored.get("execute_at"),
                 queued_unix_s=float(row["queued_unix_s"]),
-                packet=bytes(row["raw"]),
+                packet=None if row["raw"] is None else bytes(row["raw"]),
             )
         for row in self.archive.select("command_stages", order="unix_s"):
             record = self.commands.get(int(row["command_id"]))
             if record is not None:
                 record.stages.append((Stage(row["stage"]), float(row["unix_s"]), row["detail"]))
-        # a command's stages follow its lifecycle: order them by stage, not by time stamp, so that
-        # writers on different clocks (a console on the wall clock, a station on a rehearsal's
-        # clock) cannot make a sent command look released again
-        order = list(Stage)
         for record in self.commands.values():
-            record.stages.sort(key=lambda s: (order.index(s[0]), s[1]))
+            _stage_order(record)
+        # responses name commands by counter: only the ones signed with our key
+        self._by_counter = {
+            r.counter: cid
+            for cid, r in self.commands.items()
+            if r.counter is not None and r.key_id == self.key_id
+        }
         # the commands still open: timeouts and the uplink look only at these, so a long
         # mission's thousands of closed commands cost nothing per tick
-        self._open = {cid for cid, record in self.commands.items() if not record.final}
+        self._open = {
+            cid for cid, record in self.commands.items() if record.stages and not record.final
+        }
 
     def _highest_counter(self) -> int:
-        rows = self.archive.select("commands", {"key_id": self.key_id}, order="counter")
-        return int(rows[-1]["counter"]) if rows else 0
+        """The highest counter of our key on record (one ``MAX()`` query, any process's)."""
+        highest = self.archive.maximum("commands", "counter", {"key_id": self.key_id})
+        return 0 if highest is None else int(highest)
 
     def refresh(self) -> int:
         """Pick up commands and stages written by other processes; returns how many are new."""
@@ -177,9 +240,16 @@ class CommandQueue:
         self.commands = {}
         self._load()
         for cid, record in self.commands.items():
-            if cid in known:  # keep the objects callers hold, with the stages now on record
-                known[cid].stages = record.stages
-                self.commands[cid] = known[cid]
+            if cid in known:  # keep the objects callers hold, with what is now on record
+                mine = known[cid]
+                mine.stages = record.stages
+                if record.packet is not None:
+                    mine.counter, mine.key_id, mine.packet = (
+                        record.counter,
+                        record.key_id,
+                        record.packet,
+                    )
+                self.commands[cid] = mine
         return sum(1 for cid in self.commands if cid not in before)
 
     def _record(self, record: CommandRecord, stage: Stage, now: float, detail: str = "") -> None:
@@ -194,7 +264,7 @@ class CommandQueue:
         )
         if stage in (Stage.FAILED, Stage.TIMED_OUT):
             self.archive.store_event(
-                now, f"COMMAND_{stage.upper()}", 2, f"{record.name} #{record.counter}: {detail}"
+                now, f"COMMAND_{stage.upper()}", 2, f"{record.name} #{record.id}: {detail}"
             )
 
     # -- the operator's side -------------------------------------------------------------
@@ -205,56 +275,54 @@ class CommandQueue:
         now: float = 0.0,
         execute_at: float | None = None,
     ) -> CommandRecord:
-        """Check, sign and queue one command; CommandError for an unknown name or bad arguments."""
+        """Check and queue one command, unsigned; CommandError for an unknown name or bad arguments."""
         command = COMMANDS_BY_NAME.get(name)
         if command is None:
             raise CommandError(
                 f"no command {name!r} (known: {', '.join(sorted(COMMANDS_BY_NAME))})"
             )
         arguments = {k: float(v) for k, v in (arguments or {}).items()}
-        # another process (the web application, a second console) may have signed commands
-        # with this key since we started: continue above the highest counter in the archive
-        self._signer.counter = max(self._signer.counter, self._highest_counter())
-        try:
-            packet = encode_telecommand(
-                command,
-                arguments,
-                self._signer,
-                execute_at=execute_at,
-                sequence=self.sequence & 0x3FFF,
-            )
-        except ValueError as exc:
+        try:  # the same checks the signing will make: refuse now, not at the pass
+            pack_telecommand(command, arguments, execute_at=execute_at)
+        except (ValueError, OverflowError) as exc:
             raise CommandError(str(exc)) from None
-        self.sequence += 1
-        counter = self._signer.counter
-        record = CommandRecord(
-            id=(self.key_id << 32) | counter,
-            name=name,
-            opcode=command.opcode,
-            arguments=arguments,
-            counter=counter,
-            key_id=self.key_id,
-            execute_at=execute_at,
-            queued_unix_s=float(now),
-            packet=packet,
-        )
-        with self.archive.batch():
-            self.archive.insert(
-                "commands",
-                {
-                    "id": record.id,
-                    "name": name,
-                    "opcode": command.opcode,
-                    "arguments": json.dumps({"arguments": arguments, "execute_at": execute_at}),
-                    "counter": counter,
-                    "key_id": self.key_id,
-                    "raw": packet,
-                    "queued_unix_s": float(now),
-                },
+        stored = json.dumps({"arguments": arguments, "execute_at": execute_at})
+        for _ in range(ID_ATTEMPTS):
+            highest = self.archive.maximum("commands", "id")
+            command_id = max(0 if highest is None else int(highest), max(self.commands, default=0))
+            record = CommandRecord(
+                id=command_id + 1,
+                name=name,
+                opcode=command.opcode,
+                arguments=arguments,
+                counter=None,
+                key_id=None,
+                execute_at=execute_at,
+                queued_unix_s=float(now),
+                packet=None,
             )
-            self.commands[record.id] = record
-            self._open.add(record.id)
-            self._record(record, Stage.QUEUED, now)
+            row = {
+                "id": record.id,
+                "name": name,
+                "opcode": command.opcode,
+                "arguments": stored,
+                "counter": None,
+                "key_id": None,
+                "raw": None,
+                "queued_unix_s": float(now),
+            }
+            with self.archive.batch():
+                self.archive.insert("commands", row)
+            # another process may have taken the same id a moment before (the insert of a
+            # duplicate key is ignored): the row on record tells whose it is
+            (mine,) = self.archive.select("commands", {"id": record.id}) or ({},)
+            if all(mine.get(k) == v for k, v in row.items()):
+                break
+        else:
+            raise CommandError(f"could not give the command an id after {ID_ATTEMPTS} tries")
+        self.commands[record.id] = record
+        self._open.add(record.id)
+        self._record(record, Stage.QUEUED, now)
         return record
 
     def release(self, command_id: int, now: float) -> CommandRecord:
@@ -270,7 +338,10 @@ class CommandQueue:
         return [self.release(c.id, now) for c in self.pending(Stage.QUEUED)]
 
     def cancel(self, command_id: int, now: float) -> CommandRecord:
-        """Withdraw a command not yet sent; CommandError once it is on its way."""
+        """Withdraw a command not yet sent; CommandError once it is on its way.
+
+        A command not yet sent was never signed, so nothing of it can reach the spacecraft.
+        """
         record = self._get(command_id)
         if record.stage not in (Stage.QUEUED, Stage.RELEASED):
             raise CommandError(f"command {command_id} is {record.stage}: too late to cancel")
@@ -284,39 +355,145 @@ class CommandQueue:
         return record
 
     def pending(self, stage: Stage) -> list[CommandRecord]:
-        """Commands whose latest stage is ``stage``, in counter order."""
+        """Commands whose latest stage is ``stage``, in the order they were queued."""
         pool = self.commands.values() if stage in FINAL else (self.commands[i] for i in self._open)
-        return sorted((c for c in pool if c.stage == stage), key=lambda c: c.counter)
+        return sorted((c for c in pool if c.stages and c.stage == stage), key=lambda c: c.id)
 
     def history(self) -> list[CommandRecord]:
-        """Every command on record, in counter order."""
-        return sorted(self.commands.values(), key=lambda c: c.counter)
+        """Every command on record, in the order they were queued."""
+        return sorted(self.commands.values(), key=lambda c: c.id)
 
     # -- the uplink ------------------------------------------------------------------------
+    def _still_released(self, record: CommandRecord) -> bool:
+        """Whether the archive still has ``record`` released (another process may have cancelled it)."""
+        rows = self.archive.select("command_stages", {"command_id": record.id})
+        on_record = {Stage(r["stage"]) for r in rows}
+        if on_record - {Stage.QUEUED, Stage.RELEASED}:
+            for r in rows:
+                if record.reached(Stage(r["stage"])) is None:
+                    record.stages.append((Stage(r["stage"]), float(r["unix_s"]), r["detail"]))
+            _stage_order(record)
+            if record.final:
+                self._open.discard(record.id)
+            return False
+        return True
+
+    def prepare_uplink(self, now: float, limit: int | None = None) -> list[CommandRecord]:
+        """Sign the released commands to transmit now, without marking them sent.
+
+        Each gets the next counter and its ``packet`` (the AX.25 information field); the
+        caller writes it to the radio and then calls :meth:`mark_sent`, or :meth:`send_failed`
+        when the write failed. A command that can no longer be packed (a row from another
+        version) fails with the reason instead.
+        """
+        out: list[CommandRecord] = []
+        for record in self.pending(Stage.RELEASED):
+            if limit is not None and len(out) >= limit:
+                break
+            if not self._still_released(record):
+                continue
+            command = COMMANDS_BY_NAME.get(record.name)
+            # another process (the web application, a second console) may have signed commands
+            # with this key since we started: continue above the highest counter on record
+            self._signer.counter = max(self._signer.counter, self._highest_counter())
+            try:
+                if command is None:
+                    raise ValueError(f"no command {record.name!r} in the dictionary")
+                packet = encode_telecommand(
+                    command,
+                    record.arguments,
+                    self._signer,
+                    execute_at=record.execute_at,
+                    sequence=self.sequence & 0x3FFF,
+                )
+            except (ValueError, OverflowError) as exc:
+                self._record(record, Stage.FAILED, now, f"cannot be signed: {exc}")
+                continue
+            self.sequence += 1
+            record.counter, record.key_id, record.packet = (
+                self._signer.counter,
+                self.key_id,
+                packet,
+            )
+            out.append(record)
+        return out
+
+    def mark_sent(self, record: CommandRecord, now: float) -> None:
+        """Record that ``record``'s signed packet went to the radio: its counter, bytes, ``sent``."""
+        if record.packet is None or record.counter is None:
+            raise CommandError(f"command {record.id} was not signed for the uplink")
+        with self.archive.batch():
+            self.archive.update(
+                "commands",
+                {"id": record.id},
+                {"counter": record.counter, "key_id": record.key_id, "raw": record.packet},
+            )
+            self._record(record, Stage.SENT, now)
+        self._by_counter[record.counter] = record.id
+
+    def send_failed(self, record: CommandRecord, now: float, reason: str) -> None:
+        """The write of a prepared command failed: forget its signature, keep it released.
+
+        Its counter is spent (the next try signs with a new one); a ground event records why.
+        """
+        record.counter = record.key_id = record.packet = None
+        self.archive.store_event(now, "UPLINK_FAILED", 1, f"{record.name} #{record.id}: {reason}")
+
     def uplink(self, now: float, limit: int | None = None) -> list[CommandRecord]:
-        """Released commands to transmit now (marked sent); their ``packet`` is the AX.25 info."""
-        out = self.pending(Stage.RELEASED)[:limit]
+        """Released commands to transmit now, signed and marked sent (for callers whose radio
+        cannot fail, as the simulation's); their ``packet`` is the AX.25 information field."""
+        out = self.prepare_uplink(now, limit)
         with self.archive.batch():
             for record in out:
-                self._record(record, Stage.SENT, now)
+                self.mark_sent(record, now)
         return out
+
+    @staticmethod
+    def frame(record: CommandRecord, source: str, destination: str) -> bytes:
+        """A signed command as an AX.25 UI frame (without FCS, as KISS carries it)."""
+        if record.packet is None:
+            raise CommandError(f"command {record.id} was not signed for the uplink")
+        src, dst = ax25.Address.parse(source), ax25.Address.parse(destination)
+        return ax25.encode(ax25.Frame(dst, src, info=record.packet))
 
     def uplink_frames(
         self, now: float, source: str, destination: str, limit: int | None = None
     ) -> list[bytes]:
         """Like :meth:`uplink`, as AX.25 UI frames (without FCS, as KISS carries them)."""
-        src, dst = ax25.Address.parse(source), ax25.Address.parse(destination)
-        return [ax25.encode(ax25.Frame(dst, src, info=r.packet)) for r in self.uplink(now, limit)]
+        return [self.frame(r, source, destination) for r in self.uplink(now, limit)]
 
     # -- verification ----------------------------------------------------------------------
-    def on_response(self, values: dict[str, float], now: float) -> CommandRecord | None:
-        """Apply one COMMAND_RESPONSE (its decoded values); returns the command it concerned."""
-        counter, opcode = int(values["counter"]), int(values["opcode"])
-        stage, code = int(values["stage"]), int(values["code"])
-        record = self.commands.get((self.key_id << 32) | counter)
-        if record is None or record.opcode != opcode:
+    def _reject(self, now: float, why: str, frame_id: int | None) -> None:
+        self.archive.store_event(now, "RESPONSE_REJECTED", 1, why, frame_id=frame_id)
+
+    def on_response(
+        self, values: dict[str, float], now: float, frame_id: int | None = None
+    ) -> CommandRecord | None:
+        """Apply one COMMAND_RESPONSE (its decoded values); returns the command it moved or
+        concerned, None when it was rejected (recorded as a ground event). Never raises."""
+        try:
+            fields = {k: _whole(values.get(k)) for k in ("counter", "opcode", "stage", "code")}
+        except AttributeError:
+            fields = {}
+        bad = [k for k in ("counter", "opcode", "stage", "code") if fields.get(k) is None]
+        if bad:
+            self._reject(now, f"response with {bad[0]} not a whole number", frame_id)
+            return None
+        counter, opcode, code = fields["counter"], fields["opcode"], fields["code"]
+        try:
+            stage = ResponseStage(fields["stage"])
+        except ValueError:
+            self._reject(now, f"response to counter {counter} with unknown stage {fields['stage']}", frame_id)
+            return None
+        cid = self._by_counter.get(counter)
+        record = self.commands.get(cid) if cid is not None else None
+        if record is None or record.opcode != opcode or record.reached(Stage.SENT) is None:
             self.archive.store_event(
-                now, "UNKNOWN_RESPONSE", 1, f"response to counter {counter} opcode {opcode}"
+                now,
+                "UNKNOWN_RESPONSE",
+                1,
+                f"{stage.name} for counter {counter} opcode {opcode}: no command sent with them",
+                frame_id=frame_id,
             )
             return None
         if record.final:
@@ -325,19 +502,25 @@ class CommandQueue:
                     now,
                     "LATE_RESPONSE",
                     1,
-                    f"{record.name} #{counter} is {record.stage}; ignored {ResponseStage(stage).name}",
+                    f"{record.name} #{record.id} is {record.stage}; ignored {stage.name}",
+                    frame_id=frame_id,
                 )
             return record
+        if record.stage in REPEATS.get(stage, ()):
+            return record
+        if record.stage not in AWAITING[stage]:
+            self._reject(
+                now, f"{stage.name} for {record.name} #{record.id}, which is {record.stage}", frame_id
+            )
+            return None
         with self.archive.batch():
-            if record.reached(Stage.SENT) is None:
-                self._record(record, Stage.SENT, now, "inferred from a response")
             if stage in (ResponseStage.ACCEPTED, ResponseStage.SCHEDULED):
                 self._record(record, Stage.ACKNOWLEDGED, now)
                 if stage == ResponseStage.SCHEDULED:
                     self._record(record, Stage.SCHEDULED, now)
             elif stage == ResponseStage.REJECTED:
                 self._record(record, Stage.FAILED, now, f"rejected: {_reason_name(code)}")
-            elif stage in (ResponseStage.COMPLETED, ResponseStage.FAILED):
+            else:
                 if record.reached(Stage.ACKNOWLEDGED) is None:
                     self._record(record, Stage.ACKNOWLEDGED, now, "implied by the completion")
                 if stage == ResponseStage.COMPLETED:
@@ -349,7 +532,7 @@ class CommandQueue:
     def on_decoded(self, decoded) -> None:
         """A GroundStation listener: COMMAND_RESPONSE packets verify commands."""
         if decoded.name == COMMAND_RESPONSE.name:
-            self.on_response(decoded.values, decoded.received_unix_s)
+            self.on_response(decoded.values, decoded.received_unix_s, decoded.frame_id)
 
     def check_timeouts(self, now: float) -> list[CommandRecord]:
         """Close the windows that have expired at ``now``; returns the commands timed out."""

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from picodragon.astro.isotime import iso_z
 from picodragon.config import Station
 from picodragon.elements import ElementSet
 from picodragon.ground.alarms import AlarmMonitor
@@ -73,7 +74,7 @@ class StationReport:
         """The report as `picodragon station --json` writes it."""
 
         def iso(t: float) -> str:
-            return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return iso_z(t, "seconds")
 
         return {
             "station": self.station,
@@ -142,19 +143,28 @@ async def run_station(
     max_backoff_s: float = 30.0,
     on_decoded: Callable[[Decoded], None] | None = None,
     plan: Plan | None = None,
+    mission_start_unix_s: float | None = None,
 ) -> StationReport:
     """Run a ground station until ``duration_s`` (of ``clock`` time) passes or ``stop`` is set.
 
     ``kiss``, ``rigctld``, ``rotctld`` are ``HOST:PORT``; ``db`` an archive path or PostgreSQL
     URL; ``key`` the uplink key (no key: receive only); ``plan`` a pass plan whose contacts
     this station is prime for have their actions queued and released at the contact's start.
+    Only frames from ``spacecraft_callsign`` are decoded (others are archived as rejected);
+    ``mission_start_unix_s`` (the deployment) turns on the check of packet times.
     Returns the run's report.
     """
     kiss_host, kiss_port = parse_host_port(kiss, KISS_PORT)
     rig = RigClient(*parse_host_port(rigctld, RIGCTLD_PORT)) if rigctld else None
     rotator = RotatorClient(*parse_host_port(rotctld, ROTCTLD_PORT)) if rotctld else None
     archive = open_archive(db)
-    ground = GroundStation(station.name, archive, downlink_hz)
+    ground = GroundStation(
+        station.name,
+        archive,
+        downlink_hz,
+        spacecraft_callsigns=[spacecraft_callsign],
+        mission_start_unix_s=mission_start_unix_s,
+    )
     alarms = AlarmMonitor(archive)
     files = FileAssembler(archive)
     ground.add_listener(alarms.on_decoded)
@@ -238,13 +248,9 @@ async def run_station(
                     report.passes.append(p.to_json())
                 if rig is not None or rotator is not None:
                     await asyncio.to_thread(tracker.update, now)
-                if commands is not None and p.aos.timestamp() <= now and client_box[0] is not None:
-                    for frame in commands.uplink_frames(now, station_callsign, spacecraft_callsign):
-                        try:
-                            await client_box[0].send(frame)
-                            report.commands_sent += 1
-                        except (OSError, ConnectionError) as exc:
-                            report.last_error = f"uplink: {exc}"
+                client = client_box[0]
+                if commands is not None and p.aos.timestamp() <= now and client is not None:
+                    await _uplink(commands, client, now, station_callsign, spacecraft_callsign, report)
             elif tracking is not None:
                 tracking = None
                 if rotator is not None:
@@ -269,6 +275,30 @@ async def run_station(
             report.last_error = report.last_error or tracker.last_error
         archive.close()
     return report
+
+
+async def _uplink(
+    commands: CommandQueue,
+    client: KissTcpClient,
+    now: float,
+    source: str,
+    destination: str,
+    report: StationReport,
+) -> None:
+    """Sign the released commands and write them to the TNC, marking each sent only once its
+    write returned; a failed write leaves it (and those after it) released for the next tick."""
+    prepared = commands.prepare_uplink(now)
+    for i, record in enumerate(prepared):
+        try:
+            await client.send(commands.frame(record, source, destination))
+        except (OSError, ConnectionError, RuntimeError) as exc:
+            report.last_error = f"uplink: {exc}"
+            commands.send_failed(record, now, f"TNC write failed: {exc}")
+            for later in prepared[i + 1 :]:
+                commands.send_failed(later, now, "not tried: an earlier TNC write failed")
+            return
+        commands.mark_sent(record, now)
+        report.commands_sent += 1
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -6,6 +6,19 @@ of it, so a later, better decoder can replay the archive. Decoding never raises:
 not AX.25, or whose information field is not a packet of the dictionary, give a
 :class:`Rejection` that names the stage and the reason, and the raw frame is kept with it.
 
+The downlink is not authenticated (an amateur band: anyone can transmit anything), so the
+station treats every frame as untrusted before it becomes ground state. A station built with the
+mission's spacecraft callsigns archives frames from any other source as rejected (stage
+``source``) and decodes nothing of them; one built without (``spacecraft_callsigns=None``: unit
+tests, a receive-only listener of any satellite) accepts every source, and says so in the log
+once. A station given the mission's start rejects a packet stamped before it (less
+:data:`EARLIEST_MARGIN_S`) or later than its reception (plus :data:`FUTURE_MARGIN_S`): it is
+archived as rejected (stage ``time``), since
+such a time stamp is a clock fault or a forgery, and would otherwise hold the "latest" values
+and the alarms for years. Frames longer than any AX.25 frame are cut to
+:data:`MAX_ARCHIVED_OCTETS` and rejected (stage ``input``), so one frame cannot fill the archive.
+Every rejection keeps the raw frame (or its head) with the reason in ``frames.rejection``.
+
 Packets are then offered to listeners (alarms, command verification, file reassembly), each
 guarded so a failing listener is logged and never stops reception.
 """
@@ -13,7 +26,8 @@ guarded so a failing listener is logged and never stops reception.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from picodragon.dictionary import EVENTS, TelemetryPacket
@@ -28,6 +42,16 @@ log = logging.getLogger(__name__)
 #: destination (7), source (7), control, PID: the header of a UI frame without digipeaters
 HEADER_OCTETS = 16
 MAX_REMEMBERED_HEADERS = 256
+#: how long before the mission's start a packet may be stamped: an on-board clock set before
+#: launch, or a day of time-zone or epoch slip, is still the spacecraft's clock; older is not
+EARLIEST_MARGIN_S = 86400.0
+#: how far past its reception a packet may be stamped: a quartz RTC off by 20 ppm gains under
+#: 2 s a day, so 5 minutes covers months of uncorrected drift and a station clock a minute off;
+#: a later stamp is a clock fault or a forgery, and must not become the newest data on record
+FUTURE_MARGIN_S = 300.0
+#: the longest frame archived whole: well above any AX.25 frame (16 header octets, 8
+#: digipeaters of 7, 256 of information); longer input is cut to this and rejected
+MAX_ARCHIVED_OCTETS = 1024
 
 EVENTS_BY_ID = {e.event_id: e for e in EVENTS}
 
@@ -101,9 +125,21 @@ class GroundStation:
 
     ``frequency_hz`` is the nominal downlink; a station with a Doppler-tuned radio sets
     ``tuned_hz`` as it retunes, and that is what the receptions record.
+    ``spacecraft_callsigns`` are the sources this mission's spacecraft transmit from
+    (``"XV9PID"``, ``"XV9PID-1"``; an SSID of 0 is the bare callsign); None accepts any source
+    (permissive: only where no mission is configured). ``mission_start_unix_s`` (the
+    deployment) turns on the check of packet times (not before it, less a margin; not after
+    their reception, plus a margin); None: no check (unit tests that replay old packets).
     """
 
-    def __init__(self, name: str, archive: Archive, frequency_hz: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        archive: Archive,
+        frequency_hz: float,
+        spacecraft_callsigns: Iterable[str] | None = None,
+        mission_start_unix_s: float | None = None,
+    ) -> None:
         self.name = name
         self.archive = archive
         self.frequency_hz = float(frequency_hz)
@@ -111,6 +147,15 @@ class GroundStation:
         self.listeners: list[Listener] = []
         self.counts = {"frames": 0, "decoded": 0, "rejected": 0}
         self._headers: dict[bytes, tuple[str, str]] = {}
+        self.sources: frozenset[str] | None = None
+        if spacecraft_callsigns is not None:
+            self.sources = frozenset(str(ax25.Address.parse(c)) for c in spacecraft_callsigns)
+        else:
+            log.info("station %s accepts frames from any source: no spacecraft callsign given", name)
+        self.check_times = mission_start_unix_s is not None
+        self.earliest_unix_s = (
+            -math.inf if mission_start_unix_s is None else float(mission_start_unix_s) - EARLIEST_MARGIN_S
+        )
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(decoded)`` for every decoded packet (errors logged, never raised)."""
@@ -140,6 +185,14 @@ class GroundStation:
             self._headers[key] = (str(frame.source), str(frame.destination))
         return str(frame.source), str(frame.destination), frame.info
 
+    def _reject(
+        self, raw: bytes, unix_s: float, frequency: float, stage: str, reason: str
+    ) -> Rejection:
+        """Archive a frame that does not become ground state, with why; count it."""
+        fid = self.archive.store_frame(raw, self.name, unix_s, frequency, f"{stage}: {reason}")
+        self.counts["rejected"] += 1
+        return Rejection(fid, self.name, stage, reason)
+
     def receive(self, frame: bytes, unix_s: float) -> Decoded | Rejection:
         """Archive one frame (AX.25 without FCS, as from KISS) and decode it; never raises."""
         self.counts["frames"] += 1
@@ -148,13 +201,24 @@ class GroundStation:
         except Exception:  # not bytes at all: nothing to archive
             self.counts["rejected"] += 1
             return Rejection(0, self.name, "input", f"not bytes: {type(frame).__name__}")
+        try:
+            unix_s = float(unix_s)
+        except (TypeError, ValueError):
+            unix_s = math.nan
+        if not math.isfinite(unix_s):  # the station's own clock: nothing to file the frame under
+            self.counts["rejected"] += 1
+            return Rejection(0, self.name, "input", f"reception time {unix_s} is not finite")
         frequency = self.tuned_hz if self.tuned_hz is not None else self.frequency_hz
+        if len(raw) > MAX_ARCHIVED_OCTETS:
+            reason = f"{len(raw)} octets, longer than any AX.25 frame (first {MAX_ARCHIVED_OCTETS} kept)"
+            return self._reject(raw[:MAX_ARCHIVED_OCTETS], unix_s, frequency, "input", reason)
         ax = self._ax25(raw)
         if not isinstance(ax, tuple):
-            fid = self.archive.store_frame(raw, self.name, unix_s, frequency, f"ax25: {ax}")
-            self.counts["rejected"] += 1
-            return Rejection(fid, self.name, "ax25", str(ax))
+            return self._reject(raw, unix_s, frequency, "ax25", str(ax))
         source, destination, info = ax
+        if self.sources is not None and source not in self.sources:
+            reason = f"{source} is not one of the mission's spacecraft ({', '.join(sorted(self.sources))})"
+            return self._reject(raw, unix_s, frequency, "source", reason)
         packet = decode_telemetry(info)
         chunk = None
         if (
@@ -170,11 +234,12 @@ class GroundStation:
             else:
                 packet, chunk = chunk, None
         if isinstance(packet, PacketRejection):
-            fid = self.archive.store_frame(
-                raw, self.name, unix_s, frequency, f"packet: {packet.reason}"
-            )
-            self.counts["rejected"] += 1
-            return Rejection(fid, self.name, "packet", packet.reason)
+            return self._reject(raw, unix_s, frequency, "packet", packet.reason)
+        stamped = packet.unix_s
+        if self.check_times and not self.earliest_unix_s <= stamped <= unix_s + FUTURE_MARGIN_S:
+            when = "before the mission" if stamped < self.earliest_unix_s else "in the future"
+            reason = f"{packet.name} stamped {stamped:.0f}, {when} (received {unix_s:.0f})"
+            return self._reject(raw, unix_s, frequency, "time", reason)
         # One transaction for the frame and every row decoded from it (telemetry, event, and
         # what the listeners derive: file chunks, command stages, alarms): a crash, even kill -9,
         # keeps all of them or none, never a frame without what it said. Inside a caller's batch

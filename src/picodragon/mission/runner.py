@@ -138,8 +138,17 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
 
     archive = open_archive(options.db, reset=True)  # each run writes a fresh archive
     radio_cfg = scenario.spacecraft.radio
+    # the stations decode only their mission's spacecraft, with times inside the mission
+    mission_start = engine.start_unix
+
+    def source(callsign: str) -> str:
+        return f"{callsign}-{radio_cfg.ssid}" if radio_cfg.ssid else callsign
+
     ground = {
-        s.name: GroundStation(s.name, archive, radio_cfg.downlink_frequency_hz) for s in scenario.stations
+        s.name: GroundStation(s.name, archive, radio_cfg.downlink_frequency_hz,
+                              spacecraft_callsigns=[source(radio_cfg.callsign)],
+                              mission_start_unix_s=mission_start)
+        for s in scenario.stations
     }
 
     # the ground's own prediction, from element sets (what a real team would have): the one
@@ -231,7 +240,9 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     companions = []
     for i, companion in enumerate(scenario.companions):
         companion_engine = Engine(companion.as_scenario(scenario), seed + 1 + i, fidelity=fidelity)
-        companion_ground = {s.name: GroundStation(s.name, archive, companion.downlink_frequency_hz)
+        companion_ground = {s.name: GroundStation(s.name, archive, companion.downlink_frequency_hz,
+                                                  spacecraft_callsigns=[source(companion.callsign)],
+                                                  mission_start_unix_s=mission_start)
                             for s in scenario.stations}
         tally = {"name": companion.name, "callsign": companion.callsign, "frames_sent": 0,
                  "frames_received": 0}

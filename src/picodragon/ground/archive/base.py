@@ -618,6 +618,28 @@ class Archive:
             )
         return out
 
+    def maximum(self, table: str, column: str, where: dict | None = None) -> float | int | None:
+        """``MAX(column)`` over the rows matching ``where`` (equality), None when there are none.
+
+        One indexed aggregate instead of reading the rows: the command queue asks it for the
+        highest counter and id before every signature.
+        """
+        if table not in SCHEMA:
+            raise ArchiveError(f"no table {table}")
+        if column not in {c for c, _ in SCHEMA[table]}:
+            raise ArchiveError(f"no column {column} in {table}")
+        self._flush_pending_only()
+        p = self.placeholder
+        sql = f"SELECT MAX({column}) FROM {table}"
+        params: tuple = ()
+        if where:
+            if not all(c in {n for n, _ in SCHEMA[table]} for c in where):
+                raise ArchiveError(f"bad filter {sorted(where)} for {table}")
+            sql += " WHERE " + " AND ".join(f"{c} = {p}" for c in where)
+            params = tuple(where.values())
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
     def _flush_pending_only(self) -> None:
         self._write_pending()
 
