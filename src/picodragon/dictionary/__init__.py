@@ -1,6 +1,8 @@
 """The spacecraft dictionary: one declaration of telemetry, commands and events for both
 flight software and ground."""
 
+from picodragon.dictionary.definitions import Dictionary, DictionaryError
+from picodragon.dictionary.loader import core, load_dictionary
 from picodragon.dictionary.model import Command, Event, Field, Limits, Packet, Severity
 from picodragon.dictionary.packets import (
     Rejection,
@@ -19,6 +21,8 @@ __all__ = [
     "MODES",
     "TELEMETRY_PACKETS",
     "Command",
+    "Dictionary",
+    "DictionaryError",
     "Event",
     "Field",
     "Limits",
@@ -27,8 +31,10 @@ __all__ = [
     "Severity",
     "SpacePacket",
     "TelemetryPacket",
+    "core",
     "decode_telemetry",
     "pack_telemetry",
+    "load_dictionary",
     "parse_space_packet",
     "space_packet",
 ]

@@ -13,6 +13,7 @@ in the text: TOML and YAML parsers in the standard library do not keep positions
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import tomllib
@@ -119,6 +120,12 @@ def _read(path: Path, problems_origin: str | None = None) -> tuple[dict, _Proble
 
 def _core_path() -> Path:
     return Path(str(resources.files("picodragon.dictionary") / "core.toml"))
+
+
+@functools.cache
+def core() -> Dictionary:
+    """The packaged core dictionary (loaded once): what the reference flight software needs."""
+    return load_dictionary()
 
 
 def load_dictionary(path: str | Path | None = None, name: str | None = None) -> Dictionary:
