@@ -16,6 +16,22 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 
+#: scrypt's N for the users the web tests create: the real N=2**17 costs 128 MiB and about
+#: 0.3 s a hash, and these tests create and log in users hundreds of times. The hashes still go
+#: through the same code; test_auth_hardening.py checks the real parameters and their upgrade.
+TEST_SCRYPT_N = 2**10
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """Lower scrypt's cost for the whole web test session (a test-only setting)."""
+    from picodragon.web import auth
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(auth, "SCRYPT_N", TEST_SCRYPT_N)
+        yield
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """An empty archive database on each backend."""

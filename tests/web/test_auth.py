@@ -146,9 +146,9 @@ def test_password_guessing_is_throttled(sqlite_client):
 
 def test_throttle_window_passes():
     t = auth.LoginThrottle(attempts=2, window_s=10)
-    t.failed("x", now=0)
-    t.failed("x", now=1)
-    assert t.blocked("x", now=5) and not t.blocked("x", now=12)
-    t.failed("y", now=0)
-    t.succeeded("y")
-    assert not t.blocked("y", now=1)
+    t.failed("10.0.0.1", "x", now=0)
+    t.failed("10.0.0.1", "x", now=1)
+    assert t.blocked("10.0.0.1", "x", now=5) and not t.blocked("10.0.0.1", "x", now=12)
+    t.failed("10.0.0.1", "y", now=0)
+    t.succeeded("10.0.0.1", "y")
+    assert not t.blocked("10.0.0.1", "y", now=1)

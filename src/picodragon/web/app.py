@@ -50,6 +50,7 @@ from picodragon.web import auth
 from picodragon.web.auth import Session
 from picodragon.web.commanding import CommandError, form_spec, validate
 from picodragon.web.control import SESSION_COOKIE, MissionControl, iso_z, load_scenario, passes_from
+from picodragon.web.limits import MAX_BODY_BYTES, BodyLimit
 from picodragon.web.media import (
     ImageRefused,
     camera_limit,
@@ -123,14 +124,18 @@ class UserBody(BaseModel):
 
 # -- the application --------------------------------------------------------------------------
 def create_app(db: str, scenario: str | None = None, tle: str | None = None,
-               live_interval_s: float = 1.0, key: bytes | None = None) -> FastAPI:
+               live_interval_s: float = 1.0, key: bytes | None = None,
+               secure_cookies: bool = False, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The mission-control application over the archive at ``db`` (SQLite path or PostgreSQL URL).
 
     ``scenario``: a packaged scenario name or TOML file for the stations and the orbit
     (default: the reference scenario); ``tle``: a TLE file to use for the orbit instead of the
     scenario's; ``live_interval_s``: how often live pages are told about new data; ``key``: the
     uplink key commands are signed with (default: ``$PICODRAGON_UPLINK_KEY`` in hex; without
-    one, commands can be seen but not sent).
+    one, commands can be seen but not sent); ``secure_cookies``: mark the session and login
+    cookies Secure (browsers then send them over HTTPS only: set it when the deployment serves
+    over TLS, directly or behind a TLS proxy); ``max_body_bytes``: the largest request body
+    accepted, larger ones get a 413 before they are read (see ``limits``).
     """
     if key is None and os.environ.get("PICODRAGON_UPLINK_KEY"):
         try:
@@ -166,6 +171,8 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         redoc_url=None,
     )
     app.state.mc = mc
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    cookie_options: dict[str, Any] = {"httponly": True, "samesite": "strict", "secure": bool(secure_cookies)}
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -256,7 +263,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
             "next": _safe_next(next), "error": error == "1",
             "spacecraft": mc.scenario.spacecraft.name if mc.scenario else "spacecraft",
         })
-        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **cookie_options)
         return response
 
     @app.post("/login", include_in_schema=False)
@@ -267,21 +274,23 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not cookie_token or not secrets.compare_digest(cookie_token, str(form.get("csrf_token", ""))):
             raise HTTPException(403, "missing or wrong CSRF token: reload the login page")
-        if mc.throttle.blocked(name):
-            await run_in_threadpool(auth.audit, mc.db, name or "?", "login", {"via": "form"}, "throttled")
+        address = _client_address(request)
+        if mc.throttle.blocked(address, name):
+            await run_in_threadpool(auth.audit, mc.db, name or "?", "login", {"via": "form", "from": address},
+                                    "throttled")
             return RedirectResponse(f"/login?error=1&next={nxt}", status_code=303)
         user = await run_in_threadpool(auth.authenticate, mc.db, name, password)
         if user is None:
-            mc.throttle.failed(name)
-            await run_in_threadpool(auth.audit, mc.db, name or "?", "login", {"via": "form"}, "refused")
+            mc.throttle.failed(address, name)
+            await run_in_threadpool(auth.audit, mc.db, name or "?", "login", {"via": "form", "from": address},
+                                    "refused")
             return RedirectResponse(f"/login?error=1&next={nxt}", status_code=303)
-        mc.throttle.succeeded(name)
+        mc.throttle.succeeded(address, name)
         token, _ = await run_in_threadpool(auth.start_session, mc.db, user)
         await run_in_threadpool(auth.audit, mc.db, user.name, "login", {"via": "form"}, "ok")
         response = RedirectResponse(nxt, status_code=303)
-        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                            max_age=auth.SESSION_SECONDS)
-        response.delete_cookie(LOGIN_CSRF_COOKIE)
+        response.set_cookie(SESSION_COOKIE, token, max_age=auth.SESSION_SECONDS, **cookie_options)
+        response.delete_cookie(LOGIN_CSRF_COOKIE, **cookie_options)
         return response
 
     @app.post("/logout", include_in_schema=False)
@@ -293,7 +302,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
                 raise HTTPException(403, "missing or wrong CSRF token")
             auth.end_session(mc.db, request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
+        response.delete_cookie(SESSION_COOKIE, **cookie_options)
         return response
 
     @app.get("/map.jpg", include_in_schema=False)
@@ -312,17 +321,18 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
 
     # -- API: access --------------------------------------------------------------------
     @app.post("/api/login", tags=["access"])
-    def api_login(body: LoginBody) -> dict[str, Any]:
+    def api_login(request: Request, body: LoginBody) -> dict[str, Any]:
         """Open a session: use the token as ``Authorization: Bearer <token>`` (no CSRF needed)."""
-        if mc.throttle.blocked(body.name):
-            auth.audit(mc.db, body.name, "login", {"via": "api"}, "throttled")
-            raise HTTPException(429, "too many failed logins for this name: wait a few minutes")
+        address = _client_address(request)
+        if mc.throttle.blocked(address, body.name):
+            auth.audit(mc.db, body.name, "login", {"via": "api", "from": address}, "throttled")
+            raise HTTPException(429, "too many failed logins from this address: wait a few minutes")
         user = auth.authenticate(mc.db, body.name, body.password)
         if user is None:
-            mc.throttle.failed(body.name)
-            auth.audit(mc.db, body.name, "login", {"via": "api"}, "refused")
+            mc.throttle.failed(address, body.name)
+            auth.audit(mc.db, body.name, "login", {"via": "api", "from": address}, "refused")
             raise HTTPException(401, "wrong user name or password")
-        mc.throttle.succeeded(body.name)
+        mc.throttle.succeeded(address, body.name)
         token, session = auth.start_session(mc.db, user)
         auth.audit(mc.db, user.name, "login", {"via": "api"}, "ok")
         return {"token": token, "csrf_token": session.csrf_token, "user": user.name, "role": user.role,
@@ -710,6 +720,11 @@ def _quietly(func: Callable[..., Any], *args: Any) -> None:
         func(*args)
     except Exception:  # noqa: BLE001 - a chore's failure must not take the server down
         logging.getLogger(__name__).exception("background %s failed", getattr(func, "__name__", func))
+
+
+def _client_address(request: Request) -> str:
+    """The peer's address as the server saw it (forwarded headers are not trusted)."""
+    return request.client.host if request.client is not None else "?"
 
 
 def _safe_next(path: str) -> str:

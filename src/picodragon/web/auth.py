@@ -2,10 +2,19 @@
 
 Roles are ordered: a *viewer* reads everything, an *operator* also commands the spacecraft and
 acknowledges alarms, an *admin* also manages users. Passwords are hashed with scrypt from the
-standard library (n=2**14, r=8, p=1, a 16-byte random salt), compared in constant time.
+standard library (N=2**17, r=8, p=1 as OWASP's password storage guidance asks; a 16-byte random
+salt), compared in constant time. Each stored hash carries its own parameters, so a hash made
+with older, weaker ones (N=2**14 before issue 11) still verifies and is rehashed with the current
+ones at its user's next successful login. One hash at N=2**17 takes 128 MiB and about 0.3 s:
+at most ``HASH_SLOTS`` run at once, so a flood of logins cannot exhaust the server's memory.
+
+Password guessing is throttled per (client address, user name) and per client address, in
+bounded memory (see :class:`LoginThrottle`): an attacker's failures lock the attacker out, not
+the user whose name they guess.
 
 A session is a random 256-bit token. The browser keeps it in an HttpOnly, SameSite=Strict
-cookie; a script may send it as ``Authorization: Bearer <token>`` instead. The database holds
+cookie (also Secure when the deployment serves over TLS: ``create_app(secure_cookies=True)``,
+``picodragon serve --secure-cookies``); a script may send it as ``Authorization: Bearer <token>`` instead. The database holds
 only its SHA-256, so a leaked database opens no session. Each session carries its own CSRF
 token, which every state-changing request made with the cookie must repeat in the
 ``X-CSRF-Token`` header or a ``csrf_token`` form field (double submit, checked against the
@@ -29,6 +38,7 @@ import re
 import secrets
 import threading
 import time
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +50,16 @@ USER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 SESSION_SECONDS = 12 * 3600
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+#: scrypt's cost parameters for new hashes (OWASP: N >= 2**17 with r=8, p=1). Module globals read
+#: at call time, so a test suite may lower N for its fixtures (tests/web/conftest.py does)
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+#: the parameters a stored hash may name: a tampered or corrupt row must not make a login
+#: allocate gigabytes (N above 2**20 at r=8 would ask for more than 1 GiB)
+SCRYPT_N_RANGE = (2**10, 2**20)
+SCRYPT_R_MAX, SCRYPT_P_MAX = 16, 4
+#: how many scrypt hashes may run at once (each takes 128*r*N*p bytes: 128 MiB at the defaults)
+HASH_SLOTS = 2
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
 
 
 class AuthError(ValueError):
@@ -83,29 +102,69 @@ def ensure_schema(db: Database) -> None:
 
 
 # -- passwords ---------------------------------------------------------------------------------
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """scrypt with enough ``maxmem`` for its parameters (OpenSSL refuses more than 32 MiB by
+    default), one of at most ``HASH_SLOTS`` at a time."""
+    maxmem = 128 * r * (n + p + 2) + 2**20
+    with _hash_slots:
+        return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=maxmem)
+
+
 def hash_password(password: str) -> str:
-    """The scrypt hash of a password in a self-describing string."""
+    """The scrypt hash of a password in a self-describing string: ``scrypt$N$r$p$salt$digest``."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
+    digest = _scrypt(password, salt, n, r, p)
     b64 = base64.b64encode
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+    return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def _parameters(stored: str) -> tuple[int, int, int, bytes, bytes] | None:
+    """A stored hash's (N, r, p, salt, digest), or None when malformed or out of bounds."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt" or not all(x.isascii() and x.isdigit() for x in (n, r, p)):
+            return None
+        ni, ri, pi = int(n), int(r), int(p)
+        raw_salt, raw_digest = base64.b64decode(salt, validate=True), base64.b64decode(digest, validate=True)
+    except (ValueError, TypeError):
+        return None
+    if not (SCRYPT_N_RANGE[0] <= ni <= SCRYPT_N_RANGE[1] and ni & (ni - 1) == 0
+            and 1 <= ri <= SCRYPT_R_MAX and 1 <= pi <= SCRYPT_P_MAX and len(raw_digest) == 32):
+        return None
+    return ni, ri, pi, raw_salt, raw_digest
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """True when ``password`` matches the stored hash (constant-time comparison)."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=32)
-    except (ValueError, TypeError):
+    """True when ``password`` matches the stored hash, whatever parameters it was made with
+    (constant-time comparison)."""
+    params = _parameters(stored) if isinstance(stored, str) else None
+    if params is None:
         return False
-    return hmac.compare_digest(got, base64.b64decode(digest))
+    n, r, p, salt, digest = params
+    try:
+        got = _scrypt(password, salt, n, r, p)
+    except (ValueError, MemoryError):
+        return False
+    return hmac.compare_digest(got, digest)
 
 
-#: a hash to compare against when the user does not exist, so timing does not reveal names
-_DUMMY_HASH = hash_password(secrets.token_hex(8))
+def needs_rehash(stored: str) -> bool:
+    """True when a stored hash was made with other parameters than the current ones."""
+    params = _parameters(stored)
+    return params is None or params[:3] != (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+
+
+#: hashes to compare against when the user does not exist (so timing does not reveal names),
+#: one per parameter set, made when first needed
+_dummy_hashes: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash() -> str:
+    key = (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hash_password(secrets.token_hex(8))
+    return _dummy_hashes[key]
 
 
 def _check_name(name: str) -> str:
@@ -180,51 +239,119 @@ def list_users(db: Database) -> list[dict[str, Any]]:
 
 
 def authenticate(db: Database, name: str, password: str) -> User | None:
-    """The user when the name and password match, else None (same cost either way)."""
+    """The user when the name and password match, else None (same cost either way).
+
+    A match against a hash made with older parameters rehashes the password with the current
+    ones (the only moment the server knows the password)."""
     if not isinstance(name, str) or not USER_NAME.match(name) or not isinstance(password, str) \
             or len(password) > MAX_PASSWORD:
-        verify_password("x", _DUMMY_HASH)
+        verify_password("x", _dummy_hash())
         return None
     row = db.one("SELECT password_hash, role, disabled FROM web_users WHERE name = ?", (name,))
     if row is None:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, _dummy_hash())
         return None
     stored, role, disabled = row
     if not verify_password(password, stored) or disabled or role not in ROLES:
         return None
+    if needs_rehash(stored):
+        # only if the row still holds what was verified: a password changed meanwhile wins
+        db.execute("UPDATE web_users SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                   (hash_password(password), name, stored))
     return User(name, role)
 
 
-class LoginThrottle:
-    """Slows password guessing: after ``attempts`` failures for one name within ``window_s``,
-    further attempts for that name are refused until the window has passed (in memory, per
-    server process; a success clears the count)."""
+class _Failures:
+    """Recent failure times per key, in bounded memory: at most ``capacity`` keys and
+    ``attempts`` times a key. A full table first forgets keys whose failures are all older than
+    the window, then the least recently failed key that is not blocking, and only when every key
+    is blocking (an attacker has spent ``capacity * attempts`` failures) the least recent one:
+    a flood of invented keys cannot wipe a throttle that is holding an attacker back."""
 
-    def __init__(self, attempts: int = 5, window_s: float = 300.0) -> None:
+    def __init__(self, attempts: int, window_s: float, capacity: int) -> None:
+        self.attempts, self.window_s, self.capacity = attempts, window_s, capacity
+        self._times: OrderedDict[Any, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._times)
+
+    def blocking(self, key: Any, now: float) -> bool:
+        times = self._times.get(key)
+        return times is not None and len(times) >= self.attempts and now - times[0] < self.window_s
+
+    def add(self, key: Any, now: float) -> None:
+        times = self._times.get(key)
+        if times is None:
+            if len(self._times) >= self.capacity:
+                self._make_room(now)
+            times = self._times[key] = deque(maxlen=self.attempts)
+        times.append(now)
+        self._times.move_to_end(key)
+
+    def clear(self, key: Any) -> None:
+        self._times.pop(key, None)
+
+    def _make_room(self, now: float) -> None:
+        # keys are kept in the order of their last failure, so the stale ones lead
+        while self._times:
+            key, times = next(iter(self._times.items()))
+            if now - times[-1] < self.window_s:
+                break
+            del self._times[key]
+        if len(self._times) < self.capacity:
+            return
+        for key in self._times:  # least recently failed first; blocking keys are kept
+            if not self.blocking(key, now):
+                del self._times[key]
+                return
+        self._times.popitem(last=False)
+
+
+class LoginThrottle:
+    """Slows password guessing without letting anyone lock a user out.
+
+    Failures are counted per (client address, user name) and per client address. After
+    ``attempts`` failures for one name from one address within ``window_s``, that address may
+    not try that name again until the window has passed; after ``address_attempts`` failures
+    from one address (any names), that address may not log in at all for the window. The
+    user's own logins from another address are never blocked by them. A success clears the
+    pair's count. Memory is bounded by ``capacity`` keys a table (see :class:`_Failures`), and
+    it is per server process.
+
+    Behind a reverse proxy every client has the proxy's address (``serve`` does not trust
+    forwarded headers), so the per-address limit then applies to all clients together.
+    """
+
+    def __init__(self, attempts: int = 5, window_s: float = 300.0, address_attempts: int = 30,
+                 capacity: int = 10_000) -> None:
         self.attempts = attempts
         self.window_s = window_s
-        self._failures: dict[str, list[float]] = {}
+        self._pairs = _Failures(attempts, window_s, capacity)
+        self._addresses = _Failures(address_attempts, window_s, capacity)
         self._lock = threading.Lock()
 
-    def blocked(self, name: str, now: float | None = None) -> bool:
+    def blocked(self, address: str, name: str, now: float | None = None) -> bool:
+        """True when ``address`` may not try ``name`` now."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < self.window_s]
-            if recent:
-                self._failures[name] = recent
-            else:
-                self._failures.pop(name, None)
-            return len(recent) >= self.attempts
+            return self._pairs.blocking((address, name), now) or self._addresses.blocking(address, now)
 
-    def failed(self, name: str, now: float | None = None) -> None:
+    def failed(self, address: str, name: str, now: float | None = None) -> None:
+        """Count a failed login for ``name`` from ``address``."""
+        now = time.monotonic() if now is None else now
         with self._lock:
-            if len(self._failures) > 10_000:  # a flood of invented names must not grow memory
-                self._failures.clear()
-            self._failures.setdefault(name, []).append(time.monotonic() if now is None else now)
+            self._pairs.add((address, name), now)
+            self._addresses.add(address, now)
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, address: str, name: str) -> None:
+        """A correct password for ``name`` from ``address``: that pair starts afresh."""
         with self._lock:
-            self._failures.pop(name, None)
+            self._pairs.clear((address, name))
+
+    def sizes(self) -> tuple[int, int]:
+        """How many (address, name) pairs and addresses are remembered (memory bound checks)."""
+        with self._lock:
+            return len(self._pairs), len(self._addresses)
 
 
 # -- sessions ----------------------------------------------------------------------------------
