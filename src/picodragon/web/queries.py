@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from picodragon.dictionary import COMMANDS, TELEMETRY_PACKETS, Field
+from picodragon.dictionary.files import MAX_CHUNK_DATA
+from picodragon.ground.files import MAX_CHUNK_COUNT, entry_bounds
 from picodragon.web.db import Database
 from picodragon.web.rollup import Rollups, Series, quote
 
@@ -321,19 +323,41 @@ class Queries:
         return found[0] if found else None
 
     def file_bytes(self, file_id: int) -> tuple[bytes, dict[str, Any]] | None:
-        """The file's bytes as far as received; missing chunks are zero-filled."""
+        """The file's bytes as far as received, built from the chunks in the archive.
+
+        The files row comes from the unauthenticated downlink (or an older archive), so its
+        sizes are checked again here against the transfer format's bounds
+        (``picodragon.ground.files.entry_bounds``). Within them, missing chunks are zero-filled up
+        to the end of the last chunk received, never past the file's size; outside them (or with
+        no directory entry) only the unbroken run of chunks from the start is given. Either way
+        the bytes built are bounded by the chunks stored, never by what a header claims.
+        """
         info = self.file_info(file_id)
         if info is None:
             return None
-        chunks = {int(i): bytes(d) for i, d in self.db.rows(
-            "SELECT chunk_index, data FROM file_chunks WHERE file_id = ? ORDER BY chunk_index", (file_id,))}
-        size = info["chunk_size"] or (max((len(d) for d in chunks.values()), default=0))
-        count = info["chunk_count"] or (max(chunks, default=-1) + 1)
-        parts = [chunks.get(i, b"\x00" * size) for i in range(count)]
-        data = b"".join(parts)
-        if info["size"] is not None:
-            data = data[: info["size"]]
-        return data, info
+        size, chunk_size, count = info["size"], info["chunk_size"], info["chunk_count"]
+        listed = None not in (size, chunk_size, count) and entry_bounds(size, chunk_size, count) is None
+        rows = self.db.rows(
+            "SELECT chunk_index, data FROM file_chunks WHERE file_id = ? ORDER BY chunk_index", (file_id,))
+        chunks = [(int(i), bytes(d)) for i, d in rows if 0 <= int(i) < MAX_CHUNK_COUNT and len(d) <= MAX_CHUNK_DATA]
+        if not listed:
+            parts = []
+            for expected, (index, data) in enumerate(chunks):
+                if index != expected:
+                    break
+                parts.append(data)
+            return b"".join(parts), info
+        inside = [(i, d) for i, d in chunks if i < count]
+        if not inside:
+            return b"", info
+        last, tail = inside[-1]
+        end = min(last * chunk_size + len(tail), size)
+        out = bytearray(end)
+        for index, data in inside:
+            start = index * chunk_size
+            piece = data[: max(0, min(chunk_size, end - start))]
+            out[start : start + len(piece)] = piece
+        return bytes(out), info
 
 
 def _current_stage(stages: list[dict[str, Any]]) -> str:
