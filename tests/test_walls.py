@@ -15,6 +15,12 @@ FORBIDDEN = {
     "link": ("picodragon.fsw", "picodragon.ground", "picodragon.physics", "picodragon.mission", "picodragon.web"),
     "ground": ("picodragon.fsw", "picodragon.physics", "picodragon.mission"),
     "dictionary": ("picodragon.fsw", "picodragon.ground", "picodragon.physics", "picodragon.mission"),
+    # the shared vocabulary of time and frames lies below every room: it imports none of them
+    "astro": tuple(
+        f"picodragon.{room}"
+        for room in ("physics", "fsw", "link", "ground", "mission", "web", "config", "dictionary",
+                     "elements", "cli")
+    ),
 }
 
 
@@ -37,3 +43,23 @@ def test_room_keeps_its_walls(room):
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[room]):
                 breaches.append(f"{path.relative_to(SRC)} imports {name}")
     assert not breaches, "\n".join(breaches)
+
+
+def test_every_room_may_import_astro():
+    """No room forbids the shared vocabulary (docs/architecture.md, "Shared vocabularies")."""
+    assert not [room for room, forbidden in FORBIDDEN.items()
+                if any(f == "picodragon.astro" or "picodragon.astro".startswith(f + ".") for f in forbidden)]
+
+
+def test_astro_imports_nothing_of_picodragon_at_run_time():
+    """Importing the vocabulary loads no other module of picodragon (no import loop possible)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, picodragon.astro;"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('picodragon.') "
+        "and not m.startswith('picodragon.astro'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from picodragon.astro.sun import sun_elevation_deg
 from picodragon.config import load_scenario
 from picodragon.mission.operator import (
     VIETNAM_LAT,
     VIETNAM_LON,
-    _sun_elevation_deg,
     imaging_opportunity,
 )
 from picodragon.mission.runner import RunOptions, run_mission
@@ -74,7 +74,7 @@ def test_imaging_opportunity_is_over_vietnam_in_daylight():
     lat, lon = wgs84.latlon_of(EarthSatellite(es.line1, es.line2, "", ts).at(t))
     assert VIETNAM_LAT[0] <= lat.degrees <= VIETNAM_LAT[1]
     assert VIETNAM_LON[0] <= lon.degrees <= VIETNAM_LON[1]
-    assert _sun_elevation_deg(np.array([when]), np.array([lat.degrees]), np.array([lon.degrees]))[0] > 20
+    assert sun_elevation_deg(np.array([when]), np.array([lat.degrees]), np.array([lon.degrees]))[0] > 20
 
 
 def test_sun_elevation_against_skyfield():
@@ -90,7 +90,7 @@ def test_sun_elevation_against_skyfield():
     for u in unix:
         t = ts.from_datetime(datetime.fromtimestamp(u, UTC))
         alt, _, _ = (eph["earth"] + wgs84.latlon(21.0, 105.8)).at(t).observe(eph["sun"]).apparent().altaz()
-        ours = _sun_elevation_deg(np.array([u]), np.array([21.0]), np.array([105.8]))[0]
+        ours = sun_elevation_deg(np.array([u]), np.array([21.0]), np.array([105.8]))[0]
         assert abs(ours - alt.degrees) < 0.7  # refraction and the almanac series' precision
 
 

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from picodragon.astro.isotime import iso_z
 from picodragon.config import Station
 from picodragon.elements import ElementSet
 from picodragon.ground.alarms import AlarmMonitor
@@ -73,7 +74,7 @@ class StationReport:
         """The report as `picodragon station --json` writes it."""
 
         def iso(t: float) -> str:
-            return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return iso_z(t, "seconds")
 
         return {
             "station": self.station,

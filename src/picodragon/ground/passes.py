@@ -8,8 +8,9 @@ Method:
 
 1. SGP4 (``sgp4.api.SatrecArray``) on a coarse common time grid (a sixth of the shortest
    orbital period), positions and velocities in TEME, rotated into the Earth-fixed frame by the
-   Greenwich mean sidereal time of IAU 1982 (the rotation SGP4's TEME is defined with; UTC is
-   taken for UT1, an error of at most 0.9 s of Earth rotation, about 0.06 s on pass times).
+   Greenwich mean sidereal time of IAU 1982 at UT1 (the rotation SGP4's TEME is defined with),
+   from the shared vocabulary ``picodragon.astro`` like the station's WGS-84 position, its
+   horizon and the look angles.
 2. For every (satellite, station) pair, ``s = sin(elevation)`` above the WGS84 ellipsoid normal
    at the station and its exact time derivative from the velocity. A culmination is where that
    derivative falls from positive to non-positive between two grid points.
@@ -44,6 +45,11 @@ from datetime import UTC, datetime
 import numpy as np
 from sgp4.api import SatrecArray
 
+from picodragon.astro.constants import GM_EARTH_M3_S2, OMEGA_EARTH_RAD_S, SECONDS_PER_DAY
+from picodragon.astro.frames import teme_to_itrs
+from picodragon.astro.isotime import iso_z
+from picodragon.astro.lookangles import LookAngles, Site, look_angles_ecef
+from picodragon.astro.timescales import unix_to_jd
 from picodragon.config import Station
 from picodragon.elements import ElementSet
 
@@ -56,11 +62,7 @@ __all__ = [
     "station_ecef_m",
 ]
 
-WGS84_A_M = 6378137.0
-WGS84_F = 1.0 / 298.257223563
-EARTH_ROTATION_RAD_S = 7.292115146706979e-5
-UNIX_EPOCH_JD = 2440587.5
-DAY_S = 86400.0
+DAY_S = SECONDS_PER_DAY
 GRID_PER_ORBIT = 6
 TIME_TOLERANCE_S = 1e-3
 MAX_ITERATIONS = 60
@@ -74,10 +76,6 @@ MODEL_STOP = (0.02, 8)
 EXACT_STOP = (0.1, MAX_ITERATIONS)
 #: culminations whose first guess is further than this below the mask are not refined
 SCREEN_MARGIN_DEG = 3.0
-
-
-def _iso_z(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass(frozen=True)
@@ -103,24 +101,13 @@ class Pass:
         return {
             "station": self.station,
             "satellite": self.satellite,
-            "aos": _iso_z(self.aos),
-            "tca": _iso_z(self.tca),
-            "los": _iso_z(self.los),
+            "aos": iso_z(self.aos, "milliseconds"),
+            "tca": iso_z(self.tca, "milliseconds"),
+            "los": iso_z(self.los, "milliseconds"),
             "max_elevation_deg": round(self.max_elevation_deg, 3),
             "aos_azimuth_deg": round(self.aos_azimuth_deg, 3),
             "los_azimuth_deg": round(self.los_azimuth_deg, 3),
         }
-
-
-@dataclass(frozen=True)
-class LookAngles:
-    """Topocentric look angles of one satellite from one station at an array of instants."""
-
-    unix_s: np.ndarray
-    azimuth_deg: np.ndarray
-    elevation_deg: np.ndarray
-    range_m: np.ndarray
-    range_rate_m_s: np.ndarray
 
 
 def _unix(t: datetime) -> float:
@@ -140,7 +127,7 @@ def _two_body(r0: np.ndarray, v0: np.ndarray, tau: np.ndarray) -> tuple[np.ndarr
     1965, ch. 3) with u = mu/r^3, p = r.v/r^2, q = v.v/r^2 - u, to fifth order in tau.
     """
     rr = np.einsum("...i,...i->...", r0, r0)
-    u = MU_EARTH_M3_S2 / rr**1.5
+    u = GM_EARTH_M3_S2 / rr**1.5
     p = np.einsum("...i,...i->...", r0, v0) / rr
     q = np.einsum("...i,...i->...", v0, v0) / rr - u
     t2 = tau * tau
@@ -166,36 +153,8 @@ def _datetimes(unix_s: np.ndarray) -> list[datetime]:
 
 def station_ecef_m(station: Station) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Position (m) on the WGS84 ellipsoid and the local up, east and north unit vectors."""
-    lat = math.radians(station.latitude_deg)
-    lon = math.radians(station.longitude_deg)
-    e2 = WGS84_F * (2 - WGS84_F)
-    n = WGS84_A_M / math.sqrt(1 - e2 * math.sin(lat) ** 2)
-    h = station.altitude_m
-    position = np.array(
-        [
-            (n + h) * math.cos(lat) * math.cos(lon),
-            (n + h) * math.cos(lat) * math.sin(lon),
-            (n * (1 - e2) + h) * math.sin(lat),
-        ]
-    )
-    up = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
-    east = np.array([-math.sin(lon), math.cos(lon), 0.0])
-    north = np.array(
-        [-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon), math.cos(lat)]
-    )
-    return position, up, east, north
-
-
-def _gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
-    """Greenwich mean sidereal time, IAU 1982 (the angle that defines TEME)."""
-    tut1 = (jd_ut1 - 2451545.0) / 36525.0
-    seconds = (
-        -6.2e-6 * tut1**3
-        + 0.093104 * tut1**2
-        + (876600.0 * 3600.0 + 8640184.812866) * tut1
-        + 67310.54841
-    )
-    return np.mod(np.radians(seconds / 240.0), 2 * np.pi)
+    site = Site.of(station)
+    return site.position_m, site.up, site.east, site.north
 
 
 class _Propagator:
@@ -205,22 +164,16 @@ class _Propagator:
         self.satrecs = [es.satrec for es in element_sets]
         self.array = SatrecArray(self.satrecs)
         self.origin_day = math.floor(origin_unix / DAY_S)
-        self.jd0 = UNIX_EPOCH_JD + self.origin_day
+        self.jd0 = float(unix_to_jd(self.origin_day * DAY_S)[0])
 
     def _split(self, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fr = (np.asarray(unix_s, dtype=float) - self.origin_day * DAY_S) / DAY_S
         return np.full(fr.shape, self.jd0), fr
 
-    def _to_ecef(self, r, v, jd, fr):
-        theta = _gmst_rad(jd + fr)
-        c, s = np.cos(theta), np.sin(theta)
-        x = c * r[..., 0] + s * r[..., 1]
-        y = -s * r[..., 0] + c * r[..., 1]
-        z = r[..., 2]
-        vx = c * v[..., 0] + s * v[..., 1] + EARTH_ROTATION_RAD_S * y
-        vy = -s * v[..., 0] + c * v[..., 1] - EARTH_ROTATION_RAD_S * x
-        vz = v[..., 2]
-        return np.stack((x, y, z), -1), np.stack((vx, vy, vz), -1)
+    @staticmethod
+    def _to_ecef(r, v, unix_s):
+        """TEME (m, m/s) to the Earth-fixed frame at UT1 (``picodragon.astro.frames``)."""
+        return teme_to_itrs(r, v, unix_s)
 
     def grid(self, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All satellites at all instants: arrays of shape (satellites, times, 3), NaN on error."""
@@ -236,7 +189,7 @@ class _Propagator:
             float(unix_s[1] - unix_s[0]) if len(unix_s) > 1 else 1.0,
         )
         self.teme_r, self.teme_v = r, v
-        return self._to_ecef(r, v, jd, fr)
+        return self._to_ecef(r, v, unix_s)
 
     def model_at(self, sat_index: np.ndarray, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Like :meth:`at`, from the nearest grid state by a two-body (f and g) series.
@@ -251,8 +204,7 @@ class _Propagator:
         k = np.clip(np.rint((t - self.grid_t0) / self.grid_step).astype(np.int64), 0, n - 1)
         tau = t - (self.grid_t0 + k * self.grid_step)
         r, v = _two_body(self.teme_r[sat_index, k], self.teme_v[sat_index, k], tau)
-        jd, fr = self._split(t)
-        return self._to_ecef(r, v, jd, fr)
+        return self._to_ecef(r, v, t)
 
     def at(self, sat_index: np.ndarray, unix_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Satellite ``sat_index[i]`` at instant ``unix_s[i]``: arrays of shape (n, 3)."""
@@ -266,11 +218,8 @@ class _Propagator:
             ri[err != 0] = np.nan
             r[sel] = ri
             v[sel] = vi
-        rr, vv = self._to_ecef(r * 1e3, v * 1e3, jd, fr)
+        rr, vv = self._to_ecef(r * 1e3, v * 1e3, np.asarray(unix_s, dtype=float))
         return rr, vv
-
-
-MU_EARTH_M3_S2 = 3.986004418e14
 
 
 def _sin_elevation(r, v, site, up, second: bool = False):
@@ -290,8 +239,8 @@ def _sin_elevation(r, v, site, up, second: bool = False):
     if not second:
         return s, sdot
     rn = np.sqrt(np.einsum("...i,...i->...", r, r))
-    acc = -MU_EARTH_M3_S2 * r / (rn**3)[..., None]
-    w = EARTH_ROTATION_RAD_S
+    acc = -GM_EARTH_M3_S2 * r / (rn**3)[..., None]
+    w = OMEGA_EARTH_RAD_S
     acc[..., 0] += 2 * w * v[..., 1] + w * w * r[..., 0]
     acc[..., 1] += -2 * w * v[..., 0] + w * w * r[..., 1]
     hddot = np.einsum("...i,...i->...", acc, up)
@@ -643,10 +592,4 @@ def look_angles(element_set: ElementSet, station: Station, unix_s: np.ndarray) -
     t = np.atleast_1d(np.asarray(unix_s, dtype=float))
     prop = _Propagator([element_set], float(t.min()) if t.size else 0.0)
     r, v = prop.at(np.zeros(t.size, dtype=int), t)
-    site, up, east, north = station_ecef_m(station)
-    rho = r - site
-    dist = np.linalg.norm(rho, axis=-1)
-    el = np.degrees(np.arcsin(np.clip(rho @ up / dist, -1, 1)))
-    az = np.degrees(np.arctan2(rho @ east, rho @ north)) % 360.0
-    rate = np.einsum("ij,ij->i", rho, v) / dist
-    return LookAngles(t, az, el, dist, rate)
+    return look_angles_ecef(Site.of(station), t, r, v)

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from picodragon.astro.isotime import iso_z, parse_unix
 from picodragon.config import Radio, Station
 from picodragon.dictionary.spacecraft import HOUSEKEEPING
 from picodragon.elements import ElementSet
@@ -133,8 +134,8 @@ class Contact:
             "satellite": self.satellite,
             "prime_station": self.prime_station,
             "stations": [p.station for p in self.passes],
-            "start": _iso(self.start_unix_s),
-            "end": _iso(self.end_unix_s),
+            "start": iso_z(self.start_unix_s, "milliseconds"),
+            "end": iso_z(self.end_unix_s, "milliseconds"),
             "usable_s": round(self.usable_s, 1),
             "capacity_bytes": self.capacity_bytes,
             "used_bytes": self.used_bytes,
@@ -174,8 +175,8 @@ class Plan:
                 c["satellite"],
                 passes,
                 c["prime_station"],
-                _unix(c["start"]),
-                _unix(c["end"]),
+                parse_unix(c["start"]),
+                parse_unix(c["end"]),
                 c["usable_s"],
                 c["capacity_bytes"],
                 0.0,
@@ -185,20 +186,12 @@ class Plan:
         return cls(contacts, [Request(**r) for r in data["unassigned"]], list(data["conflicts"]))
 
 
-def _iso(unix_s: float) -> str:
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _unix(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
 def _pass_from_json(d: dict) -> Pass:
     return Pass(
         d["station"],
-        datetime.fromtimestamp(_unix(d["aos"]), UTC),
-        datetime.fromtimestamp(_unix(d["tca"]), UTC),
-        datetime.fromtimestamp(_unix(d["los"]), UTC),
+        datetime.fromtimestamp(parse_unix(d["aos"]), UTC),
+        datetime.fromtimestamp(parse_unix(d["tca"]), UTC),
+        datetime.fromtimestamp(parse_unix(d["los"]), UTC),
         d["max_elevation_deg"],
         d["aos_azimuth_deg"],
         d["los_azimuth_deg"],
@@ -272,8 +265,8 @@ def plan_passes(
         clash = next((q for x, y, q in busy[p.station] if x < b and a < y), None)
         if clash is not None:
             conflicts.append(
-                f"{p.station}: {p.satellite} at {_iso(p.aos.timestamp())} dropped for "
-                f"{clash.satellite} at {_iso(clash.aos.timestamp())}"
+                f"{p.station}: {p.satellite} at {iso_z(p.aos.timestamp(), 'milliseconds')} dropped for "
+                f"{clash.satellite} at {iso_z(clash.aos.timestamp(), 'milliseconds')}"
             )
             continue
         busy[p.station].append((a, b, p))

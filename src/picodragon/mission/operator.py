@@ -34,6 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from picodragon.astro.frames import teme_to_itrs
+from picodragon.astro.sun import sun_elevation_deg
+from picodragon.astro.timescales import unix_to_jd
+from picodragon.astro.wgs84 import geodetic
 from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.elements import ElementSet
 from picodragon.link import ax25
@@ -57,35 +61,26 @@ def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: floa
                         step_s: float = 20.0) -> float | None:
     """The best moment to image Vietnam in daylight within the span: None if there is none.
 
-    Best: the sub-satellite point inside the box with the highest Sun elevation there.
+    Best: the sub-satellite point inside the box with the highest Sun elevation there. The
+    geometry (SGP4 from the published element set, GMST at UT1, WGS-84, the almanac Sun) is the
+    shared vocabulary's, ``picodragon.astro``: an operator needs no twin for it.
     """
-    from picodragon.physics.orbit import geodetic, sgp4_ecef
-
     times = start_unix + np.arange(0.0, span_s, step_s)
-    r_ecef, _ = sgp4_ecef(element_set.satrec, times)
+    jd, fr = unix_to_jd(times)
+    err, r_teme, _ = element_set.satrec.sgp4_array(jd, fr)
+    r_teme = np.where((np.asarray(err) != 0)[:, None], np.nan, np.asarray(r_teme) * 1e3)
+    r_ecef, _ = teme_to_itrs(r_teme, None, times)
     lat_deg, lon_deg, _ = geodetic(r_ecef)
     inside = ((VIETNAM_LAT[0] <= lat_deg) & (lat_deg <= VIETNAM_LAT[1])
               & (VIETNAM_LON[0] <= lon_deg) & (lon_deg <= VIETNAM_LON[1]))
     if not inside.any():
         return None
     idx = np.flatnonzero(inside)
-    elevation = _sun_elevation_deg(times[idx], lat_deg[idx], lon_deg[idx])
+    elevation = sun_elevation_deg(times[idx], lat_deg[idx], lon_deg[idx])
     best = int(np.argmax(elevation))
     if elevation[best] < MIN_SUN_ELEVATION_DEG:
         return None
     return float(times[idx[best]])
-
-
-def _sun_elevation_deg(unix_s: np.ndarray, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-    """Solar elevation (deg) seen from points on the ground, from the twin's Sun ephemeris."""
-    from picodragon.physics.sun import sun_position
-    from picodragon.physics.timebase import teme_to_ecef
-
-    sun_ecef, _ = teme_to_ecef(sun_position(unix_s), None, np.atleast_1d(unix_s))
-    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
-    direction = sun_ecef / np.linalg.norm(sun_ecef, axis=-1, keepdims=True)  # the Sun is far
-    return np.degrees(np.arcsin(np.clip(np.sum(up * direction, axis=-1), -1.0, 1.0)))
 
 
 class Operator:

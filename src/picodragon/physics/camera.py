@@ -90,7 +90,7 @@ def _render(rays, m, origin, sun_dir, sun_radius, tex, b_over_a, out):  # pragma
     """Ray cast every pixel; m: camera -> ECEF rotation; origin, sun_dir in ECEF (sun_dir unit)."""
     h, w = rays.shape[0], rays.shape[1]
     th, tw = tex.shape[0], tex.shape[1]
-    a = 6378137.0
+    a = R_EARTH  # WGS-84 (a compile-time constant for numba)
     # scaled space: z / (b/a) so the ellipsoid is a sphere of radius a
     ox, oy, oz = origin[0], origin[1], origin[2] / b_over_a
     cc = ox * ox + oy * oy + oz * oz - a * a

@@ -1,27 +1,28 @@
 """Physical constants of the twin, each with its source.
 
 Units are SI. Where SGP4 needs its own (WGS-72) constants the sgp4 package supplies them; the
-numerical propagator and the geometry use the values below.
+numerical propagator and the geometry use the values below. The Earth's shape, rotation and GM,
+the astronomical unit and the time constants belong to the shared vocabulary
+(``picodragon.astro.constants``) and are re-exported here under the twin's names.
 """
 
 from __future__ import annotations
 
 import math
 
-MU_EARTH = 3.986004418e14
-"""Earth's gravitational parameter, m^3/s^2 (EGM2008 / IERS 2010 conventions)."""
+from picodragon.astro.constants import AU_M as AU
+from picodragon.astro.constants import DEG, SECONDS_PER_DAY, UNIX_EPOCH_JD
+from picodragon.astro.constants import GM_EARTH_M3_S2 as MU_EARTH
+from picodragon.astro.constants import OMEGA_EARTH_RAD_S as OMEGA_EARTH
+from picodragon.astro.constants import WGS84_A_M as R_EARTH
+from picodragon.astro.constants import WGS84_E2 as E2_EARTH
+from picodragon.astro.constants import WGS84_F as F_EARTH
 
-R_EARTH = 6378137.0
-"""Equatorial radius, m (WGS-84; also the reference radius of EGM2008's zonal terms)."""
-
-F_EARTH = 1.0 / 298.257223563
-"""Flattening (WGS-84)."""
-
-E2_EARTH = F_EARTH * (2.0 - F_EARTH)
-"""First eccentricity squared (WGS-84)."""
-
-OMEGA_EARTH = 7.292115e-5
-"""Earth rotation rate, rad/s (WGS-84 / IERS)."""
+__all__ = [
+    "AU", "DEG", "E2_EARTH", "EARTH_ALBEDO", "EARTH_IR", "F_EARTH", "J2", "J3", "J4", "MU_EARTH",
+    "OMEGA_EARTH", "R_EARTH", "R_SUN", "REENTRY_ALTITUDE", "RHO0_BSTAR", "SECONDS_PER_DAY",
+    "SOLAR_CONSTANT", "STEFAN_BOLTZMANN", "T_SPACE", "TWO_PI", "UNIX_EPOCH_JD",
+]  # fmt: skip
 
 J2 = 1.08262668e-3
 J3 = -2.53265649e-6
@@ -30,9 +31,6 @@ J4 = -1.61962159e-6
 
 R_SUN = 6.957e8
 """Nominal solar radius, m (IAU 2015 Resolution B3)."""
-
-AU = 1.495978707e11
-"""Astronomical unit, m (IAU 2012)."""
 
 SOLAR_CONSTANT = 1361.0
 """Total solar irradiance at 1 AU, W/m^2 (Kopp & Lean 2011, SORCE/TIM)."""
@@ -56,7 +54,4 @@ a fraction of an orbit below it)."""
 RHO0_BSTAR = 0.15696615
 """Reference density of SGP4's B*, kg/m^2/Earth radius (Vallado et al. 2006, AIAA 2006-6753)."""
 
-SECONDS_PER_DAY = 86400.0
-UNIX_EPOCH_JD = 2440587.5
 TWO_PI = 2.0 * math.pi
-DEG = math.pi / 180.0

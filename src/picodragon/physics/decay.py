@@ -10,8 +10,7 @@ tuned: the inputs returned with the prediction are all there is.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from picodragon.astro.isotime import iso_z
 from picodragon.config.models import Scenario
 from picodragon.physics.constants import REENTRY_ALTITUDE
 from picodragon.physics.orbit import ejected_state
@@ -23,10 +22,6 @@ MODEL = (
     "SW-All observed F10.7 (previous day), 81-day centred mean and daily Ap; SRP; "
     "tumbling mean cross-section; re-entry at 120 km geodetic"
 )
-
-
-def _iso(unix_s: float) -> str:
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def propagator_for(scenario: Scenario, **kwargs) -> NumericalPropagator:
@@ -64,8 +59,8 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
     f107, f107a, ap = sw.msis_inputs(prop.t[:: max(1, len(prop.t) // 2000)])
     observed = end < (sw.observed_until + 1) * 86400.0
     return {
-        "start": _iso(t0),
-        "reentry": _iso(reentry) if reentry is not None else None,
+        "start": iso_z(t0, "seconds"),
+        "reentry": iso_z(reentry, "seconds") if reentry is not None else None,
         "days": round((end - t0) / 86400.0, 3),
         "model": MODEL if fidelity == "full" else MODEL + " (fast settings)",
         "inputs": {
@@ -77,7 +72,7 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
             "density_scale": density_scale,
             "reentry_altitude_km": REENTRY_ALTITUDE / 1e3,
             "ejection_speed_m_s": scenario.deployment.ejection_speed_m_s,
-            "ejection_time": _iso(t0),
+            "ejection_time": iso_z(t0, "seconds"),
             "carrier_tle": list(scenario.deployment.carrier_tle),
             "space_weather": f"{sw_all_path().name} (CelesTrak, updated {sw.updated})",
             "space_weather_observed": bool(observed),

@@ -1,7 +1,9 @@
 """Orbits: SGP4 over arrays of times, geodetic coordinates, look angles, and the J-SSOD ejection.
 
 Frames: SGP4 works in TEME (true equator, mean equinox); Earth-fixed coordinates follow the
-TEME -> PEF rotation (``timebase.teme_to_ecef``). Station coordinates are WGS-84 geodetic.
+TEME -> PEF rotation, geodetic coordinates and look angles come from the shared vocabulary
+(``picodragon.astro``: ``frames``, ``wgs84``, ``lookangles``), re-exported here where the twin
+has always imported them.
 
 The deployed element set
 ------------------------
@@ -27,16 +29,27 @@ The TLE format rounds angles to 1e-4 deg (about 12 m along the orbit); that is t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 from sgp4.api import WGS72, Satrec
 
+from picodragon.astro.constants import UNIX_EPOCH_JD
+from picodragon.astro.frames import teme_to_ecef
+from picodragon.astro.lookangles import LookAngles, Site
+from picodragon.astro.lookangles import look_angles_ecef as astro_look_angles
+from picodragon.astro.timescales import unix_to_jd
+from picodragon.astro.wgs84 import geodetic
 from picodragon.config.models import Scenario, Station
 from picodragon.elements import ElementSet
-from picodragon.physics.constants import DEG, E2_EARTH, R_EARTH, RHO0_BSTAR
-from picodragon.physics.timebase import teme_to_ecef, unix_to_jd
+from picodragon.physics.constants import DEG, RHO0_BSTAR
+
+__all__ = [
+    "LookAngles", "PropagationError", "bstar_for", "carrier_element_set", "carrier_epoch_unix",
+    "deployed_element_set", "ejected_state", "ejection_delta_v", "element_set_from_state",
+    "geodetic", "look_angles_ecef", "osculating_nonsingular", "propagate_sgp4", "sgp4_ecef",
+    "station_ecef",
+]  # fmt: skip
 
 MU_WGS72 = 398600.8e9
 """SGP4's gravitational parameter (WGS-72), m^3/s^2: used when fitting SGP4 elements."""
@@ -64,68 +77,14 @@ def propagate_sgp4(satrec: Satrec, unix_s) -> tuple[np.ndarray, np.ndarray, np.n
     return r, v, err
 
 
-def geodetic(r_ecef) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """WGS-84 geodetic latitude (deg), longitude (deg, -180..180), height (m) of ECEF points (..., 3).
-
-    Bowring's iteration, three rounds: better than a millimetre in LEO.
-    """
-    r = np.asarray(r_ecef, dtype=float)
-    x, y, z = r[..., 0], r[..., 1], r[..., 2]
-    lon = np.arctan2(y, x)
-    p = np.hypot(x, y)
-    lat = np.arctan2(z, p * (1.0 - E2_EARTH))
-    for _ in range(3):
-        s = np.sin(lat)
-        n = R_EARTH / np.sqrt(1.0 - E2_EARTH * s * s)
-        h = p * np.cos(lat) + z * s - n * (1.0 - E2_EARTH * s * s)
-        lat = np.arctan2(z, p * (1.0 - E2_EARTH * n / (n + h)))
-    s = np.sin(lat)
-    n = R_EARTH / np.sqrt(1.0 - E2_EARTH * s * s)
-    h = p * np.cos(lat) + z * s - n * (1.0 - E2_EARTH * s * s)
-    return np.degrees(lat), np.degrees(lon), h
-
-
 def station_ecef(station: Station) -> np.ndarray:
     """ECEF position (m) of a station from its WGS-84 geodetic coordinates."""
-    lat, lon = station.latitude_deg * DEG, station.longitude_deg * DEG
-    n = R_EARTH / math.sqrt(1.0 - E2_EARTH * math.sin(lat) ** 2)
-    h = station.altitude_m
-    return np.array(
-        [
-            (n + h) * math.cos(lat) * math.cos(lon),
-            (n + h) * math.cos(lat) * math.sin(lon),
-            (n * (1.0 - E2_EARTH) + h) * math.sin(lat),
-        ]
-    )
-
-
-@dataclass(frozen=True)
-class LookAngles:
-    """Topocentric geometry of the spacecraft from a station, one entry per time."""
-
-    unix_s: np.ndarray
-    elevation_deg: np.ndarray
-    azimuth_deg: np.ndarray
-    """from north through east, 0..360"""
-    range_m: np.ndarray
-    range_rate_m_s: np.ndarray
-    """positive when receding"""
+    return Site.of(station).position_m
 
 
 def look_angles_ecef(station: Station, unix_s, r_ecef, v_ecef) -> LookAngles:
     """Elevation, azimuth, range and range rate from ECEF states (geodetic horizon of WGS-84)."""
-    site = station_ecef(station)
-    lat, lon = station.latitude_deg * DEG, station.longitude_deg * DEG
-    east = np.array([-math.sin(lon), math.cos(lon), 0.0])
-    north = np.array([-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon), math.cos(lat)])
-    up = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
-    d = np.asarray(r_ecef) - site
-    rng = np.linalg.norm(d, axis=-1)
-    e, n, u = d @ east, d @ north, d @ up
-    el = np.degrees(np.arcsin(np.clip(u / rng, -1.0, 1.0)))
-    az = np.mod(np.degrees(np.arctan2(e, n)), 360.0)
-    rr = np.einsum("...i,...i->...", d, np.asarray(v_ecef)) / rng
-    return LookAngles(np.asarray(unix_s, dtype=float), el, az, rng, rr)
+    return astro_look_angles(Site.of(station), unix_s, r_ecef, v_ecef)
 
 
 # --- osculating elements in a non-singular set -------------------------------------------------
@@ -270,7 +229,7 @@ def deployed_element_set(scenario: Scenario) -> ElementSet:
 
 def carrier_epoch_unix(satrec: Satrec) -> float:
     """Unix seconds of an SGP4 record's epoch."""
-    return ((satrec.jdsatepoch - 2440587.5) + satrec.jdsatepochF) * 86400.0
+    return ((satrec.jdsatepoch - UNIX_EPOCH_JD) + satrec.jdsatepochF) * 86400.0
 
 
 def sgp4_ecef(satrec: Satrec, unix_s) -> tuple[np.ndarray, np.ndarray]:

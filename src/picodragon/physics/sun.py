@@ -1,9 +1,10 @@
 """The Sun: position, eclipse with penumbra, and the Earth's albedo and infrared seen from orbit.
 
-Sun position: the low-precision solar coordinates of the Astronomical Almanac (section C, "Sun,
-low precision", valid 1950-2050, quoted accuracy 0.01 deg), in the equator and equinox of date,
-which is the TEME frame of SGP4 to within nutation (< 0.005 deg). It is vectorised over time and
-checked against JPL DE421 through Skyfield in tests/physics/test_sun.py (see docs/validation.md).
+Sun position: the low-precision solar coordinates of the Astronomical Almanac, owned by the
+shared vocabulary (``picodragon.astro.sun``, where its sources are given) since the ground
+needs the same Sun; re-exported here as ``sun_position``. It is vectorised over time and
+checked against JPL DE421 through Skyfield in tests/physics/test_sun.py and tests/astro
+(see docs/validation.md).
 
 Eclipse: conical shadow of a spherical Earth (equatorial radius) with penumbra, from the
 apparent radii of Sun and Earth and their angular separation, the fraction of the solar disc
@@ -27,34 +28,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from picodragon.physics.constants import (
-    AU,
-    EARTH_ALBEDO,
-    EARTH_IR,
-    R_EARTH,
-    R_SUN,
-    SECONDS_PER_DAY,
-    SOLAR_CONSTANT,
-)
+from picodragon.astro.sun import sun_position
+from picodragon.physics.constants import AU, EARTH_ALBEDO, EARTH_IR, R_EARTH, R_SUN, SOLAR_CONSTANT
 
-
-def sun_position(unix_s) -> np.ndarray:
-    """Geocentric Sun position (m), equator and equinox of date (~TEME), shape (n, 3).
-
-    Astronomical Almanac low-precision formulae; UTC is used for TT (the 67 s difference moves
-    the Sun by 0.0008 deg).
-    """
-    t = np.atleast_1d(np.asarray(unix_s, dtype=float))
-    n = (t - 946728000.0) / SECONDS_PER_DAY  # days since J2000.0 (2000-01-01 12:00)
-    mean_lon = np.radians(280.460 + 0.9856474 * n)
-    g = np.radians(357.528 + 0.9856003 * n)
-    lam = mean_lon + np.radians(1.915 * np.sin(g) + 0.020 * np.sin(2 * g))
-    eps = np.radians(23.439 - 0.0000004 * n)
-    dist = AU * (1.00014 - 0.01671 * np.cos(g) - 0.00014 * np.cos(2 * g))
-    return np.stack(
-        [dist * np.cos(lam), dist * np.cos(eps) * np.sin(lam), dist * np.sin(eps) * np.sin(lam)],
-        axis=-1,
-    )
+__all__ = [
+    "earth_fluxes", "earth_view_factor", "illumination", "solar_flux", "sun_position",
+    "tumbling_earth_view_factor", "view_factor_table",
+]  # fmt: skip
 
 
 def illumination(r_sat, r_sun) -> np.ndarray:

@@ -11,13 +11,13 @@ at all follow it, so a 2013 run reads as it happened.
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
 
+from picodragon.astro.isotime import iso_z_or_none
 from picodragon.web import auth
 from picodragon.web.auth import Session
 from picodragon.web.commanding import Commander
@@ -32,9 +32,7 @@ REPLAY_AGE_S = 86400.0
 
 def iso_z(unix_s: float | None) -> str | None:
     """Unix seconds as ISO 8601 UTC with milliseconds and a Z (None for no or absurd times)."""
-    if unix_s is None or not math.isfinite(unix_s) or not -1e11 < unix_s < 1e11:
-        return None
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso_z_or_none(unix_s, "milliseconds")
 
 
 class MissionControl:

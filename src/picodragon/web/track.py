@@ -3,8 +3,8 @@
 The ground knows the orbit only from an element set (the scenario's, or one given to
 ``create_app``), as a real team does. SGP4 gives TEME positions; TEME is turned into the
 Earth-fixed frame by the Greenwich mean sidereal time (IAU 1982, the angle TEME is defined
-with), and the sub-satellite point is geodetic on the WGS84 ellipsoid (Bowring's one-step
-formula, well under a kilometre of error at LEO heights: far below a map pixel).
+with) at UT1, and the sub-satellite point is geodetic on the WGS84 ellipsoid: both from the
+shared vocabulary (``picodragon.astro``), as the twin and the ground use them.
 
 Footprints: a station sees the spacecraft above its elevation mask inside a small circle of
 Earth central angle ``arccos(R cos(e) / (R + h)) - e``; the camera (nadir pointing assumed for
@@ -18,45 +18,24 @@ import math
 import numpy as np
 from sgp4.api import SatrecArray
 
+from picodragon.astro.frames import teme_to_itrs
+from picodragon.astro.timescales import unix_to_jd
+from picodragon.astro.wgs84 import geodetic
 from picodragon.elements import ElementSet
 
 EARTH_RADIUS_M = 6_371_000.0
-WGS84_A_M = 6378137.0
-WGS84_F = 1.0 / 298.257223563
-UNIX_EPOCH_JD = 2440587.5
-
-
-def _gmst_rad(jd_ut1: np.ndarray) -> np.ndarray:
-    t = (jd_ut1 - 2451545.0) / 36525.0
-    seconds = 67310.54841 + (876600.0 * 3600 + 8640184.812866) * t + 0.093104 * t**2 - 6.2e-6 * t**3
-    return np.radians((seconds % 86400.0) / 240.0)
+"""mean radius (IUGG), for the spherical footprint circles only"""
 
 
 def subpoints(element_set: ElementSet, unix_s: np.ndarray) -> dict[str, np.ndarray]:
     """Latitude, longitude (-180..180) and altitude (km) of the spacecraft at Unix times."""
     t = np.atleast_1d(np.asarray(unix_s, dtype=float))
-    jd_full = t / 86400.0 + UNIX_EPOCH_JD
-    jd = np.floor(jd_full)
-    fr = jd_full - jd
+    jd, fr = unix_to_jd(t)
     err, r, _ = SatrecArray([element_set.satrec]).sgp4(jd, fr)
-    r = r[0] * 1000.0  # km -> m
-    theta = _gmst_rad(jd_full)
-    c, s = np.cos(theta), np.sin(theta)
-    x = c * r[:, 0] + s * r[:, 1]
-    y = -s * r[:, 0] + c * r[:, 1]
-    z = r[:, 2]
-    lon = np.degrees(np.arctan2(y, x))
-    p = np.hypot(x, y)
-    e2 = WGS84_F * (2 - WGS84_F)
-    b = WGS84_A_M * (1 - WGS84_F)
-    ep2 = (WGS84_A_M**2 - b**2) / b**2
-    th = np.arctan2(z * WGS84_A_M, p * b)
-    lat = np.arctan2(z + ep2 * b * np.sin(th) ** 3, p - e2 * WGS84_A_M * np.cos(th) ** 3)
-    n = WGS84_A_M / np.sqrt(1 - e2 * np.sin(lat) ** 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alt = p / np.cos(lat) - n
+    r_itrs, _ = teme_to_itrs(r[0] * 1000.0, None, t)  # km -> m
+    lat, lon, alt = geodetic(r_itrs)
     bad = err[0] != 0
-    lat_deg = np.where(bad, np.nan, np.degrees(lat))
+    lat_deg = np.where(bad, np.nan, lat)
     lon = np.where(bad, np.nan, lon)
     alt = np.where(bad, np.nan, alt / 1000.0)
     return {"unix_s": t, "latitude_deg": lat_deg, "longitude_deg": lon, "altitude_km": alt}
