@@ -147,6 +147,11 @@ def check_sample_rate(
     return int(sample_rate)
 
 
+_LARGEST_LEVEL = 1e6
+"""Input peaks above this are scaled down first: the demodulator works at any scale, but
+float32 audio near 3e38 (a hostile float WAV) would overflow the filters into NaN."""
+
+
 class AfskDemodulator:
     """Bell 202 AFSK (1200 bit/s, 1200/2200 Hz by default) to HDLC frames with a good FCS.
 
@@ -272,6 +277,9 @@ class AfskDemodulator:
             return []
         if not np.all(np.isfinite(samples)):  # a damaged recording: NaN/inf become silence
             samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+        peak = float(np.max(np.abs(samples)))
+        if peak > _LARGEST_LEVEL:  # float32 near its limit would overflow the correlators
+            samples = samples * np.float32(1.0 / peak)
         step = self.baud / self.rate_exact
         good: list[tuple[int, bytes]] = []
         bad: list[tuple[int, bytes, int, np.ndarray]] = []
