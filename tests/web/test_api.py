@@ -147,7 +147,8 @@ def test_a_command_is_signed_queued_released_and_audited(client, operator):
     assert cmd["name"] == "CAPTURE_IMAGE" and cmd["stage"] == "released"
     assert [s["stage"] for s in cmd["stages"]] == ["queued", "released"]
     assert cmd["arguments"] == {"at_time": 0} and cmd["execute"] == "2013-11-20T03:30:00.000Z"
-    assert int(cmd["id"]) == cmd["counter"]  # key id 0: the id is the authentication counter
+    # signed only when handed to the radio (hardening, finding 5): no counter while released
+    assert cmd["counter"] is None
     assert client.get(f"/api/commands/{cmd['id']}", headers=operator).json()["id"] == cmd["id"]
     assert client.get("/api/commands/12345", headers=operator).status_code == 404
     assert client.get("/api/commands/abc", headers=operator).status_code == 422
