@@ -67,7 +67,7 @@ def minimum_sample_rate(
     """Lowest input rate (Hz) that carries the signal: the AFSK spectrum reaches about half a
     bit rate above the higher tone (2800 Hz for Bell 202), Nyquist doubles that, and a 10 %
     margin leaves room for the resampler's anti-alias transition: 6160 Hz for Bell 202."""
-    return math.ceil(2.2 * (max(mark_hz, space_hz) + baud / 2))
+    return math.ceil(11 * (max(mark_hz, space_hz) + baud / 2) / 5)  # x 2.2, without float fuzz
 
 
 @dataclass(frozen=True, slots=True)
