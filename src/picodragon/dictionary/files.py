@@ -30,6 +30,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from picodragon.dictionary.definitions import Dictionary
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.packets import (
     HEADER_SIZE,
     Rejection,
@@ -39,16 +41,12 @@ from picodragon.dictionary.packets import (
     saturate_time_stamp,
     space_packet,
 )
-from picodragon.dictionary.spacecraft import FILE_CHUNK_HEADER, FILE_ENTRY, FILE_KINDS
 
 __all__ = [
     "CHUNKS_PER_REQUEST",
-    "FILE_CHUNK_APID",
-    "FILE_CHUNK_HEADER",
-    "FILE_ENTRY",
-    "FILE_KINDS",
     "MAX_CHUNK_DATA",
     "FileChunk",
+    "chunk_apid",
     "chunk_count",
     "decode_downlink",
     "decode_file_chunk",
@@ -57,8 +55,32 @@ __all__ = [
     "requested_chunks",
 ]
 
-FILE_CHUNK_APID = FILE_CHUNK_HEADER.apid
 _CHUNK = struct.Struct(">HHHH")
+"""The chunk header: file id, chunk number, chunk count, data length (the core dictionary's
+FILE_CHUNK declares the same four u16 fields; a test keeps the two equal)."""
+
+
+def __getattr__(name: str) -> object:
+    """The core dictionary's transfer items under their old names (``FILE_CHUNK_APID``,
+    ``FILE_CHUNK_HEADER``, ``FILE_ENTRY``, ``FILE_KINDS``), for callers not yet handed a
+    Dictionary."""
+    dictionary = core()
+    if name == "FILE_CHUNK_APID":
+        return chunk_apid(dictionary)
+    if name == "FILE_CHUNK_HEADER":
+        return dictionary.chunk_header
+    if name == "FILE_ENTRY":
+        return dictionary.packet("FILE_ENTRY")
+    if name == "FILE_KINDS":
+        return dictionary.enums.get("file_kinds", {})
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def chunk_apid(dictionary: Dictionary | None = None) -> int | None:
+    """The APID of ``dictionary``'s file chunks (the core one by default), None when it
+    declares no file-chunk header (a mission without file transfer)."""
+    header = (dictionary or core()).chunk_header
+    return None if header is None else header.apid
 
 #: largest chunk data that fits an AX.25 information field of 256 octets
 MAX_CHUNK_DATA = 256 - HEADER_SIZE - _CHUNK.size
@@ -77,23 +99,28 @@ class FileChunk:
 
 
 def pack_file_chunk(file_id: int, chunk: int, chunk_count: int, data: bytes, unix_s: float,
-                    sequence: int) -> bytes:
-    """One FILE_CHUNK space packet (the time stamp saturates at the CUC range's ends, as
-    telemetry's does); ValueError for data over MAX_CHUNK_DATA or numbers that do not fit."""
+                    sequence: int, *, dictionary: Dictionary | None = None) -> bytes:
+    """One FILE_CHUNK space packet of ``dictionary`` (the core one by default; the time stamp
+    saturates at the CUC range's ends, as telemetry's does); ValueError for data over
+    MAX_CHUNK_DATA, numbers that do not fit, or a dictionary without file chunks."""
+    apid = chunk_apid(dictionary)
+    if apid is None:
+        raise ValueError("this dictionary declares no file-chunk header")
     if len(data) > MAX_CHUNK_DATA:
         raise ValueError(f"chunk data {len(data)} > {MAX_CHUNK_DATA} bytes")
     if not (0 <= file_id <= 0xFFFF and 0 <= chunk < chunk_count <= 0xFFFF):
         raise ValueError(f"file {file_id} chunk {chunk} of {chunk_count} does not fit the header")
     body = _CHUNK.pack(file_id, chunk, chunk_count, len(data)) + bytes(data)
-    return space_packet(FILE_CHUNK_APID, sequence, saturate_time_stamp(unix_s), body)
+    return space_packet(apid, sequence, saturate_time_stamp(unix_s), body)
 
 
-def decode_file_chunk(data: bytes) -> FileChunk | Rejection:
-    """A FILE_CHUNK from its bytes, or why not (never raises)."""
+def decode_file_chunk(data: bytes, dictionary: Dictionary | None = None) -> FileChunk | Rejection:
+    """A FILE_CHUNK of ``dictionary`` (the core one by default) from its bytes, or why not
+    (never raises)."""
     sp = parse_space_packet(data)
     if isinstance(sp, Rejection):
         return sp
-    if sp.telecommand or sp.apid != FILE_CHUNK_APID:
+    if sp.telecommand or sp.apid != chunk_apid(dictionary):
         return Rejection(f"not a file chunk (APID 0x{sp.apid:03x})")
     if len(sp.payload) < _CHUNK.size:
         return Rejection("file chunk shorter than its header")
@@ -108,12 +135,14 @@ def decode_file_chunk(data: bytes) -> FileChunk | Rejection:
     return FileChunk(file_id, chunk, count, bytes(body), sp.sequence, sp.unix_s)
 
 
-def decode_downlink(data: bytes) -> TelemetryPacket | FileChunk | Rejection:
-    """Any downlinked packet: a FILE_CHUNK, or a fixed telemetry packet (never raises)."""
-    chunk = decode_file_chunk(data)
+def decode_downlink(data: bytes,
+                    dictionary: Dictionary | None = None) -> TelemetryPacket | FileChunk | Rejection:
+    """Any downlinked packet of ``dictionary`` (the core one by default): a FILE_CHUNK, or a
+    fixed telemetry packet (never raises)."""
+    chunk = decode_file_chunk(data, dictionary)
     if isinstance(chunk, FileChunk):
         return chunk
-    return decode_telemetry(data)
+    return decode_telemetry(data, dictionary)
 
 
 def chunk_count(size_bytes: int, chunk_size: int) -> int:

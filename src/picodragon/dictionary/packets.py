@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from picodragon.astro.isotime import iso_z
+from picodragon.dictionary.definitions import Dictionary
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.model import Packet
-from picodragon.dictionary.spacecraft import TELEMETRY_PACKETS
 
 #: 2000-01-01T00:00:00Z in Unix seconds
 EPOCH_2000_UNIX = 946_684_800
@@ -25,8 +26,16 @@ PRIMARY = struct.Struct(">HHH")
 SECONDARY = struct.Struct(">IH")
 HEADER_SIZE = PRIMARY.size + SECONDARY.size
 
-PACKETS_BY_APID: dict[int, Packet] = {p.apid: p for p in TELEMETRY_PACKETS}
-PACKETS_BY_NAME: dict[str, Packet] = {p.name: p for p in TELEMETRY_PACKETS}
+
+
+def __getattr__(name: str) -> dict:
+    """``PACKETS_BY_APID`` and ``PACKETS_BY_NAME``: the core dictionary's fixed telemetry
+    packets, for callers not yet handed a Dictionary (built on first use, not at import)."""
+    if name == "PACKETS_BY_APID":
+        return {p.apid: p for p in core().telemetry}
+    if name == "PACKETS_BY_NAME":
+        return {p.name: p for p in core().telemetry}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 CUC_SECONDS_SPAN = 1 << 32
@@ -116,13 +125,16 @@ def space_packet(apid: int, sequence: int, unix_s: float, payload: bytes, teleco
     return PRIMARY.pack(word0, word1, len(body) - 1) + body
 
 
-def pack_telemetry(packet: Packet | str, values: dict[str, float], unix_s: float, sequence: int) -> bytes:
+def pack_telemetry(packet: Packet | str, values: dict[str, float], unix_s: float, sequence: int,
+                   *, dictionary: Dictionary | None = None) -> bytes:
     """One telemetry packet from engineering values (missing values go out as the lowest code).
 
-    The time stamp saturates at the CUC range's ends (``saturate_time_stamp``).
+    ``packet`` is a Packet, or a name looked up in ``dictionary`` (the core one by default;
+    KeyError for a name it lacks). The time stamp saturates at the CUC range's ends
+    (``saturate_time_stamp``).
     """
     if isinstance(packet, str):
-        packet = PACKETS_BY_NAME[packet]
+        packet = (dictionary or core()).packet(packet)
     raw = [f.to_raw(values.get(f.name, float("nan"))) for f in packet.fields]
     return space_packet(packet.apid, sequence, saturate_time_stamp(unix_s), packet.struct.pack(*raw))
 
@@ -178,15 +190,21 @@ def parse_space_packet(data: bytes) -> SpacePacket | Rejection:
     )
 
 
-def decode_telemetry(data: bytes) -> TelemetryPacket | Rejection:
-    """Decode one telemetry packet from its bytes into engineering values."""
+def decode_telemetry(data: bytes, dictionary: Dictionary | None = None) -> TelemetryPacket | Rejection:
+    """Decode one fixed telemetry packet of ``dictionary`` (the core one by default) from its
+    bytes into engineering values; never raises.
+
+    The file-chunk header's APID is not a fixed packet here (its data follow the header):
+    ``picodragon.dictionary.files.decode_file_chunk`` reads those.
+    """
     sp = parse_space_packet(data)
     if isinstance(sp, Rejection):
         return sp
     if sp.telecommand:
         return Rejection("a telecommand, not telemetry")
-    packet = PACKETS_BY_APID.get(sp.apid)
-    if packet is None:
+    dictionary = dictionary or core()
+    packet = dictionary.packet_by_apid(sp.apid)
+    if packet is None or packet is dictionary.chunk_header:
         return Rejection(f"unknown APID 0x{sp.apid:03x}")
     if len(sp.payload) != packet.size:
         return Rejection(f"{packet.name} needs {packet.size} bytes, got {len(sp.payload)}")

@@ -40,6 +40,8 @@ import struct
 from dataclasses import dataclass
 from enum import IntEnum
 
+from picodragon.dictionary.definitions import Dictionary
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.model import Command, Field
 from picodragon.dictionary.packets import (
     EPOCH_2000_UNIX,
@@ -52,7 +54,6 @@ from picodragon.dictionary.packets import (
     parse_space_packet,
     space_packet,
 )
-from picodragon.dictionary.spacecraft import COMMANDS
 from picodragon.link import auth
 from picodragon.link.errors import Reason as LinkReason
 from picodragon.link.errors import Rejection as LinkRejection
@@ -61,8 +62,28 @@ COMMAND_APID = 0x100
 OPCODE = struct.Struct(">H")
 ENVELOPE_HEADER = auth.HEADER_LENGTH
 TAG_SIZE = auth.TAG_LENGTH
-COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
-COMMANDS_BY_OPCODE: dict[int, Command] = {c.opcode: c for c in COMMANDS}
+
+
+def __getattr__(name: str) -> object:
+    """``COMMANDS``, ``COMMANDS_BY_NAME`` and ``COMMANDS_BY_OPCODE``: the core dictionary's
+    commands, for callers not yet handed a Dictionary (built on first use, not at import)."""
+    if name == "COMMANDS":
+        return core().commands
+    if name == "COMMANDS_BY_NAME":
+        return {c.name: c for c in core().commands}
+    if name == "COMMANDS_BY_OPCODE":
+        return {c.opcode: c for c in core().commands}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def command_named(name: str, dictionary: Dictionary | None = None) -> Command:
+    """The command of that name in ``dictionary`` (the core one by default); KeyError when it
+    has none."""
+    dictionary = dictionary or core()
+    command = dictionary.command(name)
+    if command is None:
+        raise KeyError(f"no command {name!r} in dictionary {dictionary.name}")
+    return command
 
 
 class Reason(IntEnum):
@@ -172,15 +193,18 @@ def _argument_problem(f: Field, value: float) -> str:
 
 
 def pack_telecommand(command: Command | str, arguments: dict[str, float] | None = None, *,
-                     execute_at: float | None = None, sequence: int = 0) -> bytes:
+                     execute_at: float | None = None, sequence: int = 0,
+                     dictionary: Dictionary | None = None) -> bytes:
     """The telecommand space packet, before authentication.
+
+    ``command`` is a Command, or a name looked up in ``dictionary`` (the core one by default).
 
     ValueError when an argument is out of range or ``execute_at`` is not a valid time tag
     (``picodragon.dictionary.packets.check_time_tag``: 2000-01-01T00:00:01Z to
     2136-02-07T06:28:15Z, the CUC's 32-bit seconds).
     """
     if isinstance(command, str):
-        command = COMMANDS_BY_NAME[command]
+        command = command_named(command, dictionary)
     body = OPCODE.pack(command.opcode) + pack_arguments(command, arguments or {})
     when = EPOCH_2000_UNIX if execute_at is None else check_time_tag(execute_at)
     return space_packet(COMMAND_APID, sequence, when, body, telecommand=True)
@@ -188,20 +212,22 @@ def pack_telecommand(command: Command | str, arguments: dict[str, float] | None 
 
 def encode_telecommand(command: Command | str, arguments: dict[str, float] | None,
                        signer: auth.CommandSigner, *, execute_at: float | None = None,
-                       sequence: int = 0) -> bytes:
+                       sequence: int = 0, dictionary: Dictionary | None = None) -> bytes:
     """One authenticated telecommand: the AX.25 information field (raises the signer's counter)."""
-    return signer.sign(pack_telecommand(command, arguments, execute_at=execute_at, sequence=sequence))
+    return signer.sign(pack_telecommand(command, arguments, execute_at=execute_at,
+                                        sequence=sequence, dictionary=dictionary))
 
 
-def decode_telecommand(data: bytes,
-                       verifier: auth.CommandVerifier | None) -> Telecommand | CommandRejection:
-    """Authenticate and decode a telecommand; the verifier records an accepted counter.
+def decode_telecommand(data: bytes, verifier: auth.CommandVerifier | None,
+                       dictionary: Dictionary | None = None) -> Telecommand | CommandRejection:
+    """Authenticate and decode a telecommand of ``dictionary`` (the core one by default); the
+    verifier records an accepted counter.
 
     Never raises. The counter and opcode of a rejection are as read from the message, for the
     answer only: they are not trusted.
     """
     try:
-        return _decode(bytes(data), verifier)
+        return _decode(bytes(data), verifier, dictionary or core())
     except Exception as exc:  # a guard: every rule in _decode should have caught it first
         return CommandRejection(Reason.BAD_PACKET, detail=f"unexpected {type(exc).__name__}: {exc}")
 
@@ -213,7 +239,8 @@ def _peek(data: bytes) -> tuple[int, int]:
     return counter, opcode
 
 
-def _decode(data: bytes, verifier: auth.CommandVerifier | None) -> Telecommand | CommandRejection:
+def _decode(data: bytes, verifier: auth.CommandVerifier | None,
+            dictionary: Dictionary) -> Telecommand | CommandRejection:
     counter, opcode = _peek(data)
     if verifier is None:
         return CommandRejection(Reason.NO_KEY, counter, opcode, "no key loaded on board")
@@ -231,7 +258,7 @@ def _decode(data: bytes, verifier: auth.CommandVerifier | None) -> Telecommand |
     if len(sp.payload) < OPCODE.size:
         return CommandRejection(Reason.BAD_PACKET, counter, opcode, "no opcode")
     (opcode,) = OPCODE.unpack_from(sp.payload)
-    command = COMMANDS_BY_OPCODE.get(opcode)
+    command = dictionary.command_by_opcode(opcode)
     if command is None:
         return CommandRejection(Reason.UNKNOWN_OPCODE, counter, opcode)
     args = sp.payload[OPCODE.size :]
