@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from picodragon.dictionary import pack_telemetry
+import functools
+
+from picodragon.config.mission import load_mission
+from picodragon.dictionary import Dictionary, pack_telemetry
 from picodragon.link import ax25
 
 SPACECRAFT = ax25.Address("XV9PID")
@@ -23,6 +26,12 @@ HK_VALUES = {
     "commands_received": 4,
     "commands_rejected": 0,
 }
+
+
+@functools.cache
+def reference_dictionary() -> Dictionary:
+    """The reference mission's dictionary: the core one with Pico Dragon's alarm limits."""
+    return load_mission().dictionary
 
 
 def frame_of(packet: bytes) -> bytes:

@@ -1,4 +1,7 @@
-"""Alarms from the dictionary limits: raised, escalated, cleared, stored, rebuilt."""
+"""Alarms from the dictionary limits: raised, escalated, cleared, stored, rebuilt.
+
+The limits are the reference mission's (the core dictionary sets none).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ from picodragon.dictionary import Severity
 from picodragon.ground.alarms import AlarmMonitor
 from picodragon.ground.archive import open_archive
 from picodragon.ground.station import GroundStation
-from tests.ground.helpers import hk_frame
+from tests.ground.helpers import hk_frame, reference_dictionary
 
 T = 1.4e9
 
 
 def test_raise_escalate_clear(archive):
-    alarms = AlarmMonitor(archive)
+    alarms = AlarmMonitor(archive, dictionary=reference_dictionary())
     station = GroundStation("Hanoi", archive, 437e6)
     station.add_listener(alarms.on_decoded)
     station.receive(hk_frame(T, 1, battery_voltage_v=7.5), T)
@@ -31,7 +34,7 @@ def test_raise_escalate_clear(archive):
 
 
 def test_old_packets_do_not_move_the_state(archive):
-    alarms = AlarmMonitor(archive)
+    alarms = AlarmMonitor(archive, dictionary=reference_dictionary())
     alarms.check("HOUSEKEEPING", {"obc_temperature_c": 25.0}, T + 100)
     # a dump of older housekeeping with a hot value: history, not an alarm now
     assert alarms.check("HOUSEKEEPING", {"obc_temperature_c": 90.0}, T + 50) == []
@@ -40,12 +43,12 @@ def test_old_packets_do_not_move_the_state(archive):
 
 
 def test_active_alarms_rebuilt_at_start(archive_url):
-    archive = open_archive(archive_url)
+    archive = open_archive(archive_url, dictionary=reference_dictionary())
     AlarmMonitor(archive).check(
         "HOUSEKEEPING", {"battery_temperature_c": 60.0, "battery_soc_pct": 50}, T
     )
     archive.close()
-    archive = open_archive(archive_url)
+    archive = open_archive(archive_url)  # the archive remembers the mission's dictionary
     alarms = AlarmMonitor(archive)
     assert set(alarms.active) == {"HOUSEKEEPING.battery_temperature_c"}
     assert alarms.check("HOUSEKEEPING", {"battery_temperature_c": 20.0}, T + 1) == [

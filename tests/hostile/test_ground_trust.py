@@ -24,7 +24,7 @@ from picodragon.ground.commanding import CommandQueue, Stage
 from picodragon.ground.station import Decoded, GroundStation, Rejection
 from picodragon.link import auth, ax25
 from tests.ground import conftest as ground_fixtures
-from tests.ground.helpers import hk_frame
+from tests.ground.helpers import hk_frame, reference_dictionary
 from tests.hostile.fuzz import hostile
 
 #: the ground tests' archive on both backends (SQLite, PostgreSQL)
@@ -132,7 +132,7 @@ def test_a_response_must_await_its_stage(archive):
 
 
 def test_a_future_stamped_packet_holds_neither_alarms_nor_latest(archive_url):
-    archive = open_archive(archive_url)
+    archive = open_archive(archive_url, dictionary=reference_dictionary())  # with its limits
     alarms = AlarmMonitor(archive)
     station = mission_station(archive)
     station.add_listener(alarms.on_decoded)
@@ -158,7 +158,7 @@ def test_a_packet_from_before_the_mission_is_rejected(archive):
 
 
 def test_alarm_monitor_ignores_future_stamps_even_from_a_permissive_station(archive):
-    alarms = AlarmMonitor(archive)
+    alarms = AlarmMonitor(archive, dictionary=reference_dictionary())
     station = GroundStation("anywhere", archive, 437e6)  # no mission configured: permissive
     station.add_listener(alarms.on_decoded)
     station.receive(hk_frame(4_200_000_000.0, 1, battery_voltage_v=5.0), T)

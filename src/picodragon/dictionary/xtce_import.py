@@ -60,18 +60,19 @@ class _Unsupported(Exception):
 class _Doc:
     """A parsed XTCE document: its elements by local name, their lines, the problems found."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str, data: bytes | None = None) -> None:
         self.origin = str(path)
         self.lines: dict[ET.Element, int] = {}
         self.problems: list[tuple[str, str]] = []
-        self.root = self._parse(path)
+        self.root = self._parse(path, data)
 
-    def _parse(self, path: Path) -> ET.Element:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise DictionaryError(f"cannot read XTCE file {path}: {exc.strerror or exc}") from None
+    def _parse(self, path: Path | str, data: bytes | None) -> ET.Element:
+        if data is None:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(MAX_BYTES + 1)
+            except OSError as exc:
+                raise DictionaryError(f"cannot read XTCE file {path}: {exc.strerror or exc}") from None
         if len(data) > MAX_BYTES:
             raise DictionaryError(f"{path}: larger than {MAX_BYTES // 2**20} MB, not read")
         builder = ET.TreeBuilder()
@@ -614,6 +615,21 @@ def load_xtce(path: str | Path) -> Dictionary:
     dictionary is never silently smaller than its file.
     """
     doc = _Doc(Path(path))
+    dictionary = _Importer(doc).run()
+    if doc.problems:
+        raise doc.error()
+    return dictionary
+
+
+def load_xtce_text(text: str | bytes, origin: str = "<XTCE text>") -> Dictionary:
+    """The ``Dictionary`` an XTCE 1.2 document held in memory describes (as ``load_xtce``).
+
+    For XTCE that never was a file: the archive keeps its mission's dictionary as the XTCE
+    text ``picodragon.dictionary.xtce.to_xtce`` wrote, and reads it back with this. ``origin``
+    names the text in error messages. The same bounds and refusals as a file apply.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    doc = _Doc(origin, data)
     dictionary = _Importer(doc).run()
     if doc.problems:
         raise doc.error()

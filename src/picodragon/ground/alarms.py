@@ -1,7 +1,8 @@
 """Alarms: telemetry against the dictionary's limits, raised and cleared, stored.
 
-Every field declared with :class:`picodragon.dictionary.Limits` is checked as its packets
-arrive. A point's alarm state is its severity (INFO meaning no alarm); a change of state is a
+Every field the mission's ``Dictionary`` declares with :class:`picodragon.dictionary.Limits`
+is checked as its packets arrive (the core dictionary sets none: a mission's file sets the
+limits of its hardware). A point's alarm state is its severity (INFO meaning no alarm); a change of state is a
 transition stored in the archive's ``alarms`` table (``raised`` with the new severity, or
 ``cleared``) and as a ground event, so the history of every alarm can be replayed and the web
 application can show what is active now.
@@ -20,15 +21,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from picodragon.dictionary import TELEMETRY_PACKETS, Limits, Severity
+from picodragon.dictionary import Dictionary, Limits, Severity
 from picodragon.ground.archive import Archive
 from picodragon.ground.station import FUTURE_MARGIN_S
 
-#: packet name -> [(field name, limits)], from the dictionary
-LIMITS: dict[str, list[tuple[str, Limits]]] = {
-    p.name: [(f.name, f.limits) for f in p.fields if f.limits is not None]
-    for p in TELEMETRY_PACKETS
-}
+
+def limits_of(dictionary: Dictionary) -> dict[str, list[tuple[str, Limits]]]:
+    """Packet name -> [(field name, limits)] for the packets with limited fields."""
+    out = {
+        p.name: [(f.name, f.limits) for f in p.fields if f.limits is not None]
+        for p in dictionary.telemetry
+    }
+    return {name: limited for name, limited in out.items() if limited}
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,16 @@ def _describe(limits: Limits, value: float, severity: Severity) -> str:
 
 
 class AlarmMonitor:
-    """Checks decoded packets against the dictionary limits and keeps the alarm states."""
+    """Checks decoded packets against the dictionary limits and keeps the alarm states.
 
-    def __init__(self, archive: Archive) -> None:
+    ``dictionary`` is the mission's; None takes the one the archive remembers
+    (``Archive.dictionary()``), the core one (no limits) for an archive without.
+    """
+
+    def __init__(self, archive: Archive, *, dictionary: Dictionary | None = None) -> None:
         self.archive = archive
+        self.dictionary = archive.dictionary() if dictionary is None else dictionary
+        self.limits = limits_of(self.dictionary)
         self.active: dict[str, Alarm] = {}
         self._last_judged: dict[str, float] = {}
         for row in self.archive.select("alarms", order="unix_s, id"):
@@ -78,7 +88,7 @@ class AlarmMonitor:
     ) -> list[tuple[str, Severity]]:
         """Judge one packet's values at on-board time ``unix_s``; returns the transitions."""
         transitions = []
-        for name, limits in LIMITS.get(packet, ()):
+        for name, limits in self.limits.get(packet, ()):
             value = values.get(name)
             if value is None or math.isnan(value):
                 continue
@@ -121,7 +131,7 @@ class AlarmMonitor:
         """A GroundStation listener."""
         if not decoded.unix_s <= decoded.received_unix_s + FUTURE_MARGIN_S:
             return  # stamped in the future (or not a time at all): never news
-        if decoded.name in LIMITS and LIMITS[decoded.name]:
+        if decoded.name in self.limits:
             self.check(decoded.name, decoded.values, decoded.unix_s)
 
     def history(self) -> list[dict]:

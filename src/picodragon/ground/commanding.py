@@ -35,6 +35,10 @@ acknowledged or scheduled one). Anything else, including an unknown stage or a v
 not an integer, is recorded as a ``RESPONSE_REJECTED`` ground event with the reason and the
 frame it came in, and changes nothing; it never raises.
 
+Command names, opcodes, argument types and ranges come from the mission's ``Dictionary``
+(``dictionary=``; by default the one the archive remembers, else the core dictionary), and
+responses are the packet it names ``COMMAND_RESPONSE``.
+
 Everything is stored through the archive (tables ``commands`` and ``command_stages``), so the
 history survives restarts and is shared by the web application.
 """
@@ -47,10 +51,9 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from picodragon.dictionary.spacecraft import COMMAND_RESPONSE
+from picodragon.dictionary import Dictionary
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.telecommand import (
-    COMMANDS_BY_NAME,
-    COMMANDS_BY_OPCODE,
     Reason,
     encode_telecommand,
     pack_telecommand,
@@ -61,6 +64,8 @@ from picodragon.link import auth, ax25
 
 log = logging.getLogger(__name__)
 
+#: the name of the packet that answers commands (the core dictionary's)
+RESPONSE_PACKET = "COMMAND_RESPONSE"
 #: how many times :meth:`CommandQueue.queue` takes a new id when another writer took the one it
 #: chose at the same moment (two consoles queueing at once); more means something is wrong
 ID_ATTEMPTS = 8
@@ -176,7 +181,10 @@ def _stage_order(record: CommandRecord) -> None:
 
 
 class CommandQueue:
-    """The operator's commands for one spacecraft: queue, release, uplink, verify, time out."""
+    """The operator's commands for one spacecraft: queue, release, uplink, verify, time out.
+
+    ``dictionary`` is the mission's (its commands); None takes the one the archive remembers.
+    """
 
     def __init__(
         self,
@@ -185,8 +193,11 @@ class CommandQueue:
         key_id: int = 0,
         ack_timeout_s: float = 60.0,
         completion_timeout_s: float = 600.0,
+        *,
+        dictionary: Dictionary | None = None,
     ) -> None:
         self.archive = archive
+        self.dictionary = archive.dictionary() if dictionary is None else dictionary
         self.key_id = key_id
         self.ack_timeout_s = ack_timeout_s
         self.completion_timeout_s = completion_timeout_s
@@ -276,11 +287,10 @@ class CommandQueue:
         execute_at: float | None = None,
     ) -> CommandRecord:
         """Check and queue one command, unsigned; CommandError for an unknown name or bad arguments."""
-        command = COMMANDS_BY_NAME.get(name)
+        command = self.dictionary.command(name)
         if command is None:
-            raise CommandError(
-                f"no command {name!r} (known: {', '.join(sorted(COMMANDS_BY_NAME))})"
-            )
+            known = ", ".join(sorted(c.name for c in self.dictionary.commands))
+            raise CommandError(f"no command {name!r} (known: {known})")
         arguments = {k: float(v) for k, v in (arguments or {}).items()}
         try:  # the same checks the signing will make: refuse now, not at the pass
             pack_telecommand(command, arguments, execute_at=execute_at)
@@ -392,7 +402,7 @@ class CommandQueue:
                 break
             if not self._still_released(record):
                 continue
-            command = COMMANDS_BY_NAME.get(record.name)
+            command = self.dictionary.command(record.name)
             # another process (the web application, a second console) may have signed commands
             # with this key since we started: continue above the highest counter on record
             self._signer.counter = max(self._signer.counter, self._highest_counter())
@@ -531,7 +541,7 @@ class CommandQueue:
 
     def on_decoded(self, decoded) -> None:
         """A GroundStation listener: COMMAND_RESPONSE packets verify commands."""
-        if decoded.name == COMMAND_RESPONSE.name:
+        if decoded.name == RESPONSE_PACKET:
             self.on_response(decoded.values, decoded.received_unix_s, decoded.frame_id)
 
     def check_timeouts(self, now: float) -> list[CommandRecord]:
@@ -564,7 +574,7 @@ class CommandQueue:
         return out
 
 
-def command_name(opcode: int) -> str:
-    """A command's name from its opcode (for logs of unknown responses)."""
-    command = COMMANDS_BY_OPCODE.get(opcode)
+def command_name(opcode: int, dictionary: Dictionary | None = None) -> str:
+    """A command's name from its opcode in ``dictionary`` (the core one by default), for logs."""
+    command = (core() if dictionary is None else dictionary).command_by_opcode(opcode)
     return command.name if command else f"opcode {opcode}"

@@ -42,16 +42,18 @@ import math
 import zlib
 from dataclasses import dataclass, field
 
+from picodragon.dictionary import Dictionary
 from picodragon.dictionary.files import (
-    FILE_KINDS,
     MAX_CHUNK_DATA,
     FileChunk,
     chunk_count,
     missing_chunk_requests,
 )
-from picodragon.dictionary.spacecraft import FILE_ENTRY
 from picodragon.ground.archive import Archive
 
+#: the directory packet and the enumeration of file kinds, by their names in the dictionary
+ENTRY_PACKET = "FILE_ENTRY"
+KINDS_ENUM = "file_kinds"
 #: most chunks a file can have: FILE_ENTRY and FILE_CHUNK carry the count in 16 bits
 MAX_CHUNK_COUNT = 0xFFFF
 #: largest file the transfer format can describe (65,535 chunks of a full frame's data)
@@ -160,10 +162,14 @@ class FileAssembler:
     ``max_file_bytes`` bounds the size an entry may claim: the format's :data:`MAX_FILE_BYTES`
     by default; a mission that knows its spacecraft's file store passes the store's capacity.
     ``rejected`` counts the entries and chunks refused, by reason (each is also an event).
+    ``dictionary`` is the mission's (its file kinds); None takes the one the archive remembers.
     """
 
-    def __init__(self, archive: Archive, max_file_bytes: int = MAX_FILE_BYTES) -> None:
+    def __init__(self, archive: Archive, max_file_bytes: int = MAX_FILE_BYTES, *,
+                 dictionary: Dictionary | None = None) -> None:
         self.archive = archive
+        self.dictionary = archive.dictionary() if dictionary is None else dictionary
+        self.kinds: dict[int, str] = self.dictionary.enums.get(KINDS_ENUM, {})
         self.max_file_bytes = max(0, min(int(max_file_bytes), MAX_FILE_BYTES))
         self.files: dict[int, FileState] = {}
         self.rejected: dict[str, int] = {}
@@ -289,7 +295,7 @@ class FileAssembler:
                 state.chunks.clear()
                 state.held = 0
                 state.complete_unix_s = state.crc_ok = None
-            state.kind = FILE_KINDS.get(kind if kind is not None else -1, "UNKNOWN")
+            state.kind = self.kinds.get(kind if kind is not None else -1, "UNKNOWN")
             state.size, state.crc32 = size, crc
             state.chunk_size, state.chunk_count = chunk_size, count
             # chunks heard before the entry that it contradicts were someone else's: drop them
@@ -341,7 +347,7 @@ class FileAssembler:
     def on_decoded(self, decoded) -> None:
         """A GroundStation listener: directory entries and chunks."""
         fid = getattr(decoded, "frame_id", None)
-        if decoded.name == FILE_ENTRY.name:
+        if decoded.name == ENTRY_PACKET:
             self.on_entry(decoded.values, decoded.received_unix_s, fid)
         elif getattr(decoded, "chunk", None) is not None:
             self.on_chunk(decoded.chunk, decoded.received_unix_s, fid)

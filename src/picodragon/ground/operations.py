@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 from picodragon.astro.isotime import iso_z
 from picodragon.config import Station
+from picodragon.dictionary import Dictionary
 from picodragon.elements import ElementSet
 from picodragon.ground.alarms import AlarmMonitor
 from picodragon.ground.archive import open_archive
@@ -144,6 +145,7 @@ async def run_station(
     on_decoded: Callable[[Decoded], None] | None = None,
     plan: Plan | None = None,
     mission_start_unix_s: float | None = None,
+    dictionary: Dictionary | None = None,
 ) -> StationReport:
     """Run a ground station until ``duration_s`` (of ``clock`` time) passes or ``stop`` is set.
 
@@ -152,24 +154,28 @@ async def run_station(
     this station is prime for have their actions queued and released at the contact's start.
     Only frames from ``spacecraft_callsign`` are decoded (others are archived as rejected);
     ``mission_start_unix_s`` (the deployment) turns on the check of packet times.
-    Returns the run's report.
+    ``dictionary`` is the mission's: the archive is opened with it (and remembers it); None
+    decodes, alarms and commands with the dictionary the archive remembers (the core one for
+    an archive without). Returns the run's report.
     """
     kiss_host, kiss_port = parse_host_port(kiss, KISS_PORT)
     rig = RigClient(*parse_host_port(rigctld, RIGCTLD_PORT)) if rigctld else None
     rotator = RotatorClient(*parse_host_port(rotctld, ROTCTLD_PORT)) if rotctld else None
-    archive = open_archive(db)
+    archive = open_archive(db, dictionary=dictionary)
+    dictionary = archive.dictionary() if dictionary is None else dictionary
     ground = GroundStation(
         station.name,
         archive,
         downlink_hz,
         spacecraft_callsigns=[spacecraft_callsign],
         mission_start_unix_s=mission_start_unix_s,
+        dictionary=dictionary,
     )
-    alarms = AlarmMonitor(archive)
-    files = FileAssembler(archive)
+    alarms = AlarmMonitor(archive, dictionary=dictionary)
+    files = FileAssembler(archive, dictionary=dictionary)
     ground.add_listener(alarms.on_decoded)
     ground.add_listener(files.on_decoded)
-    commands = CommandQueue(archive, key) if key is not None else None
+    commands = CommandQueue(archive, key, dictionary=dictionary) if key is not None else None
     if commands is not None:
         ground.add_listener(commands.on_decoded)
     if on_decoded is not None:
@@ -234,7 +240,7 @@ async def run_station(
                         and contact.start_unix_s <= now <= contact.end_unix_s
                     ):
                         planned_done.add(key_)
-                        for name, arguments in contact.actions():
+                        for name, arguments in contact.actions(dictionary):
                             try:
                                 record = commands.queue(name, arguments, now=now)
                                 commands.release(record.id, now)

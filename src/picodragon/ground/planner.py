@@ -35,7 +35,8 @@ import numpy as np
 
 from picodragon.astro.isotime import iso_z, parse_unix
 from picodragon.config import Radio, Station
-from picodragon.dictionary.spacecraft import HOUSEKEEPING
+from picodragon.dictionary import Dictionary
+from picodragon.dictionary.loader import core
 from picodragon.elements import ElementSet
 from picodragon.ground.passes import Pass, look_angles
 from picodragon.link.budget import downlink_budget
@@ -43,6 +44,8 @@ from picodragon.link.budget import downlink_budget
 STEP_S = 10.0
 #: octets around a packet's data on the air: CCSDS headers (12) and AX.25 header (16)
 FRAME_OVERHEAD_BYTES = 12 + 16
+#: the packet a telemetry dump sends (DUMP_HOUSEKEEPING), whose size sets how many fit
+DUMP_PACKET = "HOUSEKEEPING"
 
 
 @dataclass(frozen=True)
@@ -101,18 +104,20 @@ class Contact:
         """The command requests this contact uplinks."""
         return [a.request for a in self.allocations if a.request.kind == "command"]
 
-    def actions(self) -> list[tuple[str, dict[str, float]]]:
+    def actions(self, dictionary: Dictionary | None = None) -> list[tuple[str, dict[str, float]]]:
         """The telecommands that carry out this contact's allocations, for the prime station
         to queue at the start of the contact: a dump becomes DUMP_HOUSEKEEPING for as many
-        packets as its volume allows, a file DOWNLINK_FILE (or REQUEST_CHUNKS when the request
-        carries a chunk mask), a command itself."""
+        packets as its volume allows (HOUSEKEEPING's size in ``dictionary``, the mission's;
+        the core dictionary by default), a file DOWNLINK_FILE (or REQUEST_CHUNKS when the
+        request carries a chunk mask), a command itself."""
         out: list[tuple[str, dict[str, float]]] = []
         for a in self.allocations:
             r = a.request
             if r.kind == "command":
                 out.append((r.command, dict(r.arguments)))
             elif r.kind == "telemetry_dump":
-                per_packet = HOUSEKEEPING.size + FRAME_OVERHEAD_BYTES
+                dump = (core() if dictionary is None else dictionary).packet(DUMP_PACKET)
+                per_packet = dump.size + FRAME_OVERHEAD_BYTES
                 out.append(
                     (
                         "DUMP_HOUSEKEEPING",

@@ -19,6 +19,10 @@ and the alarms for years. Frames longer than any AX.25 frame are cut to
 :data:`MAX_ARCHIVED_OCTETS` and rejected (stage ``input``), so one frame cannot fill the archive.
 Every rejection keeps the raw frame (or its head) with the reason in ``frames.rejection``.
 
+The station decodes with its mission's ``Dictionary`` (``dictionary=``; by default the one its
+archive remembers, else the core dictionary): the mission's own packets, its events'
+messages, its file-chunk header, looked up by name and APID on that object.
+
 Packets are then offered to listeners (alarms, command verification, file reassembly), each
 guarded so a failing listener is logged and never stops reception.
 """
@@ -30,11 +34,11 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from picodragon.dictionary import EVENTS, TelemetryPacket
+from picodragon.dictionary import Dictionary, TelemetryPacket
 from picodragon.dictionary import Rejection as PacketRejection
-from picodragon.dictionary.files import FILE_CHUNK_APID, FileChunk, decode_file_chunk
+from picodragon.dictionary.files import FileChunk, decode_file_chunk
 from picodragon.ground.archive import Archive
-from picodragon.ground.decoder import decode as decode_telemetry
+from picodragon.ground.decoder import decoder_for
 from picodragon.link import ax25
 
 log = logging.getLogger(__name__)
@@ -52,8 +56,6 @@ FUTURE_MARGIN_S = 300.0
 #: the longest frame archived whole: well above any AX.25 frame (16 header octets, 8
 #: digipeaters of 7, 256 of information); longer input is cut to this and rejected
 MAX_ARCHIVED_OCTETS = 1024
-
-EVENTS_BY_ID = {e.event_id: e for e in EVENTS}
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,12 @@ class Rejection:
 Listener = Callable[[Decoded], None]
 
 
-def _event_message(values: dict[str, float]) -> tuple[str, int, str]:
+def _event_message(values: dict[str, float], dictionary: Dictionary) -> tuple[str, int, str]:
+    """(name, severity, message) of an EVENT_REPORT's values, from the dictionary's events."""
     event_id = int(values.get("event_id", -1))
     arg0, arg1 = values.get("arg0"), values.get("arg1")
     args = {"arg0": "?" if arg0 != arg0 else int(arg0), "arg1": "?" if arg1 != arg1 else int(arg1)}
-    event = EVENTS_BY_ID.get(event_id)
+    event = dictionary.event_by_id(event_id)
     if event is None:
         return (
             f"EVENT_{event_id}",
@@ -130,6 +133,8 @@ class GroundStation:
     (permissive: only where no mission is configured). ``mission_start_unix_s`` (the
     deployment) turns on the check of packet times (not before it, less a margin; not after
     their reception, plus a margin); None: no check (unit tests that replay old packets).
+    ``dictionary`` is the mission's (its packets, events, file-chunk header); None takes the
+    one the archive remembers (``Archive.dictionary()``: the core one for an archive without).
     """
 
     def __init__(
@@ -139,8 +144,15 @@ class GroundStation:
         frequency_hz: float,
         spacecraft_callsigns: Iterable[str] | None = None,
         mission_start_unix_s: float | None = None,
+        *,
+        dictionary: Dictionary | None = None,
     ) -> None:
         self.name = name
+        self.dictionary = archive.dictionary() if dictionary is None else dictionary
+        self._decoder = decoder_for(self.dictionary)
+        chunk_header = self.dictionary.chunk_header
+        self._chunk_apid = None if chunk_header is None else chunk_header.apid
+        self._chunk_name = "" if chunk_header is None else chunk_header.name
         self.archive = archive
         self.frequency_hz = float(frequency_hz)
         self.tuned_hz: float | None = None
@@ -219,17 +231,17 @@ class GroundStation:
         if self.sources is not None and source not in self.sources:
             reason = f"{source} is not one of the mission's spacecraft ({', '.join(sorted(self.sources))})"
             return self._reject(raw, unix_s, frequency, "source", reason)
-        packet = decode_telemetry(info)
+        packet = self._decoder.decode(info)
         chunk = None
         if (
             isinstance(packet, PacketRejection)
             and info[:2]
-            and (int.from_bytes(info[:2], "big") & 0x7FF) == FILE_CHUNK_APID
+            and (int.from_bytes(info[:2], "big") & 0x7FF) == self._chunk_apid
         ):
             chunk = decode_file_chunk(info)
             if not isinstance(chunk, PacketRejection):
                 packet = TelemetryPacket(
-                    "FILE_CHUNK", FILE_CHUNK_APID, chunk.sequence, chunk.unix_s, {}
+                    self._chunk_name, self._chunk_apid, chunk.sequence, chunk.unix_s, {}
                 )
             else:
                 packet, chunk = chunk, None
@@ -249,7 +261,7 @@ class GroundStation:
             if packet.values:
                 self.archive.store_points(fid, packet.name, packet.unix_s, packet.values)
             if packet.name == "EVENT_REPORT":
-                name, severity, message = _event_message(packet.values)
+                name, severity, message = _event_message(packet.values, self.dictionary)
                 self.archive.store_event(packet.unix_s, name, severity, message, "spacecraft", fid)
             self.counts["decoded"] += 1
             decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet, chunk)

@@ -17,7 +17,9 @@ import os
 import sqlite3
 from pathlib import Path
 
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.ground.archive.base import (
+    LATER_TABLES,
     SCHEMA,
     Archive,
     ArchiveError,
@@ -40,8 +42,9 @@ __all__ = [
 
 DEFAULT_PATH = "picodragon.sqlite"
 SQLITE_HEADER = b"SQLite format 3\x00"
-#: tables of ours: an SQLite file holding all the archive's, or the web's user store, is ours
-ARCHIVE_TABLES = frozenset(SCHEMA)
+#: tables of ours: an SQLite file holding all the archive's (but those added since the first
+#: archives were written), or the web's user store, is ours
+ARCHIVE_TABLES = frozenset(SCHEMA) - LATER_TABLES
 USER_STORE_TABLES = frozenset({"web_users"})
 
 
@@ -114,7 +117,11 @@ def check_sqlite_path(path: str | Path, must_exist: bool = False) -> bool:
 
 
 def open_archive(
-    url_or_path: str | Path | None = None, durable: bool = False, reset: bool = False
+    url_or_path: str | Path | None = None,
+    durable: bool = False,
+    reset: bool = False,
+    *,
+    dictionary: Dictionary | None = None,
 ) -> Archive:
     """Open (creating if needed) an archive: PostgreSQL for a postgres URL, else SQLite.
 
@@ -122,21 +129,25 @@ def open_archive(
     removed first (a stale WAL left by a crash must never meet a new database file), or the
     archive's tables are dropped from the PostgreSQL schema. Either way an existing SQLite
     file is touched only if :func:`check_sqlite_path` finds it is ours.
+
+    ``dictionary`` (the mission's) creates its packets' tables and is remembered by the archive
+    (:meth:`Archive.dictionary`); a packet whose archived fields it changed raises
+    :class:`ArchiveError` (see ``base``). None (readers, old call sites) leaves the archive's
+    dictionary as it is and creates packet tables as packets arrive.
     """
     target = str(url_or_path) if url_or_path else DEFAULT_PATH
     if is_postgres_url(target):
         from picodragon.ground.archive.postgres import PostgresArchive
 
-        archive = PostgresArchive(target)
         if reset:
+            archive = PostgresArchive(target)
             archive.drop_tables()
             archive.close()
-            archive = PostgresArchive(target)
-        return archive
+        return PostgresArchive(target, dictionary=dictionary)
     from picodragon.ground.archive.sqlite import SqliteArchive
 
     check_sqlite_path(target)
     if reset:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(target + suffix).unlink(missing_ok=True)
-    return SqliteArchive(target, durable=durable)
+    return SqliteArchive(target, durable=durable, dictionary=dictionary)

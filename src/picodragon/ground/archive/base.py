@@ -23,6 +23,19 @@ Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
 - ``commands`` and ``command_stages``: the command lifecycle, append-only (see commanding.py).
 - ``files`` and ``file_chunks``: chunked file downloads (see files.py).
 - ``alarms``: limit transitions, raised and cleared (see alarms.py).
+- ``archive_meta(key, value)``: what the archive knows of itself; ``dictionary_xtce`` is the
+  mission's dictionary (its XTCE export), written when an archive is opened with a dictionary,
+  so a reader given only the archive (``picodragon serve --db``) shows that mission's packets.
+
+An archive opened with a mission's ``Dictionary`` creates the table of every telemetry packet
+at once, from the declarations, and remembers the dictionary. Opened later with another
+dictionary (another mission, a new version), packets it has not seen get their tables and
+fields appended to a packet get their columns (empty in older rows: the dictionary's rule is
+that a packet only grows at the end); a packet whose archived fields are gone from the new
+declaration, or whose unit changed, is refused with one line (:class:`ArchiveError`) naming
+the packet and the fields, since its rows would no longer mean what its columns say. Refusing
+rather than versioning the table keeps one table per packet name, which every reader (the
+web, the exports) relies on; a changed packet takes a new name or a new archive.
 
 Atomicity: every write belongs to a transaction; outside :meth:`Archive.batch` each call commits
 before it returns, inside one everything commits at the end of the ``with`` block. A write is
@@ -32,6 +45,7 @@ before it loses the whole uncommitted batch and nothing else (SQLite in WAL mode
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -42,6 +56,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+
+from picodragon.dictionary.definitions import Dictionary, DictionaryError
+from picodragon.dictionary.model import Packet
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +174,50 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
         ("value", "DOUBLE"),
         ("detail", "TEXT NOT NULL"),
     ),
+    "archive_meta": (
+        ("key", "TEXT PRIMARY KEY"),
+        ("value", "TEXT NOT NULL"),
+    ),
 }
+#: tables added after archives were first written: an older archive lacks them until opened
+LATER_TABLES = frozenset({"archive_meta"})
+#: the ``archive_meta`` key of the mission's dictionary (XTCE text)
+DICTIONARY_KEY = "dictionary_xtce"
+
+
+@functools.lru_cache(maxsize=8)
+def dictionary_from_xtce(text: str) -> Dictionary:
+    """The Dictionary an archive stored (its XTCE text), parsed once per distinct text."""
+    from picodragon.dictionary.xtce_import import load_xtce_text
+
+    return load_xtce_text(text, origin="the archive's dictionary")
+
+
+def dictionary_to_xtce(dictionary: Dictionary) -> str:
+    """The XTCE text an archive stores for ``dictionary`` (read back to an equal Dictionary)."""
+    from picodragon.dictionary.xtce import to_xtce
+
+    return to_xtce(dictionary, name="archive")
+
+
+def packet_change(packet: Packet, archived: Sequence[str], before: Packet | None) -> str | None:
+    """Why ``packet`` cannot be stored in the table holding ``archived`` fields, or None.
+
+    ``before`` is the same packet in the dictionary the archive remembers (None if it holds
+    none). Fields only appended are fine; fields gone (removed or renamed) or with another
+    unit are not: the old rows would be read under the new meaning.
+    """
+    names = [f.name for f in packet.fields]
+    gone = [f for f in archived if f not in names]
+    if gone:
+        return f"field{'s' if len(gone) > 1 else ''} {', '.join(gone)} archived but gone from it"
+    if before is not None:
+        units = {f.name: f.unit for f in before.fields}
+        moved = [f"{f.name} ({units[f.name] or 'no unit'} -> {f.unit or 'no unit'})"
+                 for f in packet.fields if f.name in units and units[f.name] != f.unit]
+        if moved:
+            return f"unit changed: {', '.join(moved)}"
+    return None
 
 #: unique keys that make repeated writes of the same fact idempotent
 UNIQUE: dict[str, tuple[str, ...]] = {
@@ -185,7 +245,8 @@ class Archive:
     placeholder = "?"
     type_map: dict[str, str] = {}
 
-    def __init__(self) -> None:
+    def __init__(self, dictionary: Dictionary | None = None) -> None:
+        self._opened_with = dictionary
         self._pending: dict[str, tuple[tuple[str, ...], list[tuple]]] = {}
         self._depth = 0
         self._writing = False
@@ -233,6 +294,69 @@ class Archive:
                 self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_{col} ON {table} ({col})")
         self._commit()
         self._reload_catalog()
+        if self._opened_with is not None:
+            try:
+                self._adopt(self._opened_with)
+            except ArchiveError:
+                self._rollback()
+                self.close()
+                raise
+
+    # -- the mission's dictionary --------------------------------------------------------
+    def _stored_xtce(self) -> str | None:
+        p = self.placeholder
+        rows = self._rows(f"SELECT value FROM archive_meta WHERE key = {p}", (DICTIONARY_KEY,))
+        return str(rows[0][0]) if rows else None
+
+    def _adopt(self, dictionary: Dictionary) -> None:
+        """Check ``dictionary`` against what is archived, create its packets' tables, store it.
+
+        ArchiveError (one line) for a packet whose archived fields it no longer declares or
+        whose units it changed; nothing is written then.
+        """
+        text = dictionary_to_xtce(dictionary)
+        stored_text = self._stored_xtce()
+        before: Dictionary | None = None
+        if stored_text is not None and stored_text != text:
+            try:
+                before = dictionary_from_xtce(stored_text)
+            except DictionaryError as exc:
+                log.warning("the archive's stored dictionary is unreadable, replaced: %s", exc)
+        for packet in dictionary.telemetry:
+            archived = self._catalog.get(packet.name)
+            previous = before.packet(packet.name) if before and before.has_packet(packet.name) else None
+            why = packet_change(packet, archived[1] if archived else (), previous)
+            if why is not None:
+                raise ArchiveError(
+                    f"archive {self._where()}: packet {packet.name} changed in dictionary "
+                    f"{dictionary.name!r}: {why}; give the changed packet a new name or use a "
+                    "new archive"
+                )
+        for packet in dictionary.telemetry:
+            self._ensure_packet_table(packet.name, [f.name for f in packet.fields])
+        if stored_text != text:
+            p = self.placeholder
+            self._exec(f"DELETE FROM archive_meta WHERE key = {p}", (DICTIONARY_KEY,))
+            self._exec(f"INSERT INTO archive_meta (key, value) VALUES ({p}, {p})",
+                       (DICTIONARY_KEY, text))
+            self._commit()
+
+    def _where(self) -> str:
+        """The archive's location for messages (a backend names its file or database)."""
+        return self.backend
+
+    def dictionary(self) -> Dictionary:
+        """The mission's dictionary this archive remembers (the last it was opened with).
+
+        An archive never opened with one (or written before archives kept it) gives the core
+        dictionary (``picodragon.dictionary.core()``): what the reference flight software sends.
+        """
+        text = self._stored_xtce()
+        if text is None:
+            from picodragon.dictionary.loader import core
+
+            return core()
+        return dictionary_from_xtce(text)
 
     def _reload_catalog(self) -> None:
         """Read the packet tables' catalog again: another process may have added to it."""

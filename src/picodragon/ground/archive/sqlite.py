@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.ground.archive.base import Archive
 
 
@@ -44,8 +45,9 @@ class SqliteArchive(Archive):
     placeholder = "?"
     type_map = {"DOUBLE": "REAL", "SERIAL": "INTEGER PRIMARY KEY"}
 
-    def __init__(self, path: str | Path, durable: bool = False, cache_mb: int = 256) -> None:
-        super().__init__()
+    def __init__(self, path: str | Path, durable: bool = False, cache_mb: int = 256, *,
+                 dictionary: Dictionary | None = None) -> None:
+        super().__init__(dictionary)
         self.path = str(path)
         create_private_file(self.path)
         self._db = sqlite3.connect(
@@ -60,6 +62,9 @@ class SqliteArchive(Archive):
         self._db.execute("PRAGMA wal_autocheckpoint=16384")
         self._in_tx = False
         self._create_schema()
+
+    def _where(self) -> str:
+        return self.path
 
     def _begin(self) -> None:
         if not self._in_tx:
