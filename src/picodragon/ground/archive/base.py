@@ -350,13 +350,18 @@ class Archive:
 
         An archive never opened with one (or written before archives kept it) gives the core
         dictionary (``picodragon.dictionary.core()``): what the reference flight software sends.
+        ArchiveError (one line) when what is stored cannot be read back.
         """
         text = self._stored_xtce()
         if text is None:
             from picodragon.dictionary.loader import core
 
             return core()
-        return dictionary_from_xtce(text)
+        try:
+            return dictionary_from_xtce(text)
+        except DictionaryError as exc:
+            raise ArchiveError(f"archive {self._where()}: its dictionary is unreadable ({exc}); "
+                               "open it with the mission to store it again") from None
 
     def _reload_catalog(self) -> None:
         """Read the packet tables' catalog again: another process may have added to it."""
