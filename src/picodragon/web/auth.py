@@ -24,8 +24,8 @@ Every command, alarm acknowledgement, login and user change is appended to ``web
 when, what, and whether it was allowed.
 
 The tables (``web_users``, ``web_sessions``, ``web_audit``) live in the archive database next
-to the ground's tables and are created here with ``CREATE TABLE IF NOT EXISTS`` on SQLite and
-PostgreSQL alike.
+to the ground's tables; their storage is the archive's (``picodragon.ground.archive.users``),
+this module only decides what goes in them.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
-from picodragon.web.db import Database
+from picodragon.ground.archive import users as store
+from picodragon.ground.archive.pool import Database
 
 ROLES = ("viewer", "operator", "admin")
 ROLE_RANK = {r: i for i, r in enumerate(ROLES)}
@@ -85,20 +86,8 @@ class Session:
 
 
 def ensure_schema(db: Database) -> None:
-    """Create the web's own tables if they are not there yet (idempotent, both backends)."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS web_users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
-        f"role TEXT NOT NULL, created_unix_s {db.double} NOT NULL, disabled INTEGER NOT NULL DEFAULT 0)"
-    )
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS web_sessions (token_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, "
-        f"csrf_token TEXT NOT NULL, created_unix_s {db.double} NOT NULL, expires_unix_s {db.double} NOT NULL)"
-    )
-    db.execute(
-        f"CREATE TABLE IF NOT EXISTS web_audit (id {db.serial_pk}, unix_s {db.double} NOT NULL, "
-        "user_name TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, outcome TEXT NOT NULL)"
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS ix_web_audit_unix_s ON web_audit (unix_s)")
+    """Create the access tables if they are not there yet (idempotent, both backends)."""
+    store.ensure_schema(db)
 
 
 # -- passwords ---------------------------------------------------------------------------------
@@ -203,14 +192,7 @@ def create_user(db: Database | str, name: str, password: str, role: str = "viewe
     database, owned = _database(db)
     try:
         ensure_schema(database)
-        with database.transaction():
-            database.execute("DELETE FROM web_users WHERE name = ?", (name,))
-            database.execute(
-                "INSERT INTO web_users (name, password_hash, role, created_unix_s, disabled) "
-                "VALUES (?, ?, ?, ?, 0)",
-                (name, hash_password(password), role, time.time()),
-            )
-            database.execute("DELETE FROM web_sessions WHERE user_name = ?", (name,))
+        store.put_user(database, name, hash_password(password), role, time.time())
     finally:
         if owned:
             database.close()
@@ -222,20 +204,15 @@ def delete_user(db: Database | str, name: str) -> bool:
     database, owned = _database(db)
     try:
         ensure_schema(database)
-        with database.transaction():
-            n = database.execute("DELETE FROM web_users WHERE name = ?", (name,))
-            database.execute("DELETE FROM web_sessions WHERE user_name = ?", (name,))
-        return n > 0
+        return store.delete_user(database, name)
     finally:
         if owned:
             database.close()
 
 
 def list_users(db: Database) -> list[dict[str, Any]]:
-    return [
-        {"name": n, "role": r, "created_unix_s": c}
-        for n, r, c in db.rows("SELECT name, role, created_unix_s FROM web_users ORDER BY name")
-    ]
+    """Every user by name: ``{name, role, created_unix_s}``."""
+    return store.list_users(db)
 
 
 def authenticate(db: Database, name: str, password: str) -> User | None:
@@ -247,7 +224,7 @@ def authenticate(db: Database, name: str, password: str) -> User | None:
             or len(password) > MAX_PASSWORD:
         verify_password("x", _dummy_hash())
         return None
-    row = db.one("SELECT password_hash, role, disabled FROM web_users WHERE name = ?", (name,))
+    row = store.credentials(db, name)
     if row is None:
         verify_password(password, _dummy_hash())
         return None
@@ -256,8 +233,7 @@ def authenticate(db: Database, name: str, password: str) -> User | None:
         return None
     if needs_rehash(stored):
         # only if the row still holds what was verified: a password changed meanwhile wins
-        db.execute("UPDATE web_users SET password_hash = ? WHERE name = ? AND password_hash = ?",
-                   (hash_password(password), name, stored))
+        store.replace_hash(db, name, stored, hash_password(password))
     return User(name, role)
 
 
@@ -365,13 +341,7 @@ def start_session(db: Database, user: User, now: float | None = None) -> tuple[s
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     th = _token_hash(token)
-    with db.transaction():
-        db.execute("DELETE FROM web_sessions WHERE expires_unix_s < ?", (now,))
-        db.execute(
-            "INSERT INTO web_sessions (token_hash, user_name, csrf_token, created_unix_s, expires_unix_s) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (th, user.name, csrf, now, now + SESSION_SECONDS),
-        )
+    store.add_session(db, th, user.name, csrf, now, now + SESSION_SECONDS)
     return token, Session(user, csrf, now + SESSION_SECONDS, th)
 
 
@@ -381,11 +351,7 @@ def session_for(db: Database, token: str | None, now: float | None = None) -> Se
         return None
     now = time.time() if now is None else now
     th = _token_hash(token)
-    row = db.one(
-        "SELECT u.name, u.role, s.csrf_token, s.expires_unix_s FROM web_sessions s "
-        "JOIN web_users u ON u.name = s.user_name WHERE s.token_hash = ? AND u.disabled = 0",
-        (th,),
-    )
+    row = store.session_row(db, th)
     if row is None or row[3] < now or row[1] not in ROLES:
         return None
     return Session(User(row[0], row[1]), row[2], float(row[3]), th)
@@ -393,7 +359,7 @@ def session_for(db: Database, token: str | None, now: float | None = None) -> Se
 
 def end_session(db: Database, token: str | None) -> None:
     if token:
-        db.execute("DELETE FROM web_sessions WHERE token_hash = ?", (_token_hash(token),))
+        store.end_session(db, _token_hash(token))
 
 
 def csrf_ok(session: Session, presented: str | None) -> bool:
@@ -405,17 +371,9 @@ def audit(db: Database, user: str, action: str, detail: dict[str, Any] | str, ou
           now: float | None = None) -> None:
     """Append one line to the audit log: who did what, with which outcome."""
     text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
-    db.execute(
-        "INSERT INTO web_audit (unix_s, user_name, action, detail, outcome) VALUES (?, ?, ?, ?, ?)",
-        (time.time() if now is None else now, user, action, text[:4000], outcome),
-    )
+    store.append_audit(db, time.time() if now is None else now, user, action, text[:4000], outcome)
 
 
 def audit_log(db: Database, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
-    rows = db.rows(
-        "SELECT id, unix_s, user_name, action, detail, outcome FROM web_audit "
-        "ORDER BY id DESC LIMIT ? OFFSET ?",
-        (int(limit), int(offset)),
-    )
-    keys = ("id", "unix_s", "user", "action", "detail", "outcome")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    """Audit lines newest first: ``{id, unix_s, user, action, detail, outcome}``."""
+    return store.audit_log(db, limit, offset)

@@ -24,10 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from picodragon.dictionary import COMMANDS, Command, Field
+from picodragon.dictionary import Command, Dictionary, Field, core
 from picodragon.dictionary.packets import time_tag_problem
 
-COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+#: the core dictionary's commands by name (what the reference flight software obeys)
+COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in core().commands}
 
 
 class CommandError(ValueError):
@@ -50,18 +51,22 @@ def field_spec(f: Field) -> dict[str, Any]:
     }
 
 
-def form_spec() -> list[dict[str, Any]]:
-    """Every command with its arguments' types and ranges: what the commanding form is built from."""
+def form_spec(dictionary: Dictionary | None = None) -> list[dict[str, Any]]:
+    """Every command of the mission's dictionary (default: the core one) with its arguments'
+    types and ranges: what the commanding form is built from."""
+    commands = (dictionary if dictionary is not None else core()).commands
     return [
         {"name": c.name, "opcode": c.opcode, "description": c.description,
          "arguments": [field_spec(a) for a in c.arguments]}
-        for c in COMMANDS
+        for c in commands
     ]
 
 
-def validate(name: str, arguments: dict[str, Any]) -> tuple[Command, dict[str, float | int]]:
-    """The command and its arguments in engineering units, or CommandError."""
-    command = COMMANDS_BY_NAME.get(name)
+def validate(name: str, arguments: dict[str, Any],
+             dictionary: Dictionary | None = None) -> tuple[Command, dict[str, float | int]]:
+    """The command of the mission's dictionary (default: the core one) and its arguments in
+    engineering units, or CommandError."""
+    command = (dictionary if dictionary is not None else core()).command(name)
     if command is None:
         raise CommandError(f"no command {name!r} in the dictionary")
     if not isinstance(arguments, dict):

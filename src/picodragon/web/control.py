@@ -1,8 +1,9 @@
 """What mission control's routes share: the archive, the queries, the clock, the orbit.
 
-One :class:`MissionControl` per application holds the database connections, the read queries,
-the ground's command queue (through ``Commander``), the login throttle, and the mission's
-stations and element set, from which passes are predicted and cached in 10-minute steps.
+One :class:`MissionControl` per application holds the archive's read pool and reader, the
+ground's command queue (through ``Commander``), the login throttle, the mission's dictionary
+(what the telemetry, events and commanding pages are built from), and the mission's stations
+and element set, from which passes are predicted and cached in 10-minute steps.
 
 "Now" is the wall clock for a live archive and the archive's last time for a simulated or
 replayed one (older than a day): countdowns, the ground track and the times commands are queued
@@ -18,11 +19,12 @@ from typing import Any
 from fastapi import Request
 
 from picodragon.astro.isotime import iso_z_or_none
+from picodragon.dictionary import Dictionary, core
+from picodragon.ground.archive.pool import Database
+from picodragon.ground.archive.reader import Reader
 from picodragon.web import auth
 from picodragon.web.auth import Session
 from picodragon.web.commanding import Commander
-from picodragon.web.db import Database
-from picodragon.web.queries import Queries
 
 SESSION_COOKIE = "pd_session"
 #: if the newest archived data is older than this, the archive is a replay or a simulation and
@@ -36,19 +38,26 @@ def iso_z(unix_s: float | None) -> str | None:
 
 
 class MissionControl:
-    """What the routes share: the database, the queries, the scenario's stations and orbit."""
+    """What the routes share: the database, the queries, the dictionary, the stations and orbit.
+
+    ``dictionary``: the mission's; when not given, the one the archive remembers (an archive
+    opened with a mission's dictionary), else ``mission_dictionary`` (the scenario's), else the
+    core dictionary.
+    """
 
     def __init__(self, db_url: str, scenario: Any = None, element_set: Any = None,
-                 live_interval_s: float = 1.0, key: bytes | None = None) -> None:
+                 live_interval_s: float = 1.0, key: bytes | None = None,
+                 dictionary: Dictionary | None = None, mission_dictionary: Dictionary | None = None) -> None:
         self.db = Database(db_url)
         self.commander = Commander(db_url, key)
         self.throttle = auth.LoginThrottle()
-        self.queries = Queries(self.db)
+        self.queries = Reader(self.db)
         self.live_interval_s = live_interval_s
         self.scenario = scenario
         self.element_set = element_set
         self.pass_cache: dict[tuple, list[dict[str, Any]]] = {}
-        self._ensure_archive(db_url)
+        stored = self._ensure_archive(db_url)
+        self.dictionary: Dictionary = dictionary if dictionary is not None else (stored or mission_dictionary or core())
         self._ensure_schemas()
         self.db.generation_hook = self._ensure_schemas
 
@@ -59,13 +68,18 @@ class MissionControl:
         self.queries.rollups.ensure_schema()
 
     @staticmethod
-    def _ensure_archive(db_url: str) -> None:
-        """Create the ground's tables if the database is new, so every query finds them."""
+    def _ensure_archive(db_url: str) -> Dictionary | None:
+        """Create the ground's tables if the database is new, so every query finds them; return
+        the mission's dictionary the archive remembers, if it remembers one beyond the core."""
+        from picodragon.ground.archive import open_archive
+
+        archive = open_archive(db_url)
         try:
-            from picodragon.ground.archive import open_archive
-        except ImportError:  # pragma: no cover - the ground room ships with the package
-            return
-        open_archive(db_url).close()
+            remembered = getattr(archive, "dictionary", None)
+            stored = remembered() if callable(remembered) else None
+        finally:
+            archive.close()
+        return None if stored is None or stored == core() else stored
 
     # -- sessions -----------------------------------------------------------------------
     def session(self, request: Request) -> tuple[Session | None, bool]:
@@ -134,3 +148,15 @@ def load_scenario(scenario: str | None) -> tuple[Any, Any]:
     return scn, ElementSet.from_lines(line1, line2, scn.spacecraft.name)
 
 
+
+
+def load_mission(ref: str | None) -> tuple[Any, Any, Dictionary]:
+    """A mission folder, scenario file or packaged name (default: the reference mission) as
+    (scenario, element set as in :func:`load_scenario`, the mission's dictionary)."""
+    from picodragon.config.mission import load_mission as load
+    from picodragon.elements import ElementSet
+
+    mission = load(ref)
+    scn = mission.scenario
+    line1, line2 = scn.deployment.carrier_tle
+    return scn, ElementSet.from_lines(line1, line2, scn.spacecraft.name), mission.dictionary

@@ -1,0 +1,348 @@
+"""Every read mission control makes of the archive, through the read pool.
+
+The ingest side (``base.Archive``) is built for batched writes and offers whole-span reads;
+mission control needs small, indexed, paged questions: the latest housekeeping, the last contact,
+events matching a search, the active alarms, each command with its stages, each file with its
+chunk map, and long charts from the rollups. They are asked here in SQL over the archive's
+tables, on SQLite and PostgreSQL alike, and every one tolerates an archive that has not yet
+created a table (a fresh database before the first frame). Mission control's one table of its
+own among them, ``web_alarm_acks`` (who acknowledged which alarm), is kept here too.
+
+Point names are ``PACKET.field`` as in the dictionary, resolved by the archive's one
+:class:`~picodragon.ground.archive.catalog.Catalog`; a command's stages are the ground's
+(:class:`picodragon.ground.commanding.Stage`), in their lifecycle order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from typing import Any
+
+from picodragon.dictionary.files import MAX_CHUNK_DATA
+from picodragon.ground.archive.catalog import Catalog, QueryError
+from picodragon.ground.archive.pool import Database
+from picodragon.ground.archive.rollups import Rollups, Series, quote
+from picodragon.ground.commanding import FINAL, Stage
+from picodragon.ground.files import MAX_CHUNK_COUNT, entry_bounds
+
+__all__ = ["Catalog", "QueryError", "Reader", "finite"]
+
+#: a stage's place in the command lifecycle (the ground's Stage enumeration is in order)
+STAGE_ORDER = {s.value: i for i, s in enumerate(Stage)}
+FINAL_STAGES = frozenset(s.value for s in FINAL)
+
+
+def finite(x: Any) -> float | None:
+    """A float for JSON, or None for missing, NaN and infinite values."""
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+class Reader:
+    """Every read mission control makes, over one read pool (:class:`Database`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.rollups = Rollups(db)
+
+    # -- telemetry ----------------------------------------------------------------------
+    def catalog(self) -> Catalog:
+        if not self.db.table_exists("packet_catalog"):
+            return Catalog({})
+        return Catalog({
+            p: (t, tuple(json.loads(f)))
+            for p, t, f in self.db.rows("SELECT packet, table_name, fields FROM packet_catalog")
+        })
+
+    def point_names(self) -> list[str]:
+        """Archived points as ``PACKET.field``, by packet, fields in column order."""
+        return self.catalog().point_names()
+
+    def latest(self, packet: str) -> dict[str, Any] | None:
+        """The newest packet of a kind, by on-board time, as {unix_s, values}."""
+        entry = self.catalog().packets.get(packet)
+        if entry is None:
+            return None
+        table, fields = entry
+        row = self.db.one(
+            f"SELECT unix_s{''.join(', ' + quote(f) for f in fields)} FROM {table} ORDER BY unix_s DESC LIMIT 1"
+        )
+        if row is None:
+            return None
+        return {"unix_s": float(row[0]), "values": {f: finite(v) for f, v in zip(fields, row[1:], strict=True)}}
+
+    def warm_up(self, stop: threading.Event | None = None) -> None:
+        """Bring every packet table's rollups up to date (what the first long chart would do).
+
+        Runs on connections of its own (it is meant for a background thread) and stops between
+        tables when ``stop`` is set.
+        """
+        db = Database(self.db.url)
+        try:
+            rollups = Rollups(db, lock=self.rollups._lock)
+            for table, fields in Reader(db).catalog().packets.values():
+                if stop is not None and stop.is_set():
+                    return
+                rollups.refresh(table, fields, force=True)
+        finally:
+            db.close()
+
+    def series(self, point: str, start: float, end: float, max_points: int) -> Series:
+        table, field, fields = self.catalog().resolve(point)
+        return self.rollups.series(table, fields, field, point, start, end, max_points)
+
+    def time_span(self) -> tuple[float, float] | None:
+        """First and last on-board time of any telemetry (for default chart ranges)."""
+        lo, hi = math.inf, -math.inf
+        for table, _ in self.catalog().packets.values():
+            r = self.db.one(f"SELECT MIN(unix_s), MAX(unix_s) FROM {table}")
+            if r and r[0] is not None:
+                lo, hi = min(lo, float(r[0])), max(hi, float(r[1]))
+        return None if lo > hi else (lo, hi)
+
+    # -- contact ------------------------------------------------------------------------
+    def last_contact(self) -> dict[str, Any] | None:
+        if not self.db.table_exists("receptions"):
+            return None
+        row = self.db.one("SELECT station, unix_s FROM receptions ORDER BY unix_s DESC LIMIT 1")
+        return None if row is None else {"station": row[0], "unix_s": float(row[1])}
+
+    def change_marker(self) -> tuple:
+        """A cheap fingerprint that changes whenever the archive receives something new."""
+        marks: list[Any] = []
+        for table in ("receptions", "events", "command_stages", "alarms", "file_chunks"):
+            if self.db.table_exists(table):
+                col = "unix_s"
+                marks.append(self.db.one(f"SELECT MAX({col}) FROM {table}")[0])
+            else:
+                marks.append(None)
+        if self.db.table_exists("web_alarm_acks"):
+            marks.append(self.db.one("SELECT COUNT(*) FROM web_alarm_acks")[0])
+        if self.db.table_exists("commands"):
+            marks.append(self.db.one("SELECT COUNT(*) FROM commands")[0])
+        return tuple(marks)
+
+    # -- events -------------------------------------------------------------------------
+    def events(self, text: str = "", min_severity: int = 0, source: str = "", start: float = -1e300,
+               end: float = 1e300, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """Events newest first, filtered by text (name or message), severity, source and span."""
+        if not self.db.table_exists("events"):
+            return {"total": 0, "events": []}
+        where = ["unix_s >= ?", "unix_s <= ?", "severity >= ?"]
+        params: list[Any] = [start, end, min_severity]
+        if text:
+            where.append("(LOWER(name) LIKE ? OR LOWER(message) LIKE ?)")
+            pattern = "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+            params += [pattern, pattern]
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        clause = " AND ".join(where)
+        total = self.db.one(f"SELECT COUNT(*) FROM events WHERE {clause}", params)[0]
+        rows = self.db.rows(
+            f"SELECT id, unix_s, source, name, severity, message FROM events WHERE {clause} "
+            "ORDER BY unix_s DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, int(limit), int(offset)],
+        )
+        keys = ("id", "unix_s", "source", "name", "severity", "message")
+        return {"total": int(total), "events": [dict(zip(keys, r, strict=True)) for r in rows]}
+
+    # -- alarms -------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        db = self.db
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS web_alarm_acks (alarm_id BIGINT PRIMARY KEY, user_name TEXT NOT NULL, "
+            f"unix_s {db.double} NOT NULL, comment TEXT NOT NULL)"
+        )
+
+    def alarms(self, active_only: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        """Alarm transitions newest first, each with its acknowledgement; ``active_only`` keeps,
+        per point, the latest transition when it is not a clear."""
+        if not self.db.table_exists("alarms"):
+            return []
+        cols = ("SELECT a.id, a.point, a.unix_s, a.severity, a.state, a.value, a.detail, k.user_name, k.unix_s "
+                "FROM alarms a LEFT JOIN web_alarm_acks k ON k.alarm_id = a.id ")
+        if active_only:  # the newest transition of each point (ties: the later row)
+            rows = self.db.rows(
+                cols + "JOIN (SELECT point, MAX(unix_s) AS t FROM alarms GROUP BY point) l "
+                "ON l.point = a.point AND l.t = a.unix_s ORDER BY a.unix_s DESC, a.id DESC")
+        else:
+            rows = self.db.rows(cols + "ORDER BY a.unix_s DESC, a.id DESC LIMIT ?", (int(limit),))
+        out = []
+        seen: set[str] = set()
+        for r in rows:
+            item = {
+                "id": int(r[0]), "point": r[1], "unix_s": float(r[2]), "severity": int(r[3]),
+                "state": r[4], "value": finite(r[5]), "detail": r[6],
+                "acknowledged_by": r[7], "acknowledged_unix_s": finite(r[8]),
+            }
+            if active_only:
+                if r[1] in seen:
+                    continue
+                seen.add(r[1])
+                if str(r[4]).lower() in ("cleared", "clear", "ok", "normal"):
+                    continue
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
+    def acknowledge(self, alarm_id: int, user: str, comment: str, now: float) -> bool:
+        """Record an operator's acknowledgement; False when there is no such alarm."""
+        if not self.db.table_exists("alarms") or self.db.one("SELECT 1 FROM alarms WHERE id = ?", (alarm_id,)) is None:
+            return False
+        with self.db.transaction():
+            self.db.execute("DELETE FROM web_alarm_acks WHERE alarm_id = ?", (alarm_id,))
+            self.db.execute(
+                "INSERT INTO web_alarm_acks (alarm_id, user_name, unix_s, comment) VALUES (?, ?, ?, ?)",
+                (alarm_id, user, now, comment),
+            )
+        return True
+
+    # -- commands -----------------------------------------------------------------------
+    def commands(self, limit: int = 100, offset: int = 0, command_id: int | None = None) -> list[dict[str, Any]]:
+        """Commands newest first, each with its lifecycle stages in order."""
+        if not self.db.table_exists("commands"):
+            return []
+        if command_id is not None:
+            rows = self.db.rows(
+                "SELECT id, name, opcode, arguments, counter, queued_unix_s FROM commands WHERE id = ?",
+                (command_id,),
+            )
+        else:
+            rows = self.db.rows(
+                "SELECT id, name, opcode, arguments, counter, queued_unix_s FROM commands "
+                "ORDER BY queued_unix_s DESC, id DESC LIMIT ? OFFSET ?",
+                (int(limit), int(offset)),
+            )
+        if not rows:
+            return []
+        ids = [int(r[0]) for r in rows]
+        stages: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+        marks = ", ".join("?" * len(ids))
+        if self.db.table_exists("command_stages"):
+            for cid, stage, unix_s, detail in self.db.rows(
+                f"SELECT command_id, stage, unix_s, detail FROM command_stages WHERE command_id IN ({marks}) "
+                "ORDER BY unix_s", ids,
+            ):
+                stages[int(cid)].append({"stage": stage, "unix_s": float(unix_s), "detail": detail})
+        for st in stages.values():  # equal times (queued and released at once): lifecycle order
+            st.sort(key=lambda s: (s["unix_s"], STAGE_ORDER.get(s["stage"], 99)))
+        out = []
+        for cid, name, opcode, arguments, counter, queued in rows:
+            try:
+                args = json.loads(arguments)
+            except (TypeError, ValueError):
+                args = arguments
+            execute_at = None
+            if isinstance(args, dict) and "arguments" in args:  # the ground queue's record
+                execute_at = finite(args.get("execute_at"))
+                args = args["arguments"]
+            st = stages[int(cid)]
+            out.append({
+                "id": str(cid), "name": name, "opcode": int(opcode), "arguments": args, "execute_at": execute_at,
+                "counter": None if counter is None else int(counter), "queued_unix_s": float(queued),
+                "stages": st, "stage": _current_stage(st),
+            })
+        return out
+
+    # -- files and images ---------------------------------------------------------------
+    def files(self, limit: int = 200, file_id: int | None = None) -> list[dict[str, Any]]:
+        """Downloaded (or downloading) files newest first, with received and missing chunks."""
+        if not self.db.table_exists("files"):
+            return []
+        cols = "file_id, name, size, chunk_size, chunk_count, crc32, first_unix_s, complete_unix_s, crc_ok"
+        if file_id is not None:
+            rows = self.db.rows(f"SELECT {cols} FROM files WHERE file_id = ?", (file_id,))
+        else:
+            rows = self.db.rows(f"SELECT {cols} FROM files ORDER BY first_unix_s DESC LIMIT ?", (int(limit),))
+        out = []
+        for r in rows:
+            fid = int(r[0])
+            have = sorted(int(c[0]) for c in self.db.rows(
+                "SELECT chunk_index FROM file_chunks WHERE file_id = ?", (fid,)))
+            count = None if r[4] is None else int(r[4])
+            missing = [] if count is None else sorted(set(range(count)) - set(have))
+            out.append({
+                "file_id": str(fid), "name": r[1], "size": None if r[2] is None else int(r[2]),
+                "chunk_size": None if r[3] is None else int(r[3]), "chunk_count": count,
+                "first_unix_s": float(r[6]), "complete_unix_s": finite(r[7]),
+                "crc_ok": None if r[8] is None else bool(r[8]),
+                "chunks_received": len(have), "missing_chunks": missing,
+                "complete": count is not None and not missing,
+            })
+        return out
+
+    def file_entry(self, file_id: int) -> dict[str, Any] | None:
+        """The spacecraft's newest directory entry (FILE_ENTRY packet) for a file, if heard.
+
+        It says what the file holds (``kind``), when it was written and, for an image, where the
+        spacecraft was: the true footprint, better than the ground's own orbit estimate.
+        """
+        entry = self.catalog().packets.get("FILE_ENTRY")
+        if entry is None or "file_id" not in entry[1]:
+            return None
+        table, fields = entry
+        row = self.db.one(
+            f"SELECT unix_s{''.join(', ' + quote(f) for f in fields)} FROM {table} WHERE file_id = ? "
+            "ORDER BY unix_s DESC LIMIT 1", (float(file_id),),
+        )
+        if row is None:
+            return None
+        return {"unix_s": float(row[0]), **{f: finite(v) for f, v in zip(fields, row[1:], strict=True)}}
+
+    def file_info(self, file_id: int) -> dict[str, Any] | None:
+        found = self.files(file_id=file_id)
+        return found[0] if found else None
+
+    def file_bytes(self, file_id: int) -> tuple[bytes, dict[str, Any]] | None:
+        """The file's bytes as far as received, built from the chunks in the archive.
+
+        The files row comes from the unauthenticated downlink (or an older archive), so its
+        sizes are checked again here against the transfer format's bounds
+        (``picodragon.ground.files.entry_bounds``). Within them, missing chunks are zero-filled up
+        to the end of the last chunk received, never past the file's size; outside them (or with
+        no directory entry) only the unbroken run of chunks from the start is given. Either way
+        the bytes built are bounded by the chunks stored, never by what a header claims.
+        """
+        info = self.file_info(file_id)
+        if info is None:
+            return None
+        size, chunk_size, count = info["size"], info["chunk_size"], info["chunk_count"]
+        listed = None not in (size, chunk_size, count) and entry_bounds(size, chunk_size, count) is None
+        rows = self.db.rows(
+            "SELECT chunk_index, data FROM file_chunks WHERE file_id = ? ORDER BY chunk_index", (file_id,))
+        chunks = [(int(i), bytes(d)) for i, d in rows if 0 <= int(i) < MAX_CHUNK_COUNT and len(d) <= MAX_CHUNK_DATA]
+        if not listed:
+            parts = []
+            for expected, (index, data) in enumerate(chunks):
+                if index != expected:
+                    break
+                parts.append(data)
+            return b"".join(parts), info
+        inside = [(i, d) for i, d in chunks if i < count]
+        if not inside:
+            return b"", info
+        last, tail = inside[-1]
+        end = min(last * chunk_size + len(tail), size)
+        out = bytearray(end)
+        for index, data in inside:
+            start = index * chunk_size
+            piece = data[: max(0, min(chunk_size, end - start))]
+            out[start : start + len(piece)] = piece
+        return bytes(out), info
+
+
+def _current_stage(stages: list[dict[str, Any]]) -> str:
+    """Where a command is: its final stage if it has one, else the furthest along its lifecycle
+    (not merely the latest by time: clocks of different writers may disagree)."""
+    if not stages:
+        return "queued"
+    return max(stages, key=lambda s: (s["stage"] in FINAL_STAGES, STAGE_ORDER.get(s["stage"], -1)))["stage"]

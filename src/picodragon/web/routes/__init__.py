@@ -1,0 +1,21 @@
+"""Mission control's routers, one module per resource, in the order the application mounts
+them: pages (HTML, login forms, map), access, status, telemetry, orbit, events, commanding,
+images. What they share (roles, parsing, JSON helpers) is ``common``."""
+
+from __future__ import annotations
+
+from picodragon.web.routes import (
+           access,
+           commanding,
+           events,
+           images,
+           orbit,
+           pages,
+           status,
+           telemetry,
+)
+
+ROUTERS = [pages.router, access.router, status.router, telemetry.router, orbit.router, events.router,
+           commanding.router, images.router]
+
+__all__ = ["ROUTERS"]
