@@ -222,9 +222,8 @@ def test_faces_and_cells_in_the_compiled_loop(scenario):
         out = _world(
             0.0, 1.0, 1, 0.0, 10.0, c_r, c_v, c_sun, np.zeros((m, 3)), c_sc, True, q_mid,
             np.zeros((1, 3)), hs, table, 1000.0, 19.2 * 3600, np.full(9, 301.15),
-            th.heat_capacities(sc), th.conductances(), th.face_areas(sc), pw.cell_mask(p),
-            p.cell_area_m2, p.cell_efficiency, 0.0, 0.0, 0.9, False, -np.inf, 60.0,
-            np.empty((1, 19)), 0.0, 0.0,
+            th.heat_capacities(sc), th.conductances(), th.face_areas(sc), *pw.panel_arrays(p),
+            0.0, 0.0, 0.9, False, -np.inf, 60.0, np.empty((1, 19)), 0.0, 0.0, 0.85, 0.85, 8.36, 0.0,
         )  # fmt: skip
         return out[2]
 

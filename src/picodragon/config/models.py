@@ -34,12 +34,99 @@ class Section(BaseModel):
         return self
 
 
+Face = Literal["+X", "-X", "+Y", "-Y", "+Z", "-Z"]
+
+
 class Camera(Section):
-    width_px: int = Field(640, gt=0, le=8192)
-    height_px: int = Field(480, gt=0, le=8192)
+    """The imager: a pinhole of the given field of view rendered pixel by pixel (``physics.camera``).
+
+    The render is exact at any size up to 4096 x 4096 and 16 megapixels (the limit keeps a
+    capture's float image under 200 MB); the vertical field follows from the aspect ratio and
+    must stay below 170 deg.
+    """
+
+    width_px: int = Field(640, gt=0, le=4096)
+    height_px: int = Field(480, gt=0, le=4096)
     horizontal_fov_deg: float = Field(60.0, gt=0, lt=180)
-    mounting_face: Literal["+X", "-X", "+Y", "-Y", "+Z", "-Z"] = "-Z"
+    mounting_face: Face = "-Z"
     jpeg_quality: int = Field(75, ge=1, le=95)
+
+    @model_validator(mode="after")
+    def _renderable(self) -> Camera:
+        import math
+
+        if self.width_px * self.height_px > 16_000_000:
+            raise ValueError(f"{self.width_px} x {self.height_px} is more than the 16 megapixels the "
+                             "renderer takes")
+        vfov = 2 * math.degrees(math.atan(self.height_px / self.width_px
+                                          * math.tan(math.radians(self.horizontal_fov_deg) / 2)))
+        if vfov >= 170.0:
+            raise ValueError(f"the vertical field of view would be {vfov:.0f} deg (at most 170)")
+        return self
+
+
+class Panel(Section):
+    """A solar panel: cells of ``area_m2`` and ``efficiency`` facing along ``face``'s outward normal.
+
+    ``body``: mounted on that face of the structure (its area counts against the face's);
+    ``deployable``: a wing hinged to the body and opened so its cells face the same way (it adds
+    to the array, the drag area and nothing to the body's thermal nodes).
+    """
+
+    face: Face
+    area_m2: float = Field(..., gt=0, le=2.0)
+    efficiency: float | None = Field(None, gt=0, lt=1, description="the power section's cell_efficiency when absent")
+    kind: Literal["body", "deployable"] = "body"
+
+
+class Target(Section):
+    """An imaging target the operators aim for: a ground circle and a light condition."""
+
+    name: str = Field(..., min_length=1)
+    latitude_deg: float = Field(..., ge=-90, le=90)
+    longitude_deg: float = Field(..., ge=-180, le=360)
+    radius_km: float = Field(..., gt=0, le=5000)
+    min_sun_elevation_deg: float = Field(20.0, ge=-90, le=90)
+
+
+class Adcs(Section):
+    """Passive magnetic attitude control (``physics.attitude``); defaults are typical 1U practice."""
+
+    magnet_am2: float = Field(0.3, ge=0, le=10, description="bar magnet along the camera boresight, A m^2")
+    rods_x: int = Field(2, ge=0, le=8, description="hysteresis rods along X")
+    rods_y: int = Field(2, ge=0, le=8, description="hysteresis rods along Y")
+    rod_diameter_m: float = Field(1.0e-3, gt=0, le=0.02)
+    rod_length_m: float = Field(0.095, gt=0, le=1.0)
+    rod_bs_t: float = Field(0.025, gt=0, le=2)
+    rod_br_t: float = Field(0.004, gt=0, le=2)
+    rod_hc_a_m: float = Field(12.0, gt=0, le=1000)
+    com_offset_m: tuple[float, float, float] = (0.0, 0.0, 0.005)
+    tipoff_sigma_deg_s: float = Field(3.0, ge=0, le=90)
+
+    @model_validator(mode="after")
+    def _br_below_bs(self) -> Adcs:
+        if self.rod_br_t >= self.rod_bs_t:
+            raise ValueError("rod_br_t must be below rod_bs_t")
+        return self
+
+
+class Thermal(Section):
+    """Lumped thermal nodes (``physics.thermal``); defaults are typical 1U values."""
+
+    face_absorptivity: float = Field(0.85, gt=0, le=1)
+    face_emissivity: float = Field(0.85, gt=0, le=1)
+    face_mass_kg: float = Field(0.040, gt=0)
+    face_specific_heat: float = Field(1100.0, gt=0)
+    battery_mass_kg: float = Field(0.095, gt=0)
+    battery_specific_heat: float = Field(900.0, gt=0)
+    obc_mass_kg: float = Field(0.050, gt=0)
+    obc_specific_heat: float = Field(1100.0, gt=0)
+    structure_specific_heat: float = Field(900.0, gt=0)
+    g_face_structure_w_k: float = Field(0.5, gt=0)
+    g_battery_structure_w_k: float = Field(0.2, gt=0)
+    g_obc_structure_w_k: float = Field(0.3, gt=0)
+    initial_temperature_c: float = Field(20.0, ge=-100, le=100)
+    heater_w: float = Field(0.5, ge=0, le=20, description="battery heater on its switch")
 
 
 class Radio(Section):
@@ -59,9 +146,16 @@ class Radio(Section):
 
 
 class Power(Section):
-    cell_area_m2: float = Field(..., gt=0, description="active cell area on one body face")
-    cell_faces: list[Literal["+X", "-X", "+Y", "-Y", "+Z", "-Z"]]
-    cell_efficiency: float = Field(..., gt=0, lt=1)
+    """The array (``panels``, or the short form: ``cell_area_m2`` of cells on each of
+    ``cell_faces``), the battery, its charger and the loads."""
+
+    cell_area_m2: float | None = Field(None, gt=0, description="short form: active cell area on one body face")
+    cell_faces: list[Face] = Field(default_factory=list)
+    cell_efficiency: float = Field(..., gt=0, lt=1, description="of every panel that names none")
+    panels: list[Panel] = Field(default_factory=list)
+    charge_voltage_v: float | None = Field(None, gt=0, le=50, description="CV set point of the pack; "
+                                           "4.18 V a cell when absent")
+    charge_min_temperature_c: float = Field(0.0, ge=-40, le=40, description="no charging below this battery temperature")
     battery_capacity_wh: float = Field(..., gt=0)
     battery_initial_soc: float = Field(1.0, ge=0, le=1)
     charge_efficiency: float = Field(0.9, gt=0, le=1)
@@ -76,6 +170,24 @@ class Power(Section):
             raise ValueError("each face may carry cells only once")
         return faces
 
+    @model_validator(mode="after")
+    def _one_form(self) -> Power:
+        if self.panels and (self.cell_faces or self.cell_area_m2 is not None):
+            raise ValueError("give either panels or cell_area_m2 with cell_faces, not both")
+        if not self.panels and (self.cell_area_m2 is None or not self.cell_faces):
+            raise ValueError("give panels, or cell_area_m2 with cell_faces")
+        return self
+
+    def solar_panels(self) -> list[Panel]:
+        """Every panel, the short form expanded, each with its efficiency."""
+        panels = self.panels or [Panel(face=f, area_m2=self.cell_area_m2) for f in self.cell_faces]
+        return [p if p.efficiency is not None else p.model_copy(update={"efficiency": self.cell_efficiency})
+                for p in panels]
+
+    def panel_area_efficiency_sum(self) -> float:
+        """Sum of area x efficiency over all panels, m^2."""
+        return sum(p.area_m2 * p.efficiency for p in self.solar_panels())
+
 
 class Spacecraft(Section):
     name: str
@@ -86,6 +198,8 @@ class Spacecraft(Section):
     camera: Camera = Camera()
     radio: Radio
     power: Power
+    adcs: Adcs = Adcs()
+    thermal: Thermal = Thermal()
 
     @field_validator("size_m")
     @classmethod
@@ -94,11 +208,27 @@ class Spacecraft(Section):
             raise ValueError("edge lengths must be between 0 and 2 m")
         return size
 
+    @model_validator(mode="after")
+    def _panels_fit(self) -> Spacecraft:
+        x, y, z = self.size_m
+        face_area = {"X": y * z, "Y": x * z, "Z": x * y}
+        on_face: dict[str, float] = {}
+        for panel in self.power.solar_panels():
+            if panel.kind == "body":
+                on_face[panel.face] = on_face.get(panel.face, 0.0) + panel.area_m2
+        over = [f"{face} ({area * 1e4:.0f} cm^2 > {face_area[face[1]] * 1e4:.0f} cm^2)"
+                for face, area in on_face.items() if area > face_area[face[1]] * (1 + 1e-9)]
+        if over:
+            raise ValueError("body-mounted cells larger than their face: " + ", ".join(over))
+        return self
+
     @property
     def mean_cross_section_m2(self) -> float:
-        """Mean projected area of a randomly tumbling convex body: a quarter of its surface."""
+        """Mean projected area of a randomly tumbling body: a quarter of the box's surface plus
+        half the area of each deployable panel (a thin plate's mean projection)."""
         x, y, z = self.size_m
-        return (x * y + y * z + z * x) / 2.0
+        wings = sum(p.area_m2 for p in self.power.panels if p.kind == "deployable")
+        return (x * y + y * z + z * x) / 2.0 + wings / 2.0
 
 
 class Station(Section):

@@ -339,7 +339,7 @@ class Engine:
                         self._detail_until = target + 2 * MAX_STEP_S
                     duty = ((radio.keyed_s_total - self._keyed_at_start) / self._coupled_s
                             if self._coupled_s > 0 else 0.0)
-                    radio.pending_energy_j += duty * (target - t) * radio.transmit_load_w
+                    radio.assume_keying(duty, t, target)  # the bus counts it, once
                     twin.advance_to(target)
                     t = self.time = target
                     self._next_wake = min(self._next_wake, t)

@@ -25,18 +25,16 @@ import io
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit, prange
 
 from picodragon.config.models import Camera
 from picodragon.physics.constants import E2_EARTH, R_EARTH, R_SUN
+from picodragon.physics.devices import PowerSwitchesDevice
 from picodragon.physics.orbit import geodetic
+from picodragon.physics.state import SpacecraftState
 from picodragon.physics.timebase import gmst82
-
-if TYPE_CHECKING:
-    from picodragon.physics.twin import Twin
 
 AXES = {"X": 0, "Y": 1, "Z": 2}
 HAZE_HEIGHT_M = 80e3
@@ -283,8 +281,9 @@ class CameraDevice:
     describes the last image. ``inject_fault('dead')`` / ``clear_fault()`` as for sensors.
     """
 
-    def __init__(self, twin: Twin, camera: Camera) -> None:
-        self._twin = twin
+    def __init__(self, state: SpacecraftState, switches: PowerSwitchesDevice, camera: Camera) -> None:
+        self._state = state
+        self._switches = switches
         self.config = camera
         self.last_metadata: dict = {}
         self.captures = 0
@@ -306,25 +305,25 @@ class CameraDevice:
 
     def capture_or_raise(self) -> bytes:
         """As capture(), raising CameraError with the reason instead of returning None."""
-        twin = self._twin
-        if twin.reentered or twin.brownout or self.fault == "dead":
+        state = self._state
+        if state.reentered or state.brownout or self.fault == "dead":
             raise CameraError("camera does not answer")
-        if not twin.switches.is_on("camera"):
+        if not self._switches.is_on("camera"):
             raise CameraError("camera is not powered (switch the 'camera' load on)")
-        rot = twin.body_to_teme()
-        img = render(twin.time, twin._r, rot, twin._sun, self.config, twin._dut1)
+        rot = state.body_to_teme()
+        img = render(state.time, state.r_teme, rot, state.sun_teme, self.config, state.dut1_s)
         jpeg = encode_jpeg(img, self.config.jpeg_quality)
-        ground = boresight_ground_point(twin.time, twin._r, rot, self.config, twin._dut1)
+        ground = boresight_ground_point(state.time, state.r_teme, rot, self.config, state.dut1_s)
         self.captures += 1
         self.last_metadata = {
-            "unix_s": twin.time,
+            "unix_s": state.time,
             "width_px": self.config.width_px,
             "height_px": self.config.height_px,
             "boresight_lat_deg": None if ground is None else ground[0],
             "boresight_lon_deg": None if ground is None else ground[1],
             "earth_fraction": float(np.mean(img.max(axis=2) > 8)),
             "mean_brightness": float(img.mean()),
-            "quaternion": None if twin.attitude is None else twin.attitude.q.tolist(),
+            "quaternion": None if state.q is None else [float(c) for c in state.q],
             "bytes": len(jpeg),
         }
         return jpeg

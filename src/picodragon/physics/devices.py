@@ -1,8 +1,9 @@
 """Device models the flight software drives through the HAL (``picodragon.fsw.hal``).
 
 They satisfy the HAL protocols structurally and do not import them (physics knows nothing of
-software). Each device reads the twin's state at the twin's current time; nothing here advances
-time. Sensors add noise, bias and quantisation from their own seeded random generator, and all
+software). Each device reads the ``state.SpacecraftState`` the twin publishes at its current time
+and spends energy through the ``state.ElectricalBus``; no device holds the twin, and nothing here
+advances time. Sensors add noise, bias and quantisation from their own seeded random generator, and all
 carry a fault API: ``inject_fault(kind, **params)`` with kind one of 'stuck', 'bias_jump', 'dead',
 'noisy', and ``clear_fault()``.
 
@@ -30,12 +31,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from picodragon.physics.twin import Twin
+from picodragon.physics.state import ElectricalBus, SpacecraftState
 
 FAULT_KINDS = ("stuck", "bias_jump", "dead", "noisy")
 
@@ -49,6 +48,8 @@ class PowerReading:
     battery_soc: float
     solar_power_w: float
     bus_power_w: float
+    charge_inhibited: bool = False
+    """the charger is off: the battery is below its charge temperature limit"""
 
 
 class FaultInjectable:
@@ -89,19 +90,19 @@ class FaultInjectable:
 class ClockDevice:
     """The on-board RTC: the twin's time plus an offset and a drift (ppm) of a quartz RTC."""
 
-    def __init__(self, twin: Twin, offset_s: float = 0.0, drift_ppm: float = 0.0) -> None:
-        self._twin = twin
+    def __init__(self, state: SpacecraftState, offset_s: float = 0.0, drift_ppm: float = 0.0) -> None:
+        self._state = state
         self.offset_s = offset_s
         self.drift_ppm = drift_ppm
 
     def now(self) -> float:
-        t = self._twin.time
-        return t + self.offset_s + self.drift_ppm * 1e-6 * (t - self._twin.start_unix)
+        t = self._state.time
+        return t + self.offset_s + self.drift_ppm * 1e-6 * (t - self._state.start_unix)
 
     def set_time(self, unix_s: float) -> None:
         """What a time-set command does to the RTC."""
-        t = self._twin.time
-        self.offset_s = unix_s - t - self.drift_ppm * 1e-6 * (t - self._twin.start_unix)
+        t = self._state.time
+        self.offset_s = unix_s - t - self.drift_ppm * 1e-6 * (t - self._state.start_unix)
 
 
 class RadioDevice:
@@ -109,45 +110,53 @@ class RadioDevice:
 
     transmit() records (start time, frame) in the outbox when the transmitter is enabled and its
     load switch ('radio') is on; frames are serialised at the bit rate, so a frame queued while
-    another is still on the air starts when that one ends. Keyed energy (frame bits / bit rate x
-    transmit load) is charged to the battery. HDLC overhead (flags, FCS, bit stuffing) is
+    another is still on the air starts when that one ends. Each frame keys the bus's transmitter
+    from its start for its air time (``ElectricalBus.key``), which the twin charges to the
+    battery in the steps that time falls in. HDLC overhead (flags, FCS, bit stuffing) is
     approximated by 4 bytes plus 20 flag bytes of TX delay per frame (1U AFSK practice:
     assumption).
     """
 
     OVERHEAD_BYTES = 24
 
-    def __init__(self, twin: Twin, bit_rate: float, transmit_load_w: float,
-                 rf_power_w: float = 0.0) -> None:
-        self._twin = twin
+    def __init__(self, state: SpacecraftState, switches: PowerSwitchesDevice, bus: ElectricalBus,
+                 bit_rate: float) -> None:
+        self._state = state
+        self._switches = switches
+        self.bus = bus
         self.bit_rate = bit_rate
-        self.transmit_load_w = transmit_load_w
-        self.rf_power_w = rf_power_w
-        self.pending_rf_j = 0.0
         self.enabled = True
         self._outbox: list[tuple[float, bytes]] = []
         self._inbox: deque[bytes] = deque()
         self._busy_until = -np.inf
         self.frames_sent = 0
         self.frames_dropped = 0
-        self.pending_energy_j = 0.0
         self.keyed_s_total = 0.0
+        """seconds this radio's frames have been on the air"""
+
+    @property
+    def transmit_load_w(self) -> float:
+        return self.bus.transmit_load_w
+
+    def assume_keying(self, duty: float, t0: float, t1: float) -> None:
+        """The transmitter keys at duty (0..1) from t0 to t1: the mission's estimate of the
+        software's transmissions over a span it does not run the software through."""
+        self.bus.key(t0, t1 - t0, duty)
 
     def air_time_s(self, frame: bytes) -> float:
         return (len(frame) + self.OVERHEAD_BYTES) * 8.0 / self.bit_rate
 
     def transmit(self, frame: bytes) -> None:
         frame = bytes(frame)
-        if not self.enabled or not self._twin.switches.is_on("radio") or self._twin.brownout:
+        if not self.enabled or not self._switches.is_on("radio") or self._state.brownout:
             self.frames_dropped += 1
             return
-        start = max(self._twin.time, self._busy_until)
+        start = max(self._state.time, self._busy_until)
         air = self.air_time_s(frame)
         self._busy_until = start + air
         self._outbox.append((start, frame))
         self.frames_sent += 1
-        self.pending_energy_j += air * self.transmit_load_w
-        self.pending_rf_j += air * self.rf_power_w  # radiated away, not dissipated on board
+        self.bus.key(start, air)
         self.keyed_s_total += air
 
     def receive(self) -> bytes | None:
@@ -163,7 +172,7 @@ class RadioDevice:
 
     def deliver_uplink(self, frame: bytes) -> None:
         """A frame the receiver decoded (the link decided it arrived); receive() returns it."""
-        if not self._twin.brownout:
+        if not self._state.brownout:
             self._inbox.append(bytes(frame))
 
 
@@ -173,25 +182,25 @@ class PowerSensorDevice(FaultInjectable):
     Noise: 5 mV, 2 mA, 10 mW (1 sigma; typical 1U EPS ADCs: assumption).
     """
 
-    def __init__(self, twin: Twin, rng: np.random.Generator) -> None:
+    def __init__(self, state: SpacecraftState, rng: np.random.Generator) -> None:
         super().__init__()
-        self._twin = twin
+        self._state = state
         self._rng = rng
 
     def read(self) -> PowerReading:
-        s = self._twin.power_state()
+        s = self._state
         rng = self._rng
         raw = np.array([
-            s["battery_voltage_v"] + rng.normal(0, 0.005),
-            s["battery_current_a"] + rng.normal(0, 0.002),
-            s["battery_soc"],
-            max(0.0, s["solar_power_w"] + rng.normal(0, 0.01)),
-            s["bus_power_w"] + rng.normal(0, 0.01),
+            s.battery_voltage_v + rng.normal(0, 0.005),
+            s.battery_current_a + rng.normal(0, 0.002),
+            s.battery_soc,
+            max(0.0, s.solar_power_w + rng.normal(0, 0.01)),
+            s.bus_power_w + rng.normal(0, 0.01),
         ])  # fmt: skip
         v = self._apply(raw, rng, 0.0)
         q = np.array([0.01, 0.001, 0.001, 0.001, 0.001])
         v = np.round(v / q) * q
-        return PowerReading(*(float(x) for x in v))
+        return PowerReading(*(float(x) for x in v), charge_inhibited=bool(s.charge_inhibited))
 
 
 class TemperatureSensorDevice(FaultInjectable):
@@ -200,9 +209,9 @@ class TemperatureSensorDevice(FaultInjectable):
     Typical NTC thermistor with a 12-bit ADC (assumption).
     """
 
-    def __init__(self, twin: Twin, node: int, location: str, rng: np.random.Generator) -> None:
+    def __init__(self, state: SpacecraftState, node: int, location: str, rng: np.random.Generator) -> None:
         super().__init__()
-        self._twin = twin
+        self._state = state
         self._node = node
         self._location = location
         self._rng = rng
@@ -213,7 +222,7 @@ class TemperatureSensorDevice(FaultInjectable):
         return self._location
 
     def read_c(self) -> float:
-        t = self._twin.node_temperatures_c()[self._node] + self.bias_c + self._rng.normal(0, 0.3)
+        t = self._state.temperatures_c[self._node] + self.bias_c + self._rng.normal(0, 0.3)
         return float(self._apply(t, self._rng, 0.1))
 
 
@@ -279,16 +288,17 @@ MORSE_KEY_DOWN_FRACTION = 0.45
 
 
 class CwBeaconDevice:
-    """The CW beacon transmitter: keys text in Morse (energy counted per message).
+    """The CW beacon transmitter: keys text in Morse on the bus's transmitter.
 
     Duration = characters x 10 units x 1.2 / wpm s; the carrier is keyed 45 % of that time at the
-    configured transmit load (named assumptions). Sent messages wait in an outbox for the
+    configured transmit load (named assumptions): a keying segment of duty 0.45 over the message. Sent messages wait in an outbox for the
     mission: ``drain_outbox() -> list[(unix_s, text, wpm)]``.
     """
 
-    def __init__(self, twin: Twin, transmit_load_w: float) -> None:
-        self._twin = twin
-        self.transmit_load_w = transmit_load_w
+    def __init__(self, state: SpacecraftState, switches: PowerSwitchesDevice, bus: ElectricalBus) -> None:
+        self._state = state
+        self._switches = switches
+        self.bus = bus
         self.enabled = True
         self._outbox: list[tuple[float, str, float]] = []
         self._busy_until = -np.inf
@@ -298,16 +308,15 @@ class CwBeaconDevice:
         return len(text) * MORSE_UNITS_PER_CHARACTER * 1.2 / wpm
 
     def send(self, text: str, wpm: float) -> None:
-        twin = self._twin
-        if not self.enabled or wpm <= 0 or twin.brownout or not twin.switches.is_on("radio"):
+        state = self._state
+        if not self.enabled or wpm <= 0 or state.brownout or not self._switches.is_on("radio"):
             return
-        start = max(twin.time, self._busy_until)
+        start = max(state.time, self._busy_until)
         duration = self.duration_s(text, wpm)
         self._busy_until = start + duration
         self._outbox.append((start, str(text), float(wpm)))
-        keyed = MORSE_KEY_DOWN_FRACTION * duration
-        self.keyed_s_total += keyed
-        twin.extra_energy_j += keyed * self.transmit_load_w
+        self.keyed_s_total += MORSE_KEY_DOWN_FRACTION * duration
+        self.bus.key(start, duration, MORSE_KEY_DOWN_FRACTION)
 
     def set_enabled(self, enabled: bool) -> None:
         self.enabled = bool(enabled)
@@ -328,21 +337,21 @@ class AntennaDeployerDevice:
     burn_power_w = 2.0
     burn_needed_s = 5.0
 
-    def __init__(self, twin: Twin) -> None:
-        self._twin = twin
+    def __init__(self, state: SpacecraftState, bus: ElectricalBus) -> None:
+        self._state = state
+        self._bus = bus
         self.burned_s = 0.0
         self.deployed = False
         self.deployed_at: float | None = None
 
     def burn(self, duration_s: float) -> None:
-        twin = self._twin
-        if twin.brownout or duration_s <= 0:
+        if self._state.brownout or duration_s <= 0:
             return
-        twin.extra_energy_j += duration_s * self.burn_power_w
+        self._bus.pulse(duration_s * self.burn_power_w)
         self.burned_s += duration_s
         if not self.deployed and self.burned_s >= self.burn_needed_s:
             self.deployed = True
-            self.deployed_at = twin.time
+            self.deployed_at = self._state.time
 
     def switch_closed(self) -> bool:
         return not self.deployed
@@ -355,18 +364,18 @@ class WatchdogDevice:
     software, then the watchdog restarts from that moment (``kick``).
     """
 
-    def __init__(self, twin: Twin, timeout_s: float = 60.0) -> None:
-        self._twin = twin
+    def __init__(self, state: SpacecraftState, timeout_s: float = 60.0) -> None:
+        self._state = state
         self.timeout_s = timeout_s
-        self.last_kick = twin.time
+        self.last_kick = state.time
         self.kicks = 0
 
     def kick(self) -> None:
-        self.last_kick = self._twin.time
+        self.last_kick = self._state.time
         self.kicks += 1
 
     def expired(self) -> bool:
-        return self._twin.time - self.last_kick > self.timeout_s
+        return self._state.time - self.last_kick > self.timeout_s
 
 
 @dataclass(frozen=True)

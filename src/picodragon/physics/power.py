@@ -18,8 +18,16 @@ regulator moves them off their maximum power point) and stays on the faces as he
 reported solar power is what the array could give at its maximum power point. Below 2 % state of charge
 the undervoltage cut-off removes the loads (brown-out) until the battery recovers to 5 %.
 
+Charge regulation (CC/CV, as a Li-ion charger does): constant current up to 0.5 C, then the
+charge power is held to what keeps the pack's terminal voltage (OCV + R I) at the charge set
+point ``power.charge_voltage_v`` (default 4.18 V a cell: the 4.2 V cell limit less the 0.5 %
+tolerance of a charger's set point, so no reading exceeds the cell limit; assumption), so the
+current tapers as the cells fill. Below ``power.charge_min_temperature_c`` (0 C by default: Li-ion
+cells must not be charged below freezing, lithium plating; NCR18650B data sheet charge range 0 to
+45 C) the charger is off (``charge_inhibited``) and the array gives only what the bus takes.
+
 Loads: the always-on base load from configuration plus switchable loads by name; the
-transmitter's energy is counted per frame (frame bits / bit rate x transmit load).
+transmitter's energy is counted once, by the time it keys (``state.ElectricalBus``).
 """
 
 from __future__ import annotations
@@ -46,6 +54,10 @@ MAX_CHARGE_C_RATE = 0.5
 BROWNOUT_SOC = 0.02
 RECOVER_SOC = 0.05
 NOMINAL_CELL_V = 3.7
+CHARGE_CELL_V = 4.18
+"""Charge set point a cell: the 4.2 V limit less a charger's 0.5 % set-point tolerance (assumption)."""
+CHARGE_MIN_C = 0.0
+"""No charging below this battery temperature, deg C (Li-ion: NCR18650B charge range 0..45 C)."""
 
 FACE_NORMALS = {
     "+X": (1.0, 0.0, 0.0),
@@ -75,23 +87,55 @@ def battery_ocv(soc):
 
 
 def cell_mask(power: Power) -> np.ndarray:
-    """1.0 for faces carrying cells, in FACE_NAMES order."""
-    return np.array([1.0 if f in power.cell_faces else 0.0 for f in FACE_NAMES])
+    """1.0 for faces carrying body-mounted cells, in FACE_NAMES order."""
+    faces = {p.face for p in power.solar_panels() if p.kind == "body"}
+    return np.array([1.0 if f in faces else 0.0 for f in FACE_NAMES])
+
+
+def panel_arrays(power: Power) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(body area x efficiency (6,), deployable area x efficiency (6,), deployable area along
+    X, Y, Z (3,)) of the array, faces in FACE_NAMES order, m^2."""
+    body = np.zeros(6)
+    wing = np.zeros(6)
+    wing_axis = np.zeros(3)
+    for panel in power.solar_panels():
+        k = FACE_NAMES.index(panel.face)
+        if panel.kind == "body":
+            body[k] += panel.area_m2 * panel.efficiency
+        else:
+            wing[k] += panel.area_m2 * panel.efficiency
+            wing_axis[k // 2] += panel.area_m2
+    return body, wing, wing_axis
 
 
 def tumble_average_solar_w(power: Power, flux_w_m2) -> np.ndarray:
     """Solar array output (W) of a randomly tumbling body: each face sees 1/4 of the flux on average."""
-    n_faces = len(power.cell_faces)
-    return np.asarray(flux_w_m2) * power.cell_area_m2 * power.cell_efficiency * n_faces / 4.0
+    return np.asarray(flux_w_m2) * power.panel_area_efficiency_sum() / 4.0
+
+
+def charge_voltage_v(power: Power) -> float:
+    """The charger's constant-voltage set point for the pack, V."""
+    if power.charge_voltage_v is not None:
+        return float(power.charge_voltage_v)
+    return CELLS_IN_SERIES * CHARGE_CELL_V
+
+
+@njit(cache=True)
+def cv_charge_limit_w(soc, v_charge):  # pragma: no cover - compiled
+    """Largest charge power that keeps the terminal voltage at or below v_charge, W."""
+    ocv = CELLS_IN_SERIES * np.interp(soc, SOC_TABLE, OCV_CELL_TABLE)
+    return max(ocv * (v_charge - ocv) / PACK_RESISTANCE_OHM, 0.0)
 
 
 @njit(cache=True)
 def battery_step(
-    energy_j, capacity_j, solar_w, load_w, extra_j, dt, charge_eff, brownout
+    energy_j, capacity_j, solar_w, load_w, extra_j, dt, charge_eff, brownout,
+    v_charge=1e9, inhibit=False,
 ):  # pragma: no cover - compiled
     """Advance the battery energy by dt; returns (energy, battery power (+ charging), bus W, brownout).
 
-    extra_j: one-off energy drawn in the step (transmitter frames).
+    extra_j: one-off energy drawn in the step (transmitter keying, burn wire). v_charge: the CV
+    set point (V); inhibit: the charger is off (battery too cold).
     """
     soc = energy_j / capacity_j
     if brownout:
@@ -101,7 +145,9 @@ def battery_step(
         brownout = True
     bus = 0.0 if brownout else load_w + extra_j / dt
     net = solar_w - bus
-    max_charge_w = MAX_CHARGE_C_RATE * capacity_j / 3600.0
+    max_charge_w = min(MAX_CHARGE_C_RATE * capacity_j / 3600.0, cv_charge_limit_w(soc, v_charge))
+    if inhibit:
+        max_charge_w = 0.0
     if net >= 0.0:
         into = min(net * charge_eff, max_charge_w)
         room = (capacity_j - energy_j) / dt

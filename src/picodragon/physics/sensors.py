@@ -23,19 +23,14 @@ Parameters are typical 1U parts (named assumptions, Pico Dragon's sensors were n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from picodragon.physics.constants import R_EARTH, SOLAR_CONSTANT
 from picodragon.physics.devices import FaultInjectable, PositionFix
 from picodragon.physics.orbit import geodetic
-from picodragon.physics.power import FACE_NAMES
+from picodragon.physics.state import SpacecraftState
 from picodragon.physics.sun import earth_fluxes, earth_view_factor
 from picodragon.physics.timebase import teme_to_ecef
-
-if TYPE_CHECKING:
-    from picodragon.physics.twin import Twin
 
 
 class _SampledSensor(FaultInjectable):
@@ -44,9 +39,9 @@ class _SampledSensor(FaultInjectable):
     quantum = 0.0
     bias_sigma = 0.0
 
-    def __init__(self, twin: Twin, rng: np.random.Generator, size: int = 3) -> None:
+    def __init__(self, state: SpacecraftState, rng: np.random.Generator, size: int = 3) -> None:
         super().__init__()
-        self._twin = twin
+        self._state = state
         self._rng = rng
         self.bias = rng.normal(0.0, self.bias_sigma, size) if self.bias_sigma else np.zeros(size)
         self._held: np.ndarray | None = None
@@ -56,7 +51,7 @@ class _SampledSensor(FaultInjectable):
         raise NotImplementedError
 
     def _sample(self) -> np.ndarray:
-        t = self._twin.time
+        t = self._state.time
         if self._held is not None and t - self._held_at < self.sample_period_s and self.fault is None:
             return self._held.copy()
         value = self._truth() + self.bias + self._rng.normal(0.0, self.noise, self.bias.shape)
@@ -73,7 +68,7 @@ class MagnetometerDevice(_SampledSensor):
     bias_sigma = 2e-6
 
     def _truth(self) -> np.ndarray:
-        return self._twin.field_body_t()
+        return self._state.field_body_t()
 
     def read_t(self) -> tuple[float, float, float]:
         x, y, z = self._sample()
@@ -88,7 +83,7 @@ class GyroDevice(_SampledSensor):
     bias_sigma = np.radians(0.3)
 
     def _truth(self) -> np.ndarray:
-        return self._twin.body_rate_rad_s()
+        return self._state.body_rate_rad_s()
 
     def read_rad_s(self) -> tuple[float, float, float]:
         x, y, z = self._sample()
@@ -103,17 +98,17 @@ class SunSensorDevice(_SampledSensor):
     quantum = 0.001
     isc_at_1361 = 0.5196
 
-    def __init__(self, twin: Twin, rng: np.random.Generator) -> None:
-        super().__init__(twin, rng, size=6)
-        faces = twin.scenario.spacecraft.power.cell_faces
-        self.mask = np.array([1.0 if f in faces else 0.0 for f in FACE_NAMES])
+    def __init__(self, state: SpacecraftState, rng: np.random.Generator, face_mask: np.ndarray) -> None:
+        """face_mask (6,): 1 for the faces (+X, -X, +Y, -Y, +Z, -Z) whose body cells are read."""
+        super().__init__(state, rng, size=6)
+        self.mask = np.asarray(face_mask, dtype=float)
 
     def _truth(self) -> np.ndarray:
-        s_b, frac = self._twin.sun_body()
-        r = self._twin._r
-        sun = self._twin._sun
+        s_b, frac = self._state.sun_body()
+        r = self._state.r_teme
+        sun = self._state.sun_teme
         cos_s = np.clip(np.concatenate([s_b, -s_b])[[0, 3, 1, 4, 2, 5]], 0, None)
-        nadir_b = self._twin.body_to_teme().T @ (-r / np.linalg.norm(r))
+        nadir_b = self._state.body_to_teme().T @ (-r / np.linalg.norm(r))
         rn = np.linalg.norm(r)
         cos_nadir = np.concatenate([nadir_b, -nadir_b])[[0, 3, 1, 4, 2, 5]]
         cos_e = earth_view_factor(cos_nadir[None, :], np.array([rn]))[0] * (rn / R_EARTH) ** 2
@@ -133,19 +128,19 @@ class PositionDevice(FaultInjectable):
 
     noise_m = 10.0
 
-    def __init__(self, twin: Twin, rng: np.random.Generator) -> None:
+    def __init__(self, state: SpacecraftState, rng: np.random.Generator) -> None:
         super().__init__()
-        self._twin = twin
+        self._state = state
         self._rng = rng
 
     def read(self) -> PositionFix | None:
-        twin = self._twin
-        if twin.brownout or twin.reentered or self.fault == "dead":
+        state = self._state
+        if state.brownout or state.reentered or self.fault == "dead":
             return None
-        r = twin._r + self._rng.normal(0.0, self.noise_m, 3)
+        r = state.r_teme + self._rng.normal(0.0, self.noise_m, 3)
         if self.fault == "bias_jump":
             r = r + self.fault_params.get("bias", 1000.0)
-        r_e, _ = teme_to_ecef(r[None, :], None, [twin.time], twin._dut1)
+        r_e, _ = teme_to_ecef(r[None, :], None, [state.time], state.dut1_s)
         lat, lon, h = geodetic(r_e)
         return PositionFix(float(lat[0]), float(lon[0]), float(h[0]))
 
@@ -156,21 +151,21 @@ class AttitudeEstimateDevice:
     sigma_rad = np.radians(3.0)
     max_rate_rad_s = np.radians(5.0)
 
-    def __init__(self, twin: Twin, rng: np.random.Generator) -> None:
-        self._twin = twin
+    def __init__(self, state: SpacecraftState, rng: np.random.Generator) -> None:
+        self._state = state
         self._rng = rng
 
     def read_quaternion(self) -> tuple[float, float, float, float] | None:
-        twin = self._twin
-        if twin.attitude is None or twin.brownout or twin.reentered:
+        state = self._state
+        if state.q is None or state.brownout or state.reentered:
             return None
-        if np.linalg.norm(twin.attitude.w) > self.max_rate_rad_s:
+        if np.linalg.norm(state.body_rate_rad_s()) > self.max_rate_rad_s:
             return None
         e = self._rng.normal(0.0, self.sigma_rad, 3)
         angle = float(np.linalg.norm(e))
         axis = e / angle if angle > 0 else np.array([1.0, 0.0, 0.0])
         dq = np.concatenate([[np.cos(angle / 2)], np.sin(angle / 2) * axis])
-        q = twin.attitude.q
+        q = state.q
         w0, x0, y0, z0 = q
         w1, x1, y1, z1 = dq
         out = (

@@ -15,8 +15,8 @@ the electrical power the face's cells deliver (it is dissipated inside, in the l
 Integrated explicitly (forward Euler, step <= 20 s, below a third of the smallest time
 constant, about 90 s).
 
-All parameters are typical 1U values (named assumptions, no Pico Dragon thermal data was
-published): faces are 1.6 mm FR4 panels with cells (40 g, 1100 J/kg/K), absorptivity 0.85 and
+All parameters are mission data (``spacecraft.thermal``) whose defaults are typical 1U values
+(named assumptions, no Pico Dragon thermal data was published): faces are 1.6 mm FR4 panels with cells (40 g, 1100 J/kg/K), absorptivity 0.85 and
 emissivity 0.85 (GaAs cells with cover glass and black-anodised/PCB surroundings, Gilmore 2002
 table A); structure Al 6061 with the rest of the mass (900 J/kg/K); battery two 18650 (95 g,
 900 J/kg/K); OBC board 50 g. Conductances: face-structure 0.5 W/K, battery-structure 0.2 W/K,
@@ -28,26 +28,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from picodragon.config.models import Spacecraft
+from picodragon.config.models import Spacecraft, Thermal
 from picodragon.physics.constants import STEFAN_BOLTZMANN, T_SPACE
 
 NODE_NAMES = ("+X", "-X", "+Y", "-Y", "+Z", "-Z", "structure", "battery", "obc")
 N_FACES = 6
 STRUCTURE, BATTERY, OBC = 6, 7, 8
 
-FACE_ABSORPTIVITY = 0.85
-FACE_EMISSIVITY = 0.85
-FACE_MASS_KG = 0.040
-FACE_SPECIFIC_HEAT = 1100.0
-BATTERY_MASS_KG = 0.095
-BATTERY_SPECIFIC_HEAT = 900.0
-OBC_MASS_KG = 0.050
-OBC_SPECIFIC_HEAT = 1100.0
-STRUCTURE_SPECIFIC_HEAT = 900.0
-G_FACE_STRUCTURE = 0.5
-G_BATTERY_STRUCTURE = 0.2
-G_OBC_STRUCTURE = 0.3
-INITIAL_TEMPERATURE_K = 293.15
+_DEFAULT = Thermal()
+FACE_ABSORPTIVITY = _DEFAULT.face_absorptivity
+FACE_EMISSIVITY = _DEFAULT.face_emissivity
+INITIAL_TEMPERATURE_K = 273.15 + _DEFAULT.initial_temperature_c
 """ISS cabin / J-SSOD: about 20 C at ejection (assumption)."""
 
 
@@ -59,33 +50,36 @@ def face_areas(spacecraft: Spacecraft) -> np.ndarray:
 
 def heat_capacities(spacecraft: Spacecraft) -> np.ndarray:
     """J/K per node; the structure takes the mass not assigned to faces, battery and OBC."""
-    rest = spacecraft.mass_kg - 6 * FACE_MASS_KG - BATTERY_MASS_KG - OBC_MASS_KG
+    t = spacecraft.thermal
+    rest = spacecraft.mass_kg - 6 * t.face_mass_kg - t.battery_mass_kg - t.obc_mass_kg
     rest = max(rest, 0.1 * spacecraft.mass_kg)
     c = np.empty(9)
-    c[:6] = FACE_MASS_KG * FACE_SPECIFIC_HEAT
-    c[STRUCTURE] = rest * STRUCTURE_SPECIFIC_HEAT
-    c[BATTERY] = BATTERY_MASS_KG * BATTERY_SPECIFIC_HEAT
-    c[OBC] = OBC_MASS_KG * OBC_SPECIFIC_HEAT
+    c[:6] = t.face_mass_kg * t.face_specific_heat
+    c[STRUCTURE] = rest * t.structure_specific_heat
+    c[BATTERY] = t.battery_mass_kg * t.battery_specific_heat
+    c[OBC] = t.obc_mass_kg * t.obc_specific_heat
     return c
 
 
-def conductances() -> np.ndarray:
+def conductances(thermal: Thermal | None = None) -> np.ndarray:
     """Node-to-structure conductance, W/K (0 for the structure itself)."""
-    g = np.full(9, G_FACE_STRUCTURE)
+    t = thermal or _DEFAULT
+    g = np.full(9, t.g_face_structure_w_k)
     g[STRUCTURE] = 0.0
-    g[BATTERY] = G_BATTERY_STRUCTURE
-    g[OBC] = G_OBC_STRUCTURE
+    g[BATTERY] = t.g_battery_structure_w_k
+    g[OBC] = t.g_obc_structure_w_k
     return g
 
 
 @njit(cache=True)
-def thermal_step(temp_k, dt, cap, g, area, absorbed_w, p_elec_face, q_battery, q_obc, q_structure):  # pragma: no cover
+def thermal_step(temp_k, dt, cap, g, area, absorbed_w, p_elec_face, q_battery, q_obc, q_structure,
+                 eps=FACE_EMISSIVITY):  # pragma: no cover
     """One forward-Euler step; absorbed_w (6,) already includes alpha and eps on each face."""
     flow = np.zeros(9)
     ts = temp_k[STRUCTURE]
     for k in range(6):
         t = temp_k[k]
-        rad = FACE_EMISSIVITY * STEFAN_BOLTZMANN * area[k] * (t**4 - T_SPACE**4)
+        rad = eps * STEFAN_BOLTZMANN * area[k] * (t**4 - T_SPACE**4)
         cond = g[k] * (ts - t)
         flow[k] = absorbed_w[k] - rad - p_elec_face[k] + cond
         flow[STRUCTURE] -= cond

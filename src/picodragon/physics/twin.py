@@ -8,7 +8,9 @@
   does;
 - the attitude (``attitude``: rigid body, passive magnetic control, J-SSOD tip-off);
 - the battery and the thermal nodes (``power``, ``thermal``);
-- the devices the flight software sees (``devices``, ``sensors``, ``camera``).
+- the devices the flight software sees (``devices``, ``sensors``, ``camera``), which read the
+  ``state.SpacecraftState`` the twin publishes after every step and spend energy through one
+  ``state.ElectricalBus`` (they never hold the twin).
 
 Earth albedo and infrared reach each face through its plate-to-Earth view factor relative to a
 nadir plate (``sun.earth_view_factor``); Sun through the clipped cosine.
@@ -18,7 +20,12 @@ nadir plate (``sun.earth_view_factor``); Sun through the clipped cosine.
 vectorised, on a 10 s cache grid an hour (or the requested span) at a time; the compiled attitude
 loop runs through the span, then one compiled loop takes each step's environment from the cache
 (position by cubic Hermite, the rest linear) and integrates faces, array, battery and thermal
-nodes with the loads switched on and the energy of the frames the radio sent. A call costs
+nodes with the loads switched on and the transmitter energy the bus recorded inside the span.
+
+Solar panels (``power.solar_panels()``): body-mounted panels on a face and deployable wings
+facing the same way add their area x efficiency to that face's direction; a wing's cells take
+the temperature of the face it faces (assumption), its heat is not a body node's, and its area
+adds to the drag area along its normal. A call costs
 about 0.1 ms plus about 0.05 ms per simulated minute. ``history()`` returns what was recorded along the way (one row a minute
 at most), as numpy arrays.
 """
@@ -67,6 +74,7 @@ from picodragon.physics.sensors import (
     PositionDevice,
     SunSensorDevice,
 )
+from picodragon.physics.state import ElectricalBus, SpacecraftState
 from picodragon.physics.sun import earth_fluxes, illumination, sun_position, view_factor_table
 from picodragon.physics.timebase import dut1, teme_to_ecef
 
@@ -138,18 +146,22 @@ def _view_factor(cos_nadir, h_ratio, hs, table):  # pragma: no cover - compiled
 @njit(cache=True)
 def _world(
     t0, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, has_att, q_mid, w_mid, vf_hs, vf_table,
-    energy_j, capacity_j, temp_k, cap, g, area, cell_mask, cell_area, cell_eff, load_w, extra_j,
-    charge_eff, brownout, rec_last, rec_every, rec, heater_w, rf_j,
+    energy_j, capacity_j, temp_k, cap, g, area, body_ae, wing_ae, wing_area, load_w, extra_j,
+    charge_eff, brownout, rec_last, rec_every, rec, heater_w, rf_j, alpha, eps, v_charge, t_min_k,
 ):  # pragma: no cover - compiled
     """Faces, array, battery and thermal nodes over n steps of dt from t0 (environment at each
     step's middle from the cache; attitude q_mid / w_mid at the same instants when has_att).
     heater_w: the part of load_w that heats the battery node (battery heater); rf_j: energy the
     transmitter radiated away in the span (drawn from the bus, not dissipated on board).
+    body_ae, wing_ae (6,): area x efficiency of body-mounted and deployable cells facing each
+    face's normal (m^2); wing_area (3,): deployable area along X, Y, Z (drag); alpha, eps: face
+    absorptivity and emissivity; v_charge: the charger's CV set point (V); t_min_k: no charging
+    with the battery node below it.
 
     History rows (t, r (3), illumination, soc, battery W, solar W, bus W, rate deg/s, 9 node
     temperatures K) go to rec whenever rec_every seconds have passed since rec_last.
     Returns (energy, temperatures, solar W, battery W, bus W, brownout, rows, rec_last,
-    integral of the projected area against the flow (m^2 s)).
+    integral of the projected area against the flow (m^2 s), charge inhibited at the end).
     """
     env = np.empty(17)
     absorbed = np.zeros(6)
@@ -161,6 +173,7 @@ def _world(
     bus_w = 0.0
     area_int = 0.0
     n_rec = 0
+    inhibit = False
     extra_per_step = extra_j / n
     rf_w = rf_j / (n * dt)
     for i in range(n):
@@ -208,7 +221,8 @@ def _world(
             vb0 = (a00 * vx + a01 * vy + a02 * vz) / vn
             vb1 = (a10 * vx + a11 * vy + a12 * vz) / vn
             vb2 = (a20 * vx + a21 * vy + a22 * vz) / vn
-            area_int += (area[0] * abs(vb0) + area[2] * abs(vb1) + area[4] * abs(vb2)) * dt
+            area_int += ((area[0] + wing_area[0]) * abs(vb0) + (area[2] + wing_area[1]) * abs(vb1)
+                         + (area[4] + wing_area[2]) * abs(vb2)) * dt
             rate = math.sqrt(w_mid[i, 0] ** 2 + w_mid[i, 1] ** 2 + w_mid[i, 2] ** 2) * 180.0 / math.pi
         else:
             tumble = 0.5 * (1.0 - math.sqrt(1.0 - 1.0 / (hr * hr))) / f_nadir
@@ -219,13 +233,14 @@ def _world(
         for k in range(6):
             direct = flux * cos_s[k]
             reflected = albedo * cos_e[k]
-            absorbed[k] = area[k] * (th.FACE_ABSORPTIVITY * (direct + reflected)
-                                     + th.FACE_EMISSIVITY * ir * cos_e[k])
+            absorbed[k] = area[k] * (alpha * (direct + reflected) + eps * ir * cos_e[k])
             tfac = 1.0 + pw.CELL_TEMP_COEFF_PER_K * (temp_k[k] - 273.15 - pw.CELL_REFERENCE_C)
-            p_face[k] = cell_mask[k] * (direct + reflected) * cell_area * cell_eff * tfac
-            solar += p_face[k]
+            p_face[k] = (direct + reflected) * body_ae[k] * tfac
+            solar += (direct + reflected) * (body_ae[k] + wing_ae[k]) * tfac
+        inhibit = temp_k[th.BATTERY] < t_min_k
         energy_j, bat_w, bus_w, brownout = pw.battery_step(
-            energy_j, capacity_j, solar, load_w, extra_per_step, dt, charge_eff, brownout
+            energy_j, capacity_j, solar, load_w, extra_per_step, dt, charge_eff, brownout,
+            v_charge, inhibit,
         )
         # Heat: bus loads in the OBC (60 %) and structure (40 %); charge and discharge losses
         # (which include the pack's I^2 R) in the battery. Power the bus and battery do not take
@@ -249,7 +264,7 @@ def _world(
             # the heater's share of the bus heats the battery; the RF output leaves the spacecraft
             temp_k, dt, cap, g, area, absorbed, p_face, loss_bat + heat_bat,
             max(0.6 * (bus_w - heat_bat) - (rf_w if bus_w > 0.0 else 0.0), 0.0),
-            0.4 * (bus_w - heat_bat),
+            0.4 * (bus_w - heat_bat), eps,
         )
         if tm - rec_last >= rec_every:
             rec[n_rec, 0] = tm
@@ -266,7 +281,7 @@ def _world(
                 rec[n_rec, 10 + k] = temp_k[k]
             n_rec += 1
             rec_last = tm
-    return energy_j, temp_k, solar, bat_w, bus_w, brownout, n_rec, rec_last, area_int
+    return energy_j, temp_k, solar, bat_w, bus_w, brownout, n_rec, rec_last, area_int, inhibit
 
 
 class Twin:
@@ -279,6 +294,18 @@ class Twin:
     max_step_s = 10.0
     history_every_s = 60.0
 
+    # the twin's clock and condition live in the state it publishes to its devices
+    time = property(lambda self: self.state.time, lambda self, v: setattr(self.state, "time", float(v)))
+    brownout = property(lambda self: self.state.brownout,
+                        lambda self, v: setattr(self.state, "brownout", bool(v)))
+    reentered = property(lambda self: self.state.reentered,
+                         lambda self, v: setattr(self.state, "reentered", bool(v)))
+    _r = property(lambda self: self.state.r_teme)
+    _v = property(lambda self: self.state.v_teme)
+    _sun = property(lambda self: self.state.sun_teme)
+    _dut1 = property(lambda self: self.state.dut1_s,
+                     lambda self, v: setattr(self.state, "dut1_s", float(v)))
+
     def __init__(self, scenario: Scenario, seed: int = 0, *, attitude: bool = True) -> None:
         self.scenario = scenario
         self.seed = seed
@@ -290,27 +317,28 @@ class Twin:
         self._area_time = 0.0
         self._area_recent: float | None = None
         self.start_unix = float(self.orbit.t[0])
-        self.time = self.start_unix
-        self.reentered = False
+        self.state = SpacecraftState(time=self.start_unix, start_unix=self.start_unix)
         self.reentry_unix: float | None = None
-        self.brownout = False
+        self.charge_inhibited = False
         rng = np.random.default_rng(seed)
         self.attitude = Attitude(sc, np.random.default_rng([seed, 1])) if attitude else None
         self._dut1 = float(dut1(self.start_unix))
         p = sc.power
         self._capacity_j = p.battery_capacity_wh * 3600.0
         self._energy_j = p.battery_initial_soc * self._capacity_j
-        self._temp_k = np.full(9, th.INITIAL_TEMPERATURE_K)
+        self._temp_k = np.full(9, 273.15 + sc.thermal.initial_temperature_c)
         self._cap = th.heat_capacities(sc)
-        self._g = th.conductances()
+        self._g = th.conductances(sc.thermal)
         self._area = th.face_areas(sc)
-        self._cell_mask = pw.cell_mask(p)
+        self._body_ae, self._wing_ae, self._wing_area = pw.panel_arrays(p)
+        self._v_charge = pw.charge_voltage_v(p)
+        self._t_charge_min_k = 273.15 + p.charge_min_temperature_c
         self._last = {"solar_power_w": 0.0, "battery_power_w": 0.0, "bus_power_w": p.base_load_w,
                       "sunlit_fraction": 1.0}
         loads = {k: (p.camera_load_w if v is None else v) for k, v in pw.DEFAULT_SWITCHED_LOADS_W.items()}
+        loads["heater"] = sc.thermal.heater_w
         self.switches = PowerSwitchesDevice(loads, pw.DEFAULT_ON)
-        self.extra_energy_j = 0.0
-        """one-off energy drawn since the last step (CW keying, burn wire), J"""
+        self.bus = ElectricalBus(p.transmit_load_w, sc.radio.downlink_power_w)
         self._cache = None
         self._vf = view_factor_table()
         self._rec_buffer = np.empty((4096, 19))
@@ -319,22 +347,23 @@ class Twin:
         self._hist: list[np.ndarray] = []
         self._hist_last = -np.inf
         self._refresh_state()
+        st, sw, bus = self.state, self.switches, self.bus
         self.devices = Devices(
-            clock=ClockDevice(self),
-            radio=RadioDevice(self, sc.radio.bit_rate, p.transmit_load_w, sc.radio.downlink_power_w),
-            power=PowerSensorDevice(self, rng),
-            temperatures=[TemperatureSensorDevice(self, i, n, rng) for i, n in enumerate(th.NODE_NAMES)],
-            switches=self.switches,
+            clock=ClockDevice(st),
+            radio=RadioDevice(st, sw, bus, sc.radio.bit_rate),
+            power=PowerSensorDevice(st, rng),
+            temperatures=[TemperatureSensorDevice(st, i, n, rng) for i, n in enumerate(th.NODE_NAMES)],
+            switches=sw,
             storage=StorageDevice(),
-            magnetometer=MagnetometerDevice(self, rng),
-            gyro=GyroDevice(self, rng),
-            sun_sensors=SunSensorDevice(self, rng),
-            camera=CameraDevice(self, sc.camera),
-            position=PositionDevice(self, rng),
-            attitude=AttitudeEstimateDevice(self, rng) if attitude else None,
-            cw=CwBeaconDevice(self, p.transmit_load_w),
-            antenna=AntennaDeployerDevice(self),
-            watchdog=WatchdogDevice(self),
+            magnetometer=MagnetometerDevice(st, rng),
+            gyro=GyroDevice(st, rng),
+            sun_sensors=SunSensorDevice(st, rng, (self._body_ae > 0).astype(float)),
+            camera=CameraDevice(st, sw, sc.camera),
+            position=PositionDevice(st, rng),
+            attitude=AttitudeEstimateDevice(st, rng) if attitude else None,
+            cw=CwBeaconDevice(st, sw, bus),
+            antenna=AntennaDeployerDevice(st, bus),
+            watchdog=WatchdogDevice(st),
         )
         self._record_now()
 
@@ -435,6 +464,7 @@ class Twin:
             self.reentered = True
             self.reentry_unix = self.orbit.reentry_unix
             self.time = float(unix_s)
+            self._publish()
             self._record_now()
             return
         self._advance(float(unix_s))
@@ -475,22 +505,20 @@ class Twin:
             )
         else:
             q_mid = w_mid = self._no_attitude
-        radio = self.devices.radio
-        extra = radio.pending_energy_j + self.extra_energy_j
-        rf = min(radio.pending_rf_j, radio.pending_energy_j)
-        radio.pending_energy_j = 0.0
-        radio.pending_rf_j = 0.0
-        self.extra_energy_j = 0.0
-        p = self.scenario.spacecraft.power
+        extra, rf = self.bus.take(self.time, t1)  # the transmitter and pulses, counted once
+        sc = self.scenario.spacecraft
+        p = sc.power
         rows = self._rec_buffer if n <= len(self._rec_buffer) else np.empty((n, 19))
         hs, _, table = self._vf
         (self._energy_j, self._temp_k, solar, bat_w, bus_w, self.brownout, n_rec,
-         self._hist_last, area_int) = _world(
+         self._hist_last, area_int, self.charge_inhibited) = _world(
             self.time, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, self.attitude is not None,
             q_mid, w_mid, hs, table, self._energy_j, self._capacity_j, self._temp_k, self._cap,
-            self._g, self._area, self._cell_mask, p.cell_area_m2, p.cell_efficiency,
+            self._g, self._area, self._body_ae, self._wing_ae, self._wing_area,
             self.load_w(), extra, p.charge_efficiency, self.brownout, self._hist_last,
             self.history_every_s, rows, self.loads_w_on("heater"), rf,
+            sc.thermal.face_absorptivity, sc.thermal.face_emissivity, self._v_charge,
+            self._t_charge_min_k,
         )  # fmt: skip
         if self.attitude is not None:
             self._area_sum += area_int
@@ -502,7 +530,7 @@ class Twin:
         _env_at(t1, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, env)
         self._last = {"solar_power_w": solar, "battery_power_w": bat_w, "bus_power_w": bus_w,
                       "sunlit_fraction": float(env[12])}
-        self._b_teme = env[9:12].copy()
+        self.state.b_teme = env[9:12].copy()
         self.time = t1
         self._refresh_state(env[0:3].copy(), env[3:6].copy(), env[6:9].copy())
         if n_rec:
@@ -540,16 +568,34 @@ class Twin:
 
     # --- state for devices and plots ----------------------------------------------------------
     def _refresh_state(self, r=None, v=None, sun=None) -> None:
+        state = self.state
         if r is None:
             rr, vv = self.state_teme([self.time])
             r, v = rr[0], vv[0]
             sun = sun_position(self.time)[0]
             if np.all(np.isfinite(r)):
-                self._b_teme = field_teme(r[None, :], [self.time], self._dut1)[0]
+                state.b_teme = field_teme(r[None, :], [self.time], self._dut1)[0]
                 self._last["sunlit_fraction"] = float(illumination(r[None, :], sun[None, :])[0])
             else:
-                self._b_teme = np.zeros(3)
-        self._r, self._v, self._sun = r, v, sun
+                state.b_teme = np.zeros(3)
+        state.r_teme, state.v_teme, state.sun_teme = r, v, sun
+        self._publish()
+
+    def _publish(self) -> None:
+        """Write what the devices read (attitude, power, temperatures) into the state."""
+        state = self.state
+        if self.attitude is not None:
+            state.q = self.attitude.q.copy()
+            state.w_rad_s = self.attitude.w.copy()
+        state.sunlit_fraction = self._last["sunlit_fraction"]
+        for key, value in self.power_state().items():
+            setattr(state, key, value)
+        state.charge_inhibited = bool(self.charge_inhibited)
+        state.temperatures_c = self.node_temperatures_c()
+
+    @property
+    def _b_teme(self) -> np.ndarray:
+        return self.state.b_teme
 
     def body_to_teme(self) -> np.ndarray:
         """Current rotation matrix body -> TEME (identity when attitude is not propagated)."""
@@ -559,7 +605,7 @@ class Twin:
 
     def field_body_t(self) -> np.ndarray:
         """Geomagnetic field in the body frame now, T."""
-        return self.body_to_teme().T @ self._b_teme
+        return self.body_to_teme().T @ self.state.b_teme
 
     def body_rate_rad_s(self) -> np.ndarray:
         return np.zeros(3) if self.attitude is None else self.attitude.w.copy()

@@ -431,7 +431,7 @@ def check_orbit_average_power() -> Check:
     x = math.sqrt(alt**2 + 2 * R_EARTH * alt) / ((R_EARTH + alt) * math.cos(beta))
     f_e = math.acos(x) / math.pi if x < 1 else 0.0
     s = SOLAR_CONSTANT * (AU / np.linalg.norm(sun[0])) ** 2
-    analytic = s * p.cell_efficiency * p.cell_area_m2 * len(p.cell_faces) / 4 * (1 - f_e)
+    analytic = s * p.panel_area_efficiency_sum() / 4 * (1 - f_e)
     return Check("Orbit-average solar power", "analytic: tumbling array x (1 - eclipse fraction)",
                  twin_avg / analytic - 1, 0.02, "relative",
                  f"twin {twin_avg:.3f} W, analytic {analytic:.3f} W, beta {math.degrees(beta):.1f} deg, eclipse fraction {f_e:.3f}")
