@@ -596,19 +596,13 @@ class Archive:
         return sorted(f"{p}.{f}" for p, (_, fields) in self._catalog.items() for f in fields)
 
     def _resolve(self, name: str) -> tuple[str, str]:
+        """(table, field) of a point ``PACKET.field`` or a field name only one packet has (the
+        archive's one resolver, ``catalog.Catalog``; its error is an ArchiveError)."""
+        from picodragon.ground.archive.catalog import Catalog
+
         self._reload_catalog()
-        if "." in name:
-            packet, field = name.split(".", 1)
-            entry = self._catalog.get(packet)
-            if entry is None or field not in entry[1]:
-                raise ArchiveError(f"no telemetry point {name}")
-            return entry[0], field
-        owners = [(t, name) for _, (t, fields) in self._catalog.items() if name in fields]
-        if not owners:
-            raise ArchiveError(f"no telemetry point {name}")
-        if len(owners) > 1:
-            raise ArchiveError(f"point {name} is in several packets: name it as PACKET.{name}")
-        return owners[0]
+        table, field, _ = Catalog(self._catalog).resolve(name, bare=True)
+        return table, field
 
     def points(
         self, name: str, start_unix: float = -np.inf, end_unix: float = np.inf
