@@ -24,6 +24,9 @@ Torques:
   at the geometric centre, with the centre of mass 5 mm off it along +Z (J-SSOD allows 20 mm):
   torque (c_p - c_m) x F. Atmosphere co-rotating.
 
+Every constant above is mission data (``spacecraft.adcs``, ``config.models.Adcs``); the values
+named here are its defaults, and the module constants below mirror them for direct callers.
+
 Tip-off: J-SSOD tip-off rates are not published per satellite; each axis is drawn from a normal
 distribution of 3 deg/s (1 sigma) with the scenario seed (spring deployers give a few deg/s:
 assumption), initial orientation uniform at random.
@@ -271,21 +274,25 @@ def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, r
 class Attitude:
     """Attitude state and parameters of one spacecraft; ``advance`` runs the compiled loop."""
 
-    def __init__(self, spacecraft: Spacecraft, rng: np.random.Generator, *, magnet_am2: float = BAR_MAGNET_AM2,
+    def __init__(self, spacecraft: Spacecraft, rng: np.random.Generator, *, magnet_am2: float | None = None,
                  rods: bool = True, gravity_gradient: bool = True, aero: bool = True) -> None:
+        adcs = spacecraft.adcs
         self.inertia = box_inertia(spacecraft)
         q = rng.normal(size=4)
         self.q = q / np.linalg.norm(q)
-        self.w = np.radians(rng.normal(0.0, TIPOFF_SIGMA_DEG_S, 3))
-        self.m_bar = magnet_am2 * magnet_axis(spacecraft.camera.mounting_face)
-        self.rod_axes = ROD_AXES.copy() if rods else np.zeros((0, 3))
+        self.w = np.radians(rng.normal(0.0, adcs.tipoff_sigma_deg_s, 3))
+        moment = adcs.magnet_am2 if magnet_am2 is None else magnet_am2
+        self.m_bar = moment * magnet_axis(spacecraft.camera.mounting_face)
+        axes = [[1.0, 0.0, 0.0]] * adcs.rods_x + [[0.0, 1.0, 0.0]] * adcs.rods_y
+        self.rod_axes = np.array(axes, dtype=float).reshape(-1, 3) if rods else np.zeros((0, 3))
         self.rod_h = np.zeros(len(self.rod_axes))
         self.rod_rising = np.ones(len(self.rod_axes), dtype=np.bool_)
-        self.rod_v = rod_volume()
+        self.rod_v = math.pi * (adcs.rod_diameter_m / 2) ** 2 * adcs.rod_length_m
+        self.rod_bs_t, self.rod_br_t, self.rod_hc_a_m = adcs.rod_bs_t, adcs.rod_br_t, adcs.rod_hc_a_m
         x, y, z = spacecraft.size_m
         self.face_areas = np.array([y * z, y * z, x * z, x * z, x * y, x * y])
         self.cd = spacecraft.drag_coefficient
-        self.com = COM_OFFSET_M.copy()
+        self.com = np.array(adcs.com_offset_m, dtype=float)
         self.gg_on = gravity_gradient
         self.aero = aero
         self.steps = 0
@@ -299,8 +306,8 @@ class Attitude:
             t0, self.q, self.w, self.rod_h, self.rod_rising, grid_t0, grid_dt,
             np.ascontiguousarray(b_grid), np.ascontiguousarray(r_grid), np.ascontiguousarray(v_grid),
             np.ascontiguousarray(rho), t_end, np.asarray(out_t, dtype=float), out_q, out_w,
-            self.inertia, self.m_bar, self.rod_axes, self.rod_v, ROD_BS_T, ROD_BR_T, ROD_HC_A_M,
-            self.face_areas, self.cd, self.com, self.gg_on, MAX_STEP_S,
+            self.inertia, self.m_bar, self.rod_axes, self.rod_v, self.rod_bs_t, self.rod_br_t,
+            self.rod_hc_a_m, self.face_areas, self.cd, self.com, self.gg_on, MAX_STEP_S,
         )  # fmt: skip
         self.steps += steps
         return out_q, out_w
