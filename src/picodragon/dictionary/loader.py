@@ -332,21 +332,35 @@ def _fields(items: Any, owner: str, start: int, enums: dict, problems: _Problems
     return tuple(out) if len(out) == len(items) else None
 
 
-def _packet(item: dict, index: int, enums: dict, problems: _Problems,
-            yaml: bool) -> tuple[Packet | None, str]:
+def _opening(item: dict, kind: str, index: int, keys: set[str], number_key: str,
+             number_range: tuple[int, int], problems: _Problems,
+             yaml: bool) -> tuple[str, int, int] | None:
+    """(name, line, number) of a packet, command or event, or None after recording why not."""
     name = item.get("name")
     line = problems.line_of(*_name_needles(str(name), yaml)) if isinstance(name, str) else 0
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-        problems.add(line, f"packet {index + 1}: name must be a word of letters, digits and _")
-        return None, ""
-    what = f"packet {name}"
-    unknown = sorted(set(item) - _PACKET_KEYS)
+        problems.add(line, f"{kind} {index + 1}: name must be a word of letters, digits and _")
+        return None
+    unknown = sorted(set(item) - keys)
     if unknown:
-        problems.add(line, f"{what}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_PACKET_KEYS))})")
-    apid = item.get("apid")
-    if not isinstance(apid, int) or isinstance(apid, bool) or not 0 <= apid < 0x7FF:
-        problems.add(line, f"{what}: apid must be an integer from 0 to 0x7FE")
+        problems.add(line, f"{kind} {name}: unknown key {unknown[0]!r} "
+                     f"(known: {', '.join(sorted(keys))})")
+    number = item.get(number_key)
+    low, high = number_range
+    if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
+        problems.add(line, f"{kind} {name}: {number_key} must be an integer from {low} to "
+                     f"0x{high:X}")
+        return None
+    return name, line, number
+
+
+def _packet(item: dict, index: int, enums: dict, problems: _Problems,
+            yaml: bool) -> tuple[Packet | None, str]:
+    opening = _opening(item, "packet", index, _PACKET_KEYS, "apid", (0, 0x7FE), problems, yaml)
+    if opening is None:
         return None, ""
+    name, line, apid = opening
+    what = f"packet {name}"
     role = item.get("role", "")
     if role not in ("", "file_chunk_header"):
         problems.add(line, f"{what}: role must be 'file_chunk_header' or absent")
@@ -368,19 +382,12 @@ def _packet(item: dict, index: int, enums: dict, problems: _Problems,
 
 
 def _command(item: dict, index: int, enums: dict, problems: _Problems, yaml: bool) -> Command | None:
-    name = item.get("name")
-    line = problems.line_of(*_name_needles(str(name), yaml)) if isinstance(name, str) else 0
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-        problems.add(line, f"command {index + 1}: name must be a word of letters, digits and _")
+    opening = _opening(item, "command", index, _COMMAND_KEYS, "opcode", (1, 0xFFFF), problems,
+                       yaml)
+    if opening is None:
         return None
+    name, line, opcode = opening
     what = f"command {name}"
-    unknown = sorted(set(item) - _COMMAND_KEYS)
-    if unknown:
-        problems.add(line, f"{what}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_COMMAND_KEYS))})")
-    opcode = item.get("opcode")
-    if not isinstance(opcode, int) or isinstance(opcode, bool) or not 0 < opcode <= 0xFFFF:
-        problems.add(line, f"{what}: opcode must be an integer from 1 to 0xFFFF")
-        return None
     arguments = _fields(item.get("arguments", []), what, line, enums, problems, yaml)
     if arguments is None:
         return None
@@ -392,19 +399,11 @@ def _command(item: dict, index: int, enums: dict, problems: _Problems, yaml: boo
 
 
 def _event(item: dict, index: int, problems: _Problems, yaml: bool) -> Event | None:
-    name = item.get("name")
-    line = problems.line_of(*_name_needles(str(name), yaml)) if isinstance(name, str) else 0
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-        problems.add(line, f"event {index + 1}: name must be a word of letters, digits and _")
+    opening = _opening(item, "event", index, _EVENT_KEYS, "id", (1, 0xFFFF), problems, yaml)
+    if opening is None:
         return None
+    name, line, event_id = opening
     what = f"event {name}"
-    unknown = sorted(set(item) - _EVENT_KEYS)
-    if unknown:
-        problems.add(line, f"{what}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_EVENT_KEYS))})")
-    event_id = item.get("id")
-    if not isinstance(event_id, int) or isinstance(event_id, bool) or not 0 < event_id <= 0xFFFF:
-        problems.add(line, f"{what}: id must be an integer from 1 to 65535")
-        return None
     severity = item.get("severity", "INFO")
     if severity not in Severity.__members__:
         problems.add(line, f"{what}: severity must be one of {', '.join(Severity.__members__)}")
