@@ -1,6 +1,7 @@
-"""Compiled inner loops of the AFSK demodulator (numba): clock recovery and HDLC deframing.
+"""Compiled inner loops of the modems (numba): clock recovery, descrambling, HDLC deframing,
+and the G3RUH scrambler.
 
-These run once per sample and once per bit, so they are the only sequential code of the modem;
+These run once per sample and once per bit, so they are the only sequential code of the modems;
 everything around them is vectorised numpy. They take and return plain arrays.
 """
 
@@ -35,8 +36,13 @@ def pll_hdlc(
     gain_locked: float,
     gain_search: float,
     table: np.ndarray,
+    scrambled: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Recover bits from the soft demodulator output ``d`` (> 0: mark) and deframe HDLC.
+
+    ``scrambled``: the line levels went through the G3RUH scrambler (1 + x^12 + x^17) after
+    NRZI, so each sampled level is descrambled (XOR with the levels 12 and 17 bits before it,
+    self-synchronising after 17 bits) before NRZI decoding.
 
     ``step`` is bits per sample. The bit clock is a phase accumulator (in bits) sampled at each
     wrap (mid-bit); each zero crossing of ``d``, located to a fraction of a sample by linear
@@ -71,6 +77,7 @@ def pll_hdlc(
     nacc = 0
     nbytes = 0
     in_frame = False
+    history = 0  # the last 17 sampled line levels, newest in bit 0 (the descrambler's register)
     for i in range(1, n):
         cur = d[i]
         if (cur > 0.0) != (prev > 0.0):
@@ -83,6 +90,10 @@ def pll_hdlc(
             t = (1.0 - phase) / step
             value = prev + t * (cur - prev)
             level = 1 if value > 0.0 else 0
+            if scrambled:
+                line = level
+                level = (line ^ (history >> 11) ^ (history >> 16)) & 1
+                history = ((history << 1) | line) & 0x1FFFF
             bit = 1 if level == last_level else 0
             last_level = level
             rel = min(abs(value), abs(last_value))
@@ -120,6 +131,20 @@ def pll_hdlc(
         phase = nxt
         prev = cur
     return octets, starts, lengths, ends, residues, reliabilities, count
+
+
+@njit(cache=True, nogil=True)
+def scramble(bits: np.ndarray) -> np.ndarray:
+    """G3RUH's self-synchronising scrambler, 1 + x^12 + x^17 (J. Miller, G3RUH, "9600 baud
+    packet radio modem design", 1988): out[n] = in[n] ^ out[n-12] ^ out[n-17], from a zero
+    register. The descrambler is the matching feed-forward XOR (see :func:`pll_hdlc`)."""
+    out = np.zeros(bits.shape[0], dtype=np.uint8)
+    reg = 0  # the last 17 output bits, newest in bit 0
+    for i in range(bits.shape[0]):
+        x = (bits[i] ^ (reg >> 11) ^ (reg >> 16)) & 1
+        out[i] = x
+        reg = ((reg << 1) | x) & 0x1FFFF
+    return out
 
 
 CRC_TABLE = _CRC_TABLE

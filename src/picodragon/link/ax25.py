@@ -18,6 +18,13 @@ the bits they arrived with, so ``encode(decode(x)) == x`` byte for byte.
 
 ``encode`` returns the frame WITHOUT its FCS, as carried in KISS; HDLC adds the FCS on air.
 ``decode`` never raises: malformed input gives a :class:`~picodragon.link.errors.Rejection`.
+
+Real satellites bend the address rules: AO-27 sends SSID octets without the reserved bits
+(0x00 where the standard says 0x60 | ssid << 1) and a space inside its callsign ("AO27 T").
+``decode(data, strict=False)`` accepts such a frame, as Direwolf does once the FCS is good: the
+address is kept as it arrived (any printable ASCII callsign, the reserved bits as sent) and each
+departure from the standard is named in :attr:`Frame.oddities`. The default, ``strict=True``,
+refuses them, which is what a station's filter wants.
 """
 
 from __future__ import annotations
@@ -111,6 +118,9 @@ class Frame:
     control: int = UI
     pid: int = 0xF0
     info: bytes = b""
+    oddities: tuple[str, ...] = field(default=(), compare=False)
+    """What a lenient decode accepted against AX.25 v2.2 (one short phrase each); empty for a
+    standard frame."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.destination, Address) or not isinstance(self.source, Address):
@@ -147,17 +157,28 @@ _SHIFT = bytes(b >> 1 for b in range(256))
 _LOW_BIT = bytes(b & 1 for b in range(256))
 _NO_LOW_BITS = bytes(6)
 _VALID_CHARS = bytes(sorted(_CALLSIGN_CHARS))
+_PRINTABLE = bytes(range(0x20, 0x7F))
+_ROLES = ("destination", "source")
 _setattr = object.__setattr__
 
 
-def _address(octets: bytes) -> Address | Rejection:
+def _address(octets: bytes, odd: list[str] | None = None, role: str = "") -> Address | Rejection:
+    """One address; with ``odd`` (a lenient decode) a callsign of any printable ASCII and
+    reserved bits other than 11 are accepted and named in ``odd``."""
     chars = octets[:6]
     if chars.translate(_LOW_BIT) != _NO_LOW_BITS:
         return Rejection(Reason.BAD_ADDRESS, "extension bit set inside a callsign")
     call = chars.translate(_SHIFT)
     stripped = call.rstrip(b" ")
     if not stripped or stripped.translate(None, _VALID_CHARS):
-        return Rejection(Reason.BAD_CALLSIGN, f"callsign {call!r}")
+        if odd is None or stripped.translate(None, _PRINTABLE):
+            return Rejection(Reason.BAD_CALLSIGN, f"callsign {call!r}")
+        text = stripped.decode("ascii")
+        odd.append(
+            f"{role} callsign {text!r} outside A-Z 0-9" if text else f"{role} callsign empty"
+        )
+    if odd is not None and (octets[6] >> 5) & 0b11 != 0b11:
+        odd.append(f"{role} SSID octet {octets[6]:#04x} without the reserved bits")
     last = octets[6]
     # already checked: build without __post_init__, which would double the cost of a decode
     address = object.__new__(Address)
@@ -168,7 +189,9 @@ def _address(octets: bytes) -> Address | Rejection:
     return address
 
 
-def _frame(addresses: list[Address], control: int, pid: int, info: bytes) -> Frame:
+def _frame(
+    addresses: list[Address], control: int, pid: int, info: bytes, oddities: tuple[str, ...] = ()
+) -> Frame:
     frame = object.__new__(Frame)
     _setattr(frame, "destination", addresses[0])
     _setattr(frame, "source", addresses[1])
@@ -176,24 +199,32 @@ def _frame(addresses: list[Address], control: int, pid: int, info: bytes) -> Fra
     _setattr(frame, "control", control)
     _setattr(frame, "pid", pid)
     _setattr(frame, "info", info)
+    _setattr(frame, "oddities", oddities)
     return frame
 
 
 def decode(
-    data: bytes, max_digipeaters: int = MAX_DIGIPEATERS, max_info: int = MAX_INFO
+    data: bytes,
+    max_digipeaters: int = MAX_DIGIPEATERS,
+    max_info: int = MAX_INFO,
+    strict: bool = True,
 ) -> Frame | Rejection:
     """Parse a frame without FCS into a :class:`Frame`, or say why not. Never raises.
 
     ``max_digipeaters`` (at most 8) and ``max_info`` (octets) bound what is accepted.
+    ``strict=False`` also accepts callsigns of any printable ASCII and SSID octets without the
+    reserved bits, naming each in :attr:`Frame.oddities` (see the module docstring).
     """
     max_digipeaters = min(max_digipeaters, MAX_DIGIPEATERS_V20)
     try:
-        return _decode(data, max_digipeaters, max_info)
+        return _decode(data, max_digipeaters, max_info, None if strict else [])
     except Exception as exc:  # a guard: every rule above should have caught it first
         return Rejection(Reason.BAD_ADDRESS, f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _decode(data: bytes, max_digipeaters: int, max_info: int) -> Frame | Rejection:
+def _decode(
+    data: bytes, max_digipeaters: int, max_info: int, odd: list[str] | None
+) -> Frame | Rejection:
     if not isinstance(data, bytes | bytearray | memoryview):
         return Rejection(Reason.NOT_BYTES, type(data).__name__)
     data = bytes(data)
@@ -206,7 +237,9 @@ def _decode(data: bytes, max_digipeaters: int, max_info: int) -> Frame | Rejecti
             return Rejection(Reason.TOO_MANY_DIGIPEATERS, f"more than {max_digipeaters}")
         if offset + 7 > len(data):
             return Rejection(Reason.NO_ADDRESS_END, "extension bit never set")
-        addr = _address(data[offset : offset + 7])
+        n = len(addresses)
+        role = _ROLES[n] if n < 2 else f"digipeater {n - 1}"
+        addr = _address(data[offset : offset + 7], odd, role)
         if isinstance(addr, Rejection):
             return addr
         addresses.append(addr)
@@ -224,7 +257,7 @@ def _decode(data: bytes, max_digipeaters: int, max_info: int) -> Frame | Rejecti
     info = data[offset + 2 :]
     if len(info) > max_info:
         return Rejection(Reason.TOO_LONG, f"info {len(info)} octets > {max_info}")
-    return _frame(addresses, control, pid, info)
+    return _frame(addresses, control, pid, info, tuple(odd) if odd else ())
 
 
 def from_text(text: str) -> Frame:

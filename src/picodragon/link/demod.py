@@ -35,6 +35,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
 import numpy as np
 from scipy import ndimage, signal
@@ -343,6 +344,14 @@ def _merge(
     return frames
 
 
+class FrameDemodulator(Protocol):
+    """What :class:`StreamingDemodulator` needs of a demodulator (AFSK or G3RUH)."""
+
+    def demodulate(self, samples: np.ndarray) -> list[DecodedFrame]: ...
+
+    def _window_samples(self) -> int: ...
+
+
 class StreamingDemodulator:
     """The demodulator for audio that arrives in pieces (a live receiver, a sound card).
 
@@ -353,9 +362,18 @@ class StreamingDemodulator:
     """
 
     def __init__(
-        self, sample_rate: int, block_s: float = 1.0, history_s: float = 3.0, **options: object
+        self,
+        sample_rate: int,
+        block_s: float = 1.0,
+        history_s: float = 3.0,
+        demodulator: FrameDemodulator | None = None,
+        **options: object,
     ) -> None:
-        self.demodulator = AfskDemodulator(sample_rate, **options)  # type: ignore[arg-type]
+        # ``demodulator``: the G3RUH one, say; by default an AFSK one built with ``options``
+        self.demodulator: FrameDemodulator = demodulator or AfskDemodulator(
+            sample_rate,
+            **options,  # type: ignore[arg-type]
+        )
         self.sample_rate = sample_rate
         self._block = int(block_s * sample_rate)
         self._history = int(history_s * sample_rate)

@@ -1,10 +1,18 @@
-"""File faces of the modem, for the ``picodragon modem mod|demod`` verbs.
+"""File faces of the modems, for the ``picodragon modem mod|demod`` verbs.
+
+Modes (``MODES``): ``afsk1200`` (Bell 202 AFSK, the default), ``g3ruh9600`` and ``g3ruh4800``
+(G3RUH scrambled FSK, :mod:`picodragon.link.g3ruh`); ``demodulate_file`` also takes ``auto``,
+which tries every mode the file's sample rate can carry.
 
 ``modulate_file`` reads frames (AX.25 octets without FCS) from a KISS stream (the file starts
 with FEND, 0xC0) or from text with one frame in hex a line (blank lines and ``#`` comments
-skipped), and writes one AFSK transmission as a 16-bit mono WAV. ``demodulate_file`` returns
-one dict a frame: ``hex`` (AX.25 octets without FCS), ``source``, ``destination``, ``info``
-(Latin-1 text, lossless), plus ``time_s`` (end of the frame in the file) and ``fixed``.
+skipped), and writes one transmission as a 16-bit mono WAV. ``demodulate_file`` reads WAV, or
+any other audio libsndfile reads (OGG, FLAC: :mod:`picodragon.link.audio`), and returns one
+dict a frame: ``hex`` (AX.25 octets without FCS), ``source``, ``destination``, ``info``
+(Latin-1 text, lossless), plus ``time_s`` (end of the frame in the file) and ``fixed``. A frame
+whose FCS is good but whose addresses bend AX.25 (AO-27's SSID octets without the reserved
+bits) is shown with its addresses as they are, plus ``oddities`` (a list of phrases; the key is
+there only then). In ``auto`` each record also says its ``mode``.
 Bad input raises ``ValueError`` with one clear line; nothing is written then.
 """
 
@@ -14,16 +22,34 @@ import os
 import tempfile
 from pathlib import Path
 
-from picodragon.link import afsk, ax25, kiss
+from picodragon.link import afsk, ax25, g3ruh, kiss
+from picodragon.link.audio import audio_rate, iter_audio
 from picodragon.link.demod import (
     DEFAULT_VARIANTS,
     FAST_VARIANTS,
     StreamingDemodulator,
     check_sample_rate,
 )
-from picodragon.link.wavio import iter_wav, wav_rate, write_wav
+from picodragon.link.wavio import write_wav
 
-__all__ = ["demodulate_file", "frame_record", "modulate_file", "read_frames"]
+__all__ = ["MODES", "demodulate_file", "frame_record", "modulate_file", "read_frames"]
+
+MODES: dict[str, float] = {"afsk1200": 1200.0, "g3ruh9600": 9600.0, "g3ruh4800": 4800.0}
+"""The modem modes and their bit rates, bit/s."""
+
+
+def _check_mode(mode: str, auto: bool = False) -> None:
+    if mode not in MODES and not (auto and mode == "auto"):
+        names = ", ".join([*MODES, *(["auto"] if auto else [])])
+        raise ValueError(f"unknown modem mode {mode!r}: one of {names}")
+
+
+def check_rate(sample_rate: float, mode: str) -> int:
+    """``sample_rate`` as an int if it can carry ``mode``, else ValueError (one line)."""
+    _check_mode(mode)
+    if mode == "afsk1200":
+        return check_sample_rate(sample_rate)
+    return g3ruh.check_sample_rate(sample_rate, MODES[mode])
 
 
 def read_frames(in_path: str | Path) -> list[bytes]:
@@ -54,13 +80,23 @@ def read_frames(in_path: str | Path) -> list[bytes]:
 
 
 def modulate_file(
-    in_path: str | Path, out_path: str | Path, sample_rate: int = 44100, emphasis: bool = False
+    in_path: str | Path,
+    out_path: str | Path,
+    sample_rate: int = 44100,
+    emphasis: bool = False,
+    mode: str = "afsk1200",
 ) -> int:
-    """Write the frames of ``in_path`` as AFSK 1200 audio to ``out_path``; the frame count."""
+    """Write the frames of ``in_path`` as ``mode`` audio to ``out_path``; the frame count.
+    ``emphasis`` (pre-emphasis into an FM transmitter) applies to AFSK only: G3RUH goes into
+    the transmitter's modulator directly."""
     if not 8000 <= sample_rate <= 192000:
         raise ValueError(f"sample rate must be 8000 to 192000 Hz, got {sample_rate}")
+    check_rate(sample_rate, mode)
     frames = read_frames(in_path)
-    audio = afsk.modulate(frames, sample_rate=sample_rate, emphasis=emphasis)
+    if mode == "afsk1200":
+        audio = afsk.modulate(frames, sample_rate=sample_rate, emphasis=emphasis)
+    else:
+        audio = g3ruh.modulate(frames, sample_rate=sample_rate, baud=MODES[mode])
     out = Path(out_path)
     fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", suffix=".wav.part")
     os.close(fd)
@@ -74,43 +110,81 @@ def modulate_file(
 
 
 def frame_record(data: bytes) -> dict[str, object]:
-    """The JSON record of one received frame (``source`` etc. ``None`` if not AX.25 UI)."""
-    frame = ax25.decode(data)
+    """The JSON record of one received frame (``source`` etc. ``None`` if not AX.25 UI;
+    ``oddities`` only if the addresses bend AX.25)."""
+    frame = ax25.decode(data, strict=False)
     if isinstance(frame, ax25.Frame):
-        return {
+        record: dict[str, object] = {
             "hex": data.hex(),
             "source": str(frame.source),
             "destination": str(frame.destination),
             "info": frame.info.decode("latin-1"),
         }
+        if frame.oddities:
+            record["oddities"] = list(frame.oddities)
+        return record
     return {"hex": data.hex(), "source": None, "destination": None, "info": None}
 
 
 def demodulate_file(
-    wav_path: str | Path, fix: bool = False, fast: bool = False
+    wav_path: str | Path, fix: bool = False, fast: bool = False, mode: str = "afsk1200"
 ) -> list[dict[str, object]]:
-    """Frames found in a WAV file, in order; ValueError (one line) if the file cannot be read
-    or its sample rate cannot carry AFSK 1200 (checked from the header, before any audio is
-    read: see :func:`~picodragon.link.demod.minimum_sample_rate`).
+    """Frames found in an audio file, in order; ValueError (one line) if the file cannot be
+    read or its sample rate cannot carry ``mode`` (checked from the header, before any audio
+    is read: see :func:`~picodragon.link.demod.minimum_sample_rate` and
+    :func:`~picodragon.link.g3ruh.minimum_sample_rate`).
 
-    ``fix`` turns on FCS-checked repair; ``fast`` uses the five-variant demodulator (about
-    1.7 times faster). The file is read and demodulated 30 s at a time, so memory stays
-    bounded on long files.
+    ``mode``: one of ``MODES`` or ``"auto"`` (every mode the rate can carry, frames in time
+    order, each with its ``mode``). ``fix`` turns on FCS-checked repair and ``fast`` uses the
+    five-variant demodulator (about 1.7 times faster), both for AFSK only. The file is read and
+    demodulated 30 s at a time, so memory stays bounded on long files.
     """
-    found_frames = []
-    rate = wav_rate(wav_path)
+    _check_mode(mode, auto=True)
+    rate = audio_rate(wav_path)
+    if mode == "auto":
+        modes = []
+        for name in MODES:
+            try:
+                check_rate(rate, name)
+            except ValueError:
+                continue
+            modes.append(name)
+        if not modes:
+            try:
+                check_rate(rate, "afsk1200")  # the lowest minimum: its message says why
+            except ValueError as exc:
+                raise ValueError(f"{wav_path}: {exc}") from None
+        records = []
+        for name in modes:
+            for record in _demodulate(wav_path, rate, fix, fast, name):
+                record["mode"] = name
+                records.append(record)
+        return sorted(records, key=lambda r: float(r["time_s"]))  # type: ignore[arg-type]
     try:
-        check_sample_rate(rate)
+        check_rate(rate, mode)
     except ValueError as exc:
         raise ValueError(f"{wav_path}: {exc}") from None
+    return _demodulate(wav_path, rate, fix, fast, mode)
+
+
+def _demodulate(
+    wav_path: str | Path, rate: int, fix: bool, fast: bool, mode: str
+) -> list[dict[str, object]]:
+    found_frames = []
     try:
-        variants = FAST_VARIANTS if fast else DEFAULT_VARIANTS
-        stream = StreamingDemodulator(rate, block_s=30.0, fix=fix, variants=variants)
-        for chunk in iter_wav(wav_path, chunk_s=30.0):
+        if mode == "afsk1200":
+            variants = FAST_VARIANTS if fast else DEFAULT_VARIANTS
+            stream = StreamingDemodulator(rate, block_s=30.0, fix=fix, variants=variants)
+        else:
+            demodulator = g3ruh.G3ruhDemodulator(rate, MODES[mode])
+            stream = StreamingDemodulator(
+                rate, block_s=30.0, history_s=1.0, demodulator=demodulator
+            )
+        for chunk in iter_audio(wav_path, chunk_s=30.0):
             found_frames += stream.feed(chunk)
         found_frames += stream.flush()
     except OSError as exc:  # the file went away or failed while being read
-        raise ValueError(f"{wav_path}: cannot read WAV: {exc}") from None
+        raise ValueError(f"{wav_path}: cannot read audio: {exc}") from None
     records = []
     for found in found_frames:
         record = frame_record(found.data)
