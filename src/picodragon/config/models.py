@@ -80,13 +80,28 @@ class Panel(Section):
 
 
 class Target(Section):
-    """An imaging target the operators aim for: a ground circle and a light condition."""
+    """An imaging target the operators aim for: a ground circle (or a latitude/longitude box) and
+    the lowest Sun elevation over it at which an image is worth taking.
+
+    ``box_deg`` = [lat_min, lat_max, lon_min, lon_max], when given, replaces the circle (a
+    country's mainland is closer to a box; longitudes in -180..180).
+    """
 
     name: str = Field(..., min_length=1)
     latitude_deg: float = Field(..., ge=-90, le=90)
     longitude_deg: float = Field(..., ge=-180, le=360)
     radius_km: float = Field(..., gt=0, le=5000)
     min_sun_elevation_deg: float = Field(20.0, ge=-90, le=90)
+    box_deg: tuple[float, float, float, float] | None = None
+
+    @field_validator("box_deg")
+    @classmethod
+    def _ordered_box(cls, box: tuple[float, float, float, float] | None):
+        if box is not None:
+            lat0, lat1, lon0, lon1 = box
+            if not (-90 <= lat0 < lat1 <= 90 and -180 <= lon0 < lon1 <= 180):
+                raise ValueError("box_deg is [lat_min, lat_max, lon_min, lon_max], each min below its max")
+        return box
 
 
 class Adcs(Section):
@@ -130,14 +145,22 @@ class Thermal(Section):
 
 
 class Radio(Section):
-    callsign: str = Field(..., pattern=r"^[A-Z0-9]{1,6}$")
+    """The spacecraft's radio: the AX.25 downlink and uplink, the CW beacon, and who commands it."""
+
+    callsign: str = Field(..., pattern=r"^[A-Z0-9]{1,6}$", description="the spacecraft's AX.25 callsign")
+    ground_callsign: str = Field(
+        "GROUND", pattern=r"^[A-Z0-9]{1,6}$",
+        description="the ground station's callsign: the only uplink source the flight software "
+        "accepts, and the source of every command the ground sends")
     ssid: int = Field(0, ge=0, le=15)
     downlink_frequency_hz: float = Field(..., gt=1e6)
     downlink_power_w: float = Field(..., gt=0, le=100)
     bit_rate: float = Field(1200.0, gt=0)
     modulation: Literal["AFSK1200", "FSK9600"] = "AFSK1200"
     beacon_frequency_hz: float = Field(..., gt=1e6)
-    beacon_text: str = "PICO DRAGON VIETNAM"
+    beacon_text: str | None = Field(
+        None, max_length=64, pattern=r"^[A-Z0-9 /.,?=-]*$",
+        description="what the CW beacon keys in Morse; the spacecraft's name in capitals when absent")
     uplink_frequency_hz: float = Field(..., gt=1e6)
     antenna_gain_dbi: float = Field(0.0, ge=-30, le=20)
     line_loss_db: float = Field(1.0, ge=0, le=20)
@@ -317,8 +340,33 @@ class Companion(Section):
                                        "deployment": deployment, "companions": [], "faults": []})
 
 
+class FlightSoftwareSection(Section):
+    """Which parts of the reference flight software fly, and the mission's own components."""
+
+    components: list[str] | None = Field(
+        None, description="the reference components that fly (picodragon.fsw.topology."
+        "REFERENCE_COMPONENTS); all of them when absent")
+    extra_components: list[str] = Field(
+        default_factory=list,
+        description="the mission's own components, each 'FILE.py:ClassName' (relative to the file "
+        "that names it) or 'package.module:ClassName'")
+
+    @field_validator("extra_components")
+    @classmethod
+    def _references(cls, refs: list[str]) -> list[str]:
+        bad = [r for r in refs if r.count(":") != 1 or not all(r.split(":"))]
+        if bad:
+            raise ValueError(f"give each component as 'FILE.py:ClassName' or 'module:ClassName', not {bad[0]!r}")
+        return refs
+
+
 class Scenario(Section):
-    name: str = Field(..., min_length=1)
+    name: str = Field(..., min_length=1, description="the scenario's name, shown in reports and "
+                      "accepted by --scenario for a packaged mission")
+    default: bool = Field(False, description="a packaged mission's mission.toml only: the mission "
+                          "every verb uses when none is given")
+    flight_software: FlightSoftwareSection = Field(
+        default_factory=FlightSoftwareSection, description="the flight software's components")
     description: str = ""
     duration_days: float = Field(2.0, gt=0, le=3650)
     seed: int = 0
@@ -327,6 +375,7 @@ class Scenario(Section):
     stations: list[Station] = Field(..., min_length=1)
     faults: list[Fault] = Field(default_factory=list)
     companions: list[Companion] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list, description="where the operators image")
     dictionary: str | None = Field(
         None, description="the mission's dictionary file (TOML, YAML or XTCE), relative to the "
         "file that names it; the core dictionary when absent")

@@ -1,4 +1,4 @@
-"""The operations team of a run: images of Vietnam in daylight, their download, the flow of data.
+"""The operations team of a run: images of the mission's targets in daylight, their download, the flow of data.
 
 The operator stands where a mission's operators stand: it knows only what the ground received
 (frames through the channel), the element sets the catalogue publishes and public ephemerides.
@@ -7,8 +7,9 @@ Each pass it
 1. waits until the spacecraft is heard (contact), then keeps the contact alive (the flight
    software sends file chunks only while it hears the ground: a NOOP when nothing else is due);
 2. books the next imaging opportunity: the moment in the coming day when the sub-satellite
-   point lies over Vietnam with the Sun at least ``MIN_SUN_ELEVATION_DEG`` above the horizon
-   there, as a time-tagged CAPTURE_IMAGE (one image a day at most, and only when the
+   point lies over one of the mission's targets (``[[targets]]`` of the scenario: a circle or a
+   box, each with its lowest Sun elevation) with the Sun highest there, as a time-tagged
+   CAPTURE_IMAGE (one image a day at most, and only when the
    previous one is down);
 3. asks for the events logged out of view (DUMP_EVENTS) and, when no image is coming down, for
    the housekeeping sampled out of view (DUMP_HOUSEKEEPING); once a booked capture has happened,
@@ -24,11 +25,13 @@ its own outcome), the file assembler (``ground.files``) and the alarm monitor
 show real operations. A command that timed out is queued again (a new counter) up to
 ``MAX_TRIES`` times.
 
-Vietnam is taken as the box 8.5 to 23.4 N, 102.1 to 109.5 E (its mainland extent).
+Without targets from the caller the operator keeps the reference mission's: Vietnam, the box
+8.5 to 23.4 N, 102.1 to 109.5 E (its mainland extent), Sun at least 20 deg up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ from picodragon.astro.frames import teme_to_itrs
 from picodragon.astro.sun import sun_elevation_deg
 from picodragon.astro.timescales import unix_to_jd
 from picodragon.astro.wgs84 import geodetic
+from picodragon.config.models import Target
 from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.elements import ElementSet
 from picodragon.link import ax25
@@ -55,13 +59,33 @@ HK_DUMP_PACKETS = 60
 """housekeeping packets asked for a pass (about 30 s of downlink): the oldest since the previous
 contact first, so an hour of one-minute samples between passes comes down whole"""
 GROUND_CALLSIGN = "VNSC"
+REFERENCE_TARGETS = (Target(name="Vietnam", latitude_deg=16.0, longitude_deg=105.8, radius_km=900.0,
+                            min_sun_elevation_deg=MIN_SUN_ELEVATION_DEG,
+                            box_deg=(*VIETNAM_LAT, *VIETNAM_LON)),)
+"""the reference mission's target, for callers that pass none"""
+EARTH_MEAN_RADIUS_KM = 6371.0
+
+
+def over_target(target: Target, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """Which sub-satellite points lie over the target (its box, or within its radius: haversine
+    on the mean sphere, 0.3 % of the distance at most from the ellipsoid's)."""
+    if target.box_deg is not None:
+        lat0, lat1, lon0, lon1 = target.box_deg
+        return (lat0 <= lat_deg) & (lat_deg <= lat1) & (lon0 <= lon_deg) & (lon_deg <= lon1)
+    p1, p2 = np.radians(lat_deg), np.radians(target.latitude_deg)
+    dlon = np.radians(lon_deg - target.longitude_deg)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    distance_km = 2 * EARTH_MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return distance_km <= target.radius_km
 
 
 def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: float = 86400.0,
-                        step_s: float = 20.0) -> float | None:
-    """The best moment to image Vietnam in daylight within the span: None if there is none.
+                        step_s: float = 20.0,
+                        targets: Sequence[Target] = REFERENCE_TARGETS) -> float | None:
+    """The best moment to image a target in daylight within the span: None if there is none.
 
-    Best: the sub-satellite point inside the box with the highest Sun elevation there. The
+    Best: the sub-satellite point over a target with the highest Sun elevation there, at least
+    that target's ``min_sun_elevation_deg``. The
     geometry (SGP4 from the published element set, GMST at UT1, WGS-84, the almanac Sun) is the
     shared vocabulary's, ``picodragon.astro``: an operator needs no twin for it.
     """
@@ -71,23 +95,26 @@ def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: floa
     r_teme = np.where((np.asarray(err) != 0)[:, None], np.nan, np.asarray(r_teme) * 1e3)
     r_ecef, _ = teme_to_itrs(r_teme, None, times)
     lat_deg, lon_deg, _ = geodetic(r_ecef)
-    inside = ((VIETNAM_LAT[0] <= lat_deg) & (lat_deg <= VIETNAM_LAT[1])
-              & (VIETNAM_LON[0] <= lon_deg) & (lon_deg <= VIETNAM_LON[1]))
-    if not inside.any():
-        return None
-    idx = np.flatnonzero(inside)
-    elevation = sun_elevation_deg(times[idx], lat_deg[idx], lon_deg[idx])
-    best = int(np.argmax(elevation))
-    if elevation[best] < MIN_SUN_ELEVATION_DEG:
-        return None
-    return float(times[idx[best]])
+    best_time, best_elevation = None, -np.inf
+    for target in targets:
+        idx = np.flatnonzero(over_target(target, lat_deg, lon_deg))
+        if not len(idx):
+            continue
+        elevation = sun_elevation_deg(times[idx], lat_deg[idx], lon_deg[idx])
+        k = int(np.argmax(elevation))
+        if elevation[k] >= target.min_sun_elevation_deg and elevation[k] > best_elevation:
+            best_time, best_elevation = float(times[idx[k]]), float(elevation[k])
+    return best_time
 
 
 class Operator:
     """See the module docstring. Attach ``listeners`` to every ground station; call ``act``."""
 
     def __init__(self, archive, key: bytes, callsign: str, ssid: int = 0,
-                 image_folder: Path | None = None, max_images: int | None = None) -> None:
+                 image_folder: Path | None = None, max_images: int | None = None,
+                 targets: Sequence[Target] | None = None) -> None:
+        """targets: the mission's imaging targets (``scenario.targets``); None keeps the
+        reference mission's Vietnam, an empty list books no images."""
         from picodragon.ground.alarms import AlarmMonitor
         from picodragon.ground.commanding import CommandQueue
         from picodragon.ground.files import FileAssembler
@@ -100,6 +127,7 @@ class Operator:
         self.alarms = AlarmMonitor(archive)
         self.image_folder = image_folder
         self.max_images = max_images
+        self.targets = tuple(REFERENCE_TARGETS if targets is None else targets)
         self.element_set: ElementSet | None = None
         self.entries: dict[int, dict[str, float]] = {}
         """FILE_ENTRY values by file id: capture time and place"""
@@ -251,7 +279,8 @@ class Operator:
             return
         if self._opportunity_checked_for != self.element_set.line1:
             self._opportunity_checked_for = self.element_set.line1
-            self._opportunity = imaging_opportunity(self.element_set, unix_s + 600.0)
+            self._opportunity = imaging_opportunity(self.element_set, unix_s + 600.0,
+                                                    targets=self.targets)
         when = self._opportunity
         if when is None or when <= unix_s + 300.0:
             return

@@ -1,0 +1,58 @@
+"""Imaging targets are mission data (issue 16): the operator aims at the scenario's targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from picodragon.astro.frames import teme_to_itrs
+from picodragon.astro.sun import sun_elevation_deg
+from picodragon.astro.timescales import unix_to_jd
+from picodragon.astro.wgs84 import geodetic
+from picodragon.config import load_scenario
+from picodragon.config.models import Target
+from picodragon.mission.operator import REFERENCE_TARGETS, imaging_opportunity, over_target
+from picodragon.physics.orbit import deployed_element_set
+
+
+def _sub_point(es, unix_s: float) -> tuple[float, float]:
+    jd, fr = unix_to_jd(np.array([unix_s]))
+    _, r, _ = es.satrec.sgp4_array(jd, fr)
+    r_e, _ = teme_to_itrs(np.asarray(r) * 1e3, None, np.array([unix_s]))
+    lat, lon, _ = geodetic(r_e)
+    return float(lat[0]), float(lon[0])
+
+
+def test_circle_and_box():
+    circle = Target(name="c", latitude_deg=0.0, longitude_deg=0.0, radius_km=500.0)
+    lat = np.array([0.0, 4.0, 5.0, 0.0])
+    lon = np.array([0.0, 0.0, 0.0, -4.4])
+    assert over_target(circle, lat, lon).tolist() == [True, True, False, True]  # 1 deg = 111.2 km
+    box = Target(name="b", latitude_deg=0.0, longitude_deg=0.0, radius_km=1.0, box_deg=(-1, 1, -5, 5))
+    assert over_target(box, lat, lon).tolist() == [True, False, False, True]
+
+
+def test_reference_mission_declares_vietnam():
+    (target,) = load_scenario().targets
+    assert target == REFERENCE_TARGETS[0].model_copy(update={"assumed": ["min_sun_elevation_deg"]})
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(-15.0, -47.9), (48.9, 2.35)])
+def test_the_opportunity_is_over_the_target_in_daylight(lat, lon):
+    scenario = load_scenario()
+    es = deployed_element_set(scenario)
+    target = Target(name="t", latitude_deg=lat, longitude_deg=lon, radius_km=1500.0, min_sun_elevation_deg=15.0)
+    when = imaging_opportunity(es, scenario.start.timestamp(), 2 * 86400.0, targets=[target])
+    assert when is not None
+    sub_lat, sub_lon = _sub_point(es, when)
+    assert over_target(target, np.array([sub_lat]), np.array([sub_lon]))[0]
+    assert sun_elevation_deg(np.array([when]), np.array([sub_lat]), np.array([sub_lon]))[0] >= 15.0
+
+
+def test_no_targets_no_opportunity():
+    scenario = load_scenario()
+    es = deployed_element_set(scenario)
+    assert imaging_opportunity(es, scenario.start.timestamp(), targets=[]) is None
+    polar_night = Target(name="p", latitude_deg=-80.0, longitude_deg=0.0, radius_km=100.0,
+                         min_sun_elevation_deg=60.0)  # out of reach of a 51.6 deg orbit
+    assert imaging_opportunity(es, scenario.start.timestamp(), targets=[polar_night]) is None
