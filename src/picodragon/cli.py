@@ -33,7 +33,9 @@ app = typer.Typer(
     help="picodragon: twin, flight software, radio link and ground segment of a 1U CubeSat.",
     pretty_exceptions_enable=False,
 )
-modem_app = typer.Typer(no_args_is_help=True, help="The AFSK 1200 modem: WAV files in and out.")
+modem_app = typer.Typer(
+    no_args_is_help=True, help="The modems (AFSK 1200, G3RUH 9600 and 4800): audio files in and out."
+)
 app.add_typer(modem_app, name="modem")
 
 
@@ -756,16 +758,23 @@ def modem_mod(
     out_path: Annotated[Path, typer.Option("--out", help="WAV file to write")],
     sample_rate: Annotated[int, typer.Option(help="samples per second")] = 44100,
     emphasis: Annotated[bool, typer.Option("--emphasis", help="pre-emphasise (6 dB/octave), as into an FM transmitter")] = False,
+    mode: Annotated[str, typer.Option(help="afsk1200, g3ruh9600 or g3ruh4800")] = "afsk1200",
 ) -> None:
-    """Modulate AX.25 frames into AFSK 1200 audio."""
-    from picodragon.link.modem_files import modulate_file
+    """Modulate AX.25 frames into AFSK 1200 (or G3RUH 9600/4800) audio."""
+    from picodragon.link.modem_files import MODES, check_rate, modulate_file
 
     input_file(in_path, "--in")
+    if mode not in MODES:
+        raise UserError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
     if not 8000 <= sample_rate <= 192000:
         raise UserError("--sample-rate must be between 8000 and 192000")
+    try:
+        check_rate(sample_rate, mode)
+    except ValueError as exc:
+        raise UserError(f"--sample-rate: {exc}") from None
     output_path(out_path, "--out", stdout_ok=False)
     try:  # the reader's ValueErrors are about the file's content, which the user gave
-        count = modulate_file(in_path, out_path, sample_rate=sample_rate, emphasis=emphasis)
+        count = modulate_file(in_path, out_path, sample_rate=sample_rate, emphasis=emphasis, mode=mode)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     typer.echo(f"{count} frames -> {out_path}")
@@ -774,18 +783,21 @@ def modem_mod(
 @modem_app.command("demod")
 @verb
 def modem_demod(
-    wav: Annotated[Path, typer.Argument(help="WAV file to decode")],
-    fix: Annotated[bool, typer.Option("--fix", help="repair frames whose FCS fails by flipping unreliable bits")] = False,
-    fast: Annotated[bool, typer.Option("--fast", help="5 demodulators instead of 19")] = False,
+    wav: Annotated[Path, typer.Argument(help="audio file to decode (WAV, FLAC, OGG...)")],
+    fix: Annotated[bool, typer.Option("--fix", help="repair frames whose FCS fails by flipping unreliable bits (AFSK)")] = False,
+    fast: Annotated[bool, typer.Option("--fast", help="5 demodulators instead of 19 (AFSK)")] = False,
+    mode: Annotated[str, typer.Option(help="afsk1200, g3ruh9600, g3ruh4800, or auto (each the rate can carry)")] = "afsk1200",
     json_path: JsonOpt = None,
 ) -> None:
-    """Demodulate AFSK 1200 audio into AX.25 frames."""
-    from picodragon.link.modem_files import demodulate_file
+    """Demodulate AFSK 1200 (or G3RUH 9600/4800) audio into AX.25 frames."""
+    from picodragon.link.modem_files import MODES, demodulate_file
 
     input_file(wav, "WAV file")
+    if mode not in (*MODES, "auto"):
+        raise UserError(f"--mode must be one of {', '.join(MODES)}, auto; got {mode!r}")
     output_path(json_path, "--json")
     try:  # the reader's ValueErrors are about the file's content, which the user gave
-        frames = demodulate_file(wav, fix=fix, fast=fast)
+        frames = demodulate_file(wav, fix=fix, fast=fast, mode=mode)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if json_path != "-":
