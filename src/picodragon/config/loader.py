@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from picodragon.config.models import Scenario, Station
 from picodragon.elements import ElementSet, ElementSetError
 
-DEFAULT_SCENARIO = "picodragon-2013"
 MISSION_FILE = "mission.toml"
 
 
@@ -53,6 +52,24 @@ def _packaged_index() -> dict[str, Path]:
 
 def list_scenarios() -> list[str]:
     return sorted(_packaged_index())
+
+
+@functools.cache
+def default_scenario() -> str:
+    """The name of the packaged mission used when none is given: the one whose ``mission.toml``
+    says ``default = true`` (exactly one must)."""
+    defaults = []
+    for folder in sorted(packaged_missions_folder().iterdir()):
+        path = folder / MISSION_FILE
+        if path.is_file():
+            with path.open("rb") as f:
+                data = tomllib.load(f)
+            if data.get("default") is True and isinstance(data.get("name"), str):
+                defaults.append(data["name"])
+    if len(defaults) != 1:
+        raise ConfigError(f"the packaged missions name {len(defaults)} defaults (exactly one "
+                          "mission.toml must say default = true)")
+    return defaults[0]
 
 
 def mission_file(folder: str | Path) -> Path:
@@ -131,6 +148,15 @@ def _load_dict(ref: str | Path, seen: tuple[str, ...] = ()) -> tuple[str, dict]:
     if isinstance(dictionary, str) and origin.endswith(".toml") and Path(origin).is_file():
         # relative to the file that names it, whichever file later extends this one
         data["dictionary"] = str((Path(origin).parent / dictionary).resolve())
+    orbit = data.get("orbit")
+    if isinstance(orbit, dict) and origin.endswith(".toml") and Path(origin).is_file():
+        for key in ("tle_file", "omm_file"):  # element set files too, relative to their file
+            if isinstance(orbit.get(key), str):
+                orbit[key] = str((Path(origin).parent / orbit[key]).resolve())
+    software = data.get("flight_software")
+    if isinstance(software, dict) and isinstance(software.get("extra_components"), list) \
+            and Path(origin).is_file():
+        software["extra_components"] = [_beside(origin, ref) for ref in software["extra_components"]]
     parent = data.pop("extends", None)
     if parent is None:
         return origin, data
@@ -148,9 +174,19 @@ def _load_dict(ref: str | Path, seen: tuple[str, ...] = ()) -> tuple[str, dict]:
     return origin, _merge(base, data)
 
 
+def _beside(origin: str, ref: object) -> object:
+    """A component reference 'FILE.py:Class' made absolute, relative to the file naming it."""
+    if not isinstance(ref, str) or ":" not in ref:
+        return ref
+    file, _, cls = ref.rpartition(":")
+    if not file.endswith(".py") or Path(file).is_absolute():
+        return ref
+    return f"{(Path(origin).parent / file).resolve()}:{cls}"
+
+
 def load_scenario(ref: str | Path | None = None) -> Scenario:
     """A scenario by packaged name or file; ``extends = "other"`` in a file starts from another."""
-    origin, data = _load_dict(ref or DEFAULT_SCENARIO)
+    origin, data = _load_dict(ref or default_scenario())
     return scenario_from_dict(data, origin)
 
 

@@ -49,3 +49,63 @@ def load_mission(ref: str | Path | None = None) -> Mission:
     """The mission of a folder, scenario file or packaged name (the reference one by default)."""
     scenario = load_scenario(ref)
     return Mission(scenario, load_mission_dictionary(scenario))
+
+
+def as_mission(scenario: Scenario | Mission, dictionary: Dictionary | None = None) -> Mission:
+    """A Mission from what the mission room's callers hand it: a Mission as it is, or a scenario
+    with the dictionary given (else the one the scenario names, else the core)."""
+    if isinstance(scenario, Mission):
+        return scenario if dictionary is None else Mission(scenario.scenario, dictionary)
+    return Mission(scenario, dictionary if dictionary is not None else load_mission_dictionary(scenario))
+
+
+def load_component(ref: str) -> type:
+    """A mission's own flight software component from its reference: ``/abs/FILE.py:ClassName``
+    (the loader made a mission's relative file absolute) or ``package.module:ClassName``.
+
+    The file is the mission team's own code, run as they wrote it; a missing file, a module that
+    fails to import or a missing class is a ConfigError naming the reference.
+    """
+    import importlib
+    import importlib.util
+    import sys
+    import zlib
+
+    location, _, name = ref.rpartition(":")
+    try:
+        if location.endswith(".py"):
+            path = Path(location)
+            if not path.is_file():
+                raise ConfigError(f"flight_software.extra_components: file not found: {path}")
+            module_name = f"picodragon_mission_{zlib.crc32(str(path).encode()):08x}_{path.stem}"
+            module = sys.modules.get(module_name)
+            if module is None:
+                spec = importlib.util.spec_from_file_location(module_name, path)
+                if spec is None or spec.loader is None:
+                    raise ConfigError(f"flight_software.extra_components: cannot load {path}")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[module_name] = module
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    del sys.modules[module_name]
+                    raise
+        else:
+            module = importlib.import_module(location)
+    except ConfigError:
+        raise
+    except Exception as exc:  # the team's module failed to import: say where, in one line
+        raise ConfigError(f"flight_software.extra_components: {ref}: "
+                          f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
+    component = getattr(module, name, None)
+    if component is None:
+        raise ConfigError(f"flight_software.extra_components: {location} has no {name}")
+    return component
+
+
+def flight_software_parts(scenario: Scenario) -> dict:
+    """The keyword arguments of ``FlightSoftware`` the scenario's ``[flight_software]`` selects:
+    ``components`` (None: all the reference ones) and ``extra_components`` (the classes)."""
+    section = scenario.flight_software
+    return {"components": section.components,
+            "extra_components": [load_component(ref) for ref in section.extra_components]}

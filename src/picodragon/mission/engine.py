@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from picodragon.config import Scenario, Station
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.mission.visibility import StationTrack, track
 
 #: the longest the twin is advanced without the flight software running (s)
@@ -83,12 +84,22 @@ def fsw_config(scenario: Scenario, auth_key: bytes | None = None):
     return FswConfig(
         callsign=radio.callsign,
         ssid=radio.ssid,
+        ground_callsign=radio.ground_callsign,
         telemetry_beacon_interval_s=radio.telemetry_beacon_interval_s,
         rf_silence_s=radio.rf_silence_after_ejection_s,
-        beacon_text=radio.beacon_text,
+        beacon_text=beacon_text(scenario),
         downlink_bit_rate=radio.bit_rate,
         auth_key=auth_key,
     )
+
+
+def beacon_text(scenario: Scenario) -> str:
+    """What the CW beacon keys: the radio's ``beacon_text``, else the spacecraft's name in
+    capitals with what Morse cannot send left out."""
+    text = scenario.spacecraft.radio.beacon_text
+    if text is not None:
+        return text
+    return "".join(c for c in scenario.spacecraft.name.upper() if c.isascii() and (c.isalnum() or c in " /.,?=-"))
 
 
 def build_hal(devices: Any):
@@ -104,7 +115,12 @@ class Engine:
     """The twin, its flight software, the geometry to each station and the channel."""
 
     def __init__(self, scenario: Scenario, seed: int, fidelity: str = "full",
-                 auth_key: bytes | None = None, audio_channel: bool = False) -> None:
+                 auth_key: bytes | None = None, audio_channel: bool = False, *,
+                 dictionary: Dictionary | None = None) -> None:
+        """``dictionary``: the mission's, which the flight software speaks (the one the
+        scenario names when None, else the core); the scenario's ``[flight_software]`` selects
+        the reference components and adds the mission's own."""
+        from picodragon.config.mission import flight_software_parts, load_mission_dictionary
         from picodragon.fsw import FlightSoftware
         from picodragon.link.channel import Channel
         from picodragon.physics.twin import Twin
@@ -117,7 +133,9 @@ class Engine:
         self.start_unix = self.twin.start_unix
         self.stations: dict[str, Station] = {s.name: s for s in scenario.stations}
         self.hal = build_hal(self.twin.devices)
-        self.fsw = FlightSoftware(self.hal, fsw_config(scenario, auth_key))
+        self.dictionary = dictionary if dictionary is not None else load_mission_dictionary(scenario)
+        self.fsw = FlightSoftware(self.hal, fsw_config(scenario, auth_key), dictionary=self.dictionary,
+                                  **flight_software_parts(scenario))
         self.fsw.boot()
         self.channel = Channel(seed, audio=audio_channel)
         self.uplink_channel = Channel(seed + 1)

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from picodragon.config import Scenario
+from picodragon.config.mission import Mission, as_mission
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.mission.clock import iso_z
 from picodragon.mission.engine import Engine, Reception
 
@@ -43,7 +45,7 @@ class LiveStatus:
 
 
 async def run_live(
-    scenario: Scenario,
+    scenario: Scenario | Mission,
     *,
     host: str = "127.0.0.1",
     port: int = 8001,
@@ -56,16 +58,23 @@ async def run_live(
     auth_key: bytes | None = None,
     on_ready: Callable[[int], None] | None = None,
     on_status: Callable[[LiveStatus], None] | None = None,
+    dictionary: Dictionary | None = None,
 ) -> LiveStatus:
-    """Serve the twin on KISS TCP until ``duration_s`` of wall time, re-entry or a signal."""
+    """Serve the twin on KISS TCP until ``duration_s`` of wall time, re-entry or a signal.
+
+    ``scenario``: a Mission, or a scenario with its ``dictionary`` (None: the one the scenario
+    names, else the core), which the flight software speaks."""
     from picodragon.link.kiss_tcp import KissTcpServer
 
+    mission = as_mission(scenario, dictionary)
+    scenario = mission.scenario
     if speed <= 0:
         raise ValueError("speed must be positive")
     station_name = station or scenario.stations[0].name
     if station_name not in {s.name for s in scenario.stations}:
         raise ValueError(f"unknown station '{station_name}'")
-    engine = Engine(scenario, scenario.seed if seed is None else seed, fidelity="fast", auth_key=auth_key)
+    engine = Engine(scenario, scenario.seed if seed is None else seed, fidelity="fast", auth_key=auth_key,
+                    dictionary=mission.dictionary)
     if start_unix is not None:
         if start_unix < engine.start_unix:
             raise ValueError(f"start {iso_z(start_unix)} is before the deployment {iso_z(engine.start_unix)}")

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 
 from picodragon.config import Scenario
+from picodragon.config.mission import Mission, as_mission
+from picodragon.dictionary.definitions import Dictionary
 
 EJECTION_SPEED_RANGE_M_S = (0.77, 1.7)
 DRAG_COEFFICIENT = (2.2, 0.2, 1.8, 2.8)
@@ -67,8 +69,10 @@ def perturb(scenario: Scenario, run: int, campaign_seed: int) -> tuple[Scenario,
     return varied, inputs
 
 
-def run_one(scenario_json: str, run: int, campaign_seed: int, days: float | None, lifetime: bool) -> dict[str, Any]:
-    """One Monte Carlo run, self-contained so that it can execute on any dask worker."""
+def run_one(scenario_json: str, run: int, campaign_seed: int, days: float | None, lifetime: bool,
+            dictionary: Dictionary | None = None) -> dict[str, Any]:
+    """One Monte Carlo run, self-contained so that it can execute on any dask worker
+    (``dictionary``: the mission's, pickled to the worker; None: the one the scenario names)."""
     from picodragon.config.loader import scenario_from_dict
     from picodragon.mission.runner import RunOptions, run_mission
 
@@ -77,7 +81,7 @@ def run_one(scenario_json: str, run: int, campaign_seed: int, days: float | None
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="picodragon-mc-") as tmp:
         result = run_mission(varied, RunOptions(days=days, db=os.path.join(tmp, "run.sqlite"),
-                                                report=None, progress=False))
+                                                report=None, progress=False), dictionary=dictionary)
     s = result.summary
     out: dict[str, Any] = {
         "run": run,
@@ -121,11 +125,14 @@ class Campaign:
                                              "frames_received", "images_received", "lifetime_days")}
 
 
-def run_campaign(scenario: Scenario, runs: int, scheduler: str | None = None, days: float | None = None,
-                 seed: int = 0, lifetime: bool = True, progress: bool = True, workers: int = 2) -> Campaign:
-    """Run ``runs`` varied copies of the scenario on dask and collect their results."""
+def run_campaign(scenario: Scenario | Mission, runs: int, scheduler: str | None = None,
+                 days: float | None = None, seed: int = 0, lifetime: bool = True,
+                 progress: bool = True, workers: int = 2) -> Campaign:
+    """Run ``runs`` varied copies of the mission (or scenario) on dask and collect their results."""
     from dask.distributed import Client, LocalCluster, as_completed
 
+    mission = as_mission(scenario)
+    scenario, dictionary = mission.scenario, mission.dictionary
     started = time.perf_counter()
     cluster = None
     if scheduler:
@@ -139,7 +146,7 @@ def run_campaign(scenario: Scenario, runs: int, scheduler: str | None = None, da
     scenario_json = scenario.model_dump_json()
     results: list[dict[str, Any]] = []
     try:
-        futures = [client.submit(run_one, scenario_json, i, seed, days, lifetime, pure=False) for i in range(runs)]
+        futures = [client.submit(run_one, scenario_json, i, seed, days, lifetime, dictionary, pure=False) for i in range(runs)]
         bar = _bar(progress, runs)
         for future in as_completed(futures):
             results.append(future.result())

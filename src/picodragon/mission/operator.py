@@ -42,6 +42,7 @@ from picodragon.astro.sun import sun_elevation_deg
 from picodragon.astro.timescales import unix_to_jd
 from picodragon.astro.wgs84 import geodetic
 from picodragon.config.models import Target
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.elements import ElementSet
 from picodragon.link import ax25
@@ -112,19 +113,26 @@ class Operator:
 
     def __init__(self, archive, key: bytes, callsign: str, ssid: int = 0,
                  image_folder: Path | None = None, max_images: int | None = None,
-                 targets: Sequence[Target] | None = None) -> None:
+                 targets: Sequence[Target] | None = None, *,
+                 dictionary: Dictionary | None = None,
+                 ground_callsign: str = GROUND_CALLSIGN) -> None:
         """targets: the mission's imaging targets (``scenario.targets``); None keeps the
-        reference mission's Vietnam, an empty list books no images."""
+        reference mission's Vietnam, an empty list books no images. ``dictionary``: the
+        mission's, which the command queue, the file assembler and the alarms use (None: the one
+        the archive remembers). ``ground_callsign``: the source of every uplink frame (the
+        radio's ``ground_callsign``, the only one the flight software accepts)."""
         from picodragon.ground.alarms import AlarmMonitor
         from picodragon.ground.commanding import CommandQueue
         from picodragon.ground.files import FileAssembler
 
         self.archive = archive
+        self.dictionary = archive.dictionary() if dictionary is None else dictionary
         self.spacecraft = ax25.Address(callsign, ssid)
+        self.ground_callsign = ground_callsign
         self.queue = CommandQueue(archive, key, ack_timeout_s=ACK_TIMEOUT_S,
-                                  completion_timeout_s=COMPLETION_TIMEOUT_S)
-        self.assembler = FileAssembler(archive)
-        self.alarms = AlarmMonitor(archive)
+                                  completion_timeout_s=COMPLETION_TIMEOUT_S, dictionary=self.dictionary)
+        self.assembler = FileAssembler(archive, dictionary=self.dictionary)
+        self.alarms = AlarmMonitor(archive, dictionary=self.dictionary)
         self.image_folder = image_folder
         self.max_images = max_images
         self.targets = tuple(REFERENCE_TARGETS if targets is None else targets)
@@ -203,10 +211,10 @@ class Operator:
         station = self._contact_station
         self._plan_pass(unix_s)
         self._retry_timed_out(unix_s)
-        frames = self.queue.uplink_frames(unix_s, GROUND_CALLSIGN, str(self.spacecraft), limit=3)
+        frames = self.queue.uplink_frames(unix_s, self.ground_callsign, str(self.spacecraft), limit=3)
         if not frames and unix_s - self._last_sent >= KEEPALIVE_S:
             self._command("NOOP", {}, unix_s)
-            frames = self.queue.uplink_frames(unix_s, GROUND_CALLSIGN, str(self.spacecraft), limit=1)
+            frames = self.queue.uplink_frames(unix_s, self.ground_callsign, str(self.spacecraft), limit=1)
         if frames:
             self._last_sent = unix_s
         return [(station, f) for f in frames]

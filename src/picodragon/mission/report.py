@@ -239,6 +239,21 @@ def _commands_table(operator, limit: int = 400) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def _packets_table(dictionary, counts: dict[str, int]) -> str:
+    """The mission's telemetry packets (from its dictionary) and how many of each were archived."""
+    if dictionary is None:
+        return ""
+    rows = []
+    for packet in dictionary.telemetry:
+        fields = ", ".join(f.name + (f" [{f.unit}]" if f.unit else "") for f in packet.fields)
+        rows.append(f"<tr><td>{html.escape(packet.name)}</td><td>0x{packet.apid:03X}</td>"
+                    f"<td>{counts.get(packet.name, 0)}</td><td>{html.escape(fields)}</td></tr>")
+    return (f"<p>Dictionary <b>{html.escape(dictionary.name)}</b>: {len(dictionary.telemetry)} packets, "
+            f"{len(dictionary.commands)} commands, {len(dictionary.events)} events.</p>"
+            "<table class='grid'><thead><tr><th>packet</th><th>APID</th><th>archived</th>"
+            f"<th>fields</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
 def _faults_table(faults: list[dict[str, Any]]) -> str:
     """The faults the scenario injected (the truth the ground has to work out from telemetry)."""
     if not faults:
@@ -338,6 +353,9 @@ def render_report(result) -> str:
         ("Thermal", _figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC"))),
         ("Attitude", _figure_html(_line_figure(h, [("body_rate_deg_s", "body rate")], "Body rate", "deg/s"))),
     ]
+    dictionary = getattr(result, "dictionary", None)
+    if dictionary is not None:
+        sections.append(("Telemetry packets", _packets_table(dictionary, extra.get("packets", {}))))
     operator = extra.get("operator")
     if operator is not None:
         sections.append(("Images", _images_section(operator)))
@@ -352,8 +370,8 @@ def render_report(result) -> str:
 <style>{STYLE}</style><script>{get_plotlyjs()}</script></head>
 <body><header><h1>picodragon mission report: {html.escape(scenario.spacecraft.name)}</h1>
 <p>{html.escape(s['scenario'])} &middot; {s['start']} to {s['end']} &middot; seed {s.get('seed')}</p></header>
-<main>{body}<p class="note">Made by picodragon. Parameters marked as assumptions in the scenario file are
-engineering assumptions of typical 1U practice, not published facts.</p></main></body></html>
+<main>{body}<p class="note">Made by picodragon. Parameters marked as assumptions in the mission's files are
+engineering assumptions, not published facts.</p></main></body></html>
 """
 
 

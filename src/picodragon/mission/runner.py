@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from picodragon.config import Scenario
+from picodragon.config.mission import Mission, as_mission
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.mission.catalogue import PUBLICATION_INTERVAL_S, published_element_set
 from picodragon.mission.clock import iso_z
 from picodragon.mission.engine import Engine, Reception
@@ -79,6 +81,8 @@ class RunResult:
     db: str
     report: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    dictionary: Dictionary | None = None
+    """the mission's dictionary the run spoke (None: the core one)"""
 
 
 @contextmanager
@@ -110,19 +114,27 @@ def _progress(enabled: bool, total_s: float, label: str) -> Iterator[Any]:
         yield update
 
 
-def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
-    """Run the scenario and return its summary, histories and pass records."""
+def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
+                dictionary: Dictionary | None = None) -> RunResult:
+    """Run the mission and return its summary, histories and pass records.
+
+    ``scenario``: a Mission, or a scenario with its ``dictionary`` (None: the one the scenario
+    names, else the core). The dictionary goes to every room built here: the flight software,
+    the archive, the ground stations and the operators.
+    """
     from picodragon.ground.archive import open_archive
     from picodragon.ground.passes import find_passes
     from picodragon.ground.station import GroundStation
 
     wall_start = time.perf_counter()
+    mission = as_mission(scenario, dictionary)
+    scenario, dictionary = mission.scenario, mission.dictionary
     seed = scenario.seed if options.seed is None else options.seed
     fidelity = options.fidelity or ("fast" if options.until_reentry else "full")
     # the uplink key of this run: drawn from the seed, given to the spacecraft and its operators,
     # never stored in a file (a real mission loads its key from a protected file: --key-file)
     key = np.random.default_rng([seed, 0xC0DE]).bytes(32)
-    engine = Engine(scenario, seed, fidelity="fast", auth_key=key)
+    engine = Engine(scenario, seed, fidelity="fast", auth_key=key, dictionary=dictionary)
     twin = engine.twin
     start_unix = engine.start_unix
     if options.start is not None:
@@ -136,7 +148,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
         days = options.max_days_until_reentry
     end_unix = start_unix + days * 86400.0
 
-    archive = open_archive(options.db, reset=True)  # each run writes a fresh archive
+    archive = open_archive(options.db, reset=True, dictionary=dictionary)  # a fresh archive each run
     radio_cfg = scenario.spacecraft.radio
     # the stations decode only their mission's spacecraft, with times inside the mission
     mission_start = engine.start_unix
@@ -147,7 +159,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     ground = {
         s.name: GroundStation(s.name, archive, radio_cfg.downlink_frequency_hz,
                               spacecraft_callsigns=[source(radio_cfg.callsign)],
-                              mission_start_unix_s=mission_start)
+                              mission_start_unix_s=mission_start, dictionary=dictionary)
         for s in scenario.stations
     }
 
@@ -158,8 +170,9 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     predicted = {"until": start_unix}
     image_folder = Path(options.report).with_suffix("").with_name(Path(options.report).stem + "-images") \
         if options.report else None
-    operator = Operator(archive, key, scenario.spacecraft.radio.callsign, scenario.spacecraft.radio.ssid,
-                        image_folder=image_folder) if options.operate else None
+    operator = Operator(archive, key, radio_cfg.callsign, radio_cfg.ssid, image_folder=image_folder,
+                        targets=scenario.targets, dictionary=dictionary,
+                        ground_callsign=radio_cfg.ground_callsign) if options.operate else None
     if operator is not None:
         for station in ground.values():
             for listener in operator.listeners:
@@ -239,10 +252,12 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     # the same stations on its own frequency; stepped in lockstep with the main one
     companions = []
     for i, companion in enumerate(scenario.companions):
-        companion_engine = Engine(companion.as_scenario(scenario), seed + 1 + i, fidelity=fidelity)
+        companion_engine = Engine(companion.as_scenario(scenario), seed + 1 + i, fidelity=fidelity,
+                                  dictionary=dictionary)
         companion_ground = {s.name: GroundStation(s.name, archive, companion.downlink_frequency_hz,
                                                   spacecraft_callsigns=[source(companion.callsign)],
-                                                  mission_start_unix_s=mission_start)
+                                                  mission_start_unix_s=mission_start,
+                                                  dictionary=dictionary)
                             for s in scenario.stations}
         tally = {"name": companion.name, "callsign": companion.callsign, "frames_sent": 0,
                  "frames_received": 0}
@@ -294,6 +309,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     else:
         extra_tle = None
     points = archive.count_points()
+    packets_received = archive.packet_counts()
     events = archive.events()
     archive.close()
     ops = operator.summary() if operator is not None else {
@@ -333,6 +349,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
                                                      "hours_after_start": (first[0] - start_unix) / 3600},
         "energy": _energy_balance(hist),
         "events": events,
+        "packets": packets_received,
         "faults": fault_log,
         "resets": {"watchdog": engine.watchdog_resets, "brownout": engine.brownout_resets},
         "cw_beacons": engine.cw_beacons,
@@ -343,7 +360,7 @@ def run_mission(scenario: Scenario, options: RunOptions) -> RunResult:
     }
     if companions:
         summary["companions"] = [tally for _, _, tally in companions]
-    result = RunResult(scenario, summary, hist, pass_records, options.db, extra=extra)
+    result = RunResult(scenario, summary, hist, pass_records, options.db, extra=extra, dictionary=dictionary)
     if options.report:
         from picodragon.mission.report import write_report
 

@@ -590,6 +590,12 @@ class Archive:
             total += int(self._rows(f"SELECT COUNT(*) FROM {table}")[0][0]) * len(fields)
         return total
 
+    def packet_counts(self) -> dict[str, int]:
+        """Packets archived, by packet name (every packet with a table, received or not)."""
+        self._reload_catalog()
+        return {packet: int(self._rows(f"SELECT COUNT(*) FROM {table}")[0][0])
+                for packet, (table, _) in sorted(self._catalog.items())}
+
     def point_names(self) -> list[str]:
         """Every archived telemetry point as ``PACKET.field``."""
         self._reload_catalog()
