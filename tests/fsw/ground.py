@@ -12,6 +12,7 @@ import random
 import zlib
 from dataclasses import dataclass, field
 
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.dictionary.files import decode_file_chunk, missing_chunk_requests
 from picodragon.dictionary.packets import TelemetryPacket, decode_telemetry
 from picodragon.dictionary.telecommand import encode_telecommand
@@ -47,6 +48,8 @@ class Ground:
     files: dict[int, Reassembly] = field(default_factory=dict)
     directory: dict[int, dict[str, float]] = field(default_factory=dict)
     seen: int = 0
+    dictionary: Dictionary | None = None
+    """the mission's dictionary (None: the core one)"""
 
     def frame(self, name: str, arguments: dict[str, float] | None = None, *,
               execute_at: float | None = None, counter: int | None = None,
@@ -56,7 +59,8 @@ class Ground:
             self.counter += 1
             counter = self.counter
         signer = CommandSigner(key or self.key, counter=counter - 1)
-        info = encode_telecommand(name, arguments, signer, execute_at=execute_at)
+        info = encode_telecommand(name, arguments, signer, execute_at=execute_at,
+                                  dictionary=self.dictionary)
         return ax25.encode(ax25.Frame(ax25.Address(self.spacecraft), ax25.Address(self.callsign),
                                       info=info))
 
@@ -70,14 +74,14 @@ class Ground:
         for _, raw in frames:
             frame = ax25.decode(raw)
             assert isinstance(frame, ax25.Frame), frame
-            chunk = decode_file_chunk(frame.info)
+            chunk = decode_file_chunk(frame.info, self.dictionary)
             if hasattr(chunk, "file_id"):
                 entry = self.files.setdefault(chunk.file_id, Reassembly(chunk.file_id, chunk.chunk_count))
                 if chunk.chunk in entry.chunks:
                     entry.duplicates += 1
                 entry.chunks[chunk.chunk] = chunk.data
                 continue
-            packet = decode_telemetry(frame.info)
+            packet = decode_telemetry(frame.info, self.dictionary)
             assert isinstance(packet, TelemetryPacket), packet
             self.telemetry.append(packet)
             if packet.name == "FILE_ENTRY":

@@ -19,29 +19,41 @@ from collections.abc import Callable
 from typing import Any
 
 from picodragon.fsw.hal import CwBeacon
-from picodragon.fsw.scheduler import Component, Port, Scheduler
-
-SLOW_MODES = {4, 5}
+from picodragon.fsw.modes import REFERENCE, ModeChanged, Modes
+from picodragon.fsw.params import PersistentParams
+from picodragon.fsw.scheduler import Component, Port, PullPort, Scheduler
 
 
 class Beacon(Component):
-    """Schedules both beacons from the mode and the commanded interval."""
+    """Schedules both beacons from the mode and the commanded interval.
+
+    The telemetry beacon's packet is asked of ``packet_in`` (the housekeeping's fresh packet);
+    the commanded interval is kept in the persistent parameters, so it survives resets.
+    """
 
     name = "beacon"
+    component_id = 5
+    commands = {"SET_BEACON_INTERVAL": "set_beacon_interval"}
 
     def __init__(self, scheduler: Scheduler, cw: CwBeacon | None, text: str, wpm: float,
-                 telemetry_interval_s: float, cw_interval_s: float, slow_factor: float) -> None:
+                 telemetry_interval_s: float, cw_interval_s: float, slow_factor: float, *,
+                 modes: Modes = REFERENCE, params: PersistentParams | None = None,
+                 save_params: Callable[[], None] = lambda: None) -> None:
         super().__init__()
         self.scheduler = scheduler
         self.cw = cw
         self.text = text
         self.wpm = wpm
-        self.telemetry_interval_s = telemetry_interval_s
+        self.params = params if params is not None else PersistentParams()
+        self.save_params = save_params
+        self.telemetry_interval_s = self.params.beacon_interval_s or telemetry_interval_s
         self.cw_interval_s = cw_interval_s
         self.slow_factor = slow_factor
+        self.table = modes
         self.packets_out: Port[bytes] = Port("beacon.packets_out")
-        self.make_packet: Callable[[float], bytes] = lambda now: b""
-        self.mode = 0
+        self.packet_in: PullPort[bytes] = PullPort("beacon.packet_in")
+        """the telemetry beacon's packet, asked with the time (the housekeeping's)"""
+        self.mode = modes.boot
         self.active = False
         self.last_telemetry = 0.0
         self.telemetry_sent = 0
@@ -51,7 +63,7 @@ class Beacon(Component):
                 cw.set_enabled(False)
 
     def interval(self) -> float:
-        factor = self.slow_factor if self.mode in SLOW_MODES else 1.0
+        factor = self.slow_factor if self.mode in self.table.reduced else 1.0
         return self.telemetry_interval_s * factor
 
     def start(self, now: float) -> None:
@@ -70,6 +82,17 @@ class Beacon(Component):
             due = max(now, self.last_telemetry + self.interval())
             self.scheduler.at("beacon.telemetry", due, self._telemetry, self)
 
+    def mode_changed(self, change: ModeChanged) -> None:
+        """The mode manager's message: the interval follows the new mode."""
+        self.set_mode(change.new, change.at)
+
+    def set_beacon_interval(self, now: float, arguments: dict[str, float]) -> int:
+        """SET_BEACON_INTERVAL: kept in the persistent parameters, applied at once."""
+        self.params.beacon_interval_s = float(arguments["interval_s"])
+        self.save_params()
+        self.set_interval(float(arguments["interval_s"]), now)
+        return 0
+
     def set_interval(self, interval_s: float, now: float) -> None:
         self.telemetry_interval_s = interval_s
         self.set_mode(self.mode, now)
@@ -81,7 +104,8 @@ class Beacon(Component):
     def _telemetry(self, now: float) -> None:
         self.last_telemetry = now
         self.scheduler.at("beacon.telemetry", now + self.interval(), self._telemetry, self)
-        self.packets_out.send(self.make_packet(now))
+        for packet in self.packet_in.ask(now):
+            self.packets_out.send(packet)
         self.telemetry_sent += 1
 
     def _cw(self, now: float) -> None:

@@ -7,9 +7,13 @@ telecommand module for the stages) and a rejected command is also logged as a
 COMMAND_REJECTED event; responses go to the real-time downlink and into the event history, so
 one given while the ground is out of view can be dumped later.
 
-Handlers are registered by command name by the topology; one returns 0 when done or a
+Each component declares the commands it handles (``Component.commands``); the topology
+registers their handlers here by command name (:meth:`Commanding.register`, which refuses a
+name the dictionary lacks or a second handler for one). A handler returns 0 when done or a
 :class:`~picodragon.dictionary.telecommand.Reason` code. A dictionary command without a
-handler fails with FAILED; a handler that raises fails the command, not the software.
+handler fails with FAILED; a handler that raises fails the command, not the software. A
+command with an ``at_time`` argument (UTC seconds since 2000, as CAPTURE_IMAGE has) is
+scheduled for that time when it is not 0, as a time tag would schedule it.
 
 Refusals anyone on the band can cause (``UNAUTHENTICATED``: junk, bad tags, replays, no key,
 frames for another station or from one not ours, frames over 256 octets) are never stored one
@@ -39,10 +43,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from picodragon.dictionary.definitions import Dictionary
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.packets import EPOCH_2000_UNIX, pack_telemetry
-from picodragon.dictionary.spacecraft import COMMAND_RESPONSE, TIME_TAG_ENTRY
 from picodragon.dictionary.telecommand import (
-    COMMANDS_BY_OPCODE,
     UNAUTHENTICATED,
     CommandRejection,
     Reason,
@@ -55,13 +59,15 @@ from picodragon.fsw.events import Sequencer
 from picodragon.fsw.hal import Storage
 from picodragon.fsw.params import PersistentParams
 from picodragon.fsw.records import RotatingRecord
-from picodragon.fsw.scheduler import Component, Port, Scheduler
+from picodragon.fsw.scheduler import Component, Handler, Port, Scheduler
 
 LATE_GRACE_S = 60.0
 SCHEDULE_KEY = "timetags"
 REFUSAL_TIMER = "commanding.refusals"
+AT_TIME = "at_time"
+"""The argument that schedules a command (UTC seconds since 2000; 0: now)."""
 
-Handler = Callable[[float, dict[str, float]], int]
+__all__ = ["AT_TIME", "Commanding", "Handler", "TimeTag"]
 
 
 @dataclass
@@ -76,19 +82,27 @@ class Commanding(Component):
     """Receives, checks, dispatches and answers telecommands."""
 
     name = "commanding"
+    component_id = 8
+    commands = {"NOOP": "noop", "CLEAR_TIME_TAGS": "clear_time_tags",
+                "LIST_TIME_TAGS": "list_time_tags"}
 
     def __init__(self, key: bytes | None, params: PersistentParams, save_params: Callable[[], None],
                  scheduler: Scheduler, storage: Storage, sequencer: Sequencer,
-                 emit: Callable[..., None], capacity: int, window_size: int,
-                 refusal_interval_s: float = 60.0, refusal_answers: int = 8) -> None:
+                 emit: Callable[..., None] | None, capacity: int, window_size: int,
+                 refusal_interval_s: float = 60.0, refusal_answers: int = 8, *,
+                 dictionary: Dictionary | None = None) -> None:
         super().__init__()
+        self.dictionary = dictionary or core()
+        self._response_packet = self.dictionary.packet("COMMAND_RESPONSE")
+        self._entry_packet = self.dictionary.packet("TIME_TAG_ENTRY")
         self.key = key
         self.params = params
         self.save_params = save_params
         self.scheduler = scheduler
         self.storage = storage
         self._sequencer = sequencer
-        self.emit = emit
+        if emit is not None:  # a bare callable (a test bench) instead of a connected port
+            self.events_out.connect(lambda e: emit(e.at, e.name, e.arg0, e.arg1, persist=e.persist))
         self.capacity = capacity
         self.verifier = (
             auth.CommandVerifier({0: key}, window=window_size, highest=params.auth_counter_high,
@@ -99,6 +113,7 @@ class Commanding(Component):
         self.responses_out: Port[bytes] = Port("commanding.responses_out")
         self.contact_out: Port[float] = Port("commanding.contact_out")
         self.completed_out: Port[float] = Port("commanding.completed_out")
+        """the time of every command completed (after the persistent count is raised)"""
         self.listing_out: Port[bytes] = Port("commanding.listing_out")
         """TIME_TAG_ENTRY packets answering LIST_TIME_TAGS"""
         self.realtime_out: Port[bytes] = Port("commanding.realtime_out")
@@ -120,11 +135,25 @@ class Commanding(Component):
         self._record = RotatingRecord(storage, SCHEDULE_KEY, slots=4, copies=2)
         self.schedule: list[TimeTag] = self._load()
 
+    def register(self, name: str, handler: Handler) -> None:
+        """Dispatch the dictionary command ``name`` to ``handler``; ValueError (one line) for a
+        name the dictionary lacks or one that already has a handler."""
+        if self.dictionary.command(name) is None:
+            raise ValueError(f"a component handles command {name!r}, which dictionary "
+                             f"{self.dictionary.name} does not declare")
+        if name in self.handlers:
+            raise ValueError(f"command {name!r} has two handlers")
+        self.handlers[name] = handler
+
+    def telemetry(self) -> dict[str, float]:
+        return {"commands_received": self.received, "commands_rejected": self.rejected,
+                "time_tags_pending": len(self.schedule)}
+
     # --- uplink -------------------------------------------------------------------------------
 
     def handle(self, data: bytes, now: float) -> None:
         """One uplinked telecommand packet."""
-        result = decode_telecommand(data, self.verifier)
+        result = decode_telecommand(data, self.verifier, self.dictionary)
         self._save_window()
         if isinstance(result, CommandRejection) and result.reason in UNAUTHENTICATED:
             self.rejected += 1
@@ -138,8 +167,8 @@ class Commanding(Component):
         self.received += 1
         self.contact_out.send(now)
         execute_at = result.execute_at
-        if result.name == "CAPTURE_IMAGE" and result.arguments.get("at_time", 0):
-            execute_at = EPOCH_2000_UNIX + result.arguments["at_time"]
+        if result.arguments.get(AT_TIME, 0):
+            execute_at = EPOCH_2000_UNIX + result.arguments[AT_TIME]
         if execute_at is not None and execute_at > now + 0.5:
             self._schedule(result, execute_at, now)
             return
@@ -190,9 +219,10 @@ class Commanding(Component):
     # --- execution ----------------------------------------------------------------------------
 
     def _execute(self, now: float, counter: int, opcode: int, arguments: dict[str, float]) -> None:
-        command = COMMANDS_BY_OPCODE[opcode]
-        if command.name == "CAPTURE_IMAGE":
-            arguments["at_time"] = 0
+        command = self.dictionary.command_by_opcode(opcode)
+        assert command is not None  # decoded or stored by this dictionary
+        if AT_TIME in arguments:
+            arguments[AT_TIME] = 0
         handler = self.handlers.get(command.name)
         try:
             code = int(Reason.FAILED) if handler is None else int(handler(now, arguments))
@@ -200,6 +230,8 @@ class Commanding(Component):
             code = int(Reason.FAILED)
         self.executed.append((now, command.name, code))
         if code == 0:
+            self.params.commands_executed += 1
+            self.save_params()
             self.completed_out.send(now)
             self._respond(now, counter, opcode, Stage.COMPLETED, Reason.OK)
         else:
@@ -215,9 +247,9 @@ class Commanding(Component):
 
     def _response(self, now: float, counter: int, opcode: int, stage: Stage, code: Reason) -> bytes:
         return pack_telemetry(
-            COMMAND_RESPONSE,
+            self._response_packet,
             {"counter": counter, "opcode": opcode, "stage": int(stage), "code": int(code)},
-            now, self._sequencer.next(COMMAND_RESPONSE.apid),
+            now, self._sequencer.next(self._response_packet.apid),
         )
 
     # --- time tags ----------------------------------------------------------------------------
@@ -263,8 +295,17 @@ class Commanding(Component):
         for index, tag in enumerate(self.schedule):
             values = {"index": index, "count": len(self.schedule), "execute_unix": tag.at,
                       "counter": tag.counter, "opcode": tag.opcode}
-            self.listing_out.send(pack_telemetry(TIME_TAG_ENTRY, values, now,
-                                                 self._sequencer.next(TIME_TAG_ENTRY.apid)))
+            self.listing_out.send(pack_telemetry(self._entry_packet, values, now,
+                                                 self._sequencer.next(self._entry_packet.apid)))
+        return 0
+
+    def noop(self, now: float, arguments: dict[str, float]) -> int:
+        """NOOP: nothing, answered."""
+        return 0
+
+    def clear_time_tags(self, now: float, arguments: dict[str, float]) -> int:
+        """CLEAR_TIME_TAGS: forget every command waiting."""
+        self.clear_schedule()
         return 0
 
     def clear_schedule(self) -> None:
@@ -280,7 +321,12 @@ class Commanding(Component):
             tags = [TimeTag(**t) for t in json.loads(body)]
         except (ValueError, TypeError):
             return []
-        return sorted((t for t in tags if t.opcode in COMMANDS_BY_OPCODE), key=lambda t: t.at)
+        return sorted((t for t in tags if self.dictionary.command_by_opcode(t.opcode) is not None),
+                      key=lambda t: t.at)
+
+    def _command_name(self, opcode: int) -> str:
+        command = self.dictionary.command_by_opcode(opcode)
+        return command.name if command is not None else f"0x{opcode:04X}"
 
     def _save(self) -> None:
         """Two copies in a rotating record (a full flash: the schedule lives on in RAM); an
@@ -291,6 +337,6 @@ class Commanding(Component):
         return super().state() | {
             "received": self.received, "rejected": self.rejected, "refused": self.refused,
             "refused_by_reason": dict(self.refused_by_reason),
-            "schedule": [(t.at, COMMANDS_BY_OPCODE[t.opcode].name) for t in self.schedule],
+            "schedule": [(t.at, self._command_name(t.opcode)) for t in self.schedule],
             "counter_high": self.params.auth_counter_high,
         }

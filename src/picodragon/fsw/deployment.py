@@ -26,17 +26,17 @@ class Deployment(Component):
     """Runs the sequence from ejection to the first beacon."""
 
     name = "deployment"
+    component_id = 6
 
     def __init__(self, scheduler: Scheduler, antenna: AntennaDeployer | None,
-                 params: PersistentParams, save_params: Callable[[], None], config: FswConfig,
-                 emit: Callable[..., None]) -> None:
+                 params: PersistentParams, save_params: Callable[[], None],
+                 config: FswConfig) -> None:
         super().__init__()
         self.scheduler = scheduler
         self.antenna = antenna
         self.params = params
         self.save_params = save_params
         self.config = config
-        self.emit = emit
         self.ready_out: Port[float] = Port("deployment.ready_out")
         self.ready = False
         self.silence_end = 0.0
@@ -52,6 +52,9 @@ class Deployment(Component):
             self._ready(now)
         else:  # a reset interrupted the deployment: carry on where it stopped
             self._burn(now)
+
+    def telemetry(self) -> dict[str, float]:
+        return {"antenna_deployed": int(self.params.antenna_deployed)}
 
     def rebase(self, offset_s: float) -> None:
         """The ejection happened when it happened: its time on the corrected clock moves."""

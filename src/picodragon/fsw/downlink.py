@@ -20,7 +20,7 @@ import zlib
 from collections import deque
 from typing import Any, Protocol
 
-from picodragon.fsw.hal import Radio, Storage
+from picodragon.fsw.hal import PowerSwitches, Radio, Storage
 from picodragon.fsw.scheduler import Component
 from picodragon.link import ax25
 
@@ -45,11 +45,14 @@ class Downlink(Component):
     """Frames and paces everything the spacecraft sends."""
 
     name = "downlink"
+    component_id = 2
 
     def __init__(self, radio: Radio, source: ax25.Address, destination: ax25.Address,
-                 bit_rate: float, duty: float, realtime_capacity: int = 64) -> None:
+                 bit_rate: float, duty: float, realtime_capacity: int = 64, *,
+                 switches: PowerSwitches | None = None) -> None:
         super().__init__()
         self.radio = radio
+        self.switches = switches
         self.source = source
         self.destination = destination
         self.bit_rate = bit_rate
@@ -67,6 +70,20 @@ class Downlink(Component):
         self.enabled = enabled
         with contextlib.suppress(Exception):  # the radio's own default is to stay silent
             self.radio.set_enabled(enabled)
+
+    def add_source(self, source: PacketSource) -> None:
+        """Pull from ``source`` when the real-time queue is empty (after the earlier ones)."""
+        self.sources.append(source)
+
+    def ready(self, now: float) -> None:
+        """The deployment sequence is over: power the radio and start transmitting."""
+        if self.switches is not None:
+            with contextlib.suppress(Exception):
+                self.switches.set_load("radio", True)
+        self.set_enabled(True)
+
+    def telemetry(self) -> dict[str, float]:
+        return {"frames_sent": self.frames_sent}
 
     def enqueue(self, packet: bytes) -> None:
         """Queue one real-time packet (dropping the oldest when the queue is full)."""

@@ -13,17 +13,19 @@ one. Reports of what anyone on the band can cause (junk on the uplink) are emitt
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from typing import Any
 
+from picodragon.dictionary.definitions import Dictionary
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.model import Severity
-from picodragon.dictionary.packets import HEADER_SIZE, PRIMARY, pack_telemetry
-from picodragon.dictionary.spacecraft import COMMAND_RESPONSE, EVENT_REPORT, EVENTS
+from picodragon.dictionary.packets import EPOCH_2000_UNIX, HEADER_SIZE, PRIMARY, pack_telemetry
+from picodragon.fsw.filestore import FileStore, save_log
 from picodragon.fsw.hal import Storage
-from picodragon.fsw.history import PacketHistory
-from picodragon.fsw.scheduler import Component, Port
+from picodragon.fsw.history import PacketHistory, Playback
+from picodragon.fsw.scheduler import Component, EventReport, Failure, Port
 
-EVENTS_BY_NAME = {e.name: e for e in EVENTS}
 _SEVERITY_OFFSET = HEADER_SIZE + 2
 """EVENT_REPORT: event_id (u16), then severity (u8)"""
 _STAGE_OFFSET = HEADER_SIZE + 4 + 2
@@ -32,16 +34,18 @@ _REFUSED_STAGES = (2, 3)
 """FAILED and REJECTED"""
 
 
-def stored_rank(packet: bytes) -> int:
+def stored_rank(packet: bytes, dictionary: Dictionary | None = None) -> int:
     """The eviction rank of a packet in the event history: an EVENT_REPORT's severity; a
     COMMAND_RESPONSE ranks as WARNING when it tells of a failure or rejection, else INFO;
-    anything else (unreadable) as DEBUG, first to go."""
+    anything else (unreadable) as DEBUG, first to go. APIDs from ``dictionary`` (the core one
+    by default)."""
     if len(packet) < PRIMARY.size:
         return int(Severity.DEBUG)
+    dictionary = dictionary or core()
     apid = int.from_bytes(packet[:2], "big") & 0x7FF
-    if apid == EVENT_REPORT.apid and len(packet) > _SEVERITY_OFFSET:
+    if apid == dictionary.packet("EVENT_REPORT").apid and len(packet) > _SEVERITY_OFFSET:
         return min(int(packet[_SEVERITY_OFFSET]), int(Severity.CRITICAL))
-    if apid == COMMAND_RESPONSE.apid and len(packet) > _STAGE_OFFSET:
+    if apid == dictionary.packet("COMMAND_RESPONSE").apid and len(packet) > _STAGE_OFFSET:
         refused = packet[_STAGE_OFFSET] in _REFUSED_STAGES
         return int(Severity.WARNING if refused else Severity.INFO)
     return int(Severity.DEBUG)
@@ -60,14 +64,28 @@ class Sequencer:
 
 
 class EventLog(Component):
-    """Packs, sends and keeps every event."""
+    """Packs, sends and keeps every event; answers DUMP_EVENTS and SAVE_EVENT_LOG.
+
+    Every component's ``events_out`` is connected to :meth:`report`; the scheduler's failures
+    to :meth:`component_failed`; the command responses to :meth:`keep` (stored with the events,
+    so an answer given out of view can be dumped later).
+    """
 
     name = "events"
+    component_id = 1
+    commands = {"DUMP_EVENTS": "dump", "SAVE_EVENT_LOG": "save_log"}
 
-    def __init__(self, storage: Storage, sequencer: Sequencer, capacity: int) -> None:
+    def __init__(self, storage: Storage, sequencer: Sequencer, capacity: int, *,
+                 dictionary: Dictionary | None = None, files: FileStore | None = None) -> None:
         super().__init__()
+        self.dictionary = dictionary or core()
+        self._report = self.dictionary.packet("EVENT_REPORT")
+        self.files = files
         self.packets_out: Port[bytes] = Port("events.packets_out")
-        self.history = PacketHistory(storage, "events", capacity, rank=stored_rank)
+        self.playback_out: Port[Playback] = Port("events.playback_out")
+        """stored packets to play back on the downlink (DUMP_EVENTS)"""
+        self.history = PacketHistory(storage, "events", capacity,
+                                     rank=functools.partial(stored_rank, dictionary=self.dictionary))
         self._sequencer = sequencer
         self.recent: deque[tuple[float, str, int, int]] = deque(maxlen=64)
         self.counts: dict[str, int] = {}
@@ -79,18 +97,45 @@ class EventLog(Component):
         ``persist=False``: sent on the real-time downlink and counted, not stored (for reports
         whose number an outsider controls; their stored record is a bounded summary).
         """
-        event = EVENTS_BY_NAME[name]
+        event = self.dictionary.event(name)
+        if event is None:
+            raise KeyError(f"no event {name!r} in dictionary {self.dictionary.name}")
         packet = pack_telemetry(
-            EVENT_REPORT,
+            self._report,
             {"event_id": event.event_id, "severity": int(event.severity),
              "arg0": int(arg0), "arg1": int(arg1)},
-            now, self._sequencer.next(EVENT_REPORT.apid),
+            now, self._sequencer.next(self._report.apid),
         )
         self.recent.append((now, name, int(arg0), int(arg1)))
         self.counts[name] = self.counts.get(name, 0) + 1
         if persist:
             self.history.append(packet)
         self.packets_out.send(packet)
+
+    def report(self, event: EventReport) -> None:
+        """An event a component reported on its ``events_out``."""
+        self.emit(event.at, event.name, event.arg0, event.arg1, persist=event.persist)
+
+    def component_failed(self, failure: Failure) -> None:
+        """A component's scheduled work failed: COMPONENT_FAILURE (not for this log's own, which
+        could not be logged)."""
+        if failure.component is not self:
+            self.emit(failure.at, "COMPONENT_FAILURE", failure.component.component_id,
+                      failure.component.failures)
+
+    def keep(self, packet: bytes) -> None:
+        """Store a packet with the events (a command response)."""
+        self.history.append(packet)
+
+    def dump(self, now: float, arguments: dict[str, float]) -> int:
+        """DUMP_EVENTS: play back the stored events and responses since ``since`` (0: all)."""
+        since = EPOCH_2000_UNIX + arguments["since"] if arguments["since"] else 0.0
+        self.playback_out.send(Playback(self.history.packets(since), int(arguments["max_packets"])))
+        return 0
+
+    def save_log(self, now: float, arguments: dict[str, float]) -> int:
+        """SAVE_EVENT_LOG: every stored event and response into a LOG file."""
+        return save_log(self.files, now, self.history.packets())
 
     def names(self) -> list[str]:
         """Names of the recent events, oldest first (for tests)."""

@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 import math
 import zlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.hal import Storage
 
 IMAGE, LOG = 1, 2
@@ -146,6 +148,17 @@ class FileStore:
     def state(self) -> dict[str, Any]:
         return {"files": [(f.file_id, f.size_bytes, f.valid) for f in self.list()],
                 "free_bytes": self.free_bytes()}
+
+
+def save_log(files: FileStore | None, now: float, packets: Iterable[bytes]) -> int:
+    """A LOG file of stored packets (u16 length, packet, repeated): the file protocol then
+    brings them down about four to a frame, and asks again for what a pass lost. 0 when
+    stored, else the telecommand Reason (STORE_FULL; DEVICE_ERROR without a file store)."""
+    if files is None:
+        return int(Reason.DEVICE_ERROR)
+    data = b"".join(len(p).to_bytes(2, "big") + p for p in packets)
+    info = files.store(LOG, data, now)
+    return 0 if info is not None else int(Reason.STORE_FULL)
 
 
 def _pack_meta(info: FileInfo) -> bytes:

@@ -19,13 +19,22 @@ from __future__ import annotations
 import contextlib
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from picodragon.dictionary.packets import PRIMARY, SECONDARY, cuc_to_unix
 from picodragon.fsw.hal import Storage
 
 SEGMENT = 32
 _LEN = struct.Struct(">H")
+
+
+@dataclass(frozen=True)
+class Playback:
+    """Stored packets to play back on the downlink, at most ``max_packets`` of them."""
+
+    packets: Iterable[bytes]
+    max_packets: int
 
 
 class PacketHistory:

@@ -1,7 +1,11 @@
 """Modes and fault protection, and the software watchdog.
 
-Modes (the dictionary's MODES) and their rules, checked every control period on validated
-sensor values (a flagged sensor reads NaN and is left out of every rule):
+The modes are the dictionary's ``modes`` enumeration, the one source of their numbers:
+:class:`Modes` reads names -> numbers from the mission's dictionary and refuses, when the
+flight software is built, a dictionary that lacks one of the six modes the rules below need
+(one ``ModeTableError`` line naming them). The rules live here, over names; the numbers on the
+wire are the dictionary's. Checked every control period on validated sensor values (a flagged
+sensor reads NaN and is left out of every rule):
 
 | mode | entered | left | loads |
 |---|---|---|---|
@@ -27,28 +31,74 @@ import contextlib
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from picodragon.dictionary.definitions import Dictionary
+from picodragon.dictionary.loader import core
+from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.hal import PowerSwitches
-from picodragon.fsw.params import FswConfig, PersistentParams
+from picodragon.fsw.params import FswConfig, PersistentParams, ResetCause
 from picodragon.fsw.scheduler import Component, Port
 from picodragon.fsw.sensors import SensorMonitor
 
-BOOT, DETUMBLE, NOMINAL, IMAGING, LOW_POWER, SAFE = range(6)
+REQUIRED_MODES = ("BOOT", "DETUMBLE", "NOMINAL", "IMAGING", "LOW_POWER", "SAFE")
+"""The modes the rules of this module need, by their names in the dictionary's ``modes``."""
 IMAGING_TIMEOUT_S = 600.0
 #: temperature sensor locations (substrings) whose limits protect the spacecraft
 INTERNAL_LOCATIONS = ("obc", "batt")
 
-#: load switch states by mode (names as in the HAL's PowerSwitches)
-LOADS = {
-    BOOT: {"camera": False},
-    DETUMBLE: {"camera": False},
-    NOMINAL: {"camera": False},
-    IMAGING: {"camera": True},
-    LOW_POWER: {"camera": False},
-    SAFE: {"camera": False},
-}
+
+class ModeTableError(ValueError):
+    """A dictionary whose ``modes`` enumeration lacks a mode the flight software needs."""
+
+
+@dataclass(frozen=True)
+class Modes:
+    """The mode numbers of one dictionary, by the names the rules use, and the rules' sets."""
+
+    boot: int
+    detumble: int
+    nominal: int
+    imaging: int
+    low_power: int
+    safe: int
+    names: dict[int, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_dictionary(cls, dictionary: Dictionary) -> Modes:
+        """Read the numbers from ``dictionary``'s ``modes``; ModeTableError when one is missing."""
+        table = dictionary.modes
+        numbers = {name: number for number, name in table.items()}
+        missing = [name for name in REQUIRED_MODES if name not in numbers]
+        if missing:
+            raise ModeTableError(
+                f"dictionary {dictionary.name}: enums.modes lacks {', '.join(missing)} "
+                f"(the flight software's modes are {', '.join(REQUIRED_MODES)})")
+        return cls(*(numbers[name] for name in REQUIRED_MODES), names=dict(table))
+
+    @property
+    def reduced(self) -> frozenset[int]:
+        """LOW_POWER and SAFE: slower beacon, no imaging, no file downlink."""
+        return frozenset({self.low_power, self.safe})
+
+    @property
+    def capture(self) -> frozenset[int]:
+        """Modes in which the camera may capture (NOMINAL, IMAGING)."""
+        return frozenset({self.nominal, self.imaging})
+
+    def loads(self, mode: int) -> dict[str, bool]:
+        """Load switch states in ``mode`` (names as in the HAL's PowerSwitches): the camera is
+        kept on in IMAGING only."""
+        return {"camera": mode == self.imaging}
+
+
+REFERENCE = Modes.from_dictionary(core())
+"""The core dictionary's modes (what tests and old callers name; the flight software itself
+uses the Modes of the dictionary it is built with)."""
+BOOT, DETUMBLE, NOMINAL, IMAGING, LOW_POWER, SAFE = (
+    REFERENCE.boot, REFERENCE.detumble, REFERENCE.nominal, REFERENCE.imaging,
+    REFERENCE.low_power, REFERENCE.safe)
 
 
 @dataclass(frozen=True)
@@ -64,19 +114,22 @@ class ModeManager(Component):
     """Holds the mode and applies the fault protection rules."""
 
     name = "modes"
+    component_id = 4
+    commands = {"SET_MODE": "set_mode"}
+    rate_groups = {"control": "control"}
 
     def __init__(self, sensors: SensorMonitor, switches: PowerSwitches | None, config: FswConfig,
                  params: PersistentParams, save_params: Callable[[], None],
-                 emit: Callable[..., None]) -> None:
+                 modes: Modes = REFERENCE) -> None:
         super().__init__()
         self.sensors = sensors
         self.switches = switches
         self.config = config
         self.params = params
         self.save_params = save_params
-        self.emit = emit
+        self.table = modes
         self.mode_out: Port[ModeChanged] = Port("modes.mode_out")
-        self.mode = BOOT
+        self.mode = modes.boot
         self.entered_at = 0.0
         self.calm_samples = 0
         self.heater_on = False
@@ -96,17 +149,15 @@ class ModeManager(Component):
     def deployed(self, now: float) -> None:
         """The deployment sequence is over: leave BOOT."""
         if self.params.safe_latched:
-            self._set(SAFE, now)
+            self._set(self.table.safe, now)
         else:
-            self._set(DETUMBLE, now)
+            self._set(self.table.detumble, now)
 
     def request(self, mode: int, now: float) -> int:
         """A commanded mode change; 0 when done, else a reason code (see telecommand.Reason)."""
-        from picodragon.dictionary.telecommand import Reason
-
-        if self.mode == BOOT:
+        if self.mode == self.table.boot:
             return int(Reason.WRONG_MODE)
-        if mode in (NOMINAL, IMAGING, DETUMBLE) and self._power_low():
+        if mode in (self.table.nominal, self.table.imaging, self.table.detumble) and self._power_low():
             return int(Reason.POWER_LOW)
         if self.params.safe_latched:
             self.params.safe_latched = False
@@ -116,26 +167,39 @@ class ModeManager(Component):
 
     # --- the control rate ---------------------------------------------------------------------
 
+    def set_mode(self, now: float, arguments: dict[str, float]) -> int:
+        """SET_MODE: the commanded mode change (see :meth:`request`)."""
+        return self.request(int(arguments["mode"]), now)
+
+    def telemetry(self) -> dict[str, float]:
+        return {"mode": self.mode}
+
     def control(self, now: float) -> None:
+        """Control rate: report sensors newly flagged or recovered, then apply the rules."""
+        flagged, recovered = self.sensors.take_changes()
+        for channel in flagged:
+            self.emit(now, "SENSOR_FLAGGED", channel.bit, 1 if channel.reason == "range" else 2)
+        for channel in recovered:
+            self.emit(now, "SENSOR_RECOVERED", channel.bit)
         self._thermal(now)
-        if self.mode in (BOOT, SAFE):
+        if self.mode in (self.table.boot, self.table.safe):
             return
         if self._power_low():
-            if self.mode != LOW_POWER:
+            if self.mode != self.table.low_power:
                 volts = self.sensors.value("battery_voltage_v")
                 self.emit(now, "LOW_BATTERY", int(volts * 1000) if math.isfinite(volts) else -1)
-                self._set(LOW_POWER, now)
+                self._set(self.table.low_power, now)
             return
-        if self.mode == LOW_POWER:
+        if self.mode == self.table.low_power:
             if self._power_recovered():
                 volts = self.sensors.value("battery_voltage_v")
                 self.emit(now, "BATTERY_RECOVERED", int(volts * 1000) if math.isfinite(volts) else -1)
-                self._set(NOMINAL, now)
+                self._set(self.table.nominal, now)
             return
-        if self.mode == DETUMBLE:
+        if self.mode == self.table.detumble:
             self._detumble(now)
-        elif self.mode == IMAGING and now - self.entered_at >= IMAGING_TIMEOUT_S:
-            self._set(NOMINAL, now)
+        elif self.mode == self.table.imaging and now - self.entered_at >= IMAGING_TIMEOUT_S:
+            self._set(self.table.nominal, now)
 
     def _power_low(self) -> bool:
         volts = self.sensors.value("battery_voltage_v")
@@ -161,11 +225,11 @@ class ModeManager(Component):
                 continue  # outer panels swing far wider than the electronics inside
             t = channel.value
             in_range = self.config.safe_temperature_low_c <= t <= self.config.safe_temperature_high_c
-            if not in_range and self.mode not in (SAFE, BOOT):
+            if not in_range and self.mode not in (self.table.safe, self.table.boot):
                 self.emit(now, "TEMPERATURE_ALARM", int(t * 100), channel.bit)
                 self.params.safe_latched = True
                 self.save_params()
-                self._set(SAFE, now)
+                self._set(self.table.safe, now)
         battery = self.sensors.temperature("batt")
         if math.isfinite(battery) and self.switches is not None:
             if not self.heater_on and battery < self.config.battery_heater_on_c:
@@ -182,14 +246,14 @@ class ModeManager(Component):
         rates = self.sensors.vectors.get("gyro_rad_s")
         if rates is None or not all(math.isfinite(r) for r in rates):
             if now - self.entered_at >= self.config.detumble_timeout_s or rates is None:
-                self._set(NOMINAL, now)
+                self._set(self.table.nominal, now)
             return
         if math.sqrt(sum(r * r for r in rates)) < self.config.detumble_rate_rad_s:
             self.calm_samples += 1
         else:
             self.calm_samples = 0
         if self.calm_samples >= 3 or now - self.entered_at >= self.config.detumble_timeout_s:
-            self._set(NOMINAL, now)
+            self._set(self.table.nominal, now)
 
     def rebase(self, offset_s: float) -> None:
         super().rebase(offset_s)
@@ -207,7 +271,7 @@ class ModeManager(Component):
     def _apply_loads(self) -> None:
         if self.switches is None:
             return
-        for load, on in LOADS[self.mode].items():
+        for load, on in self.table.loads(self.mode).items():
             # a switch that fails to answer must not stop the mode change
             with contextlib.suppress(Exception):
                 self.switches.set_load(load, on)
@@ -223,13 +287,15 @@ class SoftwareWatchdog(Component):
     """Watches components' heartbeats; asks for a reset when one stalls."""
 
     name = "watchdog"
+    component_id = 7
+    rate_groups = {"control": "check"}
 
-    def __init__(self, stall_periods: float, hardware: Any, request_reset: Callable[[str], None],
-                 boot_time: float) -> None:
+    def __init__(self, stall_periods: float, hardware: Any, boot_time: float) -> None:
         super().__init__()
         self.stall_periods = stall_periods
         self.hardware = hardware
-        self.request_reset = request_reset
+        self.reset_out: Port[ResetCause] = Port("watchdog.reset_out")
+        """asks for a software reset (WATCHDOG) when a watched component stalls"""
         self.boot_time = boot_time
         self.watched: list[tuple[Component, float]] = []
         self.kicks = 0
@@ -245,7 +311,8 @@ class SoftwareWatchdog(Component):
         for component, period in self.watched:
             last = component.last_heartbeat if component.last_heartbeat is not None else self.boot_time
             if now - last > self.stall_periods * period:
-                self.request_reset(component.name)
+                self.emit(now, "WATCHDOG_RESET", component.component_id)
+                self.reset_out.send(ResetCause.WATCHDOG)
                 return
         if self.hardware is not None:
             with contextlib.suppress(Exception):

@@ -18,36 +18,51 @@ from typing import Any
 from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.filestore import IMAGE, FileStore
 from picodragon.fsw.hal import Hal
-from picodragon.fsw.modes import IMAGING, NOMINAL
+from picodragon.fsw.modes import REFERENCE, ModeChanged, Modes
+from picodragon.fsw.params import PersistentParams
 from picodragon.fsw.scheduler import Component
-
-CAPTURE_MODES = {NOMINAL, IMAGING}
 
 
 class Payload(Component):
-    """The camera and what it produces."""
+    """The camera and what it produces; follows the mode from the mode manager's messages."""
 
     name = "payload"
+    component_id = 9
+    commands = {"CAPTURE_IMAGE": "capture_image"}
 
-    def __init__(self, hal: Hal, files: FileStore, mode: Callable[[], int],
-                 emit: Callable[..., None]) -> None:
+    def __init__(self, hal: Hal, files: FileStore, *, modes: Modes = REFERENCE,
+                 params: PersistentParams | None = None,
+                 save_params: Callable[[], None] = lambda: None) -> None:
         super().__init__()
         self.hal = hal
         self.files = files
-        self.mode = mode
-        self.emit = emit
+        self.table = modes
+        self.mode = modes.boot
+        self.params = params if params is not None else PersistentParams()
+        self.save_params = save_params
         self.captured: deque[tuple[float, int]] = deque(maxlen=256)
+
+    def mode_changed(self, change: ModeChanged) -> None:
+        self.mode = change.new
+
+    def capture_image(self, now: float, arguments: dict[str, float]) -> int:
+        """CAPTURE_IMAGE (its time tag already met): capture, and count it when stored."""
+        code = self.capture(now)
+        if code == 0:
+            self.params.images_captured += 1
+            self.save_params()
+        return code
 
     def capture(self, now: float) -> int:
         """Take and store one image; 0 on success, else a telecommand Reason code."""
         camera = self.hal.camera
         if camera is None:
             return int(Reason.DEVICE_ERROR)
-        mode = self.mode()
-        if mode not in CAPTURE_MODES:
+        mode = self.mode
+        if mode not in self.table.capture:
             return int(Reason.WRONG_MODE)
         switches = self.hal.switches
-        if switches is not None and mode != IMAGING:
+        if switches is not None and mode != self.table.imaging:
             with contextlib.suppress(Exception):
                 switches.set_load("camera", True)
         try:
@@ -55,7 +70,7 @@ class Payload(Component):
         except Exception:
             image = None
         finally:
-            if switches is not None and mode != IMAGING:
+            if switches is not None and mode != self.table.imaging:
                 with contextlib.suppress(Exception):
                     switches.set_load("camera", False)
         if not image:

@@ -1,10 +1,21 @@
 """Components, typed ports and the scheduler (rate groups and timers).
 
 The flight software is a handful of small components wired together in one place
-(:mod:`picodragon.fsw.topology`). A component talks to others only through typed output
-:class:`Port` objects the topology connects to handlers, never by reaching into another
-component, so each can be tested alone. :meth:`Component.state` returns a plain dict of its
-state, for tests and for a ground-side debug dump.
+(:mod:`picodragon.fsw.topology`). A component talks to others only through ports the topology
+connects, never by reaching into another component, so each can be tested alone: an output
+:class:`Port` pushes messages to every handler connected to it, a :class:`PullPort` asks every
+provider connected to it for a value (F Prime's synchronous "get" ports). A component declares
+its own interface on its class (F Prime's component model, without the code generator):
+
+- ``commands``: the dictionary commands it handles, by name, and the method that handles each
+  (``handler(now, arguments) -> 0 or a Reason code``); the topology registers them with the
+  dispatcher;
+- ``rate_groups``: the method it runs each period of a rate group;
+- ``events_out``: the events it reports (:meth:`Component.emit`, by dictionary name);
+- ``telemetry()``: the HOUSEKEEPING fields it owns (its counters and states).
+
+:meth:`Component.state` returns a plain dict of its state, for tests and for a ground-side
+debug dump. docs/fsw.md ("Components") is the full protocol.
 
 The scheduler is event driven, as the mission runner is: it holds rate groups (a period and
 the components' handlers run in order each period) and one-shot timers, runs everything due
@@ -17,11 +28,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+Handler = Callable[[float, dict[str, float]], int]
+"""A command handler: ``(now, arguments in engineering units) -> 0 or a Reason code``."""
 
 
 class Port(Generic[T]):
@@ -43,16 +58,81 @@ class Port(Generic[T]):
         return bool(self._handlers)
 
 
+class PullPort(Generic[R]):
+    """An input asked on demand: every connected provider's answer, in connection order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._providers: list[Callable[..., R]] = []
+
+    def connect(self, provider: Callable[..., R]) -> None:
+        self._providers.append(provider)
+
+    def ask(self, *args: Any) -> list[R]:
+        return [provider(*args) for provider in self._providers]
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._providers)
+
+
+@dataclass(frozen=True)
+class EventReport:
+    """One event a component reports: the dictionary event's name and its two arguments.
+
+    ``persist`` False: real-time only, never stored (reports an outsider can cause at will).
+    """
+
+    at: float
+    name: str
+    arg0: int = 0
+    arg1: int = 0
+    persist: bool = True
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A component's scheduled work raised (or the component is stalled) at ``at``."""
+
+    component: Component
+    error: BaseException
+    at: float
+
+
 class Component:
-    """Base of every flight software component: a name, a heartbeat and an inspectable state."""
+    """Base of every flight software component: a name, a heartbeat, an event port, its
+    declared commands and rate-group work, and an inspectable state."""
 
     name: str = "component"
+    component_id: ClassVar[int] = 0
+    """the number events name it by (COMPONENT_FAILURE, WATCHDOG_RESET); 0: not numbered"""
+    commands: ClassVar[Mapping[str, str]] = {}
+    """dictionary command name -> the name of the method handling it (a :data:`Handler`)"""
+    rate_groups: ClassVar[Mapping[str, str]] = {}
+    """rate group name -> the name of the method (``method(now)``) run each period"""
 
     def __init__(self) -> None:
         self.last_heartbeat: float | None = None
         self.failures = 0
         self.stalled = False
         """fault hook: a stalled component's scheduled work never completes (a hung task)"""
+        self.events_out: Port[EventReport] = Port(f"{self.name}.events_out")
+
+    def emit(self, now: float, name: str, arg0: int = 0, arg1: int = 0, *,
+             persist: bool = True) -> None:
+        """Report the dictionary event ``name`` with its two arguments on ``events_out``."""
+        self.events_out.send(EventReport(now, name, int(arg0), int(arg1), persist))
+
+    def command_handlers(self) -> dict[str, Handler]:
+        """The handlers of the commands this component declares, by command name."""
+        return {command: getattr(self, method) for command, method in self.commands.items()}
+
+    def boot(self, now: float) -> None:
+        """Called once at every boot, after every component is built and wired."""
+
+    def telemetry(self) -> dict[str, float]:
+        """The HOUSEKEEPING fields this component owns, by field name (none by default)."""
+        return {}
 
     def heartbeat(self, now: float) -> None:
         self.last_heartbeat = now
@@ -102,7 +182,10 @@ class Scheduler:
         self._timers: list[_Timer] = []
         self._by_name: dict[str, _Timer] = {}
         self._order = itertools.count()
-        self._report_failure = report_failure
+        self.failures_out: Port[Failure] = Port("scheduler.failures_out")
+        """every failure of a component's scheduled work"""
+        if report_failure is not None:
+            self.failures_out.connect(lambda f: report_failure(f.component, f.error))
 
     def add_group(self, name: str, period_s: float, start: float) -> RateGroup:
         group = RateGroup(name, period_s, next_at=start)
@@ -186,8 +269,7 @@ class Scheduler:
         except Exception as exc:  # a failing handler must not take the others down
             if component is not None:
                 component.failures += 1
-            if self._report_failure is not None and component is not None:
-                self._report_failure(component, exc)
+                self.failures_out.send(Failure(component, exc, now))
             return
         if component is not None:
             component.heartbeat(now)

@@ -182,6 +182,17 @@ class SensorMonitor:
                 channel.flagged, channel.reason, channel.good_run = False, "", 0
                 self.newly_recovered.append(channel)
 
+    def take_changes(self) -> tuple[list[Channel], list[Channel]]:
+        """The channels flagged and recovered by the samples since the last call (each told
+        once: the lists are emptied)."""
+        changes = (self.newly_flagged, self.newly_recovered)
+        self.newly_flagged, self.newly_recovered = [], []
+        return changes
+
+    def rebase(self, offset_s: float) -> None:
+        """The clock was corrected by ``offset_s``: each group's next reading moves with it."""
+        self.next_due = {group: t + offset_s for group, t in self.next_due.items()}
+
     def clear(self) -> None:
         """Forget every flag (ground command): each channel is judged afresh."""
         for channel in self.channels.values():

@@ -5,6 +5,13 @@ drives: ``boot()`` once at power-up, then ``step()`` whenever the clock reaches 
 previous ``step()`` returned, or earlier when a frame arrives on the uplink. Each step reads the
 uplink, runs everything due and returns the next time it has work.
 
+The topology only builds and connects (F Prime's topology): each component declares its own
+commands, rate-group work, events and housekeeping fields (:class:`~picodragon.fsw.scheduler.
+Component`), and :meth:`FlightSoftware._build` registers the commands with the dispatcher, puts
+the rate-group work on the scheduler and connects ports, the one way components are wired. The
+same is done for a mission's own components (``extra_components``), so a team's part is wired
+exactly as the reference ones are (docs/fsw.md, "Your own component").
+
 Rate groups: ``control`` (``control_period_s``, 10 s) samples and validates the sensors due,
 runs fault protection and the watchdog; ``housekeeping`` (``housekeeping_interval_s``, 60 s)
 stores HOUSEKEEPING and ADCS packets. Beacons, the deployment sequence and time-tagged
@@ -17,27 +24,28 @@ runs after a reset is the software that runs after power-up.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.dictionary.files import MAX_CHUNK_DATA
-from picodragon.dictionary.packets import EPOCH_2000_UNIX
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.beacon import Beacon
 from picodragon.fsw.commanding import Commanding
 from picodragon.fsw.deployment import Deployment
 from picodragon.fsw.downlink import Downlink
 from picodragon.fsw.events import EventLog, Sequencer
-from picodragon.fsw.filestore import LOG, FileStore
-from picodragon.fsw.hal import Hal, SettableClock
+from picodragon.fsw.filestore import FileStore
+from picodragon.fsw.hal import Hal
 from picodragon.fsw.housekeeping import Housekeeping
-from picodragon.fsw.modes import LOW_POWER, SAFE, ModeManager, SoftwareWatchdog
+from picodragon.fsw.modes import ModeManager, Modes, SoftwareWatchdog
 from picodragon.fsw.params import FswConfig, MemoryStorage, PersistentParams, ResetCause
 from picodragon.fsw.payload import Payload
 from picodragon.fsw.scheduler import Component, Scheduler
 from picodragon.fsw.sensors import SensorMonitor
+from picodragon.fsw.system import System
 from picodragon.fsw.transfer import FileTransfer, HistoryDump
 from picodragon.link import ax25
 from picodragon.link.errors import Reason as LinkReason
@@ -46,13 +54,56 @@ RECENT_BOOTS_KEPT = 8
 #: a clock reading this much earlier than the previous step's is a jump back, not jitter
 BACKWARD_JUMP_S = 1.0
 
+REFERENCE_COMPONENTS = ("events", "downlink", "housekeeping", "modes", "beacon", "deployment",
+                        "watchdog", "commanding", "payload", "transfer", "system")
+"""The reference flight software's components, every one selected by default."""
+ESSENTIAL_COMPONENTS = frozenset({"events", "downlink", "housekeeping", "modes", "deployment",
+                                  "watchdog", "commanding", "system"})
+"""Those no selection may leave out: without them nothing is commanded, sent or protected.
+The others (``beacon``, ``payload``, ``transfer``) are parts a mission may drop; their commands
+then fail FAILED (a dictionary command without a handler)."""
+
+
+@dataclass(frozen=True)
+class ComponentContext:
+    """What a component may be built with: the flight software's resources, never another
+    component (those it reaches only through its ports, connected by the topology)."""
+
+    hal: Hal
+    config: FswConfig
+    dictionary: Dictionary
+    modes: Modes
+    scheduler: Scheduler
+    storage: Any
+    sequencer: Sequencer
+    files: FileStore
+    params: PersistentParams
+    save_params: Callable[[], None]
+    boot_time: float
+
+
+ComponentFactory = Callable[[ComponentContext], Component]
+"""A mission's own component: a Component subclass (or any callable) taking the context."""
+
 
 class FlightSoftware:
-    """The whole flight software over one HAL."""
+    """The whole flight software over one HAL, speaking ``dictionary`` (the core one by
+    default). ``components`` selects the reference components (all by default; see
+    ``ESSENTIAL_COMPONENTS``); ``extra_components`` are a mission's own, built from the
+    :class:`ComponentContext` and wired like the others. An unusable selection or a dictionary
+    without the needed modes, packets or commands is refused here, with one clear ValueError
+    line, before anything runs."""
 
-    def __init__(self, hal: Hal, config: FswConfig) -> None:
+    def __init__(self, hal: Hal, config: FswConfig, *, dictionary: Dictionary | None = None,
+                 components: Iterable[str] | None = None,
+                 extra_components: Iterable[ComponentFactory] = ()) -> None:
         self.hal = hal
         self.config = config
+        self.dictionary = dictionary or core()
+        self.modes_table = Modes.from_dictionary(self.dictionary)
+        self.selected = _selection(components)
+        self.extra_components = tuple(extra_components)
+        _check_dictionary(self.dictionary, self.extra_components)
         self.storage = hal.storage if hal.storage is not None else MemoryStorage()
         self.components: dict[str, Component] = {}
         self.booted = False
@@ -84,11 +135,10 @@ class FlightSoftware:
         self.events.emit(now, "BOOT", params.boot_count, params.reset_cause)
         if defaulted:
             self.events.emit(now, "PARAMS_DEFAULTED")
-        self.modes.boot(now)
-        self.commanding.boot(now)
-        self.deployment.boot(now)
+        first = (self.modes, self.commanding, self.deployment)
+        for component in first + tuple(c for c in self.components.values() if c not in first):
+            component.boot(now)
         self.booted = True
-
     def reset(self, cause: ResetCause) -> None:
         """A software reset: record the cause, keep the packets still queued for the downlink
         (the completion of a RESET_SOFTWARE among them), drop every component, boot again."""
@@ -148,131 +198,103 @@ class FlightSoftware:
     # --- wiring -------------------------------------------------------------------------------
 
     def _build(self, now: float) -> None:
-        cfg, hal, storage = self.config, self.hal, self.storage
-        self.scheduler = Scheduler(report_failure=self._component_failed)
+        """Build the selected components, then connect them (one way: ports and registrations)."""
+        cfg, hal, storage, d = self.config, self.hal, self.storage, self.dictionary
+        table, params, save = self.modes_table, self.params, self._save_params
+        self.scheduler = Scheduler()
         self.scheduler.add_group("control", cfg.control_period_s, now)
         self.scheduler.add_group("housekeeping", cfg.housekeeping_interval_s, now)
         sequencer = Sequencer()
-
-        self.events = EventLog(storage, sequencer, cfg.event_history_capacity)
-        self.downlink = Downlink(
-            hal.radio, self.callsign, ax25.Address(cfg.beacon_destination),
-            cfg.downlink_bit_rate, cfg.downlink_duty,
-        )
-        self.sensors = SensorMonitor(hal, dict(cfg.sensor_periods_s))
-        self.housekeeping = Housekeeping(self.sensors, storage, sequencer,
-                                         cfg.hk_history_capacity, now)
-        self.modes = ModeManager(self.sensors, hal.switches, cfg, self.params, self._save_params,
-                                 self.events.emit)
-        self.beacon = Beacon(
-            self.scheduler, hal.cw, cfg.beacon_text, cfg.cw_wpm,
-            self.params.beacon_interval_s or cfg.telemetry_beacon_interval_s,
-            cfg.cw_beacon_interval_s, cfg.low_power_beacon_factor,
-        )
-        self.deployment = Deployment(self.scheduler, hal.antenna, self.params, self._save_params,
-                                     cfg, self.events.emit)
-        self.watchdog = SoftwareWatchdog(cfg.watchdog_stall_periods, hal.watchdog,
-                                         self._request_reset, now)
-
         self.files = FileStore(storage, cfg.filestore_capacity_bytes)
-        self.payload = Payload(hal, self.files, lambda: self.modes.mode, self.events.emit)
-        self.transfer = FileTransfer(self.files, storage, sequencer,
-                                     min(cfg.file_chunk_size, MAX_CHUNK_DATA), cfg.contact_timeout_s,
-                                     self.events.emit)
+        self.sensors = SensorMonitor(hal, dict(cfg.sensor_periods_s))
         self.dump = HistoryDump()
-        self.commanding = Commanding(cfg.auth_key, self.params, self._save_params, self.scheduler,
-                                     storage, sequencer, self.events.emit, cfg.time_tag_capacity,
-                                     cfg.replay_window, cfg.refusal_report_interval_s,
-                                     cfg.refusal_answers_per_interval)
 
-        # messages
+        # instances
+        self.events = EventLog(storage, sequencer, cfg.event_history_capacity, dictionary=d,
+                               files=self.files)
+        self.downlink = Downlink(hal.radio, self.callsign, ax25.Address(cfg.beacon_destination),
+                                 cfg.downlink_bit_rate, cfg.downlink_duty, switches=hal.switches)
+        self.housekeeping = Housekeeping(self.sensors, storage, sequencer, cfg.hk_history_capacity,
+                                         now, dictionary=d, params=params, files=self.files)
+        self.modes = ModeManager(self.sensors, hal.switches, cfg, params, save, table)
+        self.beacon = Beacon(self.scheduler, hal.cw, cfg.beacon_text, cfg.cw_wpm,
+                             cfg.telemetry_beacon_interval_s, cfg.cw_beacon_interval_s,
+                             cfg.low_power_beacon_factor, modes=table, params=params,
+                             save_params=save)
+        self.deployment = Deployment(self.scheduler, hal.antenna, params, save, cfg)
+        self.watchdog = SoftwareWatchdog(cfg.watchdog_stall_periods, hal.watchdog, now)
+        self.commanding = Commanding(cfg.auth_key, params, save, self.scheduler, storage,
+                                     sequencer, None, cfg.time_tag_capacity, cfg.replay_window,
+                                     cfg.refusal_report_interval_s,
+                                     cfg.refusal_answers_per_interval, dictionary=d)
+        self.payload = Payload(hal, self.files, modes=table, params=params, save_params=save)
+        self.transfer = FileTransfer(self.files, storage, sequencer,
+                                     min(cfg.file_chunk_size, MAX_CHUNK_DATA),
+                                     cfg.contact_timeout_s, dictionary=d, modes=table)
+        self.system = System(hal.clock)
+        built: dict[str, Component] = {
+            "events": self.events, "downlink": self.downlink, "housekeeping": self.housekeeping,
+            "modes": self.modes, "beacon": self.beacon, "deployment": self.deployment,
+            "watchdog": self.watchdog, "commanding": self.commanding, "payload": self.payload,
+            "transfer": self.transfer, "system": self.system}
+        self.components = {name: c for name, c in built.items() if name in self.selected}
+        context = ComponentContext(hal, cfg, d, table, self.scheduler, storage, sequencer,
+                                   self.files, params, save, now)
+        for factory in self.extra_components:
+            component = factory(context)
+            if component.name in self.components:
+                raise ValueError(f"component name {component.name!r} is taken")
+            self.components[component.name] = component
+
+        # the same connections for every component, reference or the mission's own
+        for component in self.components.values():
+            component.events_out.connect(self.events.report)
+            for command, handler in component.command_handlers().items():
+                self.commanding.register(command, handler)
+            if component is not self.housekeeping:
+                self.housekeeping.status_in.connect(component.telemetry)
+            if hasattr(component, "mode_changed"):
+                self.modes.mode_out.connect(component.mode_changed)
+            if component not in (self.events, self.beacon) and hasattr(component, "packets_out"):
+                component.packets_out.connect(self.downlink.enqueue)
+        self.scheduler.failures_out.connect(self.events.component_failed)
+
+        # the reference components' particular messages
         self.events.packets_out.connect(self.downlink.enqueue)
-        self.beacon.packets_out.connect(self.downlink.enqueue)
-        self.beacon.make_packet = self.housekeeping.packet
-        self.modes.mode_out.connect(lambda change: self.beacon.set_mode(change.new, change.at))
-        self.deployment.ready_out.connect(self._deployed)
-        self.housekeeping.status = self._status
+        self.events.playback_out.connect(self.dump.play)
+        self.housekeeping.playback_out.connect(self.dump.play)
         self.commanding.responses_out.connect(self.downlink.enqueue)
-        self.commanding.responses_out.connect(self.events.history.append)
+        self.commanding.responses_out.connect(self.events.keep)
         self.commanding.realtime_out.connect(self.downlink.enqueue)
-        self.commanding.contact_out.connect(self.transfer.contact)
-        self.transfer.allowed = lambda: self.modes.mode not in (LOW_POWER, SAFE)
-        self.transfer.listing_out.connect(self.dump.queue.append)
-        self.commanding.listing_out.connect(self.dump.queue.append)
-        self.downlink.sources = [self.dump, self.transfer]
-        self.commanding.handlers = self._handlers()
-        self.commanding.completed_out.connect(self._command_completed)
+        self.commanding.listing_out.connect(self.dump.enqueue)
+        self.downlink.add_source(self.dump)
+        self.deployment.ready_out.connect(self.downlink.ready)
+        self.deployment.ready_out.connect(self.modes.deployed)
+        self.watchdog.reset_out.connect(self._request_reset)
+        self.system.reset_out.connect(self._request_reset)
+        self.system.rebase_out.connect(self._rebase)
+        if "beacon" in self.components:
+            self.beacon.packets_out.connect(self.downlink.enqueue)
+            self.beacon.packet_in.connect(self.housekeeping.packet)
+            self.deployment.ready_out.connect(self.beacon.start)
+        if "transfer" in self.components:
+            self.commanding.contact_out.connect(self.transfer.contact)
+            self.transfer.listing_out.connect(self.dump.enqueue)
+            self.downlink.add_source(self.transfer)
 
-        # schedule: the control rate group runs in this order
-        self.scheduler.every("control", self.housekeeping, self.housekeeping.sample)
-        self.scheduler.every("control", self.modes, self._control_with_sensor_events)
-        self.scheduler.every("control", self.watchdog, self.watchdog.check)
-        self.scheduler.every("housekeeping", self.housekeeping, self.housekeeping.record)
-        self.watchdog.watch(self.housekeeping, cfg.control_period_s)
-        self.watchdog.watch(self.modes, cfg.control_period_s)
-
-        self.components = {c.name: c for c in (
-            self.events, self.downlink, self.housekeeping, self.modes, self.beacon,
-            self.deployment, self.watchdog, self.commanding, self.payload, self.transfer)}
-
-    # --- command handlers: each returns 0 or a Reason code ------------------------------------
-
-    def _handlers(self) -> dict[str, Any]:
-        return {
-            "NOOP": lambda now, a: 0,
-            "SET_MODE": lambda now, a: self.modes.request(int(a["mode"]), now),
-            "CAPTURE_IMAGE": self._capture,
-            "SET_BEACON_INTERVAL": self._set_beacon_interval,
-            "DUMP_HOUSEKEEPING": lambda now, a: self._dump(self.housekeeping.history, a),
-            "DUMP_EVENTS": lambda now, a: self._dump(self.events.history, a),
-            "LIST_FILES": self.transfer.list_files,
-            "DOWNLINK_FILE": self.transfer.downlink_file,
-            "REQUEST_CHUNKS": self.transfer.request_chunks,
-            "DELETE_FILE": self.transfer.delete_file,
-            "ABORT_TRANSFERS": lambda now, a: self.transfer.abort() or 0,
-            "CLEAR_SENSOR_FLAGS": lambda now, a: self.sensors.clear() or 0,
-            "RESET_SOFTWARE": self._commanded_reset,
-            "CLEAR_TIME_TAGS": lambda now, a: self.commanding.clear_schedule() or 0,
-            "SAVE_EVENT_LOG": self._save_event_log,
-            "SAVE_HOUSEKEEPING_LOG": self._save_housekeeping_log,
-            "LIST_TIME_TAGS": self.commanding.list_time_tags,
-            "ADJUST_TIME": self._adjust_time,
-        }
-
-    def _capture(self, now: float, a: dict[str, float]) -> int:
-        code = self.payload.capture(now)
-        if code == 0:
-            self.params.images_captured += 1
-            self._save_params()
-        return code
-
-    def _set_beacon_interval(self, now: float, a: dict[str, float]) -> int:
-        self.params.beacon_interval_s = float(a["interval_s"])
-        self._save_params()
-        self.beacon.set_interval(float(a["interval_s"]), now)
-        return 0
-
-    def _dump(self, history: Any, a: dict[str, float]) -> int:
-        since = EPOCH_2000_UNIX + a["since"] if a["since"] else 0.0
-        self.dump.load(history.packets(since), int(a["max_packets"]))
-        return 0
-
-    def _commanded_reset(self, now: float, a: dict[str, float]) -> int:
-        self._reset_requested = int(ResetCause.COMMANDED)
-        return 0
-
-    def _adjust_time(self, now: float, a: dict[str, float]) -> int:
-        clock = self.hal.clock
-        if not isinstance(clock, SettableClock):
-            return int(Reason.DEVICE_ERROR)
-        offset = a["offset_ms"] / 1000.0
-        try:
-            clock.set_time(now + offset)
-        except Exception:
-            return int(Reason.DEVICE_ERROR)
-        self._rebase(offset)
-        self.events.emit(now + offset, "TIME_ADJUSTED", int(a["offset_ms"]), 0)
-        return 0
+        # schedule: each rate group runs its members in component order, the watchdog last,
+        # and the watchdog watches every member at the period of its fastest group
+        periods = {g.name: g.period_s for g in self.scheduler.groups}
+        members = [c for c in self.components.values() if c is not self.watchdog]
+        for component in (*members, self.watchdog):
+            for group, method in component.rate_groups.items():
+                if group not in periods:
+                    raise ValueError(f"component {component.name}: no rate group {group!r} "
+                                     f"(known: {', '.join(periods)})")
+                self.scheduler.every(group, component, getattr(component, method))
+        for component in members:
+            if component.rate_groups:
+                self.watchdog.watch(component, min(periods[g] for g in component.rate_groups))
 
     def _rebase(self, offset: float) -> None:
         """Move everything measured on the clock by ``offset`` (time tags stay in UTC)."""
@@ -284,68 +306,12 @@ class FlightSoftware:
         self.params.recent_boots = [t + offset for t in self.params.recent_boots]
         self._save_params()
 
-    def _save_event_log(self, now: float, a: dict[str, float]) -> int:
-        return self._save_log(now, self.events.history.packets())
-
-    def _save_housekeeping_log(self, now: float, a: dict[str, float]) -> int:
-        since = EPOCH_2000_UNIX + a["since"] if a["since"] else 0.0
-        packets = itertools.islice(self.housekeeping.history.packets(since), int(a["max_packets"]))
-        return self._save_log(now, packets)
-
-    def _save_log(self, now: float, packets: Iterable[bytes]) -> int:
-        """A LOG file of stored packets (u16 length, packet, repeated): the file protocol then
-        brings them down about four to a frame, and asks again for what a pass lost."""
-        data = b"".join(len(p).to_bytes(2, "big") + p for p in packets)
-        info = self.files.store(LOG, data, now)
-        return 0 if info is not None else int(Reason.STORE_FULL)
-
-    def _command_completed(self, now: float) -> None:
-        self.params.commands_executed += 1
-        self._save_params()
-
-    def _deployed(self, now: float) -> None:
-        if self.hal.switches is not None:
-            with contextlib.suppress(Exception):
-                self.hal.switches.set_load("radio", True)
-        self.downlink.set_enabled(True)
-        self.modes.deployed(now)
-        self.beacon.set_mode(self.modes.mode, now)
-        self.beacon.start(now)
-
-    def _control_with_sensor_events(self, now: float) -> None:
-        for channel in self.sensors.newly_flagged:
-            self.events.emit(now, "SENSOR_FLAGGED", channel.bit, 1 if channel.reason == "range" else 2)
-        for channel in self.sensors.newly_recovered:
-            self.events.emit(now, "SENSOR_RECOVERED", channel.bit)
-        self.sensors.newly_flagged, self.sensors.newly_recovered = [], []
-        self.modes.control(now)
-
-    def _status(self) -> dict[str, float]:
-        return {
-            "mode": self.modes.mode,
-            "boot_count": self.params.boot_count,
-            "reset_cause": self.params.reset_cause,
-            "frames_sent": self.downlink.frames_sent,
-            "commands_received": self.commanding.received,
-            "commands_rejected": self.commanding.rejected,
-            "antenna_deployed": int(self.params.antenna_deployed),
-            "files_stored": len(self.files.ids()),
-            "store_free_kb": self.files.free_bytes() / 1000.0,
-            "time_tags_pending": len(self.commanding.schedule),
-        }
-
     def _save_params(self) -> None:
         self.params.save(self.storage)
 
-    def _component_failed(self, component: Component, exc: BaseException) -> None:
-        now = self.hal.clock.now()
-        if component is not self.events:
-            self.events.emit(now, "COMPONENT_FAILURE", _component_id(component.name), component.failures)
-
-    def _request_reset(self, component_name: str) -> None:
-        now = self.hal.clock.now()
-        self.events.emit(now, "WATCHDOG_RESET", _component_id(component_name))
-        self._reset_requested = int(ResetCause.WATCHDOG)
+    def _request_reset(self, cause: ResetCause) -> None:
+        """A component asked for a reset: done at the end of the step."""
+        self._reset_requested = int(cause)
 
     # --- uplink -------------------------------------------------------------------------------
 
@@ -419,10 +385,36 @@ class FlightSoftware:
         return out
 
 
-COMPONENT_IDS = {"events": 1, "downlink": 2, "housekeeping": 3, "modes": 4, "beacon": 5,
-                 "deployment": 6, "watchdog": 7, "commanding": 8, "payload": 9, "files": 10,
-                 "transfer": 11}
+
+def _selection(components: Iterable[str] | None) -> tuple[str, ...]:
+    """The reference components selected; ValueError for an unknown or missing essential one."""
+    if components is None:
+        return REFERENCE_COMPONENTS
+    chosen = tuple(dict.fromkeys(components))
+    unknown = [c for c in chosen if c not in REFERENCE_COMPONENTS]
+    if unknown:
+        raise ValueError(f"no reference component {', '.join(map(repr, unknown))} "
+                         f"(known: {', '.join(REFERENCE_COMPONENTS)})")
+    missing = sorted(ESSENTIAL_COMPONENTS - set(chosen))
+    if missing:
+        raise ValueError(f"the flight software cannot run without {', '.join(missing)}")
+    return chosen
 
 
-def _component_id(name: str) -> int:
-    return COMPONENT_IDS.get(name, 0)
+_NEEDED_PACKETS = ("HOUSEKEEPING", "EVENT_REPORT", "COMMAND_RESPONSE", "ADCS", "FILE_ENTRY",
+                   "TIME_TAG_ENTRY")
+
+
+def _check_dictionary(dictionary: Dictionary, extras: Iterable[ComponentFactory]) -> None:
+    """Refuse, before anything runs, a dictionary without the reference components' packets or
+    without a command a mission's component class declares."""
+    missing = [name for name in _NEEDED_PACKETS if not dictionary.has_packet(name)]
+    if missing:
+        raise ValueError(f"dictionary {dictionary.name} lacks the packets "
+                         f"{', '.join(missing)} the flight software sends (extend the core)")
+    for extra in extras:
+        unknown = [c for c in getattr(extra, "commands", {}) if dictionary.command(c) is None]
+        if unknown:
+            raise ValueError(f"component {getattr(extra, 'name', extra)!r} handles "
+                             f"{', '.join(unknown)}, which dictionary {dictionary.name} does "
+                             f"not declare")

@@ -20,21 +20,24 @@ from __future__ import annotations
 import json
 import math
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from picodragon.dictionary.definitions import Dictionary
 from picodragon.dictionary.files import (
-    FILE_CHUNK_APID,
-    FILE_ENTRY,
+    chunk_apid,
     chunk_count,
     pack_file_chunk,
     requested_chunks,
 )
+from picodragon.dictionary.loader import core
 from picodragon.dictionary.packets import pack_telemetry
 from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.events import Sequencer
 from picodragon.fsw.filestore import FileStore
 from picodragon.fsw.hal import Storage
+from picodragon.fsw.history import Playback
+from picodragon.fsw.modes import REFERENCE, ModeChanged, Modes
 from picodragon.fsw.records import RotatingRecord
 from picodragon.fsw.scheduler import Component, Port
 
@@ -45,19 +48,27 @@ class FileTransfer(Component):
     """Sends the queued chunks of files; its queue survives resets."""
 
     name = "transfer"
+    component_id = 11
+    commands = {"LIST_FILES": "list_files", "DOWNLINK_FILE": "downlink_file",
+                "REQUEST_CHUNKS": "request_chunks", "DELETE_FILE": "delete_file",
+                "ABORT_TRANSFERS": "abort_transfers"}
 
     def __init__(self, files: FileStore, storage: Storage, sequencer: Sequencer,
-                 chunk_size: int, contact_timeout_s: float, emit: Callable[..., None]) -> None:
+                 chunk_size: int, contact_timeout_s: float, *,
+                 dictionary: Dictionary | None = None, modes: Modes = REFERENCE) -> None:
         super().__init__()
+        self.dictionary = dictionary or core()
+        self._entry_packet = self.dictionary.packet("FILE_ENTRY")
+        self._chunk_apid = chunk_apid(self.dictionary)
         self.files = files
         self.storage = storage
         self._sequencer = sequencer
         self.chunk_size = chunk_size
         self.contact_timeout_s = contact_timeout_s
-        self.emit = emit
         self.last_contact = -float("inf")
-        self.allowed: Callable[[], bool] = lambda: True
-        """the mode's permission (wired by the topology)"""
+        self.table = modes
+        self.mode = modes.boot
+        """the mode, from the mode manager's messages: no transfers in LOW_POWER or SAFE"""
         self.listing_out: Port[bytes] = Port("transfer.listing_out")
         """FILE_ENTRY packets answering LIST_FILES"""
         self._record = RotatingRecord(storage, RECORD_KEY, slots=8, copies=2)
@@ -96,8 +107,8 @@ class FileTransfer(Component):
                 "altitude_km": info.altitude_km if math.isfinite(info.altitude_km) else 0.0,
                 "q_w": q[0], "q_x": q[1], "q_y": q[2], "q_z": q[3],
             }
-            self.listing_out.send(pack_telemetry(FILE_ENTRY, values, now,
-                                                 self._sequencer.next(FILE_ENTRY.apid)))
+            self.listing_out.send(pack_telemetry(self._entry_packet, values, now,
+                                                 self._sequencer.next(self._entry_packet.apid)))
             if not info.valid:
                 self.emit(now, "FILE_CORRUPT", info.file_id)
         return 0
@@ -133,6 +144,11 @@ class FileTransfer(Component):
         self.forget(file_id)
         return 0 if self.files.delete(file_id) else int(Reason.NO_SUCH_FILE)
 
+    def abort_transfers(self, now: float, arguments: dict[str, float]) -> int:
+        """ABORT_TRANSFERS: forget every chunk still to send."""
+        self.abort()
+        return 0
+
     # --- the queue ------------------------------------------------------------------------------
 
     def queue(self, file_id: int, chunks: Iterable[int] | None = None) -> int:
@@ -160,6 +176,13 @@ class FileTransfer(Component):
     def rebase(self, offset_s: float) -> None:
         super().rebase(offset_s)
         self.last_contact += offset_s
+
+    def mode_changed(self, change: ModeChanged) -> None:
+        self.mode = change.new
+
+    def allowed(self) -> bool:
+        """Whether the mode lets files go down (not in LOW_POWER or SAFE)."""
+        return self.mode not in self.table.reduced
 
     def contact(self, now: float) -> None:
         """The ground was heard (a valid telecommand): transfers may run."""
@@ -189,7 +212,8 @@ class FileTransfer(Component):
             self._save()
             self.chunks_sent += 1
             return pack_file_chunk(file_id, chunk, count, body, now,
-                                   self._sequencer.next(FILE_CHUNK_APID))
+                                   self._sequencer.next(self._chunk_apid or 0),
+                                   dictionary=self.dictionary)
         return None
 
     def state(self) -> dict[str, Any]:
@@ -204,6 +228,14 @@ class HistoryDump:
 
     def __init__(self) -> None:
         self.queue: deque[bytes] = deque(maxlen=4096)
+
+    def play(self, playback: Playback) -> int:
+        """Queue a playback (a DUMP command's answer)."""
+        return self.load(playback.packets, playback.max_packets)
+
+    def enqueue(self, packet: bytes) -> None:
+        """Queue one packet (a listing's entry)."""
+        self.queue.append(packet)
 
     def load(self, packets: Iterable[bytes], max_packets: int) -> int:
         n = 0
