@@ -176,3 +176,47 @@ def test_text_form_round_trip() -> None:
     for bad in ("no arrow:x", "A>:x", "A>B", "a b>C:x"):
         with pytest.raises(ValueError):
             ax25.from_text(bad)
+
+
+# --- bent addresses, as real satellites send them (AO-27) ------------------------------------
+
+AO27 = bytes.fromhex("9c68aaa6924000829e646e40a80103f04ed02218")
+"""A frame AO-27 sent (../shared/recordings/ao27.wav): SSID octets 0x00 and 0x01, without the
+reserved bits, and a space inside the source callsign."""
+
+
+def test_strict_decode_refuses_bent_addresses() -> None:
+    assert isinstance(ax25.decode(AO27), Rejection)
+
+
+def test_lenient_decode_keeps_them_as_they_are_and_names_the_oddities() -> None:
+    frame = ax25.decode(AO27, strict=False)
+    assert isinstance(frame, ax25.Frame)
+    assert (frame.source.callsign, str(frame.destination)) == ("AO27 T", "N4USI")
+    assert frame.source.reserved == 0 and frame.destination.reserved == 0
+    assert frame.oddities == (
+        "destination SSID octet 0x00 without the reserved bits",
+        "source callsign 'AO27 T' outside A-Z 0-9",
+        "source SSID octet 0x01 without the reserved bits",
+    )
+    assert ax25.encode(frame) == AO27  # as it arrived, byte for byte
+    assert ax25.to_text(frame).startswith("AO27 T>N4USI:")
+
+
+def test_lenient_decode_of_a_standard_frame_has_no_oddities() -> None:
+    data = ax25.encode(ax25.Frame(ax25.Address("CQ"), ax25.Address("XV9PID", 3), info=b"x"))
+    frame = ax25.decode(data, strict=False)
+    assert isinstance(frame, ax25.Frame) and frame.oddities == ()
+    assert frame == ax25.decode(data)
+
+
+def test_lenient_decode_still_refuses_broken_structure() -> None:
+    broken = bytearray(AO27)
+    broken[0] |= 1  # extension bit inside a callsign
+    assert isinstance(ax25.decode(bytes(broken), strict=False), Rejection)
+    unprintable = bytearray(AO27)
+    unprintable[0] = 0x02  # a control character as the first callsign character
+    assert isinstance(ax25.decode(bytes(unprintable), strict=False), Rejection)
+    empty = bytes([0x40] * 6 + [0x60]) + AO27[7:]  # an all-space callsign is named, not refused
+    frame = ax25.decode(empty, strict=False)
+    assert isinstance(frame, ax25.Frame) and "destination callsign empty" in frame.oddities
