@@ -232,3 +232,40 @@ def test_faces_and_cells_in_the_compiled_loop(scenario):
     s = np.sqrt(0.5)
     assert solar_for(np.array([s, 0.0, -s, 0.0])) < 1e-6  # -Z towards the Sun: no cells there
     assert abs(solar_for(np.array([s, 0.0, s, 0.0])) - one_face) < 1e-6  # +Z has cells
+
+
+def _variant(scenario, **spacecraft):
+    return scenario.model_copy(update={"spacecraft": scenario.spacecraft.model_copy(update=spacecraft)})
+
+
+def test_deployable_wings_add_to_the_array_and_the_drag_area(scenario):
+    from picodragon.config.models import Panel
+
+    p = scenario.spacecraft.power
+    wings = [Panel(face="+X", area_m2=0.03, kind="deployable", efficiency=0.28),
+             *p.solar_panels()]
+    winged = _variant(scenario, power=p.model_copy(update={"panels": wings, "cell_faces": [],
+                                                            "cell_area_m2": None}))
+    a, b = Twin(scenario, attitude=False), Twin(winged, attitude=False)
+    t = a.start_unix
+    while a.snapshot()["sunlit_fraction"] < 1.0:
+        t += 60.0
+        a.advance_to(t)
+    a.advance_to(t + 60.0)
+    b.advance_to(t + 60.0)
+    extra = b.power_state()["solar_power_w"] - a.power_state()["solar_power_w"]
+    # tumbling: every direction sees the same flux, so the wing adds in proportion to its area
+    ratio = 0.03 / (5 * p.cell_area_m2)
+    assert extra == pytest.approx(ratio * a.power_state()["solar_power_w"], rel=0.01)
+    body_ae, wing_ae, wing_area = pw.panel_arrays(winged.spacecraft.power)
+    assert wing_ae[0] == pytest.approx(0.03 * 0.28) and wing_area.tolist() == [0.03, 0.0, 0.0]
+    assert winged.spacecraft.mean_cross_section_m2 == pytest.approx(scenario.spacecraft.mean_cross_section_m2 + 0.015)
+
+
+def test_thermal_data_reaches_the_nodes(scenario):
+    from picodragon.config.models import Thermal
+
+    cold = _variant(scenario, thermal=Thermal(initial_temperature_c=-10.0, heater_w=1.5))
+    twin = Twin(cold, attitude=False)
+    assert twin.node_temperatures_c() == pytest.approx(np.full(9, -10.0))
+    assert twin.switches.loads_w["heater"] == 1.5

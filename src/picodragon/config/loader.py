@@ -153,6 +153,11 @@ def _load_dict(ref: str | Path, seen: tuple[str, ...] = ()) -> tuple[str, dict]:
         for key in ("tle_file", "omm_file"):  # element set files too, relative to their file
             if isinstance(orbit.get(key), str):
                 orbit[key] = str((Path(origin).parent / orbit[key]).resolve())
+    orbit = data.get("orbit")
+    if isinstance(orbit, dict) and Path(origin).is_file():
+        for key in ("tle_file", "omm_file"):
+            if isinstance(orbit.get(key), str) and not Path(orbit[key]).is_absolute():
+                orbit[key] = str((Path(origin).parent / orbit[key]).resolve())
     software = data.get("flight_software")
     if isinstance(software, dict) and isinstance(software.get("extra_components"), list) \
             and Path(origin).is_file():

@@ -282,6 +282,83 @@ class Deployment(Section):
         return value.astimezone(UTC)
 
 
+def read_element_lines(text: str, norad_id: int = 0, origin: str = "") -> tuple[str, str]:
+    """The two lines of the one element set in a TLE text (2- or 3-line format); with several,
+    the one of catalogue number norad_id. ValueError with a one-line reason."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    pairs = [(a, b) for a, b in zip(lines, lines[1:], strict=False) if a.startswith("1 ") and b.startswith("2 ")]
+    where = f"{origin}: " if origin else ""
+    if not pairs:
+        raise ValueError(f"{where}no two-line element set (lines starting '1 ' and '2 ')")
+    if len(pairs) > 1:
+        mine = [p for p in pairs if p[0][2:7].strip().lstrip("0") == str(norad_id).lstrip("0")]
+        if len(mine) != 1:
+            raise ValueError(f"{where}{len(pairs)} element sets and {len(mine)} with the spacecraft's "
+                             f"norad_id {norad_id}: give a file with one")
+        pairs = mine
+    return pairs[0]
+
+
+def read_omm_lines(path: str) -> tuple[str, str]:
+    """An OMM file (CCSDS XML or CelesTrak CSV) as TLE lines, through python-sgp4's own OMM
+    reader and exporter (the element set the rest of the system reads is a TLE)."""
+    from sgp4 import exporter, omm
+    from sgp4.api import Satrec
+
+    with open(path, encoding="utf-8") as f:
+        records = list(omm.parse_xml(f) if path.lower().endswith(".xml") else omm.parse_csv(f))
+    if len(records) != 1:
+        raise ValueError(f"{path}: {len(records)} OMM records, give a file with one")
+    sat = Satrec()
+    omm.initialize(sat, records[0])
+    return exporter.export_tle(sat)
+
+
+class Orbit(Section):
+    """The spacecraft already in orbit, from an element set: inline TLE lines, a TLE file or an
+    OMM file (paths relative to the mission file). The run starts at ``start`` (the element
+    set's epoch when absent) from that orbit; without ``deployment_phase`` there is no RF
+    silence after the start (the [deployment] form's ejection rules do not apply)."""
+
+    tle: tuple[str, str] | None = None
+    tle_file: str | None = None
+    omm_file: str | None = None
+    start: datetime | None = None
+    deployment_phase: bool = False
+
+    @field_validator("start")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the time in UTC with a Z, e.g. 2026-03-01T00:00:00Z")
+        return None if value is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Orbit:
+        given = [k for k in ("tle", "tle_file", "omm_file") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give one of tle, tle_file or omm_file"
+                             + (f" (not {' and '.join(given)})" if given else ""))
+        return self
+
+    def element_lines(self, norad_id: int = 0) -> tuple[str, str]:
+        """The element set's two lines; ValueError with a one-line reason."""
+        if self.tle is not None:
+            return self.tle
+        path = self.tle_file or self.omm_file
+        try:
+            if self.omm_file is not None:
+                return read_omm_lines(path)
+            with open(path, encoding="utf-8") as f:
+                return read_element_lines(f.read(), norad_id, path)
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except (KeyError, ValueError, IndexError) as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith(path):
+                raise
+            raise ValueError(f"{path}: not a usable element set ({exc})") from None
+
+
 class Fault(Section):
     """A fault the scenario injects at a moment of the mission (a fault campaign).
 
@@ -371,7 +448,8 @@ class Scenario(Section):
     duration_days: float = Field(2.0, gt=0, le=3650)
     seed: int = 0
     spacecraft: Spacecraft
-    deployment: Deployment
+    deployment: Deployment | None = Field(None, description="carrier TLE and ejection (or give [orbit])")
+    orbit: Orbit | None = Field(None, description="an element set to start from (or give [deployment])")
     stations: list[Station] = Field(..., min_length=1)
     faults: list[Fault] = Field(default_factory=list)
     companions: list[Companion] = Field(default_factory=list)
@@ -379,6 +457,31 @@ class Scenario(Section):
     dictionary: str | None = Field(
         None, description="the mission's dictionary file (TOML, YAML or XTCE), relative to the "
         "file that names it; the core dictionary when absent")
+
+    @model_validator(mode="after")
+    def _orbit_source(self) -> Scenario:
+        """Exactly one of [deployment] and [orbit]; an [orbit] becomes the deployment the twin
+        starts from: its element set as the 'carrier', no ejection, at its start."""
+        if self.orbit is None:
+            if self.deployment is None:
+                raise ValueError("give [deployment] (carrier TLE and ejection) or [orbit] (an element set)")
+            return self
+        lines = self.orbit.element_lines(self.spacecraft.norad_id)
+        if self.deployment is not None and tuple(self.deployment.carrier_tle) != tuple(lines):
+            raise ValueError("give [deployment] or [orbit], not both")
+        from picodragon.elements import ElementSet, ElementSetError
+
+        try:
+            epoch = ElementSet.from_lines(*lines).epoch
+        except ElementSetError as exc:
+            raise ValueError(f"orbit: {exc}") from None
+        start = self.orbit.start or epoch
+        object.__setattr__(self, "deployment", Deployment(
+            carrier_tle=lines, ejection_time=start, ejection_speed_m_s=0.0))
+        if not self.orbit.deployment_phase:
+            radio = self.spacecraft.radio.model_copy(update={"rf_silence_after_ejection_s": 0.0})
+            object.__setattr__(self, "spacecraft", self.spacecraft.model_copy(update={"radio": radio}))
+        return self
 
     @field_validator("stations")
     @classmethod

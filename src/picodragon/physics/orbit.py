@@ -156,8 +156,10 @@ def bstar_for(scenario: Scenario) -> float:
 
 
 def carrier_element_set(scenario: Scenario) -> ElementSet:
-    """The carrier's (ISS) element set from the scenario."""
-    return ElementSet.from_lines(*scenario.deployment.carrier_tle, name="ISS (ZARYA)")
+    """The carrier's (ISS) element set from the scenario; for a scenario that starts from an
+    [orbit], the spacecraft's own element set (it needs no carrier)."""
+    name = scenario.spacecraft.name if scenario.orbit is not None else "ISS (ZARYA)"
+    return ElementSet.from_lines(*scenario.deployment.carrier_tle, name=name)
 
 
 def ejected_state(scenario: Scenario) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
@@ -215,7 +217,12 @@ def element_set_from_state(t0: float, r, v, name: str, satnum: int, bstar: float
 
 
 def deployed_element_set(scenario: Scenario) -> ElementSet:
-    """The CubeSat's TLE at ejection: carrier TLE + J-SSOD kick, own B* (method in module doc)."""
+    """The CubeSat's TLE at ejection: carrier TLE + J-SSOD kick, own B* (method in module doc).
+
+    A scenario that starts from an [orbit] publishes that element set as it is.
+    """
+    if scenario.orbit is not None:
+        return carrier_element_set(scenario)
     t0, r_t, v_t, _ = ejected_state(scenario)
     carrier = carrier_element_set(scenario).satrec
     carrier.sgp4_tsince((t0 - carrier_epoch_unix(carrier)) / 60.0)  # sets the mean elements
