@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
-PEERS  := direwolf multimon-ng libhamlib-utils sox chromium chromium-driver
+PEERS  := direwolf multimon-ng libhamlib-utils sox chromium chromium-driver gr-satellites gnuradio
 
 .PHONY: run test install install-dev peers xtce-peers lint bench fuzz clean
 
@@ -33,6 +33,7 @@ test: install-dev peers xtce-peers
 peers:
 	@missing=""; \
 	for p in direwolf multimon-ng rigctld rotctld sox chromium; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	/usr/bin/python3 -c 'import gnuradio' 2>/dev/null && command -v gr_satellites >/dev/null || missing="$$missing gr-satellites"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ]; then \
 		echo "installing Debian test peers:$$missing"; \

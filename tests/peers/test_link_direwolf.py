@@ -16,8 +16,10 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from picodragon.link import afsk, ax25
@@ -58,7 +60,12 @@ def _frames() -> list[bytes]:
     ]
 
 
-async def _round_trip(direwolf: str, conf: Path, port: int) -> tuple[list[bytes], str]:
+async def _round_trip(
+    direwolf: str,
+    conf: Path,
+    port: int,
+    modulate: Callable[[list[bytes], int], np.ndarray] = afsk.modulate,
+) -> tuple[list[bytes], str]:
     proc = await asyncio.create_subprocess_exec(
         direwolf, "-c", str(conf), "-t", "0",
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -88,7 +95,7 @@ async def _round_trip(direwolf: str, conf: Path, port: int) -> tuple[list[bytes]
                     ax25.Frame(ax25.Address("CQ"), ax25.Address("N0CALL"), info=b"sent over KISS")
                 )
             )
-            audio = (afsk.modulate(frames, RATE) * 32767).astype("<i2").tobytes()
+            audio = (modulate(frames, RATE) * 32767).astype("<i2").tobytes()
             assert proc.stdin is not None
             proc.stdin.write(audio)
             await proc.stdin.drain()

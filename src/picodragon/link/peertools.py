@@ -82,3 +82,64 @@ def run_multimon_cw(wav: str | Path, timeout: float = 60.0) -> str:
         capture_output=True, timeout=timeout, check=False,
     )  # fmt: skip
     return " ".join(result.stdout.decode("latin-1").split())
+
+
+def count_atest_args(wav: str | Path, args: list[str], timeout: float = 120.0) -> int:
+    """How many frames ``atest ARGS WAV`` decodes (e.g. ``["-B", "9600", "-P", "+"]``, or
+    ``["-g", "-B", "4800"]`` for G3RUH at 4800: plain ``-B 4800`` is Direwolf's 8PSK)."""
+    result = subprocess.run(
+        ["atest", *args, str(wav)], capture_output=True, timeout=timeout, check=False
+    )
+    match = re.search(r"(\d+) packets decoded", _ANSI.sub("", result.stdout.decode("latin-1")))
+    return int(match.group(1)) if match else 0
+
+
+def run_atest_args(wav: str | Path, args: list[str], timeout: float = 120.0) -> list[bytes]:
+    """The frames (AX.25 octets without FCS) ``atest -h ARGS WAV`` decodes, byte for byte."""
+    result = subprocess.run(
+        ["atest", "-h", *args, str(wav)], capture_output=True, timeout=timeout, check=False
+    )
+    return parse_atest(result.stdout.decode("latin-1"))
+
+
+GR_SATELLITES = ("/usr/bin/python3", "/usr/bin/gr_satellites")
+"""gr-satellites from the Debian package runs with Debian's own Python (it needs gnuradio's)."""
+
+_GR_HEX = re.compile(r"^[0-9a-f]{4}:((?: [0-9a-f]{2})+)\s*$")
+
+
+def parse_gr_satellites(text: str) -> list[bytes]:
+    """Frames from ``gr_satellites --hexdump`` output: each PDU's ``0000: 9c 68 ...`` lines,
+    until the ``*****`` line that closes its debug print."""
+    frames: list[bytes] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        match = _GR_HEX.match(line.strip())
+        if match:
+            current.extend(match.group(1).split())
+        elif line.startswith("*****") and current:
+            frames.append(bytes.fromhex("".join(current)))
+            current = []
+    if current:
+        frames.append(bytes.fromhex("".join(current)))
+    return frames
+
+
+def run_gr_satellites(satellite: str, wav: str | Path, timeout: float = 300.0) -> list[bytes]:
+    """Decode a recording with ``gr_satellites SATELLITE --wavfile WAV --hexdump``; its frames."""
+    result = subprocess.run(
+        [*GR_SATELLITES, satellite, "--wavfile", str(wav), "--hexdump"],
+        capture_output=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    return parse_gr_satellites(result.stdout.decode("latin-1"))
+
+
+def gr_satellites_works() -> bool:
+    """Whether gr-satellites is installed and its Python finds gnuradio."""
+    try:
+        result = subprocess.run(
+            [*GR_SATELLITES, "--version"], capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
