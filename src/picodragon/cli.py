@@ -206,6 +206,37 @@ def scenario_of(ref: str | None) -> Any:
     return load_scenario(ref)
 
 
+def mission_of(mission: Path | None, scenario: str | None) -> Any:
+    """The Mission (scenario + dictionary) of ``--mission DIR`` and/or ``--scenario``, loaded once.
+
+    With ``--mission``, ``--scenario`` may name a variant file in that folder (``network`` or
+    ``network.toml``) or any scenario file; without it, ``--scenario`` is what it always was
+    (a packaged name or a TOML file) and nothing gives the default mission.
+    """
+    from picodragon.config.loader import mission_file
+    from picodragon.config.mission import load_mission
+
+    if mission is None:
+        scenario_of(scenario)  # the old checks of --scenario, one line each
+        return load_mission(scenario)
+    if not str(mission).strip():
+        raise UserError("--mission: the folder name is empty")
+    if mission.is_file():
+        raise UserError(f"--mission: {mission} is a file; give the mission's folder (the one "
+                        "holding mission.toml)")
+    main_file = mission_file(mission)
+    if scenario is None:
+        return load_mission(main_file)
+    if not scenario.strip():
+        raise UserError("--scenario: the name is empty")
+    for candidate in (mission / scenario, mission / f"{scenario}.toml"):
+        if candidate.is_file():
+            return load_mission(candidate)
+    if Path(scenario).is_file():
+        return load_mission(Path(scenario))
+    raise UserError(f"--scenario: no variant '{scenario}' in {mission} (give a .toml file of that folder)")
+
+
 def write_json(path: str | None, data: Any) -> None:
     """Write JSON to a file atomically (or to stdout for '-')."""
     if path is None:
@@ -227,9 +258,12 @@ def write_json(path: str | None, data: Any) -> None:
 
 ScenarioOpt = Annotated[
     str | None,
-    typer.Option("--scenario", help="packaged scenario name or a TOML file [default: picodragon-2013]"),
+    typer.Option("--scenario", help="packaged scenario name or a TOML file (with --mission: a variant "
+                 "file of that folder) [default: the reference mission]"),
 ]
 JsonOpt = Annotated[str | None, typer.Option("--json", help="write a JSON summary here ('-' for stdout)")]
+MissionOpt = Annotated[Path | None, typer.Option(
+    "--mission", help="a mission folder (mission.toml and its dictionary; `picodragon new` writes one)")]
 
 
 #: the longest run asked for by --days (ten years: a 1U from the ISS re-enters within two or
@@ -256,6 +290,7 @@ def _check_tle_beside(db: str) -> None:
 @verb
 def run(
     scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
     start: Annotated[str | None, typer.Option(help="ISO 8601 UTC start [default: the deployment]")] = None,
     days: Annotated[float | None, typer.Option(help="simulated days [default: the scenario's]")] = None,
     until_reentry: Annotated[bool, typer.Option("--until-reentry", help="run until re-entry")] = False,
@@ -285,7 +320,8 @@ def run(
     output_path(json_path, "--json")
     if not db.startswith(("postgresql://", "postgres://")):
         _check_tle_beside(db)
-    scn = scenario_of(scenario)
+    loaded = mission_of(mission, scenario)
+    scn = loaded.scenario
     deployed = scn.deployment.ejection_time
     if begin is not None and not deployed <= begin <= deployed + timedelta(days=MAX_RUN_DAYS):
         raise UserError(f"--start must be between the deployment {iso_z(deployed)} and "
@@ -300,7 +336,7 @@ def run(
         progress=not quiet,
         fidelity=fidelity,
     )
-    result = run_mission(scn, options)
+    result = run_mission(loaded, options)
     print_summary(result)
     write_json(json_path, result.summary)
 
@@ -314,6 +350,7 @@ def passes(
     tle: Annotated[Path | None, typer.Option(help="TLE file [default: the scenario's spacecraft]")] = None,
     min_elevation: Annotated[float | None, typer.Option(help="degrees [default: the station's mask]")] = None,
     scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
     json_path: JsonOpt = None,
 ) -> None:
     """Predict passes of the spacecraft over a station."""
@@ -332,7 +369,7 @@ def passes(
     if begin + timedelta(days=days) >= LATEST_UTC:
         raise UserError("--start plus --days must end before 2053-01-01 (the ephemeris' span)")
     output_path(json_path, "--json")
-    scn = scenario_of(scenario)
+    scn = mission_of(mission, scenario).scenario
     site = parse_station(station, scn)
     if tle is not None:
         input_file(tle, "--tle")
@@ -358,12 +395,12 @@ def passes(
 
 @app.command()
 @verb
-def lifetime(scenario: ScenarioOpt = None, json_path: JsonOpt = None) -> None:
+def lifetime(scenario: ScenarioOpt = None, json_path: JsonOpt = None, mission: MissionOpt = None) -> None:
     """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather."""
     from picodragon.physics.decay import predict_lifetime
 
     output_path(json_path, "--json")
-    result = predict_lifetime(scenario_of(scenario))
+    result = predict_lifetime(mission_of(mission, scenario).scenario)
     if json_path != "-":
         typer.echo(f"start {result['start']}  re-entry {result['reentry']}  ({result['days']:.1f} days)")
         typer.echo(f"model: {result['model']}")
@@ -374,6 +411,7 @@ def lifetime(scenario: ScenarioOpt = None, json_path: JsonOpt = None) -> None:
 @verb
 def link_budget(
     scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
     elevation: Annotated[float, typer.Option(help="elevation in degrees")] = 10.0,
     station: Annotated[str | None, typer.Option(help="station [default: the scenario's first]")] = None,
     json_path: JsonOpt = None,
@@ -384,7 +422,7 @@ def link_budget(
 
     number(elevation, "--elevation", 0, 90)
     output_path(json_path, "--json")
-    scn = scenario_of(scenario)
+    scn = mission_of(mission, scenario).scenario
     site = parse_station(station, scn) if station is not None else scn.stations[0]
     altitude_m = 410e3  # nominal ISS-deployed altitude for the table; the run uses true geometry
     budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(elevation, altitude_m), elevation)
@@ -437,6 +475,7 @@ def live(
     speed: Annotated[float, typer.Option(help="simulated seconds per wall second")] = 1.0,
     kiss: Annotated[str, typer.Option(help="KISS TCP address to serve the radio on")] = "127.0.0.1:8001",
     scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
     start: Annotated[str | None, typer.Option(help="ISO 8601 UTC [default: the deployment]")] = None,
     station: Annotated[str | None, typer.Option(help="the station whose geometry decides what is heard")] = None,
     anywhere: Annotated[bool, typer.Option("--anywhere", help="ignore geometry: every frame goes through")] = False,
@@ -461,7 +500,8 @@ def live(
     host, port = _host_port(kiss, "--kiss")
     bindable(host, port, "--kiss")
     auth_key = read_key(key_file)
-    scn = scenario_of(scenario)
+    loaded = mission_of(mission, scenario)
+    scn = loaded.scenario
     deployed = scn.deployment.ejection_time
     if begin is not None and begin < deployed:
         raise UserError(f"--start {start} is before the deployment {iso_z(deployed)}")
@@ -481,7 +521,7 @@ def live(
                       f"{'in view' if status.visible else 'out of view'}", highlight=False)
 
     status = asyncio.run(run_live(
-        scn, host=host, port=port, speed=speed, start_unix=begin.timestamp() if begin else None,
+        loaded, host=host, port=port, speed=speed, start_unix=begin.timestamp() if begin else None,
         station=station, anywhere=anywhere, duration_s=duration, seed=seed, auth_key=auth_key,
         on_ready=ready, on_status=show))
     for line in status.log:
@@ -508,6 +548,7 @@ def station(
     rotctld: Annotated[str | None, typer.Option(help="rotctld HOST:PORT for antenna pointing")] = None,
     db: DbOpt = "picodragon-station.sqlite",
     scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
     station_name: Annotated[str | None, typer.Option("--station", help="station [default: the scenario's first]")] = None,
     tle: Annotated[Path | None, typer.Option(help="TLE file [default: the scenario's spacecraft]")] = None,
     key_file: KeyOpt = None,
@@ -534,7 +575,8 @@ def station(
     archive_target(db)
     output_path(json_path, "--json")
     key = read_key(key_file)
-    scn = scenario_of(scenario)
+    loaded = mission_of(mission, scenario)
+    scn = loaded.scenario
     site = parse_station(station_name, scn) if station_name is not None else scn.stations[0]
     element_set = _element_set(scn, tle)
     for name, (host, port) in services:
@@ -552,6 +594,7 @@ def station(
         downlink_hz=radio.downlink_frequency_hz, uplink_hz=radio.uplink_frequency_hz,
         rigctld=rigctld, rotctld=rotctld, db=db, key=key,
         spacecraft_callsign=f"{radio.callsign}-{radio.ssid}" if radio.ssid else radio.callsign,
+        station_callsign=radio.ground_callsign, dictionary=loaded.dictionary,
         mission_start_unix_s=scn.start.timestamp(), duration_s=duration, clock=clock,
         tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0)
     data = report.to_json()
@@ -570,19 +613,25 @@ def command(
     at: Annotated[str | None, typer.Option(help="execute on board at this ISO time (time-tagged)")] = None,
     hold: Annotated[bool, typer.Option("--hold", help="queue without releasing it for uplink")] = False,
     key_file: KeyOpt = None,
+    mission: MissionOpt = None,
+    scenario: ScenarioOpt = None,
 ) -> None:
     """Queue (and release) a signed telecommand; `picodragon station` uplinks it in the next pass."""
     import time as _time
 
-    from picodragon.dictionary.telecommand import COMMANDS_BY_NAME, pack_telecommand
+    from picodragon.dictionary import core
+    from picodragon.dictionary.telecommand import pack_telecommand
     from picodragon.ground.archive import open_archive
     from picodragon.ground.commanding import CommandQueue
 
     key = read_key(key_file)
     if key is None:
         raise UserError("commanding needs the uplink key: --key-file or $PICODRAGON_UPLINK_KEY")
-    if name.upper() not in COMMANDS_BY_NAME:
-        raise UserError(f"no command '{name}' (known: {', '.join(sorted(COMMANDS_BY_NAME))})")
+    # the mission's dictionary when one is named; else the core's commands, as before
+    dictionary = mission_of(mission, scenario).dictionary if mission or scenario else core()
+    commands_by_name = {c.name: c for c in dictionary.commands}
+    if name.upper() not in commands_by_name:
+        raise UserError(f"no command '{name}' (known: {', '.join(sorted(commands_by_name))})")
     args: dict[str, float] = {}
     for pair in arguments or []:
         key_name, sep, value = pair.partition("=")
@@ -599,13 +648,13 @@ def command(
             raise UserError(f"argument {key_name}: '{value}' is not a finite number")
     execute_at = utc_time(at, "--at").timestamp() if at is not None else None
     try:  # the checks the queue and the signing make, before the archive is opened or created
-        pack_telecommand(COMMANDS_BY_NAME[name.upper()], args, execute_at=execute_at)
+        pack_telecommand(commands_by_name[name.upper()], args, execute_at=execute_at)
     except (ValueError, OverflowError) as exc:
         raise UserError(str(exc)) from None
     archive_target(db)
-    archive = open_archive(db)
+    archive = open_archive(db, dictionary=dictionary if mission or scenario else None)
     try:
-        queue = CommandQueue(archive, key)
+        queue = CommandQueue(archive, key, dictionary=dictionary)
         record = queue.queue(name.upper(), args, now=_time.time(), execute_at=execute_at)
         if not hold:
             queue.release(record.id, _time.time())
@@ -626,6 +675,7 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
     tle: Annotated[Path | None, typer.Option(
         help="the spacecraft's element set [default: the one a run left beside its archive]")] = None,
     key_file: KeyOpt = None,
@@ -647,11 +697,18 @@ def serve(
     if tle is not None:
         input_file(tle, "--tle")
     key = read_key(key_file)
-    if scenario is not None:
-        scenario_of(scenario)
+    options: dict[str, Any] = {}
+    if mission is not None or scenario is not None:
+        loaded = mission_of(mission, scenario)
+        # the web loads its stations and orbit from the same reference; the pages speak its dictionary
+        ref = scenario
+        if mission is not None:
+            ref = str(mission) if scenario is None else next(
+                (str(c) for c in (mission / scenario, mission / f"{scenario}.toml") if c.is_file()), scenario)
+        options = {"scenario": ref, "dictionary": loaded.dictionary}
     bindable(host, port, "--port")
-    serve_web(db, host=host, port=port, scenario=scenario, tle=str(tle) if tle else None, key=key,
-              secure_cookies=secure_cookies)
+    serve_web(db, host=host, port=port, tle=str(tle) if tle else None, key=key,
+              secure_cookies=secure_cookies, **options)
 
 
 @users_app.command("add")
@@ -701,6 +758,7 @@ def montecarlo(
     runs: Annotated[int, typer.Option(help="number of runs")] = 20,
     scheduler: Annotated[str | None, typer.Option(help="dask scheduler address [default: a LocalCluster]")] = None,
     scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
     days: Annotated[float | None, typer.Option(help="simulated days per run [default: the scenario's]")] = None,
     seed: Annotated[int, typer.Option(help="campaign seed")] = 0,
     workers: Annotated[int, typer.Option(help="LocalCluster worker processes")] = 2,
@@ -723,8 +781,9 @@ def montecarlo(
     output_path(json_path, "--json")
     if scheduler is not None:
         _check_scheduler(scheduler)
-    scn = scenario_of(scenario)
-    campaign = run_campaign(scn, runs, scheduler=scheduler, days=days, seed=seed, lifetime=lifetime,
+    loaded = mission_of(mission, scenario)
+    scn = loaded.scenario
+    campaign = run_campaign(loaded, runs, scheduler=scheduler, days=days, seed=seed, lifetime=lifetime,
                             progress=json_path != "-", workers=workers)
     write_page(campaign, scn, page)
     data = {"scenario": scn.name, "runs": len(campaign.runs), "scheduler": campaign.scheduler,
@@ -737,18 +796,84 @@ def montecarlo(
 
 @app.command()
 @verb
-def xtce(out: Annotated[Path, typer.Option(help="XTCE file to write ('-' for stdout)")] = Path("-")) -> None:
-    """Export the spacecraft dictionary as XTCE 1.2, for Yamcs, COSMOS or space-packet-parser."""
+def xtce(
+    out: Annotated[Path, typer.Option(help="XTCE file to write ('-' for stdout)")] = Path("-"),
+    mission: MissionOpt = None,
+    scenario: ScenarioOpt = None,
+) -> None:
+    """Export a mission's dictionary as XTCE 1.2, for Yamcs, COSMOS or space-packet-parser
+    (without --mission or --scenario: the core dictionary, as before)."""
+    import re
+
     from picodragon.dictionary.xtce import to_xtce
 
     if str(out) != "-":
         output_path(out, "--out", stdout_ok=False)
-    text = to_xtce()
+    if mission is not None or scenario is not None:
+        dictionary = mission_of(mission, scenario).dictionary
+        text = to_xtce(dictionary, name=re.sub(r"[^A-Za-z0-9_]", "_", dictionary.name))
+    else:
+        text = to_xtce()
     if str(out) == "-":
         sys.stdout.write(text)
         return
     out.write_text(text, encoding="utf-8")
     typer.echo(f"dictionary -> {out}")
+
+
+@app.command()
+@verb
+def new(
+    name: Annotated[Path, typer.Argument(help="the mission folder to write (its name is the mission's)")],
+    size: Annotated[str, typer.Option(help="1U or 3U")] = "1U",
+    callsign: Annotated[str | None, typer.Option(
+        help="the spacecraft's callsign [default: from NAME]")] = None,
+    ground_callsign: Annotated[str, typer.Option(help="your ground station's callsign")] = "N0CALL",
+    station: Annotated[str | None, typer.Option(help="NAME,LAT,LON[,ALT_M] [default: an example site]")] = None,
+    bit_rate: Annotated[int, typer.Option(help="downlink bit rate: 1200 (AFSK) or 9600 (G3RUH FSK)")] = 1200,
+    tle: Annotated[Path | None, typer.Option(
+        help="the spacecraft's TLE file [default: a deployment from an ISS-like orbit]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="write into an existing, non-empty folder")] = False,
+) -> None:
+    """Write a ready mission folder from a template: `picodragon run --mission NAME/` flies it."""
+    from picodragon.config.template import write_mission
+
+    if tle is not None:
+        input_file(tle, "--tle")
+    written = write_mission(name, size=size.upper(), callsign=callsign.upper() if callsign else None,
+                            ground_callsign=ground_callsign.upper(), station=station,
+                            bit_rate=bit_rate, tle=tle, force=force)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"next: picodragon check --mission {name}/ && picodragon run --mission {name}/")
+
+
+@app.command()
+@verb
+def check(
+    mission: MissionOpt = None,
+    scenario: ScenarioOpt = None,
+    json_path: JsonOpt = None,
+) -> None:
+    """Validate a mission (scenario, dictionary, orbit, own components) and list what it defines."""
+    from picodragon.config.mission import describe_mission
+
+    output_path(json_path, "--json")
+    if mission is None and scenario is None:
+        raise UserError("give --mission DIR (or --scenario NAME|FILE) to check")
+    data = describe_mission(mission_of(mission, scenario))
+    if json_path != "-":
+        typer.echo(f"mission {data['name']}: {data['spacecraft']['name']} ({data['spacecraft']['callsign']}), "
+                   f"orbit from {data['orbit']['source']}, {len(data['stations'])} station(s): "
+                   + ", ".join(st["name"] for st in data["stations"]))
+        typer.echo(f"dictionary {data['dictionary']['name']}: "
+                   f"{len(data['dictionary']['packets'])} packets ({', '.join(p['name'] for p in data['dictionary']['packets'])}), "
+                   f"{len(data['dictionary']['commands'])} commands, {len(data['dictionary']['events'])} events"
+                   + (f"; own: {', '.join(data['dictionary']['own'])}" if data["dictionary"]["own"] else ""))
+        if data["flight_software"]["extra_components"]:
+            typer.echo("own components: " + ", ".join(data["flight_software"]["extra_components"]))
+        typer.echo("ok")
+    write_json(json_path, data)
 
 
 @modem_app.command("mod")

@@ -109,3 +109,56 @@ def flight_software_parts(scenario: Scenario) -> dict:
     section = scenario.flight_software
     return {"components": section.components,
             "extra_components": [load_component(ref) for ref in section.extra_components]}
+
+
+def describe_mission(mission: Mission) -> dict:
+    """What a mission defines, as plain data (``picodragon check``): its spacecraft, orbit source,
+    stations, dictionary (with the items it adds to the core) and flight software components.
+
+    Loading the mission's own components is part of the check (a missing file or class is a
+    ConfigError), as is every component's command being declared in the dictionary.
+    """
+    from picodragon.dictionary.loader import core
+
+    scenario, dictionary = mission.scenario, mission.dictionary
+    parts = flight_software_parts(scenario)
+    for component in parts["extra_components"]:
+        unknown = [c for c in getattr(component, "commands", {}) if dictionary.command(c) is None]
+        if unknown:
+            raise ConfigError(f"flight_software.extra_components: {component.__name__} handles "
+                              f"{', '.join(unknown)}, which dictionary {dictionary.name} does not declare")
+    base = core()
+    core_names = ({p.name for p in base.telemetry} | {c.name for c in base.commands}
+                  | {e.name for e in base.events})
+    own = [item.name for item in (*dictionary.telemetry, *dictionary.commands, *dictionary.events)
+           if item.name not in core_names]
+    orbit = getattr(scenario, "orbit", None)
+    if orbit is not None:
+        source = {"source": "element set", "file": orbit.tle_file or orbit.omm_file,
+                  "start": scenario.start.isoformat().replace("+00:00", "Z")}
+    else:
+        source = {"source": "deployment", "file": None,
+                  "start": scenario.start.isoformat().replace("+00:00", "Z")}
+    radio = scenario.spacecraft.radio
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "spacecraft": {"name": scenario.spacecraft.name, "callsign": radio.callsign,
+                       "ground_callsign": radio.ground_callsign, "norad_id": scenario.spacecraft.norad_id,
+                       "size_m": list(scenario.spacecraft.size_m), "mass_kg": scenario.spacecraft.mass_kg,
+                       "bit_rate": radio.bit_rate, "downlink_frequency_hz": radio.downlink_frequency_hz},
+        "orbit": source,
+        "stations": [{"name": s.name, "latitude_deg": s.latitude_deg, "longitude_deg": s.longitude_deg,
+                      "altitude_m": s.altitude_m} for s in scenario.stations],
+        "targets": [t.name for t in getattr(scenario, "targets", [])],
+        "dictionary": {
+            "name": dictionary.name,
+            "packets": [{"name": p.name, "apid": p.apid, "fields": [f.name for f in p.fields]}
+                        for p in dictionary.telemetry],
+            "commands": [{"name": c.name, "opcode": c.opcode} for c in dictionary.commands],
+            "events": [{"name": e.name, "id": e.event_id} for e in dictionary.events],
+            "own": own,
+        },
+        "flight_software": {"components": scenario.flight_software.components,
+                            "extra_components": list(scenario.flight_software.extra_components)},
+    }
