@@ -233,6 +233,12 @@ class MemoryArchive:
     def batch(self):
         yield self
 
+    def dictionary(self):
+        """The dictionary an archive remembers: the core one here."""
+        from picodragon.dictionary import core
+
+        return core()
+
     def flush(self) -> None:
         """Nothing pending: every write lands at once."""
 
