@@ -2,7 +2,7 @@
 
 One telecommand is one CCSDS space packet, wrapped in the link's authentication envelope
 (:mod:`picodragon.link.auth`), in the information field of an AX.25 UI frame (destination the
-spacecraft, e.g. ``XV9PID-0``; source the ground station, ``VNSC``; PID 0xF0)::
+spacecraft, e.g. ``SAT1-0``; source the ground station's callsign; PID 0xF0)::
 
     key id            1 octet   which uplink key signed it (0)
     counter           4 octets  big-endian, raised by one for every command (never 0)

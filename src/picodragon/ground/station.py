@@ -129,7 +129,7 @@ class GroundStation:
     ``frequency_hz`` is the nominal downlink; a station with a Doppler-tuned radio sets
     ``tuned_hz`` as it retunes, and that is what the receptions record.
     ``spacecraft_callsigns`` are the sources this mission's spacecraft transmit from
-    (``"XV9PID"``, ``"XV9PID-1"``; an SSID of 0 is the bare callsign); None accepts any source
+    (``"SAT1"``, ``"SAT1-1"``; an SSID of 0 is the bare callsign); None accepts any source
     (permissive: only where no mission is configured). ``mission_start_unix_s`` (the
     deployment) turns on the check of packet times (not before it, less a margin; not after
     their reception, plus a margin); None: no check (unit tests that replay old packets).

@@ -90,7 +90,7 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> Address:
-        """``"XV9PID-1"`` or ``"WIDE1-1*"`` (``*``: repeated) to an Address; ValueError if bad."""
+        """``"SAT1-1"`` or ``"WIDE1-1*"`` (``*``: repeated) to an Address; ValueError if bad."""
         repeated = text.endswith("*")
         call, _, ssid = text.rstrip("*").partition("-")
         if ssid and not ssid.isdigit():

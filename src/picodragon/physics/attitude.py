@@ -13,7 +13,8 @@ Torques:
 - the bar magnet: m x B with m = 0.3 A m^2 (typical 1U passive magnetic control, e.g. the range
   0.1-1 A m^2 of Santoni & Zelli 2009 and Gerhardt & Palo 2010) pointing along the camera's
   boresight (the mounting face's normal, -Z by default): the boresight then follows the field,
-  which dips towards the Earth over the northern hemisphere, where Vietnam is (assumption);
+  which dips towards the Earth over the northern hemisphere, where the reference mission's
+  targets are (assumption);
 - hysteresis rods: two HyMu-80 rods of 1 mm x 95 mm along X and two along Y (assumption of
   typical practice), with the Flatley & Henretty (1995, NASA CP-3299) model
   B = (2 Bs / pi) atan(k (H -/+ Hc)), k = tan(pi Br / (2 Bs)) / Hc, the branch chosen by the sign of

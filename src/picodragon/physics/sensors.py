@@ -3,7 +3,7 @@
 Each reading is truth + fixed bias (drawn once from the seed) + white noise, quantised, and held
 for the sample period (a read within the period returns the held sample). All carry the fault
 API of ``devices.FaultInjectable``: stuck, bias_jump (bias=...), dead (NaN), noisy (sigma=...).
-Parameters are typical 1U parts (named assumptions, Pico Dragon's sensors were not published):
+Parameters are typical 1U parts (named assumptions: the reference mission's sensors were not published):
 
 - magnetometer: 3-axis AMR (HMC5883L class), 73 nT steps, 150 nT noise, residual bias after
   calibration 2 uT per axis (1 sigma; the bar magnet's field is assumed calibrated out),

@@ -16,7 +16,7 @@ Integrated explicitly (forward Euler, step <= 20 s, below a third of the smalles
 constant, about 90 s).
 
 All parameters are mission data (``spacecraft.thermal``) whose defaults are typical 1U values
-(named assumptions, no Pico Dragon thermal data was published): faces are 1.6 mm FR4 panels with cells (40 g, 1100 J/kg/K), absorptivity 0.85 and
+(named assumptions: the reference mission published no thermal data): faces are 1.6 mm FR4 panels with cells (40 g, 1100 J/kg/K), absorptivity 0.85 and
 emissivity 0.85 (GaAs cells with cover glass and black-anodised/PCB surroundings, Gilmore 2002
 table A); structure Al 6061 with the rest of the mass (900 J/kg/K); battery two 18650 (95 g,
 900 J/kg/K); OBC board 50 g. Conductances: face-structure 0.5 W/K, battery-structure 0.2 W/K,

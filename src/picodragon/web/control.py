@@ -137,8 +137,8 @@ def load_scenario(scenario: str | None) -> tuple[Any, Any]:
     """The scenario's stations and an element set for the ground's orbit knowledge.
 
     The ground room sees no physics, so its element set is the carrier's (the ISS, from which
-    Pico Dragon was deployed at about 1 m/s: the two orbits stay within tens of kilometres for
-    days), as a team would use before the first catalogue elements of its satellite exist.
+    a CubeSat leaves at about 1 m/s: the two orbits stay within tens of kilometres for days), as
+    a team would use before the first catalogue elements of its satellite exist.
     """
     from picodragon.config import load_scenario
     from picodragon.elements import ElementSet

@@ -1,0 +1,70 @@
+"""No mission-specific name outside the missions' folders (issue 16): a mission is its files.
+
+The reference mission's names and numbers (its spacecraft, callsigns, station, country, NORAD
+number, scenario name, frequencies) belong in ``src/picodragon/missions/picodragon/``. Any other
+file of ``src/picodragon`` that holds one fails this test, except those in ``PENDING``: places
+still being moved, each with why. A file in ``PENDING`` that no longer holds a name fails too,
+so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "picodragon"
+MISSIONS = SRC / "missions"
+
+NAMES = re.compile(
+    r"Pico Dragon|PICO DRAGON|PicoDragon mission|XV9PID|VNSC|Hanoi|Vietnam|39413|picodragon-2013"
+    r"|437\.365|437\.250|Nihon University|Kyutech|ArduSat"
+)
+"""The reference mission's spacecraft and scenario names, its callsigns and operator, its
+station and country, its NORAD number, its frequencies (MHz), its network's stations and its
+companions."""
+
+PENDING = {
+    "fsw/params.py": "FswConfig defaults (callsigns, beacon text): the fsw tests build FswConfig() "
+                     "and check those callsigns; the mission room always passes the mission's",
+    "fsw/__init__.py": "docstring, fsw room",
+    "fsw/beacon.py": "docstring frequencies and text, fsw room",
+    "fsw/hal.py": "docstring examples, fsw room",
+    "ground/operations.py": "run_station_blocking callsign defaults: the cli passes the mission's",
+    "mission/operator.py": "REFERENCE_TARGETS and GROUND_CALLSIGN defaults for callers that pass "
+                           "none (the runner passes the mission's targets and ground callsign)",
+    "web/app.py": "the OpenAPI description (a documented, tested document)",
+    "physics/gallery.py": "the docs' sample views over the reference mission's country",
+    "physics/validation.py": "the validation pass is the reference mission's station's",
+    "dictionary/spacecraft.py": "the old module, to be deleted at the end of the stage",
+}
+
+
+def offending_files() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted(SRC.rglob("*")):
+        if not path.is_file() or MISSIONS in path.parents or "__pycache__" in path.parts:
+            continue
+        if path.suffix not in {".py", ".toml", ".yaml", ".yml", ".html", ".js", ".css", ".md", ".txt", ".xml"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        hits = sorted({m.group(0) for m in NAMES.finditer(text)})
+        if hits:
+            found[path.relative_to(SRC).as_posix()] = hits
+    return found
+
+
+def test_no_mission_name_outside_the_missions_folders():
+    unexpected = {f: hits for f, hits in offending_files().items() if f not in PENDING}
+    assert not unexpected, f"mission-specific names outside src/picodragon/missions/: {unexpected}"
+
+
+def test_the_pending_list_only_shrinks():
+    found = offending_files()
+    done = [f for f in PENDING if f not in found]
+    assert not done, f"these files hold no mission name any more: remove them from PENDING: {done}"
+
+
+def test_the_reference_mission_is_where_the_names_are():
+    text = (MISSIONS / "picodragon" / "mission.toml").read_text(encoding="utf-8")
+    for name in ("PICO DRAGON", "XV9PID", "VNSC", "39413", "picodragon-2013", "default = true"):
+        assert name in text
