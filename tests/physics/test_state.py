@@ -143,3 +143,14 @@ def test_reference_charge_voltage_never_exceeds_the_cell_limit(scenario):
         twin.advance_to(t)
         volts.append(twin.power_state()["battery_voltage_v"])
     assert max(volts) <= 8.4 - 0.02  # under the 8.4 V warning limit with the sensor's noise
+
+
+def test_the_missions_duty_estimate_goes_through_the_same_bus(scenario):
+    twin = Twin(scenario, attitude=False)
+    radio = twin.devices.radio
+    t0 = twin.time
+    radio.assume_keying(0.1, t0, t0 + 100.0)  # what the engine does over a coarse step
+    assert twin.bus.pending_j() == pytest.approx(0.1 * 100.0 * scenario.spacecraft.power.transmit_load_w)
+    assert radio.keyed_s_total == 0.0  # frames only: the duty the engine measures is not inflated
+    twin.advance_to(t0 + 100.0)
+    assert twin.bus.pending_j() == 0.0
