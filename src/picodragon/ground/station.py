@@ -25,6 +25,13 @@ messages, its file-chunk header, looked up by name and APID on that object.
 
 Packets are then offered to listeners (alarms, command verification, file reassembly), each
 guarded so a failing listener is logged and never stops reception.
+
+A satellite that does not speak space packets (a receive-only mission's: another team's
+spacecraft) is decoded whole by a ``frame_decoder`` (``picodragon.ground.kaitai.KaitaiDecoder``,
+a satnogs-decoders Kaitai struct): each frame it accepts becomes one row of the dictionary packet
+the decoder names, stamped with its reception time (such frames carry no CUC time); one it
+refuses is archived as rejected (stage ``kaitai``). The source filter applies as before, on a
+leniently parsed AX.25 header (satellites bend the address rules: Quetzal-1 sends blank ones).
 """
 
 from __future__ import annotations
@@ -33,8 +40,9 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from picodragon.dictionary import Dictionary, TelemetryPacket
+from picodragon.dictionary import Dictionary, Packet, TelemetryPacket
 from picodragon.dictionary import Rejection as PacketRejection
 from picodragon.dictionary.files import FileChunk, decode_file_chunk
 from picodragon.ground.archive import Archive
@@ -104,6 +112,17 @@ class Rejection:
 Listener = Callable[[Decoded], None]
 
 
+class FrameDecoder(Protocol):
+    """Decodes a whole frame into one dictionary packet's values (``ground.kaitai.KaitaiDecoder``)."""
+
+    @property
+    def packet(self) -> Packet: ...
+
+    def decode(self, frame: bytes) -> dict[str, float] | object:
+        """The packet's values, or a rejection with a ``reason``; never raises."""
+        ...
+
+
 def _event_message(values: dict[str, float], dictionary: Dictionary) -> tuple[str, int, str]:
     """(name, severity, message) of an EVENT_REPORT's values, from the dictionary's events."""
     event_id = int(values.get("event_id", -1))
@@ -135,6 +154,8 @@ class GroundStation:
     their reception, plus a margin); None: no check (unit tests that replay old packets).
     ``dictionary`` is the mission's (its packets, events, file-chunk header); None takes the
     one the archive remembers (``Archive.dictionary()``: the core one for an archive without).
+    ``frame_decoder`` decodes whole frames (a receive-only mission's Kaitai struct) instead of
+    space packets.
     """
 
     def __init__(
@@ -146,8 +167,10 @@ class GroundStation:
         mission_start_unix_s: float | None = None,
         *,
         dictionary: Dictionary | None = None,
+        frame_decoder: FrameDecoder | None = None,
     ) -> None:
         self.name = name
+        self.frame_decoder = frame_decoder
         self.dictionary = archive.dictionary() if dictionary is None else dictionary
         self._decoder = decoder_for(self.dictionary)
         chunk_header = self.dictionary.chunk_header
@@ -224,6 +247,8 @@ class GroundStation:
         if len(raw) > MAX_ARCHIVED_OCTETS:
             reason = f"{len(raw)} octets, longer than any AX.25 frame (first {MAX_ARCHIVED_OCTETS} kept)"
             return self._reject(raw[:MAX_ARCHIVED_OCTETS], unix_s, frequency, "input", reason)
+        if self.frame_decoder is not None:
+            return self._receive_whole(raw, unix_s, frequency)
         ax = self._ax25(raw)
         if not isinstance(ax, tuple):
             return self._reject(raw, unix_s, frequency, "ax25", str(ax))
@@ -265,6 +290,38 @@ class GroundStation:
                 self.archive.store_event(packet.unix_s, name, severity, message, "spacecraft", fid)
             self.counts["decoded"] += 1
             decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet, chunk)
+            for listener in self.listeners:
+                try:
+                    listener(decoded)
+                except Exception:
+                    log.exception("listener %r failed on frame %d", listener, fid)
+        return decoded
+
+    def _receive_whole(self, raw: bytes, unix_s: float, frequency: float) -> Decoded | Rejection:
+        """A frame decoded whole by the frame decoder: one row of its packet, or a rejection."""
+        frame = ax25.decode(raw, strict=False)
+        source, destination = ("", "") if not isinstance(frame, ax25.Frame) else (
+            str(frame.source), str(frame.destination))
+        if self.sources is not None and source not in self.sources:
+            reason = f"{source or 'a blank source'} is not one of the mission's spacecraft " \
+                     f"({', '.join(sorted(self.sources))})"
+            return self._reject(raw, unix_s, frequency, "source", reason)
+        decoder = self.frame_decoder
+        assert decoder is not None
+        try:
+            values = decoder.decode(raw)
+        except Exception as exc:  # a decoder that breaks its promise still cannot stop reception
+            log.exception("frame decoder %r failed", decoder)
+            values = f"decoder failed: {type(exc).__name__}"
+        if not isinstance(values, dict):
+            reason = str(getattr(values, "reason", values))
+            return self._reject(raw, unix_s, frequency, "kaitai", reason)
+        packet = TelemetryPacket(decoder.packet.name, decoder.packet.apid, 0, unix_s, values)
+        with self.archive.batch():
+            fid = self.archive.store_frame(raw, self.name, unix_s, frequency)
+            self.archive.store_points(fid, packet.name, unix_s, values)
+            self.counts["decoded"] += 1
+            decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet)
             for listener in self.listeners:
                 try:
                     listener(decoded)
