@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 DEFAULT_PATH = "picodragon.sqlite"
-SQLITE_HEADER = b"SQLite format 3\x00"
 #: tables of ours: an SQLite file holding all the archive's (but those added since the first
 #: archives were written), or the web's user store, is ours
 ARCHIVE_TABLES = frozenset(SCHEMA) - LATER_TABLES
@@ -68,6 +67,11 @@ def _tables(path: Path) -> set[str]:
                 names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             finally:
                 conn.close()
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise NotAnArchiveError(
+                    f"{path} exists and is not an SQLite archive: refusing to touch it") from None
+            raise NotAnArchiveError(f"{path} is not a readable SQLite database ({exc})") from None
         except sqlite3.Error as exc:
             raise NotAnArchiveError(f"{path} is not a readable SQLite database ({exc})") from None
         if names or not Path(str(path) + "-wal").exists():
@@ -80,7 +84,7 @@ def check_sqlite_path(path: str | Path, must_exist: bool = False) -> bool:
 
     Raises :class:`NotAnArchiveError` with one line saying why when the path is empty, a
     folder, under a missing folder, unreadable, or an existing file that is not an SQLite
-    database with our tables (checked by its 16-byte header, then its table names), so a
+    database with our tables (read through SQLite: its header, then its table names), so a
     user's notes given by mistake are never replaced by an archive.
     """
     text = str(path)
@@ -102,13 +106,13 @@ def check_sqlite_path(path: str | Path, must_exist: bool = False) -> bool:
         raise NotAnArchiveError(f"{text} is not a regular file")
     if target.stat().st_size == 0:
         return True  # an empty file holds nothing to lose (e.g. a crash before the schema)
-    try:
-        with open(target, "rb") as f:
-            header = f.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise NotAnArchiveError(f"cannot read {text}: {exc.strerror}") from None
-    if header != SQLITE_HEADER:
-        raise NotAnArchiveError(f"{text} exists and is not an SQLite archive: refusing to touch it")
+    if not os.access(target, os.R_OK):
+        raise NotAnArchiveError(f"cannot read {text}: permission denied")
+    # The header is read through SQLite, never with open()/close(): closing any descriptor of a
+    # database file drops every POSIX lock this process holds on it, so a process that already
+    # has the archive open (mission control's read pool, a station) would let another process
+    # checkpoint under its readers, and they would see a "malformed" database (SQLite's
+    # "How To Corrupt", section 2.2). SQLite's own connections share one descriptor per file.
     tables = _tables(target)
     if not (tables >= ARCHIVE_TABLES or tables >= USER_STORE_TABLES):
         raise NotAnArchiveError(
