@@ -159,3 +159,13 @@ def test_reference_mission_files_equal_the_declarations_the_rooms_use_today() ->
     assert mission.events == spacecraft.EVENTS
     assert mission.chunk_header == spacecraft.FILE_CHUNK_HEADER
     assert mission.modes == spacecraft.MODES
+
+
+def test_a_dictionary_pickles_for_dask_workers() -> None:
+    import pickle
+
+    mission = load_dictionary(MISSIONS / "picodragon" / "dictionary.toml")
+    again = pickle.loads(pickle.dumps(mission))
+    assert again == mission
+    assert again.packet("HOUSEKEEPING").struct.size == mission.packet("HOUSEKEEPING").size
+    assert again.command("SET_MODE").struct.format == mission.command("SET_MODE").struct.format

@@ -129,6 +129,10 @@ class Packet:
     def size(self) -> int:
         return self.struct.size
 
+    def __reduce__(self):
+        # struct.Struct does not pickle: rebuild it (dask sends dictionaries to its workers)
+        return (type(self), (self.name, self.apid, self.description, self.fields))
+
 
 @dataclass(frozen=True)
 class Command:
@@ -144,6 +148,9 @@ class Command:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "struct", struct.Struct(">" + "".join(a.code for a in self.arguments)))
+
+    def __reduce__(self):
+        return (type(self), (self.name, self.opcode, self.description, self.arguments, self.hazardous))
 
 
 @dataclass(frozen=True)
