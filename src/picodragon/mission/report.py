@@ -67,7 +67,45 @@ def decimate(y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
     return np.array(keep)
 
 
-def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str, yaxis: str):
+OVERLAYS: tuple[tuple[str, str, float], ...] = (
+    ("battery_soc", "HOUSEKEEPING.battery_soc_pct", 0.01),
+    ("solar_power_w", "HOUSEKEEPING.solar_power_w", 1.0),
+    ("bus_power_w", "HOUSEKEEPING.bus_power_w", 1.0),
+    ("temperature_battery_c", "HOUSEKEEPING.battery_temperature_c", 1.0),
+    ("temperature_obc_c", "HOUSEKEEPING.obc_temperature_c", 1.0),
+)
+"""(the twin's truth, the housekeeping point the reference flight software reports for it, the
+factor from the point's unit to the truth's): the report draws what the ground archived over
+the truth, so a reader sees what the team saw (gaps between passes, sensor noise and faults)."""
+
+
+def archived_overlays(archive: Any, dictionary: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """truth key -> (unix_s, value in the truth's unit) of what the ground archived for it.
+
+    Points the mission's dictionary does not declare, or that never arrived, are left out.
+    """
+    from picodragon.ground.archive import ArchiveError
+
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for key, point, factor in OVERLAYS:
+        packet, field = point.split(".")
+        if dictionary is not None and (
+            not dictionary.has_packet(packet)
+            or field not in {f.name for f in dictionary.packet(packet).fields}
+        ):
+            continue
+        try:
+            t, v = archive.points(point)
+        except ArchiveError:
+            continue
+        if len(t):
+            out[key] = (t, v * factor)
+    return out
+
+
+def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str, yaxis: str,
+                 archived: dict[str, tuple[np.ndarray, np.ndarray]] | None = None, scale: float = 1.0):
+    """Lines of the twin's truth, with the ground's archived values as dots over them."""
     import plotly.graph_objects as go
 
     x = np.array(_time_axis(history))
@@ -75,9 +113,17 @@ def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], ti
     for key, label in keys:
         if key in history:
             keep = decimate(history[key])
-            fig.add_trace(go.Scatter(x=x[keep].tolist(), y=history[key][keep], mode="lines", name=label))
-    fig.update_layout(title=title, yaxis_title=yaxis, height=340, margin=dict(l=60, r=20, t=50, b=40),
-                      template="plotly_white", legend=dict(orientation="h"))
+            fig.add_trace(go.Scatter(x=x[keep].tolist(), y=history[key][keep] * scale, mode="lines",
+                                     name=f"{label} (truth)" if archived else label))
+        if archived and key in archived:
+            t, v = archived[key]
+            keep = decimate(v)
+            times = np.datetime_as_string((t[keep] * 1e3).astype("datetime64[ms]"), unit="s").tolist()
+            fig.add_trace(go.Scatter(x=times, y=v[keep] * scale, mode="markers",
+                                     marker=dict(size=4), name=f"{label} (archived)"))
+    fig.update_layout(title=title, yaxis_title=yaxis, height=360, margin=dict(l=60, r=20, t=50, b=80),
+                      template="plotly_white",
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig
 
 
@@ -341,6 +387,7 @@ def render_report(result) -> str:
     for c in s.get("companions", []):
         results_rows.append((f"companion {c['name']} ({c['callsign']})",
                              f"frames sent / received {c['frames_sent']} / {c['frames_received']}"))
+    archived = extra.get("archived") or {}
     temperature_keys = [(k, k.removeprefix("temperature_").removesuffix("_c")) for k in h
                         if k.startswith("temperature_") and k.endswith("_c")]
     sections = [
@@ -348,9 +395,11 @@ def render_report(result) -> str:
         ("Orbit", _figure_html(_line_figure(h, [("altitude_km", "altitude")], "Altitude", "km"))),
         ("Ground track", _figure_html(_ground_track(h, scenario.stations))),
         ("Passes", _figure_html(_pass_figure(passes)) + _pass_table(passes)),
-        ("Power", _figure_html(_line_figure(h, [("battery_soc", "state of charge")], "Battery state of charge", "fraction"))
-         + _figure_html(_line_figure(h, [("solar_power_w", "solar"), ("bus_power_w", "bus")], "Power", "W"))),
-        ("Thermal", _figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC"))),
+        ("Power", _figure_html(_line_figure(h, [("battery_soc", "state of charge")], "Battery state of charge",
+                                            "%", archived, scale=100.0))
+         + _figure_html(_line_figure(h, [("solar_power_w", "solar"), ("bus_power_w", "bus")], "Power", "W",
+                                     archived))),
+        ("Thermal", _figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC", archived))),
         ("Attitude", _figure_html(_line_figure(h, [("body_rate_deg_s", "body rate")], "Body rate", "deg/s"))),
     ]
     dictionary = getattr(result, "dictionary", None)

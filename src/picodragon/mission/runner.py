@@ -311,6 +311,9 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
     points = archive.count_points()
     packets_received = archive.packet_counts()
     events = archive.events()
+    from picodragon.mission.report import archived_overlays
+
+    archived = archived_overlays(archive, dictionary)
     archive.close()
     ops = operator.summary() if operator is not None else {
         "images_received": 0, "commands_sent": 0, "commands_executed": 0}
@@ -349,6 +352,7 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
                                                      "hours_after_start": (first[0] - start_unix) / 3600},
         "energy": _energy_balance(hist),
         "events": events,
+        "archived": archived,
         "packets": packets_received,
         "faults": fault_log,
         "resets": {"watchdog": engine.watchdog_resets, "brownout": engine.brownout_resets},
