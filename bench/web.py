@@ -34,14 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-from picodragon.dictionary import TELEMETRY_PACKETS
+from picodragon.dictionary import core
 from picodragon.ground.archive import open_archive
 
 T0 = 1_384_905_600.0  # 2013-11-20T00:00:00Z
 BATCH = 50_000
 PG_DEFAULT = "postgresql://127.0.0.1:5432/test"
 POINT = "HOUSEKEEPING.battery_voltage_v"
-HOUSEKEEPING = next(p for p in TELEMETRY_PACKETS if p.name == "HOUSEKEEPING")
+HOUSEKEEPING = core().packet("HOUSEKEEPING")
 
 
 def fill(url: str, days: float) -> float:

@@ -35,7 +35,6 @@ PENDING = {
     "web/app.py": "the OpenAPI description (a documented, tested document)",
     "physics/gallery.py": "the docs' sample views over the reference mission's country",
     "physics/validation.py": "the validation pass is the reference mission's station's",
-    "dictionary/spacecraft.py": "the old module, to be deleted at the end of the stage",
 }
 
 

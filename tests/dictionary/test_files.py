@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from picodragon.dictionary import core
 from picodragon.dictionary.files import (
     MAX_CHUNK_DATA,
     FileChunk,
@@ -15,7 +16,6 @@ from picodragon.dictionary.files import (
     requested_chunks,
 )
 from picodragon.dictionary.packets import Rejection
-from picodragon.dictionary.spacecraft import COMMANDS
 
 
 def test_chunk_round_trips_and_fits_an_ax25_frame():
@@ -43,7 +43,7 @@ def test_requests_ask_for_exactly_the_missing_chunks(missing):
         assert r["file_id"] == 4
         asked += requested_chunks(r["first_chunk"], [r[f"mask{k}"] for k in range(4)])
     assert sorted(asked) == sorted(missing)
-    command = next(c for c in COMMANDS if c.name == "REQUEST_CHUNKS")
+    command = core().command("REQUEST_CHUNKS")
     assert all(set(r) == {a.name for a in command.arguments} for r in requests)
 
 
@@ -56,8 +56,7 @@ def test_garbage_is_a_rejection(data):
 def test_decode_downlink_sorts_chunks_from_telemetry():
     from picodragon.dictionary.files import decode_downlink
     from picodragon.dictionary.packets import TelemetryPacket, pack_telemetry
-    from picodragon.dictionary.spacecraft import HOUSEKEEPING
 
     assert isinstance(decode_downlink(pack_file_chunk(1, 0, 1, b"x", 1e9, 0)), FileChunk)
-    assert isinstance(decode_downlink(pack_telemetry(HOUSEKEEPING, {}, 1e9, 0)), TelemetryPacket)
+    assert isinstance(decode_downlink(pack_telemetry(core().packet("HOUSEKEEPING"), {}, 1e9, 0)), TelemetryPacket)
     assert isinstance(decode_downlink(b"\x00"), Rejection)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,10 @@ import pytest
 from picodragon.dictionary import packets
 from picodragon.dictionary.definitions import MAX_PACKET_DATA, Dictionary, DictionaryError
 from picodragon.dictionary.loader import load_dictionary
+from tests.dictionary.snapshot import describe
 
 MISSIONS = Path(__file__).parents[2] / "src" / "picodragon" / "missions"
+DATA = Path(__file__).parent / "data"
 
 
 def write(tmp_path: Path, text: str, name: str = "dictionary.toml") -> Path:
@@ -150,15 +153,54 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
         load_dictionary(tmp_path / "nope.toml")
 
 
-def test_reference_mission_files_equal_the_declarations_the_rooms_use_today() -> None:
-    from picodragon.dictionary import spacecraft
+def _snapshot() -> dict:
+    return json.loads((DATA / "reference_dictionary.json").read_text(encoding="utf-8"))
+
+
+def _by_name(items: list[dict]) -> dict[str, dict]:
+    return {item["name"]: item for item in items}
+
+
+def test_reference_mission_keeps_its_frozen_wire_identity() -> None:
+    """The packaged reference dictionary equals the snapshot taken from the declarations the
+    rooms flew with before dictionaries were files: same items in the same order, and each
+    item's APID, opcode or id, field order, wire types, scales, offsets, limits and enums."""
+    frozen = _snapshot()
+    now = describe(load_dictionary(MISSIONS / "picodragon" / "dictionary.toml"))
+    for section in ("telemetry", "commands", "events"):
+        assert [i["name"] for i in now[section]] == [i["name"] for i in frozen[section]], section
+        current = _by_name(now[section])
+        for name, expected in _by_name(frozen[section]).items():
+            assert current[name] == expected, f"{section} {name} drifted from the snapshot"
+    assert now["chunk_header"] == frozen["chunk_header"]
+    assert now["modes"] == frozen["modes"]
+    assert now == frozen  # nothing added outside the sections above either
+
+
+def test_core_is_the_reference_dictionary_without_its_limits() -> None:
+    """The core holds the same wire identity as the reference mission; only the alarm limits
+    are the mission's own."""
+    frozen = _snapshot()
+    for packet in frozen["telemetry"]:
+        for field in packet["fields"]:
+            field["limits"] = None
+    assert describe(load_dictionary()) == frozen
+
+
+def test_the_snapshot_catches_a_drift() -> None:
+    """A renumbered opcode or a rescaled field is seen (the comparison is not vacuous)."""
+    from dataclasses import replace
 
     mission = load_dictionary(MISSIONS / "picodragon" / "dictionary.toml")
-    assert mission.telemetry == spacecraft.TELEMETRY_PACKETS
-    assert mission.commands == spacecraft.COMMANDS
-    assert mission.events == spacecraft.EVENTS
-    assert mission.chunk_header == spacecraft.FILE_CHUNK_HEADER
-    assert mission.modes == spacecraft.MODES
+    housekeeping = mission.packet("HOUSEKEEPING")
+    fields = tuple(replace(f, scale=0.01) if f.name == "battery_voltage_v" else f
+                   for f in housekeeping.fields)
+    drifted = replace(mission, telemetry=(replace(housekeeping, fields=fields),)
+                      + mission.telemetry[1:])
+    assert describe(drifted)["telemetry"] != _snapshot()["telemetry"]
+    renumbered = replace(mission, commands=(replace(mission.commands[0], opcode=0x7F00),)
+                         + mission.commands[1:])
+    assert describe(renumbered)["commands"] != _snapshot()["commands"]
 
 
 def test_a_dictionary_pickles_for_dask_workers() -> None:

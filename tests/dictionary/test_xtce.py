@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from picodragon.dictionary import core
 from picodragon.dictionary.files import pack_file_chunk
 from picodragon.dictionary.packets import decode_telemetry, pack_telemetry
-from picodragon.dictionary.spacecraft import COMMANDS, EVENTS, TELEMETRY_PACKETS
 from picodragon.dictionary.xtce import _enum_override, to_xtce
 
 spp = pytest.importorskip("space_packet_parser")
+
+COMMANDS, EVENTS, TELEMETRY_PACKETS = core().commands, core().events, core().telemetry
+"""The core dictionary's items: what ``to_xtce()`` exports by default."""
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from picodragon.dictionary.spacecraft import COMMANDS
+from picodragon.dictionary import core
 from picodragon.fsw import hal
 from tests.fsw.fakes import make_bench
 
@@ -56,4 +56,4 @@ def test_twin_devices_satisfy_the_protocols():
 def test_every_dictionary_command_has_a_handler():
     bench = make_bench()
     bench.fsw.boot()
-    assert set(bench.fsw.commanding.handlers) == {c.name for c in COMMANDS}
+    assert set(bench.fsw.commanding.handlers) == {c.name for c in core().commands}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from picodragon.dictionary import core
 from picodragon.dictionary.packets import pack_telemetry
-from picodragon.dictionary.spacecraft import EVENT_REPORT
 from picodragon.fsw.history import SEGMENT, PacketHistory, packet_time
 from tests.fsw.fakes import FlashStorage
 
 T = 1_400_000_000.0
+EVENT_REPORT = core().packet("EVENT_REPORT")
 
 
 def packet(i: int) -> bytes:

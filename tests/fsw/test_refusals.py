@@ -8,9 +8,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from picodragon.dictionary import core
 from picodragon.dictionary.model import Severity
 from picodragon.dictionary.packets import decode_telemetry, pack_telemetry
-from picodragon.dictionary.spacecraft import EVENT_REPORT, EVENTS
 from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw import FswConfig
 from picodragon.fsw.events import stored_rank
@@ -19,7 +19,8 @@ from picodragon.link import ax25
 from tests.fsw.fakes import T0, FlashStorage, make_bench
 from tests.fsw.ground import KEY, Ground
 
-EVENT_NAMES = {e.event_id: e.name for e in EVENTS}
+EVENT_REPORT = core().packet("EVENT_REPORT")
+EVENT_NAMES = {e.event_id: e.name for e in core().events}
 US, GROUND = ax25.Address("XV9PID"), ax25.Address("VNSC")
 
 

@@ -8,8 +8,10 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from picodragon.dictionary import TELEMETRY_PACKETS, decode_telemetry, pack_telemetry
+from picodragon.dictionary import core, decode_telemetry, pack_telemetry
 from picodragon.ground.decoder import decode
+
+TELEMETRY_PACKETS = core().telemetry
 
 
 def same(a, b) -> bool:

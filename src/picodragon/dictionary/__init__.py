@@ -1,5 +1,9 @@
 """The spacecraft dictionary: one declaration of telemetry, commands and events for both
-flight software and ground."""
+flight software and ground.
+
+A mission's dictionary is a ``Dictionary`` object loaded from its files (``load_dictionary``;
+``core()`` is the packaged core dictionary every mission extends) and handed to each room; no
+module-level list of a mission's packets, commands or events is exported."""
 
 from picodragon.dictionary.definitions import Dictionary, DictionaryError
 from picodragon.dictionary.loader import core, load_dictionary
@@ -13,13 +17,8 @@ from picodragon.dictionary.packets import (
     parse_space_packet,
     space_packet,
 )
-from picodragon.dictionary.spacecraft import COMMANDS, EVENTS, MODES, TELEMETRY_PACKETS
 
 __all__ = [
-    "COMMANDS",
-    "EVENTS",
-    "MODES",
-    "TELEMETRY_PACKETS",
     "Command",
     "Dictionary",
     "DictionaryError",

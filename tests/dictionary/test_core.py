@@ -1,24 +1,24 @@
-"""The spacecraft dictionary: identities are unique and every packet round-trips."""
+"""The core dictionary: identities are unique and every packet round-trips."""
 
 from __future__ import annotations
 
 import math
 
-from picodragon.dictionary import COMMANDS, EVENTS, TELEMETRY_PACKETS
+from picodragon.dictionary import core
 from picodragon.dictionary.packets import decode_telemetry, pack_telemetry
-from picodragon.dictionary.spacecraft import HOUSEKEEPING
 
 
 def test_identities_are_unique():
-    assert len({p.apid for p in TELEMETRY_PACKETS}) == len(TELEMETRY_PACKETS)
-    assert len({c.opcode for c in COMMANDS}) == len(COMMANDS)
-    assert len({c.name for c in COMMANDS}) == len(COMMANDS)
-    assert len({e.event_id for e in EVENTS}) == len(EVENTS)
-    assert len({e.name for e in EVENTS}) == len(EVENTS)
+    dictionary = core()
+    assert len({p.apid for p in dictionary.telemetry}) == len(dictionary.telemetry)
+    assert len({c.opcode for c in dictionary.commands}) == len(dictionary.commands)
+    assert len({c.name for c in dictionary.commands}) == len(dictionary.commands)
+    assert len({e.event_id for e in dictionary.events}) == len(dictionary.events)
+    assert len({e.name for e in dictionary.events}) == len(dictionary.events)
 
 
 def test_every_packet_round_trips_through_the_dictionary():
-    for packet in TELEMETRY_PACKETS:
+    for packet in core().telemetry:
         values = {}
         for f in packet.fields:
             lo, hi = f.raw_range()
@@ -34,7 +34,7 @@ def test_every_packet_round_trips_through_the_dictionary():
 
 
 def test_housekeeping_keeps_the_first_cut_fields_in_order():
-    names = [f.name for f in HOUSEKEEPING.fields]
+    names = [f.name for f in core().packet("HOUSEKEEPING").fields]
     assert names[:13] == [
         "mode", "boot_count", "uptime_s", "battery_voltage_v", "battery_current_a",
         "battery_soc_pct", "solar_power_w", "bus_power_w", "obc_temperature_c",
