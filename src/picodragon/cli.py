@@ -37,6 +37,10 @@ modem_app = typer.Typer(
     no_args_is_help=True, help="The modems (AFSK 1200, G3RUH 9600 and 4800): audio files in and out."
 )
 app.add_typer(modem_app, name="modem")
+satnogs_app = typer.Typer(
+    no_args_is_help=True,
+    help="SatNOGS interop: archived frames out as SiDS records (file or POST), frame files in.")
+app.add_typer(satnogs_app, name="satnogs")
 
 
 class UserError(Exception):
@@ -237,6 +241,14 @@ def mission_of(mission: Path | None, scenario: str | None) -> Any:
     raise UserError(f"--scenario: no variant '{scenario}' in {mission} (give a .toml file of that folder)")
 
 
+def simulated(loaded: Any) -> Any:
+    """The mission, refused in one line when it is receive-only (no twin to simulate)."""
+    if getattr(loaded.scenario, "receive_only", False):
+        raise UserError(f"mission {loaded.scenario.name} is receive-only: nothing to simulate (it "
+                        "has passes, modem demod, satnogs import|export and serve)")
+    return loaded
+
+
 def write_json(path: str | None, data: Any) -> None:
     """Write JSON to a file atomically (or to stdout for '-')."""
     if path is None:
@@ -320,7 +332,7 @@ def run(
     output_path(json_path, "--json")
     if not db.startswith(("postgresql://", "postgres://")):
         _check_tle_beside(db)
-    loaded = mission_of(mission, scenario)
+    loaded = simulated(mission_of(mission, scenario))
     scn = loaded.scenario
     deployed = scn.deployment.ejection_time
     if begin is not None and not deployed <= begin <= deployed + timedelta(days=MAX_RUN_DAYS):
@@ -500,7 +512,7 @@ def live(
     host, port = _host_port(kiss, "--kiss")
     bindable(host, port, "--kiss")
     auth_key = read_key(key_file)
-    loaded = mission_of(mission, scenario)
+    loaded = simulated(mission_of(mission, scenario))
     scn = loaded.scenario
     deployed = scn.deployment.ejection_time
     if begin is not None and begin < deployed:
@@ -781,7 +793,7 @@ def montecarlo(
     output_path(json_path, "--json")
     if scheduler is not None:
         _check_scheduler(scheduler)
-    loaded = mission_of(mission, scenario)
+    loaded = simulated(mission_of(mission, scenario))
     scn = loaded.scenario
     campaign = run_campaign(loaded, runs, scheduler=scheduler, days=days, seed=seed, lifetime=lifetime,
                             progress=json_path != "-", workers=workers)
@@ -930,6 +942,107 @@ def modem_demod(
             typer.echo(f"{f['source']}>{f['destination']}: {f['info']}")
         typer.echo(f"{len(frames)} frames decoded")
     write_json(json_path, frames)
+
+
+@satnogs_app.command("export")
+@verb
+def satnogs_export(
+    db: DbOpt,
+    mission: MissionOpt = None,
+    scenario: ScenarioOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write SiDS records here (.csv, else JSON Lines)")] = None,
+    post: Annotated[str | None, typer.Option("--post", help="POST each record (SiDS form) to this http(s) URL")] = None,
+    station: Annotated[str | None, typer.Option(help="the mission's station whose receptions to export [default: every frame, the first station's place]")] = None,
+    source: Annotated[str | None, typer.Option(help="SiDS source: the receiving station's callsign [default: the station's name]")] = None,
+    include_rejected: Annotated[bool, typer.Option("--include-rejected", help="also frames the ground rejected")] = False,
+) -> None:
+    """Export archived frames as SiDS records, the form SatNOGS DB takes from stations."""
+    from picodragon.ground.archive import open_archive
+    from picodragon.ground.satnogs import (
+        SatnogsError,
+        check_url,
+        post_records,
+        records_from_archive,
+        write_records,
+    )
+
+    if (out is None) == (post is None):
+        raise UserError("give one of --out FILE or --post URL")
+    if post is not None:
+        try:
+            check_url(post)
+        except SatnogsError as exc:
+            raise UserError(f"--post: {exc}") from None
+    else:
+        output_path(out, "--out", stdout_ok=False)
+    if source is not None and not source.strip():
+        raise UserError("--source: the callsign is empty")
+    archive_target(db, must_exist=True)
+    scn = mission_of(mission, scenario).scenario
+    places = {s.name: s for s in scn.stations}
+    if station is not None and station not in places:
+        raise UserError(f"--station: mission {scn.name} has no station {station!r} (it has {', '.join(places)})")
+    place = places[station] if station is not None else scn.stations[0]
+    archive = open_archive(db)
+    try:
+        records = records_from_archive(archive, scn.spacecraft.norad_id, source or place.name,
+                                       place.longitude_deg, place.latitude_deg, station=station,
+                                       include_rejected=include_rejected)
+    finally:
+        archive.close()
+    try:
+        if out is not None:
+            typer.echo(f"{write_records(records, out)} frames -> {out}")
+        else:
+            report = post_records(records, post)
+            typer.echo(f"{report.sent} frames posted to {post} ({report.attempts} attempts)")
+    except SatnogsError as exc:
+        raise UserError(str(exc)) from None
+
+
+@satnogs_app.command("import")
+@verb
+def satnogs_import(
+    frames_file: Annotated[Path, typer.Argument(help="a SatNOGS frame file: 'YYYY-MM-DD HH:MM:SS|HEX' lines, the DB API's JSON, or our SiDS JSON Lines")],
+    db: DbOpt,
+    mission: MissionOpt = None,
+    scenario: ScenarioOpt = None,
+    station: Annotated[str | None, typer.Option(help="the mission's station to file them under [default: its first]")] = None,
+    json_path: JsonOpt = None,
+) -> None:
+    """Import a SatNOGS observation's frames into the archive, decoded as if heard live."""
+    from picodragon.ground.archive import open_archive
+    from picodragon.ground.satnogs import (
+        SatnogsError,
+        import_frames,
+        mission_station,
+        read_frames_file,
+    )
+
+    input_file(frames_file, "FILE")
+    output_path(json_path, "--json")
+    archive_target(db)
+    loaded = mission_of(mission, scenario)
+    scn = loaded.scenario
+    if station is not None and station not in {s.name for s in scn.stations}:
+        raise UserError(f"--station: mission {scn.name} has no station {station!r}")
+    receive = getattr(scn, "receive", None)
+    if receive is not None and receive.packet is not None and not loaded.dictionary.has_packet(receive.packet):
+        raise UserError(f"mission {scn.name}: [receive] packet {receive.packet} is not in its dictionary")
+    try:
+        frames = read_frames_file(frames_file)
+    except SatnogsError as exc:
+        raise UserError(str(exc)) from None
+    archive = open_archive(db, dictionary=loaded.dictionary)
+    try:
+        report = import_frames(mission_station(scn, loaded.dictionary, archive, station), frames)
+    finally:
+        archive.close()
+    data = {"file": str(frames_file), "frames": report.frames, "decoded": report.decoded,
+            "rejected": report.rejected}
+    if json_path != "-":
+        typer.echo(f"{report.frames} frames: {report.decoded} decoded, {report.rejected} rejected -> {db}")
+    write_json(json_path, data)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -156,7 +156,7 @@ class Radio(Section):
     downlink_frequency_hz: float = Field(..., gt=1e6)
     downlink_power_w: float = Field(..., gt=0, le=100)
     bit_rate: float = Field(1200.0, gt=0)
-    modulation: Literal["AFSK1200", "FSK9600"] = "AFSK1200"
+    modulation: Literal["AFSK1200", "FSK9600", "FSK4800"] = "AFSK1200"
     beacon_frequency_hz: float = Field(..., gt=1e6)
     beacon_text: str | None = Field(
         None, max_length=64, pattern=r"^[A-Z0-9 /.,?=-]*$",
@@ -220,7 +220,7 @@ class Spacecraft(Section):
     drag_coefficient: float = Field(2.2, gt=0, le=5)
     camera: Camera = Camera()
     radio: Radio
-    power: Power
+    power: Power | None = Field(None, description="required unless the mission is receive_only")
     adcs: Adcs = Adcs()
     thermal: Thermal = Thermal()
 
@@ -236,7 +236,7 @@ class Spacecraft(Section):
         x, y, z = self.size_m
         face_area = {"X": y * z, "Y": x * z, "Z": x * y}
         on_face: dict[str, float] = {}
-        for panel in self.power.solar_panels():
+        for panel in self.power.solar_panels() if self.power is not None else ():
             if panel.kind == "body":
                 on_face[panel.face] = on_face.get(panel.face, 0.0) + panel.area_m2
         over = [f"{face} ({area * 1e4:.0f} cm^2 > {face_area[face[1]] * 1e4:.0f} cm^2)"
@@ -250,7 +250,8 @@ class Spacecraft(Section):
         """Mean projected area of a randomly tumbling body: a quarter of the box's surface plus
         half the area of each deployable panel (a thin plate's mean projection)."""
         x, y, z = self.size_m
-        wings = sum(p.area_m2 for p in self.power.panels if p.kind == "deployable")
+        panels = self.power.panels if self.power is not None else []
+        wings = sum(p.area_m2 for p in panels if p.kind == "deployable")
         return (x * y + y * z + z * x) / 2.0 + wings / 2.0
 
 
@@ -437,6 +438,28 @@ class FlightSoftwareSection(Section):
         return refs
 
 
+class Receive(Section):
+    """How the ground hears and decodes a satellite's downlink (receive-only missions above all).
+
+    ``mode`` is the modem (``picodragon modem demod --mode``); ``kaitai`` names the
+    satnogs-decoders struct that decodes its whole frames (``quetzal1``), and ``packet`` the
+    dictionary packet its fields are archived as (made once by
+    ``picodragon.ground.kaitai.packet_from_sample``).
+    """
+
+    mode: Literal["afsk1200", "g3ruh9600", "g3ruh4800"] = "afsk1200"
+    kaitai: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]{0,63}$",
+                               description="satnogs-decoders struct name")
+    packet: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$",
+                               description="the dictionary packet the struct's fields fill")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Receive:
+        if (self.kaitai is None) != (self.packet is None):
+            raise ValueError("give kaitai and packet together")
+        return self
+
+
 class Scenario(Section):
     name: str = Field(..., min_length=1, description="the scenario's name, shown in reports and "
                       "accepted by --scenario for a packaged mission")
@@ -457,6 +480,18 @@ class Scenario(Section):
     dictionary: str | None = Field(
         None, description="the mission's dictionary file (TOML, YAML or XTCE), relative to the "
         "file that names it; the core dictionary when absent")
+
+    receive_only: bool = Field(
+        False, description="a satellite the team hears but does not fly or command: no twin, no "
+        "flight software, no uplink ([spacecraft.power] may be left out; `run` refuses it)")
+    receive: Receive | None = Field(None, description="how its downlink is received and decoded")
+
+    @model_validator(mode="after")
+    def _power_unless_receive_only(self) -> Scenario:
+        if self.spacecraft.power is None and not self.receive_only:
+            raise ValueError("spacecraft.power: give [spacecraft.power] (or receive_only = true "
+                             "for a satellite the team only listens to)")
+        return self
 
     @model_validator(mode="after")
     def _orbit_source(self) -> Scenario:

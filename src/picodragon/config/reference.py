@@ -53,6 +53,7 @@ def _sections() -> list[tuple[str, type[BaseModel]]]:
         ("[flight_software]", models.FlightSoftwareSection),
         ("[[faults]]", models.Fault),
         ("[[companions]]", models.Companion),
+        *([("[receive]", models.Receive)] if hasattr(models, "Receive") else []),
     ]
 
 
