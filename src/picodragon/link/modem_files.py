@@ -20,19 +20,30 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+import numpy as np
 
 from picodragon.link import afsk, ax25, g3ruh, kiss
 from picodragon.link.audio import audio_rate, iter_audio
 from picodragon.link.demod import (
     DEFAULT_VARIANTS,
     FAST_VARIANTS,
+    DecodedFrame,
     StreamingDemodulator,
     check_sample_rate,
 )
 from picodragon.link.wavio import write_wav
 
-__all__ = ["MODES", "demodulate_file", "frame_record", "modulate_file", "read_frames"]
+__all__ = [
+    "MODES",
+    "demodulate_file",
+    "demodulate_stream",
+    "frame_record",
+    "modulate_file",
+    "read_frames",
+]
 
 MODES: dict[str, float] = {"afsk1200": 1200.0, "g3ruh9600": 9600.0, "g3ruh4800": 4800.0}
 """The modem modes and their bit rates, bit/s."""
@@ -167,22 +178,29 @@ def demodulate_file(
     return _demodulate(wav_path, rate, fix, fast, mode)
 
 
+def demodulate_stream(
+    pieces: Iterable[np.ndarray], rate: int, mode: str, fix: bool = False, fast: bool = False
+) -> list[DecodedFrame]:
+    """Frames in audio that comes in ``pieces`` at ``rate`` (Hz, one the mode can carry),
+    demodulated 30 s at a time (memory bounded on long inputs); ``fix`` and ``fast`` for AFSK
+    as in :func:`demodulate_file`. The IQ path (:mod:`picodragon.link.iq`) feeds it too."""
+    if mode == "afsk1200":
+        variants = FAST_VARIANTS if fast else DEFAULT_VARIANTS
+        stream = StreamingDemodulator(rate, block_s=30.0, fix=fix, variants=variants)
+    else:
+        demodulator = g3ruh.G3ruhDemodulator(rate, MODES[mode])
+        stream = StreamingDemodulator(rate, block_s=30.0, history_s=1.0, demodulator=demodulator)
+    found: list[DecodedFrame] = []
+    for piece in pieces:
+        found += stream.feed(piece)
+    return found + stream.flush()
+
+
 def _demodulate(
     wav_path: str | Path, rate: int, fix: bool, fast: bool, mode: str
 ) -> list[dict[str, object]]:
-    found_frames = []
     try:
-        if mode == "afsk1200":
-            variants = FAST_VARIANTS if fast else DEFAULT_VARIANTS
-            stream = StreamingDemodulator(rate, block_s=30.0, fix=fix, variants=variants)
-        else:
-            demodulator = g3ruh.G3ruhDemodulator(rate, MODES[mode])
-            stream = StreamingDemodulator(
-                rate, block_s=30.0, history_s=1.0, demodulator=demodulator
-            )
-        for chunk in iter_audio(wav_path, chunk_s=30.0):
-            found_frames += stream.feed(chunk)
-        found_frames += stream.flush()
+        found_frames = demodulate_stream(iter_audio(wav_path, chunk_s=30.0), rate, mode, fix, fast)
     except OSError as exc:  # the file went away or failed while being read
         raise ValueError(f"{wav_path}: cannot read audio: {exc}") from None
     records = []
