@@ -24,11 +24,6 @@ station and country, its NORAD number, its frequencies (MHz), its network's stat
 companions."""
 
 PENDING = {
-    "fsw/params.py": "FswConfig defaults (callsigns, beacon text): the fsw tests build FswConfig() "
-                     "and check those callsigns; the mission room always passes the mission's",
-    "fsw/__init__.py": "docstring, fsw room",
-    "fsw/beacon.py": "docstring frequencies and text, fsw room",
-    "fsw/hal.py": "docstring examples, fsw room",
     "ground/operations.py": "run_station_blocking callsign defaults: the cli passes the mission's",
     "mission/operator.py": "REFERENCE_TARGETS and GROUND_CALLSIGN defaults for callers that pass "
                            "none (the runner passes the mission's targets and ground callsign)",

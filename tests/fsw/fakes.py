@@ -14,8 +14,18 @@ from dataclasses import dataclass, field
 
 from picodragon.fsw import FlightSoftware, FswConfig
 from picodragon.fsw.hal import Hal, PositionFix, PowerReading
+from tests.fsw.identity import BEACON_TEXT, GROUND_CALLSIGN, SPACECRAFT_CALLSIGN
 
 T0 = 1_384_863_420.0  # 2013-11-19T12:17:00Z, the ejection
+
+
+def bench_config(**overrides: object) -> FswConfig:
+    """The flight software's parameters on the bench: the reference mission's callsigns and
+    beacon text, and whatever a test overrides."""
+    values: dict[str, object] = {"callsign": SPACECRAFT_CALLSIGN,
+                                 "ground_callsign": GROUND_CALLSIGN, "beacon_text": BEACON_TEXT}
+    values.update(overrides)
+    return FswConfig(**values)  # type: ignore[arg-type]
 
 
 class FakeClock:
@@ -347,6 +357,6 @@ def make_bench(config: FswConfig | None = None, **overrides: object) -> Bench:
         magnetometer=FakeVector((2e-5, -1e-5, 3e-5), 1e-8, 7),
         cw=FakeCw(clock),
         watchdog=FakeWatchdog(clock),
-        config=config or FswConfig(**overrides),  # type: ignore[arg-type]
+        config=config or bench_config(**overrides),
     )
     return bench

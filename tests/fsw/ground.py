@@ -18,6 +18,7 @@ from picodragon.dictionary.packets import TelemetryPacket, decode_telemetry
 from picodragon.dictionary.telecommand import encode_telecommand
 from picodragon.link import ax25
 from picodragon.link.auth import CommandSigner
+from tests.fsw.identity import GROUND_CALLSIGN, SPACECRAFT_CALLSIGN
 
 KEY = b"pico-dragon-test-key-0123456789ab"
 
@@ -41,8 +42,8 @@ class Ground:
     """Uplinks commands and digests downlinked frames."""
 
     key: bytes = KEY
-    callsign: str = "VNSC"
-    spacecraft: str = "XV9PID"
+    callsign: str = GROUND_CALLSIGN
+    spacecraft: str = SPACECRAFT_CALLSIGN
     counter: int = 0
     telemetry: list[TelemetryPacket] = field(default_factory=list)
     files: dict[int, Reassembly] = field(default_factory=dict)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from picodragon.dictionary.packets import decode_telemetry
-from picodragon.fsw import FswConfig
 from picodragon.link import ax25
-from tests.fsw.fakes import T0, make_bench
+from tests.fsw.fakes import T0, bench_config, make_bench
 
 
 def decoded(bench):
@@ -76,7 +75,7 @@ def test_antenna_burn_retried_while_the_switch_reads_closed():
 
 
 def test_antenna_gives_up_after_the_last_attempt_and_transmits_anyway():
-    bench = make_bench(FswConfig(antenna_max_attempts=2))
+    bench = make_bench(bench_config(antenna_max_attempts=2))
     bench.antenna.burns_needed = 99
     bench.run_until(T0 + 1800 + 400)
     assert len(bench.antenna.burns) == 2

@@ -7,15 +7,14 @@ from hypothesis import strategies as st
 
 from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.dictionary.telecommand import Reason
-from picodragon.fsw import FswConfig
-from tests.fsw.fakes import T0, make_bench
+from tests.fsw.fakes import T0, bench_config, make_bench
 from tests.fsw.ground import KEY, Ground
 
 DEPLOYED = T0 + 2000
 
 
 def deployed_bench(**overrides):
-    bench = make_bench(FswConfig(auth_key=KEY, **overrides))
+    bench = make_bench(bench_config(auth_key=KEY, **overrides))
     bench.run_until(DEPLOYED)
     return bench, Ground()
 
@@ -72,7 +71,7 @@ def test_replay_is_still_rejected_after_a_reset():
 
 
 def test_commands_are_refused_without_a_key():
-    bench = make_bench(FswConfig(auth_key=None))
+    bench = make_bench(bench_config(auth_key=None))
     bench.run_until(DEPLOYED)
     ground = Ground()
     uplink(bench, ground, ground.frame("NOOP"))
@@ -218,7 +217,7 @@ def test_file_management_commands():
 def test_directory_entries_carry_position_and_attitude():
     from tests.fsw.fakes import FakeAttitude, FakePosition
 
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.position, bench.attitude = FakePosition(), FakeAttitude()
     bench.fsw = type(bench.fsw)(bench.hal(), bench.config)
     bench.run_until(DEPLOYED)
@@ -287,7 +286,7 @@ def test_state_is_plain_data():
 
 
 def test_the_next_critical_time_names_time_tags_and_the_deployment():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.fsw.boot()
     assert bench.fsw.next_critical_time() == T0 + 1800  # end of the RF silence
     bench.run_until(DEPLOYED)
@@ -316,7 +315,7 @@ def test_capture_an_image_at_03_28_10_utc():
 
 
 def test_adjust_time_corrects_the_clock_and_time_tags_keep_their_utc_times():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.clock.offset = -90.0  # the on-board clock runs 90 s slow from the start
     bench.run_until(DEPLOYED)
     ground = Ground()

@@ -11,9 +11,8 @@ import zlib
 
 import pytest
 
-from picodragon.fsw import FswConfig
 from picodragon.fsw.hal import PowerReading
-from tests.fsw.fakes import T0, make_bench
+from tests.fsw.fakes import T0, bench_config, make_bench
 from tests.fsw.ground import KEY, Ground, LossyLink
 
 DAY = 86400.0
@@ -26,7 +25,7 @@ class Campaign:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.bench = make_bench(FswConfig(auth_key=KEY, filestore_capacity_bytes=150_000))
+        self.bench = make_bench(bench_config(auth_key=KEY, filestore_capacity_bytes=150_000))
         self.bench.camera.size = 8_000
         # a worn flash: past 60 writes of a block, one write in 50 lands with a bit flipped
         self.bench.storage.wear_limit = 60

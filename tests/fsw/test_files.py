@@ -8,9 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from picodragon.dictionary.files import decode_file_chunk
-from picodragon.fsw import FswConfig
 from picodragon.link import ax25
-from tests.fsw.fakes import T0, make_bench
+from tests.fsw.fakes import T0, bench_config, make_bench
 from tests.fsw.ground import KEY, Ground, LossyLink
 
 DEPLOYED = T0 + 2000
@@ -18,7 +17,7 @@ ORBIT_S = 5560.0
 
 
 def bench_with_image(size=40_000, **overrides):
-    bench = make_bench(FswConfig(auth_key=KEY, **overrides))
+    bench = make_bench(bench_config(auth_key=KEY, **overrides))
     bench.camera.size = size
     bench.run_until(DEPLOYED)
     ground = Ground()
@@ -40,7 +39,7 @@ def test_capture_stores_the_image_with_crc_and_metadata():
 
 
 def test_capture_refused_in_low_power():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.run_until(DEPLOYED)
     bench.power.voltage, bench.power.soc = 6.5, 0.1
     bench.run_until(DEPLOYED + 60)
@@ -235,7 +234,7 @@ def test_requests_for_a_file_corrupted_mid_transfer_are_refused():
 def test_a_day_of_housekeeping_comes_down_as_a_log_file_over_a_lossy_link():
     from picodragon.dictionary.packets import decode_telemetry
 
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.run_until(T0 + 86400)
     ground = Ground()
     bench.radio.uplink.append(ground.frame("SAVE_HOUSEKEEPING_LOG", {"since": 0, "max_packets": 3000}))

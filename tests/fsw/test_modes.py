@@ -5,16 +5,15 @@ from __future__ import annotations
 import math
 
 from picodragon.dictionary.packets import decode_telemetry
-from picodragon.fsw import FswConfig
 from picodragon.fsw.modes import DETUMBLE, LOW_POWER, NOMINAL, SAFE
-from tests.fsw.fakes import T0, make_bench
+from tests.fsw.fakes import T0, bench_config, make_bench
 from tests.fsw.ground import KEY, Ground
 
 DEPLOYED = T0 + 2000
 
 
 def nominal_bench(**overrides):
-    bench = make_bench(FswConfig(auth_key=KEY, **overrides))
+    bench = make_bench(bench_config(auth_key=KEY, **overrides))
     bench.run_until(DEPLOYED)
     assert bench.fsw.mode == NOMINAL
     return bench

@@ -21,11 +21,11 @@ import pytest
 from picodragon.dictionary import core, load_dictionary
 from picodragon.dictionary.packets import pack_telemetry
 from picodragon.dictionary.telecommand import Reason
-from picodragon.fsw import FlightSoftware, FswConfig
+from picodragon.fsw import FlightSoftware
 from picodragon.fsw.modes import ModeTableError
 from picodragon.fsw.scheduler import Component, Port
 from picodragon.fsw.topology import REFERENCE_COMPONENTS, ComponentContext
-from tests.fsw.fakes import T0, make_bench
+from tests.fsw.fakes import T0, bench_config, make_bench
 from tests.fsw.ground import KEY, Ground
 
 MISSION_DICTIONARY = Path(__file__).parent / "data" / "counter.toml"
@@ -85,7 +85,7 @@ def import_component(ref: str) -> type:
 def configured_bench(table: str = MISSION_TOML):
     dictionary = load_dictionary(MISSION_DICTIONARY)
     section = tomllib.loads(table)["flight_software"]
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.fsw = FlightSoftware(
         bench.hal(), bench.config, dictionary=dictionary,
         components=section.get("components"),
@@ -135,7 +135,7 @@ def test_the_mission_command_without_its_component_fails_and_the_core_refuses_it
     assert tuple(bench.fsw.components) == REFERENCE_COMPONENTS
     uplink(bench, ground, ground.frame("COUNT_PULSES", {"pulses": 5}))
     assert ground.responses(1) == [("ACCEPTED", 0), ("FAILED", int(Reason.FAILED))]
-    core_bench = make_bench(FswConfig(auth_key=KEY))  # a core-only spacecraft: unknown opcode
+    core_bench = make_bench(bench_config(auth_key=KEY))  # a core-only spacecraft: unknown opcode
     core_bench.run_until(DEPLOYED)
     ground = Ground(dictionary=mission)
     uplink(core_bench, ground, ground.frame("COUNT_PULSES", {"pulses": 5}))
@@ -143,7 +143,7 @@ def test_the_mission_command_without_its_component_fails_and_the_core_refuses_it
 
 
 def test_bad_selections_and_dictionaries_are_refused_before_anything_runs():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     hal, config = bench.hal(), bench.config
     with pytest.raises(ValueError, match="no reference component 'camera'"):
         FlightSoftware(hal, config, components=[*REFERENCE_COMPONENTS, "camera"])
@@ -161,7 +161,7 @@ def test_modes_are_read_from_the_dictionary():
     """Renumbered modes: the rules follow the names, the wire carries the dictionary's numbers."""
     renumbered = replace(core(), enums={**core().enums, "modes": {
         10: "BOOT", 11: "DETUMBLE", 12: "NOMINAL", 13: "IMAGING", 14: "LOW_POWER", 15: "SAFE"}})
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.fsw = FlightSoftware(bench.hal(), bench.config, dictionary=renumbered)
     bench.fsw.boot()
     assert bench.fsw.mode == 10

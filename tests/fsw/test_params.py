@@ -21,6 +21,18 @@ def test_bad_configuration_is_refused_with_a_clear_error(bad):
         FswConfig(**bad)
 
 
+def test_defaults_are_placeholders_that_name_no_mission():
+    """Without a mission's values the build calls itself N0CALL and listens to N0GRND: valid
+    AX.25 addresses no station can hold, so a forgotten parameter is obvious on the air."""
+    from picodragon.link import ax25
+
+    config = FswConfig()
+    assert (config.callsign, config.ground_callsign, config.beacon_text) == ("N0CALL", "N0GRND", "N0CALL")
+    frame = ax25.Frame(ax25.Address(config.ground_callsign), ax25.Address(config.callsign), info=b"x")
+    decoded = ax25.decode(ax25.encode(frame))
+    assert (decoded.source.callsign, decoded.destination.callsign) == ("N0CALL", "N0GRND")
+
+
 def test_parameters_round_trip_and_survive_one_lost_copy():
     storage = MemoryStorage()
     params = PersistentParams(boot_count=7, antenna_deployed=True, auth_bitmap=2**63 + 5)

@@ -12,11 +12,10 @@ from picodragon.dictionary import core
 from picodragon.dictionary.model import Severity
 from picodragon.dictionary.packets import decode_telemetry, pack_telemetry
 from picodragon.dictionary.telecommand import Reason
-from picodragon.fsw import FswConfig
 from picodragon.fsw.events import stored_rank
 from picodragon.fsw.history import SEGMENT, PacketHistory
 from picodragon.link import ax25
-from tests.fsw.fakes import T0, FlashStorage, make_bench
+from tests.fsw.fakes import T0, FlashStorage, bench_config, make_bench
 from tests.fsw.ground import KEY, Ground
 
 EVENT_REPORT = core().packet("EVENT_REPORT")
@@ -45,7 +44,7 @@ def junk_to_us(rng: random.Random) -> bytes:
 
 
 def test_ten_thousand_junk_frames_keep_the_critical_event_and_bound_flash_writes():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.antenna.burns_needed = 99  # the antenna never deploys: ANTENNA_FAILED (CRITICAL)
     bench.run_until(T0 + 2600)
     assert ("ANTENNA_FAILED" in [name for name, _, _ in stored_events(bench)])
@@ -78,7 +77,7 @@ def test_ten_thousand_junk_frames_keep_the_critical_event_and_bound_flash_writes
 
 
 def test_frames_for_others_from_others_or_too_long_are_counted_and_reported():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.run_until(T0 + 2000)
     other_sat = ax25.encode(ax25.Frame(ax25.Address("XV9ABC"), GROUND, info=b"hello"))
     other_station = ax25.encode(ax25.Frame(US, ax25.Address("N0CALL"), info=b"\x00" * 40))
@@ -98,7 +97,7 @@ def test_frames_for_others_from_others_or_too_long_are_counted_and_reported():
 
 
 def test_a_time_tag_already_passed_is_answered_and_logged():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.run_until(T0 + 2000)
     ground = Ground()
     bench.radio.uplink.append(ground.frame("NOOP", execute_at=bench.clock.t - 600))
@@ -109,7 +108,7 @@ def test_a_time_tag_already_passed_is_answered_and_logged():
 
 
 def test_a_time_tag_missed_while_off_is_logged_at_boot():
-    bench = make_bench(FswConfig(auth_key=KEY))
+    bench = make_bench(bench_config(auth_key=KEY))
     bench.run_until(T0 + 2000)
     ground = Ground()
     at = bench.clock.t + 600

@@ -12,9 +12,10 @@ from dataclasses import fields
 import pytest
 
 from picodragon.dictionary.packets import decode_telemetry
-from picodragon.fsw import FlightSoftware, FswConfig
+from picodragon.fsw import FlightSoftware
 from picodragon.fsw.hal import Hal
 from picodragon.link import ax25
+from tests.fsw.fakes import bench_config
 from tests.fsw.ground import KEY, Ground, LossyLink
 
 twin_module = pytest.importorskip("picodragon.physics.twin")
@@ -31,7 +32,7 @@ class World:
         present = {f.name: getattr(d, f.name) for f in fields(Hal) if hasattr(d, f.name)}
         present["temperatures"] = list(present["temperatures"])
         self.hal = Hal(**present)
-        self.fsw = FlightSoftware(self.hal, FswConfig(auth_key=KEY))
+        self.fsw = FlightSoftware(self.hal, bench_config(auth_key=KEY))
         self.fsw.boot()
         self.hardware_resets = 0
         self.start = self.twin.time

@@ -44,14 +44,13 @@ from picodragon.dictionary.telecommand import (
     decode_telecommand,
     encode_telecommand,
 )
-from picodragon.fsw import FswConfig
 from picodragon.fsw.commanding import Commanding
 from picodragon.fsw.events import Sequencer
 from picodragon.fsw.params import PersistentParams
 from picodragon.fsw.scheduler import Scheduler
 from picodragon.link import ax25
 from picodragon.link.auth import CommandSigner, CommandVerifier
-from tests.fsw.fakes import T0, FlashStorage, make_bench
+from tests.fsw.fakes import T0, FlashStorage, bench_config, make_bench
 from tests.hostile.fuzz import hostile
 
 KEY = b"hostile-suite-uplink-key-0123456789"
@@ -237,7 +236,7 @@ def uplink_bench():
     """One deployed flight software for the whole property (its state carries across cases,
     as a spacecraft's would across a night of junk)."""
     if not _BENCH:
-        bench = make_bench(FswConfig(auth_key=KEY))
+        bench = make_bench(bench_config(auth_key=KEY))
         bench.run_until(T0 + 2000)
         _BENCH.append((bench, bench.clock.t, _event_writes(bench.storage)))
     return _BENCH[0]

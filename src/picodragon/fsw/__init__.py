@@ -1,4 +1,4 @@
-"""The flight software: what would run on Pico Dragon's on-board computer.
+"""The flight software: what would run on a CubeSat's on-board computer.
 
 It sees only the HAL protocols (:mod:`picodragon.fsw.hal`) and bytes from its radio; it imports
 the dictionary and the link's wire formats, never the physics, the ground or the mission.

@@ -1,9 +1,11 @@
-"""Beacons: the CW beacon (437.250 MHz) and the AX.25 telemetry beacon (437.365 MHz).
+"""Beacons: the CW beacon and the AX.25 telemetry beacon (each on the frequency the mission's
+radio uses; the flight software sees only the HAL's devices, not frequencies).
 
 The telemetry beacon is a HOUSEKEEPING packet in a UI frame to ``CQ`` every
 ``telemetry_beacon_interval_s`` (30 s by default; commandable); the CW beacon keys the mission's
-text ("PICO DRAGON VIETNAM") every ``cw_beacon_interval_s`` (120 s by default). Both start only
-when the deployment sequence enables the transmitter. By mode:
+text (``FswConfig.beacon_text``, e.g. the spacecraft's name and callsign) every
+``cw_beacon_interval_s`` (120 s by default). Both start only when the deployment sequence
+enables the transmitter. By mode:
 
 | mode | telemetry beacon | CW beacon |
 |---|---|---|

@@ -7,11 +7,11 @@ computer would do the same. The flight software sees nothing else of the world.
 Units: seconds, volts, amperes, watts, degrees Celsius; time is UTC seconds since the Unix
 epoch as the on-board clock reads it.
 
-Required devices: the clock, the radio (the AX.25 telemetry downlink, 437.365 MHz on Pico
-Dragon, and the uplink receiver), the power sensor and the temperature sensors. Every other
-device is optional (None: not fitted) and the software adapts: no antenna deployer, no burn;
-no CW beacon (437.250 MHz), no CW; no gyro, no detumble wait; no position or attitude source,
-images stored with those unknown. Any sensor or actuator method may raise: the software
+Required devices: the clock, the radio (the AX.25 telemetry downlink, typically in the
+435-438 MHz amateur-satellite band, and the uplink receiver), the power sensor and the
+temperature sensors. Every other device is optional (None: not fitted) and the software
+adapts: no antenna deployer, no burn; no CW beacon (a separate transmitter), no CW; no gyro,
+no detumble wait; no position or attitude source, images stored with those unknown. Any sensor or actuator method may raise: the software
 treats an exception as "no value" or "the action failed" and carries on.
 """
 
@@ -113,7 +113,7 @@ class Storage(Protocol):
 
 @runtime_checkable
 class Camera(Protocol):
-    """The CMOS camera (640 x 480 on Pico Dragon), powered through the ``camera`` load switch."""
+    """The camera (e.g. a 640 x 480 CMOS sensor), powered through the ``camera`` load switch."""
 
     def capture(self) -> bytes | None:
         """One JPEG image as taken now; None when the camera does not answer (unpowered, fault)."""
@@ -168,7 +168,7 @@ class AttitudeSource(Protocol):
 
 @runtime_checkable
 class CwBeacon(Protocol):
-    """The CW beacon transmitter (437.250 MHz on Pico Dragon): keys text in Morse code."""
+    """The CW beacon transmitter (often apart from the packet radio): keys text in Morse code."""
 
     def send(self, text: str, wpm: float) -> None:
         """Key ``text`` in Morse at ``wpm`` words a minute (dropped while disabled)."""

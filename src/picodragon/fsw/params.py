@@ -3,8 +3,15 @@
 :class:`FswConfig` is what the flight software is built with (on a real on-board computer, the
 constants compiled into the image or loaded from a configuration partition). It is a plain
 dataclass so the flight software never depends on ``picodragon.config``; the mission runner
-translates a scenario into one. Values not published for Pico Dragon are typical 1U practice
-and named as assumptions in docs/fsw.md.
+translates a scenario into one. Values a mission does not publish are typical 1U practice and
+named as assumptions in docs/fsw.md.
+
+The callsigns and the beacon text default to placeholders that name no mission: ``N0CALL`` (the
+usual stand-in of amateur packet software) for the spacecraft and ``N0GRND`` for the ground.
+Both are valid AX.25 addresses (up to six uppercase letters and digits) and neither can be a
+real station's: a one-letter prefix with a four-letter suffix is not a format the ITU prefix
+``N`` (United States) issues (suffixes have at most three letters). A mission always passes its
+own (``picodragon.mission.engine.fsw_config``).
 
 :class:`PersistentParams` are the few values that must survive a reset: the boot counter, the
 cause of the last reset, the time of the first boot (the ejection, which fixes the end of the
@@ -32,14 +39,16 @@ PARAM_SLOTS = 8
 class FswConfig:
     """Everything fixed about one flight software build. Times in seconds, voltages in volts."""
 
-    callsign: str = "XV9PID"
+    callsign: str = "N0CALL"
+    """the spacecraft's AX.25 callsign (a placeholder by default: a mission passes its own)"""
     ssid: int = 0
-    ground_callsign: str = "VNSC"
-    """the only source callsign accepted on the uplink (assumption: VNSC's station)"""
+    ground_callsign: str = "N0GRND"
+    """the only source callsign accepted on the uplink (the mission's ground station)"""
     beacon_destination: str = "CQ"
     telemetry_beacon_interval_s: float = 30.0
     cw_beacon_interval_s: float = 120.0
-    beacon_text: str = "PICO DRAGON VIETNAM"
+    beacon_text: str = "N0CALL"
+    """what the CW beacon keys (a placeholder: the station's identification, its callsign)"""
     cw_wpm: float = 20.0
     rf_silence_s: float = 1800.0
     housekeeping_interval_s: float = 60.0
