@@ -24,7 +24,6 @@ station and country, its NORAD number, its frequencies (MHz), its network's stat
 companions."""
 
 PENDING = {
-    "ground/operations.py": "run_station_blocking callsign defaults: the cli passes the mission's",
     "mission/operator.py": "REFERENCE_TARGETS and GROUND_CALLSIGN defaults for callers that pass "
                            "none (the runner passes the mission's targets and ground callsign)",
     "web/app.py": "the OpenAPI description (a documented, tested document)",

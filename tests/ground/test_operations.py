@@ -4,8 +4,11 @@ the station archiving them and sending released commands during a pass."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from picodragon.config import load_scenario
 from picodragon.dictionary.telecommand import decode_telecommand
@@ -63,6 +66,8 @@ def test_station_receives_archives_and_uplinks(tmp_path):
                 kiss=f"127.0.0.1:{server.port}",
                 element_set=ISS,
                 station=STATION,
+                spacecraft_callsign="XV9PID",
+                station_callsign="VNSC",
                 downlink_hz=437.365e6,
                 uplink_hz=145.95e6,
                 db=db,
@@ -95,6 +100,17 @@ def test_station_receives_archives_and_uplinks(tmp_path):
         assert record.stage == Stage.SENT
 
 
+def test_the_station_names_no_callsign_of_its_own():
+    """The spacecraft's and the station's callsigns are the mission's: required, no default."""
+    parameters = inspect.signature(run_station).parameters
+    for name in ("spacecraft_callsign", "station_callsign"):
+        assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters[name].default is inspect.Parameter.empty
+    with pytest.raises(TypeError, match="spacecraft_callsign"):
+        asyncio.run(run_station(kiss="127.0.0.1:1", element_set=ISS, station=STATION,
+                                downlink_hz=437.365e6, uplink_hz=145.95e6))
+
+
 def test_station_keeps_retrying_an_absent_tnc(tmp_path):
     from tests.conftest import free_port
 
@@ -103,6 +119,8 @@ def test_station_keeps_retrying_an_absent_tnc(tmp_path):
             kiss=f"127.0.0.1:{free_port()}",
             element_set=ISS,
             station=STATION,
+            spacecraft_callsign="XV9PID",
+            station_callsign="VNSC",
             downlink_hz=437.365e6,
             uplink_hz=145.95e6,
             db=str(tmp_path / "s.sqlite"),
@@ -139,6 +157,8 @@ def test_station_executes_its_part_of_a_plan(tmp_path):
                 kiss=f"127.0.0.1:{server.port}",
                 element_set=ISS,
                 station=STATION,
+                spacecraft_callsign="XV9PID",
+                station_callsign="VNSC",
                 downlink_hz=437.365e6,
                 uplink_hz=145.95e6,
                 db=str(tmp_path / "p.sqlite"),

@@ -38,6 +38,8 @@ def test_station_tunes_and_points_during_a_pass(tmp_path):
                 kiss=f"127.0.0.1:{server.port}",
                 element_set=ISS,
                 station=STATION,
+                spacecraft_callsign="XV9PID",
+                station_callsign="VNSC",
                 downlink_hz=DOWN,
                 uplink_hz=UP,
                 rigctld=f"127.0.0.1:{rig_port}",

@@ -134,8 +134,9 @@ async def run_station(
     rotctld: str | None = None,
     db: str | None = None,
     key: bytes | None = None,
-    spacecraft_callsign: str = "XV9PID",
-    station_callsign: str = "VNSC",
+    *,
+    spacecraft_callsign: str,
+    station_callsign: str,
     duration_s: float | None = None,
     stop: asyncio.Event | None = None,
     clock: Callable[[], float] = time.time,
@@ -152,7 +153,9 @@ async def run_station(
     ``kiss``, ``rigctld``, ``rotctld`` are ``HOST:PORT``; ``db`` an archive path or PostgreSQL
     URL; ``key`` the uplink key (no key: receive only); ``plan`` a pass plan whose contacts
     this station is prime for have their actions queued and released at the contact's start.
-    Only frames from ``spacecraft_callsign`` are decoded (others are archived as rejected);
+    ``spacecraft_callsign`` (``CALL`` or ``CALL-SSID``) and ``station_callsign`` are the
+    mission's, required: no station has a sensible default identity. Only frames from
+    ``spacecraft_callsign`` are decoded (others are archived as rejected);
     ``mission_start_unix_s`` (the deployment) turns on the check of packet times.
     ``dictionary`` is the mission's: the archive is opened with it (and remembers it); None
     decodes, alarms and commands with the dictionary the archive remembers (the core one for
