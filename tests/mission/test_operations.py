@@ -12,11 +12,7 @@ from PIL import Image
 
 from picodragon.astro.sun import sun_elevation_deg
 from picodragon.config import load_scenario
-from picodragon.mission.operator import (
-    VIETNAM_LAT,
-    VIETNAM_LON,
-    imaging_opportunity,
-)
+from picodragon.mission.operator import imaging_opportunity
 from picodragon.mission.runner import RunOptions, run_mission
 from picodragon.physics.orbit import deployed_element_set
 
@@ -26,6 +22,14 @@ def two_days(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ops")
     options = RunOptions(days=2, db=str(folder / "a.sqlite"), report=str(folder / "r.html"), progress=False)
     return run_mission(load_scenario(), options), folder
+
+
+def _target_box() -> tuple[tuple[float, float], tuple[float, float]]:
+    """The reference mission's target (Vietnam's mainland box) as (lat range, lon range), deg."""
+    (target,) = load_scenario().targets
+    assert target.box_deg is not None
+    lat0, lat1, lon0, lon1 = target.box_deg
+    return (lat0, lat1), (lon0, lon1)
 
 
 def test_an_image_is_commanded_captured_and_received_whole(two_days):
@@ -41,8 +45,9 @@ def test_an_image_is_commanded_captured_and_received_whole(two_days):
         assert img.size == (640, 480)
     # it was taken where and when it was booked: over Vietnam
     entry = operator.entries[image.file_id]
-    assert VIETNAM_LAT[0] - 1 <= entry["latitude_deg"] <= VIETNAM_LAT[1] + 1
-    assert VIETNAM_LON[0] - 1 <= entry["longitude_deg"] <= VIETNAM_LON[1] + 1
+    box_lat, box_lon = _target_box()
+    assert box_lat[0] - 1 <= entry["latitude_deg"] <= box_lat[1] + 1
+    assert box_lon[0] - 1 <= entry["longitude_deg"] <= box_lon[1] + 1
     # and the archive holds it as mission control will show it
     with sqlite3.connect(folder / "a.sqlite") as db:
         assert db.execute("select count(*) from file_chunks").fetchone()[0] >= image.chunk_count
@@ -65,15 +70,16 @@ def test_commands_are_followed_to_completion(two_days):
 def test_imaging_opportunity_is_over_vietnam_in_daylight():
     es = deployed_element_set(load_scenario())
     start = es.epoch.timestamp() - 6 * 86400  # the deployment day
-    when = imaging_opportunity(es, load_scenario().start.timestamp())
+    when = imaging_opportunity(es, load_scenario().start.timestamp(), targets=load_scenario().targets)
     assert when is not None and when > start
     from skyfield.api import EarthSatellite, load, wgs84
 
     ts = load.timescale()
     t = ts.from_datetime(datetime.fromtimestamp(when, UTC))
     lat, lon = wgs84.latlon_of(EarthSatellite(es.line1, es.line2, "", ts).at(t))
-    assert VIETNAM_LAT[0] <= lat.degrees <= VIETNAM_LAT[1]
-    assert VIETNAM_LON[0] <= lon.degrees <= VIETNAM_LON[1]
+    box_lat, box_lon = _target_box()
+    assert box_lat[0] <= lat.degrees <= box_lat[1]
+    assert box_lon[0] <= lon.degrees <= box_lon[1]
     assert sun_elevation_deg(np.array([when]), np.array([lat.degrees]), np.array([lon.degrees]))[0] > 20
 
 

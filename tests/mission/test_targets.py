@@ -11,7 +11,7 @@ from picodragon.astro.timescales import unix_to_jd
 from picodragon.astro.wgs84 import geodetic
 from picodragon.config import load_scenario
 from picodragon.config.models import Target
-from picodragon.mission.operator import REFERENCE_TARGETS, imaging_opportunity, over_target
+from picodragon.mission.operator import Operator, imaging_opportunity, over_target
 from picodragon.physics.orbit import deployed_element_set
 
 
@@ -34,7 +34,21 @@ def test_circle_and_box():
 
 def test_reference_mission_declares_vietnam():
     (target,) = load_scenario().targets
-    assert target == REFERENCE_TARGETS[0].model_copy(update={"assumed": ["min_sun_elevation_deg"]})
+    assert target == Target(name="Vietnam", latitude_deg=16.0, longitude_deg=105.8, radius_km=900.0,
+                            min_sun_elevation_deg=20.0, box_deg=(8.5, 23.4, 102.1, 109.5),
+                            assumed=["min_sun_elevation_deg"])
+
+
+def test_the_operator_has_no_targets_or_callsign_of_its_own():
+    """Targets and the ground's callsign are the mission's: required, never a default."""
+    import inspect
+
+    for function in (Operator.__init__, imaging_opportunity):
+        parameter = inspect.signature(function).parameters["targets"]
+        assert parameter.default is inspect.Parameter.empty
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ground = inspect.signature(Operator.__init__).parameters["ground_callsign"]
+    assert ground.default is inspect.Parameter.empty and ground.kind is inspect.Parameter.KEYWORD_ONLY
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(-15.0, -47.9), (48.9, 2.35)])

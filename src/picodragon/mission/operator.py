@@ -25,8 +25,8 @@ its own outcome), the file assembler (``ground.files``) and the alarm monitor
 show real operations. A command that timed out is queued again (a new counter) up to
 ``MAX_TRIES`` times.
 
-Without targets from the caller the operator keeps the reference mission's: Vietnam, the box
-8.5 to 23.4 N, 102.1 to 109.5 E (its mainland extent), Sun at least 20 deg up.
+The targets and the ground's callsign are the mission's (the runner passes the scenario's
+``targets`` and the radio's ``ground_callsign``); the operator has none of its own.
 """
 
 from __future__ import annotations
@@ -47,9 +47,6 @@ from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.elements import ElementSet
 from picodragon.link import ax25
 
-VIETNAM_LAT = (8.5, 23.4)
-VIETNAM_LON = (102.1, 109.5)
-MIN_SUN_ELEVATION_DEG = 20.0
 ACK_TIMEOUT_S = 30.0
 COMPLETION_TIMEOUT_S = 86400.0
 """a time-tagged command completes out of view; its completion comes down with the event dump
@@ -59,11 +56,6 @@ KEEPALIVE_S = 60.0
 HK_DUMP_PACKETS = 60
 """housekeeping packets asked for a pass (about 30 s of downlink): the oldest since the previous
 contact first, so an hour of one-minute samples between passes comes down whole"""
-GROUND_CALLSIGN = "VNSC"
-REFERENCE_TARGETS = (Target(name="Vietnam", latitude_deg=16.0, longitude_deg=105.8, radius_km=900.0,
-                            min_sun_elevation_deg=MIN_SUN_ELEVATION_DEG,
-                            box_deg=(*VIETNAM_LAT, *VIETNAM_LON)),)
-"""the reference mission's target, for callers that pass none"""
 EARTH_MEAN_RADIUS_KM = 6371.0
 
 
@@ -81,9 +73,10 @@ def over_target(target: Target, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.
 
 
 def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: float = 86400.0,
-                        step_s: float = 20.0,
-                        targets: Sequence[Target] = REFERENCE_TARGETS) -> float | None:
-    """The best moment to image a target in daylight within the span: None if there is none.
+                        step_s: float = 20.0, *,
+                        targets: Sequence[Target]) -> float | None:
+    """The best moment to image one of ``targets`` (the mission's, ``scenario.targets``) in
+    daylight within the span: None if there is none (or no targets).
 
     Best: the sub-satellite point over a target with the highest Sun elevation there, at least
     that target's ``min_sun_elevation_deg``. The
@@ -112,15 +105,14 @@ class Operator:
     """See the module docstring. Attach ``listeners`` to every ground station; call ``act``."""
 
     def __init__(self, archive, key: bytes, callsign: str, ssid: int = 0,
-                 image_folder: Path | None = None, max_images: int | None = None,
-                 targets: Sequence[Target] | None = None, *,
-                 dictionary: Dictionary | None = None,
-                 ground_callsign: str = GROUND_CALLSIGN) -> None:
-        """targets: the mission's imaging targets (``scenario.targets``); None keeps the
-        reference mission's Vietnam, an empty list books no images. ``dictionary``: the
-        mission's, which the command queue, the file assembler and the alarms use (None: the one
-        the archive remembers). ``ground_callsign``: the source of every uplink frame (the
-        radio's ``ground_callsign``, the only one the flight software accepts)."""
+                 image_folder: Path | None = None, max_images: int | None = None, *,
+                 targets: Sequence[Target], ground_callsign: str,
+                 dictionary: Dictionary | None = None) -> None:
+        """targets: the mission's imaging targets (``scenario.targets``; an empty list books
+        no images). ``ground_callsign``: the source of every uplink frame (the radio's
+        ``ground_callsign``, the only one the flight software accepts). Both are required: the
+        operator flies no mission of its own. ``dictionary``: the mission's, which the command
+        queue, the file assembler and the alarms use (None: the one the archive remembers)."""
         from picodragon.ground.alarms import AlarmMonitor
         from picodragon.ground.commanding import CommandQueue
         from picodragon.ground.files import FileAssembler
@@ -135,7 +127,7 @@ class Operator:
         self.alarms = AlarmMonitor(archive, dictionary=self.dictionary)
         self.image_folder = image_folder
         self.max_images = max_images
-        self.targets = tuple(REFERENCE_TARGETS if targets is None else targets)
+        self.targets = tuple(targets)
         self.element_set: ElementSet | None = None
         self.entries: dict[int, dict[str, float]] = {}
         """FILE_ENTRY values by file id: capture time and place"""
