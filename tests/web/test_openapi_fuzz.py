@@ -144,3 +144,12 @@ def test_no_server_error_on_any_endpoint_postgresql():
 def test_the_api_refuses_anonymous_callers(tmp_path, path):
     with make_client(str(tmp_path / "a.sqlite"), populated=False) as client:
         assert client.get(path).status_code == 401
+
+
+def test_the_document_describes_any_mission(tmp_path):
+    """The OpenAPI document's title and description name no mission: the same mission control
+    serves every mission's archive."""
+    with make_client(str(tmp_path / "doc.sqlite"), populated=False) as client:
+        info = client.app.openapi()["info"]
+    assert info["title"] == "picodragon mission control"
+    assert info["description"].startswith("Mission control for a CubeSat mission:")

@@ -99,7 +99,8 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         lifespan=lifespan,
         title="picodragon mission control",
         version="1",
-        description="Mission control for Pico Dragon: status, telemetry, passes, images, commanding.",
+        description="Mission control for a CubeSat mission: status, telemetry, passes, images, "
+                    "commanding.",
         docs_url=None,
         redoc_url=None,
     )
