@@ -24,7 +24,6 @@ station and country, its NORAD number, its frequencies (MHz), its network's stat
 companions."""
 
 PENDING = {
-    "physics/gallery.py": "the docs' sample views over the reference mission's country",
     "physics/validation.py": "the validation pass is the reference mission's station's",
 }
 

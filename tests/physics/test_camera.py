@@ -12,7 +12,7 @@ from PIL import Image
 from picodragon.config.models import Camera
 from picodragon.physics.camera import CameraError, boresight_ground_point, nadir_attitude, render
 from picodragon.physics.constants import R_EARTH
-from picodragon.physics.gallery import sample_geometries
+from picodragon.physics.gallery import _day_index, _track, day_view_name, sample_geometries
 from picodragon.physics.twin import Twin
 
 CAM = Camera()
@@ -71,6 +71,33 @@ def test_sample_views_are_where_they_claim(scenario):
     t, r, rot, sun = g["day_vietnam"]
     lat, lon = boresight_ground_point(t, r, rot, scenario.spacecraft.camera)
     assert 8 < lat < 24 and 100 < lon < 112
+
+
+def test_the_day_view_is_named_after_the_missions_first_target(scenario):
+    """The docs' file names follow the mission's own words: camera_day_vietnam.jpg for the
+    reference mission; another mission's target gives its own name, none gives 'day'."""
+    from picodragon.config.models import Target
+
+    assert day_view_name(scenario) == "day_vietnam"
+    assert "day_vietnam" in sample_geometries(scenario)
+    target = Target(name="Ile-de-France (Paris)", latitude_deg=48.9, longitude_deg=2.35, radius_km=300.0)
+    assert day_view_name(scenario.model_copy(update={"targets": [target]})) == "day_ile_de_france_paris"
+    assert day_view_name(scenario.model_copy(update={"targets": []})) == "day"
+
+
+def test_the_day_view_looks_at_another_missions_target(scenario):
+    """With a target over Brazil the day view is taken near it, in daylight; without targets it
+    is the most sunlit point of the track."""
+    from picodragon.config.models import Target
+
+    brazil = Target(name="Brasilia", latitude_deg=-15.8, longitude_deg=-47.9, radius_km=1000.0)
+    t, r, v, lat, lon, sun = _track(scenario)
+    up = r / np.linalg.norm(r, axis=1)[:, None]
+    cos_z = np.einsum("ij,ij->i", up, sun / np.linalg.norm(sun, axis=1)[:, None])
+    i = _day_index(scenario.model_copy(update={"targets": [brazil]}), lat, lon, cos_z)
+    assert abs(lat[i] - brazil.latitude_deg) < 3 and abs(lon[i] - brazil.longitude_deg) < 3
+    assert cos_z[i] >= math.sin(math.radians(35.0))
+    assert _day_index(scenario.model_copy(update={"targets": []}), lat, lon, cos_z) == int(np.argmax(cos_z))
 
 
 def test_capture_needs_power_and_gives_jpeg(scenario):

@@ -1,14 +1,18 @@
-"""Sample camera views for the docs: day over Vietnam, the terminator, the limb.
+"""Sample camera views for the docs: day over the mission's first imaging target, the
+terminator, the limb.
 
 Geometry from the deployed element set (SGP4) in the days after deployment; the attitude is set
 to point the camera (nadir, tilted away from the Sun for the terminator, tilted forward for the
 limb) rather than taken from the passive
 attitude, which points wherever the field does. ``python -m picodragon.physics.gallery
-docs/images`` writes the three JPEGs.
+docs/images`` writes the three JPEGs. The day view is named after the target as the mission
+writes it (``day_<name>``, lower case, ``camera_day_<name>.jpg``); a mission without targets
+gets ``day``, over the most sunlit point of the track.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -32,16 +36,42 @@ def _track(scenario: Scenario, days: float = 6.0, step: float = 10.0):
     return t, r, v, lat, lon, sun
 
 
+DAY_MIN_SUN_ELEVATION_DEG = 35.0
+"""the day view's lowest Sun elevation at the sub-satellite point (a well lit, not a twilit scene)"""
+
+
+def day_view_name(scenario: Scenario) -> str:
+    """The day view's name: ``day_`` and the first target's name in lower case with runs of
+    anything but letters and digits as one ``_`` (``Vietnam`` -> ``day_vietnam``); ``day``
+    for a mission without targets."""
+    if not scenario.targets:
+        return "day"
+    slug = re.sub(r"[^a-z0-9]+", "_", scenario.targets[0].name.lower()).strip("_")
+    return f"day_{slug}" if slug else "day"
+
+
+def _day_index(scenario: Scenario, lat: np.ndarray, lon: np.ndarray, cos_z: np.ndarray) -> int:
+    """The track sample of the day view: nearest (in degrees of latitude and longitude) to the
+    first target's centre with the Sun at least DAY_MIN_SUN_ELEVATION_DEG high, else (no target)
+    the sample with the Sun highest."""
+    if not scenario.targets:
+        return int(np.argmax(cos_z))
+    target = scenario.targets[0]
+    dlon = (lon - target.longitude_deg + 180.0) % 360.0 - 180.0
+    dark = cos_z < np.sin(np.radians(DAY_MIN_SUN_ELEVATION_DEG))
+    return int(np.argmin(np.hypot(lat - target.latitude_deg, dlon) + 1e3 * dark))
+
+
 def sample_geometries(scenario: Scenario) -> dict[str, tuple[float, np.ndarray, np.ndarray, np.ndarray]]:
-    """name -> (unix_s, r_teme, body_to_teme, sun_teme) for 'day_vietnam', 'terminator', 'limb'."""
+    """name -> (unix_s, r_teme, body_to_teme, sun_teme) for the day view (``day_view_name``),
+    'terminator' and 'limb'."""
     cam = scenario.spacecraft.camera
     t, r, v, lat, lon, sun = _track(scenario)
     up = r / np.linalg.norm(r, axis=1)[:, None]
     cos_z = np.einsum("ij,ij->i", up, sun / np.linalg.norm(sun, axis=1)[:, None])
-    # day over Vietnam: closest to 16 N 106 E with the Sun at least 35 deg high
-    score = np.hypot(lat - 16.0, lon - 106.0) + 1e3 * (cos_z < np.sin(np.radians(35)))
-    i = int(np.argmin(score))
-    out = {"day_vietnam": (t[i], r[i], nadir_attitude(r[i], v[i], cam), sun[i])}
+    # day over the first target: nearest its centre with the Sun well up
+    i = _day_index(scenario, lat, lon, cos_z)
+    out = {day_view_name(scenario): (t[i], r[i], nadir_attitude(r[i], v[i], cam), sun[i])}
     # terminator: the Sun 4 deg above the sub-satellite horizon, camera tilted 50 deg from nadir
     # towards the night side (away from the Sun): lit ground below, the terminator across, night
     # and the horizon above
