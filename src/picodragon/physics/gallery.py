@@ -42,7 +42,7 @@ DAY_MIN_SUN_ELEVATION_DEG = 35.0
 
 def day_view_name(scenario: Scenario) -> str:
     """The day view's name: ``day_`` and the first target's name in lower case with runs of
-    anything but letters and digits as one ``_`` (``Vietnam`` -> ``day_vietnam``); ``day``
+    anything but letters and digits as one ``_`` (``Mekong Delta`` -> ``day_mekong_delta``); ``day``
     for a mission without targets."""
     if not scenario.targets:
         return "day"
