@@ -2,9 +2,8 @@
 
 The reference mission's names and numbers (its spacecraft, callsigns, station, country, NORAD
 number, scenario name, frequencies) belong in ``src/picodragon/missions/picodragon/``. Any other
-file of ``src/picodragon`` that holds one fails this test, except those in ``PENDING``: places
-still being moved, each with why. A file in ``PENDING`` that no longer holds a name fails too,
-so the list only shrinks.
+file of ``src/picodragon`` that holds one fails this test: the core code takes every mission's
+identity from the mission's files (placeholders such as ``N0CALL`` where a default is needed).
 """
 
 from __future__ import annotations
@@ -23,11 +22,6 @@ NAMES = re.compile(
 station and country, its NORAD number, its frequencies (MHz), its network's stations and its
 companions."""
 
-PENDING = {
-    "physics/validation.py": "the validation pass is the reference mission's station's",
-}
-
-
 def offending_files() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path in sorted(SRC.rglob("*")):
@@ -43,17 +37,12 @@ def offending_files() -> dict[str, list[str]]:
 
 
 def test_no_mission_name_outside_the_missions_folders():
-    unexpected = {f: hits for f, hits in offending_files().items() if f not in PENDING}
-    assert not unexpected, f"mission-specific names outside src/picodragon/missions/: {unexpected}"
-
-
-def test_the_pending_list_only_shrinks():
     found = offending_files()
-    done = [f for f in PENDING if f not in found]
-    assert not done, f"these files hold no mission name any more: remove them from PENDING: {done}"
+    assert not found, f"mission-specific names outside src/picodragon/missions/: {found}"
 
 
 def test_the_reference_mission_is_where_the_names_are():
     text = (MISSIONS / "picodragon" / "mission.toml").read_text(encoding="utf-8")
+    assert NAMES.search(text), "the pattern no longer matches the names it guards against"
     for name in ("PICO DRAGON", "XV9PID", "VNSC", "39413", "picodragon-2013", "default = true"):
         assert name in text

@@ -49,3 +49,10 @@ def test_docs_table_lists_every_check():
                  "Torque-free energy", "Torque-free angular momentum", "Bar-magnet libration period", "Thermal isothermal steady state",
                  "Thermal energy balance", "Thermal energy in orbit", "Orbit-average solar power"):
         assert f"| {name} |" in text
+
+
+def test_look_angles_are_checked_from_the_scenarios_first_station():
+    from picodragon.config import load_scenario
+
+    c = v.check_look_angles()
+    assert c.reference.endswith(f"from {load_scenario().stations[0].name}")

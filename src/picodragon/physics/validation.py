@@ -112,8 +112,9 @@ def check_igrf() -> Check:
 
 
 def check_look_angles() -> Check:
-    """The twin's topocentric geometry (from Hanoi, over the first day's best pass) against
-    Skyfield's on an element set fitted to the twin's true orbit at the start of the pass."""
+    """The twin's topocentric geometry (from the scenario's first station, over the first day's
+    best pass) against Skyfield's on an element set fitted to the twin's true orbit at the start
+    of the pass."""
     from skyfield.api import EarthSatellite, wgs84
 
     from picodragon.physics.timebase import skyfield_time
@@ -135,7 +136,7 @@ def check_look_angles() -> Check:
     d_az = np.abs((ours.azimuth_deg - az.degrees + 180) % 360 - 180).max()
     d_r = np.abs(ours.range_m - dist.m).max()
     d_rr = np.abs(ours.range_rate_m_s - rate.m_per_s).max()
-    return Check("Look angles", "Skyfield topocentric (wgs84 site), pass of day 1 from Hanoi", float(d_el),
+    return Check("Look angles", f"Skyfield topocentric (wgs84 site), pass of day 1 from {st.name}", float(d_el),
                  0.01, "deg", f"elevation; azimuth {d_az:.4f} deg, range {d_r:.1f} m, range rate {d_rr:.3f} m/s; "
                  f"max elevation {ours.elevation_deg.max():.1f} deg")
 
