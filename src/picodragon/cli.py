@@ -948,6 +948,7 @@ def _iq_frames(wav: Path, mode: str, fix: bool, fast: bool, rate: float | None, 
         raise UserError(str(exc)) from None
     offset = None
     if doppler or center is not None or mission is not None or scenario is not None:
+        from picodragon.astro.isotime import iso_z
         from picodragon.config import parse_station
         from picodragon.ground.iq_doppler import recording_doppler
 
@@ -960,7 +961,7 @@ def _iq_frames(wav: Path, mode: str, fix: bool, fast: bool, rate: float | None, 
                 raise UserError("--station: the Doppler correction needs the time of the first sample: "
                                 "give --start ISO (or a SigMF file with core:datetime)")
             if not EARLIEST_UTC <= recording.start < LATEST_UTC:
-                raise UserError(f"the recording's start {recording.start.isoformat()} lies outside "
+                raise UserError(f"the recording's start {iso_z(recording.start)} lies outside "
                                 "1957-10-04 to 2053-01-01 (the span of the ephemeris)")
             site = parse_station(station, scn) if station is not None else scn.stations[0]
             curve = recording_doppler(_element_set(scn, tle), site, recording.start, recording.duration_s,

@@ -102,6 +102,23 @@ def _cases() -> Iterator[tuple[str, list[str]]]:
     for v in ["{w}/missing.wav", "{folder}", "{notes}", "{empty}", "{badwav}", ""]:
         yield f"demod-{v}", ["modem", "demod", v]
     yield "demod-json-folder", ["modem", "demod", "{wav}", "--json", "{folder}"]
+    iq = ["modem", "demod", "{wav}", "--iq", "--format", "cu8", "--rate", "48000"]  # SDR IQ (issue 17)
+    for v in [*BAD_NUMBERS, "0", "1e12", ""]:
+        yield f"demod-iq-rate-{v}", [*iq, "--rate", v]
+    for v in ["nan", "inf", "0", "-1", ""]:
+        yield f"demod-iq-center-{v}", [*iq, "--center", v]
+    for v in ["", "ci64"]:
+        yield f"demod-iq-format-{v}", [*iq, "--format", v]
+    for v in [FAR_FUTURE, FAR_PAST, "", "2013-11-19"]:
+        yield f"demod-iq-start-{v}", [*iq, "--start", v]
+    for v in ["", "Atlantis", "nan,0"]:
+        yield f"demod-iq-station-{v}", [*iq, "--start", "2013-11-20T03:26:30Z", "--station", v]
+    yield "demod-iq-station-no-time", [*iq, "--station", "0,0"]
+    yield "demod-iq-tle-alone", [*iq, "--tle", "{notes}"]
+    yield "demod-iq-odd-length", ["modem", "demod", "{notes}", "--iq", "--format", "cs16", "--rate", "48000"]
+    yield "demod-iq-no-format", ["modem", "demod", "{empty}", "--iq", "--rate", "48000"]
+    yield "demod-iq-no-rate", ["modem", "demod", "{wav}", "--iq", "--format", "cu8"]
+    yield "demod-rate-without-iq", ["modem", "demod", "{wav}", "--rate", "48000"]
     # serve
     for v in ["0", "-1", "65536", "{busy}"]:
         yield f"serve-port-{v}", [*SERVE, "--port", v]
