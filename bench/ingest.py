@@ -20,8 +20,9 @@ import time
 import uuid
 from pathlib import Path
 
+from picodragon.api import open_archive
 from picodragon.dictionary import pack_telemetry
-from picodragon.ground.archive import ArchiveError, open_archive
+from picodragon.ground.archive import ArchiveError
 from picodragon.ground.station import GroundStation
 from picodragon.link import ax25
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from picodragon.config import load_scenario
+from picodragon.api import load_scenario
 from picodragon.link import ax25, budget, doppler
 from picodragon.link.channel import Channel
 

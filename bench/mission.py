@@ -33,8 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from picodragon.config import load_scenario
-from picodragon.mission.runner import RunOptions, run_mission
+from picodragon.api import RunOptions, load_scenario, run_mission
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"

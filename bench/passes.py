@@ -20,9 +20,8 @@ from pathlib import Path
 
 from skyfield.api import EarthSatellite, load, wgs84
 
-from picodragon.config import Station, load_scenario
-from picodragon.elements import ElementSet, tle_checksum
-from picodragon.ground.passes import find_passes_many
+from picodragon.api import ElementSet, Station, find_passes_many, load_scenario
+from picodragon.elements import tle_checksum
 
 START = datetime(2013, 11, 20, tzinfo=UTC)
 STATIONS = [

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from sgp4.api import SatrecArray
 
-from picodragon.config import load_scenario
+from picodragon.api import load_scenario
 from picodragon.physics.camera import encode_jpeg, nadir_attitude, render
 from picodragon.physics.decay import propagator_for
 from picodragon.physics.orbit import deployed_element_set, propagate_sgp4

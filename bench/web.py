@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from picodragon.api import open_archive
 from picodragon.dictionary import core
-from picodragon.ground.archive import open_archive
 
 T0 = 1_384_905_600.0  # 2013-11-20T00:00:00Z
 BATCH = 50_000
