@@ -101,10 +101,12 @@ def test_attitude_pattern(scenario) -> None:  # type: ignore[no-untyped-def]
     assert np.argmax(up.margin_db) == 2
 
 
-def test_as_dict_is_flat_numbers(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_as_dict_is_flat_numbers_and_the_modulation(scenario) -> None:  # type: ignore[no-untyped-def]
     radio, station = scenario.spacecraft.radio, scenario.stations[0]
     b = budget.downlink_budget(radio, station, budget.slant_range_m(10.0, 410e3), 10.0)
-    data = {k: float(v) for k, v in b.as_dict().items()}  # what `picodragon link-budget` does
+    raw = b.as_dict()
+    assert raw.pop("modulation") == "AFSK1200"
+    data = {k: float(v) for k, v in raw.items()}  # what `picodragon link-budget` does
     for key in ("frequency_hz", "eirp_dbw", "path_loss_db", "g_over_t_db_k", "eb_n0_db",
                 "required_eb_n0_db", "margin_db"):  # fmt: skip
         assert np.isfinite(data[key])

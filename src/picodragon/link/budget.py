@@ -26,12 +26,26 @@ Receive side
     chain is the configured system temperature less the sky (the configured value is taken at
     zenith); system = antenna + receiver chain. The spacecraft's antenna sees the Earth (290 K).
 Demodulation
-    ``C/N0 = EIRP - losses + G/T + 228.6``; ``Eb/N0 = C/N0 - 10 log10(R)``. AFSK 1200 over NBFM
-    is modelled as non-coherent binary FSK, ``Pb = 0.5 exp(-Eb/N0 / 2)`` (Sklar, "Digital
-    Communications", 2nd ed., eq. 4.99), with a 9.7 dB demodulation loss: that puts BER 1e-4 at
-    Eb/N0 = 22 dB, the AFSK/FM threshold of the AMSAT-IARU tool, in line with NBFM needing 10 to
-    12 dB of C/N in 15 kHz (P. Karn KA9Q, AMSAT-BB, July 2014). Frame error rate assumes
-    independent bit errors.
+    ``C/N0 = EIRP - losses + G/T + 228.6``; ``Eb/N0 = C/N0 - 10 log10(R)``, with ``R`` the
+    radio's bit rate. Both modes the radio can name are modelled as non-coherent binary FSK,
+    ``Pb = 0.5 exp(-Eb/N0 / 2)`` (Sklar, "Digital Communications", 2nd ed., eq. 4.99; 13.35 dB
+    at BER 1e-5), after a demodulation loss that depends on the modulation
+    (:data:`DEMODULATION_LOSS_DB`):
+
+    - ``AFSK1200`` (Bell 202 tones through an NBFM voice channel): 9.7 dB, which puts BER 1e-4
+      at Eb/N0 = 22 dB, the AFSK/FM threshold of the AMSAT-IARU Link Budget tool, in line with
+      NBFM needing 10 to 12 dB of C/N in 15 kHz (P. Karn KA9Q, AMSAT-BB, July 2014); the
+      1200 bit/s signal wastes most of the FM channel's bandwidth.
+    - ``FSK9600`` and ``FSK4800`` (G3RUH: direct FM of the shaped, scrambled NRZI line, detected
+      at baseband): 0.55 dB, which puts BER 1e-5 at Eb/N0 = 13.9 dB, the threshold AMSAT-IARU
+      tool budgets give a 9600 bit/s FSK link (e.g. the Western University CubeSat team's
+      budget, 2022). This is the ideal discriminator less half a dB; a voice radio's filters
+      cost a 9600 bit/s signal more (WB4APR measured 9600 about 7 dB worse than 1200 AFSK on
+      the same radio, AMSAT-BB, July 2000), so the figure suits a data radio built for 9600.
+
+    So the same link at 9600 bit/s instead of 1200 has ``-10 log10(8) = -9.03`` dB of Eb/N0
+    and needs ``9.7 - 0.55 = 9.15`` dB less of it: the margin moves by +0.12 dB. Frame error
+    rate assumes independent bit errors.
 """
 
 from __future__ import annotations
@@ -44,6 +58,7 @@ from scipy.special import ndtr
 from picodragon.config import Radio, Station
 
 __all__ = [
+    "DEMODULATION_LOSS_DB",
     "Budget",
     "LinkAssumptions",
     "dipole_gain_dbi",
@@ -62,10 +77,17 @@ EARTH_RADIUS_M = 6_371_000.0
 T0_K = 290.0
 Array = np.ndarray | float
 
+DEMODULATION_LOSS_DB: dict[str, float] = {"AFSK1200": 9.7, "FSK9600": 0.55, "FSK4800": 0.55}
+"""Loss (dB) of each modulation a radio can name against ideal non-coherent binary FSK (the
+module docstring gives the sources): the radio's ``modulation`` picks the line."""
+
 
 @dataclass(frozen=True)
 class LinkAssumptions:
-    """Numbers the configuration does not carry; each is an engineering assumption (see above)."""
+    """Numbers the configuration does not carry; each is an engineering assumption (see above).
+
+    The defaults are the AFSK 1200 link's; :meth:`for_modulation` gives another modulation's.
+    """
 
     target_ber: float = 1e-5
     demodulation_loss_db: float = 9.7
@@ -80,6 +102,12 @@ class LinkAssumptions:
     spacecraft_receiver_noise_temperature_k: float = 410.0
     """VHF command receiver, noise figure about 3.9 dB (typical 1U transceiver)."""
     spacecraft_pattern: str = "dipole"
+
+    @classmethod
+    def for_modulation(cls, modulation: str) -> LinkAssumptions:
+        """The default assumptions with the demodulation loss of ``modulation`` (a radio's
+        ``modulation``: ``AFSK1200``, ``FSK9600``, ``FSK4800``); KeyError for another."""
+        return cls(demodulation_loss_db=DEMODULATION_LOSS_DB[modulation])
 
 
 @dataclass(frozen=True)
@@ -112,9 +140,11 @@ class Budget:
     bit_error_rate: Array
     demodulation_loss_db: float = 0.0
     target_ber: float = 1e-5
+    modulation: str = "AFSK1200"
 
-    def to_dict(self) -> dict[str, float | list[float]]:
-        """Every line as a float (scalar geometry) or a list of floats (arrays), for JSON."""
+    def to_dict(self) -> dict[str, float | list[float] | str]:
+        """Every line as a float (scalar geometry) or a list of floats (arrays), and the
+        modulation's name, for JSON."""
         return {key: np.asarray(value).tolist() for key, value in asdict(self).items()}
 
     as_dict = to_dict
@@ -217,6 +247,7 @@ def _budget(
     slant_range: Array,
     elevation_deg: Array,
     a: LinkAssumptions,
+    modulation: str,
 ) -> Budget:
     noise_k = np.asarray(antenna_k, dtype=float) + receiver_k
     shape = np.broadcast(
@@ -268,6 +299,7 @@ def _budget(
         bit_error_rate=out(fsk_noncoherent_ber(eb_n0, a.demodulation_loss_db)),
         demodulation_loss_db=a.demodulation_loss_db,
         target_ber=a.target_ber,
+        modulation=modulation,
     )
 
 
@@ -309,8 +341,10 @@ def downlink_budget(
     (from the attitude); ``None`` takes the configured gain as an orientation average.
     ``station_off_boresight_deg``: how far the station's antenna points from the spacecraft
     (a fixed antenna, a lagging rotator); ``None`` takes the assumed tracking error.
+    ``assumptions``: ``None`` takes the defaults with the radio's modulation's demodulation loss
+    (:meth:`LinkAssumptions.for_modulation`); the bit rate is the radio's.
     """
-    a = assumptions or LinkAssumptions()
+    a = assumptions or LinkAssumptions.for_modulation(radio.modulation)
     f = radio.downlink_frequency_hz
     beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
     sky, antenna, receiver = _station_noise_k(station, f, elevation_deg)
@@ -334,6 +368,7 @@ def downlink_budget(
         slant_range=slant_range_m,
         elevation_deg=elevation_deg,
         a=a,
+        modulation=radio.modulation,
     )
 
 
@@ -347,8 +382,9 @@ def uplink_budget(
     station_off_boresight_deg: Array | None = None,
 ) -> Budget:
     """Station to spacecraft at the command frequency (the station's Yagi assumed dual-band);
-    the optional angles as for :func:`downlink_budget`."""
-    a = assumptions or LinkAssumptions()
+    the optional angles as for :func:`downlink_budget`. The uplink flies the radio's mode
+    (bit rate and modulation) too."""
+    a = assumptions or LinkAssumptions.for_modulation(radio.modulation)
     beamwidth = yagi_beamwidth_deg(station.antenna_gain_dbi)
     return _budget(
         frequency_hz=radio.uplink_frequency_hz,
@@ -370,4 +406,5 @@ def uplink_budget(
         slant_range=slant_range_m,
         elevation_deg=elevation_deg,
         a=a,
+        modulation=radio.modulation,
     )

@@ -13,6 +13,13 @@ noise at the Eb/N0 that gives ``bit_error_rate`` for non-coherent FSK (``Eb/N0 =
 with real noise ``N0 = 2 sigma^2 / fs`` and ``Eb = A^2 / (2 R)``), then our demodulator. Slower
 (about 10 ms a frame), but it exercises the real receive chain.
 
+``mode`` is the radio's modem (``afsk1200``, ``g3ruh9600``, ``g3ruh4800``, as a mission's
+radio names it through ``Radio.modem_mode``): it picks the demodulation loss of the bit-error
+path (:data:`picodragon.link.budget.DEMODULATION_LOSS_DB`) and, with ``audio=True``, the modem:
+a G3RUH frame is scrambled NRZI baseband from :mod:`picodragon.link.g3ruh` with white Gaussian
+noise (``Eb = A^2 / R`` for the +-A line) into the G3RUH demodulator, at a sample rate that can
+carry it (48 kHz unless given).
+
 With ``audio=True, fm=True`` the audio also crosses narrow-band FM (:mod:`picodragon.link.fm`):
 the bit error rate is turned into the Eb/N0 at which the link budget's AFSK/FM model gives it,
 and the FM receiver's threshold behaviour comes out of the simulation. ``rf_offset_hz`` adds a
@@ -31,9 +38,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom
 
-from picodragon.link import afsk, budget, hdlc
+from picodragon.link import afsk, budget, g3ruh, hdlc
 from picodragon.link import fm as nbfm
 from picodragon.link.demod import AfskDemodulator
+
+#: a modem mode (``Radio.modem_mode``) -> (its radio modulation, its bit rate in bit/s)
+MODES: dict[str, tuple[str, float]] = {
+    "afsk1200": ("AFSK1200", 1200.0),
+    "g3ruh9600": ("FSK9600", 9600.0),
+    "g3ruh4800": ("FSK4800", 4800.0),
+}
 
 
 class Channel:
@@ -43,26 +57,43 @@ class Channel:
         self,
         seed: int,
         audio: bool = False,
-        sample_rate: int = 22050,
+        sample_rate: int | None = None,
         tone_offset_hz: float = 0.0,
-        bit_rate: float = 1200.0,
+        bit_rate: float | None = None,
         fm: bool = False,
         rf_offset_hz: float = 0.0,
         assumptions: budget.LinkAssumptions | None = None,
         pass_bad_frames: bool = False,
+        mode: str = "afsk1200",
     ) -> None:
+        """``sample_rate`` (Hz) of the audio: 22050 for AFSK, 48000 for G3RUH when None;
+        ``bit_rate`` (bit/s): the mode's when None; ``assumptions``: the defaults with the
+        mode's demodulation loss when None."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if fm and not audio:
             raise ValueError("fm=True needs audio=True")
+        if fm and mode != "afsk1200":
+            raise ValueError("fm=True models AFSK through a voice FM channel: it needs mode afsk1200")
+        modulation, mode_rate = MODES[mode]
+        bit_rate = mode_rate if bit_rate is None else bit_rate
+        if sample_rate is None:
+            sample_rate = 22050 if mode == "afsk1200" else 48000
+        self.mode = mode
         self.rng = np.random.default_rng(seed)
         self.pass_bad_frames = pass_bad_frames
         self.audio = audio
         self.fm = fm
         self.rf_offset_hz = rf_offset_hz
-        self.assumptions = assumptions or budget.LinkAssumptions()
+        self.assumptions = assumptions or budget.LinkAssumptions.for_modulation(modulation)
         self.sample_rate = sample_rate
         self.tone_offset_hz = tone_offset_hz
         self.bit_rate = bit_rate
-        self._demodulator = AfskDemodulator(sample_rate, baud=bit_rate) if audio else None
+        self._demodulator: AfskDemodulator | g3ruh.G3ruhDemodulator | None = None
+        if audio and mode == "afsk1200":
+            self._demodulator = AfskDemodulator(sample_rate, baud=bit_rate)
+        elif audio:
+            self._demodulator = g3ruh.G3ruhDemodulator(sample_rate, baud=bit_rate)
 
     def transmit(self, frame: bytes, bit_error_rate: float) -> bytes | None:
         """The frame as received, or ``None`` when it is lost."""
@@ -103,6 +134,8 @@ class Channel:
     def _through_audio(
         self, frame: bytes, ber: float, eb_n0_db: float | None = None
     ) -> bytes | None:
+        if self.mode != "afsk1200":
+            return self._through_baseband(frame, ber)
         amplitude = 1.0 if self.fm else 0.5
         audio = afsk.modulate(
             [frame],
@@ -126,6 +159,19 @@ class Channel:
         elif ber > 0:
             eb_n0 = -2.0 * np.log(2.0 * ber) if ber < 0.5 else 1e-3
             sigma = amplitude * np.sqrt(self.sample_rate / (4.0 * self.bit_rate * eb_n0))
+            audio = audio + self.rng.normal(0.0, sigma, len(audio)).astype(np.float32)
+        assert self._demodulator is not None
+        found = self._demodulator.demodulate(audio)
+        return found[0].data if found else None
+
+    def _through_baseband(self, frame: bytes, ber: float) -> bytes | None:
+        """G3RUH: the shaped +-A line plus noise at the Eb/N0 that gives ``ber`` for
+        non-coherent FSK (``Eb = A^2 / R``, ``N0 = 2 sigma^2 / fs``), then the demodulator."""
+        amplitude = 0.5
+        audio = g3ruh.modulate([frame], self.sample_rate, baud=self.bit_rate, amplitude=amplitude)
+        if ber > 0:
+            eb_n0 = -2.0 * np.log(2.0 * ber) if ber < 0.5 else 1e-3
+            sigma = amplitude * np.sqrt(self.sample_rate / (2.0 * self.bit_rate * eb_n0))
             audio = audio + self.rng.normal(0.0, sigma, len(audio)).astype(np.float32)
         assert self._demodulator is not None
         found = self._demodulator.demodulate(audio)
