@@ -428,7 +428,8 @@ def link_budget(
     station: Annotated[str | None, typer.Option(help="station [default: the scenario's first]")] = None,
     json_path: JsonOpt = None,
 ) -> None:
-    """The downlink budget of the scenario at one elevation."""
+    """The downlink budget of the scenario at one elevation, at the radio's bit rate and with its
+    modulation's required Eb/N0."""
     from picodragon.config import parse_station
     from picodragon.link.budget import downlink_budget, slant_range_m
 
@@ -438,10 +439,10 @@ def link_budget(
     site = parse_station(station, scn) if station is not None else scn.stations[0]
     altitude_m = 410e3  # nominal ISS-deployed altitude for the table; the run uses true geometry
     budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(elevation, altitude_m), elevation)
-    data = {k: float(v) for k, v in budget.to_dict().items()}
+    data = {k: v if isinstance(v, str) else float(v) for k, v in budget.to_dict().items()}
     if json_path != "-":
         for key, value in data.items():
-            typer.echo(f"{key:>22}: {value:12.4g}")
+            typer.echo(f"{key:>22}: {value:>12}" if isinstance(value, str) else f"{key:>22}: {value:12.4g}")
     write_json(json_path, data)
 
 

@@ -11,7 +11,7 @@ Units are SI unless the field name says otherwise (``_deg``, ``_km``, ``_mhz``, 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -144,8 +144,43 @@ class Thermal(Section):
     heater_w: float = Field(0.5, ge=0, le=20, description="battery heater on its switch")
 
 
+MODULATION_BIT_RATE: dict[str, float] = {"AFSK1200": 1200.0, "FSK9600": 9600.0, "FSK4800": 4800.0}
+"""The bit rate (bit/s) each radio mode flies: the simulator has a modem (``picodragon.link``)
+for exactly these combinations."""
+
+MODEM_MODE: dict[str, str] = {"AFSK1200": "afsk1200", "FSK9600": "g3ruh9600", "FSK4800": "g3ruh4800"}
+"""The modem (``picodragon modem --mode``) that demodulates each radio mode."""
+
+
+def _fits_modulation(values: Any, what: str) -> Any:
+    """Fill an absent ``bit_rate`` from ``modulation``; refuse a bit rate the mode cannot fly."""
+    if not isinstance(values, dict):
+        return values
+    modulation = values.get("modulation", "AFSK1200")
+    if modulation not in MODULATION_BIT_RATE:
+        return values  # the Literal field says what is allowed
+    rate = values.get("bit_rate")
+    if rate is None:
+        return {**values, "bit_rate": MODULATION_BIT_RATE[modulation]}
+    try:
+        fits = float(rate) == MODULATION_BIT_RATE[modulation]
+    except (TypeError, ValueError):
+        return values  # the float field says what is wrong
+    if not fits:
+        raise ValueError(
+            f"{what} bit_rate {float(rate):g} does not fit modulation {modulation} "
+            f"({MODULATION_BIT_RATE[modulation]:g} bit/s; the modes are "
+            + ", ".join(f"{m} {r:g}" for m, r in MODULATION_BIT_RATE.items()) + ")")
+    return values
+
+
 class Radio(Section):
-    """The spacecraft's radio: the AX.25 downlink and uplink, the CW beacon, and who commands it."""
+    """The spacecraft's radio: the AX.25 downlink and uplink, the CW beacon, and who commands it.
+
+    ``modulation`` names the radio's mode; the twin's air time, the flight software's downlink
+    pacing, the link budget (bit rate and required Eb/N0), the channel and the report all
+    follow it. ``bit_rate`` may be left out (it follows the mode); given, it must be the mode's.
+    """
 
     callsign: str = Field(..., pattern=r"^[A-Z0-9]{1,6}$", description="the spacecraft's AX.25 callsign")
     ground_callsign: str = Field(
@@ -155,8 +190,11 @@ class Radio(Section):
     ssid: int = Field(0, ge=0, le=15)
     downlink_frequency_hz: float = Field(..., gt=1e6)
     downlink_power_w: float = Field(..., gt=0, le=100)
-    bit_rate: float = Field(1200.0, gt=0)
-    modulation: Literal["AFSK1200", "FSK9600", "FSK4800"] = "AFSK1200"
+    bit_rate: float = Field(1200.0, gt=0, description="bit/s of the AX.25 link; the modulation's "
+                            "when absent, and it must be the modulation's")
+    modulation: Literal["AFSK1200", "FSK9600", "FSK4800"] = Field(
+        "AFSK1200", description="the radio's mode: AFSK1200 (Bell 202 over FM), FSK9600 or FSK4800 "
+        "(G3RUH); the air time, the downlink pacing, the link budget and the channel follow it")
     beacon_frequency_hz: float = Field(..., gt=1e6)
     beacon_text: str | None = Field(
         None, max_length=64, pattern=r"^[A-Z0-9 /.,?=-]*$",
@@ -166,6 +204,16 @@ class Radio(Section):
     line_loss_db: float = Field(1.0, ge=0, le=20)
     telemetry_beacon_interval_s: float = Field(30.0, gt=0)
     rf_silence_after_ejection_s: float = Field(1800.0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode(cls, values: Any) -> Any:
+        return _fits_modulation(values, "radio")
+
+    @property
+    def modem_mode(self) -> str:
+        """The modem that demodulates this radio's downlink (``afsk1200``, ``g3ruh9600``...)."""
+        return MODEM_MODE[self.modulation]
 
 
 class Power(Section):
@@ -398,9 +446,14 @@ class Companion(Section):
     callsign: str = Field(..., pattern=r"^[A-Z0-9]{1,6}$")
     downlink_frequency_hz: float = Field(..., gt=1e6)
     bit_rate: float = Field(1200.0, gt=0)
-    modulation: Literal["AFSK1200", "FSK9600"] = "AFSK1200"
+    modulation: Literal["AFSK1200", "FSK9600", "FSK4800"] = "AFSK1200"
     ejection_delay_s: float = Field(0.0, ge=0, le=86400, description="after the main spacecraft's ejection")
     ejection_speed_m_s: float | None = Field(None, ge=0, le=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode(cls, values: Any) -> Any:
+        return _fits_modulation(values, "companion")
 
     def as_scenario(self, main: Scenario) -> Scenario:
         """The main scenario with this spacecraft in the main one's place."""

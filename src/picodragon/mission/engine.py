@@ -137,8 +137,9 @@ class Engine:
         self.fsw = FlightSoftware(self.hal, fsw_config(scenario, auth_key), dictionary=self.dictionary,
                                   **flight_software_parts(scenario))
         self.fsw.boot()
-        self.channel = Channel(seed, audio=audio_channel)
-        self.uplink_channel = Channel(seed + 1)
+        radio = scenario.spacecraft.radio  # the radio's mode picks the channel's modem and loss
+        self.channel = Channel(seed, audio=audio_channel, mode=radio.modem_mode, bit_rate=radio.bit_rate)
+        self.uplink_channel = Channel(seed + 1, mode=radio.modem_mode, bit_rate=radio.bit_rate)
         self.radio = self.twin.devices.radio
         self.time = self.start_unix
         self.frames_sent = 0
