@@ -129,6 +129,94 @@ class Reader:
             marks.append(self.db.one("SELECT COUNT(*) FROM commands")[0])
         return tuple(marks)
 
+    # -- frames -------------------------------------------------------------------------
+    def _frame_filter(self, station: str, start: float, end: float, outcome: str) -> tuple[str, list[Any]]:
+        """The WHERE clause of the frames list: receptions by station and time, frames by outcome."""
+        where = ["r.unix_s >= ?", "r.unix_s <= ?"]
+        params: list[Any] = [start, end]
+        if station:
+            where.append("r.station = ?")
+            params.append(station)
+        if outcome == "decoded":
+            where.append("f.rejection IS NULL")
+        elif outcome == "rejected":
+            where.append("f.rejection IS NOT NULL")
+        elif outcome != "all":
+            raise QueryError(f"outcome must be all, decoded or rejected, not {outcome[:20]!r}")
+        return " AND ".join(where), params
+
+    def frames(self, station: str = "", start: float = -1e300, end: float = 1e300, outcome: str = "all",
+               limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """Every hearing of a frame, newest first: when and by which station on which frequency,
+        the frame's bytes, its rejection (None when it decoded) and the packet it decoded to.
+
+        One row per reception (a frame heard by two stations is two arrivals); ``total`` counts
+        the rows matching the filters. ``packet`` comes from the telemetry row that refers to the
+        frame (None for a decoded frame that left no telemetry row, such as a file chunk).
+        """
+        if not (self.db.table_exists("frames") and self.db.table_exists("receptions")):
+            return {"total": 0, "frames": []}
+        clause, params = self._frame_filter(station, start, end, outcome)
+        join = "FROM receptions r JOIN frames f ON f.seq = r.frame_seq"
+        total = self.db.one(f"SELECT COUNT(*) {join} WHERE {clause}", params)[0]
+        rows = self.db.rows(
+            f"SELECT f.seq, f.id, r.station, r.unix_s, r.frequency_hz, f.raw, f.rejection {join} WHERE {clause} "
+            "ORDER BY r.unix_s DESC, f.seq DESC, r.station LIMIT ? OFFSET ?",
+            [*params, int(limit), int(offset)],
+        )
+        packets = self._packets_of({int(r[0]) for r in rows if r[6] is None})
+        out = [{"seq": int(seq), "id": int(fid), "station": st, "unix_s": float(t), "frequency_hz": finite(hz),
+                "raw": bytes(raw), "rejection": rej, "packet": packets.get(int(seq))}
+               for seq, fid, st, t, hz, raw, rej in rows]
+        return {"total": int(total), "frames": out}
+
+    def _packets_of(self, seqs: set[int]) -> dict[int, str]:
+        """Frame seq -> the name of the packet decoded from it, for the frames among ``seqs``."""
+        found: dict[int, str] = {}
+        if not seqs:
+            return found
+        marks = ", ".join("?" * len(seqs))
+        for packet, (table, _) in sorted(self.catalog().packets.items()):
+            for (seq,) in self.db.rows(f"SELECT frame_seq FROM {table} WHERE frame_seq IN ({marks})", sorted(seqs)):
+                found.setdefault(int(seq), packet)
+        return found
+
+    def frame(self, frame_id: int) -> dict[str, Any] | None:
+        """One frame by its id (content address): bytes, rejection, every reception, the packets
+        decoded from it with their fields, and the on-board events it carried; None if unknown."""
+        if not self.db.table_exists("frames"):
+            return None
+        row = self.db.one("SELECT seq, id, raw, first_unix_s, first_station, frequency_hz, rejection FROM frames "
+                          "WHERE id = ?", (frame_id,))
+        if row is None:
+            return None
+        seq = int(row[0])
+        receptions = [{"station": s, "unix_s": float(t), "frequency_hz": finite(hz)} for s, t, hz in self.db.rows(
+            "SELECT station, unix_s, frequency_hz FROM receptions WHERE frame_seq = ? ORDER BY unix_s, station",
+            (seq,))] if self.db.table_exists("receptions") else []
+        packets = []
+        for packet, (table, fields) in sorted(self.catalog().packets.items()):
+            got = self.db.one(f"SELECT unix_s{''.join(', ' + quote(f) for f in fields)} FROM {table} "
+                              "WHERE frame_seq = ?", (seq,))
+            if got is not None:
+                packets.append({"name": packet, "unix_s": float(got[0]),
+                                "fields": {f: finite(v) for f, v in zip(fields, got[1:], strict=True)}})
+        events = []
+        if self.db.table_exists("events"):
+            keys = ("unix_s", "source", "name", "severity", "message")
+            events = [dict(zip(keys, r, strict=True)) for r in self.db.rows(
+                "SELECT unix_s, source, name, severity, message FROM events WHERE frame_id = ? ORDER BY unix_s, id",
+                (int(row[1]),))]
+        return {"seq": seq, "id": int(row[1]), "raw": bytes(row[2]), "first_unix_s": float(row[3]),
+                "first_station": row[4], "frequency_hz": finite(row[5]), "rejection": row[6],
+                "receptions": receptions, "packets": packets, "events": events}
+
+    def frame_stations(self) -> list[str]:
+        """The stations that heard any frame (for the frames page's filter)."""
+        if not self.db.table_exists("receptions"):
+            return []
+        return [r[0] for r in self.db.rows("SELECT DISTINCT station FROM receptions ORDER BY station")]
+
     # -- events -------------------------------------------------------------------------
     def events(self, text: str = "", min_severity: int = 0, source: str = "", start: float = -1e300,
                end: float = 1e300, limit: int = 100, offset: int = 0) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Mission control's routers, one module per resource, in the order the application mounts
 them: pages (HTML, login forms, map), access, status, telemetry, orbit, events, commanding,
-images. What they share (roles, parsing, JSON helpers) is ``common``."""
+images, frames. What they share (roles, parsing, JSON helpers) is ``common``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from picodragon.web.routes import (
            access,
            commanding,
            events,
+           frames,
            images,
            orbit,
            pages,
@@ -16,6 +17,6 @@ from picodragon.web.routes import (
 )
 
 ROUTERS = [pages.router, access.router, status.router, telemetry.router, orbit.router, events.router,
-           commanding.router, images.router]
+           commanding.router, images.router, frames.router]
 
 __all__ = ["ROUTERS"]

@@ -24,6 +24,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / 
 PAGES = [("overview", "/", "Overview"), ("telemetry", "/telemetry", "Telemetry"),
          ("track", "/track", "Ground track & passes"), ("images", "/images", "Images"),
          ("commanding", "/commanding", "Commanding"), ("events", "/events", "Events & alarms"),
+         ("frames", "/frames", "Frames"),
          ("admin", "/admin", "Admin")]
 
 router = APIRouter()

@@ -456,6 +456,75 @@ function events() {
   onLive(() => { refreshAlarms(); if (offset === 0) search(); });
 }
 
+/* -- frames: every frame as it arrived ---------------------------------------------------- */
+function frames() {
+  let offset = 0, selected = null;
+  const limit = 50;
+  const station = document.getElementById("frame-station");
+  const params = new URLSearchParams(location.search);
+  for (const [k, id] of [["start", "frame-start"], ["end", "frame-end"], ["outcome", "frame-outcome"]])
+    if (params.get(k)) document.getElementById(id).value = params.get(k);
+  function query() {
+    const q = new URLSearchParams({ outcome: document.getElementById("frame-outcome").value });
+    const st = station.value || params.get("station") || "";
+    if (st) q.set("station", st);
+    for (const [k, id] of [["start", "frame-start"], ["end", "frame-end"]]) {
+      const v = document.getElementById(id).value.trim(); if (v) q.set(k, v);
+    }
+    return q;
+  }
+  async function search() {
+    const q = query();
+    document.getElementById("frame-csv").href = "/api/frames.csv?" + q;
+    history.replaceState(null, "", "/frames?" + q);
+    q.set("limit", String(limit)); q.set("offset", String(offset));
+    let r;
+    try { r = await api("/api/frames?" + q); }
+    catch (e) { document.getElementById("frame-count").textContent = e.message; return; }
+    const chosen = station.value || params.get("station") || "";
+    station.replaceChildren(el("option", { value: "", text: "any" }), ...r.stations.map(s => el("option", { value: s, text: s })));
+    station.value = chosen;
+    document.getElementById("frame-count").textContent = `${r.total} receptions, showing ${r.total ? offset + 1 : 0}–${offset + r.frames.length}`;
+    document.getElementById("frame-table").replaceChildren(...(r.frames.length ? r.frames.map(f => el("tr",
+      { class: "frame " + f.outcome + (f.id === selected ? " selected" : ""), "data-id": f.id, "data-outcome": f.outcome, onclick: () => open(f.id) },
+      el("td", { text: fmtTime(f.time) }), el("td", { text: f.station }), el("td", { text: fmtNum(f.frequency_mhz, 4) }),
+      el("td", { text: f.source ?? "–" }), el("td", { text: f.destination ?? "–" }), el("td", { text: f.length }),
+      el("td", { class: "outcome", text: f.outcome === "rejected" ? "rejected: " + f.rejection : (f.packet || "decoded") }))))
+      : [el("tr", {}, el("td", { colspan: 7, class: "note", text: "no frames match" }))]));
+    document.getElementById("frame-next").disabled = offset + limit >= r.total;
+    document.getElementById("frame-prev").disabled = offset === 0;
+  }
+  async function open(id) {
+    selected = id;
+    for (const tr of document.querySelectorAll("tr.frame")) tr.classList.toggle("selected", tr.dataset.id === id);
+    const f = await api("/api/frames/" + id);
+    const box = document.getElementById("frame-detail");
+    box.hidden = false;
+    document.getElementById("frame-detail-title").textContent =
+      `Frame ${f.id}: ${f.source ?? "?"} → ${f.destination ?? "?"}, ${f.length} bytes, ` + (f.rejection ? "rejected: " + f.rejection : "decoded");
+    document.getElementById("frame-dump").textContent = f.dump.join("\n");
+    const parts = [];
+    if (f.rejection) parts.push(el("p", { class: "error", text: "Rejected: " + f.rejection }));
+    for (const p of f.packets) {
+      parts.push(el("h2", { text: `${p.name} · on board ${fmtTime(p.time)}` }),
+        el("table", { class: "kv packet-fields" }, ...Object.entries(p.fields).map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: v ?? "–" })))));
+    }
+    for (const e of f.events) parts.push(el("p", {}, el("span", { class: "sev-" + e.severity, text: e.name }), ` ${fmtTime(e.time)}: ${e.message}`));
+    if (!parts.length) parts.push(el("p", { class: "note", text: "no telemetry row refers to this frame (a file chunk or a command response goes to its own table)" }));
+    document.getElementById("frame-fields").replaceChildren(...parts);
+    document.getElementById("frame-receptions").replaceChildren(...f.receptions.map(r => el("tr", {},
+      el("td", { text: fmtTime(r.time) }), el("td", { text: r.station }), el("td", { text: fmtNum(r.frequency_mhz, 4) + " MHz" }))));
+    box.scrollIntoView();
+  }
+  document.getElementById("frame-search").addEventListener("submit", (e) => { e.preventDefault(); offset = 0; search(); });
+  station.addEventListener("change", () => { params.delete("station"); });
+  document.getElementById("frame-next").addEventListener("click", () => { offset += limit; search(); });
+  document.getElementById("frame-prev").addEventListener("click", () => { offset = Math.max(0, offset - limit); search(); });
+  search();
+  /* live: the first page follows new receptions (the status stream fires when the archive grows) */
+  onLive(() => { if (offset === 0) search(); });
+}
+
 /* -- admin --------------------------------------------------------------------------------- */
 function admin() {
   async function load() {
@@ -478,6 +547,6 @@ function admin() {
   load();
 }
 
-const PAGES = { overview, telemetry, track, images, commanding, events, admin };
+const PAGES = { overview, telemetry, track, images, commanding, events, frames, admin };
 if (PAGES[PAGE]) PAGES[PAGE]();
 startLive();
