@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from picodragon.astro.isotime import iso_z
 from picodragon.config.loader import ConfigError, load_scenario
 from picodragon.config.models import Scenario
 from picodragon.dictionary.definitions import Dictionary, DictionaryError
@@ -135,10 +136,9 @@ def describe_mission(mission: Mission) -> dict:
     orbit = getattr(scenario, "orbit", None)
     if orbit is not None:
         source = {"source": "element set", "file": orbit.tle_file or orbit.omm_file,
-                  "start": scenario.start.isoformat().replace("+00:00", "Z")}
+                  "start": iso_z(scenario.start)}
     else:
-        source = {"source": "deployment", "file": None,
-                  "start": scenario.start.isoformat().replace("+00:00", "Z")}
+        source = {"source": "deployment", "file": None, "start": iso_z(scenario.start)}
     radio = scenario.spacecraft.radio
     return {
         "name": scenario.name,
