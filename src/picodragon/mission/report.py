@@ -185,6 +185,27 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return f"<table class='kv'>{body}</table>"
 
 
+def _radio_row(scenario: Any, history: dict[str, Any]) -> tuple[str, str]:
+    """The downlink's mode and its budget at 10 deg over the first station, at the run's median
+    altitude (410 km when the history has none): what the pass table's margins come from."""
+    import numpy as np
+
+    from picodragon.link.budget import downlink_budget, slant_range_m
+
+    radio = scenario.spacecraft.radio
+    mode = f"{radio.bit_rate:g} bit/s {radio.modulation} (modem {radio.modem_mode})"
+    if not scenario.stations:
+        return "downlink", mode
+    altitudes = np.asarray(history.get("altitude_km", []), dtype=float)
+    altitudes = altitudes[np.isfinite(altitudes)] if altitudes.size else altitudes
+    altitude_m = float(np.median(altitudes)) * 1e3 if altitudes.size else 410e3
+    station = scenario.stations[0]
+    b = downlink_budget(radio, station, slant_range_m(10.0, altitude_m), 10.0)
+    return "downlink", (f"{mode}; at 10 deg over {station.name}: Eb/N0 {float(b.eb_n0_db):.1f} dB, "
+                        f"required {b.required_eb_n0_db:.1f} dB (BER {b.target_ber:g}), "
+                        f"margin {float(b.margin_db):+.1f} dB")
+
+
 def _pass_table(passes: list[dict[str, Any]]) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("station", "AOS", "TCA", "LOS", "max el (deg)",
                                               "AOS az", "LOS az", "sent", "received", "margin (dB)"))
@@ -369,6 +390,7 @@ def render_report(result) -> str:
         ("span", f"{s['start']} to {s['end']} ({s['sim_seconds'] / 86400:.2f} days)"),
         ("passes predicted", str(len(passes))),
         ("frames sent / received", f"{s['frames_sent']} / {s['frames_received']}"),
+        _radio_row(scenario, h),
         ("telemetry points archived", str(s["telemetry_points"])),
         ("first contact", f"{first['time']} at {first['station']} ({first['hours_after_start']:.1f} h after the start)"
          if first else "none"),
