@@ -129,17 +129,38 @@ class DecodedFrame:
     votes: int = 1
 
 
+def rate_within(sample_rate: float, low: int) -> bool:
+    """True for a finite sample rate from ``low`` to MAX_SAMPLE_RATE (False for anything else)."""
+    try:
+        return bool(math.isfinite(sample_rate) and low <= sample_rate <= MAX_SAMPLE_RATE)
+    except TypeError:
+        return False
+
+
+def clean_samples(samples: np.ndarray) -> np.ndarray | None:
+    """Audio as float32 the correlators can take, or None when there is too little of it.
+
+    A damaged recording's NaN/inf become silence, and audio near float32's limit is scaled
+    down (it would overflow the correlators); any other scale is left as it is.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1 or len(samples) < 16:
+        return None
+    if not np.all(np.isfinite(samples)):
+        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+    peak = float(np.max(np.abs(samples)))
+    if peak > _LARGEST_LEVEL:
+        samples = samples * np.float32(1.0 / peak)
+    return samples
+
+
 def check_sample_rate(
     sample_rate: float, baud: float = 1200.0, mark_hz: float = 1200.0, space_hz: float = 2200.0
 ) -> int:
     """``sample_rate`` as an int if it can carry the mode, else ValueError with one clear line
     (a WAV header claiming 1 Hz would otherwise cost half a minute of resampling for nothing)."""
     low = minimum_sample_rate(baud, mark_hz, space_hz)
-    try:
-        ok = math.isfinite(sample_rate) and low <= sample_rate <= MAX_SAMPLE_RATE
-    except TypeError:
-        ok = False
-    if not ok:
+    if not rate_within(sample_rate, low):
         raise ValueError(
             f"sample rate {sample_rate!r} Hz cannot carry AFSK {baud:g} bit/s with tones up to "
             f"{max(mark_hz, space_hz):g} Hz: it must be {low} to {MAX_SAMPLE_RATE} Hz "
@@ -273,14 +294,9 @@ class AfskDemodulator:
 
     def demodulate(self, samples: np.ndarray) -> list[DecodedFrame]:
         """Every frame found in ``samples`` (mono, any scale), merged over the variants."""
-        samples = np.asarray(samples, dtype=np.float32)
-        if samples.ndim != 1 or len(samples) < 16:
+        samples = clean_samples(samples)
+        if samples is None:
             return []
-        if not np.all(np.isfinite(samples)):  # a damaged recording: NaN/inf become silence
-            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
-        peak = float(np.max(np.abs(samples)))
-        if peak > _LARGEST_LEVEL:  # float32 near its limit would overflow the correlators
-            samples = samples * np.float32(1.0 / peak)
         step = self.baud / self.rate_exact
         good: list[tuple[int, bytes]] = []
         bad: list[tuple[int, bytes, int, np.ndarray]] = []

@@ -40,7 +40,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from picodragon.link import _kernels, hdlc
-from picodragon.link.demod import MAX_SAMPLE_RATE, DecodedFrame, _merge
+from picodragon.link.demod import MAX_SAMPLE_RATE, DecodedFrame, _merge, clean_samples, rate_within
 from picodragon.link.fcsfix import GOOD_RESIDUE
 
 __all__ = [
@@ -58,10 +58,6 @@ __all__ = [
 
 BAUD_RATES = (9600.0, 4800.0)
 """The two G3RUH rates amateur satellites use, bit/s."""
-
-_LARGEST_LEVEL = 1e6
-"""Input peaks above this are scaled down first (float32 near its limit would overflow)."""
-
 
 def scramble(bits: np.ndarray) -> np.ndarray:
     """Scramble line bits (0/1) with 1 + x^12 + x^17 from a zero register (G3RUH, 1988)."""
@@ -88,11 +84,7 @@ def minimum_sample_rate(baud: float) -> int:
 def check_sample_rate(sample_rate: float, baud: float) -> int:
     """``sample_rate`` as an int if it can carry G3RUH at ``baud``, else ValueError (one line)."""
     low = minimum_sample_rate(baud)
-    try:
-        ok = math.isfinite(sample_rate) and low <= sample_rate <= MAX_SAMPLE_RATE
-    except TypeError:
-        ok = False
-    if not ok:
+    if not rate_within(sample_rate, low):
         raise ValueError(
             f"sample rate {sample_rate!r} Hz cannot carry G3RUH FSK at {baud:g} bit/s: it must "
             f"be {low} to {MAX_SAMPLE_RATE} Hz (twice the bit rate, with a 10 % margin)"
@@ -240,14 +232,9 @@ class G3ruhDemodulator:
 
     def demodulate(self, samples: np.ndarray) -> list[DecodedFrame]:
         """Every frame found in ``samples`` (mono, any scale), merged over the variants."""
-        samples = np.asarray(samples, dtype=np.float32)
-        if samples.ndim != 1 or len(samples) < 16:
+        samples = clean_samples(samples)
+        if samples is None:
             return []
-        if not np.all(np.isfinite(samples)):  # a damaged recording: NaN/inf become silence
-            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
-        peak = float(np.max(np.abs(samples)))
-        if peak > _LARGEST_LEVEL:
-            samples = samples * np.float32(1.0 / peak)
         step = self.baud / self.rate_exact
         good: list[tuple[int, bytes]] = []
         for variant, d in zip(self.variants, self.soft_decisions(samples), strict=True):
