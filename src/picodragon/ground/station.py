@@ -288,13 +288,18 @@ class GroundStation:
             if packet.name == "EVENT_REPORT":
                 name, severity, message = _event_message(packet.values, self.dictionary)
                 self.archive.store_event(packet.unix_s, name, severity, message, "spacecraft", fid)
-            self.counts["decoded"] += 1
-            decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet, chunk)
-            for listener in self.listeners:
-                try:
-                    listener(decoded)
-                except Exception:
-                    log.exception("listener %r failed on frame %d", listener, fid)
+            decoded = self._hand_on(
+                Decoded(fid, self.name, float(unix_s), source, destination, packet, chunk))
+        return decoded
+
+    def _hand_on(self, decoded: Decoded) -> Decoded:
+        """Count a decoded frame and give it to every listener (one failing stops no other)."""
+        self.counts["decoded"] += 1
+        for listener in self.listeners:
+            try:
+                listener(decoded)
+            except Exception:
+                log.exception("listener %r failed on frame %d", listener, decoded.frame_id)
         return decoded
 
     def _receive_whole(self, raw: bytes, unix_s: float, frequency: float) -> Decoded | Rejection:
@@ -320,11 +325,5 @@ class GroundStation:
         with self.archive.batch():
             fid = self.archive.store_frame(raw, self.name, unix_s, frequency)
             self.archive.store_points(fid, packet.name, unix_s, values)
-            self.counts["decoded"] += 1
-            decoded = Decoded(fid, self.name, float(unix_s), source, destination, packet)
-            for listener in self.listeners:
-                try:
-                    listener(decoded)
-                except Exception:
-                    log.exception("listener %r failed on frame %d", listener, fid)
+            decoded = self._hand_on(Decoded(fid, self.name, float(unix_s), source, destination, packet))
         return decoded
