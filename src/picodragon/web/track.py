@@ -6,6 +6,11 @@ Earth-fixed frame by the Greenwich mean sidereal time (IAU 1982, the angle TEME 
 with) at UT1, and the sub-satellite point is geodetic on the WGS84 ellipsoid: both from the
 shared vocabulary (``picodragon.astro``), as the twin and the ground use them.
 
+Day and night: the Sun's Earth-fixed direction (``picodragon.astro.sun``, the Astronomical
+Almanac's low-precision Sun, 0.01 deg) gives the subsolar point; the terminator is the great
+circle 90 deg from it, ``tan(lat) = -cos(lon - lon_sun) / tan(lat_sun)`` (geocentric, without
+refraction or the Sun's radius: twilight is not drawn), and the night side the half beyond it.
+
 Footprints: a station sees the spacecraft above its elevation mask inside a small circle of
 Earth central angle ``arccos(R cos(e) / (R + h)) - e``; the camera (nadir pointing assumed for
 the footprint) covers about ``2 h tan(fov / 2)`` across.
@@ -19,6 +24,7 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from picodragon.astro.frames import teme_to_itrs
+from picodragon.astro.sun import sun_direction_itrs
 from picodragon.astro.timescales import unix_to_jd
 from picodragon.astro.wgs84 import geodetic
 from picodragon.elements import ElementSet
@@ -82,3 +88,25 @@ def _small_circle(lat_deg: float, lon_deg: float, central_rad: float, n: int) ->
                             math.cos(central_rad) - np.sin(lat0) * np.sin(lat))
     lon = (np.degrees(lon) + 180) % 360 - 180
     return break_at_dateline(lon, np.degrees(lat))
+
+
+def terminator(unix_s: float, step_deg: float = 2.0) -> dict[str, object]:
+    """The subsolar point, the terminator (a latitude per longitude, -180..180 every
+    ``step_deg``) and the night side as a closed polygon over the map, at a Unix time."""
+    sun = sun_direction_itrs(np.array([float(unix_s)]))[0]
+    lat_s = math.asin(max(-1.0, min(1.0, float(sun[2]))))
+    lon_s = math.atan2(float(sun[1]), float(sun[0]))
+    if abs(lat_s) < 1e-6:  # at an equinox the terminator runs through the poles: keep it defined
+        lat_s = math.copysign(1e-6, lat_s if lat_s else 1.0)
+    lon = np.arange(-180.0, 180.0 + step_deg / 2, step_deg)
+    lat = np.degrees(np.arctan(-np.cos(np.radians(lon) - lon_s) / math.tan(lat_s)))
+    pole = -90.0 if lat_s > 0 else 90.0  # the pole in darkness
+    line_lon = [round(x, 3) for x in lon.tolist()]
+    line_lat = [round(x, 3) for x in lat.tolist()]
+    return {
+        "subsolar": {"latitude_deg": round(math.degrees(lat_s), 3),
+                     "longitude_deg": round(math.degrees(lon_s), 3)},
+        "line": {"longitude_deg": line_lon, "latitude_deg": line_lat},
+        "night": {"longitude_deg": [*line_lon, 180.0, -180.0, -180.0],
+                  "latitude_deg": [*line_lat, pole, pole, line_lat[0]]},
+    }

@@ -40,7 +40,7 @@ def api_commands(mc: MC, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                  offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                  session: Session = viewer) -> list[dict[str, Any]]:
     """Commands newest first, each with its lifecycle (queued, released, sent, ...)."""
-    return [command_json(c) for c in mc.queries.commands(limit, offset)]
+    return [command_json(c, mc.dictionary) for c in mc.queries.commands(limit, offset)]
 
 
 @router.get("/api/commands/{command_id}")
@@ -48,7 +48,7 @@ def api_command(command_id: str, mc: MC, session: Session = viewer) -> dict[str,
     found = mc.queries.commands(command_id=id63(command_id, "command id"))
     if not found:
         raise HTTPException(404, f"no command {command_id}")
-    return command_json(found[0])
+    return command_json(found[0], mc.dictionary)
 
 
 @router.post("/api/commands", status_code=201)
@@ -69,7 +69,9 @@ def api_send_command(body: CommandBody, mc: MC, session: Session = operator) -> 
     auth.audit(mc.db, session.user.name, "command", {**asked, "id": str(cid), "arguments": args},
                "released" if body.release else "queued")
     found = mc.queries.commands(command_id=cid)
-    return command_json(found[0]) if found else {"id": str(cid), "name": command.name, "stage": "queued"}
+    if not found:
+        return {"id": str(cid), "name": command.name, "stage": "queued"}
+    return command_json(found[0], mc.dictionary)
 
 
 def _move(mc: MissionControl, command_id: str, action: str, session: Session) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def _move(mc: MissionControl, command_id: str, action: str, session: Session) ->
         auth.audit(mc.db, session.user.name, f"command.{action}", {"id": command_id}, f"refused: {exc}")
         raise HTTPException(404 if str(exc).startswith("no command") else 409, str(exc)) from None
     auth.audit(mc.db, session.user.name, f"command.{action}", {"id": command_id}, "ok")
-    return command_json(mc.queries.commands(command_id=int(command_id))[0])
+    return command_json(mc.queries.commands(command_id=int(command_id))[0], mc.dictionary)
 
 
 @router.post("/api/commands/{command_id}/release")

@@ -16,8 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 
+from picodragon.dictionary import Dictionary, core
 from picodragon.web import auth
 from picodragon.web.auth import Session
+from picodragon.web.commanding import utc_arguments
 from picodragon.web.control import MissionControl, iso_z
 
 #: the most points a chart or CSV may ask for
@@ -121,9 +123,12 @@ def rounded(x: Any) -> float | None:
     return round(v, 4) if math.isfinite(v) else None
 
 
-def command_json(c: dict[str, Any]) -> dict[str, Any]:
-    """A command record from the archive with its times in ISO 8601."""
+def command_json(c: dict[str, Any], dictionary: Dictionary | None = None) -> dict[str, Any]:
+    """A command record from the archive with its times in ISO 8601, and ``arguments_utc``:
+    its arguments that are UTC times (see ``commanding.utc_epoch``) as ISO 8601, by the
+    mission's dictionary (default: the core one)."""
     c = dict(c)
+    c["arguments_utc"] = utc_arguments((dictionary or core()).command(c["name"]), c["arguments"])
     c["queued"] = iso_z(c["queued_unix_s"])
     c["execute"] = iso_z(c["execute_at"])
     c["stages"] = [{**s, "time": iso_z(s["unix_s"])} for s in c["stages"]]

@@ -18,7 +18,8 @@ router = APIRouter(tags=["orbit"])
 def api_track(mc: MC, start: IsoTime = None, end: IsoTime = None,
               step_s: Annotated[float, Query(ge=5, le=3600)] = 30.0,
               session: Session = viewer) -> dict[str, Any]:
-    """Ground track over a span (default: the last and next orbit), stations and footprints."""
+    """Ground track over a span (default: the last and next orbit), stations and footprints,
+    and the day/night terminator at the mission's now."""
     import numpy as np
 
     from picodragon.web import track
@@ -52,6 +53,7 @@ def api_track(mc: MC, start: IsoTime = None, end: IsoTime = None,
         "spacecraft": {"latitude_deg": rounded(here["latitude_deg"][0]),
                        "longitude_deg": rounded(here["longitude_deg"][0]), "altitude_km": rounded(alt)},
         "stations": stations,
+        "daylight": track.terminator(now),
     }
 
 

@@ -264,7 +264,12 @@ function track() {
     const age = Math.abs(t.element_set.age_days);
     document.getElementById("track-note").textContent = `${t.element_set.name} · now ${fmtTime(t.now)} (${t.clock})` +
       (age > 14 ? ` · element set ${age.toFixed(0)} days from its epoch: positions are rough` : "");
-    const traces = [{ x: t.track.longitude_deg, y: t.track.latitude_deg, mode: "lines", name: "ground track", line: { color: "#ffd200", width: 1.5 } }];
+    const night = t.daylight.night, line = t.daylight.line;
+    const traces = [
+      { x: night.longitude_deg, y: night.latitude_deg, mode: "lines", fill: "toself", fillcolor: "rgba(0,0,0,0.38)", line: { width: 0 }, name: "night", hoverinfo: "skip" },
+      { x: line.longitude_deg, y: line.latitude_deg, mode: "lines", name: "terminator", line: { color: "#f0c060", width: 1, dash: "dot" }, hoverinfo: "skip" },
+      { x: [t.daylight.subsolar.longitude_deg], y: [t.daylight.subsolar.latitude_deg], mode: "markers", name: "subsolar point", marker: { color: "#ffe066", size: 12, symbol: "circle" } },
+      { x: t.track.longitude_deg, y: t.track.latitude_deg, mode: "lines", name: "ground track", line: { color: "#ffd200", width: 1.5 } }];
     for (const s of t.stations) {
       traces.push({ x: s.footprint.longitude_deg, y: s.footprint.latitude_deg, mode: "lines", name: s.name + " footprint", line: { color: "#ff6b6b", width: 1 } });
     }
@@ -272,7 +277,8 @@ function track() {
       mode: "markers+text", textposition: "top center", textfont: { color: "#fff" }, name: "stations", marker: { color: "#ff4d4f", size: 11, symbol: "triangle-up" } });
     traces.push({ x: [t.spacecraft.longitude_deg], y: [t.spacecraft.latitude_deg], mode: "markers", name: "spacecraft now", marker: { color: "#fff", size: 12, symbol: "star" } });
     Plotly.react("map", traces, { ...dark, height: 560, margin: { l: 50, r: 10, t: 10, b: 40 }, showlegend: true, legend: { orientation: "h" },
-      images: [{ source: "/map.jpg", xref: "x", yref: "y", x: -180, y: 90, sizex: 360, sizey: 180, sizing: "stretch", layer: "below" }],
+      /* the Blue Marble is equirectangular: its top-left corner at (-180, 90), 360 by 180 degrees */
+      images: [{ source: "/map.jpg", xref: "x", yref: "y", x: -180, y: 90, sizex: 360, sizey: 180, xanchor: "left", yanchor: "top", sizing: "stretch", layer: "below" }],
       xaxis: { range: [-180, 180], showgrid: false, zeroline: false, title: "longitude (deg)", constrain: "domain" },
       yaxis: { range: [-90, 90], showgrid: false, zeroline: false, scaleanchor: "x", title: "latitude (deg)", constrain: "domain" } },
       { displaylogo: false, responsive: true });
@@ -376,12 +382,12 @@ function commanding() {
           step: a.integer ? "1" : "any", value: Math.max(0, a.minimum) });
       }
       const label = el("label", {}, `${a.name}${a.unit ? " [" + a.unit + "]" : ""} — ${a.description} (${a.minimum} .. ${a.maximum}) `, input);
-      if (a.name === "at_time") {
-        /* an on-board time tag: seconds since 2000-01-01 UTC, typed as a UTC time */
-        const when = el("input", { id: "at-time-iso", placeholder: "2013-11-20T03:30:00Z", size: 24 });
+      if (a.utc_epoch_unix_s !== null && a.utc_epoch_unix_s !== undefined) {
+        /* a UTC time (on board: seconds since 2000-01-01, or Unix seconds), typed as a UTC time */
+        const when = el("input", { id: a.name === "at_time" ? "at-time-iso" : "utc-" + a.name, placeholder: "2013-11-20T03:30:00Z", size: 24 });
         when.addEventListener("input", () => {
           const t = Date.parse(when.value);
-          if (!Number.isNaN(t)) input.value = String(Math.round(t / 1000) - 946684800);
+          if (!Number.isNaN(t)) input.value = String(Math.round(t / 1000) - a.utc_epoch_unix_s);
         });
         label.append(" or at UTC ", when);
       }
@@ -406,12 +412,18 @@ function commanding() {
   async function loadCommands() {
     const list = await api("/api/commands?limit=100");
     document.getElementById("commands").replaceChildren(...list.map(c => el("tr", { class: "command", "data-id": c.id, "data-stage": c.stage },
-      el("td", { text: fmtTime(c.queued) }), el("td", { text: c.name }), el("td", { text: JSON.stringify(c.arguments) }),
+      el("td", { text: fmtTime(c.queued) }), el("td", { text: c.name }), el("td", { class: "arguments", text: argumentsText(c) }),
       el("td", { text: c.execute ? fmtTime(c.execute) : "on receipt" }),
       el("td", {}, el("span", { class: "stage " + c.stage, text: c.stage })),
       el("td", {}, ...c.stages.map(s => el("span", { class: "stage " + s.stage, title: fmtTime(s.time) + " " + s.detail, text: s.stage }))),
       el("td", { class: "note", text: c.id }),
       el("td", {}, ...(CAN_COMMAND ? actions(c) : [])))));
+  }
+  /* arguments as name=value, a UTC time as ISO 8601 (never raw on-board seconds) */
+  function argumentsText(c) {
+    if (!c.arguments || typeof c.arguments !== "object") return String(c.arguments ?? "");
+    const utc = c.arguments_utc || {};
+    return Object.entries(c.arguments).map(([k, v]) => `${k}=${utc[k] ? fmtTime(utc[k]) : v}`).join(", ") || "–";
   }
   function actions(c) {
     const out = [];
