@@ -10,6 +10,7 @@ its checksums computed) and the template's own packet, command, event and compon
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import sqlite3
@@ -105,6 +106,18 @@ def test_it_runs_from_files_alone_and_archives_its_own_packet(mission, tmp_path)
     report = (tmp_path / "report.html").read_text()
     row = re.search(r"<td>EXPERIMENT</td><td>0x100</td><td>(\d+)</td>", report)
     assert row and int(row.group(1)) > 0
+    assert "9600 bit/s FSK9600 (modem g3ruh9600); at 10 deg over Darmstadt" in report
+
+
+def test_link_budget_gives_the_mission_s_mode(mission, tmp_path):
+    r = picodragon("link-budget", "--mission", str(mission), "--json", "-", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["modulation"] == "FSK9600" and data["bit_rate"] == 9600.0
+    assert data["demodulation_loss_db"] == 0.55
+    assert data["required_eb_n0_db"] == pytest.approx(13.90, abs=0.01)
+    assert data["eb_n0_db"] == pytest.approx(data["c_over_n0_db_hz"] - 10 * math.log10(9600))
+    assert data["margin_db"] == pytest.approx(data["eb_n0_db"] - data["required_eb_n0_db"])
 
 
 def test_its_xtce_reimports_as_the_same_dictionary(mission, tmp_path):
@@ -131,6 +144,8 @@ BAD = {
         ["dictionary.toml:", "battery_voltage_v", "warning_high"]),
     "unknown unit": ("dictionary.toml", lambda t: t.replace('unit = "count"', 'unit = "counts"'),
                      ["dictionary.toml:", "samples", "counts"]),
+    "mode without a modem": ("mission.toml", lambda t: t.replace('modulation = "FSK9600"', 'modulation = "AFSK1200"'),
+                             ["mission.toml", "bit_rate 9600", "AFSK1200"]),
     "missing fields": ("mission.toml", lambda t: t.replace("mass_kg = 4.0\n", "").replace(
         "battery_capacity_wh = 38.5\n", ""), ["mission.toml", "mass_kg", "battery_capacity_wh"]),
 }
