@@ -1117,6 +1117,7 @@ def satnogs_import(
         raise UserError(str(exc)) from None
     archive = open_archive(db, dictionary=loaded.dictionary)
     try:
+        archive.remember_mission(scn.name, scn.model_dump_json())  # for `serve --db` alone
         report = import_frames(mission_station(scn, loaded.dictionary, archive, station), frames)
     finally:
         archive.close()

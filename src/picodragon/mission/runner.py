@@ -149,6 +149,7 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
     end_unix = start_unix + days * 86400.0
 
     archive = open_archive(options.db, reset=True, dictionary=dictionary)  # a fresh archive each run
+    archive.remember_mission(scenario.name, scenario.model_dump_json())  # for `serve --db` alone
     radio_cfg = scenario.spacecraft.radio
     # the stations decode only their mission's spacecraft, with times inside the mission
     mission_start = engine.start_unix

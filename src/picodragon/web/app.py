@@ -35,7 +35,8 @@ from fastapi.staticfiles import StaticFiles
 
 from picodragon.dictionary import Dictionary
 from picodragon.ground.archive.catalog import QueryError
-from picodragon.web.control import MissionControl, load_mission
+from picodragon.ground.archive.pool import is_postgres, sqlite_path
+from picodragon.web.control import MissionControl, archived_mission, load_mission
 from picodragon.web.limits import MAX_BODY_BYTES, BodyLimit
 from picodragon.web.routes import ROUTERS
 from picodragon.web.routes.common import ISO_PATTERN, MAX_POINTS, IsoTime, PointList, parse_time
@@ -59,8 +60,9 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     """The mission-control application over the archive at ``db`` (SQLite path or PostgreSQL URL).
 
     ``scenario``: a mission folder, packaged scenario name or TOML file for the stations and the
-    orbit (default: the reference mission); ``tle``: a TLE file to use for the orbit instead of
-    the scenario's; ``live_interval_s``: how often live pages are told about new data; ``key``:
+    orbit (default: the mission the archive remembers, else the reference mission); ``tle``: a
+    TLE file to use for the orbit instead of the scenario's (default without ``scenario``: the
+    element sets ``picodragon run`` left beside a SQLite archive, ``DB.tle``, if there); ``live_interval_s``: how often live pages are told about new data; ``key``:
     the uplink key commands are signed with (default: ``$PICODRAGON_UPLINK_KEY`` in hex; without
     one, commands can be seen but not sent); ``secure_cookies``: mark the session and login
     cookies Secure (browsers then send them over HTTPS only: set it when the deployment serves
@@ -74,7 +76,11 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
             key = bytes.fromhex(os.environ["PICODRAGON_UPLINK_KEY"])
         except ValueError:
             raise ValueError("PICODRAGON_UPLINK_KEY must be hex") from None
-    scn, element_set, mission_dictionary = load_mission(scenario)
+    remembered = archived_mission(str(db)) if scenario is None else None
+    scn, element_set, mission_dictionary = remembered if remembered is not None else load_mission(scenario)
+    if tle is None and scenario is None and not is_postgres(str(db)):
+        beside = Path(sqlite_path(str(db))).with_suffix(".tle")  # the element sets the run's ground used
+        tle = str(beside) if beside.is_file() else None
     if tle is not None:
         from picodragon.elements import read_tle_file
 

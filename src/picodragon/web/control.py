@@ -160,3 +160,38 @@ def load_mission(ref: str | None) -> tuple[Any, Any, Dictionary]:
     scn = mission.scenario
     line1, line2 = scn.deployment.carrier_tle
     return scn, ElementSet.from_lines(line1, line2, scn.spacecraft.name), mission.dictionary
+
+
+def archived_mission(db_url: str) -> tuple[Any, Any, Dictionary] | None:
+    """The mission the archive remembers (``picodragon run`` and ``satnogs import`` record it) as
+    (scenario, element set as in :func:`load_scenario`, the scenario's dictionary or the core
+    one), or None when it remembers none or its record no longer validates (then the caller
+    falls back to the reference mission, as before archives kept it)."""
+    import logging
+
+    from pydantic import ValidationError
+
+    from picodragon.config.loader import ConfigError
+    from picodragon.config.mission import load_mission_dictionary
+    from picodragon.config.models import Scenario
+    from picodragon.elements import ElementSet
+
+    db = Database(db_url)
+    try:
+        found = Reader(db).mission()
+    finally:
+        db.close()
+    if found is None or not isinstance(found.get("scenario"), str):
+        return None
+    try:
+        scn = Scenario.model_validate_json(found["scenario"])
+        line1, line2 = scn.deployment.carrier_tle
+        element_set = ElementSet.from_lines(line1, line2, scn.spacecraft.name)
+    except (ValidationError, ValueError) as exc:
+        logging.getLogger(__name__).warning("the archive's mission %s is unreadable: %s", found["name"], exc)
+        return None
+    try:
+        dictionary = load_mission_dictionary(scn)
+    except ConfigError:  # its dictionary file is elsewhere: the archive's own copy is used anyway
+        dictionary = core()
+    return scn, element_set, dictionary

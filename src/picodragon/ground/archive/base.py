@@ -25,7 +25,10 @@ Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
 - ``alarms``: limit transitions, raised and cleared (see alarms.py).
 - ``archive_meta(key, value)``: what the archive knows of itself; ``dictionary_xtce`` is the
   mission's dictionary (its XTCE export), written when an archive is opened with a dictionary,
-  so a reader given only the archive (``picodragon serve --db``) shows that mission's packets.
+  so a reader given only the archive (``picodragon serve --db``) shows that mission's packets;
+  ``mission`` is the mission's name and scenario (JSON, :meth:`Archive.remember_mission`,
+  written by ``picodragon run`` and ``satnogs import``), so that reader also shows its
+  spacecraft, stations and orbit.
 
 An archive opened with a mission's ``Dictionary`` creates the table of every telemetry packet
 at once, from the declarations, and remembers the dictionary. Opened later with another
@@ -183,6 +186,8 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
 LATER_TABLES = frozenset({"archive_meta"})
 #: the ``archive_meta`` key of the mission's dictionary (XTCE text)
 DICTIONARY_KEY = "dictionary_xtce"
+#: the ``archive_meta`` key of the mission that wrote the archive: JSON ``{"name", "scenario"}``
+MISSION_KEY = "mission"
 
 
 @functools.lru_cache(maxsize=8)
@@ -362,6 +367,28 @@ class Archive:
         except DictionaryError as exc:
             raise ArchiveError(f"archive {self._where()}: its dictionary is unreadable ({exc}); "
                                "open it with the mission to store it again") from None
+
+    def remember_mission(self, name: str, scenario_json: str) -> None:
+        """Record which mission writes this archive: its name and its scenario as JSON (the
+        spacecraft, stations and orbit a reader given only the archive shows). Commits."""
+        p = self.placeholder
+        self._flush_pending_only()
+        self._exec(f"DELETE FROM archive_meta WHERE key = {p}", (MISSION_KEY,))
+        self._exec(f"INSERT INTO archive_meta (key, value) VALUES ({p}, {p})",
+                   (MISSION_KEY, json.dumps({"name": str(name), "scenario": str(scenario_json)})))
+        if self._depth == 0:
+            self._commit()
+
+    def remembered_mission(self) -> dict | None:
+        """What :meth:`remember_mission` recorded (``{"name", "scenario"}``), or None."""
+        rows = self._rows(f"SELECT value FROM archive_meta WHERE key = {self.placeholder}", (MISSION_KEY,))
+        if not rows:
+            return None
+        try:
+            found = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+        return found if isinstance(found, dict) and isinstance(found.get("name"), str) else None
 
     def _reload_catalog(self) -> None:
         """Read the packet tables' catalog again: another process may have added to it."""

@@ -21,6 +21,7 @@ import threading
 from typing import Any
 
 from picodragon.dictionary.files import MAX_CHUNK_DATA
+from picodragon.ground.archive.base import MISSION_KEY
 from picodragon.ground.archive.catalog import Catalog, QueryError
 from picodragon.ground.archive.pool import Database
 from picodragon.ground.archive.rollups import Rollups, Series, quote
@@ -106,6 +107,20 @@ class Reader:
             if r and r[0] is not None:
                 lo, hi = min(lo, float(r[0])), max(hi, float(r[1]))
         return None if lo > hi else (lo, hi)
+
+    def mission(self) -> dict[str, Any] | None:
+        """The mission that wrote the archive (``{"name", "scenario"}``, the scenario as JSON;
+        see ``Archive.remember_mission``), or None when none was recorded."""
+        if not self.db.table_exists("archive_meta"):
+            return None
+        row = self.db.one("SELECT value FROM archive_meta WHERE key = ?", (MISSION_KEY,))
+        if row is None:
+            return None
+        try:
+            found = json.loads(row[0])
+        except (TypeError, ValueError):
+            return None
+        return found if isinstance(found, dict) and isinstance(found.get("name"), str) else None
 
     # -- contact ------------------------------------------------------------------------
     def last_contact(self) -> dict[str, Any] | None:
