@@ -1,5 +1,8 @@
 """XTCE import: an XTCE 1.2 document (ours or another tool's) as a ``Dictionary``.
 
+It is over 500 lines because XTCE is one document whose types, containers and commands refer
+to each other; the reader resolves them in one pass over one parsed tree.
+
 ``load_xtce(path)`` reads what ``picodragon.dictionary.xtce`` writes back to the identical
 ``Dictionary``, and the common subset other tools write (space-packet-parser's test files, Yamcs
 pymdb's output):

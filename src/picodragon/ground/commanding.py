@@ -1,5 +1,8 @@
 """Commanding: a queue of telecommands, each with an append-only lifecycle record.
 
+It is over 500 lines because the lifecycle is one state machine (stages, verifiers with their
+windows, signing at the uplink, the archive record) that must be read whole to be trusted.
+
 Every command's life is a sequence of stages, each recorded once with its time and a detail
 (the Yamcs idea): ``queued -> released -> sent -> acknowledged [-> scheduled] -> completed``,
 or it ends ``failed`` (refused or failed on board, with the reason code's name), ``timed_out``

@@ -1,5 +1,9 @@
 """Pass prediction: when each satellite rises above, culminates over and sets below each station.
 
+It is over 500 lines because the finder is one algorithm (grid, bracketing, Hermite refinement,
+Newton on the edges, chunking for bounded memory) whose steps share their arrays; split, each
+piece would be read only with the others open.
+
 What a real ground station does with an element set, vectorised over satellites, stations and
 time at once, so that a year for one satellite or a week for a constellation over a network
 costs a handful of numpy operations rather than a Python loop per instant.

@@ -1,5 +1,9 @@
 """The twin: one spacecraft in its environment, advanced in time by the mission.
 
+It is over 500 lines because it is the one place the models meet (orbit, attitude, power,
+thermal, the devices' state) in the order one step advances them; each model lives in its own
+module.
+
 ``Twin(scenario, seed)`` builds
 
 - the true orbit: the numerical propagator (``propagator``: Cowell, J2-J4, NRLMSIS 2.1 drag,

@@ -1,5 +1,8 @@
 """The archive interface, shared by its SQLite and PostgreSQL backends.
 
+It is over 500 lines because it is the schema and the writer of every table, shared by both
+backends so that their behaviour cannot drift; the reads live in ``reader.py``.
+
 Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
 
 - ``frames(seq, id, raw, first_unix_s, first_station, frequency_hz, rejection)``: one row per
