@@ -1,17 +1,25 @@
 """Orbital lifetime: from the J-SSOD ejection to re-entry at 120 km.
 
 ``predict_lifetime(scenario)`` runs the numerical propagator (``propagator``: Cowell, J2-J4,
-NRLMSIS 2.1 drag driven by CelesTrak's observed daily F10.7, 81-day mean and Ap, solar radiation
-pressure) from the ejected state (``orbit.ejected_state``) until the geodetic altitude falls
-below 120 km. Drag uses the configured Cd (2.2 unless set) and the tumbling mean cross-section
-(a quarter of the surface of the box, from ``spacecraft.size_m``) over the mass. Nothing is
-tuned: the inputs returned with the prediction are all there is.
+drag in NRLMSIS 2.1 (or NRLMSISE-00: ``atmosphere``) driven by CelesTrak's observed daily F10.7,
+81-day mean and Ap, solar radiation pressure) from the ejected state (``orbit.ejected_state``)
+until the geodetic altitude falls below 120 km. Drag uses the configured Cd (2.2 unless set) and
+the tumbling mean cross-section (a quarter of the surface of the box, from ``spacecraft.size_m``)
+over the mass. Nothing is tuned: the inputs returned with the prediction are all there is. With
+``compare=True`` the same prediction is run in every atmosphere (``by_atmosphere``: name -> days),
+so the spread between density models, the largest uncertainty of the prediction, is in view.
 """
 
 from __future__ import annotations
 
 from picodragon.astro.isotime import iso_z
 from picodragon.config.models import Scenario
+from picodragon.physics.atmosphere import (
+    ATMOSPHERES,
+    DEFAULT_ATMOSPHERE,
+    atmosphere_label,
+    check_atmosphere,
+)
 from picodragon.physics.constants import REENTRY_ALTITUDE
 from picodragon.physics.orbit import ejected_state
 from picodragon.physics.propagator import SRP_CR, NumericalPropagator
@@ -22,6 +30,12 @@ MODEL = (
     "SW-All observed F10.7 (previous day), 81-day centred mean and daily Ap; SRP; "
     "tumbling mean cross-section; re-entry at 120 km geodetic"
 )
+"""The model's description with the default atmosphere (``model_text`` names another)."""
+
+
+def model_text(atmosphere: str = DEFAULT_ATMOSPHERE) -> str:
+    """The one-line description of the prediction with the named atmosphere."""
+    return MODEL.replace(atmosphere_label(DEFAULT_ATMOSPHERE), atmosphere_label(atmosphere))
 
 
 def propagator_for(scenario: Scenario, **kwargs) -> NumericalPropagator:
@@ -39,18 +53,24 @@ the full one for the reference mission (135.61 against 135.55 days)."""
 
 
 def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str = "full",
-                     density_scale: float = 1.0) -> dict:
+                     density_scale: float = 1.0, atmosphere: str = DEFAULT_ATMOSPHERE,
+                     compare: bool = False) -> dict:
     """{start, reentry (ISO or None), days, model, inputs} for the scenario's spacecraft.
 
     fidelity 'full' (default; 60 s density grid, 30 s steps at most, relative tolerance 1e-11)
-    or 'fast' (``FAST``: for Monte Carlo campaigns). density_scale multiplies NRLMSIS 2.1 (for
-    studies of the density model's uncertainty; 1 is the model itself).
+    or 'fast' (``FAST``: for Monte Carlo campaigns). density_scale multiplies the atmosphere's
+    density (for studies of the density model's uncertainty; 1 is the model itself). atmosphere:
+    a name of ``atmosphere.ATMOSPHERES`` ('nrlmsis21', the default, or 'nrlmsise00'). compare:
+    also predict in every other atmosphere, same settings, and add ``by_atmosphere`` (name ->
+    days, or None where the orbit outlives max_days), the chosen one included.
     """
     if fidelity not in ("full", "fast"):
         raise ValueError(f"fidelity must be 'full' or 'fast', not {fidelity!r}")
     if not 0.1 <= density_scale <= 10.0:
         raise ValueError(f"density_scale must be between 0.1 and 10, not {density_scale}")
-    prop = propagator_for(scenario, density_scale=density_scale, **(FAST if fidelity == "fast" else {}))
+    check_atmosphere(atmosphere)
+    prop = propagator_for(scenario, density_scale=density_scale, atmosphere=atmosphere,
+                          **(FAST if fidelity == "fast" else {}))
     t0 = float(prop.t[0])
     reentry = prop.run_to_reentry(max_days)
     sc = scenario.spacecraft
@@ -58,11 +78,12 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
     end = reentry if reentry is not None else prop.t_end
     f107, f107a, ap = sw.msis_inputs(prop.t[:: max(1, len(prop.t) // 2000)])
     observed = end < (sw.observed_until + 1) * 86400.0
-    return {
+    model = model_text(atmosphere)
+    out = {
         "start": iso_z(t0, "seconds"),
         "reentry": iso_z(reentry, "seconds") if reentry is not None else None,
         "days": round((end - t0) / 86400.0, 3),
-        "model": MODEL if fidelity == "full" else MODEL + " (fast settings)",
+        "model": model if fidelity == "full" else model + " (fast settings)",
         "inputs": {
             "mass_kg": sc.mass_kg,
             "drag_coefficient": sc.drag_coefficient,
@@ -70,6 +91,7 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
             "ballistic_coefficient_kg_m2": sc.mass_kg / (sc.drag_coefficient * sc.mean_cross_section_m2),
             "srp_cr": SRP_CR,
             "density_scale": density_scale,
+            "atmosphere": atmosphere,
             "reentry_altitude_km": REENTRY_ALTITUDE / 1e3,
             "ejection_speed_m_s": scenario.deployment.ejection_speed_m_s,
             "ejection_time": iso_z(t0, "seconds"),
@@ -83,3 +105,13 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
             "force_evaluations": prop.evaluations,
         },
     }
+    if compare:
+        by_atmosphere: dict[str, float | None] = {}
+        for name in ATMOSPHERES:
+            if name == atmosphere:
+                by_atmosphere[name] = out["days"] if reentry is not None else None
+                continue
+            other = predict_lifetime(scenario, max_days, fidelity, density_scale, name)
+            by_atmosphere[name] = other["days"] if other["reentry"] is not None else None
+        out["by_atmosphere"] = by_atmosphere
+    return out

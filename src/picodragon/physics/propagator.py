@@ -1,4 +1,4 @@
-"""Numerical orbit propagation (Cowell) with zonal gravity J2-J4, NRLMSIS 2.1 drag and SRP.
+"""Numerical orbit propagation (Cowell) with zonal gravity J2-J4, NRLMSIS drag and SRP.
 
 Equations of motion in TEME taken as inertial (precession over a three-month mission moves the
 pole by 0.003 deg): point mass, zonal harmonics J2, J3, J4 (EGM2008 values, Vallado 2013, sec.
@@ -12,11 +12,14 @@ Wanner, Solving ODEs I, II.5), compiled with numba, steps capped at ``max_step_s
 stored steps can be interpolated by cubic Hermite polynomials to centimetres.
 
 Density along the path: the propagation advances in chunks (6 h, shorter low down). A predictor
-pass with the previous chunk's mean density gives the path; NRLMSIS 2.1 is evaluated along it
-on a 60 s grid (one vectorised call per chunk, at the geodetic altitude and 1 km above for the
-local scale height H); the corrector pass integrates with rho(t, r) = rho_k(t) exp(-(|r| -
-r_k(t)) / H_k(t)), so the density follows the real altitude and the diurnal bulge, latitude and
-daily solar/geomagnetic activity. The predictor's along-track error over a chunk (tens of metres)
+pass with the previous chunk's mean density gives the path; the atmosphere (``atmosphere``:
+NRLMSIS 2.1 unless told, or NRLMSISE-00) is evaluated along it on a 60 s grid (one vectorised
+call per chunk, at the geodetic altitude and 1 km above for the local scale height H); the
+corrector pass integrates with rho(t, r) = k rho_k(t) exp(-(|r| - r_k(t)) / H_k(t)), so the
+density follows the real altitude and the diurnal bulge, latitude and daily solar/geomagnetic
+activity. The density factor k (``density_scale``) multiplies the density only: H is the model's
+own, whatever k (a factor applied to the first of the two samples alone would add ln(k) / 1 km to
+1/H: 55 km would become 3 km at k = 1.36, which made lives with k > 1 too long). The predictor's along-track error over a chunk (tens of metres)
 moves the sample points negligibly.
 
 Re-entry: the first time the geodetic altitude falls below 120 km (``constants.REENTRY_ALTITUDE``).
@@ -33,7 +36,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit
 
-from picodragon.physics.atmosphere import density
+from picodragon.physics.atmosphere import DEFAULT_ATMOSPHERE, check_atmosphere, density
 from picodragon.physics.constants import (
     AU,
     J2,
@@ -216,8 +219,9 @@ class NumericalPropagator:
     """Cowell propagation from one state, extended lazily in chunks; see the module docstring.
 
     ballistic_m2_kg: Cd A / m (A the tumbling mean unless area_fn is given, then A = area_fn(...)).
-    density_scale multiplies NRLMSIS (1 by default; for sensitivity and Monte Carlo studies of the
-    model's uncertainty, typically 15-30 % in the thermosphere).
+    density_scale multiplies the atmosphere's density, not its scale height (1 by default; for
+    sensitivity and Monte Carlo studies of the model's uncertainty, typically 15-30 % in the
+    thermosphere). atmosphere: a name of ``atmosphere.ATMOSPHERES`` (NRLMSIS 2.1 by default).
     """
 
     def __init__(
@@ -238,6 +242,7 @@ class NumericalPropagator:
         density_grid_s: float = 60.0,
         density_scale: float = 1.0,
         reentry_altitude_m: float = REENTRY_ALTITUDE,
+        atmosphere: str = DEFAULT_ATMOSPHERE,
     ) -> None:
         self.cd = drag_coefficient
         self.area_m2 = area_m2
@@ -250,6 +255,7 @@ class NumericalPropagator:
         self.chunk_s = chunk_s
         self.density_grid_s = density_grid_s
         self.density_scale = density_scale
+        self.atmosphere = check_atmosphere(atmosphere)
         self.reentry_altitude_m = reentry_altitude_m
         self.t = np.array([float(t0)])
         self.y = np.concatenate([np.asarray(r0, float), np.asarray(v0, float)])[None, :]
@@ -263,7 +269,7 @@ class NumericalPropagator:
 
     @property
     def density_log(self) -> np.ndarray:
-        """(t, rho) along the path on the 60 s grid of the NRLMSIS evaluations, shape (n, 2)."""
+        """(t, k rho) along the path on the 60 s grid of the atmosphere evaluations, shape (n, 2)."""
         if self._dens_cache is None:
             self._dens_cache = np.concatenate(self._dens) if self._dens else np.empty((0, 2))
         return self._dens_cache
@@ -284,11 +290,13 @@ class NumericalPropagator:
         n = len(t_grid)
         rho = density(
             np.concatenate([t_grid, t_grid]), np.concatenate([lat, lat]),
-            np.concatenate([lon, lon]), np.concatenate([alt, alt + 1000.0]),
+            np.concatenate([lon, lon]), np.concatenate([alt, alt + 1000.0]), model=self.atmosphere,
         )  # fmt: skip
         self.msis_points += 2 * n
-        lr = np.log(rho[:n] * self.density_scale)
-        invh = np.maximum((lr - np.log(rho[n:])) / 1000.0, 1e-6)
+        log_rho = np.log(rho[:n])
+        # 1/H from the model's own two samples; the factor scales the density, not its gradient
+        invh = np.maximum((log_rho - np.log(rho[n:])) / 1000.0, 1e-6)
+        lr = log_rho + math.log(self.density_scale)
         rn = np.linalg.norm(r_grid, axis=1)
         sun = sun_position(t_grid)
         ill = illumination(r_grid, sun)
