@@ -983,7 +983,9 @@ def modem_demod(
     wav: Annotated[Path, typer.Argument(help="audio file to decode (WAV, FLAC, OGG...), or an SDR IQ file with --iq")],
     fix: Annotated[bool, typer.Option("--fix", help="repair frames whose FCS fails by flipping unreliable bits (AFSK)")] = False,
     fast: Annotated[bool, typer.Option("--fast", help="5 demodulators instead of 19 (AFSK)")] = False,
-    mode: Annotated[str, typer.Option(help="afsk1200, g3ruh9600, g3ruh4800, or auto (each the rate can carry)")] = "afsk1200",
+    mode: Annotated[str | None, typer.Option(
+        help="afsk1200, g3ruh9600, g3ruh4800, or auto (each the rate can carry) [default: with --iq and "
+        "--mission/--scenario the mission radio's mode, else afsk1200]")] = None,
     json_path: JsonOpt = None,
     iq: Annotated[bool, typer.Option("--iq", help="the file is SDR IQ: cu8, cs8, cs16 or cf32 (a SigMF "
                                      ".sigmf-meta beside it is read)")] = False,
@@ -1004,6 +1006,9 @@ def modem_demod(
     from picodragon.link.modem_files import MODES, demodulate_file
 
     input_file(wav, "IQ file" if iq else "WAV file")
+    if mode is None:  # a mission's recording is in the mission radio's mode
+        given_mission = iq and (mission is not None or scenario is not None)
+        mode = mission_of(mission, scenario).scenario.spacecraft.radio.modem_mode if given_mission else "afsk1200"
     if mode not in (*MODES, "auto"):
         raise UserError(f"--mode must be one of {', '.join(MODES)}, auto; got {mode!r}")
     output_path(json_path, "--json")
