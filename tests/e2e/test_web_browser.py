@@ -190,12 +190,15 @@ def test_operator_commands_and_sees_completion(browser, mission):
     page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('released')",
                            timeout=WAIT_MS)
     page.wait_for_selector("tr.command[data-stage='queued'] button.release", timeout=WAIT_MS)
+    # the time tag reads as a UTC time, not as on-board seconds
+    assert "at_time=2013-11-20 03:31:00Z" in page.inner_text("tr.command[data-stage='queued'] td.arguments")
     shot(page, "commanding")
 
     # the plan and the audit log know about it
     page.goto(url + "/track")
     page.wait_for_selector("#map .main-svg", timeout=WAIT_MS)
     page.wait_for_selector("#map image", state="attached", timeout=WAIT_MS)
+    assert page.locator("#map .legendtext", has_text="terminator").count() == 1
     page.wait_for_selector("#pass-table tr", timeout=WAIT_MS)
     page.wait_for_function("() => document.getElementById('plan').textContent.includes('waits for release')",
                            timeout=WAIT_MS)
@@ -228,6 +231,39 @@ def test_operator_opens_an_image_and_acknowledges_an_alarm(browser, mission):
     page.wait_for_function("() => document.getElementById('alarm-table').textContent.includes('✓ olga')",
                            timeout=WAIT_MS)
     shot(page, "events")
+    assert not [e for e in errors if "off-host" in e], errors
+    context.close()
+
+
+def test_viewer_reads_frames_as_they_arrive(browser, mission):
+    db, url = mission
+    from picodragon.ground.archive import open_archive
+    from picodragon.ground.station import GroundStation
+    from picodragon.link import ax25
+
+    context, page, errors = login(browser, url, "victor")
+    page.goto(url + "/frames")
+    page.wait_for_selector("#frame-table tr.frame", timeout=WAIT_MS)
+    # a frame the ground cannot decode arrives while the page is open: it appears, with its reason
+    archive = open_archive(db)
+    try:
+        garbage = ax25.encode(ax25.Frame(ax25.Address("CQ"), ax25.Address("XV9PID"), info=b"\x00\x01noise"))
+        GroundStation(STATION, archive, 437.365e6).receive(garbage, T0 + 3 * 3600)
+    finally:
+        archive.close()
+    page.wait_for_selector("#frame-table tr.frame[data-outcome='rejected']", timeout=WAIT_MS)
+    page.locator("#frame-table tr.frame[data-outcome='rejected']").first.click()
+    page.wait_for_function("() => document.getElementById('frame-dump').textContent.includes('noise')",
+                           timeout=WAIT_MS)
+    assert "Rejected" in page.inner_text("#frame-fields")
+    page.select_option("#frame-outcome", "decoded")
+    page.click("#frame-apply")
+    page.wait_for_function("() => [...document.querySelectorAll('#frame-table tr.frame')].every("
+                           "r => r.dataset.outcome === 'decoded')", timeout=WAIT_MS)
+    page.locator("#frame-table tr.frame").first.click()
+    page.wait_for_selector("#frame-fields table.packet-fields", timeout=WAIT_MS)
+    assert "outcome=decoded" in page.get_attribute("#frame-csv", "href")
+    shot(page, "frames")
     assert not [e for e in errors if "off-host" in e], errors
     context.close()
 

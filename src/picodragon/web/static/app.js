@@ -501,7 +501,7 @@ function frames() {
       { class: "frame " + f.outcome + (f.id === selected ? " selected" : ""), "data-id": f.id, "data-outcome": f.outcome, onclick: () => open(f.id) },
       el("td", { text: fmtTime(f.time) }), el("td", { text: f.station }), el("td", { text: fmtNum(f.frequency_mhz, 4) }),
       el("td", { text: f.source ?? "–" }), el("td", { text: f.destination ?? "–" }), el("td", { text: f.length }),
-      el("td", { class: "outcome", text: f.outcome === "rejected" ? "rejected: " + f.rejection : (f.packet || "decoded") }))))
+      el("td", { class: "outcome", text: f.outcome === "rejected" ? "rejected: " + f.rejection : (f.packet || "decoded") })))
       : [el("tr", {}, el("td", { colspan: 7, class: "note", text: "no frames match" }))]));
     document.getElementById("frame-next").disabled = offset + limit >= r.total;
     document.getElementById("frame-prev").disabled = offset === 0;
