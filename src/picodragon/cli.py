@@ -407,15 +407,31 @@ def passes(
 
 @app.command()
 @verb
-def lifetime(scenario: ScenarioOpt = None, json_path: JsonOpt = None, mission: MissionOpt = None) -> None:
-    """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather."""
+def lifetime(
+    scenario: ScenarioOpt = None,
+    json_path: JsonOpt = None,
+    mission: MissionOpt = None,
+    atmosphere: Annotated[str, typer.Option(
+        help="the atmosphere 'days' uses: nrlmsis21 (NRLMSIS 2.1) or nrlmsise00 (NRLMSISE-00); "
+        "every one is run for 'by_atmosphere'")] = "nrlmsis21",
+) -> None:
+    """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather, in every
+    atmosphere model (the spread between them shows the density model's uncertainty)."""
+    from picodragon.physics.atmosphere import ATMOSPHERES
     from picodragon.physics.decay import predict_lifetime
 
+    if atmosphere not in ATMOSPHERES:
+        raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
     output_path(json_path, "--json")
-    result = predict_lifetime(mission_of(mission, scenario).scenario)
+    result = predict_lifetime(mission_of(mission, scenario).scenario, atmosphere=atmosphere, compare=True)
     if json_path != "-":
         typer.echo(f"start {result['start']}  re-entry {result['reentry']}  ({result['days']:.1f} days)")
         typer.echo(f"model: {result['model']}")
+        by = result["by_atmosphere"]
+        known = [d for d in by.values() if d is not None]
+        spread = f"  (spread {max(known) - min(known):.1f} days)" if len(known) > 1 else ""
+        typer.echo("by atmosphere: " + ", ".join(
+            f"{name} {'no re-entry' if d is None else f'{d:.1f} days'}" for name, d in by.items()) + spread)
     write_json(json_path, result)
 
 

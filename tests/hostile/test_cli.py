@@ -85,6 +85,8 @@ def _cases() -> Iterator[tuple[str, list[str]]]:
         yield f"lifetime-scenario-{v}", ["lifetime", "--scenario", v]
     for v in ["{folder}", "{w}/missing/x.json"]:
         yield f"lifetime-json-{v}", ["lifetime", "--json", v]
+    for v in ["", "NRLMSIS21", "jb2008"]:
+        yield f"lifetime-atmosphere-{v}", ["lifetime", "--atmosphere", v]
     # link-budget
     for v in ["nan", "inf", "-1", "91", ""]:
         yield f"budget-elevation-{v}", ["link-budget", "--elevation", v]
