@@ -98,3 +98,28 @@ def test_an_archive_without_a_mission_is_the_reference_one(sqlite_url):
     with client_for(sqlite_url) as c:
         status = c.get("/api/status", headers=bearer(c, "victor")).json()
     assert status["spacecraft"] == "PICO DRAGON"
+
+
+def test_a_receive_only_missions_import_shows_in_mission_control(tmp_path):
+    """Quetzal-1's frames from a SatNOGS observation, imported: mission control names it, lists
+    its two frames (one decoded to its own packet, one rejected with the reason) and plots it."""
+    pytest.importorskip("satnogsdecoders", reason="the satnogs extra (satnogs-decoders) is not installed")
+    from picodragon.config.loader import packaged_missions_folder
+    from tests.cli.test_files import run_cli
+
+    quetzal = packaged_missions_folder() / "quetzal1"
+    sample = (quetzal / "sample-frame.hex").read_text().strip()
+    observation = tmp_path / "obs.txt"
+    observation.write_text(f"2020-06-16 02:47:10|{sample}\n2020-06-16 02:47:20|00ff\n", encoding="utf-8")
+    db = tmp_path / "q.sqlite"
+    assert run_cli(["satnogs", "import", str(observation), "--mission", str(quetzal), "--db", str(db),
+                    "--json", str(tmp_path / "import.json")]) == 0
+    with client_for(str(db)) as c:
+        viewer = bearer(c, "victor")
+        assert c.get("/api/status", headers=viewer).json()["spacecraft"] == "QUETZAL-1"
+        frames = c.get("/api/frames", headers=viewer).json()
+        assert [(f["time"], f["outcome"]) for f in frames["frames"]] == [
+            ("2020-06-16T02:47:20.000Z", "rejected"), ("2020-06-16T02:47:10.000Z", "decoded")]
+        assert frames["frames"][0]["rejection"] and frames["frames"][1]["packet"] == "QUETZAL1"
+        assert frames["stations"] == ["UVG Guatemala"]
+        assert any(p["name"].startswith("QUETZAL1.") for p in c.get("/api/points", headers=viewer).json())
