@@ -128,3 +128,12 @@ def test_hex_dump_and_addresses_of_garbage():
     assert hex_dump(b"AB\x00" * 6) == ["0000  41 42 00 41 42 00 41 42 00 41 42 00 41 42 00 41  AB.AB.AB.AB.AB.A",
                                        "0010  42 00                                            B."]
     assert addresses(b"\x01\x02") == (None, None)
+
+
+def test_time_fields_of_a_decoded_frame_are_given_in_utc(frames_client, viewer):
+    found = frames_client.get("/api/frames", headers=viewer, params={
+        "start": "2013-11-20T00:16:30Z", "end": "2013-11-20T00:16:31Z"}).json()
+    (row,) = [f for f in found["frames"] if f["packet"] == "FILE_ENTRY"]  # beside a housekeeping frame
+    (packet,) = frames_client.get(f"/api/frames/{row['id']}", headers=viewer).json()["packets"]
+    assert packet["fields"]["created_unix"] == T0 + 900  # the value, as archived (Unix seconds)
+    assert packet["fields_utc"] == {"created_unix": "2013-11-20T00:15:00.000Z"}

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from picodragon.link import ax25
 from picodragon.web.auth import Session
+from picodragon.web.commanding import utc_epoch
 from picodragon.web.control import MissionControl, iso_z
 from picodragon.web.routes.common import MC, IsoTime, id63, parse_time, rounded, viewer
 
@@ -115,9 +116,25 @@ def frame_detail(mc: MissionControl, frame_id: int) -> dict[str, Any]:
         "receptions": [{"station": r["station"], "time": iso_z(r["unix_s"]),
                         "frequency_mhz": None if r["frequency_hz"] is None else rounded(r["frequency_hz"] / 1e6)}
                        for r in f["receptions"]],
-        "packets": [{"name": p["name"], "time": iso_z(p["unix_s"]), "fields": p["fields"]} for p in f["packets"]],
+        "packets": [{"name": p["name"], "time": iso_z(p["unix_s"]), "fields": p["fields"],
+                     "fields_utc": utc_fields(mc, p["name"], p["fields"])} for p in f["packets"]],
         "events": [{**e, "time": iso_z(e["unix_s"])} for e in f["events"]],
     }
+
+
+def utc_fields(mc: MissionControl, packet: str, values: dict[str, Any]) -> dict[str, str]:
+    """The fields of a decoded packet that are UTC times (``commanding.utc_epoch``: unit s with
+    the 2000 offset, so already Unix seconds), as ISO 8601, so no page shows them as raw seconds."""
+    if not mc.dictionary.has_packet(packet):
+        return {}
+    out: dict[str, str] = {}
+    for field in mc.dictionary.packet(packet).fields:
+        epoch, value = utc_epoch(field), values.get(field.name)
+        if epoch is not None and value is not None and (value or not epoch):
+            iso = iso_z(epoch + value)
+            if iso is not None:
+                out[field.name] = iso
+    return out
 
 
 @router.get("/api/frames/{frame_id}")

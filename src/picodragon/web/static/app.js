@@ -519,7 +519,8 @@ function frames() {
     if (f.rejection) parts.push(el("p", { class: "error", text: "Rejected: " + f.rejection }));
     for (const p of f.packets) {
       parts.push(el("h2", { text: `${p.name} · on board ${fmtTime(p.time)}` }),
-        el("table", { class: "kv packet-fields" }, ...Object.entries(p.fields).map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: v ?? "–" })))));
+        el("table", { class: "kv packet-fields" }, ...Object.entries(p.fields).map(([k, v]) => el("tr", {}, el("th", { text: k }),
+          el("td", { text: p.fields_utc && p.fields_utc[k] ? fmtTime(p.fields_utc[k]) : (v ?? "–") })))));
     }
     for (const e of f.events) parts.push(el("p", {}, el("span", { class: "sev-" + e.severity, text: e.name }), ` ${fmtTime(e.time)}: ${e.message}`));
     if (!parts.length) parts.push(el("p", { class: "note", text: "no telemetry row refers to this frame (a file chunk or a command response goes to its own table)" }));
