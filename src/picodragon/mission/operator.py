@@ -18,7 +18,10 @@ Each pass it
 4. reassembles files and accepts one only when its CRC-32 matches the directory's, then frees
    the on-board flash (DELETE_FILE).
 
-The tools are the ground segment's own, as a real station uses them: the command queue
+Steps 1, 3 and 4 are the ground's :class:`~picodragon.ground.automation.PassAutomation`, which
+a real station runs too (``picodragon station --auto``); the operator adds step 2 (through its
+``before_list`` hook) and lists the directory only after a booked capture. The tools are the
+ground segment's own, as a real station uses them: the command queue
 (``ground.commanding``: signed, released, sent, acknowledged, completed or failed, timed out as
 its own outcome), the file assembler (``ground.files``) and the alarm monitor
 (``ground.alarms``), all writing to the archive, so mission control shows a run as it would
@@ -43,7 +46,6 @@ from picodragon.astro.timescales import unix_to_jd
 from picodragon.astro.wgs84 import geodetic
 from picodragon.config.models import Target
 from picodragon.dictionary.definitions import Dictionary
-from picodragon.dictionary.packets import EPOCH_2000_UNIX
 from picodragon.elements import ElementSet
 from picodragon.link import ax25
 
@@ -102,7 +104,12 @@ def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: floa
 
 
 class Operator:
-    """See the module docstring. Attach ``listeners`` to every ground station; call ``act``."""
+    """See the module docstring. Attach ``listeners`` to every ground station; call ``act``.
+
+    The pass itself (dumps, listing, download with gap requests, keep-alive, retries, freeing
+    the flash) is the ground's :class:`~picodragon.ground.automation.PassAutomation`, the same
+    a real station runs with ``--auto``; the operator adds what only a mission's team knows:
+    when to image its targets, and where to keep the images."""
 
     def __init__(self, archive, key: bytes, callsign: str, ssid: int = 0,
                  image_folder: Path | None = None, max_images: int | None = None, *,
@@ -114,6 +121,7 @@ class Operator:
         operator flies no mission of its own. ``dictionary``: the mission's, which the command
         queue, the file assembler and the alarms use (None: the one the archive remembers)."""
         from picodragon.ground.alarms import AlarmMonitor
+        from picodragon.ground.automation import AutomationSettings, PassAutomation
         from picodragon.ground.commanding import CommandQueue
         from picodragon.ground.files import FileAssembler
 
@@ -125,155 +133,80 @@ class Operator:
                                   completion_timeout_s=COMPLETION_TIMEOUT_S, dictionary=self.dictionary)
         self.assembler = FileAssembler(archive, dictionary=self.dictionary)
         self.alarms = AlarmMonitor(archive, dictionary=self.dictionary)
+        self.automation = PassAutomation(
+            self.queue, self.assembler, spacecraft_callsign=callsign,
+            settings=AutomationSettings(keepalive_s=KEEPALIVE_S, hk_dump_packets=HK_DUMP_PACKETS,
+                                        max_tries=MAX_TRIES),
+            should_list=self._should_list, before_list=self._book_capture,
+            on_file_down=self._file_down)
         self.image_folder = image_folder
         self.max_images = max_images
         self.targets = tuple(targets)
         self.element_set: ElementSet | None = None
-        self.entries: dict[int, dict[str, float]] = {}
-        """FILE_ENTRY values by file id: capture time and place"""
         self.image_paths: dict[int, str] = {}
         self.captures_booked: list[float] = []
-        self.stations_of: dict[int, str] = {}
-        self._tries: dict[int, int] = {}
-        self._timed_out: list = []
-        self._downlink_started: set[int] = set()
-        self._done_files: set[int] = set()
-        self._to_delete: list[int] = []
-        self._contact_station: str | None = None
-        self._last_heard = -np.inf
-        self._last_sent = -np.inf
-        self._last_event_time = EPOCH_2000_UNIX
-        self._previous_contact_end = EPOCH_2000_UNIX
         self._listed_after = -np.inf
-        self._pass_start: float | None = None
-        self._pass_done: set[str] = set()
         self._opportunity: float | None = None
         self._opportunity_checked_for: str | None = None
 
     @property
+    def entries(self) -> dict[int, dict[str, float]]:
+        """FILE_ENTRY values by file id: capture time and place."""
+        return self.automation.entries
+
+    @property
+    def stations_of(self) -> dict[int, str]:
+        """The station in contact when each command was queued, by command id."""
+        return self.automation.stations_of
+
+    @property
     def listeners(self) -> list:
         """What each GroundStation must call for every decoded packet, in this order."""
-        return [self.alarms.on_decoded, self.assembler.on_decoded, self.queue.on_decoded, self.on_decoded]
+        return [self.alarms.on_decoded, self.assembler.on_decoded, self.queue.on_decoded,
+                self.automation.on_decoded]
 
-    # --- what the ground hears -----------------------------------------------------------------
-    def on_decoded(self, decoded) -> None:
-        if decoded.source.split("-")[0] != self.spacecraft.callsign:
-            return
-        self._last_heard = decoded.received_unix_s
-        self._contact_station = decoded.station
-        name = decoded.name
-        if name == "EVENT_REPORT":
-            self._last_event_time = max(self._last_event_time, decoded.unix_s)
-        elif name == "FILE_ENTRY":
-            self.entries[int(decoded.values["file_id"])] = dict(decoded.values)
-        elif getattr(decoded, "chunk", None) is not None:
-            self._file_progress(decoded.chunk.file_id)
-
-    def _file_progress(self, file_id: int) -> None:
-        state = self.assembler.files.get(file_id)
-        if state is None or file_id in self._done_files or state.crc_ok is None:
-            return
-        if state.crc_ok:
-            self._done_files.add(file_id)
-            self._to_delete.append(file_id)  # down and checked: free the flash
-            if self.image_folder is not None and state.kind == "IMAGE":
-                self.image_folder.mkdir(parents=True, exist_ok=True)
-                path = self.image_folder / f"image-{file_id:04d}.jpg"
-                path.write_bytes(self.assembler.assemble(file_id))
-                self.image_paths[file_id] = str(path)
-        else:  # a chunk was corrupted past the FCS: fetch the whole file again next pass
-            self.assembler.refetch(file_id, self._last_heard)
-            self._downlink_started.discard(file_id)
+    def _file_down(self, file_id: int, state) -> None:
+        """A file is down with its CRC-32 checked: keep an image in the image folder."""
+        if self.image_folder is not None and state.kind == "IMAGE":
+            self.image_folder.mkdir(parents=True, exist_ok=True)
+            path = self.image_folder / f"image-{file_id:04d}.jpg"
+            path.write_bytes(self.assembler.assemble(file_id))
+            self.image_paths[file_id] = str(path)
 
     # --- what the ground does ------------------------------------------------------------------
     def act(self, unix_s: float, in_view: list[str]) -> list[tuple[str, bytes]]:
         """Frames to uplink now, each with the station that sends it."""
-        self._timed_out.extend(self.queue.check_timeouts(unix_s))
-        if not in_view:
-            if self._pass_start is not None:
-                self._pass_start = None
-                self._pass_done.clear()
-                if self._last_heard > EPOCH_2000_UNIX:
-                    self._previous_contact_end = self._last_heard
+        auto = self.automation
+        auto.note_timed_out(self.queue.check_timeouts(unix_s))
+        station = auto.step(unix_s, in_view)
+        if station is None:
             return []
-        if self._pass_start is None:
-            self._pass_start = unix_s
-        if not (unix_s - self._last_heard < 90.0 and self._contact_station in in_view):
-            return []
-        station = self._contact_station
-        self._plan_pass(unix_s)
-        self._retry_timed_out(unix_s)
         frames = self.queue.uplink_frames(unix_s, self.ground_callsign, str(self.spacecraft), limit=3)
-        if not frames and unix_s - self._last_sent >= KEEPALIVE_S:
-            self._command("NOOP", {}, unix_s)
+        if not frames and auto.keepalive_due(unix_s):
+            auto.keepalive(unix_s)
             frames = self.queue.uplink_frames(unix_s, self.ground_callsign, str(self.spacecraft), limit=1)
         if frames:
-            self._last_sent = unix_s
+            auto.note_sent(unix_s)
         return [(station, f) for f in frames]
 
-    def _command(self, name: str, args: dict[str, float], unix_s: float, tries: int = 1,
-                 execute_at: float | None = None):
-        record = self.queue.queue(name, args, now=unix_s, execute_at=execute_at)
-        self.queue.release(record.id, unix_s)
-        self._tries[record.id] = tries
-        if self._contact_station is not None:
-            self.stations_of[record.id] = self._contact_station
-        return record
-
-    def _plan_pass(self, unix_s: float) -> None:
-        if "events" not in self._pass_done:
-            self._pass_done.add("events")
-            since = max(round(self._last_event_time - EPOCH_2000_UNIX) + 1, 0)
-            self._command("DUMP_EVENTS", {"since": since, "max_packets": 40}, unix_s)
-        if "housekeeping" not in self._pass_done and not self._pending_files():
-            # store and forward: the housekeeping sampled out of view since the last we heard
-            self._pass_done.add("housekeeping")
-            since = max(round(self._previous_contact_end - EPOCH_2000_UNIX) + 1, 0)
-            self._command("DUMP_HOUSEKEEPING", {"since": since, "max_packets": HK_DUMP_PACKETS}, unix_s)
-        if "capture" not in self._pass_done:
-            self._pass_done.add("capture")
-            self._book_capture(unix_s)
-        if "list" not in self._pass_done and self._unlisted_capture(unix_s):
-            self._pass_done.add("list")
+    def _should_list(self, unix_s: float) -> bool:
+        """List the directory once a booked capture has happened since the last listing."""
+        if self._unlisted_capture(unix_s):
             self._listed_after = unix_s
-            self._command("LIST_FILES", {}, unix_s)
-        for file_id in self._to_delete:
-            self._command("DELETE_FILE", {"file_id": file_id}, unix_s)
-        self._to_delete.clear()
-        for file_id in self._pending_files():
-            key = f"file{file_id}"
-            if key in self._pass_done:
-                continue
-            self._pass_done.add(key)
-            if file_id not in self._downlink_started:
-                self._downlink_started.add(file_id)
-                self._command("DOWNLINK_FILE", {"file_id": file_id}, unix_s)
-            else:
-                for request in self.assembler.requests(file_id)[:4]:
-                    self._command("REQUEST_CHUNKS", request, unix_s)
-
-    def _retry_timed_out(self, unix_s: float) -> None:
-        timed_out, self._timed_out = self._timed_out, []
-        for record in timed_out:
-            tries = self._tries.pop(record.id, MAX_TRIES)
-            if tries < MAX_TRIES and record.name != "NOOP":
-                self._command(record.name, record.arguments, unix_s, tries + 1, record.execute_at)
+            return True
+        return False
 
     def _unlisted_capture(self, unix_s: float) -> bool:
         """A booked capture has happened since the directory was last listed."""
         return any(self._listed_after < t < unix_s for t in self.captures_booked)
-
-    def _pending_files(self) -> list[int]:
-        """Valid images listed on board and not yet down whole."""
-        return [fid for fid, v in self.entries.items()
-                if int(v["kind"]) == 1 and int(v["valid"]) == 1 and fid not in self._done_files]
 
     def _book_capture(self, unix_s: float) -> None:
         if self.element_set is None:
             return
         if self.max_images is not None and len(self.captures_booked) >= self.max_images:
             return
-        if self._pending_files() or self._unlisted_capture(unix_s) or any(t > unix_s for t in self.captures_booked):
+        if (self.automation.pending_files() or self._unlisted_capture(unix_s)
+                or any(t > unix_s for t in self.captures_booked)):
             return  # one image in the pipeline at a time: the downlink is 1200 bit/s
         if self.captures_booked and unix_s - self.captures_booked[-1] < 86400.0 - 7200.0:
             return
@@ -286,7 +219,7 @@ class Operator:
             return
         self.captures_booked.append(when)
         self._opportunity = None
-        self._command("CAPTURE_IMAGE", {"at_time": 0}, unix_s, execute_at=float(round(when)))
+        self.automation.command("CAPTURE_IMAGE", {"at_time": 0}, unix_s, execute_at=float(round(when)))
 
     # --- results -------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
