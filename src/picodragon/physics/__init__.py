@@ -4,9 +4,9 @@ Physics imports only ``picodragon.config`` and ``picodragon.elements``; its devi
 the HAL protocols of ``picodragon.fsw.hal`` structurally. Modules, one concept each:
 
 - ``orbit``: SGP4 over arrays, geodetic and look angles, the deployed element set (J-SSOD);
-- ``propagator``: Cowell J2-J4 + NRLMSIS 2.1 drag + SRP, adaptive Dormand-Prince, compiled;
+- ``propagator``: Cowell J2-J4 + NRLMSIS drag + SRP, adaptive Dormand-Prince, compiled;
 - ``decay``: ``predict_lifetime(scenario)`` for ``picodragon lifetime``;
-- ``solar_activity``, ``atmosphere``: CelesTrak space weather, NRLMSIS 2.1 density;
+- ``solar_activity``, ``atmosphere``: CelesTrak space weather, NRLMSIS 2.1 or NRLMSISE-00 density;
 - ``sun``: Sun position, conical shadow with penumbra, albedo and Earth infrared;
 - ``magnetic``: IGRF-14; ``attitude``: rigid body with passive magnetic control;
 - ``power``, ``thermal``: array, battery, loads; lumped thermal nodes;

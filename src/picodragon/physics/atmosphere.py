@@ -9,9 +9,10 @@ Two atmospheres, both from pymsis and both run offline on CelesTrak's SW-All (``
 
 pymsis is always called with explicit F10.7, 81-day mean and Ap, so it never reaches for the
 network. Altitudes are geodetic (km in pymsis' interface); the models' default switches are used
-(daily Ap only). Over the reference mission (late 2013, near the maximum of cycle 24) NRLMSIS 2.1
-is the thinner of the two: NRLMSISE-00 is about 8 % denser along the path and the orbit lives
-about 11 days less.
+(daily Ap only). Over the reference mission (late 2013 to April 2014, near the maximum of cycle
+24) NRLMSIS 2.1 is the thinner of the two: NRLMSISE-00 is 10 % denser on average along the path
+(every 10 min from deployment to re-entry) and 15 % at 419 km, and the orbit lives 11 days less
+(124.5 against 135.6 days; docs/models.md).
 
 Not offered, and why: DTM2000 and DTM2013 have no implementation on PyPI that runs without Java
 (Orekit carries one, but it needs a JVM, orekit-jpype and Orekit's own data files); JB2008 needs
