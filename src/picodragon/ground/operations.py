@@ -18,8 +18,20 @@ One asyncio loop does four jobs until its time is up or it is told to stop:
 
 The station's orbit knowledge is an element set (``element_set``), as for any real station;
 the mission's command line supplies it. Passes are predicted for a day ahead and again as the
-day runs out. Times come from ``clock`` (``time.time`` by default) so the same loop can run
-against the twin's accelerated time.
+day runs out; each prediction logs the set's age and warns past
+:data:`~picodragon.ground.elementsets.AGE_WARNING_DAYS`. Times come from ``clock``
+(``time.time`` by default) so the same loop can run against the twin's accelerated time; with
+``follow_tnc`` the station follows the clock (and, with ``follow_tnc_elements``, the element
+set) that a ``picodragon live`` twin announces on the KISS stream
+(:mod:`picodragon.link.announce`, :mod:`picodragon.ground.stationclock`), so a rehearsal needs
+no flags to match.
+
+It talks: through :mod:`logging` (logger ``picodragon.ground.operations``; the CLI prints it to
+stderr) it says at start whether the rig and rotator answer, and during the run each TNC
+connection and loss, the twin's clock when it follows one, each pass predicted (with the set's
+age), AOS and LOS, every frame received, every command sent, and the Hamlib errors the tracker
+survives; at the end, a summary line. With ``handle_signals`` SIGINT and SIGTERM set the stop
+flag, so the loop ends cleanly and the report (and the CLI's ``--json``) is still written.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,16 +48,20 @@ from datetime import UTC, datetime, timedelta
 from picodragon.astro.isotime import iso_z
 from picodragon.config import Station
 from picodragon.dictionary import Dictionary
-from picodragon.elements import ElementSet
+from picodragon.elements import ElementSet, ElementSetError
 from picodragon.ground.alarms import AlarmMonitor
 from picodragon.ground.archive import open_archive
+from picodragon.ground.automation import PassAutomation
 from picodragon.ground.commanding import CommandError, CommandQueue
+from picodragon.ground.elementsets import age_days, age_line, is_stale
 from picodragon.ground.files import FileAssembler
-from picodragon.ground.hamlib import RigClient, RotatorClient, parse_host_port
+from picodragon.ground.hamlib import HamlibError, RigClient, RotatorClient, parse_host_port
 from picodragon.ground.passes import Pass, find_passes
 from picodragon.ground.planner import Plan
 from picodragon.ground.station import Decoded, GroundStation
+from picodragon.ground.stationclock import StationClock
 from picodragon.ground.tracking import PassTracker
+from picodragon.link.announce import LiveAnnouncement, parse_announcement
 from picodragon.link.kiss_tcp import KissTcpClient
 
 log = logging.getLogger(__name__)
@@ -70,6 +87,12 @@ class StationReport:
     tracker_errors: int = 0
     last_error: str = ""
     passes: list[dict] = field(default_factory=list)
+    #: "utc" (the wall clock or the caller's), or "twin" once it followed a live twin's clock
+    clock: str = "utc"
+    #: the element set last predicted with: name, epoch, age in days at the end, stale or not
+    element_set: dict = field(default_factory=dict)
+    #: the signal that stopped the run ("SIGTERM", "SIGINT"), empty when it ended otherwise
+    stopped_by: str = ""
 
     def to_json(self) -> dict:
         """The report as `picodragon station --json` writes it."""
@@ -90,7 +113,19 @@ class StationReport:
             "tracker_errors": self.tracker_errors,
             "last_error": self.last_error,
             "passes": self.passes,
+            "clock": self.clock,
+            "element_set": self.element_set,
+            "stopped_by": self.stopped_by,
         }
+
+    def summary(self) -> str:
+        """One line: what the run did, for the log and the terminal."""
+        text = (f"{self.station}: {self.frames} frames ({self.decoded} decoded, {self.rejected} rejected), "
+                f"{self.commands_sent} commands sent, {self.passes_tracked} passes tracked, "
+                f"{self.tnc_connections} TNC connections, {self.tracker_errors} rig/rotator errors")
+        if self.stopped_by:
+            text += f"; stopped by {self.stopped_by}"
+        return text
 
 
 class _Schedule:
@@ -106,14 +141,40 @@ class _Schedule:
         self.until = -1.0
 
     def refresh(self, now: float) -> None:
-        """Predict a day of passes again when less than an hour of prediction is left."""
-        if now + 3600.0 < self.until:
+        """Predict a day of passes again when less than an hour of prediction is left (or the
+        clock jumped before the prediction's start); log the next pass and the set's age."""
+        if now + 3600.0 < self.until and now >= self.until - self.horizon_s:
             return
         start = datetime.fromtimestamp(now, UTC)
-        self.passes = find_passes(
-            self.element_set, self.station, start, start + timedelta(seconds=self.horizon_s)
-        )
+        try:
+            self.passes = find_passes(
+                self.element_set, self.station, start, start + timedelta(seconds=self.horizon_s)
+            )
+        except (ElementSetError, ValueError) as exc:  # a set SGP4 cannot carry to this date
+            log.warning("%s pass prediction failed: %s", iso_z(now, "seconds"), exc)
+            self.passes = []
         self.until = now + self.horizon_s
+        line = age_line(self.element_set, now)
+        if is_stale(self.element_set, now):
+            log.warning("%s predicting with %s", iso_z(now, "seconds"), line)
+        else:
+            log.info("%s predicting with %s", iso_z(now, "seconds"), line)
+        upcoming = [p for p in self.passes if p.los.timestamp() >= now]
+        if upcoming:
+            p = upcoming[0]
+            log.info("%s next pass over %s: AOS %s, max %.0f deg, LOS %s (%d passes in %.0f h)",
+                     iso_z(now, "seconds"), self.station.name, iso_z(p.aos, "seconds"),
+                     p.max_elevation_deg, iso_z(p.los, "seconds"), len(upcoming), self.horizon_s / 3600)
+        else:
+            log.info("%s no pass over %s in the next %.0f h", iso_z(now, "seconds"), self.station.name,
+                     self.horizon_s / 3600)
+
+    def reset(self, element_set: ElementSet | None = None) -> None:
+        """Forget the prediction (the clock jumped, or a new element set arrived)."""
+        if element_set is not None:
+            self.element_set = element_set
+        self.passes = []
+        self.until = -1.0
 
     def current_or_next(self, now: float) -> Pass | None:
         """The pass under way at ``now``, or the next one."""
@@ -147,6 +208,10 @@ async def run_station(
     plan: Plan | None = None,
     mission_start_unix_s: float | None = None,
     dictionary: Dictionary | None = None,
+    auto: bool = False,
+    follow_tnc: bool = False,
+    follow_tnc_elements: bool = False,
+    handle_signals: bool = False,
 ) -> StationReport:
     """Run a ground station until ``duration_s`` (of ``clock`` time) passes or ``stop`` is set.
 
@@ -159,7 +224,13 @@ async def run_station(
     ``mission_start_unix_s`` (the deployment) turns on the check of packet times.
     ``dictionary`` is the mission's: the archive is opened with it (and remembers it); None
     decodes, alarms and commands with the dictionary the archive remembers (the core one for
-    an archive without). Returns the run's report.
+    an archive without). ``auto`` (with a key): the station runs each pass itself
+    (:class:`~picodragon.ground.automation.PassAutomation`: dumps, listing, image download with
+    gap requests, keep-alive, retries; it never deletes a file). ``follow_tnc``: when the TNC is a ``picodragon live`` twin that
+    announces its clock, follow it (``clock`` until then; ``duration_s`` keeps counting clock
+    seconds from the jump); ``follow_tnc_elements``: take its published element set too.
+    ``handle_signals``: SIGINT and SIGTERM stop the run cleanly (main thread only). Returns the
+    run's report.
     """
     kiss_host, kiss_port = parse_host_port(kiss, KISS_PORT)
     rig = RigClient(*parse_host_port(rigctld, RIGCTLD_PORT)) if rigctld else None
@@ -183,16 +254,50 @@ async def run_station(
         ground.add_listener(commands.on_decoded)
     if on_decoded is not None:
         ground.add_listener(on_decoded)
+    automation = None
+    if auto and commands is not None:
+        automation = PassAutomation(commands, files, spacecraft_callsign=spacecraft_callsign,
+                                    delete_when_down=False)
+        ground.add_listener(automation.on_decoded)
     tracker = PassTracker(element_set, station, downlink_hz, uplink_hz, rig=rig, rotator=rotator)
     schedule = _Schedule(element_set, station)
+    station_clock = StationClock(clock) if follow_tnc else None
+    now_of: Callable[[], float] = station_clock if station_clock is not None else clock
     stop = stop or asyncio.Event()
-    start = clock()
+    start = now_of()
     report = StationReport(station.name, start)
-    end = start + duration_s if duration_s is not None else float("inf")
+    end = [start + duration_s if duration_s is not None else float("inf")]
     client_box: list[KissTcpClient | None] = [None]
+    removers = _install_signal_handlers(stop, report) if handle_signals else []
 
     def done() -> bool:
-        return stop.is_set() or clock() >= end
+        return stop.is_set() or now_of() >= end[0]
+
+    def learn(hello: LiveAnnouncement) -> None:
+        """Follow the twin's clock (and element set): re-anchor, and after a jump re-predict."""
+        if station_clock is None:
+            return
+        first = not station_clock.following
+        jump = station_clock.follow(hello.sim_unix_s, hello.speed)
+        end[0] += jump if first else 0.0
+        report.clock = "twin"
+        new_set = None
+        if follow_tnc_elements and len(hello.tle) == 3:
+            try:
+                candidate = ElementSet.from_lines(hello.tle[1], hello.tle[2], hello.tle[0])
+            except ElementSetError as exc:
+                log.warning("the twin's element set is unusable (%s); keeping mine", exc)
+            else:
+                if candidate != schedule.element_set:
+                    new_set = candidate
+        if new_set is not None:
+            tracker.element_set = new_set
+        if first or new_set is not None or abs(jump) > 60.0:
+            schedule.reset(new_set)
+        if first:
+            log.info("TNC is a picodragon live twin (%s over %s): following its clock, %s at %gx%s",
+                     hello.spacecraft or "?", hello.station or "?", iso_z(hello.sim_unix_s, "seconds"),
+                     hello.speed, ", and its element set" if new_set is not None else "")
 
     async def receive_loop() -> None:
         backoff = 1.0
@@ -200,13 +305,14 @@ async def run_station(
             try:
                 client = await KissTcpClient.connect(kiss_host, kiss_port, timeout=5.0)
             except (OSError, TimeoutError) as exc:
-                report.last_error = f"TNC {kiss}: {exc}"
+                report.last_error = f"TNC {kiss}: {exc or type(exc).__name__}"
                 log.warning("%s; retrying in %.0f s", report.last_error, backoff)
-                await _sleep_or_stop(stop, max(0.0, min(backoff, end - clock())))
+                await _sleep_or_stop(stop, max(0.0, min(backoff, (end[0] - now_of()) / _rate())))
                 backoff = min(backoff * 2, max_backoff_s)
                 continue
             backoff = 1.0
             report.tnc_connections += 1
+            log.info("TNC %s: connected%s", kiss, "" if report.tnc_connections == 1 else " again")
             client_box[0] = client
             try:
                 while not done():
@@ -215,10 +321,20 @@ async def run_station(
                     except TimeoutError:
                         continue
                     if frame.command != 0:
+                        hello = parse_announcement(frame.command, bytes(frame.payload))
+                        if hello is not None:
+                            learn(hello)
                         continue
                     if rig is not None and tracker.tuned_downlink_hz is not None:
                         ground.tuned_hz = tracker.tuned_downlink_hz
-                    ground.receive(frame.payload, clock())
+                    now = now_of()
+                    result = ground.receive(frame.payload, now)
+                    if isinstance(result, Decoded):
+                        log.info("%s frame %d: %s from %s", iso_z(now, "seconds"), ground.counts["frames"],
+                                 result.name, result.source)
+                    else:
+                        log.info("%s frame %d rejected: %s", iso_z(now, "seconds"), ground.counts["frames"],
+                                 getattr(result, "reason", result))
             except (EOFError, OSError, ConnectionError) as exc:
                 report.last_error = f"TNC {kiss}: {exc}"
                 log.warning("%s; reconnecting", report.last_error)
@@ -226,12 +342,19 @@ async def run_station(
                 client_box[0] = None
                 await client.close()
 
+    def _rate() -> float:
+        """Clock seconds per wall second: the control loop ticks that much faster."""
+        return station_clock.speed if station_clock is not None and station_clock.speed > 1 else 1.0
+
     planned_done: set[tuple[str, float]] = set()
 
     async def control_loop() -> None:
         tracking: Pass | None = None
+        in_pass = False
+        pass_frames = 0
+        seen_errors = 0
         while not done():
-            now = clock()
+            now = now_of()
             p = schedule.current_or_next(now)
             in_window = p is not None and p.aos.timestamp() - prepare_s <= now <= p.los.timestamp()
             if plan is not None and commands is not None:
@@ -249,41 +372,112 @@ async def run_station(
                                 commands.release(record.id, now)
                             except CommandError as exc:
                                 report.last_error = f"plan: {exc}"
+                                log.warning("%s plan: %s", iso_z(now, "seconds"), exc)
             if in_window:
                 if tracking is not p:
                     tracking = p
                     tracker.set_pass(p)
                     report.passes_tracked += 1
                     report.passes.append(p.to_json())
+                    log.info("%s preparing for the pass: AOS %s, max %.0f deg", iso_z(now, "seconds"),
+                             iso_z(p.aos, "seconds"), p.max_elevation_deg)
+                if not in_pass and p.aos.timestamp() <= now:
+                    in_pass, pass_frames = True, ground.counts["frames"]
+                    log.info("%s AOS over %s (LOS %s)", iso_z(now, "seconds"), station.name,
+                             iso_z(p.los, "seconds"))
                 if rig is not None or rotator is not None:
-                    await asyncio.to_thread(tracker.update, now)
+                    point = await asyncio.to_thread(tracker.update, now)
+                    log.debug("%s az %.1f el %.1f down %.0f Hz", iso_z(now, "seconds"), point.azimuth_deg,
+                              point.elevation_deg, point.downlink_hz)
                 client = client_box[0]
                 if commands is not None and p.aos.timestamp() <= now and client is not None:
                     await _uplink(commands, client, now, station_callsign, spacecraft_callsign, report)
             elif tracking is not None:
-                tracking = None
+                if in_pass:
+                    log.info("%s LOS over %s: %d frames this pass", iso_z(now, "seconds"), station.name,
+                             ground.counts["frames"] - pass_frames)
+                tracking, in_pass = None, False
                 if rotator is not None:
                     await asyncio.to_thread(tracker.park)
+            if tracker.errors != seen_errors:
+                log.warning("%s rig/rotator: %d errors so far, last: %s (carrying on)", iso_z(now, "seconds"),
+                            tracker.errors, tracker.last_error)
+                seen_errors = tracker.errors
             if commands is not None:
                 commands.refresh()  # commands queued meanwhile by the operator's console
-                commands.check_timeouts(now)
-            await _sleep_or_stop(stop, tick_s)
+                timed_out = commands.check_timeouts(now)
+                if automation is not None:  # the station runs the pass itself (--auto)
+                    automation.note_timed_out(timed_out)
+                    automation.station_step(now, station.name,
+                                            in_window and p is not None and p.aos.timestamp() <= now)
+            await _sleep_or_stop(stop, tick_s / _rate())
 
     try:
+        await _check_hamlib(rig, rotator, rigctld, rotctld)
         await asyncio.gather(receive_loop(), control_loop())
     finally:
+        for remove in removers:
+            remove()
         for client in (rig, rotator):
             if client is not None:
                 client.close()
-        report.end_unix_s = clock()
+        report.end_unix_s = now_of()
         report.frames = ground.counts["frames"]
         report.decoded = ground.counts["decoded"]
         report.rejected = ground.counts["rejected"]
         report.tracker_errors = tracker.errors
+        used = schedule.element_set
+        report.element_set = {
+            "name": used.name, "epoch": iso_z(used.epoch.timestamp(), "seconds"),
+            "age_days": round(age_days(used, report.end_unix_s), 2),
+            "stale": is_stale(used, report.end_unix_s)}
         if tracker.last_error:
             report.last_error = report.last_error or tracker.last_error
         archive.close()
+        log.info("%s summary: %s", iso_z(report.end_unix_s, "seconds"), report.summary())
     return report
+
+
+async def _check_hamlib(rig: RigClient | None, rotator: RotatorClient | None,
+                        rigctld: str | None, rotctld: str | None) -> None:
+    """One line each: does the rig answer (its frequency), does the rotator (its position).
+    A failure is a warning, not the end: the station receives without them and retries."""
+
+    def ask_rig() -> str:
+        return f"answers, {rig.frequency() / 1e6:.6f} MHz"
+
+    def ask_rotator() -> str:
+        az, el = rotator.position()
+        return f"answers, az {az:.1f} deg el {el:.1f} deg"
+
+    for what, client, address, ask in (("rig", rig, rigctld, ask_rig), ("rotator", rotator, rotctld, ask_rotator)):
+        if client is None:
+            log.info("%s: none (--%s not given)", what, "rigctld" if what == "rig" else "rotctld")
+            continue
+        try:
+            log.info("%s %s: %s", what, address, await asyncio.to_thread(ask))
+        except (HamlibError, OSError, ValueError) as exc:
+            log.warning("%s %s: does not answer (%s); carrying on without it until it does", what, address,
+                        exc or type(exc).__name__)
+
+
+def _install_signal_handlers(stop: asyncio.Event, report: StationReport) -> list[Callable[[], None]]:
+    """SIGINT and SIGTERM set ``stop`` (noting which) so the run ends cleanly; the removers."""
+    loop = asyncio.get_running_loop()
+    removers: list[Callable[[], None]] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+
+        def handler(sig: signal.Signals = sig) -> None:
+            report.stopped_by = sig.name
+            log.warning("%s received: stopping, writing the summary", sig.name)
+            stop.set()
+
+        try:
+            loop.add_signal_handler(sig, handler)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        removers.append(lambda sig=sig: loop.remove_signal_handler(sig))
+    return removers
 
 
 async def _uplink(
@@ -302,12 +496,14 @@ async def _uplink(
             await client.send(commands.frame(record, source, destination))
         except (OSError, ConnectionError, RuntimeError) as exc:
             report.last_error = f"uplink: {exc}"
+            log.warning("%s uplink of %s #%d failed: %s", iso_z(now, "seconds"), record.name, record.id, exc)
             commands.send_failed(record, now, f"TNC write failed: {exc}")
             for later in prepared[i + 1 :]:
                 commands.send_failed(later, now, "not tried: an earlier TNC write failed")
             return
         commands.mark_sent(record, now)
         report.commands_sent += 1
+        log.info("%s sent %s #%d", iso_z(now, "seconds"), record.name, record.id)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

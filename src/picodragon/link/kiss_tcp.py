@@ -129,8 +129,12 @@ class KissTcpServer:
         max_queued: int = 10_000,
         send_timeout_s: float = 5.0,
         max_buffer_bytes: int = 1 << 20,
+        hello: Callable[[], bytes] | None = None,
     ) -> None:
         self.host = host
+        self.hello = hello
+        """Octets (whole KISS frames) written to each client as it connects, e.g. the twin's
+        announcement of its clock (:mod:`picodragon.link.announce`); None: nothing."""
         self.port = port
         self.on_frame = on_frame
         self.received: asyncio.Queue[KissFrame] = asyncio.Queue(maxsize=max_queued)
@@ -162,6 +166,9 @@ class KissTcpServer:
             task.add_done_callback(self._tasks.discard)
         self._clients.add(writer)
         decoder = KissDecoder()
+        if self.hello is not None:
+            with contextlib.suppress(ConnectionError, OSError):
+                writer.write(self.hello())
 
         def failed() -> None:
             nonlocal decoder
@@ -196,14 +203,15 @@ class KissTcpServer:
             self.dropped += 1
         self.received.put_nowait(frame)
 
-    async def broadcast(self, payload: bytes, port: int = 0) -> int:
-        """Send a data frame to every client; how many it was handed to.
+    async def broadcast(self, payload: bytes, port: int = 0, command: int = kiss.DATA) -> int:
+        """Send a frame (a data frame unless ``command`` says otherwise) to every client; how
+        many it was handed to.
 
         Never waits for a client: the frame goes into each client's transport buffer. A client
         whose unsent data would pass ``max_buffer_bytes``, or has not emptied for
         ``send_timeout_s``, stopped reading: it is cut off (``clients_dropped``), so one stuck
         reader can neither stall the others nor make the server hold its data forever."""
-        data = kiss.encode(payload, port)
+        data = kiss.encode(payload, port, command)
         now = time.monotonic()
         sent = 0
         for writer in list(self._clients):

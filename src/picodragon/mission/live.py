@@ -7,7 +7,10 @@ station towards the spacecraft (uplink budget, channel). Any ground software tha
 (``picodragon station``, a Direwolf-fed client, another mission control) can operate it: a
 rehearsal of real operations.
 
-``speed`` scales simulated time against wall time. With ``anywhere`` the geometry is ignored
+``live`` announces its simulated clock, its speed and the element set the ground would have to
+every client on connect and every ``ANNOUNCE_EVERY_S`` wall seconds (a KISS SET_HARDWARE frame,
+:mod:`picodragon.link.announce`), so ``picodragon station`` follows the twin's time without
+flags to match. ``speed`` scales simulated time against wall time. With ``anywhere`` the geometry is ignored
 and every frame goes through (a bench test with the spacecraft on the table). The engine runs
 in small steps between short sleeps of the event loop, so the KISS server stays responsive.
 """
@@ -28,6 +31,8 @@ from picodragon.mission.clock import iso_z
 from picodragon.mission.engine import Engine, Reception
 
 TICK_S = 0.05
+#: wall seconds between announcements of the twin's clock to the clients
+ANNOUNCE_EVERY_S = 2.0
 
 
 @dataclass
@@ -64,7 +69,10 @@ async def run_live(
 
     ``scenario``: a Mission, or a scenario with its ``dictionary`` (None: the one the scenario
     names, else the core), which the flight software speaks."""
+    from picodragon.link.announce import COMMAND as hello_command
+    from picodragon.link.announce import LiveAnnouncement
     from picodragon.link.kiss_tcp import KissTcpServer
+    from picodragon.physics.orbit import deployed_element_set
 
     mission = as_mission(scenario, dictionary)
     scenario = mission.scenario
@@ -105,13 +113,21 @@ async def run_live(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
 
-    server = KissTcpServer(on_frame=on_uplink, host=host, port=port)
+    published = deployed_element_set(scenario)
+    tle = (published.name, published.line1, published.line2)
+
+    def announcement() -> LiveAnnouncement:
+        return LiveAnnouncement(engine.time, speed, station_name, scenario.spacecraft.name, tle)
+
+    server = KissTcpServer(on_frame=on_uplink, host=host, port=port,
+                           hello=lambda: announcement().to_kiss())
     await server.start()
     if on_ready is not None:
         on_ready(server.port)
     wall0 = time.monotonic()
     sim0 = engine.time
     next_status = wall0
+    next_announce = wall0 + ANNOUNCE_EVERY_S
     try:
         while not stop.is_set():
             elapsed = time.monotonic() - wall0
@@ -122,6 +138,10 @@ async def run_live(
             for frame in outgoing:
                 status.frames_to_clients += await server.broadcast(frame)
             outgoing.clear()
+            if time.monotonic() >= next_announce:
+                hello = announcement()
+                await server.broadcast(hello.to_payload(), command=hello_command)
+                next_announce = time.monotonic() + ANNOUNCE_EVERY_S
             if engine.reentered:
                 status.log.append(f"re-entry at {iso_z(engine.reentry_unix or engine.time)}")
                 break
