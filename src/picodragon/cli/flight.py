@@ -1,0 +1,264 @@
+"""Verbs that fly or predict a mission: run, passes, lifetime, link-budget, montecarlo."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from picodragon.cli.common import (
+    LATEST_UTC,
+    MAX_RUN_DAYS,
+    MAX_WORKERS,
+    JsonOpt,
+    MissionOpt,
+    ScenarioOpt,
+    UserError,
+    _host_port,
+    app,
+    archive_target,
+    input_file,
+    mission_of,
+    number,
+    output_path,
+    reachable,
+    simulated,
+    utc_time,
+    verb,
+    write_json,
+)
+
+
+def _check_tle_beside(db: str) -> None:
+    """``run`` writes the element sets beside its archive (DB.tle): only a new file or a TLE."""
+    from picodragon.elements import ElementSetError, read_tle_file
+
+    tle = Path(db).with_suffix(".tle")
+    if tle.is_dir():
+        raise UserError(f"--db: run writes its element sets to {tle}, which is a folder")
+    if tle.exists():
+        try:
+            read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))
+        except (ElementSetError, OSError):
+            raise UserError(f"--db: run writes its element sets to {tle}, which exists and is not "
+                            "a TLE file: refusing to replace it") from None
+
+
+@app.command()
+@verb
+def run(
+    scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
+    start: Annotated[str | None, typer.Option(help="ISO 8601 UTC start [default: the deployment]")] = None,
+    days: Annotated[float | None, typer.Option(help="simulated days [default: the scenario's]")] = None,
+    until_reentry: Annotated[bool, typer.Option("--until-reentry", help="run until re-entry")] = False,
+    db: Annotated[str, typer.Option(help="archive: SQLite path or postgresql:// URL")] = "picodragon.sqlite",
+    report: Annotated[str | None, typer.Option(help="HTML report path")] = "picodragon-report.html",
+    json_path: JsonOpt = None,
+    seed: Annotated[int | None, typer.Option(help="random seed [default: the scenario's]")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+    fidelity: Annotated[str | None, typer.Option(
+        help="full: flight software in detail all the time; fast: only around passes "
+             "[default: full, fast with --until-reentry]")] = None,
+) -> None:
+    """Run a mission: twin, flight software, link and ground together; archive and report."""
+    from picodragon.mission.clock import iso_z
+    from picodragon.mission.runner import RunOptions, run_mission
+    from picodragon.mission.summary import print_summary
+
+    if days is not None:
+        number(days, "--days", 0, MAX_RUN_DAYS, low_open=True)
+    if fidelity not in (None, "full", "fast"):
+        raise UserError("--fidelity must be 'full' or 'fast'")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UserError("--seed must be between 0 and 2**63 - 1")
+    begin = utc_time(start, "--start") if start is not None else None
+    archive_target(db)
+    output_path(report or None, "--report", stdout_ok=False)
+    output_path(json_path, "--json")
+    if not db.startswith(("postgresql://", "postgres://")):
+        _check_tle_beside(db)
+    loaded = simulated(mission_of(mission, scenario))
+    scn = loaded.scenario
+    deployed = scn.deployment.ejection_time
+    if begin is not None and not deployed <= begin <= deployed + timedelta(days=MAX_RUN_DAYS):
+        raise UserError(f"--start must be between the deployment {iso_z(deployed)} and "
+                        f"{MAX_RUN_DAYS} days after it (got {start})")
+    options = RunOptions(
+        start=begin,
+        days=days,
+        until_reentry=until_reentry,
+        db=db,
+        report=report or None,
+        seed=seed,
+        progress=not quiet,
+        fidelity=fidelity,
+    )
+    result = run_mission(loaded, options)
+    print_summary(result)
+    write_json(json_path, result.summary)
+
+
+@app.command()
+@verb
+def passes(
+    station: Annotated[str, typer.Option(help="station name from the scenario, or LAT,LON[,ALT_M]")],
+    start: Annotated[str, typer.Option(help="ISO 8601 UTC")],
+    days: Annotated[float, typer.Option(help="days to search")],
+    tle: Annotated[Path | None, typer.Option(help="TLE file [default: the scenario's spacecraft]")] = None,
+    min_elevation: Annotated[float | None, typer.Option(help="degrees [default: the station's mask]")] = None,
+    scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
+    json_path: JsonOpt = None,
+) -> None:
+    """Predict passes of the spacecraft over a station."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from picodragon.config import parse_station
+    from picodragon.elements import read_tle_file
+    from picodragon.ground.passes import find_passes
+    from picodragon.mission.clock import iso_z
+
+    number(days, "--days", 0, 366, low_open=True)
+    if min_elevation is not None and (not math.isfinite(min_elevation) or not -5 <= min_elevation < 90):
+        raise UserError("--min-elevation must be between -5 and 90 degrees")
+    begin = utc_time(start, "--start")
+    if begin + timedelta(days=days) >= LATEST_UTC:
+        raise UserError("--start plus --days must end before 2053-01-01 (the ephemeris' span)")
+    output_path(json_path, "--json")
+    scn = mission_of(mission, scenario).scenario
+    site = parse_station(station, scn)
+    if tle is not None:
+        input_file(tle, "--tle")
+        element_sets = read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))
+    else:
+        from picodragon.physics.orbit import deployed_element_set
+
+        element_sets = [deployed_element_set(scn)]
+    found = []
+    for es in element_sets:
+        found += find_passes(es, site, begin, begin + timedelta(days=days), min_elevation)
+    found.sort(key=lambda p: p.aos)
+    if json_path != "-":
+        table = Table(title=f"Passes over {site.name}")
+        for column in ("AOS (UTC)", "TCA", "LOS", "max el", "AOS az", "LOS az"):
+            table.add_column(column)
+        for p in found:
+            table.add_row(iso_z(p.aos), iso_z(p.tca), iso_z(p.los), f"{p.max_elevation_deg:.1f}",
+                          f"{p.aos_azimuth_deg:.0f}", f"{p.los_azimuth_deg:.0f}")
+        Console().print(table)
+    write_json(json_path, [p.to_json() for p in found])
+
+
+@app.command()
+@verb
+def lifetime(
+    scenario: ScenarioOpt = None,
+    json_path: JsonOpt = None,
+    mission: MissionOpt = None,
+    atmosphere: Annotated[str, typer.Option(
+        help="the atmosphere 'days' uses: nrlmsis21 (NRLMSIS 2.1) or nrlmsise00 (NRLMSISE-00); "
+        "every one is run for 'by_atmosphere'")] = "nrlmsis21",
+) -> None:
+    """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather, in every
+    atmosphere model (the spread between them shows the density model's uncertainty)."""
+    from picodragon.physics.atmosphere import ATMOSPHERES
+    from picodragon.physics.decay import predict_lifetime
+
+    if atmosphere not in ATMOSPHERES:
+        raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
+    output_path(json_path, "--json")
+    result = predict_lifetime(mission_of(mission, scenario).scenario, atmosphere=atmosphere, compare=True)
+    if json_path != "-":
+        typer.echo(f"start {result['start']}  re-entry {result['reentry']}  ({result['days']:.1f} days)")
+        typer.echo(f"model: {result['model']}")
+        by = result["by_atmosphere"]
+        known = [d for d in by.values() if d is not None]
+        spread = f"  (spread {max(known) - min(known):.1f} days)" if len(known) > 1 else ""
+        typer.echo("by atmosphere: " + ", ".join(
+            f"{name} {'no re-entry' if d is None else f'{d:.1f} days'}" for name, d in by.items()) + spread)
+    write_json(json_path, result)
+
+
+@app.command("link-budget")
+@verb
+def link_budget(
+    scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
+    elevation: Annotated[float, typer.Option(help="elevation in degrees")] = 10.0,
+    station: Annotated[str | None, typer.Option(help="station [default: the scenario's first]")] = None,
+    json_path: JsonOpt = None,
+) -> None:
+    """The downlink budget of the scenario at one elevation, at the radio's bit rate and with its
+    modulation's required Eb/N0."""
+    from picodragon.config import parse_station
+    from picodragon.link.budget import downlink_budget, slant_range_m
+
+    number(elevation, "--elevation", 0, 90)
+    output_path(json_path, "--json")
+    scn = mission_of(mission, scenario).scenario
+    site = parse_station(station, scn) if station is not None else scn.stations[0]
+    altitude_m = 410e3  # nominal ISS-deployed altitude for the table; the run uses true geometry
+    budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(elevation, altitude_m), elevation)
+    data = {k: v if isinstance(v, str) else float(v) for k, v in budget.to_dict().items()}
+    if json_path != "-":
+        for key, value in data.items():
+            typer.echo(f"{key:>22}: {value:>12}" if isinstance(value, str) else f"{key:>22}: {value:12.4g}")
+    write_json(json_path, data)
+
+
+def _check_scheduler(address: str) -> None:
+    """A dask scheduler address (tcp://HOST:PORT or HOST:PORT) that accepts a connection."""
+    text = address.strip()
+    if "://" in text:
+        protocol, _, text = text.partition("://")
+        if protocol != "tcp":
+            raise UserError(f"--scheduler: only tcp:// addresses are supported (got '{address}')")
+    host, port = _host_port(text, "--scheduler")
+    reachable(host, port, "--scheduler")
+
+
+@app.command()
+@verb
+def montecarlo(
+    runs: Annotated[int, typer.Option(help="number of runs")] = 20,
+    scheduler: Annotated[str | None, typer.Option(help="dask scheduler address [default: a LocalCluster]")] = None,
+    scenario: ScenarioOpt = None,
+    mission: MissionOpt = None,
+    days: Annotated[float | None, typer.Option(help="simulated days per run [default: the scenario's]")] = None,
+    seed: Annotated[int, typer.Option(help="campaign seed")] = 0,
+    workers: Annotated[int, typer.Option(help="LocalCluster worker processes")] = 2,
+    lifetime: Annotated[bool, typer.Option(help="also predict each run's re-entry")] = True,
+    page: Annotated[str, typer.Option(help="HTML page of the distributions")] = "picodragon-montecarlo.html",
+    json_path: JsonOpt = None,
+) -> None:
+    """Vary the uncertain inputs over many runs on dask.distributed."""
+    from picodragon.mission.montecarlo import run_campaign, write_page
+
+    if not 1 <= runs <= 100_000:
+        raise UserError("--runs must be between 1 and 100000")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UserError(f"--workers must be between 1 and {MAX_WORKERS}")
+    if days is not None:
+        number(days, "--days", 0, MAX_RUN_DAYS, low_open=True)
+    if not 0 <= seed < 2**63:
+        raise UserError("--seed must be between 0 and 2**63 - 1")
+    output_path(page, "--page", stdout_ok=False)
+    output_path(json_path, "--json")
+    if scheduler is not None:
+        _check_scheduler(scheduler)
+    loaded = simulated(mission_of(mission, scenario))
+    scn = loaded.scenario
+    campaign = run_campaign(loaded, runs, scheduler=scheduler, days=days, seed=seed, lifetime=lifetime,
+                            progress=json_path != "-", workers=workers)
+    write_page(campaign, scn, page)
+    data = {"scenario": scn.name, "runs": len(campaign.runs), "scheduler": campaign.scheduler,
+            "wall_seconds": campaign.wall_seconds, "statistics": campaign.statistics(),
+            "results": campaign.runs, "page": page}
+    if json_path != "-":
+        typer.echo(f"{len(campaign.runs)} runs in {campaign.wall_seconds:.1f} s on {campaign.scheduler}; page: {page}")
+    write_json(json_path, data)
