@@ -164,6 +164,22 @@ class PassAutomation:
         self._retry_timed_out(unix_s)
         return station
 
+    def station_step(self, unix_s: float, station: str, in_pass: bool) -> str | None:
+        """One tick of a real station (``run_station`` with ``auto``): :meth:`step`, then a
+        keep-alive when nothing is released and one is due. The station's uplink sends what is
+        released at its next tick. ``in_pass``: between AOS and LOS of ``station``'s pass."""
+        from picodragon.ground.commanding import Stage
+
+        contact = self.step(unix_s, [station] if in_pass else [])
+        if contact is None:
+            return None
+        if self.queue.pending(Stage.RELEASED):
+            self.note_sent(unix_s)  # they go up at the station's next uplink
+        elif self.keepalive_due(unix_s):
+            self.keepalive(unix_s)
+            self.note_sent(unix_s)
+        return contact
+
     def keepalive_due(self, unix_s: float) -> bool:
         """Whether a NOOP should go up now (nothing sent for ``keepalive_s``)."""
         return unix_s - self._last_sent >= self.settings.keepalive_s
