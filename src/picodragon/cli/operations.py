@@ -111,6 +111,9 @@ def station(
     sim_start: Annotated[str | None, typer.Option(
         help="rehearsal: the station clock starts at this ISO time (match `live --start`)")] = None,
     speed: Annotated[float, typer.Option(help="rehearsal: station clock seconds per wall second")] = 1.0,
+    auto: Annotated[bool, typer.Option(
+        "--auto", help="run each pass itself: dumps, file listing, image download with gap "
+                       "requests, keep-alive, retries (needs the key; never deletes a file)")] = False,
     json_path: JsonOpt = None,
 ) -> None:
     """A real ground station: receive and archive, Doppler tuning, antenna pointing, uplink."""
@@ -130,6 +133,8 @@ def station(
     archive_target(db)
     output_path(json_path, "--json")
     key = read_key(key_file)
+    if auto and key is None:
+        raise UserError("--auto sends commands: it needs the uplink key (--key-file or $PICODRAGON_UPLINK_KEY)")
     loaded = mission_of(mission, scenario)
     scn = loaded.scenario
     site = parse_station(station_name, scn) if station_name is not None else scn.stations[0]
@@ -151,7 +156,7 @@ def station(
         spacecraft_callsign=f"{radio.callsign}-{radio.ssid}" if radio.ssid else radio.callsign,
         station_callsign=radio.ground_callsign, dictionary=loaded.dictionary,
         mission_start_unix_s=scn.start.timestamp(), duration_s=duration, clock=clock,
-        tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0)
+        tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0, auto=auto)
     data = report.to_json()
     if json_path != "-":
         typer.echo(f"{data['station']}: {data['frames']} frames ({data['decoded']} decoded), "
