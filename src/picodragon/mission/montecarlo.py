@@ -113,16 +113,53 @@ class Campaign:
     scheduler: str
 
     def statistics(self) -> dict[str, Any]:
-        def stats(key: str) -> dict[str, float] | None:
-            values = np.array([r[key] for r in self.runs if r.get(key) is not None], dtype=float)
-            if values.size == 0:
-                return None
-            return {"min": float(values.min()), "p05": float(np.percentile(values, 5)),
-                    "median": float(np.median(values)), "p95": float(np.percentile(values, 95)),
-                    "max": float(values.max())}
+        """Each output's spread over the runs that gave it: ``n, mean, std`` (sample, ddof=1),
+        ``min, p05, median, p95, max`` (``p5, p50`` alias ``p05, median``); None when no run did."""
+        return {key: describe([r.get(key) for r in self.runs]) for key, _, _, _ in OUTPUTS}
 
-        return {key: stats(key) for key in ("battery_soc_min", "temperature_c_min", "temperature_c_max",
-                                             "frames_received", "images_received", "lifetime_days")}
+
+#: the outputs a campaign summarises: key, title, unit shown, factor from the stored value
+OUTPUTS: tuple[tuple[str, str, str, float], ...] = (
+    ("battery_soc_min", "Minimum battery state of charge", "%", 100.0),
+    ("temperature_c_min", "Coldest temperature", "degC", 1.0),
+    ("temperature_c_max", "Hottest temperature", "degC", 1.0),
+    ("frames_received", "Frames received", "frames", 1.0),
+    ("images_received", "Images received", "images", 1.0),
+    ("lifetime_days", "Orbital lifetime", "days", 1.0),
+)
+
+
+def describe(values: list[Any]) -> dict[str, float] | None:
+    """The statistics of the non-missing values (None when there are none)."""
+    v = np.array([x for x in values if x is not None], dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    p05, p50, p95 = (float(x) for x in np.percentile(v, [5, 50, 95]))
+    return {"n": int(v.size), "mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
+            "min": float(v.min()), "p05": p05, "p5": p05, "median": p50, "p50": p50, "p95": p95,
+            "max": float(v.max())}
+
+
+def histogram_bins(values: np.ndarray) -> np.ndarray:
+    """Bin edges a reader can use: one bin per whole number for small integer counts (images
+    received: 0, 1, 2), numpy's 'auto' rule (the larger of Sturges and Freedman-Diaconis bins)
+    otherwise, and a bin of +-0.5 % (at least +-0.5) around a single repeated value, so a
+    campaign whose runs agree shows one honest bar, not a zero-width sliver."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.array([0.0, 1.0])
+    lo, hi = float(v.min()), float(v.max())
+    if hi == lo:
+        half = max(abs(lo) * 0.005, 0.5)
+        return np.array([lo - half, lo + half])
+    if np.all(v == np.round(v)) and hi - lo <= 40:
+        return np.arange(lo - 0.5, hi + 1.0, 1.0)
+    edges = np.histogram_bin_edges(v, bins="auto")
+    if edges.size - 1 > 40:  # a long tail makes FD ask for hundreds of slivers
+        edges = np.histogram_bin_edges(v, bins=40)
+    return edges
 
 
 def run_campaign(scenario: Scenario | Mission, runs: int, scheduler: str | None = None,
@@ -163,11 +200,21 @@ def run_campaign(scenario: Scenario | Mission, runs: int, scheduler: str | None 
 
 
 def _bar(enabled: bool, total: int):
+    """A rich progress bar over the runs, with the elapsed time and the estimate of what is left."""
     if not enabled:
         return None
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    progress = Progress()
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("runs"), TimeElapsedColumn(), TextColumn("ETA"),
+                        TimeRemainingColumn())
     progress.start()
     task = progress.add_task("Monte Carlo", total=total)
 
@@ -186,35 +233,51 @@ def write_page(campaign: Campaign, scenario: Scenario, path: str | Path) -> Path
     from plotly.offline import get_plotlyjs
 
     figures = []
-    for key, title, unit in (("battery_soc_min", "Minimum battery state of charge", "fraction"),
-                             ("temperature_c_min", "Coldest temperature", "degC"),
-                             ("temperature_c_max", "Hottest temperature", "degC"),
-                             ("frames_received", "Frames received", "frames"),
-                             ("images_received", "Images received", "images"),
-                             ("lifetime_days", "Orbital lifetime", "days")):
-        values = [r[key] for r in campaign.runs if r.get(key) is not None]
-        if not values:
+    stats_rows = []
+    for key, title, unit, factor in OUTPUTS:
+        values = np.array([r[key] for r in campaign.runs if r.get(key) is not None], dtype=float) * factor
+        values = values[np.isfinite(values)]
+        if values.size == 0:
             continue
-        fig = go.Figure(go.Histogram(x=values, nbinsx=20))
+        st = describe(list(values))
+        assert st is not None
+        stats_rows.append(
+            f"<tr><td>{html.escape(title)}</td><td>{html.escape(unit)}</td><td>{st['n']}</td>"
+            + "".join(f"<td>{st[k]:.4g}</td>" for k in ("mean", "std", "p5", "p50", "p95"))
+            + "</tr>")
+        edges = histogram_bins(values)
+        counts, _ = np.histogram(values, bins=edges)
+        fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges) * 0.95,
+                               hovertemplate="%{x:.4g} " + unit + ": %{y} runs<extra></extra>"))
         fig.update_layout(title=title, xaxis_title=unit, yaxis_title="runs", height=320,
-                          template="plotly_white", margin=dict(l=50, r=20, t=50, b=40))
+                          bargap=0.05, template="plotly_white", margin=dict(l=50, r=20, t=50, b=40))
+        fig.update_xaxes(range=[float(edges[0]), float(edges[-1])])
         figures.append(fig.to_html(full_html=False, include_plotlyjs=False))
     reentries = sorted(r["reentry"] for r in campaign.runs if r.get("reentry"))
     rows = "".join(
         f"<tr><td>{r['run']}</td>" + "".join(f"<td>{v:.3g}</td>" for v in r["inputs"].values())
-        + f"<td>{r['battery_soc_min']}</td><td>{r['frames_received']}</td><td>{html.escape(str(r.get('reentry')))}</td></tr>"
+        + f"<td>{_pct(r['battery_soc_min'])}</td><td>{r['frames_received']}</td>"
+        f"<td>{html.escape(str(r.get('reentry')))}</td></tr>"
         for r in campaign.runs)
     head = "".join(f"<th>{html.escape(k)}</th>" for k in campaign.runs[0]["inputs"]) if campaign.runs else ""
+    stats_table = ("<h2>Statistics</h2><table><tr><th>output</th><th>unit</th><th>n</th><th>mean</th>"
+                   "<th>std</th><th>p5</th><th>p50</th><th>p95</th></tr>" + "".join(stats_rows)
+                   + "</table>") if stats_rows else ""
     page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>picodragon Monte Carlo: {html.escape(scenario.name)}</title><script>{get_plotlyjs()}</script>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;max-width:1200px}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border-bottom:1px solid #ddd;padding:3px 8px}}</style></head><body>
+td,th{{border-bottom:1px solid #ddd;padding:3px 8px}}td{{text-align:right}}td:first-child{{text-align:left}}</style></head><body>
 <h1>Monte Carlo: {html.escape(scenario.name)}</h1>
 <p>{len(campaign.runs)} runs on {html.escape(campaign.scheduler)} in {campaign.wall_seconds:.1f} s.
 Re-entry dates: {html.escape(reentries[0] if reentries else 'n/a')} to {html.escape(reentries[-1] if reentries else 'n/a')}.</p>
+{stats_table}
 {''.join(figures)}
 <h2>Runs</h2><table><tr><th>run</th>{head}<th>SoC min</th><th>frames received</th><th>re-entry</th></tr>{rows}</table>
 </body></html>"""
     target = Path(path)
     target.write_text(page, encoding="utf-8")
     return target
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f} %"
