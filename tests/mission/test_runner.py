@@ -57,6 +57,19 @@ def test_report_is_written_and_offline(first_pass_run):
     assert 'src="http' not in html
 
 
+def test_report_opens_with_a_table_of_contents(first_pass_run):
+    import re
+
+    _, folder = first_pass_run
+    html = (folder / "r.html").read_text()
+    toc = re.search(r"<nav class='toc' id='contents'>(.*?)</nav>", html)
+    assert toc is not None
+    anchors = re.findall(r"href='#([^']+)'", toc.group(1))
+    assert {"mission-results", "passes", "power", "events-and-faults"} <= set(anchors)
+    for anchor in anchors:
+        assert f"<section id='{anchor}'>" in html
+
+
 def test_same_seed_same_result(tmp_path):
     a = run_mission(load_scenario(), RunOptions(days=0.05, db=str(tmp_path / "a.sqlite"), report=None, progress=False))
     b = run_mission(load_scenario(), RunOptions(days=0.05, db=str(tmp_path / "b.sqlite"), report=None, progress=False))

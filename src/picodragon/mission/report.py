@@ -164,19 +164,46 @@ def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
     return fig
 
 
+#: above this many passes the pass chart shows a bar per day, not per pass: a lifetime run's
+#: thousands of passes made bars a pixel wide, which a browser does not draw
+MAX_PASS_BARS = 120
+#: the pass table lists at most this many passes (the first and the last half of them); the
+#: JSON and the archive hold them all
+MAX_PASS_ROWS = 200
+
+
 def _pass_figure(passes: list[dict[str, Any]]):
+    """Frames sent and received per pass, and each pass's best margin; per day for long runs."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    if passes:
+    per_day = len(passes) > MAX_PASS_BARS
+    if passes and not per_day:
         x = [p["tca"] for p in passes]
         fig.add_trace(go.Bar(x=x, y=[p["frames_sent"] for p in passes], name="frames sent"))
         fig.add_trace(go.Bar(x=x, y=[p["frames_received"] for p in passes], name="frames received"))
         fig.add_trace(go.Scatter(x=x, y=[p.get("max_margin_db") for p in passes], name="best link margin (dB)",
                                  yaxis="y2", mode="markers", marker=dict(color="black")))
-    fig.update_layout(title="Passes: frames sent and received, link margin", barmode="group", height=360,
+    elif passes:
+        days: dict[str, list[float]] = {}
+        for p in passes:
+            day = days.setdefault(str(p["tca"])[:10], [0, 0, float("-inf")])
+            day[0] += p["frames_sent"]
+            day[1] += p["frames_received"]
+            margin = p.get("max_margin_db")
+            if margin is not None and margin == margin:
+                day[2] = max(day[2], margin)
+        x = list(days)
+        fig.add_trace(go.Bar(x=x, y=[d[0] for d in days.values()], name="frames sent (per day)"))
+        fig.add_trace(go.Bar(x=x, y=[d[1] for d in days.values()], name="frames received (per day)"))
+        fig.add_trace(go.Scatter(x=x, y=[d[2] if d[2] > float("-inf") else None for d in days.values()],
+                                 name="best link margin of the day (dB)", yaxis="y2", mode="markers",
+                                 marker=dict(color="black", size=4)))
+    title = "Passes: frames sent and received, link margin" + (" (per day)" if per_day else "")
+    fig.update_layout(title=title, barmode="group", height=360, bargap=0.1,
                       yaxis=dict(title="frames"), yaxis2=dict(title="margin (dB)", overlaying="y", side="right"),
-                      template="plotly_white", margin=dict(l=60, r=60, t=50, b=40), legend=dict(orientation="h"))
+                      template="plotly_white", margin=dict(l=60, r=60, t=50, b=80),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig
 
 
@@ -206,17 +233,41 @@ def _radio_row(scenario: Any, history: dict[str, Any]) -> tuple[str, str]:
                         f"margin {float(b.margin_db):+.1f} dB")
 
 
-def _pass_table(passes: list[dict[str, Any]]) -> str:
+def _pass_table(passes: list[dict[str, Any]], limit: int = MAX_PASS_ROWS) -> str:
+    """The passes, times to the second; a long run's table shows its first and last passes in a
+    scrolling box, so the page stays a page."""
     head = "".join(f"<th>{h}</th>" for h in ("station", "AOS", "TCA", "LOS", "max el (deg)",
                                               "AOS az", "LOS az", "sent", "received", "margin (dB)"))
-    rows = []
-    for p in passes:
+
+    def row(p: dict[str, Any]) -> str:
         margin = p.get("max_margin_db")
-        rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
-            p["station"], p["aos"], p["tca"], p["los"], f"{p['max_elevation_deg']:.1f}",
-            f"{p['aos_azimuth_deg']:.0f}", f"{p['los_azimuth_deg']:.0f}", p["frames_sent"],
-            p["frames_received"], "" if margin is None or margin != margin else f"{margin:.1f}")) + "</tr>")
-    return f"<table class='grid'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
+            p["station"], _second(p["aos"]), _second(p["tca"]), _second(p["los"]),
+            f"{p['max_elevation_deg']:.1f}", f"{p['aos_azimuth_deg']:.0f}", f"{p['los_azimuth_deg']:.0f}",
+            p["frames_sent"], p["frames_received"],
+            "" if margin is None or margin != margin else f"{margin:.1f}")) + "</tr>"
+
+    if len(passes) <= limit:
+        rows = [row(p) for p in passes]
+        note = ""
+    else:
+        half = limit // 2
+        skipped = len(passes) - 2 * half
+        rows = ([row(p) for p in passes[:half]]
+                + [f"<tr><td colspan='10' class='note'>... {skipped} passes not listed ...</td></tr>"]
+                + [row(p) for p in passes[-half:]])
+        note = (f"<p class='note'>{len(passes)} passes: the first and last {half} are listed; the run's "
+                "JSON and the archive hold all of them.</p>")
+    return (f"{note}<div class='scroll'><table class='grid'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _second(text: Any) -> str:
+    """ISO text to the second (``2013-11-21T07:10:05Z``): the report's tables need no microseconds."""
+    t = str(text)
+    if len(t) > 20 and t[19] == "." and t.endswith("Z"):
+        return t[:19] + "Z"
+    return t
 
 
 SEVERITY_NAMES = {0: "debug", 1: "info", 2: "warning", 3: "critical"}
@@ -271,6 +322,23 @@ def _images_section(operator) -> str:
     return "<div class='gallery'>" + "".join(cards) + "</div>"
 
 
+def chunk_ranges(chunks: list[int]) -> str:
+    """Chunk numbers as ranges: ``[0, 1, 2, 5, 7, 8]`` -> ``0-2, 5, 7-8`` (``none`` when empty)."""
+    numbers = sorted(set(chunks))
+    if not numbers:
+        return "none"
+    parts = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)
+
+
 def _commands_table(operator, limit: int = 400) -> str:
     """Every command the operators sent and the stages its life went through."""
     from picodragon.dictionary.packets import EPOCH_2000_UNIX
@@ -283,13 +351,26 @@ def _commands_table(operator, limit: int = 400) -> str:
     def argument(key: str, value: float) -> str:
         if key in ("at_time", "since") and value > 0:
             return f"{key}={iso_z(value + EPOCH_2000_UNIX)}"
+        if float(value).is_integer():
+            return f"{key}={int(value)}"
         return f"{key}={value:g}"
+
+    def arguments(values: dict[str, float]) -> str:
+        """The arguments as a reader wants them: chunk bit masks as the chunks they ask for."""
+        masks = sorted(k for k in values if k.startswith("mask") and k[4:].isdigit())
+        if "first_chunk" in values and masks:
+            first = int(values["first_chunk"])
+            wanted = [first + 32 * int(k[4:]) + j for k in masks for j in range(32)
+                      if int(values[k]) >> j & 1]
+            rest = [argument(k, v) for k, v in values.items() if k != "first_chunk" and k not in masks]
+            return ", ".join([f"chunks {chunk_ranges(wanted)}", *rest])
+        return ", ".join(argument(k, v) for k, v in values.items())
 
     shown = [c for c in history if c.name != "NOOP"]
     keepalives = len(history) - len(shown)
     rows = []
     for c in shown[-limit:]:
-        args = ", ".join(argument(k, v) for k, v in c.arguments.items())
+        args = arguments(c.arguments)
         if c.execute_at:
             args = (args + ", " if args else "") + f"on board at {iso_z(c.execute_at)}"
         life = " &rarr; ".join(f"{stage} {iso_z(t)[11:19]}" for stage, t, _ in c.stages)
@@ -301,9 +382,9 @@ def _commands_table(operator, limit: int = 400) -> str:
         counts[str(c.stage)] = counts.get(str(c.stage), 0) + 1
     head = " &middot; ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     return (f"<p>{len(history)} commands: {head}. Not listed: {keepalives} NOOPs that kept each "
-            "contact alive.</p><table class='grid'><thead><tr><th>queued</th>"
+            "contact alive.</p><div class='scroll'><table class='grid'><thead><tr><th>queued</th>"
             "<th>command</th><th>arguments</th><th>station</th><th>outcome</th><th>life</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _packets_table(dictionary, counts: dict[str, int]) -> str:
@@ -332,20 +413,83 @@ def _faults_table(faults: list[dict[str, Any]]) -> str:
             "<h3>Events the spacecraft reported</h3>")
 
 
-def _events_table(events: list[dict[str, Any]], limit: int = 300) -> str:
-    """The on-board events the ground received (EVENT_REPORT packets), oldest first."""
+#: events that come by the hundred in a long run and say little one by one: the report counts
+#: them (first and last time) instead of listing each (the archive and mission control keep all)
+NOISE_EVENTS = frozenset({"HEATER", "LATE_RESPONSE", "UNKNOWN_RESPONSE", "UPLINK_REFUSED"})
+
+
+def decode_event_message(name: str, message: str, dictionary: Any = None) -> str:
+    """The event's message with its numbers named where the dictionary names them: modes in a
+    MODE_CHANGE, the reset cause in a BOOT (HOUSEKEEPING.reset_cause's enumeration), the heater's
+    on/off; any other message is returned as it is."""
+    import re
+
+    def enum_of(packet: str, field: str) -> dict[int, str]:
+        if dictionary is None or not dictionary.has_packet(packet):
+            return {}
+        for f in dictionary.packet(packet).fields:
+            if f.name == field and f.enum:
+                return f.enum
+        return {}
+
+    modes = dictionary.modes if dictionary is not None else {}
+    if name == "MODE_CHANGE" and modes:
+        return re.sub(r"mode (\d+) -> (\d+)",
+                      lambda m: f"mode {modes.get(int(m[1]), m[1])} -> {modes.get(int(m[2]), m[2])}", message)
+    if name == "BOOT":
+        causes = enum_of("HOUSEKEEPING", "reset_cause")
+        if causes:
+            return re.sub(r"reset cause (\d+)", lambda m: f"reset cause {causes.get(int(m[1]), m[1])}", message)
+    if name == "HEATER":
+        return re.sub(r"battery heater (\d+) \(1 on, 0 off\)",
+                      lambda m: "battery heater " + ("on" if m[1] == "1" else "off"), message)
+    return message
+
+
+def _events_table(events: list[dict[str, Any]], limit: int = 300, dictionary: Any = None) -> str:
+    """The on-board events the ground received (EVENT_REPORT packets) and the ground's own:
+    first a count of each kind, then the events one by one (oldest first, filterable by text and
+    severity) with the routine noise (:data:`NOISE_EVENTS`) collapsed into its counts."""
     if not events:
         return "<p class='note'>No event reports were received.</p>"
     from picodragon.mission.clock import iso_z
 
+    kinds: dict[tuple[str, int], list[float]] = {}
+    for e in events:
+        k = kinds.setdefault((str(e["name"]), int(e["severity"])), [0, e["unix_s"], e["unix_s"]])
+        k[0] += 1
+        k[1] = min(k[1], e["unix_s"])
+        k[2] = max(k[2], e["unix_s"])
+    counts = "".join(
+        f"<tr class='sev{sev}'><td>{html.escape(name)}{' (routine)' if name in NOISE_EVENTS else ''}</td>"
+        f"<td>{SEVERITY_NAMES.get(sev, sev)}</td><td>{int(n)}</td><td>{_second(iso_z(a))}</td>"
+        f"<td>{_second(iso_z(b))}</td></tr>"
+        for (name, sev), (n, a, b) in sorted(kinds.items(), key=lambda kv: (-kv[0][1], -kv[1][0], kv[0][0])))
+    listed = [e for e in events if str(e["name"]) not in NOISE_EVENTS]
+    collapsed = len(events) - len(listed)
     rows = "".join(
-        f"<tr class='sev{int(e['severity'])}'><td>{iso_z(e['unix_s'])}</td><td>{html.escape(str(e['name']))}</td>"
-        f"<td>{SEVERITY_NAMES.get(int(e['severity']), e['severity'])}</td><td>{html.escape(str(e['message']))}</td>"
+        f"<tr class='sev{int(e['severity'])}' data-sev='{int(e['severity'])}'><td>{_second(iso_z(e['unix_s']))}</td>"
+        f"<td>{html.escape(str(e['name']))}</td><td>{SEVERITY_NAMES.get(int(e['severity']), e['severity'])}</td>"
+        f"<td>{html.escape(decode_event_message(str(e['name']), str(e['message']), dictionary))}</td>"
         f"<td>{html.escape(str(e['source']))}</td></tr>"
-        for e in events[:limit])
-    more = f"<p class='note'>... and {len(events) - limit} more in the archive.</p>" if len(events) > limit else ""
-    return ("<table class='grid'><thead><tr><th>time (on board)</th><th>event</th><th>severity</th>"
-            f"<th>message</th><th>source</th></tr></thead><tbody>{rows}</tbody></table>{more}")
+        for e in listed[:limit])
+    more = (f"<p class='note'>... and {len(listed) - limit} more in the archive.</p>"
+            if len(listed) > limit else "")
+    routine = (f"<p class='note'>{collapsed} routine events ({', '.join(sorted(NOISE_EVENTS))}) are counted "
+               "above and not listed.</p>" if collapsed else "")
+    return (
+        "<table class='grid'><thead><tr><th>event</th><th>severity</th><th>count</th><th>first</th>"
+        f"<th>last</th></tr></thead><tbody>{counts}</tbody></table>{routine}"
+        "<p class='filter'><input type='search' id='event-filter' placeholder='filter events' "
+        "oninput='filterEvents()'> <select id='event-severity' onchange='filterEvents()'>"
+        "<option value='0'>all severities</option><option value='2'>warning and worse</option>"
+        "<option value='3'>critical</option></select></p>"
+        "<div class='scroll'><table class='grid' id='event-list'><thead><tr><th>time</th><th>event</th>"
+        f"<th>severity</th><th>message</th><th>source</th></tr></thead><tbody>{rows}</tbody></table></div>{more}"
+        "<script>function filterEvents(){const q=document.getElementById('event-filter').value.toLowerCase();"
+        "const s=+document.getElementById('event-severity').value;"
+        "for(const r of document.querySelectorAll('#event-list tbody tr')){"
+        "r.style.display=(+r.dataset.sev>=s&&r.textContent.toLowerCase().includes(q))?'':'none';}}</script>")
 
 
 STYLE = """
@@ -366,6 +510,10 @@ figure img,.noimg{width:420px;height:315px;background:#000;display:block;object-
 figcaption{font-size:12px;padding:4px 0}
 .chunks{display:flex;flex-wrap:wrap;margin-top:4px} .chunks i{width:4px;height:8px;margin:0 1px 1px 0}
 .chunks i.got{background:#2e9b4f} .chunks i.gap{background:#d7373f}
+div.scroll{max-height:520px;overflow-y:auto}
+nav.toc{background:white;border-radius:8px;padding:8px 18px;margin:14px 0;font-size:14px}
+nav.toc a{margin-right:14px;white-space:nowrap}
+p.filter input,p.filter select{font-size:13px;padding:2px 6px}
 """
 
 
@@ -431,11 +579,15 @@ def render_report(result) -> str:
     if operator is not None:
         sections.append(("Images", _images_section(operator)))
         sections.append(("Commands", _commands_table(operator)))
-    sections.append(("Events and faults", _faults_table(extra.get("faults", [])) + _events_table(extra.get("events", []))))
+    sections.append(("Events and faults", _faults_table(extra.get("faults", []))
+                     + _events_table(extra.get("events", []), dictionary=dictionary)))
     for title, body in result.extra.get("report_sections", []):
         sections.append((title, body))
-    body = "".join(f"<section id='{html.escape(t.lower().replace(' ', '-'))}'><h2>{html.escape(t)}</h2>{c}</section>"
-                   for t, c in sections)
+    anchors = [html.escape(t.lower().replace(" ", "-")) for t, _ in sections]
+    toc = "<nav class='toc' id='contents'><b>Contents</b> " + "".join(
+        f"<a href='#{a}'>{html.escape(t)}</a>" for a, (t, _) in zip(anchors, sections, strict=True)) + "</nav>"
+    body = toc + "".join(f"<section id='{a}'><h2>{html.escape(t)}</h2>{c}</section>"
+                         for a, (t, c) in zip(anchors, sections, strict=True))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>picodragon report: {html.escape(s['scenario'])}</title>
 <style>{STYLE}</style><script>{get_plotlyjs()}</script></head>
