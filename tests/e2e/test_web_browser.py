@@ -308,3 +308,42 @@ def test_admin_sees_users_and_audit(browser, mission):
     detail = json.dumps(page.evaluate("fetch('/api/audit').then(r => r.json())"))
     assert '\\"user\\": \\"ada\\"' in detail or "ada" in detail
     context.close()
+
+
+def test_a_new_missions_archive_has_its_own_telemetry_page(browser, tmp_path):
+    """`serve --db` over the archive of a mission made by `picodragon new`: its name in the
+    header, its own packet on the telemetry page (issue 16)."""
+    from picodragon.config.mission import load_mission
+    from picodragon.config.template import write_mission
+    from picodragon.dictionary import pack_telemetry
+    from picodragon.ground.archive import open_archive
+    from picodragon.ground.station import GroundStation
+    from picodragon.link import ax25
+    from picodragon.web.auth import create_user
+
+    write_mission(tmp_path / "owlsat")
+    owlsat = load_mission(tmp_path / "owlsat")
+    db = str(tmp_path / "owlsat.sqlite")
+    archive = open_archive(db, dictionary=owlsat.dictionary)
+    try:
+        archive.remember_mission(owlsat.name, owlsat.scenario.model_dump_json())
+        station = GroundStation(owlsat.scenario.stations[0].name, archive, 437e6, dictionary=owlsat.dictionary)
+        callsign = owlsat.scenario.spacecraft.radio.callsign
+        with archive.batch():
+            for i in range(60):
+                packet = pack_telemetry("EXPERIMENT", {"samples": i % 17, "period_s": 30, "battery_voltage_v": 7.9},
+                                        T0 + 30 * i, i, dictionary=owlsat.dictionary)
+                frame = ax25.encode(ax25.Frame(ax25.Address("CQ"), ax25.Address(callsign), info=packet))
+                station.receive(frame, T0 + 30 * i + 0.2)
+    finally:
+        archive.close()
+    create_user(db, "victor", PASSWORDS["victor"][1], "viewer")
+    with running_server(db, live_interval_s=0.3) as url:
+        context, page, errors = login(browser, url, "victor")
+        page.goto(url + "/telemetry?point=EXPERIMENT.samples&start=2013-11-20T00:00:00Z")
+        page.wait_for_selector("#chart-0 .main-svg", timeout=WAIT_MS)
+        assert "OWLSAT" in page.inner_text(".brand")
+        assert int(page.get_attribute("#chart-0", "data-points")) == 60
+        shot(page, "telemetry-second-mission")
+        assert not [e for e in errors if "off-host" in e], errors
+        context.close()
