@@ -1,11 +1,16 @@
 """Configuration models: spacecraft, ground stations, scenarios.
 
-Every number that describes Pico Dragon or its ground station lives in a scenario TOML file,
-validated by these pydantic models. A parameter that was never published is listed in its
-section's ``assumed`` list, so a reader can always tell a fact from an engineering assumption
-(see ../shared/reference/picodragon-facts.md for the sources of the facts).
+Every number that describes a mission's spacecraft or its ground stations lives in the
+mission's TOML files (``mission.toml`` and its variants), validated by these pydantic models. A
+parameter that was never published is listed in its section's ``assumed`` list, so a reader can
+always tell a fact from an engineering assumption (the reference mission's file names the
+sources of its facts). docs/missions.md is the reference of every field, made from the
+descriptions here.
 
 Units are SI unless the field name says otherwise (``_deg``, ``_km``, ``_mhz``, ``_db``...).
+
+It is over 500 lines because it is the whole schema of a mission file in one place: the
+reference table of docs/missions.md is generated from it, and a reader checks one file.
 """
 
 from __future__ import annotations
