@@ -11,7 +11,14 @@ import sys
 
 import typer
 
-from picodragon.cli import flight, missions, modem, operations, satnogs  # noqa: F401  (they register the verbs)
+from picodragon.cli import (  # noqa: F401  (they register the verbs)
+    flight,
+    missions,
+    modem,
+    operations,
+    procedures,
+    satnogs,
+)
 from picodragon.cli.common import UserError, app
 
 __all__ = ["UserError", "app", "main"]
