@@ -12,6 +12,8 @@ import sys
 import typer
 
 from picodragon.cli import (  # noqa: F401  (they register the verbs)
+    about,
+    exports,
     flight,
     missions,
     modem,

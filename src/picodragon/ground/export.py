@@ -89,11 +89,15 @@ def points_table(
     )
 
 
-def _write_atomically(table: pa.Table, path: Path) -> None:
+#: the telemetry formats and the suffix each is known by
+TELEMETRY_FORMATS = ("csv", "parquet")
+
+
+def _write_atomically(table: pa.Table, path: Path, fmt: str | None = None) -> None:
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = f".{fmt}" if fmt is not None else path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise ArchiveError(f"export to .csv or .parquet, not {path.name}")
+        raise ArchiveError(f"export to .csv or .parquet, not {fmt if fmt is not None else path.name}")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         if suffix == ".csv":
@@ -112,16 +116,17 @@ def export_telemetry(
     points: Sequence[str] | None = None,
     start_unix: float = -1e300,
     end_unix: float = 1e300,
+    fmt: str | None = None,
 ) -> int:
     """Write telemetry to ``path`` (.csv or .parquet): one packet wide, else points long.
 
-    Returns the number of rows written.
+    ``fmt`` (``csv`` or ``parquet``) overrides the suffix. Returns the number of rows written.
     """
     if packet is not None:
         table = packet_table(archive, packet, start_unix, end_unix)
     else:
         table = points_table(archive, points, start_unix, end_unix)
-    _write_atomically(table, Path(path))
+    _write_atomically(table, Path(path), fmt)
     return table.num_rows
 
 
