@@ -236,6 +236,7 @@ UNIQUE: dict[str, tuple[str, ...]] = {
 }
 INDEXES: dict[str, tuple[str, ...]] = {
     "frames": ("first_unix_s",),
+    "receptions": ("unix_s",),  # mission control's Frames page: newest receptions first, by span
     "events": ("unix_s",),
     "alarms": ("unix_s",),
 }
