@@ -23,8 +23,9 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make run: set up and run the reference mission (2 days), writing the archive and the report
+## (--force: each `make run` replaces the previous run's archive and report, as it always has)
 run: install
-	$(VENV)/bin/picodragon run
+	$(VENV)/bin/picodragon run --force
 
 ## make test: set up with the dev extras and the Debian test peers, then run the whole suite
 test: install-dev peers xtce-peers

@@ -47,6 +47,16 @@ def _check_tle_beside(db: str) -> None:
                             "a TLE file: refusing to replace it") from None
 
 
+def _refuse_to_replace(db: str, report: str | None) -> None:
+    """Without --force, an earlier run's archive (a non-empty SQLite file) or report stays."""
+    earlier = Path(db)
+    if earlier.is_file() and earlier.stat().st_size > 0:
+        raise UserError(f"--db: {db} holds an earlier run's archive: give --force to replace it, or "
+                        "another --db")
+    if report is not None and Path(report).is_file():
+        raise UserError(f"--report: {report} exists: give --force to replace it, or another --report")
+
+
 @app.command()
 @verb
 def run(
@@ -63,8 +73,13 @@ def run(
     fidelity: Annotated[str | None, typer.Option(
         help="full: flight software in detail all the time; fast: only around passes "
              "[default: full, fast with --until-reentry]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an earlier run's archive and report "
+                                        "[default: refuse, and name them]")] = False,
 ) -> None:
-    """Run a mission: twin, flight software, link and ground together; archive and report."""
+    """Run a mission: twin, flight software, link and ground together; archive and report.
+
+    An existing SQLite archive or report is replaced only with --force: a second run in the same
+    folder would otherwise wipe the first one's data without a word."""
     from picodragon.mission.clock import iso_z
     from picodragon.mission.runner import RunOptions, run_mission
     from picodragon.mission.summary import print_summary
@@ -81,6 +96,8 @@ def run(
     output_path(json_path, "--json")
     if not db.startswith(("postgresql://", "postgres://")):
         _check_tle_beside(db)
+        if not force:
+            _refuse_to_replace(db, report or None)
     loaded = simulated(mission_of(mission, scenario))
     scn = loaded.scenario
     deployed = scn.deployment.ejection_time
@@ -206,9 +223,47 @@ def link_budget(
     budget = downlink_budget(scn.spacecraft.radio, site, slant_range_m(elevation, altitude_m), elevation)
     data = {k: v if isinstance(v, str) else float(v) for k, v in budget.to_dict().items()}
     if json_path != "-":
-        for key, value in data.items():
-            typer.echo(f"{key:>22}: {value:>12}" if isinstance(value, str) else f"{key:>22}: {value:12.4g}")
+        for line in budget_lines(data):
+            typer.echo(line)
     write_json(json_path, data)
+
+
+#: how the budget's terms read on a terminal: the key's unit suffix -> (factor, unit shown, format)
+_BUDGET_UNITS = (
+    ("frequency_hz", 1e-6, "MHz", ".4f"),
+    ("_db_hz", 1.0, "dB-Hz", ".2f"),
+    ("_db_k", 1.0, "dB/K", ".2f"),
+    ("_dbw", 1.0, "dBW", ".2f"),
+    ("_dbi", 1.0, "dBi", ".2f"),
+    ("_db", 1.0, "dB", ".2f"),
+    ("_k", 1.0, "K", ".1f"),
+    ("bit_rate", 1.0, "bit/s", ".0f"),
+    ("bit_error_rate", 1.0, "", ".2e"),
+    ("target_ber", 1.0, "", ".0e"),
+)
+
+
+_BUDGET_LABELS = {"eirp": "EIRP", "g_over_t": "G/T", "c_over_n0": "C/N0", "eb_n0": "Eb/N0",
+                  "required_eb_n0": "required Eb/N0", "target_ber": "target BER"}
+
+
+def budget_lines(data: dict[str, float | str]) -> list[str]:
+    """The link budget as a reader wants it, one term a line within 80 columns: the name without
+    its unit suffix, the value in its unit (the frequency in MHz, not 4.374e+08 Hz), the unit."""
+    lines = []
+    for key, value in data.items():
+        label, shown, unit = key, str(value), ""
+        if not isinstance(value, str):
+            for suffix, factor, unit_name, spec in _BUDGET_UNITS:
+                if key.endswith(suffix):
+                    label = key.removesuffix(suffix) if suffix.startswith("_") else key.removesuffix("_hz")
+                    shown, unit = format(value * factor, spec), unit_name
+                    break
+            else:
+                shown = f"{value:.4g}"
+        label = _BUDGET_LABELS.get(label, label.replace("_", " "))
+        lines.append(f"{label:>30}  {shown:>12} {unit}".rstrip())
+    return lines
 
 
 def _check_scheduler(address: str) -> None:
