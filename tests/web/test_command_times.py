@@ -49,3 +49,16 @@ def test_dictionary_marks_since_as_utc(sqlite_client, name):
     command = next(c for c in d["commands"] if c["name"] == name)
     since = next(a for a in command["arguments"] if a["name"] == "since")
     assert since["utc_epoch_unix_s"] == 946684800.0
+
+
+def test_telemetry_marks_utc_time_points(sqlite_client):
+    from picodragon.web.points import point_info
+
+    assert point_info("FILE_ENTRY.created_unix")["utc_epoch_unix_s"] == 0.0  # already Unix seconds
+    assert "utc_epoch_unix_s" not in point_info("HOUSEKEEPING.uptime_s")  # a duration
+    viewer = bearer(sqlite_client, "victor")
+    points = {p["name"]: p for p in sqlite_client.get("/api/points", headers=viewer).json()}
+    assert points["FILE_ENTRY.created_unix"]["utc_epoch_unix_s"] == 0.0
+    series = sqlite_client.get("/api/telemetry", headers=viewer, params={
+        "point": "FILE_ENTRY.created_unix", "start": "2013-11-20T00:00:00Z"}).json()["series"][0]
+    assert series["utc_epoch_unix_s"] == 0.0 and series["mean"] == [1384905600.0 + 900]

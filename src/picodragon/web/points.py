@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from picodragon.dictionary import Dictionary, Field, Severity, core
+from picodragon.web.commanding import utc_epoch
 
 #: a limit check's outcome as the status page names it
 STATE = {Severity.INFO: "ok", Severity.WARNING: "warning", Severity.CRITICAL: "critical"}
@@ -24,7 +25,8 @@ def field_of(name: str, dictionary: Dictionary | None = None) -> Field | None:
 
 
 def point_info(name: str, dictionary: Dictionary | None = None) -> dict[str, Any]:
-    """A point's unit, description, limits and enumeration from the dictionary (if declared)."""
+    """A point's unit, description, limits and enumeration from the dictionary (if declared),
+    and for a UTC time (``commanding.utc_epoch``) ``utc_epoch_unix_s``: the Unix time of its zero."""
     f = field_of(name, dictionary)
     info: dict[str, Any] = {"name": name, "unit": "", "description": "", "limits": None, "enum": None}
     if f is None:
@@ -37,6 +39,9 @@ def point_info(name: str, dictionary: Dictionary | None = None) -> dict[str, Any
                           "critical_low": lim.critical_low, "critical_high": lim.critical_high}
     if f.enum:
         info["enum"] = {str(k): v for k, v in f.enum.items()}
+    epoch = utc_epoch(f)
+    if epoch is not None:  # a UTC time: the page plots it on a time axis, never as raw seconds
+        info["utc_epoch_unix_s"] = epoch
     return info
 
 

@@ -200,6 +200,11 @@ function telemetry() {
       const traces = [];
       group.forEach((raw, si) => {
         const s = withGaps(raw);
+        if (raw.utc_epoch_unix_s !== undefined && raw.utc_epoch_unix_s !== null) {
+          /* a UTC time (a file's creation, a time tag): plotted on a time axis, not as raw seconds */
+          const toDate = (v) => v === null ? null : new Date((v + raw.utc_epoch_unix_s) * 1000);
+          s.mean = s.mean.map(toDate); s.min = s.min.map(toDate); s.max = s.max.map(toDate);
+        }
         const color = PALETTE[si % PALETTE.length];
         const x = s.t.map(t => t === null ? null : new Date(t * 1000));
         if (s.level_s) {
@@ -223,7 +228,7 @@ function telemetry() {
         title: { text: group.map(s => s.point + (s.unit ? ` [${s.unit}]` : "")).join(" · "), font: { size: 13 }, x: 0.01 },
         height: separate ? 280 : 440, margin: { l: 60, r: 20, t: 34, b: 40 }, paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d",
         font: { color: "#dde5ee" }, legend: { orientation: "h" }, xaxis: { type: "date", gridcolor: "#26384a" },
-        yaxis: { gridcolor: "#26384a" }, shapes: group.length === 1 || separate ? limitShapes(group[0].limits) : [],
+        yaxis: { gridcolor: "#26384a", ...(group.every(s => s.utc_epoch_unix_s !== undefined && s.utc_epoch_unix_s !== null) ? { type: "date" } : {}) }, shapes: group.length === 1 || separate ? limitShapes(group[0].limits) : [],
       };
       Plotly.newPlot(div, traces, layout, { displaylogo: false, responsive: true });
       div.on("plotly_relayout", (ev) => {
