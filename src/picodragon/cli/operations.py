@@ -17,7 +17,6 @@ from picodragon.cli.common import (
     MissionOpt,
     ScenarioOpt,
     UserError,
-    _element_set,
     _host_port,
     app,
     archive_target,
@@ -105,18 +104,26 @@ def station(
     scenario: ScenarioOpt = None,
     mission: MissionOpt = None,
     station_name: Annotated[str | None, typer.Option("--station", help="station [default: the scenario's first]")] = None,
-    tle: Annotated[Path | None, typer.Option(help="TLE file [default: the scenario's spacecraft]")] = None,
+    tle: Annotated[str | None, typer.Option(
+        help="element sets: a TLE or OMM (XML, JSON, CSV) file, a folder of them, or an http(s) URL "
+             "(cached beside --db) [default: a `picodragon live` TNC's, else the scenario's spacecraft's]")] = None,
     key_file: KeyOpt = None,
     duration: Annotated[float | None, typer.Option(help="stop after this many seconds (station clock)")] = None,
     sim_start: Annotated[str | None, typer.Option(
-        help="rehearsal: the station clock starts at this ISO time (match `live --start`)")] = None,
+        help="rehearsal: the station clock starts at this ISO time [default: UTC, or the clock a "
+             "`picodragon live` TNC announces]")] = None,
     speed: Annotated[float, typer.Option(help="rehearsal: station clock seconds per wall second")] = 1.0,
     auto: Annotated[bool, typer.Option(
         "--auto", help="run each pass itself: dumps, file listing, image download with gap "
                        "requests, keep-alive, retries (needs the key; never deletes a file)")] = False,
     json_path: JsonOpt = None,
 ) -> None:
-    """A real ground station: receive and archive, Doppler tuning, antenna pointing, uplink."""
+    """A real ground station: receive and archive, Doppler tuning, antenna pointing, uplink.
+
+    It logs to stderr what it does (checks, passes with the element set's age, AOS/LOS, frames,
+    commands, rig and rotator errors) and a summary at the end, also on Ctrl-C or SIGTERM. Against
+    `picodragon live` it follows the twin's clock and element set by itself. Exit 1 when it never
+    reached its TNC."""
     import time as _time
 
     from picodragon.config import parse_station
@@ -138,9 +145,10 @@ def station(
     loaded = mission_of(mission, scenario)
     scn = loaded.scenario
     site = parse_station(station_name, scn) if station_name is not None else scn.stations[0]
-    element_set = _element_set(scn, tle)
+    element_set = _station_element_set(scn, tle, db)
     for name, (host, port) in services:
         reachable(host, port, name)
+    _log_to_stderr()
     clock = _time.time
     if begin is not None:
         t0, m0 = begin.timestamp(), _time.monotonic()
@@ -156,12 +164,47 @@ def station(
         spacecraft_callsign=f"{radio.callsign}-{radio.ssid}" if radio.ssid else radio.callsign,
         station_callsign=radio.ground_callsign, dictionary=loaded.dictionary,
         mission_start_unix_s=scn.start.timestamp(), duration_s=duration, clock=clock,
-        tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0, auto=auto)
+        tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0, auto=auto,
+        follow_tnc=begin is None, follow_tnc_elements=tle is None, handle_signals=True)
     data = report.to_json()
     if json_path != "-":
         typer.echo(f"{data['station']}: {data['frames']} frames ({data['decoded']} decoded), "
                    f"{data['commands_sent']} commands sent, {data['passes_tracked']} passes tracked")
     write_json(json_path, data)
+    if report.tnc_connections == 0:
+        typer.echo(f"picodragon: station never reached its TNC at {kiss} ({report.last_error or 'no connection'})",
+                   err=True)
+        raise typer.Exit(1)
+
+
+def _station_element_set(scn, tle: str | None, db: str):
+    """The station's element set by the one rule (:func:`picodragon.ground.elementsets.resolve`):
+    --tle (file, folder or URL), else the mission's published set; its age is logged per pass."""
+    from picodragon.elements import ElementSetError
+    from picodragon.ground.elementsets import resolve
+    from picodragon.physics.orbit import deployed_element_set
+
+    if tle is not None and not tle.strip():
+        raise UserError("--tle is empty")
+    if tle is not None and not tle.startswith(("http://", "https://")) and not Path(tle).is_dir():
+        input_file(Path(tle), "--tle")
+    try:
+        return resolve(tle, lambda: deployed_element_set(scn), archive=db if tle else None).element_set
+    except ElementSetError as exc:
+        raise UserError(f"--tle: {exc}") from None
+
+
+def _log_to_stderr() -> None:
+    """The station's log: one concise line per event on stderr (times in them are UTC)."""
+    import logging
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("station %(levelname)s %(message)s"))
+    logger = logging.getLogger("picodragon")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 @app.command()

@@ -69,6 +69,8 @@ log = logging.getLogger(__name__)
 KISS_PORT = 8001
 RIGCTLD_PORT = 4532
 ROTCTLD_PORT = 4533
+#: with ``follow_tnc``, wall seconds the first prediction waits for a live twin's greeting
+FOLLOW_WAIT_S = 3.0
 
 
 @dataclass
@@ -279,7 +281,9 @@ async def run_station(
             return
         first = not station_clock.following
         jump = station_clock.follow(hello.sim_unix_s, hello.speed)
-        end[0] += jump if first else 0.0
+        if first:  # the run's start and end move with the clock: --duration counts twin seconds
+            end[0] += jump
+            report.start_unix_s += jump
         report.clock = "twin"
         new_set = None
         if follow_tnc_elements and len(hello.tle) == 3:
@@ -353,6 +357,11 @@ async def run_station(
         in_pass = False
         pass_frames = 0
         seen_errors = 0
+        if station_clock is not None:  # a live twin greets on connect: predict on its clock, not today's
+            for _ in range(round(FOLLOW_WAIT_S / 0.1)):
+                if station_clock.following or stop.is_set():
+                    break
+                await asyncio.sleep(0.1)
         while not done():
             now = now_of()
             p = schedule.current_or_next(now)

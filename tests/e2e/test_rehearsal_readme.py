@@ -1,0 +1,108 @@
+"""The README's rehearsal, pasted as written: `live` in one terminal, `station` in another.
+
+The commands are read from README.md (only the port is changed, to a free one) and run as real
+processes in a fresh folder on 127.0.0.1: the station, given no clock or element set, follows
+the twin's (announced on the KISS stream), predicts the 03:26 pass over Hanoi and archives frames
+in it. Then a SIGTERM mid-pass still gives the summary and the --json file. Both processes are
+stopped by their own pids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from picodragon.ground.archive import open_archive
+from tests.conftest import free_port
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+WALL_LIMIT_S = 150.0
+
+
+def _readme_commands() -> tuple[list[str], list[str]]:
+    """The rehearsal block's `picodragon live` and `picodragon station` lines, as argv."""
+    block = re.search(r"A rehearsal of real operations.*?```sh\n(.*?)```", README.read_text(), re.S)
+    assert block, "README.md has no rehearsal block"
+    lines = [ln.split("#")[0].strip() for ln in block.group(1).splitlines()]
+    live = next(shlex.split(ln) for ln in lines if ln.startswith("picodragon live"))
+    station = next(shlex.split(ln) for ln in lines if ln.startswith("picodragon station"))
+    return live, station
+
+
+def _run(argv: list[str], port: int, cwd: Path, log) -> subprocess.Popen:
+    args = [a.replace("127.0.0.1:8001", f"127.0.0.1:{port}") for a in argv[1:]]
+    return subprocess.Popen([sys.executable, "-m", "picodragon.cli", *args], cwd=cwd, stdout=log, stderr=log,
+                            start_new_session=True)
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "live exited early"
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"live did not open port {port}")
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    return proc.returncode
+
+
+def _frames(db: Path) -> int:
+    archive = open_archive(str(db))
+    try:
+        return archive.count_frames()
+    finally:
+        archive.close()
+
+
+def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summary(tmp_path):
+    live_argv, station_argv = _readme_commands()
+    assert "--sim-start" not in station_argv and "--speed" not in station_argv  # nothing to match by hand
+    (tmp_path / "key.hex").write_text(bytes(range(32)).hex())
+    port = free_port()
+    station_argv = [*station_argv, "--json", "station.json"]
+    with open(tmp_path / "live.log", "w") as live_log, open(tmp_path / "station.log", "w") as station_log:
+        live = _run(live_argv, port, tmp_path, live_log)
+        station = None
+        try:
+            _wait_for_port(port, live, 120)  # a station started first says so in one line (exit 2)
+            station = _run(station_argv, port, tmp_path, station_log)
+            db = tmp_path / "picodragon-station.sqlite"
+            started = time.monotonic()
+            while time.monotonic() - started < WALL_LIMIT_S and "frame 3:" not in (tmp_path / "station.log").read_text():
+                assert station.poll() is None, (tmp_path / "station.log").read_text()[-2000:]
+                time.sleep(1.0)
+            code = _stop(station)  # mid-pass: the pass runs to 03:34:52
+        finally:
+            if station is not None:
+                _stop(station)
+            _stop(live)
+    log = (tmp_path / "station.log").read_text()
+    assert "frame 3:" in log, log[-3000:]
+    assert "following its clock, 2013-11-20T" in log
+    assert "AOS over VNSC Hanoi" in log
+    assert "0.6 days old" in log and "WARNING older" not in log
+    assert "summary: VNSC Hanoi:" in log and "stopped by SIGTERM" in log
+    assert code == 0
+    report = json.loads((tmp_path / "station.json").read_text())
+    assert report["clock"] == "twin" and report["frames"] >= 3 and report["stopped_by"] == "SIGTERM"
+    assert report["start"].startswith("2013-11-20T03:2") and report["passes_tracked"] == 1
+    assert _frames(db) >= 3
