@@ -41,6 +41,7 @@ from picodragon.web.limits import MAX_BODY_BYTES, BodyLimit
 from picodragon.web.routes import ROUTERS
 from picodragon.web.routes.common import ISO_PATTERN, MAX_POINTS, IsoTime, PointList, parse_time
 from picodragon.web.routes.pages import LOGIN_CSRF_COOKIE
+from picodragon.web.routes.procedures import procedures_folder
 
 __all__ = ["CSP", "ISO_PATTERN", "LOGIN_CSRF_COOKIE", "MAX_POINTS", "IsoTime", "PointList", "create_app",
            "parse_time"]
@@ -76,15 +77,17 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
             key = bytes.fromhex(os.environ["PICODRAGON_UPLINK_KEY"])
         except ValueError:
             raise ValueError("PICODRAGON_UPLINK_KEY must be hex") from None
-    remembered = archived_mission(str(db)) if scenario is None else None
-    scn, element_set, mission_dictionary = remembered if remembered is not None else load_mission(scenario)
+    from picodragon.elements import read_tle_file
+
     if tle is None and scenario is None and not is_postgres(str(db)):
         beside = Path(sqlite_path(str(db))).with_suffix(".tle")  # the element sets the run's ground used
         tle = str(beside) if beside.is_file() else None
-    if tle is not None:
-        from picodragon.elements import read_tle_file
-
-        element_set = read_tle_file(Path(tle).read_text(encoding="utf-8"))[0]
+    # every input is read before the archive is touched: a bad one leaves the archive as it was
+    given = read_tle_file(Path(tle).read_text(encoding="utf-8"))[0] if tle is not None else None
+    remembered = archived_mission(str(db)) if scenario is None else None
+    scn, element_set, mission_dictionary = remembered if remembered is not None else load_mission(scenario)
+    if given is not None:
+        element_set = given
     mc = MissionControl(str(db), scn, element_set, live_interval_s, key, dictionary=dictionary,
                         mission_dictionary=mission_dictionary)
 
@@ -111,6 +114,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         redoc_url=None,
     )
     app.state.mc = mc
+    app.state.procedures_dir = procedures_folder(scenario)  # the mission folder's procedures/
     app.state.cookie_options = {"httponly": True, "samesite": "strict", "secure": bool(secure_cookies)}
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
