@@ -18,8 +18,11 @@ def fake_prediction(monkeypatch):
     calls = []
 
     def fake(scenario, max_days=3650.0, fidelity="full", density_scale=1.0, atmosphere="nrlmsis21",
-             compare=False):
+             compare=False, progress=None):
         calls.append((atmosphere, compare))
+        for name in FAKE_DAYS if progress is not None else ():
+            progress(name, 0.5)
+            progress(name, 1.0)
         return {"start": "2013-11-19T12:17:00Z", "reentry": "2014-04-04T01:31:32Z",
                 "days": FAKE_DAYS[atmosphere], "model": f"model in {atmosphere}", "inputs": {},
                 "by_atmosphere": dict(FAKE_DAYS)}
@@ -55,3 +58,19 @@ def test_an_unknown_atmosphere_is_one_line_and_exit_2(fake_prediction, capsys):
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(err) == 1 and "nrlmsis21, nrlmsise00" in err[0]
     assert fake_prediction == []
+
+
+def test_the_text_run_shows_a_progress_bar_per_atmosphere_on_stderr(fake_prediction, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["lifetime"])
+    assert exit_.value.code == 0
+    out, err = capsys.readouterr()
+    assert "lifetime nrlmsis21" in err and "lifetime nrlmsise00" in err and "100 %" in err
+    assert "lifetime nrlmsis21" not in out
+
+
+def test_json_to_stdout_has_no_bar(fake_prediction, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["lifetime", "--json", "-"])
+    out, err = capsys.readouterr()
+    assert json.loads(out)["days"] == FAKE_DAYS["nrlmsis21"] and "ETA" not in err

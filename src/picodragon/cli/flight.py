@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -189,7 +191,9 @@ def lifetime(
     if atmosphere not in ATMOSPHERES:
         raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
     output_path(json_path, "--json")
-    result = predict_lifetime(mission_of(mission, scenario).scenario, atmosphere=atmosphere, compare=True)
+    with lifetime_progress(json_path != "-") as update:
+        result = predict_lifetime(mission_of(mission, scenario).scenario, atmosphere=atmosphere, compare=True,
+                                  progress=update)
     if json_path != "-":
         typer.echo(f"start {result['start']}  re-entry {result['reentry']}  ({result['days']:.1f} days)")
         typer.echo(f"model: {result['model']}")
@@ -199,6 +203,36 @@ def lifetime(
         typer.echo("by atmosphere: " + ", ".join(
             f"{name} {'no re-entry' if d is None else f'{d:.1f} days'}" for name, d in by.items()) + spread)
     write_json(json_path, result)
+
+
+@contextmanager
+def lifetime_progress(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
+    """A rich progress bar per atmosphere on stderr (elapsed time and an estimate of what is
+    left), fed by ``predict_lifetime(progress=...)``; None when disabled (``--json -``)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    tasks: dict[str, TaskID] = {}
+    with Progress(TextColumn("[bold]lifetime {task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f} %"), TimeElapsedColumn(), TextColumn("ETA"),
+                  TimeRemainingColumn(), console=Console(stderr=True)) as progress:
+
+        def update(atmosphere: str, fraction: float) -> None:
+            if atmosphere not in tasks:
+                tasks[atmosphere] = progress.add_task(atmosphere, total=1000)
+            progress.update(tasks[atmosphere], completed=round(1000 * fraction))
+
+        yield update
 
 
 @app.command("link-budget")

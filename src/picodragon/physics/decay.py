@@ -12,6 +12,10 @@ so the spread between density models, the largest uncertainty of the prediction,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+
 from picodragon.astro.isotime import iso_z
 from picodragon.config.models import Scenario
 from picodragon.physics.atmosphere import (
@@ -52,9 +56,19 @@ FAST = {"rtol": 1e-9, "max_step_s": 60.0, "density_grid_s": 180.0}
 the full one for the reference mission (135.61 against 135.55 days)."""
 
 
+def lifetime_fraction(elapsed_s: float, radius_m: float, start_radius_m: float, max_days: float) -> float:
+    """How far a lifetime prediction has gone, 0..1: the larger of the span covered (of
+    ``max_days``) and the fall in radius from the start to the re-entry altitude (a mean Earth
+    radius of 6371 km above the centre: a progress bar's measure, not a geodetic altitude)."""
+    reentry_radius = 6_371_000.0 + REENTRY_ALTITUDE
+    fall = (start_radius_m - radius_m) / max(start_radius_m - reentry_radius, 1.0)
+    return float(min(1.0, max(0.0, elapsed_s / (max_days * 86400.0), fall)))
+
+
 def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str = "full",
                      density_scale: float = 1.0, atmosphere: str = DEFAULT_ATMOSPHERE,
-                     compare: bool = False) -> dict:
+                     compare: bool = False,
+                     progress: Callable[[str, float], None] | None = None) -> dict:
     """{start, reentry (ISO or None), days, model, inputs} for the scenario's spacecraft.
 
     fidelity 'full' (default; 60 s density grid, 30 s steps at most, relative tolerance 1e-11)
@@ -62,7 +76,9 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
     density (for studies of the density model's uncertainty; 1 is the model itself). atmosphere:
     a name of ``atmosphere.ATMOSPHERES`` ('nrlmsis21', the default, or 'nrlmsise00'). compare:
     also predict in every other atmosphere, same settings, and add ``by_atmosphere`` (name ->
-    days, or None where the orbit outlives max_days), the chosen one included.
+    days, or None where the orbit outlives max_days), the chosen one included. progress:
+    called as ``progress(atmosphere, fraction)`` as each prediction goes (fraction 0..1 of
+    :func:`lifetime_fraction`, 1 at the end), so a face can show a bar and a time estimate.
     """
     if fidelity not in ("full", "fast"):
         raise ValueError(f"fidelity must be 'full' or 'fast', not {fidelity!r}")
@@ -72,7 +88,18 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
     prop = propagator_for(scenario, density_scale=density_scale, atmosphere=atmosphere,
                           **(FAST if fidelity == "fast" else {}))
     t0 = float(prop.t[0])
-    reentry = prop.run_to_reentry(max_days)
+    hook = None
+    if progress is not None:
+        start_radius = float(np.linalg.norm(prop.y[-1, :3]))
+        done = [0.0]
+
+        def hook(elapsed_s: float, radius_m: float) -> None:
+            done[0] = max(done[0], lifetime_fraction(elapsed_s, radius_m, start_radius, max_days))
+            progress(atmosphere, done[0])
+
+    reentry = prop.run_to_reentry(max_days, progress=hook)
+    if progress is not None:
+        progress(atmosphere, 1.0)
     sc = scenario.spacecraft
     sw = load_space_weather()
     end = reentry if reentry is not None else prop.t_end
@@ -111,7 +138,7 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
             if name == atmosphere:
                 by_atmosphere[name] = out["days"] if reentry is not None else None
                 continue
-            other = predict_lifetime(scenario, max_days, fidelity, density_scale, name)
+            other = predict_lifetime(scenario, max_days, fidelity, density_scale, name, progress=progress)
             by_atmosphere[name] = other["days"] if other["reentry"] is not None else None
         out["by_atmosphere"] = by_atmosphere
     return out

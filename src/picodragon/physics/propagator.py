@@ -382,7 +382,16 @@ class NumericalPropagator:
             r[ok], v[ok] = self.y[0, :3], self.y[0, 3:]
         return r, v
 
-    def run_to_reentry(self, max_days: float = 3650.0) -> float | None:
-        """Propagate until re-entry or max_days; the re-entry Unix time or None."""
-        self.extend_to(self.t[0] + max_days * 86400.0)
+    def run_to_reentry(self, max_days: float = 3650.0,
+                       progress: Callable[[float, float], None] | None = None) -> float | None:
+        """Propagate until re-entry or max_days; the re-entry Unix time or None.
+
+        ``progress(elapsed_s, radius_m)``, when given, is called after each propagated chunk with
+        the seconds covered so far and the last state's geocentric radius (for a progress bar:
+        the run ends at ``max_days`` or when the radius falls to the re-entry altitude)."""
+        end = self.t[0] + max_days * 86400.0
+        while self.t_end < end and not self.reentered:
+            self._chunk()
+            if progress is not None:
+                progress(float(self.t_end - self.t[0]), float(np.linalg.norm(self.y[-1, :3])))
         return self.reentry_unix
