@@ -95,10 +95,11 @@ def field_spec(f: Field) -> dict[str, Any]:
 
 def form_spec(dictionary: Dictionary | None = None) -> list[dict[str, Any]]:
     """Every command of the mission's dictionary (default: the core one) with its arguments'
-    types and ranges: what the commanding form is built from."""
+    types and ranges and whether it is hazardous (the form asks for its name typed back):
+    what the commanding form is built from."""
     commands = (dictionary if dictionary is not None else core()).commands
     return [
-        {"name": c.name, "opcode": c.opcode, "description": c.description,
+        {"name": c.name, "opcode": c.opcode, "description": c.description, "hazardous": c.hazardous,
          "arguments": [field_spec(a) for a in c.arguments]}
         for c in commands
     ]

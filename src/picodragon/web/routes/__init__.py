@@ -1,6 +1,6 @@
 """Mission control's routers, one module per resource, in the order the application mounts
 them: pages (HTML, login forms, map), access, status, telemetry, orbit, events, commanding,
-images, frames. What they share (roles, parsing, JSON helpers) is ``common``."""
+images, frames, procedures. What they share (roles, parsing, JSON helpers) is ``common``."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from picodragon.web.routes import (
            images,
            orbit,
            pages,
+           procedures,
            status,
            telemetry,
 )
 
 ROUTERS = [pages.router, access.router, status.router, telemetry.router, orbit.router, events.router,
-           commanding.router, images.router, frames.router]
+           commanding.router, images.router, frames.router, procedures.router]
 
 __all__ = ["ROUTERS"]

@@ -33,6 +33,8 @@ class CommandBody(BaseModel):
     execute_at: str | None = Field(None, max_length=40, pattern=ISO_PATTERN,
                                    description="time tag: the spacecraft runs it at this UTC time (stored on board)")
     release: bool = Field(True, description="release it for the next pass at once (else it waits, queued)")
+    confirm: str | None = Field(None, max_length=64,
+                                description="a hazardous command's name typed back: without it the command is refused")
 
 
 @router.get("/api/commands")
@@ -54,12 +56,16 @@ def api_command(command_id: str, mc: MC, session: Session = viewer) -> dict[str,
 @router.post("/api/commands", status_code=201)
 def api_send_command(body: CommandBody, mc: MC, session: Session = operator) -> dict[str, Any]:
     """Queue a command (operator): checked against the dictionary, signed, and (unless
-    ``release`` is false) released for the next pass. ``execute_at`` time-tags it on board."""
+    ``release`` is false) released for the next pass. ``execute_at`` time-tags it on board. A
+    hazardous command (the dictionary's ``hazardous``) needs ``confirm`` = its name (428 without)."""
     execute_at = parse_time(body.execute_at, "execute_at")
     asked = {"name": body.name[:64], "arguments": body.arguments, "execute_at": iso_z(execute_at),
              "release": body.release}
     try:
         command, args = validate(body.name, body.arguments, mc.dictionary)
+        if command.hazardous and (body.confirm or "").strip().upper() != command.name:
+            auth.audit(mc.db, session.user.name, "command", asked, "refused: hazardous, not confirmed")
+            raise HTTPException(428, f"{command.name} is hazardous: type its name to confirm it")
         # the archive's clock: the wall clock, or the last time of a simulated or replayed archive
         cid = mc.commander.send(command, args, body.release, execute_at, now=mc.mission_now()[0])
     except CommandError as exc:

@@ -23,7 +23,8 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / 
 #: (template, path, title) of every page, in the order of the navigation bar
 PAGES = [("overview", "/", "Overview"), ("telemetry", "/telemetry", "Telemetry"),
          ("track", "/track", "Ground track & passes"), ("images", "/images", "Images"),
-         ("commanding", "/commanding", "Commanding"), ("events", "/events", "Events & alarms"),
+         ("commanding", "/commanding", "Commanding"), ("procedures", "/procedures", "Procedures"),
+         ("events", "/events", "Events & alarms"),
          ("frames", "/frames", "Frames"),
          ("admin", "/admin", "Admin")]
 
