@@ -165,7 +165,7 @@ def postgres_url() -> Iterator[str]:
 
 @contextmanager
 def running_server(db: str, live_interval_s: float = 0.3, log_path: str | None = None,
-                   key: bytes | None = KEY) -> Iterator[str]:
+                   key: bytes | None = KEY, scenario: str | None = None) -> Iterator[str]:
     """``picodragon.web.serve`` in a subprocess on a free port of 127.0.0.1; yields its base URL.
 
     A port found free can be taken by another process before the server binds it (other test
@@ -187,7 +187,7 @@ def running_server(db: str, live_interval_s: float = 0.3, log_path: str | None =
     for _attempt in range(3):
         port = free_port()
         code = (f"from picodragon.web import serve; serve({db!r}, '127.0.0.1', {port}, "
-                f"live_interval_s={live_interval_s!r}, key={key!r})")
+                f"live_interval_s={live_interval_s!r}, key={key!r}, scenario={scenario!r})")
         with open(log_path, "w") as log:
             proc = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

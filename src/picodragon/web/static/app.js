@@ -398,6 +398,38 @@ function commanding() {
       }
       return label;
     }));
+    if (c && c.name === "REQUEST_CHUNKS" && c.arguments.some(a => a.name === "mask0")) argsBox.append(chunkPicker());
+  }
+  /* REQUEST_CHUNKS by chunk numbers: "3, 5, 10-20" fills first_chunk and the four 32-bit masks */
+  function chunkPicker() {
+    const input = el("input", { id: "chunk-list", placeholder: "3, 5, 10-20", size: 24 });
+    const note = el("span", { class: "note", id: "chunk-note" });
+    input.addEventListener("input", () => {
+      const chunks = parseChunks(input.value);
+      if (typeof chunks === "string") { note.textContent = chunks; note.className = "error"; return; }
+      const first = Math.min(...chunks);
+      const masks = [0, 0, 0, 0];
+      for (const n of chunks) masks[Math.floor((n - first) / 32)] = (masks[Math.floor((n - first) / 32)] | (1 << ((n - first) % 32))) >>> 0;
+      document.getElementById("arg-first_chunk").value = String(first);
+      masks.forEach((m, k) => { document.getElementById("arg-mask" + k).value = String(m); });
+      note.textContent = `${chunks.length} chunks from ${first}`; note.className = "note";
+    });
+    return el("label", {}, "chunks to ask for again (numbers and ranges, within 128 of the first) ", input, " ", note);
+  }
+  function parseChunks(text) {
+    const out = new Set();
+    for (const part of text.split(",").map(s => s.trim()).filter(Boolean)) {
+      const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+      if (!m) return `not a chunk or range: ${part}`;
+      const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+      if (b < a || b - a > 127) return `range ${part} is backwards or over 128 chunks`;
+      for (let n = a; n <= b; n++) out.add(n);
+    }
+    if (!out.size) return "give chunk numbers";
+    const list = [...out];
+    if (Math.max(...list) - Math.min(...list) > 127) return "one request covers 128 chunks from the first: send two";
+    if (Math.max(...list) > 65535) return "chunk numbers stop at 65535";
+    return list;
   }
   select.addEventListener("change", buildArgs);
   document.getElementById("command-form").addEventListener("submit", async (e) => {
@@ -407,9 +439,16 @@ function commanding() {
     for (const a of c.arguments) args[a.name] = Number(document.getElementById("arg-" + a.name).value);
     const executeAt = document.getElementById("execute-at").value.trim();
     const release = document.getElementById("release").checked;
+    let confirm = null;
+    if (c.hazardous) { /* the server refuses a hazardous command without its name typed back */
+      confirm = window.prompt(`${c.name} is hazardous. Type ${c.name} to send it.`, "");
+      if ((confirm || "").trim().toUpperCase() !== c.name) {
+        result.textContent = `not sent: ${c.name} was not typed back`; result.className = "error"; return;
+      }
+    }
     result.textContent = "sending…"; result.className = "note";
     try {
-      const r = await api("/api/commands", { method: "POST", body: { name: c.name, arguments: args, execute_at: executeAt || null, release } });
+      const r = await api("/api/commands", { method: "POST", body: { name: c.name, arguments: args, execute_at: executeAt || null, release, confirm } });
       result.textContent = `${r.stage} ${r.name} as ${r.id}`;
       loadCommands();
     } catch (err) { result.textContent = `refused (${err.status}): ${err.message}`; result.className = "error"; }
