@@ -51,6 +51,7 @@ def live(
 ) -> None:
     """Run the twin in real time (or faster) with its radio on KISS TCP."""
     import asyncio
+    import errno
 
     from rich.console import Console
 
@@ -86,10 +87,15 @@ def live(
                       f"{status.frames_from_clients}  clients {status.clients}  "
                       f"{'in view' if status.visible else 'out of view'}", highlight=False)
 
-    status = asyncio.run(run_live(
-        loaded, host=host, port=port, speed=speed, start_unix=begin.timestamp() if begin else None,
-        station=station, anywhere=anywhere, duration_s=duration, seed=seed, auth_key=auth_key,
-        on_ready=ready, on_status=show))
+    try:
+        status = asyncio.run(run_live(
+            loaded, host=host, port=port, speed=speed, start_unix=begin.timestamp() if begin else None,
+            station=station, anywhere=anywhere, duration_s=duration, seed=seed, auth_key=auth_key,
+            on_ready=ready, on_status=show))
+    except OSError as exc:  # the port taken between the check above and the server's bind
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise
+        raise UserError(f"--kiss: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     for line in status.log:
         console.print(line)
 
@@ -281,6 +287,7 @@ def serve(
         "--secure-cookies", help="mark cookies Secure (HTTPS only): for a deployment behind TLS")] = False,
 ) -> None:
     """Mission control in the browser, over the archive."""
+    from picodragon.web import ServeError
     from picodragon.web import serve as serve_web
 
     if not 0 < port < 65536:
@@ -305,8 +312,11 @@ def serve(
                 (str(c) for c in (mission / scenario, mission / f"{scenario}.toml") if c.is_file()), scenario)
         options = {"scenario": ref, "dictionary": loaded.dictionary}
     bindable(host, port, "--port")
-    serve_web(db, host=host, port=port, tle=str(tle) if tle else None, key=key,
-              secure_cookies=secure_cookies, **options)
+    try:  # returns after Ctrl-C or SIGTERM: exit 0
+        serve_web(db, host=host, port=port, tle=str(tle) if tle else None, key=key,
+                  secure_cookies=secure_cookies, **options)
+    except ServeError as exc:
+        raise UserError(str(exc)) from None
 
 
 @users_app.command("add")
