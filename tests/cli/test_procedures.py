@@ -39,7 +39,7 @@ def mission(tmp_path):
     """The reference mission's folder with a procedures/ folder holding one procedure."""
     folder = tmp_path / "mission"
     shutil.copytree(str(resources.files("picodragon") / "missions" / "picodragon"), folder)
-    (folder / "procedures").mkdir()
+    (folder / "procedures").mkdir(exist_ok=True)
     (folder / "procedures" / "safe-reset.toml").write_text(PROCEDURE)
     return folder
 

@@ -52,7 +52,7 @@ def mission(tmp_path_factory):
     base = tmp_path_factory.mktemp("procedures")
     folder = base / "mission"
     shutil.copytree(str(resources.files("picodragon") / "missions" / "picodragon"), folder)
-    (folder / "procedures").mkdir()
+    (folder / "procedures").mkdir(exist_ok=True)
     (folder / "procedures" / "ping-reset.toml").write_text(PROCEDURE)
     db = str(base / "mission.sqlite")
     populate(db)

@@ -155,3 +155,18 @@ def test_yaml_procedures_load_as_toml_ones(tmp_path: Path):
     assert [s.kind for s in procedure.steps] == ["command", "wait_for"]
     with pytest.raises(ProcedureError, match="cannot read"):
         load_procedure(tmp_path / "absent.toml", CORE)
+
+
+def test_the_packaged_missions_procedures_load_with_their_dictionary():
+    from importlib import resources
+
+    from tests.ground.helpers import reference_dictionary
+
+    folder = resources.files("picodragon") / "missions" / "picodragon" / "procedures"
+    files = sorted(p for p in folder.iterdir() if p.name.endswith(".toml"))
+    assert files
+    for path in files:
+        procedure = load_procedure(Path(str(path)), reference_dictionary())
+        assert procedure.steps and procedure.description
+    assert "RESET_SOFTWARE" in load_procedure(Path(str(folder / "software-reset.toml")),
+                                              reference_dictionary()).hazardous_commands()

@@ -34,7 +34,7 @@ command = "RESET_SOFTWARE"
 def client(tmp_path):
     folder = tmp_path / "mission"
     shutil.copytree(str(resources.files("picodragon") / "missions" / "picodragon"), folder)
-    (folder / "procedures").mkdir()
+    (folder / "procedures").mkdir(exist_ok=True)
     (folder / "procedures" / "ping-reset.toml").write_text(RESET)
     (folder / "procedures" / "broken.toml").write_text("[[steps]]\ncommand = 'WARP'\n")
     db = str(tmp_path / "archive.sqlite")
