@@ -113,3 +113,16 @@ def test_bad_procedures_and_station_auto_without_a_key_are_one_line(mission, tmp
         assert result.returncode == 2, result.stderr
         lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and words in lines[0], result.stderr
+
+
+def test_the_command_verb_releases_a_hazardous_command_only_when_confirmed(station_db, tmp_path, capsys):
+    key = str(tmp_path / "key.hex")
+    assert run("command", "RESET_SOFTWARE", "--db", station_db, "--key-file", key) == 2
+    assert "--confirm RESET_SOFTWARE" in capsys.readouterr().err
+    assert run("command", "RESET_SOFTWARE", "--db", station_db, "--key-file", key, "--confirm", "NOOP") == 2
+    assert released(station_db) == []
+    assert run("command", "RESET_SOFTWARE", "--db", station_db, "--key-file", key, "--hold") == 0
+    assert run("command", "RESET_SOFTWARE", "--db", station_db, "--key-file", key,
+               "--confirm", "reset_software") == 0
+    assert released(station_db) == ["RESET_SOFTWARE"]
+    assert run("command", "NOOP", "--db", station_db, "--key-file", key) == 0

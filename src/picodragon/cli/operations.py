@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -224,8 +225,11 @@ def command(
     key_file: KeyOpt = None,
     mission: MissionOpt = None,
     scenario: ScenarioOpt = None,
+    confirm: Annotated[str | None, typer.Option(
+        "--confirm", help="a hazardous command's name typed back (else it is asked for, or refused)")] = None,
 ) -> None:
-    """Queue (and release) a signed telecommand; `picodragon station` uplinks it in the next pass."""
+    """Queue (and release) a signed telecommand; `picodragon station` uplinks it in the next pass.
+    A hazardous command (the dictionary's ``hazardous``) is released only with its name confirmed."""
     import time as _time
 
     from picodragon.dictionary import core
@@ -256,6 +260,14 @@ def command(
         if not math.isfinite(args[key_name]):
             raise UserError(f"argument {key_name}: '{value}' is not a finite number")
     execute_at = utc_time(at, "--at").timestamp() if at is not None else None
+    chosen = commands_by_name[name.upper()]
+    if chosen.hazardous and not hold and (confirm or "").strip().upper() != chosen.name:
+        typed = ""
+        if confirm is None and sys.stdin.isatty():
+            typed = typer.prompt(f"{chosen.name} is hazardous: type its name to release it", default="",
+                                 show_default=False)
+        if typed.strip().upper() != chosen.name:
+            raise UserError(f"{chosen.name} is hazardous: confirm it with --confirm {chosen.name} (or --hold it)")
     try:  # the checks the queue and the signing make, before the archive is opened or created
         pack_telecommand(commands_by_name[name.upper()], args, execute_at=execute_at)
     except (ValueError, OverflowError) as exc:
