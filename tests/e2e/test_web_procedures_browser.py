@@ -100,6 +100,18 @@ def test_command_form_confirms_hazardous_commands_and_builds_chunk_masks(browser
     page.click("#send-command")
     page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('released DELETE_FILE')",
                            timeout=WAIT_MS)
+    # kept queued without a question; its release asks for the name
+    page.uncheck("#release")
+    page.click("#send-command")
+    page.wait_for_function("() => document.getElementById('command-result').textContent.startsWith('queued DELETE_FILE')",
+                           timeout=WAIT_MS)
+    queued = page.locator("tr.command[data-stage='queued']").first
+    queued.wait_for(timeout=WAIT_MS)
+    command_id = queued.get_attribute("data-id")
+    page.once("dialog", lambda d: d.accept("DELETE_FILE"))
+    queued.locator("button.release").click()
+    page.wait_for_selector(f"tr.command[data-id='{command_id}'][data-stage='released']", timeout=WAIT_MS)
+    page.check("#release")
     page.select_option("#command-name", "REQUEST_CHUNKS")
     page.fill("#arg-file_id", "4")
     page.fill("#chunk-list", "3, 5, 36-37")

@@ -117,3 +117,10 @@ def test_the_command_form_needs_a_hazardous_command_typed_back(client):
     sent = client.post("/api/commands", headers=olga, json={**body, "confirm": "DELETE_FILE"})
     assert sent.status_code == 201 and sent.json()["name"] == "DELETE_FILE"
     assert client.post("/api/commands", headers=olga, json={"name": "NOOP"}).status_code == 201
+    held = client.post("/api/commands", headers=olga, json={**body, "release": False})
+    assert held.status_code == 201 and held.json()["stage"] == "queued"  # kept: not yet on its way
+    release = f"/api/commands/{held.json()['id']}/release"
+    assert client.post(release, headers=olga).status_code == 428
+    assert client.post(release + "?confirm=NOOP", headers=olga).status_code == 428
+    released = client.post(release + "?confirm=DELETE_FILE", headers=olga)
+    assert released.status_code == 200 and released.json()["stage"] == "released"

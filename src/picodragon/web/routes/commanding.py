@@ -57,13 +57,14 @@ def api_command(command_id: str, mc: MC, session: Session = viewer) -> dict[str,
 def api_send_command(body: CommandBody, mc: MC, session: Session = operator) -> dict[str, Any]:
     """Queue a command (operator): checked against the dictionary, signed, and (unless
     ``release`` is false) released for the next pass. ``execute_at`` time-tags it on board. A
-    hazardous command (the dictionary's ``hazardous``) needs ``confirm`` = its name (428 without)."""
+    hazardous command (the dictionary's ``hazardous``) released at once needs ``confirm`` = its
+    name (428 without); one kept queued needs it at its release."""
     execute_at = parse_time(body.execute_at, "execute_at")
     asked = {"name": body.name[:64], "arguments": body.arguments, "execute_at": iso_z(execute_at),
              "release": body.release}
     try:
         command, args = validate(body.name, body.arguments, mc.dictionary)
-        if command.hazardous and (body.confirm or "").strip().upper() != command.name:
+        if command.hazardous and body.release and (body.confirm or "").strip().upper() != command.name:
             auth.audit(mc.db, session.user.name, "command", asked, "refused: hazardous, not confirmed")
             raise HTTPException(428, f"{command.name} is hazardous: type its name to confirm it")
         # the archive's clock: the wall clock, or the last time of a simulated or replayed archive
@@ -92,8 +93,16 @@ def _move(mc: MissionControl, command_id: str, action: str, session: Session) ->
 
 @router.post("/api/commands/{command_id}/release")
 def api_release_command(command_id: Annotated[str, PathParam(max_length=19)], mc: MC,
+                        confirm: Annotated[str | None, Query(max_length=64, description=(
+                            "a hazardous command's name typed back"))] = None,
                         session: Session = operator) -> dict[str, Any]:
-    """Release a queued command for the next pass (operator)."""
+    """Release a queued command for the next pass (operator); a hazardous one needs
+    ``confirm`` = its name (428 without), as when it is sent at once."""
+    found = mc.queries.commands(command_id=id63(command_id, "command id"))
+    command = mc.dictionary.command(found[0]["name"]) if found else None
+    if command is not None and command.hazardous and (confirm or "").strip().upper() != command.name:
+        auth.audit(mc.db, session.user.name, "command.release", {"id": command_id}, "refused: hazardous, not confirmed")
+        raise HTTPException(428, f"{command.name} is hazardous: type its name to confirm it")
     return _move(mc, command_id, "release", session)
 
 

@@ -440,7 +440,7 @@ function commanding() {
     const executeAt = document.getElementById("execute-at").value.trim();
     const release = document.getElementById("release").checked;
     let confirm = null;
-    if (c.hazardous) { /* the server refuses a hazardous command without its name typed back */
+    if (c.hazardous && release) { /* the server refuses a hazardous command without its name typed back */
       confirm = window.prompt(`${c.name} is hazardous. Type ${c.name} to send it.`, "");
       if ((confirm || "").trim().toUpperCase() !== c.name) {
         result.textContent = `not sent: ${c.name} was not typed back`; result.className = "error"; return;
@@ -472,8 +472,14 @@ function commanding() {
   function actions(c) {
     const out = [];
     const act = (name) => el("button", { class: "small " + name, onclick: async (e) => {
+      let query = "";
+      if (name === "release" && commands.find(x => x.name === c.name)?.hazardous) {
+        const typed = window.prompt(`${c.name} is hazardous. Type ${c.name} to release it.`, "");
+        if ((typed || "").trim().toUpperCase() !== c.name) return;
+        query = "?confirm=" + encodeURIComponent(c.name);
+      }
       e.target.disabled = true;
-      try { await api(`/api/commands/${c.id}/${name}`, { method: "POST" }); loadCommands(); }
+      try { await api(`/api/commands/${c.id}/${name}${query}`, { method: "POST" }); loadCommands(); }
       catch (err) { alert(err.message); e.target.disabled = false; } } }, name);
     if (c.stage === "queued") out.push(act("release"));
     if (c.stage === "queued" || c.stage === "released") out.push(act("cancel"));
