@@ -127,18 +127,19 @@ def passes(
     station: Annotated[str, typer.Option(help="station name from the scenario, or LAT,LON[,ALT_M]")],
     start: Annotated[str, typer.Option(help="ISO 8601 UTC")],
     days: Annotated[float, typer.Option(help="days to search")],
-    tle: Annotated[Path | None, typer.Option(help="TLE file [default: the scenario's spacecraft]")] = None,
+    tle: Annotated[Path | None, typer.Option(
+        help="TLE or OMM (XML, JSON, CSV) file [default: the scenario's spacecraft]")] = None,
     min_elevation: Annotated[float | None, typer.Option(help="degrees [default: the station's mask]")] = None,
     scenario: ScenarioOpt = None,
     mission: MissionOpt = None,
     json_path: JsonOpt = None,
 ) -> None:
-    """Predict passes of the spacecraft over a station."""
+    """Predict passes of the spacecraft over a station; says each element set's age at --start
+    and warns (stderr) past 14 days."""
     from rich.console import Console
     from rich.table import Table
 
     from picodragon.config import parse_station
-    from picodragon.elements import read_tle_file
     from picodragon.ground.passes import find_passes
     from picodragon.mission.clock import iso_z
 
@@ -152,8 +153,10 @@ def passes(
     scn = mission_of(mission, scenario).scenario
     site = parse_station(station, scn)
     if tle is not None:
+        from picodragon.ground.elementsets import read_element_sets
+
         input_file(tle, "--tle")
-        element_sets = read_tle_file(tle.read_text(encoding="utf-8", errors="replace"))
+        element_sets = read_element_sets(tle.read_text(encoding="utf-8", errors="replace"))
     else:
         from picodragon.physics.orbit import deployed_element_set
 
@@ -170,7 +173,20 @@ def passes(
             table.add_row(iso_z(p.aos), iso_z(p.tca), iso_z(p.los), f"{p.max_elevation_deg:.1f}",
                           f"{p.aos_azimuth_deg:.0f}", f"{p.los_azimuth_deg:.0f}")
         Console().print(table)
+    _say_ages(element_sets, begin.timestamp(), json_path != "-")
     write_json(json_path, [p.to_json() for p in found])
+
+
+def _say_ages(element_sets, at_unix_s: float, on_stdout: bool) -> None:
+    """Each set's age at the search's start: on stdout beside the table, and a warning on
+    stderr past the threshold (:data:`picodragon.ground.elementsets.AGE_WARNING_DAYS`)."""
+    from picodragon.ground.elementsets import age_line, is_stale
+
+    for es in element_sets:
+        if on_stdout:
+            typer.echo(age_line(es, at_unix_s))
+        if is_stale(es, at_unix_s):
+            typer.echo(f"picodragon: warning: {age_line(es, at_unix_s)}", err=True)
 
 
 @app.command()
