@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
+from picodragon.ground.elementsets import AGE_WARNING_DAYS, age_days, age_line, is_stale
 from picodragon.web.auth import Session
 from picodragon.web.control import iso_z, passes_from
 from picodragon.web.routes.common import MC, IsoTime, parse_time, rounded, viewer
@@ -19,7 +20,8 @@ def api_track(mc: MC, start: IsoTime = None, end: IsoTime = None,
               step_s: Annotated[float, Query(ge=5, le=3600)] = 30.0,
               session: Session = viewer) -> dict[str, Any]:
     """Ground track over a span (default: the last and next orbit), stations and footprints,
-    and the day/night terminator at the mission's now."""
+    and the day/night terminator at the mission's now; the element set's age, and ``stale`` past
+    the ground's warning threshold (:mod:`picodragon.ground.elementsets`)."""
     import numpy as np
 
     from picodragon.web import track
@@ -48,7 +50,8 @@ def api_track(mc: MC, start: IsoTime = None, end: IsoTime = None,
     return {
         "now": iso_z(now), "clock": clock,
         "element_set": {"name": es.name, "line1": es.line1, "line2": es.line2, "epoch": iso_z(es.epoch.timestamp()),
-                        "age_days": round((now - es.epoch.timestamp()) / 86400, 2)},
+                        "age_days": round(age_days(es, now), 2), "stale": is_stale(es, now),
+                        "warning_days": AGE_WARNING_DAYS, "note": age_line(es, now)},
         "track": {"longitude_deg": lon, "latitude_deg": lat},
         "spacecraft": {"latitude_deg": rounded(here["latitude_deg"][0]),
                        "longitude_deg": rounded(here["longitude_deg"][0]), "altitude_km": rounded(alt)},

@@ -268,7 +268,7 @@ function track() {
     const t = await api("/api/track");
     const age = Math.abs(t.element_set.age_days);
     document.getElementById("track-note").textContent = `${t.element_set.name} · now ${fmtTime(t.now)} (${t.clock})` +
-      (age > 14 ? ` · element set ${age.toFixed(0)} days from its epoch: positions are rough` : "");
+      (t.element_set.stale ? ` · warning: element set ${age.toFixed(0)} days from its epoch (over ${t.element_set.warning_days}): positions are rough` : "");
     const night = t.daylight.night, line = t.daylight.line;
     const traces = [
       { x: night.longitude_deg, y: night.latitude_deg, mode: "lines", fill: "toself", fillcolor: "rgba(0,0,0,0.38)", line: { width: 0 }, name: "night", hoverinfo: "skip" },
