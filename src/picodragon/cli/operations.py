@@ -297,6 +297,7 @@ def serve(
     key_file: KeyOpt = None,
     secure_cookies: Annotated[bool, typer.Option(
         "--secure-cookies", help="mark cookies Secure (HTTPS only): for a deployment behind TLS")] = False,
+    users: UsersOpt = None,
 ) -> None:
     """Mission control in the browser, over the archive."""
     from picodragon.web import ServeError
@@ -323,12 +324,26 @@ def serve(
             ref = str(mission) if scenario is None else next(
                 (str(c) for c in (mission / scenario, mission / f"{scenario}.toml") if c.is_file()), scenario)
         options = {"scenario": ref, "dictionary": loaded.dictionary}
+    if users is not None:
+        _users_path(users)
+        options["users"] = str(users)
     bindable(host, port, "--port")
     try:  # returns after Ctrl-C or SIGTERM: exit 0
         serve_web(db, host=host, port=port, tle=str(tle) if tle else None, key=key,
                   secure_cookies=secure_cookies, **options)
     except ServeError as exc:
         raise UserError(str(exc)) from None
+
+
+UsersOpt = Annotated[Path | None, typer.Option(
+    "--users", help="the users' store, a SQLite file [default: picodragon-users.sqlite beside a "
+    "SQLite --db, the archive itself on PostgreSQL]")]
+
+
+def _users_path(path: Path, option: str = "--users") -> None:
+    """A users' store we may open: a new file in a writable folder, or one of our SQLite files."""
+    output_path(path, option, stdout_ok=False)
+    archive_target(str(path), option)
 
 
 @users_app.command("add")
@@ -339,13 +354,21 @@ def users_add(
     db: DbOpt = "picodragon.sqlite",
     password_env: Annotated[str | None, typer.Option(
         help="read the password from this environment variable instead of asking")] = None,
+    users: UsersOpt = None,
 ) -> None:
-    """Add a user (or change the password and role of an existing one)."""
+    """Add a user (or change the password and role of an existing one) in the users' store of
+    the archive: picodragon-users.sqlite beside a SQLite archive (a new run does not replace it),
+    the archive itself on PostgreSQL, or --users."""
+    from picodragon.ground.archive.users import users_store
     from picodragon.web.auth import _check_name, _check_password, _check_role, create_user
 
     _check_name(name)
     _check_role(role)
     archive_target(db)
+    if users is not None:
+        _users_path(users)
+    elif not db.startswith("postgres"):
+        _users_path(Path(users_store(db)), "--db (the users' file beside it)")
     if password_env is not None:
         password = os.environ.get(password_env)
         if not password:
@@ -353,5 +376,6 @@ def users_add(
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     _check_password(password)
-    user = create_user(db, name, password, role)
-    typer.echo(f"user {user.name} ({user.role}) saved in {db}")
+    store = users_store(db, str(users) if users is not None else None)
+    user = create_user(store, name, password, role)
+    typer.echo(f"user {user.name} ({user.role}) saved in {store}")

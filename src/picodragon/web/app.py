@@ -57,7 +57,7 @@ CSP = (
 def create_app(db: str, scenario: str | None = None, tle: str | None = None,
                live_interval_s: float = 1.0, key: bytes | None = None,
                secure_cookies: bool = False, max_body_bytes: int = MAX_BODY_BYTES,
-               dictionary: Dictionary | None = None) -> FastAPI:
+               dictionary: Dictionary | None = None, users: str | None = None) -> FastAPI:
     """The mission-control application over the archive at ``db`` (SQLite path or PostgreSQL URL).
 
     ``scenario``: a mission folder, packaged scenario name or TOML file for the stations and the
@@ -70,7 +70,9 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     over TLS, directly or behind a TLS proxy); ``max_body_bytes``: the largest request body
     accepted, larger ones get a 413 before they are read (see ``limits``); ``dictionary``: the
     mission's dictionary the pages are built from (default: the one the archive remembers, else
-    the scenario's mission's).
+    the scenario's mission's); ``users``: the users' store (default: ``picodragon-users.sqlite``
+    beside a SQLite archive, so a new run's archive does not take them along; the archive
+    itself on PostgreSQL).
     """
     if key is None and os.environ.get("PICODRAGON_UPLINK_KEY"):
         try:
@@ -89,7 +91,7 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     if given is not None:
         element_set = given
     mc = MissionControl(str(db), scn, element_set, live_interval_s, key, dictionary=dictionary,
-                        mission_dictionary=mission_dictionary)
+                        mission_dictionary=mission_dictionary, users=users)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -103,6 +105,8 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         stop.set()
         worker.join(timeout=30)
         mc.db.close()
+        if mc.users_db is not mc.db:
+            mc.users_db.close()
 
     app = FastAPI(
         lifespan=lifespan,

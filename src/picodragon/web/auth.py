@@ -23,9 +23,13 @@ server's copy); bearer requests need none, since no browser attaches them on its
 Every command, alarm acknowledgement, login and user change is appended to ``web_audit``: who,
 when, what, and whether it was allowed.
 
-The tables (``web_users``, ``web_sessions``, ``web_audit``) live in the archive database next
-to the ground's tables; their storage is the archive's (``picodragon.ground.archive.users``),
-this module only decides what goes in them.
+The tables (``web_users``, ``web_sessions``, ``web_audit``) live in the users' store, apart from
+the run archives (``picodragon-users.sqlite`` beside a SQLite archive, or ``--users``; the
+archive itself on PostgreSQL): mission control attaches the store to its archive database
+(:func:`attach_store`) and every function here that is handed the archive's database works on
+the store. A user only an older archive holds is adopted into the store at login. Their storage
+is the archive package's (``picodragon.ground.archive.users``); this module only decides what
+goes in them.
 """
 
 from __future__ import annotations
@@ -85,9 +89,19 @@ class Session:
     token_hash: str
 
 
+def attach_store(archive: Database, users: Database) -> None:
+    """Keep the users, sessions and audit log of ``archive``'s mission control in ``users``."""
+    archive.access_store = users  # type: ignore[attr-defined]
+
+
+def _access(db: Database) -> Database:
+    """The database that holds the access tables for ``db``: its attached store, else itself."""
+    return getattr(db, "access_store", None) or db
+
+
 def ensure_schema(db: Database) -> None:
     """Create the access tables if they are not there yet (idempotent, both backends)."""
-    store.ensure_schema(db)
+    store.ensure_schema(_access(db))
 
 
 # -- passwords ---------------------------------------------------------------------------------
@@ -192,7 +206,7 @@ def create_user(db: Database | str, name: str, password: str, role: str = "viewe
     database, owned = _database(db)
     try:
         ensure_schema(database)
-        store.put_user(database, name, hash_password(password), role, time.time())
+        store.put_user(_access(database), name, hash_password(password), role, time.time())
     finally:
         if owned:
             database.close()
@@ -204,7 +218,10 @@ def delete_user(db: Database | str, name: str) -> bool:
     database, owned = _database(db)
     try:
         ensure_schema(database)
-        return store.delete_user(database, name)
+        users = _access(database)
+        if users is not database:
+            store.forget_legacy_user(database, name)
+        return store.delete_user(users, name)
     finally:
         if owned:
             database.close()
@@ -212,7 +229,7 @@ def delete_user(db: Database | str, name: str) -> bool:
 
 def list_users(db: Database) -> list[dict[str, Any]]:
     """Every user by name: ``{name, role, created_unix_s}``."""
-    return store.list_users(db)
+    return store.list_users(_access(db))
 
 
 def authenticate(db: Database, name: str, password: str) -> User | None:
@@ -224,7 +241,10 @@ def authenticate(db: Database, name: str, password: str) -> User | None:
             or len(password) > MAX_PASSWORD:
         verify_password("x", _dummy_hash())
         return None
-    row = store.credentials(db, name)
+    users = _access(db)
+    row = store.credentials(users, name)
+    if row is None and store.adopt_user(users, db, name, time.time()):
+        row = store.credentials(users, name)  # a user of an older archive, now in the store
     if row is None:
         verify_password(password, _dummy_hash())
         return None
@@ -233,7 +253,7 @@ def authenticate(db: Database, name: str, password: str) -> User | None:
         return None
     if needs_rehash(stored):
         # only if the row still holds what was verified: a password changed meanwhile wins
-        store.replace_hash(db, name, stored, hash_password(password))
+        store.replace_hash(users, name, stored, hash_password(password))
     return User(name, role)
 
 
@@ -341,7 +361,7 @@ def start_session(db: Database, user: User, now: float | None = None) -> tuple[s
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     th = _token_hash(token)
-    store.add_session(db, th, user.name, csrf, now, now + SESSION_SECONDS)
+    store.add_session(_access(db), th, user.name, csrf, now, now + SESSION_SECONDS)
     return token, Session(user, csrf, now + SESSION_SECONDS, th)
 
 
@@ -351,7 +371,7 @@ def session_for(db: Database, token: str | None, now: float | None = None) -> Se
         return None
     now = time.time() if now is None else now
     th = _token_hash(token)
-    row = store.session_row(db, th)
+    row = store.session_row(_access(db), th)
     if row is None or row[3] < now or row[1] not in ROLES:
         return None
     return Session(User(row[0], row[1]), row[2], float(row[3]), th)
@@ -359,7 +379,7 @@ def session_for(db: Database, token: str | None, now: float | None = None) -> Se
 
 def end_session(db: Database, token: str | None) -> None:
     if token:
-        store.end_session(db, _token_hash(token))
+        store.end_session(_access(db), _token_hash(token))
 
 
 def csrf_ok(session: Session, presented: str | None) -> bool:
@@ -371,9 +391,9 @@ def audit(db: Database, user: str, action: str, detail: dict[str, Any] | str, ou
           now: float | None = None) -> None:
     """Append one line to the audit log: who did what, with which outcome."""
     text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
-    store.append_audit(db, time.time() if now is None else now, user, action, text[:4000], outcome)
+    store.append_audit(_access(db), time.time() if now is None else now, user, action, text[:4000], outcome)
 
 
 def audit_log(db: Database, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
     """Audit lines newest first: ``{id, unix_s, user, action, detail, outcome}``."""
-    return store.audit_log(db, limit, offset)
+    return store.audit_log(_access(db), limit, offset)

@@ -22,6 +22,7 @@ from picodragon.astro.isotime import iso_z_or_none
 from picodragon.dictionary import Dictionary, core
 from picodragon.ground.archive.pool import Database
 from picodragon.ground.archive.reader import Reader
+from picodragon.ground.archive.users import adopt_users, users_store
 from picodragon.web import auth
 from picodragon.web.auth import Session
 from picodragon.web.commanding import Commander
@@ -42,13 +43,22 @@ class MissionControl:
 
     ``dictionary``: the mission's; when not given, the one the archive remembers (an archive
     opened with a mission's dictionary), else ``mission_dictionary`` (the scenario's), else the
-    core dictionary.
+    core dictionary. ``users``: where the users, sessions and audit log live (default:
+    ``picodragon-users.sqlite`` beside a SQLite archive, the archive itself on PostgreSQL; see
+    ``picodragon.ground.archive.users.users_store``).
     """
 
     def __init__(self, db_url: str, scenario: Any = None, element_set: Any = None,
                  live_interval_s: float = 1.0, key: bytes | None = None,
-                 dictionary: Dictionary | None = None, mission_dictionary: Dictionary | None = None) -> None:
+                 dictionary: Dictionary | None = None, mission_dictionary: Dictionary | None = None,
+                 users: str | None = None) -> None:
         self.db = Database(db_url)
+        self.users_url = users_store(db_url, users)
+        self.users_db = self.db if self.users_url == db_url else Database(self.users_url)
+        if self.users_db is not self.db:
+            auth.attach_store(self.db, self.users_db)
+            auth.ensure_schema(self.db)
+            adopt_users(self.users_db, self.db, time.time())  # users an older archive still holds
         self.commander = Commander(db_url, key)
         self.throttle = auth.LoginThrottle()
         self.queries = Reader(self.db)

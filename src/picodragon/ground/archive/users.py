@@ -1,4 +1,11 @@
-"""Mission control's access tables in the archive database: users, sessions and the audit log.
+"""Mission control's access tables: users, sessions and the audit log.
+
+Where they live (:func:`users_store`): beside a SQLite archive, in their own file
+``picodragon-users.sqlite`` (or a ``--users`` path), so that a new ``picodragon run``, which
+replaces its archive file, never takes mission control's users with it; in the archive database
+itself on PostgreSQL, which a run does not delete. An archive that still holds users from before
+(they used to live in it) keeps working: a user found there and not in the store is adopted into
+the store at their next login (:func:`adopt_user`).
 
 ``web_users(name, password_hash, role, created_unix_s, disabled)``,
 ``web_sessions(token_hash, user_name, csrf_token, created_unix_s, expires_unix_s)`` and
@@ -10,9 +17,23 @@ is the web's (``picodragon.web.auth``), which reaches these tables only through 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from picodragon.ground.archive.pool import Database
+from picodragon.ground.archive.pool import Database, is_postgres, sqlite_path
+
+#: the users' own SQLite file, beside the archive, when no --users path is given
+USERS_FILE = "picodragon-users.sqlite"
+
+
+def users_store(archive_url: str, users: str | None = None) -> str:
+    """Where mission control's users of the archive at ``archive_url`` live: ``users`` when
+    given, the archive itself on PostgreSQL, else ``picodragon-users.sqlite`` in its folder."""
+    if users:
+        return str(users)
+    if is_postgres(str(archive_url)):
+        return str(archive_url)
+    return str(Path(sqlite_path(str(archive_url))).expanduser().parent / USERS_FILE)
 
 
 def ensure_schema(db: Database) -> None:
@@ -58,6 +79,39 @@ def list_users(db: Database) -> list[dict[str, Any]]:
         {"name": n, "role": r, "created_unix_s": c}
         for n, r, c in db.rows("SELECT name, role, created_unix_s FROM web_users ORDER BY name")
     ]
+
+
+def adopt_user(store: Database, archive: Database, name: str, now: float) -> bool:
+    """Copy a user the archive holds (from before users had a store of their own) into the
+    store, hash and role as they are; False when the archive has no such user (or no users)."""
+    if store is archive or not archive.table_exists("web_users"):
+        return False
+    row = archive.one("SELECT password_hash, role, disabled FROM web_users WHERE name = ?", (name,))
+    if row is None:
+        return False
+    with store.transaction():
+        if store.one("SELECT 1 FROM web_users WHERE name = ?", (name,)) is None:
+            store.execute(
+                "INSERT INTO web_users (name, password_hash, role, created_unix_s, disabled) "
+                "VALUES (?, ?, ?, ?, ?)", (name, row[0], row[1], now, row[2]))
+    return True
+
+
+def adopt_users(store: Database, archive: Database, now: float) -> int:
+    """Copy every user the archive holds and the store lacks into the store (mission control's
+    start, over an archive from before users had a store); returns how many were copied."""
+    if store is archive or not archive.table_exists("web_users"):
+        return 0
+    names = [r[0] for r in archive.rows("SELECT name FROM web_users ORDER BY name")]
+    return sum(adopt_user(store, archive, name, now) for name in names
+               if store.one("SELECT 1 FROM web_users WHERE name = ?", (name,)) is None)
+
+
+def forget_legacy_user(archive: Database, name: str) -> None:
+    """Remove a user (and their sessions) from an archive that held users before the store, so a
+    user deleted from the store cannot come back from there at their next login."""
+    if archive.table_exists("web_users"):
+        delete_user(archive, name)
 
 
 def credentials(db: Database, name: str) -> tuple[str, str, int] | None:
