@@ -311,7 +311,10 @@ class Reader:
 
     # -- commands -----------------------------------------------------------------------
     def commands(self, limit: int = 100, offset: int = 0, command_id: int | None = None) -> list[dict[str, Any]]:
-        """Commands newest first, each with its lifecycle stages in order."""
+        """Commands newest first, each with its stages in lifecycle order (queued, released, sent,
+        acknowledged, scheduled, then the final one), not by time: stages are stamped by the clock
+        of whoever acted, and in a rehearsal the command line's UTC and the station's twin clock
+        are years apart."""
         if not self.db.table_exists("commands"):
             return []
         if command_id is not None:
@@ -336,8 +339,9 @@ class Reader:
                 "ORDER BY unix_s", ids,
             ):
                 stages[int(cid)].append({"stage": stage, "unix_s": float(unix_s), "detail": detail})
-        for st in stages.values():  # equal times (queued and released at once): lifecycle order
-            st.sort(key=lambda s: (s["unix_s"], STAGE_ORDER.get(s["stage"], 99)))
+        for st in stages.values():  # lifecycle order, then time: each stage is stamped by the clock of
+            # whoever acted (the command line's UTC, a rehearsing station's twin clock), which may disagree
+            st.sort(key=lambda s: (STAGE_ORDER.get(s["stage"], 99), s["unix_s"]))
         out = []
         for cid, name, opcode, arguments, counter, queued in rows:
             try:
