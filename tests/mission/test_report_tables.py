@@ -88,3 +88,36 @@ def test_a_long_runs_pass_bars_are_per_day():
     assert "per day" in many.layout.title.text
     # the legend sits below the plot, clear of the date labels
     assert many.layout.legend.y < 0
+
+
+def test_values_are_decoded_by_the_dictionary():
+    from picodragon.mission.report import decoded_value
+
+    fields = {f.name: f for f in core().packet("HOUSEKEEPING").fields}
+    assert decoded_value(fields["mode"], 5) == "SAFE (5)"
+    assert decoded_value(fields["reset_cause"], 1) == "WATCHDOG (1)"
+    assert decoded_value(fields["sensor_flags"], 9) == "0x00000009 (bits 0, 3)"
+    assert decoded_value(fields["sensor_flags"], 0) == "0x00000000 (none set)"
+    assert decoded_value(fields["battery_voltage_v"], 7.4213).startswith("7.421 ")
+    assert decoded_value(fields["mode"], None) == "n/a"
+
+
+def test_the_last_housekeeping_table(tmp_path):
+    from picodragon.ground.archive import open_archive
+    from picodragon.ground.station import GroundStation
+    from picodragon.mission.report import _last_packet_table, last_packet
+    from tests.ground.helpers import hk_frame
+
+    archive = open_archive(str(tmp_path / "a.sqlite"))
+    try:
+        assert last_packet(archive, core()) is None
+        station = GroundStation("Hanoi", archive, 437e6)
+        for i in range(3):
+            station.receive(hk_frame(T0 + 30 * i, i, battery_voltage_v=7.0 + i / 10), T0 + 30 * i + 0.3)
+        last = last_packet(archive, core())
+    finally:
+        archive.close()
+    assert last is not None and last["unix_s"] == T0 + 60
+    page = _last_packet_table(last, core())
+    assert re.search(r"<td>mode</td><td>[A-Z_]+ \(\d\)</td>", page)
+    assert re.search(r"<td>sensor_flags</td><td>0x[0-9A-F]{8} \(", page)

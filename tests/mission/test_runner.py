@@ -65,7 +65,7 @@ def test_report_opens_with_a_table_of_contents(first_pass_run):
     toc = re.search(r"<nav class='toc' id='contents'>(.*?)</nav>", html)
     assert toc is not None
     anchors = re.findall(r"href='#([^']+)'", toc.group(1))
-    assert {"mission-results", "passes", "power", "events-and-faults"} <= set(anchors)
+    assert {"mission-results", "passes", "power", "events-and-faults", "last-housekeeping"} <= set(anchors)
     for anchor in anchors:
         assert f"<section id='{anchor}'>" in html
 

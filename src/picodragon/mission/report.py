@@ -103,6 +103,61 @@ def archived_overlays(archive: Any, dictionary: Any) -> dict[str, tuple[np.ndarr
     return out
 
 
+def last_packet(archive: Any, dictionary: Any, packet: str = "HOUSEKEEPING") -> dict[str, Any] | None:
+    """The last ``packet`` the ground archived: ``{unix_s, values: {field: value}}``, or None
+    when the dictionary has no such packet or none arrived (for the report's decoded table)."""
+    from picodragon.ground.archive import ArchiveError
+
+    if dictionary is not None and not dictionary.has_packet(packet):
+        return None
+    try:
+        columns = archive.packets(packet)
+    except ArchiveError:
+        return None
+    t = columns.get("unix_s")
+    if t is None or not len(t):
+        return None
+    i = int(np.argmax(t))
+    values = {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in columns.items()
+              if k not in ("unix_s", "frame_id")}
+    return {"packet": packet, "unix_s": float(t[i]), "values": values}
+
+
+def decoded_value(field: Any, value: Any) -> str:
+    """A telemetry value as a reader wants it: an enumeration's name with its number
+    (``SAFE (5)``), a bit mask (a ``*_flags`` field) in hex with the bits set, else the number
+    and its unit."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    if getattr(field, "enum", None):
+        number = int(value)
+        return f"{field.enum.get(number, '?')} ({number})"
+    if field.name.endswith("_flags"):
+        mask = int(value)
+        bits = [str(b) for b in range(64) if mask >> b & 1]
+        return f"0x{mask:08X} (" + (f"bits {', '.join(bits)}" if bits else "none set") + ")"
+    unit = f" {field.unit}" if getattr(field, "unit", "") else ""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.4g}{unit}"
+    return f"{int(value)}{unit}"
+
+
+def _last_packet_table(last: dict[str, Any] | None, dictionary: Any) -> str:
+    """The last housekeeping packet the ground received, every field decoded."""
+    if not last or dictionary is None:
+        return "<p class='note'>No housekeeping packet reached the ground.</p>"
+    from picodragon.mission.clock import iso_z
+
+    fields = {f.name: f for f in dictionary.packet(last["packet"]).fields}
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{html.escape(decoded_value(fields[name], value))}</td>"
+        f"<td class='note'>{html.escape(fields[name].description)}</td></tr>"
+        for name, value in last["values"].items() if name in fields)
+    return (f"<p>{html.escape(last['packet'])} received at {_second(iso_z(last['unix_s']))} (spacecraft "
+            "time): modes, causes and flags by name.</p><div class='scroll'><table class='grid'><thead><tr>"
+            f"<th>field</th><th>value</th><th>meaning</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+
 def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str, yaxis: str,
                  archived: dict[str, tuple[np.ndarray, np.ndarray]] | None = None, scale: float = 1.0):
     """Lines of the twin's truth, with the ground's archived values as dots over them."""
@@ -505,7 +560,7 @@ table.grid th,table.grid td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text
 .note{color:#5b6573;font-size:13px}
 tr.sev2 td{background:#fff6e0} tr.sev3 td{background:#fde2e1}
 tr.cmd-failed td,tr.cmd-timed_out td{background:#fde2e1}
-.gallery{display:flex;flex-wrap:wrap;gap:14px} figure{margin:0;width:420px}
+.gallery{display:flex;flex-wrap:wrap;gap:14px;max-height:760px;overflow-y:auto} figure{margin:0;width:420px}
 figure img,.noimg{width:420px;height:315px;background:#000;display:block;object-fit:contain;color:#999}
 figcaption{font-size:12px;padding:4px 0}
 .chunks{display:flex;flex-wrap:wrap;margin-top:4px} .chunks i{width:4px;height:8px;margin:0 1px 1px 0}
@@ -575,6 +630,8 @@ def render_report(result) -> str:
     dictionary = getattr(result, "dictionary", None)
     if dictionary is not None:
         sections.append(("Telemetry packets", _packets_table(dictionary, extra.get("packets", {}))))
+    if dictionary is not None and "last_housekeeping" in extra:
+        sections.append(("Last housekeeping", _last_packet_table(extra["last_housekeeping"], dictionary)))
     operator = extra.get("operator")
     if operator is not None:
         sections.append(("Images", _images_section(operator)))

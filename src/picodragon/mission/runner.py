@@ -312,9 +312,10 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
     points = archive.count_points()
     packets_received = archive.packet_counts()
     events = archive.events()
-    from picodragon.mission.report import archived_overlays
+    from picodragon.mission.report import archived_overlays, last_packet
 
     archived = archived_overlays(archive, dictionary)
+    last_housekeeping = last_packet(archive, dictionary)
     archive.close()
     ops = operator.summary() if operator is not None else {
         "images_received": 0, "commands_sent": 0, "commands_executed": 0}
@@ -354,6 +355,7 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
         "energy": _energy_balance(hist),
         "events": events,
         "archived": archived,
+        "last_housekeeping": last_housekeeping,
         "packets": packets_received,
         "faults": fault_log,
         "resets": {"watchdog": engine.watchdog_resets, "brownout": engine.brownout_resets},
