@@ -71,3 +71,24 @@ def test_budget_lines_units():
         ["frequency", "437.3650", "MHz"], ["margin", "4.98", "dB"],
         ["system", "noise", "temperature", "570.5", "K"], ["bit", "rate", "1200", "bit/s"],
         ["modulation", "AFSK1200"]]
+
+
+def test_the_passes_table_fits_80_columns_and_keeps_the_seconds():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from picodragon.cli.flight import pass_table
+
+    t = datetime(2013, 11, 19, 17, 36, 45, 123456, tzinfo=UTC)
+    p = SimpleNamespace(aos=t, tca=t, los=t, max_elevation_deg=41.3, aos_azimuth_deg=203.0,
+                        los_azimuth_deg=51.0, duration_s=486.0)
+    console = Console(width=80, record=True, color_system=None)
+    console.print(pass_table([p, p], "A station with a long name"))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    text = "\n".join(lines)
+    assert "2013-11-19 17:36:45" in text and "…" not in text and ".123" not in text
+    for head in ("AOS (UTC)", "TCA", "LOS", "max el", "AOS az", "LOS az", "minutes"):
+        assert head in text

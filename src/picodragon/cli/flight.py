@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -137,11 +137,9 @@ def passes(
     """Predict passes of the spacecraft over a station; says each element set's age at --start
     and warns (stderr) past 14 days."""
     from rich.console import Console
-    from rich.table import Table
 
     from picodragon.config import parse_station
     from picodragon.ground.passes import find_passes
-    from picodragon.mission.clock import iso_z
 
     number(days, "--days", 0, 366, low_open=True)
     if min_elevation is not None and (not math.isfinite(min_elevation) or not -5 <= min_elevation < 90):
@@ -166,12 +164,7 @@ def passes(
         found += find_passes(es, site, begin, begin + timedelta(days=days), min_elevation)
     found.sort(key=lambda p: p.aos)
     if json_path != "-":
-        table = Table(title=f"Passes over {site.name}")
-        for column in ("AOS (UTC)", "TCA", "LOS", "max el", "AOS az", "LOS az"):
-            table.add_column(column)
-        for p in found:
-            table.add_row(iso_z(p.aos), iso_z(p.tca), iso_z(p.los), f"{p.max_elevation_deg:.1f}",
-                          f"{p.aos_azimuth_deg:.0f}", f"{p.los_azimuth_deg:.0f}")
+        table = pass_table(found, site.name)
         Console().print(table)
     _say_ages(element_sets, begin.timestamp(), json_path != "-")
     write_json(json_path, [p.to_json() for p in found])
@@ -187,6 +180,28 @@ def _say_ages(element_sets, at_unix_s: float, on_stdout: bool) -> None:
             typer.echo(age_line(es, at_unix_s))
         if is_stale(es, at_unix_s):
             typer.echo(f"picodragon: warning: {age_line(es, at_unix_s)}", err=True)
+
+
+def pass_table(found: list, station: str) -> Any:
+    """The passes for an 80-column terminal: AOS to the second, TCA and LOS as clock times
+    (the JSON keeps the full ISO times), numbers right-aligned, no column cut (a rich Table)."""
+    from rich import box
+    from rich.table import Table
+
+    from picodragon.mission.clock import iso_z
+    from picodragon.mission.summary import short_utc
+
+    table = Table(title=f"Passes over {station}", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    table.add_column("AOS (UTC)", no_wrap=True)
+    for column in ("TCA", "LOS"):
+        table.add_column(column, no_wrap=True)
+    for column in ("max el", "AOS az", "LOS az", "minutes"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for p in found:
+        table.add_row(short_utc(iso_z(p.aos)), short_utc(iso_z(p.tca), clock_only=True),
+                      short_utc(iso_z(p.los), clock_only=True), f"{p.max_elevation_deg:.1f}",
+                      f"{p.aos_azimuth_deg:.0f}", f"{p.los_azimuth_deg:.0f}", f"{p.duration_s / 60:.1f}")
+    return table
 
 
 @app.command()
