@@ -298,6 +298,9 @@ def serve(
     secure_cookies: Annotated[bool, typer.Option(
         "--secure-cookies", help="mark cookies Secure (HTTPS only): for a deployment behind TLS")] = False,
     users: UsersOpt = None,
+    live: Annotated[str | None, typer.Option(
+        help="a rehearsal: HOST:PORT of `picodragon live`'s KISS TCP port, whose clock becomes "
+             "mission control's now")] = None,
 ) -> None:
     """Mission control in the browser, over the archive."""
     from picodragon.web import ServeError
@@ -327,6 +330,9 @@ def serve(
     if users is not None:
         _users_path(users)
         options["users"] = str(users)
+    if live is not None:
+        _host_port(live, "--live")
+        options["live"] = live
     bindable(host, port, "--port")
     try:  # returns after Ctrl-C or SIGTERM: exit 0
         serve_web(db, host=host, port=port, tle=str(tle) if tle else None, key=key,

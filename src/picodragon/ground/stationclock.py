@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-__all__ = ["StationClock"]
+__all__ = ["StationClock", "TncClockFollower"]
 
 
 class StationClock:
@@ -46,3 +46,60 @@ class StationClock:
         self.speed = speed
         self.following = True
         return sim_unix_s - before
+
+
+class TncClockFollower:
+    """Follows the clock a ``picodragon live`` twin announces on its KISS TCP port, in a thread:
+    for a face that does not otherwise read the TNC (mission control's ``serve --live``).
+
+    It connects to ``host:port`` (bounded by ``timeout_s``), reads KISS frames, anchors
+    :attr:`clock` on each announcement and ignores everything else (data frames are the
+    station's business); a refused or lost connection is retried every ``retry_s`` until
+    :meth:`stop`. ``clock`` is the wall clock until the first announcement."""
+
+    def __init__(self, host: str, port: int, *, timeout_s: float = 2.0, retry_s: float = 2.0) -> None:
+        import threading
+
+        self.host, self.port = host, port
+        self.timeout_s, self.retry_s = timeout_s, retry_s
+        self.clock = StationClock()
+        self.last_error = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tnc-clock", daemon=True)
+
+    def start(self) -> TncClockFollower:
+        """Start following (returns at once)."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop and wait for the thread (bounded by the socket timeout)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.timeout_s + 1.0)
+
+    def _run(self) -> None:
+        import socket
+
+        from picodragon.link.announce import parse_announcement
+        from picodragon.link.kiss import KissDecoder
+
+        while not self._stop.is_set():
+            try:
+                with socket.create_connection((self.host, self.port), timeout=self.timeout_s) as sock:
+                    sock.settimeout(0.5)
+                    decoder = KissDecoder()
+                    while not self._stop.is_set():
+                        try:
+                            chunk = sock.recv(4096)
+                        except TimeoutError:
+                            continue
+                        if not chunk:
+                            raise ConnectionError("the TNC closed the connection")
+                        for frame in decoder.feed(chunk):
+                            hello = parse_announcement(frame.command, bytes(frame.payload))
+                            if hello is not None:
+                                self.clock.follow(hello.sim_unix_s, hello.speed)
+            except OSError as exc:  # refused, reset, closed: try again shortly
+                self.last_error = str(exc) or type(exc).__name__
+            self._stop.wait(self.retry_s)

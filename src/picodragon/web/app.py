@@ -57,7 +57,8 @@ CSP = (
 def create_app(db: str, scenario: str | None = None, tle: str | None = None,
                live_interval_s: float = 1.0, key: bytes | None = None,
                secure_cookies: bool = False, max_body_bytes: int = MAX_BODY_BYTES,
-               dictionary: Dictionary | None = None, users: str | None = None) -> FastAPI:
+               dictionary: Dictionary | None = None, users: str | None = None,
+               live: str | None = None) -> FastAPI:
     """The mission-control application over the archive at ``db`` (SQLite path or PostgreSQL URL).
 
     ``scenario``: a mission folder, packaged scenario name or TOML file for the stations and the
@@ -72,7 +73,9 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     mission's dictionary the pages are built from (default: the one the archive remembers, else
     the scenario's mission's); ``users``: the users' store (default: ``picodragon-users.sqlite``
     beside a SQLite archive, so a new run's archive does not take them along; the archive
-    itself on PostgreSQL).
+    itself on PostgreSQL); ``live``: ``HOST:PORT`` of a ``picodragon live`` twin's KISS TCP
+    port, whose announced clock becomes mission control's "now" (a rehearsal), read by a
+    :class:`~picodragon.ground.stationclock.TncClockFollower` while the app runs.
     """
     if key is None and os.environ.get("PICODRAGON_UPLINK_KEY"):
         try:
@@ -92,6 +95,13 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         element_set = given
     mc = MissionControl(str(db), scn, element_set, live_interval_s, key, dictionary=dictionary,
                         mission_dictionary=mission_dictionary, users=users)
+    follower = None
+    if live is not None:  # follow a `picodragon live` twin's clock: a rehearsal's "now" is the twin's
+        from picodragon.ground.hamlib import parse_host_port
+        from picodragon.ground.stationclock import TncClockFollower
+
+        follower = TncClockFollower(*parse_host_port(live, 8001))
+        mc.twin_clock = follower.clock
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -101,7 +111,11 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
         worker = threading.Thread(target=_quietly, args=(mc.queries.warm_up, stop), name="rollup-warm-up",
                                   daemon=True)
         worker.start()
+        if follower is not None:
+            follower.start()
         yield
+        if follower is not None:
+            follower.stop()
         stop.set()
         worker.join(timeout=30)
         mc.db.close()

@@ -100,8 +100,14 @@ class MissionControl:
         return auth.session_for(self.db, request.cookies.get(SESSION_COOKIE)), False
 
     # -- time ---------------------------------------------------------------------------
+    #: with ``serve --live``: the clock a live twin announces (ground.stationclock), else None
+    twin_clock: Any = None
+
     def mission_now(self) -> tuple[float, str]:
-        """'Now' for countdowns: the wall clock, or the archive's last time for a replay."""
+        """'Now' for countdowns: a followed twin's clock (``serve --live``), else the wall clock,
+        or the archive's last time for a replay."""
+        if self.twin_clock is not None and self.twin_clock.following:
+            return self.twin_clock(), "twin clock"
         wall = time.time()
         contact = self.queries.last_contact()
         span = self.queries.time_span()
