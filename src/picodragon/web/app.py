@@ -82,13 +82,14 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
             key = bytes.fromhex(os.environ["PICODRAGON_UPLINK_KEY"])
         except ValueError:
             raise ValueError("PICODRAGON_UPLINK_KEY must be hex") from None
-    from picodragon.elements import read_tle_file
+    from picodragon.ground.elementsets import read_element_sets
 
     if tle is None and scenario is None and not is_postgres(str(db)):
         beside = Path(sqlite_path(str(db))).with_suffix(".tle")  # the element sets the run's ground used
         tle = str(beside) if beside.is_file() else None
-    # every input is read before the archive is touched: a bad one leaves the archive as it was
-    given = read_tle_file(Path(tle).read_text(encoding="utf-8"))[0] if tle is not None else None
+    # every input is read before the archive is touched: a bad one leaves the archive as it was;
+    # TLE or OMM, read as the station and the command line read them
+    given = read_element_sets(Path(tle).read_text(encoding="utf-8"))[0] if tle is not None else None
     remembered = archived_mission(str(db)) if scenario is None else None
     scn, element_set, mission_dictionary = remembered if remembered is not None else load_mission(scenario)
     if given is not None:
