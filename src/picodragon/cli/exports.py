@@ -108,6 +108,7 @@ def export(
             archive.close()
         summary = {"what": what, "format": chosen, "out": str(out), "rows": rows}
     else:
+        from picodragon.astro.isotime import iso_z
         from picodragon.ground.export import OemError, export_oem
 
         if point or packet is not None:
@@ -119,7 +120,7 @@ def export(
         finish = finish or begin + timedelta(days=1)
         if not finish > begin:
             raise UserError("--end must follow --start (the default start is the first element set's "
-                            f"epoch, {first:%Y-%m-%dT%H:%M:%SZ})")
+                            f"epoch, {iso_z(first, 'seconds')})")
         try:
             rows = export_oem(sets, out, begin.timestamp(), finish.timestamp(), step, xml=chosen == "xml")
         except OemError as exc:
