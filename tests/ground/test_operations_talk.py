@@ -120,3 +120,17 @@ def test_duration_counts_from_the_twins_clock(tmp_path, caplog):
     report = asyncio.run(scenario())  # 50 twin seconds at 50x: about a wall second, not 50
     assert report.clock == "twin" and 49.0 <= report.end_unix_s - report.start_unix_s <= 70.0
     assert report.passes_tracked == 0 and "next pass over VNSC Hanoi" in caplog.text
+
+
+def test_the_hardware_state_line_says_what_the_rig_and_rotator_were_told():
+    from picodragon.ground.hamlib import RigClient, RotatorClient
+    from picodragon.ground.operations import _hardware_state
+    from picodragon.ground.tracking import PassTracker
+
+    tracker = PassTracker(ISS, STATION, 437.365e6, 145.95e6, rig=RigClient("127.0.0.1", 1),
+                          rotator=RotatorClient("127.0.0.1", 1))
+    assert _hardware_state(tracker) == "rig not tuned; rotator not pointed"
+    tracker.tuned_downlink_hz, tracker.tuned_uplink_hz, tracker.pointed = 437.37e6, 145.9475e6, (321.2, 4.0)
+    tracker.errors = 2
+    assert _hardware_state(tracker) == ("rig down 437.370000 MHz, up 145.947500 MHz; rotator az 321.2 el 4.0 deg; "
+                                        "2 errors")

@@ -71,6 +71,8 @@ RIGCTLD_PORT = 4532
 ROTCTLD_PORT = 4533
 #: with ``follow_tnc``, wall seconds the first prediction waits for a live twin's greeting
 FOLLOW_WAIT_S = 3.0
+#: station-clock seconds between log lines of the rig's and rotator's state during a pass
+STATE_EVERY_S = 60.0
 
 
 @dataclass
@@ -357,6 +359,7 @@ async def run_station(
         in_pass = False
         pass_frames = 0
         seen_errors = 0
+        next_state = [-float("inf")]
         if station_clock is not None:  # a live twin greets on connect: predict on its clock, not today's
             for _ in range(round(FOLLOW_WAIT_S / 0.1)):
                 if station_clock.following or stop.is_set():
@@ -398,6 +401,9 @@ async def run_station(
                     point = await asyncio.to_thread(tracker.update, now)
                     log.debug("%s az %.1f el %.1f down %.0f Hz", iso_z(now, "seconds"), point.azimuth_deg,
                               point.elevation_deg, point.downlink_hz)
+                    if in_pass and now >= next_state[0]:  # the rig's and rotator's state, each minute
+                        next_state[0] = now + STATE_EVERY_S
+                        log.info("%s %s", iso_z(now, "seconds"), _hardware_state(tracker))
                 client = client_box[0]
                 if commands is not None and p.aos.timestamp() <= now and client is not None:
                     await _uplink(commands, client, now, station_callsign, spacecraft_callsign, report)
@@ -445,6 +451,20 @@ async def run_station(
         archive.close()
         log.info("%s summary: %s", iso_z(report.end_unix_s, "seconds"), report.summary())
     return report
+
+
+def _hardware_state(tracker: PassTracker) -> str:
+    """One line: what the rig is tuned to and where the rotator points (as last commanded)."""
+    parts = []
+    if tracker.rig is not None:
+        down, up = tracker.tuned_downlink_hz, tracker.tuned_uplink_hz
+        parts.append("rig " + (f"down {down / 1e6:.6f} MHz, up {up / 1e6:.6f} MHz" if down and up else "not tuned"))
+    if tracker.rotator is not None:
+        parts.append("rotator " + (f"az {tracker.pointed[0]:.1f} el {tracker.pointed[1]:.1f} deg"
+                                   if tracker.pointed else "not pointed"))
+    if tracker.errors:
+        parts.append(f"{tracker.errors} errors")
+    return "; ".join(parts)
 
 
 async def _check_hamlib(rig: RigClient | None, rotator: RotatorClient | None,
