@@ -45,6 +45,16 @@ def test_report_renders_offline_with_every_section(report, tmp_path):
             assert page.locator("#passes tbody tr").count() >= 5
             natural = page.eval_on_selector("#images figure img", "img => img.naturalWidth")
             assert natural == 640
+            # the contents link to every section; the event filter hides what does not match
+            assert page.locator("nav.toc a").count() == len(headings)
+            rows = page.locator("#event-list tbody tr")
+            if rows.count():
+                page.fill("#event-filter", "no event says this")
+                assert all(not r.is_visible() for r in rows.all())
+                page.fill("#event-filter", "")
+            # the page stays a page: long tables scroll in their boxes (the lifetime report was
+            # 47,814 px tall before)
+            assert page.evaluate("document.body.scrollHeight") < 15_000
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         finally:
             browser.close()
