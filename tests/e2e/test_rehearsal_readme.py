@@ -3,7 +3,8 @@
 The commands are read from README.md (only the port is changed, to a free one) and run as real
 processes in a fresh folder on 127.0.0.1: the station, given no clock or element set, follows
 the twin's (announced on the KISS stream), predicts the 03:26 pass over Hanoi and archives frames
-in it. Then a SIGTERM mid-pass still gives the summary and the --json file. Both processes are
+in it, and uplinks the command the README gives for a third terminal (queued on the wall
+clock, sent on the twin's: its history still reads queued, released, sent). Then a SIGTERM mid-pass still gives the summary and the --json file. Both processes are
 stopped by their own pids.
 """
 
@@ -21,20 +22,25 @@ import time
 from pathlib import Path
 
 from picodragon.ground.archive import open_archive
+from picodragon.ground.archive.pool import Database as archive_database
+from picodragon.ground.archive.reader import Reader
 from tests.conftest import free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 WALL_LIMIT_S = 150.0
 
 
-def _readme_commands() -> tuple[list[str], list[str]]:
-    """The rehearsal block's `picodragon live` and `picodragon station` lines, as argv."""
-    block = re.search(r"A rehearsal of real operations.*?```sh\n(.*?)```", README.read_text(), re.S)
+def _readme_commands() -> tuple[list[str], list[str], list[str]]:
+    """The rehearsal block's `picodragon live` and `picodragon station` lines, and the command
+    the text after it gives for the third terminal, as argv."""
+    block = re.search(r"A rehearsal of real operations.*?```sh\n(.*?)```\n\n(.*?)\n\n", README.read_text(), re.S)
     assert block, "README.md has no rehearsal block"
     lines = [ln.split("#")[0].strip() for ln in block.group(1).splitlines()]
     live = next(shlex.split(ln) for ln in lines if ln.startswith("picodragon live"))
     station = next(shlex.split(ln) for ln in lines if ln.startswith("picodragon station"))
-    return live, station
+    command = re.search(r"`(picodragon command [^`]*)`", block.group(2).replace("\n", " "))
+    assert command, "README.md's rehearsal names no command for the third terminal"
+    return live, station, shlex.split(command.group(1))
 
 
 def _run(argv: list[str], port: int, cwd: Path, log) -> subprocess.Popen:
@@ -73,8 +79,13 @@ def _frames(db: Path) -> int:
         archive.close()
 
 
+def _heard_and_sent(log: Path) -> bool:
+    text = log.read_text()
+    return "frame 3:" in text and "sent CAPTURE_IMAGE" in text
+
+
 def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summary(tmp_path):
-    live_argv, station_argv = _readme_commands()
+    live_argv, station_argv, command_argv = _readme_commands()
     assert "--sim-start" not in station_argv and "--speed" not in station_argv  # nothing to match by hand
     (tmp_path / "key.hex").write_text(bytes(range(32)).hex())
     port = free_port()
@@ -85,9 +96,12 @@ def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summar
         try:
             _wait_for_port(port, live, 120)  # a station started first says so in one line (exit 2)
             station = _run(station_argv, port, tmp_path, station_log)
+            queued = subprocess.run([sys.executable, "-m", "picodragon.cli", *command_argv[1:]], cwd=tmp_path,
+                                    capture_output=True, text=True, timeout=120)  # the third terminal
+            assert queued.returncode == 0, queued.stderr
             db = tmp_path / "picodragon-station.sqlite"
             started = time.monotonic()
-            while time.monotonic() - started < WALL_LIMIT_S and "frame 3:" not in (tmp_path / "station.log").read_text():
+            while time.monotonic() - started < WALL_LIMIT_S and not _heard_and_sent(tmp_path / "station.log"):
                 assert station.poll() is None, (tmp_path / "station.log").read_text()[-2000:]
                 time.sleep(1.0)
             code = _stop(station)  # mid-pass: the pass runs to 03:34:52
@@ -105,4 +119,9 @@ def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summar
     report = json.loads((tmp_path / "station.json").read_text())
     assert report["clock"] == "twin" and report["frames"] >= 3 and report["stopped_by"] == "SIGTERM"
     assert report["start"].startswith("2013-11-20T03:2") and report["passes_tracked"] == 1
-    assert _frames(db) >= 3
+    assert _frames(db) >= 3 and report["commands_sent"] >= 1
+    # queued in UTC by the command line, sent on the twin's 2013 clock
+    (capture,) = [c for c in Reader(archive_database(str(db))).commands() if c["name"] == "CAPTURE_IMAGE"]
+    stages = [s["stage"] for s in capture["stages"]]
+    assert stages[:3] == ["queued", "released", "sent"]
+    assert capture["stages"][2]["unix_s"] < capture["stages"][0]["unix_s"]  # two clocks, lifecycle order
