@@ -50,13 +50,17 @@ def test_reset_archive_is_private_again(tmp_path):
 
 def test_users_store_is_private(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PD_PW", "correct horse battery staple")
-    db = tmp_path / "users.sqlite"
+    db = tmp_path / "run.sqlite"
+    # the users live apart from the run archive, beside it (or in --users): that file is private
     assert run_cli(["users", "add", "alice", "--password-env", "PD_PW", "--db", str(db)]) == 0
-    assert mode(db) == 0o600
-    for suffix in ("-wal", "-shm"):
-        p = tmp_path / f"users.sqlite{suffix}"
-        if p.exists():
-            assert mode(p) == 0o600
+    own = tmp_path / "own-users.sqlite"
+    assert run_cli(["users", "add", "bob", "--password-env", "PD_PW", "--db", str(db), "--users", str(own)]) == 0
+    for store in (tmp_path / "picodragon-users.sqlite", own):
+        assert mode(store) == 0o600
+        for suffix in ("-wal", "-shm"):
+            p = store.with_name(store.name + suffix)
+            if p.exists():
+                assert mode(p) == 0o600
 
 
 def test_command_creates_a_private_station_archive(tmp_path, capsys):
