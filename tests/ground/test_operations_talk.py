@@ -124,7 +124,7 @@ def test_duration_counts_from_the_twins_clock(tmp_path, caplog):
 
 def test_the_hardware_state_line_says_what_the_rig_and_rotator_were_told():
     from picodragon.ground.hamlib import RigClient, RotatorClient
-    from picodragon.ground.operations import _hardware_state
+    from picodragon.ground.stationparts import hardware_state as _hardware_state
     from picodragon.ground.tracking import PassTracker
 
     tracker = PassTracker(ISS, STATION, 437.365e6, 145.95e6, rig=RigClient("127.0.0.1", 1),

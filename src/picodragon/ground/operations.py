@@ -39,11 +39,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from picodragon.astro.isotime import iso_z
 from picodragon.config import Station
@@ -53,13 +51,19 @@ from picodragon.ground.alarms import AlarmMonitor
 from picodragon.ground.archive import open_archive
 from picodragon.ground.automation import PassAutomation
 from picodragon.ground.commanding import CommandError, CommandQueue
-from picodragon.ground.elementsets import age_days, age_line, is_stale
+from picodragon.ground.elementsets import age_days, is_stale
 from picodragon.ground.files import FileAssembler
-from picodragon.ground.hamlib import HamlibError, RigClient, RotatorClient, parse_host_port
-from picodragon.ground.passes import Pass, find_passes
+from picodragon.ground.hamlib import RigClient, RotatorClient, parse_host_port
+from picodragon.ground.passes import Pass
 from picodragon.ground.planner import Plan
 from picodragon.ground.station import Decoded, GroundStation
 from picodragon.ground.stationclock import StationClock
+from picodragon.ground.stationparts import (
+    Schedule,
+    check_hamlib,
+    hardware_state,
+    install_signal_handlers,
+)
 from picodragon.ground.tracking import PassTracker
 from picodragon.link.announce import LiveAnnouncement, parse_announcement
 from picodragon.link.kiss_tcp import KissTcpClient
@@ -130,63 +134,6 @@ class StationReport:
         if self.stopped_by:
             text += f"; stopped by {self.stopped_by}"
         return text
-
-
-class _Schedule:
-    """The predicted passes, refreshed as they run out."""
-
-    def __init__(
-        self, element_set: ElementSet, station: Station, horizon_s: float = 86400.0
-    ) -> None:
-        self.element_set = element_set
-        self.station = station
-        self.horizon_s = horizon_s
-        self.passes: list[Pass] = []
-        self.until = -1.0
-
-    def refresh(self, now: float) -> None:
-        """Predict a day of passes again when less than an hour of prediction is left (or the
-        clock jumped before the prediction's start); log the next pass and the set's age."""
-        if now + 3600.0 < self.until and now >= self.until - self.horizon_s:
-            return
-        start = datetime.fromtimestamp(now, UTC)
-        try:
-            self.passes = find_passes(
-                self.element_set, self.station, start, start + timedelta(seconds=self.horizon_s)
-            )
-        except (ElementSetError, ValueError) as exc:  # a set SGP4 cannot carry to this date
-            log.warning("%s pass prediction failed: %s", iso_z(now, "seconds"), exc)
-            self.passes = []
-        self.until = now + self.horizon_s
-        line = age_line(self.element_set, now)
-        if is_stale(self.element_set, now):
-            log.warning("%s predicting with %s", iso_z(now, "seconds"), line)
-        else:
-            log.info("%s predicting with %s", iso_z(now, "seconds"), line)
-        upcoming = [p for p in self.passes if p.los.timestamp() >= now]
-        if upcoming:
-            p = upcoming[0]
-            log.info("%s next pass over %s: AOS %s, max %.0f deg, LOS %s (%d passes in %.0f h)",
-                     iso_z(now, "seconds"), self.station.name, iso_z(p.aos, "seconds"),
-                     p.max_elevation_deg, iso_z(p.los, "seconds"), len(upcoming), self.horizon_s / 3600)
-        else:
-            log.info("%s no pass over %s in the next %.0f h", iso_z(now, "seconds"), self.station.name,
-                     self.horizon_s / 3600)
-
-    def reset(self, element_set: ElementSet | None = None) -> None:
-        """Forget the prediction (the clock jumped, or a new element set arrived)."""
-        if element_set is not None:
-            self.element_set = element_set
-        self.passes = []
-        self.until = -1.0
-
-    def current_or_next(self, now: float) -> Pass | None:
-        """The pass under way at ``now``, or the next one."""
-        self.refresh(now)
-        for p in self.passes:
-            if p.los.timestamp() >= now:
-                return p
-        return None
 
 
 async def run_station(
@@ -264,7 +211,7 @@ async def run_station(
                                     delete_when_down=False)
         ground.add_listener(automation.on_decoded)
     tracker = PassTracker(element_set, station, downlink_hz, uplink_hz, rig=rig, rotator=rotator)
-    schedule = _Schedule(element_set, station)
+    schedule = Schedule(element_set, station)
     station_clock = StationClock(clock) if follow_tnc else None
     now_of: Callable[[], float] = station_clock if station_clock is not None else clock
     stop = stop or asyncio.Event()
@@ -272,7 +219,7 @@ async def run_station(
     report = StationReport(station.name, start)
     end = [start + duration_s if duration_s is not None else float("inf")]
     client_box: list[KissTcpClient | None] = [None]
-    removers = _install_signal_handlers(stop, report) if handle_signals else []
+    removers = install_signal_handlers(stop, report) if handle_signals else []
 
     def done() -> bool:
         return stop.is_set() or now_of() >= end[0]
@@ -403,7 +350,7 @@ async def run_station(
                               point.elevation_deg, point.downlink_hz)
                     if in_pass and now >= next_state[0]:  # the rig's and rotator's state, each minute
                         next_state[0] = now + STATE_EVERY_S
-                        log.info("%s %s", iso_z(now, "seconds"), _hardware_state(tracker))
+                        log.info("%s %s", iso_z(now, "seconds"), hardware_state(tracker))
                 client = client_box[0]
                 if commands is not None and p.aos.timestamp() <= now and client is not None:
                     await _uplink(commands, client, now, station_callsign, spacecraft_callsign, report)
@@ -428,7 +375,7 @@ async def run_station(
             await _sleep_or_stop(stop, tick_s / _rate())
 
     try:
-        await _check_hamlib(rig, rotator, rigctld, rotctld)
+        await check_hamlib(rig, rotator, rigctld, rotctld)
         await asyncio.gather(receive_loop(), control_loop())
     finally:
         for remove in removers:
@@ -451,62 +398,6 @@ async def run_station(
         archive.close()
         log.info("%s summary: %s", iso_z(report.end_unix_s, "seconds"), report.summary())
     return report
-
-
-def _hardware_state(tracker: PassTracker) -> str:
-    """One line: what the rig is tuned to and where the rotator points (as last commanded)."""
-    parts = []
-    if tracker.rig is not None:
-        down, up = tracker.tuned_downlink_hz, tracker.tuned_uplink_hz
-        parts.append("rig " + (f"down {down / 1e6:.6f} MHz, up {up / 1e6:.6f} MHz" if down and up else "not tuned"))
-    if tracker.rotator is not None:
-        parts.append("rotator " + (f"az {tracker.pointed[0]:.1f} el {tracker.pointed[1]:.1f} deg"
-                                   if tracker.pointed else "not pointed"))
-    if tracker.errors:
-        parts.append(f"{tracker.errors} errors")
-    return "; ".join(parts)
-
-
-async def _check_hamlib(rig: RigClient | None, rotator: RotatorClient | None,
-                        rigctld: str | None, rotctld: str | None) -> None:
-    """One line each: does the rig answer (its frequency), does the rotator (its position).
-    A failure is a warning, not the end: the station receives without them and retries."""
-
-    def ask_rig() -> str:
-        return f"answers, {rig.frequency() / 1e6:.6f} MHz"
-
-    def ask_rotator() -> str:
-        az, el = rotator.position()
-        return f"answers, az {az:.1f} deg el {el:.1f} deg"
-
-    for what, client, address, ask in (("rig", rig, rigctld, ask_rig), ("rotator", rotator, rotctld, ask_rotator)):
-        if client is None:
-            log.info("%s: none (--%s not given)", what, "rigctld" if what == "rig" else "rotctld")
-            continue
-        try:
-            log.info("%s %s: %s", what, address, await asyncio.to_thread(ask))
-        except (HamlibError, OSError, ValueError) as exc:
-            log.warning("%s %s: does not answer (%s); carrying on without it until it does", what, address,
-                        exc or type(exc).__name__)
-
-
-def _install_signal_handlers(stop: asyncio.Event, report: StationReport) -> list[Callable[[], None]]:
-    """SIGINT and SIGTERM set ``stop`` (noting which) so the run ends cleanly; the removers."""
-    loop = asyncio.get_running_loop()
-    removers: list[Callable[[], None]] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-
-        def handler(sig: signal.Signals = sig) -> None:
-            report.stopped_by = sig.name
-            log.warning("%s received: stopping, writing the summary", sig.name)
-            stop.set()
-
-        try:
-            loop.add_signal_handler(sig, handler)
-        except (NotImplementedError, RuntimeError, ValueError):
-            continue
-        removers.append(lambda sig=sig: loop.remove_signal_handler(sig))
-    return removers
 
 
 async def _uplink(

@@ -9,7 +9,7 @@ serves: a KISS frame of command SET_HARDWARE (6), whose payload the KISS specifi
 the TNC, carrying one line of UTF-8 JSON::
 
     {"picodragon_live": 1, "sim_unix_s": 1384917930.0, "speed": 10.0,
-     "station": "VNSC Hanoi", "spacecraft": "Pico Dragon", "tle": ["NAME", "1 ...", "2 ..."]}
+     "station": "Home", "spacecraft": "CUBESAT-1", "tle": ["NAME", "1 ...", "2 ..."]}
 
 It is sent to every client as it connects and then every few wall seconds (so a client follows
 a twin whose engine lags behind wall time x speed). Data frames (command 0) are unchanged;
