@@ -358,18 +358,20 @@ def downlink_budget(
         sky_k=sky,
         antenna_k=antenna,
         receiver_k=receiver,
-        pointing_db=pointing_loss_db(
-            a.station_pointing_error_deg
-            if station_off_boresight_deg is None
-            else station_off_boresight_deg,
-            beamwidth,
-        ),
+        pointing_db=_station_pointing_db(a, station_off_boresight_deg, beamwidth),
         bit_rate=radio.bit_rate,
         slant_range=slant_range_m,
         elevation_deg=elevation_deg,
         a=a,
         modulation=radio.modulation,
     )
+
+
+def _station_pointing_db(a: LinkAssumptions, off_boresight_deg: Array | None,
+                         beamwidth_deg: float) -> Array:
+    """The station antenna's pointing loss: at the given angle, or at the assumed tracking error."""
+    error = a.station_pointing_error_deg if off_boresight_deg is None else off_boresight_deg
+    return pointing_loss_db(error, beamwidth_deg)
 
 
 def uplink_budget(
@@ -396,12 +398,7 @@ def uplink_budget(
         sky_k=a.spacecraft_antenna_noise_temperature_k,
         antenna_k=a.spacecraft_antenna_noise_temperature_k,
         receiver_k=a.spacecraft_receiver_noise_temperature_k,
-        pointing_db=pointing_loss_db(
-            a.station_pointing_error_deg
-            if station_off_boresight_deg is None
-            else station_off_boresight_deg,
-            beamwidth,
-        ),
+        pointing_db=_station_pointing_db(a, station_off_boresight_deg, beamwidth),
         bit_rate=radio.bit_rate,
         slant_range=slant_range_m,
         elevation_deg=elevation_deg,
