@@ -1,6 +1,6 @@
 """Settings of the standing hostile-input suite: every decoder fed from outside, fuzzed on every run.
 
-``make test`` runs each property with ``PICODRAGON_FUZZ_EXAMPLES`` cases (2,000 by default, a
+``make test`` runs each property with ``PICODRAGON_FUZZ_EXAMPLES`` cases (3,000 by default, a
 few seconds each); ``make fuzz`` runs the longer campaign whose figures docs/security.md quotes.
 Tests here never time anything: a case either keeps the promise of the code under test (a typed
 rejection, never an exception out of a server loop) or fails.
@@ -12,7 +12,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-FUZZ_EXAMPLES = int(os.environ.get("PICODRAGON_FUZZ_EXAMPLES", "2000"))
+FUZZ_EXAMPLES = int(os.environ.get("PICODRAGON_FUZZ_EXAMPLES", "3000"))
 
 settings.register_profile(
     "hostile",

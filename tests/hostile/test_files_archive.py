@@ -8,7 +8,7 @@ about 4.3 GB, and one spoofed chunk numbered 65,534 made the ground zero-fill 15
   reason and changes nothing; assembling and serving (``FileAssembler.assemble``, the web's
   ``Queries.file_bytes``) a file whose chunks claim far more than arrived allocates little
   (tracemalloc's peak, not a timing);
-- properties (``@hostile``, 2,000 cases each by default): ``decode_file_chunk`` and FILE_ENTRY
+- properties (``@hostile``, 3,000 cases each by default): ``decode_file_chunk`` and FILE_ENTRY
   decoding never raise on arbitrary or mutated bytes; a ``FileAssembler`` fed arbitrary entry
   and chunk sequences never raises, keeps its state consistent, and what it builds stays
   bounded by the bytes fed plus the (bounded) size of an accepted entry.

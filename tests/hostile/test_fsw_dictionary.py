@@ -1,6 +1,6 @@
 """Hostile input to the dictionary's decoders and the flight software's uplink (issue 11).
 
-Every property runs with the standing suite's case count (``@hostile``: 2,000 by default).
+Every property runs with the standing suite's case count (``@hostile``: 3,000 by default).
 Promises kept on every case: the decoders never raise (a typed Rejection instead); only the
 exact signed bytes of a telecommand verify, so a mutated one is never executed; the flight
 software fed arbitrary frames never resets and stores at most one summary event an interval

@@ -1,6 +1,6 @@
 """Hostile input to the link room's audio readers: WAV headers and the CW decoder (issue 11).
 
-Each property runs with the standing suite's case count (``@hostile``: 2,000 by default).
+Each property runs with the standing suite's case count (``@hostile``: 3,000 by default).
 Promises kept on every case: a WAV file with mutated header fields (sizes, channels, rates,
 widths, chunk names, truncation) gives one clear ``ValueError`` line naming the file or a valid
 result, and never reads more than the file holds (the 4 GB claim itself is in

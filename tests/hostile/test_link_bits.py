@@ -5,7 +5,7 @@ transmissions with bits flipped, inserted and deleted), and every frame it hands
 FCS; the AFSK demodulator returns frames for any short audio (NaN, Inf and huge values
 included) at the rates it accepts, and any other rate is a ValueError at construction.
 
-HDLC and the rate check run the suite's case count (``@hostile``: 2,000 by default); the AFSK
+HDLC and the rate check run the suite's case count (``@hostile``: 3,000 by default); the AFSK
 demodulator a tenth of it (at least 50), as each case runs 19 demodulators (tens of ms).
 """
 

@@ -5,7 +5,7 @@ The promises checked on every case: never a 5xx; never a change of state (comman
 stages, users and their password hashes, sessions, alarm acknowledgements) without a session
 and, for a cookie session, its CSRF token; a preview is a PNG or a typed refusal.
 
-Case counts: the preview decoder runs at the suite's count (``FUZZ_EXAMPLES``, 2,000 by
+Case counts: the preview decoder runs at the suite's count (``FUZZ_EXAMPLES``, 3,000 by
 default); each route case is a full HTTP request through the application (a few milliseconds,
 plus database reads for the state check), so the route properties run a fifth of it each
 (400 by default, 4,000 under ``make fuzz``).
