@@ -8,7 +8,7 @@ and, for a cookie session, its CSRF token; a preview is a PNG or a typed refusal
 Case counts: the preview decoder runs at the suite's count (``FUZZ_EXAMPLES``, 3,000 by
 default); each route case is a full HTTP request through the application (a few milliseconds,
 plus database reads for the state check), so the route properties run a fifth of it each
-(400 by default, 4,000 under ``make fuzz``).
+(600 by default, 4,000 under ``make fuzz``).
 """
 
 from __future__ import annotations
