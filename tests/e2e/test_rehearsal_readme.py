@@ -5,7 +5,8 @@ processes in a fresh folder on 127.0.0.1: the station, given no clock or element
 the twin's (announced on the KISS stream), predicts the 03:26 pass over Hanoi and archives frames
 in it, and uplinks the command the README gives for a third terminal (queued on the wall
 clock, sent on the twin's: its history still reads queued, released, sent). Then a SIGTERM mid-pass still gives the summary and the --json file. Both processes are
-stopped by their own pids.
+stopped by their own pids. Mission control over the station's archive then shows the frames in
+a browser (Playwright, headless chromium).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from picodragon.ground.archive import open_archive
 from picodragon.ground.archive.pool import Database as archive_database
 from picodragon.ground.archive.reader import Reader
-from tests.conftest import free_port
+from tests.conftest import free_port, require_program
+from tests.web.fixtures import CHROMIUM_ARGS, running_server
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 WALL_LIMIT_S = 150.0
@@ -84,7 +88,10 @@ def _heard_and_sent(log: Path) -> bool:
     return "frame 3:" in text and "sent CAPTURE_IMAGE" in text
 
 
-def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summary(tmp_path):
+@pytest.fixture(scope="module")
+def rehearsal(tmp_path_factory) -> tuple[Path, int]:
+    """The README's rehearsal run once: its folder and the station's exit code after SIGTERM."""
+    tmp_path = tmp_path_factory.mktemp("rehearsal")
     live_argv, station_argv, command_argv = _readme_commands()
     assert "--sim-start" not in station_argv and "--speed" not in station_argv  # nothing to match by hand
     (tmp_path / "key.hex").write_text(bytes(range(32)).hex())
@@ -99,7 +106,6 @@ def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summar
             queued = subprocess.run([sys.executable, "-m", "picodragon.cli", *command_argv[1:]], cwd=tmp_path,
                                     capture_output=True, text=True, timeout=120)  # the third terminal
             assert queued.returncode == 0, queued.stderr
-            db = tmp_path / "picodragon-station.sqlite"
             started = time.monotonic()
             while time.monotonic() - started < WALL_LIMIT_S and not _heard_and_sent(tmp_path / "station.log"):
                 assert station.poll() is None, (tmp_path / "station.log").read_text()[-2000:]
@@ -109,6 +115,12 @@ def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summar
             if station is not None:
                 _stop(station)
             _stop(live)
+    return tmp_path, code
+
+
+def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summary(rehearsal):
+    tmp_path, code = rehearsal
+    db = tmp_path / "picodragon-station.sqlite"
     log = (tmp_path / "station.log").read_text()
     assert "frame 3:" in log, log[-3000:]
     assert "following its clock, 2013-11-20T" in log
@@ -125,3 +137,29 @@ def test_the_readme_rehearsal_hears_the_next_pass_and_a_sigterm_keeps_the_summar
     stages = [s["stage"] for s in capture["stages"]]
     assert stages[:3] == ["queued", "released", "sent"]
     assert capture["stages"][2]["unix_s"] < capture["stages"][0]["unix_s"]  # two clocks, lifecycle order
+
+
+def test_mission_control_shows_the_rehearsals_frames_in_a_browser(rehearsal):
+    """The browser part: mission control over the station's archive lists the frames it heard."""
+    chromium = require_program("chromium")
+    from playwright.sync_api import sync_playwright
+
+    from picodragon.web.auth import create_user
+
+    tmp_path, _ = rehearsal
+    db = str(tmp_path / "picodragon-station.sqlite")
+    create_user(db, "victor", "victor-viewer-1", "viewer")
+    with running_server(db, log_path=str(tmp_path / "serve.log")) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url + "/")
+            page.fill("#name", "victor")
+            page.fill("#password", "victor-viewer-1")
+            page.click("#login-button")
+            page.wait_for_selector("#who", timeout=20_000)
+            page.goto(url + "/frames")
+            page.wait_for_selector("#frame-table tr.frame[data-outcome='decoded']", timeout=20_000)
+            assert "HOUSEKEEPING" in page.inner_text("#frame-table")
+        finally:
+            browser.close()
