@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -155,7 +157,6 @@ def station(
     element_set = _station_element_set(scn, tle, db)
     for name, (host, port) in services:
         reachable(host, port, name)
-    _log_to_stderr()
     clock = _time.time
     if begin is not None:
         t0, m0 = begin.timestamp(), _time.monotonic()
@@ -164,15 +165,16 @@ def station(
             return t0 + (_time.monotonic() - m0) * speed
 
     radio = scn.spacecraft.radio
-    report = run_station_blocking(
-        kiss=kiss, element_set=element_set, station=site,
-        downlink_hz=radio.downlink_frequency_hz, uplink_hz=radio.uplink_frequency_hz,
-        rigctld=rigctld, rotctld=rotctld, db=db, key=key,
-        spacecraft_callsign=f"{radio.callsign}-{radio.ssid}" if radio.ssid else radio.callsign,
-        station_callsign=radio.ground_callsign, dictionary=loaded.dictionary,
-        mission_start_unix_s=scn.start.timestamp(), duration_s=duration, clock=clock,
-        tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0, auto=auto,
-        follow_tnc=begin is None, follow_tnc_elements=tle is None, handle_signals=True)
+    with _log_to_stderr():
+        report = run_station_blocking(
+            kiss=kiss, element_set=element_set, station=site,
+            downlink_hz=radio.downlink_frequency_hz, uplink_hz=radio.uplink_frequency_hz,
+            rigctld=rigctld, rotctld=rotctld, db=db, key=key,
+            spacecraft_callsign=f"{radio.callsign}-{radio.ssid}" if radio.ssid else radio.callsign,
+            station_callsign=radio.ground_callsign, dictionary=loaded.dictionary,
+            mission_start_unix_s=scn.start.timestamp(), duration_s=duration, clock=clock,
+            tick_s=min(1.0, 1.0 / speed) if speed > 1 else 1.0, auto=auto,
+            follow_tnc=begin is None, follow_tnc_elements=tle is None, handle_signals=True)
     data = report.to_json()
     if json_path != "-":
         typer.echo(f"{data['station']}: {data['frames']} frames ({data['decoded']} decoded), "
@@ -201,17 +203,24 @@ def _station_element_set(scn, tle: str | None, db: str):
         raise UserError(f"--tle: {exc}") from None
 
 
-def _log_to_stderr() -> None:
-    """The station's log: one concise line per event on stderr (times in them are UTC)."""
+@contextlib.contextmanager
+def _log_to_stderr() -> Iterator[None]:
+    """The station's log while it runs: one concise line per event on stderr (times in them are
+    UTC); the handler and level are taken back afterwards (the verb may run in-process)."""
     import logging
     import sys
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("station %(levelname)s %(message)s"))
     logger = logging.getLogger("picodragon")
-    logger.handlers[:] = [handler]
+    level = logger.level
+    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @app.command()

@@ -1,0 +1,39 @@
+"""`picodragon station` that never reaches its TNC: exit 1 and one line saying so (its log and
+--json are still written). The TNC here answers the start-up check once, then is gone."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+from picodragon.cli import main
+
+
+def test_a_station_that_never_reached_its_tnc_exits_1(tmp_path, capsys):
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer_once() -> None:  # the CLI's reachability check, then the TNC goes away
+        server.settimeout(30)
+        try:
+            conn, _ = server.accept()
+            conn.close()
+        finally:
+            server.close()
+
+    thread = threading.Thread(target=answer_once, daemon=True)
+    thread.start()
+    try:
+        main(["station", "--kiss", f"127.0.0.1:{port}", "--db", str(tmp_path / "st.sqlite"), "--duration", "3",
+              "--json", str(tmp_path / "st.json")])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    thread.join(timeout=30)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith(f"picodragon: station never reached its TNC at 127.0.0.1:{port}")
+    assert "retrying in" in err  # the log said so as it happened
+    report = json.loads((tmp_path / "st.json").read_text())
+    assert report["tnc_connections"] == 0 and report["last_error"].startswith("TNC ")
