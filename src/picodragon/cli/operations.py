@@ -82,7 +82,8 @@ def live(
     console = Console(stderr=True)
 
     def ready(bound: int) -> None:
-        console.print(f"picodragon live: {scn.spacecraft.name} on KISS TCP {host}:{bound} at {speed:g}x")
+        console.print(f"picodragon live: {scn.spacecraft.name} on KISS TCP {host}:{bound} at {speed:g}x "
+                      "(it tells clients its clock and element set: `picodragon station` follows them)")
 
     def show(status) -> None:
         console.print(f"{iso_z(status.sim_unix)[:19]}Z  keyed {status.frames_keyed}  "
@@ -187,8 +188,9 @@ def station(
 
 
 def _station_element_set(scn, tle: str | None, db: str):
-    """The station's element set by the one rule (:func:`picodragon.ground.elementsets.resolve`):
-    --tle (file, folder or URL), else the mission's published set; its age is logged per pass."""
+    """The station's element set by the one rule (:func:`picodragon.ground.elementsets.resolve`)
+    that mission control also follows: --tle (file, folder or URL), else the set a run left beside
+    the archive (``DB.tle``), else the mission's published set; its age is logged per pass."""
     from picodragon.elements import ElementSetError
     from picodragon.ground.elementsets import resolve
     from picodragon.physics.orbit import deployed_element_set
@@ -198,7 +200,7 @@ def _station_element_set(scn, tle: str | None, db: str):
     if tle is not None and not tle.startswith(("http://", "https://")) and not Path(tle).is_dir():
         input_file(Path(tle), "--tle")
     try:
-        return resolve(tle, lambda: deployed_element_set(scn), archive=db if tle else None).element_set
+        return resolve(tle, lambda: deployed_element_set(scn), archive=db).element_set
     except ElementSetError as exc:
         raise UserError(f"--tle: {exc}") from None
 
