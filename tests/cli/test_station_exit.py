@@ -37,3 +37,21 @@ def test_a_station_that_never_reached_its_tnc_exits_1(tmp_path, capsys):
     assert "retrying in" in err  # the log said so as it happened
     report = json.loads((tmp_path / "st.json").read_text())
     assert report["tnc_connections"] == 0 and report["last_error"].startswith("TNC ")
+
+
+def test_a_tle_url_that_does_not_answer_is_one_line_and_exit_2(tmp_path, capsys):
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    tnc = socket.create_server(("127.0.0.1", 0))
+    try:
+        main(["station", "--kiss", f"127.0.0.1:{tnc.getsockname()[1]}", "--db", str(tmp_path / "st.sqlite"),
+              "--tle", f"http://127.0.0.1:{port}/iss.tle", "--duration", "1"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        tnc.close()
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith(f"picodragon: --tle: cannot fetch http://127.0.0.1:{port}/iss.tle")
+    assert list(tmp_path.iterdir()) == []  # nothing cached, no archive made
