@@ -347,3 +347,40 @@ def test_a_new_missions_archive_has_its_own_telemetry_page(browser, tmp_path):
         shot(page, "telemetry-second-mission")
         assert not [e for e in errors if "off-host" in e], errors
         context.close()
+
+
+def test_viewer_follows_a_pass_on_the_console(browser, mission):
+    """The live pass console: the predicted pass in the sky plot, the spacecraft's look angles
+    and Doppler, and the station's state as the station loop writes it (here: waiting at the
+    pass's AOS azimuth before AOS, as the tracker points the rotator, and its log)."""
+    db, url = mission
+    from picodragon.ground.archive import open_archive
+
+    context, page, errors = login(browser, url, "victor")
+    page.goto(url + "/console")
+    page.wait_for_selector("#sky .main-svg", timeout=WAIT_MS)
+    c = page.evaluate("fetch('/api/console').then(r => r.json())")
+    assert c["pass"] is not None and c["sky_track"] is not None
+    aos_az = c["sky_track"]["azimuth_deg"][0]
+    log_lines = [f"{c['now'][:19]}Z preparing for the pass: AOS {c['pass']['aos'][:19]}Z, "
+                 f"max {c['pass']['max_elevation_deg']:.0f} deg",
+                 f"{c['now'][:19]}Z rig down 437.365000 MHz, up 145.950000 MHz; rotator az {aos_az:.1f} el 0.0 deg"]
+    archive = open_archive(db)
+    try:
+        archive.write_station_state(STATION, {
+            "time": c["now"], "unix_s": 0.0, "commanded": {"azimuth_deg": aos_az, "elevation_deg": 0.0},
+            "rotator_pointed": {"azimuth_deg": aos_az, "elevation_deg": 0.0},
+            "rig_downlink_hz": 437.365e6, "rig_uplink_hz": 145.95e6, "rig": "ok", "rotator": "ok",
+            "errors": 0, "log": log_lines})
+    finally:
+        archive.close()
+    # the page refreshes every 2 s: the station's state appears without a reload
+    page.wait_for_function("() => document.getElementById('c-log').textContent.includes('preparing for the pass')",
+                           timeout=WAIT_MS)
+    page.wait_for_selector("#sky .legendtext >> text=antenna (rotator)", timeout=WAIT_MS)
+    assert page.locator("#sky .legendtext", has_text="predicted pass").count() == 1
+    assert "Hz on 437.365 MHz" in page.inner_text("#c-doppler")
+    assert page.inner_text("#c-rotator") == "ok"
+    shot(page, "console")
+    assert not errors, errors
+    context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +28,8 @@ ISS = ElementSet.from_lines(*SCENARIO.deployment.carrier_tle)
 KEY = bytes(range(100, 132))
 
 
-def test_station_receives_archives_and_uplinks(tmp_path):
+def test_station_receives_archives_and_uplinks(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "picodragon.ground")  # the log lines the pass console keeps
     db = str(tmp_path / "station.sqlite")
     start = datetime(2013, 11, 20, tzinfo=UTC)
     p = find_passes(ISS, STATION, start, start + timedelta(days=1))[0]
@@ -98,6 +100,13 @@ def test_station_receives_archives_and_uplinks(tmp_path):
         assert archive.count_frames() == 6
         (record,) = CommandQueue(archive, KEY).history()
         assert record.stage == Stage.SENT
+        # the pass console's state: written during the pass, with the look angles and the log
+        state = archive.station_state(STATION.name)
+        assert state is not None and p.aos.timestamp() <= state["unix_s"] <= p.los.timestamp()
+        assert 0.0 <= state["commanded"]["azimuth_deg"] <= 360.0
+        assert state["rig"] == "none" and state["rotator"] == "none" and state["rotator_pointed"] is None
+        assert any("AOS over" in line for line in state["log"])
+        assert archive.station_state("nowhere") is None
 
 
 def test_the_station_names_no_callsign_of_its_own():

@@ -134,3 +134,35 @@ def test_the_hardware_state_line_says_what_the_rig_and_rotator_were_told():
     tracker.errors = 2
     assert _hardware_state(tracker) == ("rig down 437.370000 MHz, up 145.947500 MHz; rotator az 321.2 el 4.0 deg; "
                                         "2 errors")
+
+
+def test_the_console_state_says_which_of_rig_and_rotator_failed_last():
+    import logging
+
+    from picodragon.ground.hamlib import RigClient, RotatorClient
+    from picodragon.ground.stationparts import LogTail, station_state
+    from picodragon.ground.tracking import PassTracker
+
+    tracker = PassTracker(ISS, STATION, 437.365e6, 145.95e6, rig=RigClient("127.0.0.1", 1),
+                          rotator=RotatorClient("127.0.0.1", 1))
+    point = tracker.update(1384905600.0)  # nothing answers on port 1: both fail, the rotator last
+    state = station_state(tracker, point, 1384905600.0, ["a", "b"])
+    assert state["time"] == "2013-11-20T00:00:00Z" and state["log"] == ["a", "b"]
+    assert state["commanded"]["azimuth_deg"] == round(float(point.azimuth_deg), 2)
+    assert state["rotator"].startswith("error: rotator") and state["rig"] == "ok"
+    assert state["rotator_pointed"] is None and state["rig_downlink_hz"] is None
+    tracker.last_error = "downlink: refused"
+    assert station_state(tracker, None, 0.0, [])["rig"] == "error: downlink: refused"
+    bare = PassTracker(ISS, STATION, 437.365e6, 145.95e6)
+    assert station_state(bare, None, 0.0, [])["rig"] == "none" == station_state(bare, None, 0.0, [])["rotator"]
+    # the log tail keeps the last lines only
+    tail = LogTail(size=2)
+    logger = logging.getLogger("picodragon.test.tail")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(tail)
+    try:
+        for i in range(3):
+            logger.info("line %d", i)
+    finally:
+        logger.removeHandler(tail)
+    assert list(tail.lines) == ["line 1", "line 2"]

@@ -59,10 +59,12 @@ from picodragon.ground.planner import Plan
 from picodragon.ground.station import Decoded, GroundStation
 from picodragon.ground.stationclock import StationClock
 from picodragon.ground.stationparts import (
+    LogTail,
     Schedule,
     check_hamlib,
     hardware_state,
     install_signal_handlers,
+    station_state,
 )
 from picodragon.ground.tracking import PassTracker
 from picodragon.link.announce import LiveAnnouncement, parse_announcement
@@ -77,6 +79,9 @@ ROTCTLD_PORT = 4533
 FOLLOW_WAIT_S = 3.0
 #: station-clock seconds between log lines of the rig's and rotator's state during a pass
 STATE_EVERY_S = 60.0
+#: station-clock seconds between the station's state written to the archive during a pass
+#: window, for mission control's pass console (``Archive.write_station_state``)
+CONSOLE_EVERY_S = 5.0
 
 
 @dataclass
@@ -307,6 +312,7 @@ async def run_station(
         pass_frames = 0
         seen_errors = 0
         next_state = [-float("inf")]
+        next_console = [-float("inf")]
         if station_clock is not None:  # a live twin greets on connect: predict on its clock, not today's
             for _ in range(round(FOLLOW_WAIT_S / 0.1)):
                 if station_clock.following or stop.is_set():
@@ -344,6 +350,7 @@ async def run_station(
                     in_pass, pass_frames = True, ground.counts["frames"]
                     log.info("%s AOS over %s (LOS %s)", iso_z(now, "seconds"), station.name,
                              iso_z(p.los, "seconds"))
+                point = None
                 if rig is not None or rotator is not None:
                     point = await asyncio.to_thread(tracker.update, now)
                     log.debug("%s az %.1f el %.1f down %.0f Hz", iso_z(now, "seconds"), point.azimuth_deg,
@@ -351,6 +358,15 @@ async def run_station(
                     if in_pass and now >= next_state[0]:  # the rig's and rotator's state, each minute
                         next_state[0] = now + STATE_EVERY_S
                         log.info("%s %s", iso_z(now, "seconds"), hardware_state(tracker))
+                if now >= next_console[0]:
+                    next_console[0] = now + CONSOLE_EVERY_S
+                    if point is None:
+                        point = tracker.update(now)  # no rig or rotator: the look angles only
+                    try:
+                        archive.write_station_state(station.name, station_state(tracker, point, now,
+                                                                                list(tail.lines)))
+                    except Exception as exc:  # noqa: BLE001 - the console's state must not end a pass
+                        log.warning("%s console state not written: %s", iso_z(now, "seconds"), exc)
                 client = client_box[0]
                 if commands is not None and p.aos.timestamp() <= now and client is not None:
                     await _uplink(commands, client, now, station_callsign, spacecraft_callsign, report)
@@ -374,10 +390,14 @@ async def run_station(
                                             in_window and p is not None and p.aos.timestamp() <= now)
             await _sleep_or_stop(stop, tick_s / _rate())
 
+    tail = LogTail()
+    ground_log = logging.getLogger("picodragon.ground")
+    ground_log.addHandler(tail)
     try:
         await check_hamlib(rig, rotator, rigctld, rotctld)
         await asyncio.gather(receive_loop(), control_loop())
     finally:
+        ground_log.removeHandler(tail)
         for remove in removers:
             remove()
         for client in (rig, rotator):

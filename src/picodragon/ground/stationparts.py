@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,12 +19,12 @@ from picodragon.elements import ElementSet, ElementSetError
 from picodragon.ground.elementsets import age_line, is_stale
 from picodragon.ground.hamlib import HamlibError, RigClient, RotatorClient
 from picodragon.ground.passes import Pass, find_passes
-from picodragon.ground.tracking import PassTracker
+from picodragon.ground.tracking import PassTracker, TrackPoint
 
 if TYPE_CHECKING:
     from picodragon.ground.operations import StationReport
 
-__all__ = ["Schedule", "check_hamlib", "hardware_state", "install_signal_handlers"]
+__all__ = ["LogTail", "Schedule", "check_hamlib", "hardware_state", "install_signal_handlers", "station_state"]
 
 log = logging.getLogger("picodragon.ground.operations")
 
@@ -97,6 +98,48 @@ def hardware_state(tracker: PassTracker) -> str:
     if tracker.errors:
         parts.append(f"{tracker.errors} errors")
     return "; ".join(parts)
+
+
+class LogTail(logging.Handler):
+    """The station log's last ``size`` lines (INFO and up, as far as the ``picodragon`` loggers'
+    levels let them through: ``picodragon station`` logs INFO), kept for the pass console."""
+
+    def __init__(self, size: int = 20) -> None:
+        super().__init__(logging.INFO)
+        self.lines: deque[str] = deque(maxlen=size)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(record.getMessage())
+        except Exception:  # noqa: BLE001 - a bad log call must not stop the station
+            self.handleError(record)
+
+
+def station_state(tracker: PassTracker, point: TrackPoint | None, now: float, lines: list[str]) -> dict:
+    """The station's state for mission control's pass console (``Archive.write_station_state``):
+    the time (ISO UTC and Unix s), the look angles commanded (``point``, deg), where the rotator
+    last accepted to point (deg; None without a rotator or before it did), the rig's tuned
+    frequencies (Hz), a health text for each of rig and rotator ("none" without one, "ok", or
+    "error: " and the tracker's last error when that error was theirs), and the last log lines."""
+    pointed = None
+    if tracker.rotator is not None and tracker.pointed is not None:
+        pointed = {"azimuth_deg": round(tracker.pointed[0], 2), "elevation_deg": round(tracker.pointed[1], 2)}
+    last_error = tracker.last_error or ""
+
+    def health(client: object, prefixes: tuple[str, ...]) -> str:
+        if client is None:
+            return "none"
+        return f"error: {last_error}" if last_error.startswith(prefixes) else "ok"
+
+    return {
+        "time": iso_z(now, "seconds"), "unix_s": float(now),
+        "commanded": None if point is None else {"azimuth_deg": round(float(point.azimuth_deg), 2),
+                                                  "elevation_deg": round(float(point.elevation_deg), 2)},
+        "rotator_pointed": pointed,
+        "rig_downlink_hz": tracker.tuned_downlink_hz, "rig_uplink_hz": tracker.tuned_uplink_hz,
+        "rig": health(tracker.rig, ("downlink", "uplink")), "rotator": health(tracker.rotator, ("rotator", "park")),
+        "errors": tracker.errors, "log": list(lines),
+    }
 
 
 async def check_hamlib(rig: RigClient | None, rotator: RotatorClient | None,

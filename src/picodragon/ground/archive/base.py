@@ -191,6 +191,9 @@ LATER_TABLES = frozenset({"archive_meta"})
 DICTIONARY_KEY = "dictionary_xtce"
 #: the ``archive_meta`` key of the mission that wrote the archive: JSON ``{"name", "scenario"}``
 MISSION_KEY = "mission"
+#: the ``archive_meta`` key prefix of a station's last state during a pass (JSON; the station's
+#: name follows the colon), for mission control's live pass console
+STATION_STATE_PREFIX = "station_state:"
 
 
 @functools.lru_cache(maxsize=8)
@@ -382,6 +385,28 @@ class Archive:
                    (MISSION_KEY, json.dumps({"name": str(name), "scenario": str(scenario_json)})))
         if self._depth == 0:
             self._commit()
+
+    def write_station_state(self, station: str, state: dict) -> None:
+        """Record ``station``'s state now (JSON: time, look angles, rig and rotator health, its
+        last log lines; see ``picodragon.ground.stationparts.station_state``), replacing the
+        previous one: mission control's pass console shows the last. Commits."""
+        p = self.placeholder
+        key = STATION_STATE_PREFIX + str(station)
+        self._flush_pending_only()
+        self._exec(f"DELETE FROM archive_meta WHERE key = {p}", (key,))
+        self._exec(f"INSERT INTO archive_meta (key, value) VALUES ({p}, {p})", (key, json.dumps(state)))
+        if self._depth == 0:
+            self._commit()
+
+    def station_state(self, station: str) -> dict | None:
+        """What :meth:`write_station_state` last recorded for ``station``, or None."""
+        rows = self._rows(f"SELECT value FROM archive_meta WHERE key = {self.placeholder}",
+                          (STATION_STATE_PREFIX + str(station),))
+        try:
+            found = json.loads(rows[0][0]) if rows else None
+        except (TypeError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
 
     def remembered_mission(self) -> dict | None:
         """What :meth:`remember_mission` recorded (``{"name", "scenario"}``), or None."""

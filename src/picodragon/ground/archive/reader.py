@@ -21,7 +21,7 @@ import threading
 from typing import Any
 
 from picodragon.dictionary.files import MAX_CHUNK_DATA
-from picodragon.ground.archive.base import MISSION_KEY
+from picodragon.ground.archive.base import MISSION_KEY, STATION_STATE_PREFIX
 from picodragon.ground.archive.catalog import Catalog, QueryError
 from picodragon.ground.archive.pool import Database
 from picodragon.ground.archive.rollups import Rollups, Series, quote
@@ -121,6 +121,17 @@ class Reader:
         except (TypeError, ValueError):
             return None
         return found if isinstance(found, dict) and isinstance(found.get("name"), str) else None
+
+    def station_state(self, station: str) -> dict[str, Any] | None:
+        """A station's last state during a pass (``Archive.write_station_state``), or None."""
+        if not self.db.table_exists("archive_meta"):
+            return None
+        row = self.db.one("SELECT value FROM archive_meta WHERE key = ?", (STATION_STATE_PREFIX + station,))
+        try:
+            found = json.loads(row[0]) if row is not None else None
+        except (TypeError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
 
     # -- contact ------------------------------------------------------------------------
     def last_contact(self) -> dict[str, Any] | None:

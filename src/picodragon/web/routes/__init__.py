@@ -1,5 +1,5 @@
 """Mission control's routers, one module per resource, in the order the application mounts
-them: pages (HTML, login forms, map), access, status, telemetry, orbit, events, commanding,
+them: pages (HTML, login forms, map), access, status, telemetry, orbit, console, events, commanding,
 images, frames, procedures. What they share (roles, parsing, JSON helpers) is ``common``."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from picodragon.web.routes import (
            access,
            commanding,
+           console,
            events,
            frames,
            images,
@@ -17,7 +18,7 @@ from picodragon.web.routes import (
            telemetry,
 )
 
-ROUTERS = [pages.router, access.router, status.router, telemetry.router, orbit.router, events.router,
-           commanding.router, images.router, frames.router, procedures.router]
+ROUTERS = [pages.router, access.router, status.router, telemetry.router, orbit.router, console.router,
+           events.router, commanding.router, images.router, frames.router, procedures.router]
 
 __all__ = ["ROUTERS"]

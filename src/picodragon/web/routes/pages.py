@@ -22,7 +22,8 @@ LOGIN_CSRF_COOKIE = "pd_login_csrf"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 #: (template, path, title) of every page, in the order of the navigation bar
 PAGES = [("overview", "/", "Overview"), ("telemetry", "/telemetry", "Telemetry"),
-         ("track", "/track", "Ground track & passes"), ("images", "/images", "Images"),
+         ("track", "/track", "Ground track & passes"), ("console", "/console", "Pass console"),
+         ("images", "/images", "Images"),
          ("commanding", "/commanding", "Commanding"), ("procedures", "/procedures", "Procedures"),
          ("events", "/events", "Events & alarms"),
          ("frames", "/frames", "Frames"),

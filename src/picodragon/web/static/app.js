@@ -315,6 +315,46 @@ function track() {
   onLive(() => drawPasses());
 }
 
+/* -- live pass console: the sky plot (r = 90 - elevation, theta = azimuth), now, the station -- */
+function console_() {
+  const dark = { paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d", font: { color: "#dde5ee" } };
+  const set = (id, text) => { document.getElementById(id).textContent = text; };
+  const angles = (a) => a ? `az ${fmtNum(a.azimuth_deg, 1)}°, el ${fmtNum(a.elevation_deg, 1)}°` : "–";
+  async function draw() {
+    const c = await api("/api/console");
+    set("console-note", `${c.station} · now ${fmtTime(c.now)} (${c.clock})`);
+    set("c-station", c.station);
+    set("c-pass", c.pass ? `AOS ${fmtTime(c.pass.aos)} · LOS ${fmtTime(c.pass.los)} · max ${fmtNum(c.pass.max_elevation_deg, 0)}°` : "no pass in the next day");
+    const sc = c.spacecraft;
+    set("c-az", sc ? fmtNum(sc.azimuth_deg, 1) + "°" : "–");
+    set("c-el", sc ? fmtNum(sc.elevation_deg, 1) + "°" : "–");
+    set("c-range", sc ? fmtNum(sc.range_km, 0) + " km" : "–");
+    set("c-rr", sc ? fmtNum(sc.range_rate_m_s, 0) + " m/s" : "–");
+    set("c-doppler", sc ? `${fmtNum(sc.doppler_hz, 0)} Hz on ${fmtNum(c.downlink_hz / 1e6, 3)} MHz` : "–");
+    const st = c.state;
+    set("c-state-time", st ? fmtTime(st.time) : "no state from the station yet");
+    set("c-commanded", st ? angles(st.commanded) : "–");
+    set("c-pointed", st ? angles(st.rotator_pointed) : "–");
+    set("c-rig", st ? st.rig + (st.rig_downlink_hz ? ` · down ${fmtNum(st.rig_downlink_hz / 1e6, 6)} MHz, up ${fmtNum(st.rig_uplink_hz / 1e6, 6)} MHz` : "") : "–");
+    set("c-rotator", st ? st.rotator : "–");
+    for (const id of ["c-rig", "c-rotator"]) document.getElementById(id).className = document.getElementById(id).textContent.startsWith("error") ? "val error" : "val";
+    set("c-log", st && st.log.length ? st.log.join("\n") : "no state from the station yet");
+    const traces = [];
+    if (c.sky_track) traces.push({ type: "scatterpolar", mode: "lines", name: "predicted pass", r: c.sky_track.elevation_deg.map(e => 90 - e),
+      theta: c.sky_track.azimuth_deg, text: c.sky_track.time, hoverinfo: "text", line: { color: "#ffd200", width: 2 } });
+    if (sc && sc.elevation_deg >= 0) traces.push({ type: "scatterpolar", mode: "markers", name: "spacecraft now", r: [90 - sc.elevation_deg],
+      theta: [sc.azimuth_deg], marker: { color: "#fff", size: 13, symbol: "star" } });
+    const ant = st && (st.rotator_pointed || st.commanded);
+    if (ant) traces.push({ type: "scatterpolar", mode: "markers", name: st.rotator_pointed ? "antenna (rotator)" : "antenna (commanded)",
+      r: [90 - Math.max(0, ant.elevation_deg)], theta: [ant.azimuth_deg], marker: { color: "#ff4d4f", size: 12, symbol: "circle-open", line: { width: 3 } } });
+    Plotly.react("sky", traces, { ...dark, height: 480, margin: { l: 30, r: 30, t: 30, b: 30 }, showlegend: true, legend: { orientation: "h" },
+      polar: { bgcolor: "#0d151d", radialaxis: { range: [0, 90], angle: 45, tickvals: [0, 30, 60, 90], ticktext: ["90°", "60°", "30°", "0°"], gridcolor: "#26384a" },
+        angularaxis: { direction: "clockwise", rotation: 90, gridcolor: "#26384a" } } }, { displaylogo: false, responsive: true });
+  }
+  draw();
+  setInterval(() => draw().catch(() => null), 2000);
+}
+
 /* -- images -------------------------------------------------------------------------------- */
 function images() {
   function chunkMap(img) {
@@ -610,6 +650,6 @@ function admin() {
   load();
 }
 
-const PAGES = { overview, telemetry, track, images, commanding, events, frames, admin };
+const PAGES = { overview, telemetry, track, console: console_, images, commanding, events, frames, admin };
 if (PAGES[PAGE]) PAGES[PAGE]();
 startLive();
