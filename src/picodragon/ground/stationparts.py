@@ -11,7 +11,7 @@ import signal
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from picodragon.astro.isotime import iso_z
 from picodragon.config import Station
@@ -21,8 +21,13 @@ from picodragon.ground.hamlib import HamlibError, RigClient, RotatorClient
 from picodragon.ground.passes import Pass, find_passes
 from picodragon.ground.tracking import PassTracker, TrackPoint
 
-if TYPE_CHECKING:
-    from picodragon.ground.operations import StationReport
+
+class StopNote(Protocol):
+    """What the signal handlers write: the station report's ``stopped_by`` (no import of the
+    loop's module, which imports this one)."""
+
+    stopped_by: str
+
 
 __all__ = ["LogTail", "Schedule", "check_hamlib", "hardware_state", "install_signal_handlers", "station_state"]
 
@@ -165,7 +170,7 @@ async def check_hamlib(rig: RigClient | None, rotator: RotatorClient | None,
                         exc or type(exc).__name__)
 
 
-def install_signal_handlers(stop: asyncio.Event, report: StationReport) -> list[Callable[[], None]]:
+def install_signal_handlers(stop: asyncio.Event, report: StopNote) -> list[Callable[[], None]]:
     """SIGINT and SIGTERM set ``stop`` (noting which) so the run ends cleanly; the removers."""
     loop = asyncio.get_running_loop()
     removers: list[Callable[[], None]] = []
