@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_program
 from tests.web.fixtures import (
-    CHROMIUM_ARGS,
     KEY,
     STATION,
     T0,
@@ -40,19 +38,6 @@ SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT_MS = 20_000
 PASSWORDS = {"olga": ("operator", "olga-operator-1"), "victor": ("viewer", "victor-viewer-1"),
              "ada": ("admin", "ada-admin-pass-1")}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = require_program("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,8 @@ from importlib import resources
 
 import pytest
 
-from tests.conftest import require_program
 from tests.e2e.test_web_browser import PASSWORDS, WAIT_MS, login, shot
-from tests.web.fixtures import CHROMIUM_ARGS, populate, running_server
+from tests.web.fixtures import populate, running_server
 
 PROCEDURE = """
 name = "Ping and reset"
@@ -30,19 +29,6 @@ within = 5
 [[steps]]
 command = "RESET_SOFTWARE"
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = require_program("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")
