@@ -13,6 +13,7 @@ import typer
 
 from picodragon.cli import (  # noqa: F401  (they register the verbs)
     about,
+    envtest,
     exports,
     flight,
     missions,
