@@ -518,6 +518,27 @@ class Receive(Section):
         return self
 
 
+class Uncertainty(Section):
+    """The ranges of the mission's own uncertain inputs that ``picodragon lifetime --uncertainty``
+    draws from (uniform between the two values, each from a quoted source). An input left out
+    is held at its nominal value, and the report says so; the inputs that are not the mission's
+    (drag coefficient, density-model bias, atmosphere model) take ranges from the literature
+    (``picodragon.mission.lifetime_uncertainty``)."""
+
+    mass_kg: tuple[float, float] | None = Field(
+        None, description="the lowest and highest quoted mass, kg; absent: held at spacecraft.mass_kg")
+    ejection_speed_m_s: tuple[float, float] | None = Field(
+        None, description="the deployer's quoted range of ejection speeds, m/s; absent: held at "
+        "deployment.ejection_speed_m_s")
+
+    @field_validator("mass_kg", "ejection_speed_m_s")
+    @classmethod
+    def _ordered(cls, pair: tuple[float, float] | None) -> tuple[float, float] | None:
+        if pair is not None and not 0 <= pair[0] <= pair[1] <= 50:
+            raise ValueError("give [low, high] with 0 <= low <= high <= 50")
+        return pair
+
+
 class Scenario(Section):
     name: str = Field(..., min_length=1, description="the scenario's name, shown in reports and "
                       "accepted by --scenario for a packaged mission")
@@ -543,6 +564,9 @@ class Scenario(Section):
         False, description="a satellite the team hears but does not fly or command: no twin, no "
         "flight software, no uplink ([spacecraft.power] may be left out; `run` refuses it)")
     receive: Receive | None = Field(None, description="how its downlink is received and decoded")
+    uncertainty: Uncertainty = Field(
+        default_factory=Uncertainty, description="ranges of the mission's uncertain inputs for "
+        "`picodragon lifetime --uncertainty`")
 
     @model_validator(mode="after")
     def _power_unless_receive_only(self) -> Scenario:

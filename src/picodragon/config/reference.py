@@ -54,6 +54,7 @@ def _sections() -> list[tuple[str, type[BaseModel]]]:
         ("[[faults]]", models.Fault),
         ("[[companions]]", models.Companion),
         *([("[receive]", models.Receive)] if hasattr(models, "Receive") else []),
+        *([("[uncertainty]", models.Uncertainty)] if hasattr(models, "Uncertainty") else []),
     ]
 
 
