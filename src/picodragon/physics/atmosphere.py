@@ -48,8 +48,12 @@ def atmosphere_label(name: str) -> str:
     return ATMOSPHERES[check_atmosphere(name)][0]
 
 
-def density(unix_s, lat_deg, lon_deg, alt_m, model: str = DEFAULT_ATMOSPHERE) -> np.ndarray:
-    """Total mass density (kg/m^3) at the given times and geodetic positions (arrays, same shape).
+SPECIES = ("N2", "O2", "O", "He", "H", "Ar", "N", "anomalous_O")
+"""Number densities (m^-3) in ``composition``'s columns: pymsis' species order."""
+
+
+def msis(unix_s, lat_deg, lon_deg, alt_m, model: str = DEFAULT_ATMOSPHERE) -> np.ndarray:
+    """pymsis' whole output (n, 11): mass density, the species of ``SPECIES``, NO, temperature.
 
     model: an atmosphere name of ``ATMOSPHERES`` (NRLMSIS 2.1 unless told).
     """
@@ -70,4 +74,17 @@ def density(unix_s, lat_deg, lon_deg, alt_m, model: str = DEFAULT_ATMOSPHERE) ->
         aps=aps,
         version=version,
     )
-    return np.asarray(out[:, pymsis.Variable.MASS_DENSITY], dtype=float)
+    return np.asarray(out, dtype=float).reshape(len(unix_s), -1)
+
+
+def density(unix_s, lat_deg, lon_deg, alt_m, model: str = DEFAULT_ATMOSPHERE) -> np.ndarray:
+    """Total mass density (kg/m^3) at the given times and geodetic positions (arrays, same shape).
+
+    model: an atmosphere name of ``ATMOSPHERES`` (NRLMSIS 2.1 unless told).
+    """
+    return msis(unix_s, lat_deg, lon_deg, alt_m, model)[:, 0]
+
+
+def composition(out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(number densities (n, len(SPECIES)) m^-3, NaN as 0; gas temperature (n,) K) of ``msis``' output."""
+    return np.nan_to_num(out[:, 1:1 + len(SPECIES)]), out[:, 10]
