@@ -154,3 +154,69 @@ def test_the_missions_duty_estimate_goes_through_the_same_bus(scenario):
     assert radio.keyed_s_total == 0.0  # frames only: the duty the engine measures is not inflated
     twin.advance_to(t0 + 100.0)
     assert twin.bus.pending_j() == 0.0
+
+
+def _books(twin: Twin) -> dict[str, float]:
+    """The twin's energy books now (the last row of its ledger)."""
+    return {k: float(v[-1]) for k, v in twin.energy_ledger().items()}
+
+
+def _balance(scenario, twin: Twin, a: dict[str, float], b: dict[str, float]) -> tuple[float, float]:
+    """(energy from the cells and the battery, loads' power x durations) between two books, J."""
+    p = scenario.spacecraft.power
+    d = {k: b[k] - a[k] for k in a}
+    supply = (d["cells_j"] + d["discharged_j"] * pw.DISCHARGE_EFFICIENCY
+              - d["charged_j"] / p.charge_efficiency)
+    switched = sum(w * d[f"on_s:{name}"] for name, w in twin.switches.loads_w.items())
+    demand = (p.base_load_w * d["powered_s"] + switched + p.transmit_load_w * d["keyed_s"]
+              + d["pulse_j"] - d["pending_j"])
+    return supply, demand
+
+
+def test_energy_books_balance_in_sunlight_with_imaging_a_downlink_and_the_heater(scenario):
+    """Cells + battery = loads within 1 % while the array charges the battery, the camera and
+    the heater are on and a file goes down; the battery's energy moves by what the books say."""
+    twin = Twin(scenario, attitude=False)
+    twin._energy_j = 0.6 * twin._capacity_j  # room to charge at constant current
+    t = twin.start_unix
+    while twin.snapshot()["sunlit_fraction"] < 1.0:
+        t += 60.0
+        twin.advance_to(t)
+    t += 10.0
+    twin.advance_to(t)  # books from here on (after the state of charge was set)
+    radio = twin.devices.radio
+    a = _books(twin)
+    twin.switches.set_load("camera", True)
+    twin.switches.set_load("heater", True)
+    for step in range(600):
+        if step == 60:
+            twin.switches.set_load("camera", False)
+        if step in (100, 300):
+            for _ in range(25):
+                radio.transmit(bytes(230))
+        if step == 500:
+            twin.switches.set_load("heater", False)
+        twin.advance_to(t + step + 1.0)
+    twin.advance_to(t + 700.0)  # the last frames are off the air
+    b = _books(twin)
+    supply, demand = _balance(scenario, twin, a, b)
+    assert b["charged_j"] - a["charged_j"] > 0.0  # the array charged the battery meanwhile
+    assert b["cells_j"] - a["cells_j"] > 0.0
+    assert b["on_s:camera"] - a["on_s:camera"] == pytest.approx(60.0)
+    assert b["keyed_s"] - a["keyed_s"] == pytest.approx(50 * radio.air_time_s(bytes(230)))
+    assert supply == pytest.approx(demand, rel=0.01)
+    stored = (b["charged_j"] - a["charged_j"]) - (b["discharged_j"] - a["discharged_j"])
+    assert b["battery_j"] - a["battery_j"] == pytest.approx(stored, abs=1e-6 * twin._capacity_j)
+
+
+def test_energy_books_count_the_burn_wire_and_hold_in_eclipse(scenario):
+    twin = _eclipse_twin(scenario)
+    a = _books(twin)
+    twin.devices.antenna.burn(5.0)
+    twin.devices.cw.send("PICO DRAGON VIETNAM", 20.0)
+    twin.advance_to(twin.time + 120.0)
+    b = _books(twin)
+    supply, demand = _balance(scenario, twin, a, b)
+    assert b["pulse_j"] - a["pulse_j"] == pytest.approx(10.0)
+    assert b["cells_j"] - a["cells_j"] == pytest.approx(0.0, abs=1e-9)
+    assert supply == pytest.approx(demand, rel=0.01)

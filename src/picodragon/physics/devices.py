@@ -227,18 +227,42 @@ class TemperatureSensorDevice(FaultInjectable):
 
 
 class PowerSwitchesDevice:
-    """Load switches of the EPS by name; unknown names raise ValueError listing the known ones."""
+    """Load switches of the EPS by name; unknown names raise ValueError listing the known ones.
 
-    def __init__(self, loads_w: dict[str, float], initially_on: dict[str, bool]) -> None:
+    With the twin's ``state`` it also keeps each load's time switched on (``on_seconds``): the
+    device's own count, from the moments its switches changed, against which the twin's energy
+    books are checked (tests/physics/test_state.py, tests/mission/test_operations.py).
+    """
+
+    def __init__(self, loads_w: dict[str, float], initially_on: dict[str, bool],
+                 state: SpacecraftState | None = None) -> None:
         self.loads_w = dict(loads_w)
         self._on = {name: bool(initially_on.get(name, False)) for name in loads_w}
+        self._state = state
+        self._on_s = dict.fromkeys(loads_w, 0.0)
+        self._since = state.time if state is not None else 0.0
 
     def _check(self, name: str) -> None:
         if name not in self._on:
             raise ValueError(f"unknown load '{name}' (known: {', '.join(sorted(self._on))})")
 
+    def _tally(self) -> None:
+        if self._state is None:
+            return
+        now = self._state.time
+        for name, on in self._on.items():
+            if on:
+                self._on_s[name] += now - self._since
+        self._since = now
+
+    def on_seconds(self) -> dict[str, float]:
+        """Seconds each load has been switched on since the twin started (needs the state)."""
+        self._tally()
+        return dict(self._on_s)
+
     def set_load(self, name: str, on: bool) -> None:
         self._check(name)
+        self._tally()
         self._on[name] = bool(on)
 
     def is_on(self, name: str) -> bool:

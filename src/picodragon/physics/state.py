@@ -95,6 +95,8 @@ class ElectricalBus:
         self._pulse_j = 0.0
         self.keyed_s_total = 0.0
         """equivalent full-duty seconds keyed so far (frames, CW and estimated duty)"""
+        self.pulse_j_total = 0.0
+        """energy of every one-off pulse so far (J)"""
 
     def key(self, start: float, duration_s: float, duty: float = 1.0) -> None:
         """The transmitter keys from start for duration_s at the given duty fraction (0..1)."""
@@ -108,6 +110,7 @@ class ElectricalBus:
         """A one-off draw (a burn wire), charged to the next step."""
         if energy_j > 0:
             self._pulse_j += float(energy_j)
+            self.pulse_j_total += float(energy_j)
 
     def take(self, t0: float, t1: float) -> tuple[float, float]:
         """(DC energy J, radiated RF energy J) spent in [t0, t1], removed from the ledger.

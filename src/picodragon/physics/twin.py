@@ -165,7 +165,9 @@ def _world(
     History rows (t, r (3), illumination, soc, battery W, solar W, bus W, rate deg/s, 9 node
     temperatures K) go to rec whenever rec_every seconds have passed since rec_last.
     Returns (energy, temperatures, solar W, battery W, bus W, brownout, rows, rec_last,
-    integral of the projected area against the flow (m^2 s), charge inhibited at the end).
+    integral of the projected area against the flow (m^2 s), charge inhibited at the end,
+    and the span's energy books in J: drawn from the cells, stored in the battery, taken out of
+    the battery, delivered to the bus).
     """
     env = np.empty(17)
     absorbed = np.zeros(6)
@@ -178,6 +180,10 @@ def _world(
     area_int = 0.0
     n_rec = 0
     inhibit = False
+    cells_j = 0.0
+    charged_j = 0.0
+    discharged_j = 0.0
+    bus_j = 0.0
     extra_per_step = extra_j / n
     rf_w = rf_j / (n * dt)
     for i in range(n):
@@ -259,6 +265,12 @@ def _world(
         elif bat_w < 0:
             loss_bat += -bat_w * (1.0 - pw.DISCHARGE_EFFICIENCY)
             drawn += bat_w * pw.DISCHARGE_EFFICIENCY
+        cells_j += drawn * dt
+        bus_j += bus_w * dt
+        if bat_w > 0:
+            charged_j += bat_w * dt
+        else:
+            discharged_j -= bat_w * dt
         used = 1.0
         if solar > 0.0:
             used = min(max(drawn / solar, 0.0), 1.0)
@@ -285,7 +297,8 @@ def _world(
                 rec[n_rec, 10 + k] = temp_k[k]
             n_rec += 1
             rec_last = tm
-    return energy_j, temp_k, solar, bat_w, bus_w, brownout, n_rec, rec_last, area_int, inhibit
+    return (energy_j, temp_k, solar, bat_w, bus_w, brownout, n_rec, rec_last, area_int, inhibit,
+            cells_j, charged_j, discharged_j, bus_j)
 
 
 class Twin:
@@ -341,7 +354,7 @@ class Twin:
                       "sunlit_fraction": 1.0}
         loads = {k: (p.camera_load_w if v is None else v) for k, v in pw.DEFAULT_SWITCHED_LOADS_W.items()}
         loads["heater"] = sc.thermal.heater_w
-        self.switches = PowerSwitchesDevice(loads, pw.DEFAULT_ON)
+        self.switches = PowerSwitchesDevice(loads, pw.DEFAULT_ON, self.state)
         self.bus = ElectricalBus(p.transmit_load_w, sc.radio.downlink_power_w)
         self._cache = None
         self._vf = view_factor_table()
@@ -350,6 +363,11 @@ class Twin:
         self._no_attitude = np.zeros((1, 4))
         self._hist: list[np.ndarray] = []
         self._hist_last = -np.inf
+        self._books = np.zeros(5)
+        """cumulative J drawn from the cells, charged, discharged, to the bus; s powered"""
+        self._ledger_loads = tuple(self.switches.loads())
+        self._ledger: list[tuple[float, ...]] = []
+        self._ledger_last = -np.inf
         self._refresh_state()
         st, sw, bus = self.state, self.switches, self.bus
         self.devices = Devices(
@@ -370,6 +388,7 @@ class Twin:
             watchdog=WatchdogDevice(st),
         )
         self._record_now()
+        self._ledger_row()
 
     # --- orbit ---------------------------------------------------------------------------------
     def state_teme(self, unix_s) -> tuple[np.ndarray, np.ndarray]:
@@ -514,8 +533,9 @@ class Twin:
         p = sc.power
         rows = self._rec_buffer if n <= len(self._rec_buffer) else np.empty((n, 19))
         hs, _, table = self._vf
+        powered = not self.brownout
         (self._energy_j, self._temp_k, solar, bat_w, bus_w, self.brownout, n_rec,
-         self._hist_last, area_int, self.charge_inhibited) = _world(
+         self._hist_last, area_int, self.charge_inhibited, *books) = _world(
             self.time, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, self.attitude is not None,
             q_mid, w_mid, hs, table, self._energy_j, self._capacity_j, self._temp_k, self._cap,
             self._g, self._area, self._body_ae, self._wing_ae, self._wing_area,
@@ -524,6 +544,9 @@ class Twin:
             sc.thermal.face_absorptivity, sc.thermal.face_emissivity, self._v_charge,
             self._t_charge_min_k,
         )  # fmt: skip
+        self._books[:4] += books
+        if powered and not self.brownout:
+            self._books[4] += span
         if self.attitude is not None:
             self._area_sum += area_int
             self._area_time += span
@@ -539,6 +562,8 @@ class Twin:
         self._refresh_state(env[0:3].copy(), env[3:6].copy(), env[6:9].copy())
         if n_rec:
             self._record(rows[:n_rec].copy())
+        if self.time - self._ledger_last >= self.history_every_s:
+            self._ledger_row()
 
     # --- recording -----------------------------------------------------------------------------
     def _record(self, rec: np.ndarray) -> None:
@@ -552,6 +577,33 @@ class Twin:
             rec[:, 10:] - 273.15,
         ])  # fmt: skip
         self._hist.append(rows)
+
+    def _ledger_row(self) -> None:
+        on_s = self.switches.on_seconds()
+        self._ledger.append((self.time, self._energy_j, *self._books, self.bus.keyed_s_total,
+                             self.bus.pulse_j_total, self.bus.pending_j(),
+                             *(on_s[name] for name in self._ledger_loads)))
+        self._ledger_last = self.time
+
+    def energy_ledger(self) -> dict[str, np.ndarray]:
+        """The energy books at the end of a step at least once a minute, cumulative from the start.
+
+        Supply side (the twin's integration): ``battery_j`` (energy stored now), ``cells_j``
+        (drawn from the array), ``charged_j`` / ``discharged_j`` (into and out of the battery's
+        store), ``bus_j`` (delivered to the loads), ``powered_s`` (time outside brown-out).
+        Demand side (the devices' own counts): ``keyed_s`` (full-duty transmitter seconds keyed,
+        ``ElectricalBus.keyed_s_total``), ``pulse_j`` (burn-wire pulses), ``pending_j`` (keyed or
+        pulsed and not yet drawn: a frame still on the air), ``on_s:<load>`` (seconds each
+        switched load was on). So: cells + discharged x discharge efficiency - charged / charge
+        efficiency = bus = base load x powered + sum(load W x on) + transmit W x keyed + pulses
+        - pending (outside brown-out), which tests check over a pass with imaging and a downlink.
+        """
+        if not self._ledger or self._ledger[-1][0] < self.time:
+            self._ledger_row()
+        rows = np.array(self._ledger, dtype=float)
+        names = ("unix_s", "battery_j", "cells_j", "charged_j", "discharged_j", "bus_j", "powered_s",
+                 "keyed_s", "pulse_j", "pending_j", *(f"on_s:{n}" for n in self._ledger_loads))
+        return {name: rows[:, i].copy() for i, name in enumerate(names)}
 
     def _record_now(self) -> None:
         s = self.snapshot()
