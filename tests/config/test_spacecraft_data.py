@@ -37,7 +37,8 @@ def test_a_3u_with_larger_long_sides_and_wings():
     scenario = scenario_from_dict(data)
     sc = scenario.spacecraft
     assert sc.power.panel_area_efficiency_sum() == pytest.approx(0.28 * (0.018 + 0.006 + 0.03) + 0.30 * 0.018)
-    assert sc.mean_cross_section_m2 == pytest.approx((0.01 + 0.034 + 0.034) / 2 + 0.015)
+    antennas = sum(a.length_m * a.width_m / 2 for a in sc.appendages)  # the reference's tape
+    assert sc.mean_cross_section_m2 == pytest.approx((0.01 + 0.034 + 0.034) / 2 + 0.015 + antennas)
 
 
 def test_refusals_are_one_line_and_complete():

@@ -15,6 +15,7 @@ reference table of docs/missions.md is generated from it, and a reader checks on
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -265,6 +266,46 @@ class Power(Section):
         return sum(p.area_m2 * p.efficiency for p in self.solar_panels())
 
 
+class Appendage(Section):
+    """A deployed appendage outside the box: an antenna (a tape or a rod), one arm or two.
+
+    Each arm is rooted at the centre of ``face`` and extends ``length_m`` along ``direction``
+    (a two-arm dipole also along its opposite). It adds to the drag and radiation-pressure area
+    (tumbling mean projection: a quarter of its surface, i.e. L w / 2 for a thin tape, pi d L / 4
+    for a rod) and to the inertia (a thin rod of its mass per arm); its mass is part of the
+    spacecraft's ``mass_kg``. Shadowing by the body is neglected.
+    """
+
+    name: str = Field(..., min_length=1)
+    kind: Literal["tape", "rod"] = Field("tape", description="tape: a flat strip (a measuring-tape "
+                                         "antenna); rod: a round wire or whip")
+    arms: Literal[1, 2] = Field(1, description="1: a monopole; 2: a dipole, arms in opposite directions")
+    length_m: float = Field(..., gt=0, le=5, description="length of one arm")
+    width_m: float = Field(..., gt=0, le=0.1, description="tape width, or rod diameter")
+    mass_kg: float = Field(0.0, ge=0, le=5, description="all arms together")
+    face: Face = Field(..., description="the body face the arms are rooted on (at its centre)")
+    direction: Face = Field(..., description="the direction the (first) arm extends along")
+
+    @model_validator(mode="after")
+    def _points_out(self) -> Appendage:
+        if self.direction[1] == self.face[1] and self.direction != self.face:
+            raise ValueError(f"appendage {self.name!r} would point into the body ({self.face} face, "
+                             f"direction {self.direction})")
+        if self.arms == 2 and self.direction[1] == self.face[1]:
+            raise ValueError(f"appendage {self.name!r}: a dipole's arms lie along the face, not "
+                             "across it")
+        return self
+
+    @property
+    def mean_projected_area_m2(self) -> float:
+        """Tumbling mean projected area of all arms: a quarter of their surface (convex bodies)."""
+        if self.kind == "tape":
+            surface = 2.0 * self.length_m * self.width_m
+        else:
+            surface = math.pi * self.width_m * self.length_m + math.pi * self.width_m**2 / 2.0
+        return self.arms * surface / 4.0
+
+
 class Spacecraft(Section):
     name: str
     norad_id: int = Field(0, ge=0, le=999_999)
@@ -276,6 +317,8 @@ class Spacecraft(Section):
     power: Power | None = Field(None, description="required unless the mission is receive_only")
     adcs: Adcs = Adcs()
     thermal: Thermal = Thermal()
+    appendages: list[Appendage] = Field(
+        default_factory=list, description="deployed antennas and booms ([[spacecraft.appendages]])")
 
     @field_validator("size_m")
     @classmethod
@@ -296,16 +339,24 @@ class Spacecraft(Section):
                 for face, area in on_face.items() if area > face_area[face[1]] * (1 + 1e-9)]
         if over:
             raise ValueError("body-mounted cells larger than their face: " + ", ".join(over))
+        if sum(a.mass_kg for a in self.appendages) >= self.mass_kg:
+            raise ValueError("the appendages' mass must be less than the spacecraft's mass_kg")
         return self
 
     @property
     def mean_cross_section_m2(self) -> float:
         """Mean projected area of a randomly tumbling body: a quarter of the box's surface plus
-        half the area of each deployable panel (a thin plate's mean projection)."""
+        half the area of each deployable panel (a thin plate's mean projection) plus the
+        appendages' (``appendage_area_m2``)."""
         x, y, z = self.size_m
         panels = self.power.panels if self.power is not None else []
         wings = sum(p.area_m2 for p in panels if p.kind == "deployable")
-        return (x * y + y * z + z * x) / 2.0 + wings / 2.0
+        return (x * y + y * z + z * x) / 2.0 + wings / 2.0 + self.appendage_area_m2
+
+    @property
+    def appendage_area_m2(self) -> float:
+        """The appendages' tumbling mean projected area, m^2."""
+        return sum(a.mean_projected_area_m2 for a in self.appendages)
 
 
 class Station(Section):

@@ -46,6 +46,7 @@ def _sections() -> list[tuple[str, type[BaseModel]]]:
         ("[spacecraft.camera]", models.Camera),
         ("[spacecraft.adcs]", models.Adcs),
         ("[spacecraft.thermal]", models.Thermal),
+        ("[[spacecraft.appendages]]", models.Appendage),
         *([("[orbit]", models.Orbit)] if hasattr(models, "Orbit") else []),
         ("[deployment]", models.Deployment),
         ("[[stations]]", models.Station),
