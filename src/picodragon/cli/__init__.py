@@ -14,6 +14,7 @@ import typer
 from picodragon.cli import (  # noqa: F401  (they register the verbs)
     about,
     envtest,
+    envtest_campaign,
     exports,
     flight,
     missions,
