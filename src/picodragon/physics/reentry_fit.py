@@ -310,7 +310,8 @@ def fit_reentry(element_sets: list[ElementSet], scenario: Scenario,
                                                  for a in arcs)]
     if not ends:
         raise ElementSetError("no arc of the element sets shows decay: nothing to fit the drag to")
-    picks = sorted({ends[round(i)] for i in np.linspace(0, len(ends) - 1, min(history_points, len(ends)))})
+    spread = np.linspace(len(ends) - 1, 0, min(history_points, len(ends)))  # the latest first
+    picks = sorted({ends[round(i)] for i in spread})
     history = []
     for j in picks:
         factor, sigma = combine(arcs, kept[j].unix_s)
