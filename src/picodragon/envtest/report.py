@@ -204,7 +204,7 @@ def _step_block(step: str, r: Result, figures: str = "") -> str:
     return (f"<div class='step' id='step-{html.escape(step)}'><h3>{html.escape(r.title)} "
             f"{_chip(r.passed if r.verdicts else None)}</h3><p class='note'>{html.escape(step)}"
             f"{' &middot; ' + meta if meta else ''}</p>{figures}{_tables(r)}"
-            f"{_verdict_table([(step, r)], with_step=False) if r.verdicts else ''}</div>")
+            f"{'<h4>criteria</h4>' + _verdict_table([(step, r)], with_step=False) if r.verdicts else ''}</div>")
 
 
 # -- plots ------------------------------------------------------------------------------------
