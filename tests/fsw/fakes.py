@@ -82,6 +82,7 @@ class FakePower:
         self.current = 0.1
         self.solar = 1.5
         self.bus = 1.0
+        self.charge_inhibited = False
         self.rng = random.Random(seed)
         self.script: Callable[[FakePower, float], None] | None = None
         self.stuck: PowerReading | None = None
@@ -93,7 +94,7 @@ class FakePower:
             self.script(self, self.clock.t)
         n = self.rng.gauss
         return PowerReading(self.voltage + n(0, 0.003), self.current + n(0, 0.002), self.soc,
-                            self.solar, self.bus)
+                            self.solar, self.bus, self.charge_inhibited)
 
 
 class FakeTemperature:

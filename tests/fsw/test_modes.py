@@ -127,6 +127,39 @@ def test_cold_battery_switches_the_heater():
     assert bench.switches.loads["heater"] is False
 
 
+def _housekeeping(bench) -> dict[str, float]:
+    return decode_telemetry(bench.fsw.housekeeping.packet(bench.clock.now()), bench.fsw.dictionary).values
+
+
+def test_charge_inhibit_is_told_heats_the_battery_and_is_downlinked():
+    """A cold battery's charger off (issue 15): one CHARGE_INHIBITED event, the heater on even
+    above the thermostat's threshold, the flag in housekeeping; back: CHARGE_RESUMED, heater off."""
+    bench = nominal_bench()
+    bench.temperatures[1].value = 10.0  # over the thermostat's off threshold: heater off
+    bench.run_until(DEPLOYED + 30)
+    assert bench.switches.loads.get("heater") is not True
+    assert _housekeeping(bench)["charge_inhibited"] == 0
+    bench.power.charge_inhibited = True
+    bench.run_until(DEPLOYED + 120)
+    assert bench.fsw.events.names().count("CHARGE_INHIBITED") == 1
+    assert bench.switches.loads["heater"] is True
+    assert bench.fsw.modes.charge_inhibited and bench.fsw.mode == NOMINAL  # no mode change
+    assert _housekeeping(bench)["charge_inhibited"] == 1
+    bench.power.charge_inhibited = False
+    bench.run_until(DEPLOYED + 240)
+    assert "CHARGE_RESUMED" in bench.fsw.events.names()
+    assert bench.switches.loads["heater"] is False  # the thermostat rules again (10 degC)
+    assert _housekeeping(bench)["charge_inhibited"] == 0
+
+
+def test_a_power_reading_that_fails_sends_no_charge_flag():
+    bench = nominal_bench()
+    bench.power.read = lambda: (_ for _ in ()).throw(OSError("EPS bus"))
+    bench.run_until(DEPLOYED + 60)
+    assert _housekeeping(bench)["charge_inhibited"] == 2  # UNKNOWN, not NO
+    assert "CHARGE_INHIBITED" not in bench.fsw.events.names()
+
+
 def test_watchdog_resets_the_software_when_a_component_stalls():
     bench = nominal_bench()
     bench.fsw.modes.stalled = True

@@ -65,6 +65,9 @@ class PowerReading:
     """state of charge, 0..1, as the fuel gauge estimates it"""
     solar_power_w: float
     bus_power_w: float
+    charge_inhibited: bool = False
+    """the charger is off because the battery is too cold to charge (Li-ion cells must not be
+    charged below about 0 degC: lithium plating); a power system without the flag reads False"""
 
 
 @runtime_checkable

@@ -69,6 +69,7 @@ class Housekeeping(Component):
             "obc_temperature_c": s.temperature("obc"),
             "battery_temperature_c": s.temperature("batt"),
             "sensor_flags": s.flags,
+            "charge_inhibited": 2.0 if s.charge_inhibited is None else float(s.charge_inhibited),
         }
         values.update(self.telemetry())
         for part in self.status_in.ask():

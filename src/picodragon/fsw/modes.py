@@ -19,6 +19,14 @@ sensor reads NaN and is left out of every rule):
 Independently of the mode, the battery heater is switched on under ``battery_heater_on_c`` and
 off over ``battery_heater_off_c``. LOW_POWER is checked in every mode but SAFE and BOOT.
 
+Charge inhibit: when the power system reports its charger off because the battery is too cold
+(``PowerReading.charge_inhibited``; Li-ion cells must not be charged below about 0 degC), the
+software says so once (CHARGE_INHIBITED, with the battery's temperature) and switches the battery
+heater on whatever the thermostat reads, so that the battery warms up and the array's energy can
+be stored again; the heater stays on until the charger is back (CHARGE_RESUMED) and the
+thermostat's off threshold is passed. The mode does not change: the battery still powers the
+bus, and LOW_POWER follows from its voltage and state of charge as always.
+
 The watchdog: each watched component must complete its scheduled work at least once every
 ``watchdog_stall_periods`` of its period. If one does not (it raised every time, or a fault
 hook hung it), the watchdog records the cause and asks for a software reset; while all are
@@ -133,6 +141,8 @@ class ModeManager(Component):
         self.entered_at = 0.0
         self.calm_samples = 0
         self.heater_on = False
+        self.charge_inhibited = False
+        """the power system's charger was last read off (battery too cold to charge)"""
         self.transitions: deque[tuple[float, int, int]] = deque(maxlen=256)
 
     # --- entry points -------------------------------------------------------------------------
@@ -231,16 +241,29 @@ class ModeManager(Component):
                 self.save_params()
                 self._set(self.table.safe, now)
         battery = self.sensors.temperature("batt")
-        if math.isfinite(battery) and self.switches is not None:
+        centi = int(battery * 100) if math.isfinite(battery) else -32768
+        inhibited = self.sensors.charge_inhibited
+        if inhibited is not None and inhibited != self.charge_inhibited:
+            self.charge_inhibited = inhibited
+            self.emit(now, "CHARGE_INHIBITED" if inhibited else "CHARGE_RESUMED", centi)
+        if self.switches is None:
+            return
+        if self.charge_inhibited:
+            if self.heater_on:
+                return
+            self.heater_on = True  # warm the battery so that it can take charge again
+        elif math.isfinite(battery):
             if not self.heater_on and battery < self.config.battery_heater_on_c:
                 self.heater_on = True
             elif self.heater_on and battery > self.config.battery_heater_off_c:
                 self.heater_on = False
             else:
                 return
-            with contextlib.suppress(Exception):
-                self.switches.set_load("heater", self.heater_on)
-            self.emit(now, "HEATER", int(self.heater_on))
+        else:
+            return
+        with contextlib.suppress(Exception):
+            self.switches.set_load("heater", self.heater_on)
+        self.emit(now, "HEATER", int(self.heater_on))
 
     def _detumble(self, now: float) -> None:
         rates = self.sensors.vectors.get("gyro_rad_s")
@@ -279,6 +302,7 @@ class ModeManager(Component):
     def state(self) -> dict[str, Any]:
         return super().state() | {
             "mode": self.mode, "entered_at": self.entered_at, "heater_on": self.heater_on,
+            "charge_inhibited": self.charge_inhibited,
             "safe_latched": self.params.safe_latched,
         }
 

@@ -83,6 +83,9 @@ class SensorMonitor:
             self.temperature_names.append(name)
             self.channels[name] = Channel(name, TEMPERATURE_BIT0 + i, -80.0, 150.0, True)
         self.vectors: dict[str, tuple[float, float, float]] = {}
+        self.charge_inhibited: bool | None = None
+        """the power system's charger is off (battery too cold); None: no reading yet, or the
+        reading failed"""
         self.newly_flagged: list[Channel] = []
         self.newly_recovered: list[Channel] = []
 
@@ -138,9 +141,11 @@ class SensorMonitor:
                 "solar_power_w": reading.solar_power_w,
                 "bus_power_w": reading.bus_power_w,
             }
+            self.charge_inhibited = bool(getattr(reading, "charge_inhibited", False))
         except Exception:  # a bus error reads as "no value" on every power channel
             power = dict.fromkeys(("battery_voltage_v", "battery_current_a", "battery_soc",
                                    "solar_power_w", "bus_power_w"), float("nan"))
+            self.charge_inhibited = None
         for name, raw in power.items():
             self._update(self.channels[name], raw)
 
