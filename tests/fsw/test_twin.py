@@ -152,3 +152,23 @@ def test_a_low_reading_battery_on_the_twin_enters_low_power_and_recovers():
     world.advance(start + 5400, {start + 4000: power.clear_fault})
     assert fsw.mode == 2
     assert "BATTERY_RECOVERED" in fsw.events.names()
+
+
+def test_a_cold_twin_battery_inhibits_charging_and_the_software_hears_of_it():
+    """The twin's charger stops below 0 degC (physics.power); the software reads the flag through
+    the HAL, tells the ground (event, housekeeping) and heats the battery (issue 15)."""
+    from picodragon.physics import thermal
+
+    world = World(seed=6)
+    world.advance(world.start + 2400)
+    assert "CHARGE_INHIBITED" not in world.fsw.events.names()
+    world.twin._temp_k[:] = 263.15  # a cold soak: every node at -10 degC
+    world.advance(world.twin.time + 120)
+    assert world.twin.state.charge_inhibited
+    assert world.fsw.events.names().count("CHARGE_INHIBITED") == 1
+    assert world.twin.switches.is_on("heater")
+    hk = decode_telemetry(world.fsw.housekeeping.packet(world.twin.time), world.fsw.dictionary).values
+    assert hk["charge_inhibited"] == 1
+    world.twin._temp_k[thermal.BATTERY] = 283.15  # warmed: the charger is back
+    world.advance(world.twin.time + 60)
+    assert "CHARGE_RESUMED" in world.fsw.events.names()

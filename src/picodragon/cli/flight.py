@@ -213,6 +213,10 @@ def lifetime(
     atmosphere: Annotated[str, typer.Option(
         help="the atmosphere 'days' uses: nrlmsis21 (NRLMSIS 2.1) or nrlmsise00 (NRLMSISE-00); "
         "every one is run for 'by_atmosphere'")] = "nrlmsis21",
+    elements: Annotated[Path | None, typer.Option(
+        help="predict from a series of the satellite's element sets instead (TLE or OMM file, in "
+        "epoch order): fit the density factor to their decay, re-entry from the latest set with "
+        "p5/p95, and the history as sets arrived ('fit')")] = None,
 ) -> None:
     """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather, in every
     atmosphere model (the spread between them shows the density model's uncertainty)."""
@@ -222,6 +226,10 @@ def lifetime(
     if atmosphere not in ATMOSPHERES:
         raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
     output_path(json_path, "--json")
+    if elements is not None:
+        from picodragon.cli.elements_fit import lifetime_from_elements
+
+        return lifetime_from_elements(elements, mission_of(mission, scenario).scenario, atmosphere, json_path)
     with lifetime_progress(json_path != "-") as update:
         result = predict_lifetime(mission_of(mission, scenario).scenario, atmosphere=atmosphere, compare=True,
                                   progress=update)
