@@ -11,22 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from picodragon.mission.element_history import TruthOrbit, published_series
-from picodragon.physics.constants import MU_EARTH, R_EARTH
-from picodragon.physics.orbit import ejected_state
+from picodragon.mission.element_history import TruthOrbit, lowered_state, published_series
 from picodragon.physics.reentry_fit import density_ratio, fit_reentry
 
 TRUTH_ATMOSPHERE = "nrlmsise00"
 TRUTH_FACTOR = 1.2
-
-
-def low_state(scenario, altitude_m: float = 300e3):
-    """The ejected state moved down to a circular orbit at altitude_m, same plane and direction."""
-    t0, r, v, _ = ejected_state(scenario)
-    r_low = r / np.linalg.norm(r) * (R_EARTH + altitude_m)
-    h = np.cross(r, v)
-    along = np.cross(h, r) / np.linalg.norm(np.cross(h, r))
-    return t0, r_low, along * np.sqrt(MU_EARTH / np.linalg.norm(r_low))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +27,7 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def low_truth(scenario):
-    truth = TruthOrbit(scenario, TRUTH_ATMOSPHERE, TRUTH_FACTOR, low_state(scenario))
+    truth = TruthOrbit(scenario, TRUTH_ATMOSPHERE, TRUTH_FACTOR, lowered_state(scenario, 300e3))
     return truth, published_series(truth)
 
 

@@ -3,7 +3,8 @@
 To check a fit of the drag to element sets (``physics.reentry_fit``) the twin needs a truth whose
 drag is known and the sets a tracking network would publish of it. :class:`TruthOrbit` flies the
 scenario's spacecraft with the numerical propagator in one atmosphere and density factor (full
-settings), from the ejected state or any state given; :func:`published_series` asks the catalogue
+settings), from the ejected state or any state given (:func:`lowered_state`: the same plane,
+lower); :func:`published_series` asks the catalogue
 (``mission.catalogue.published_element_set``: SGP4 sets fitted to the truth, B* from the
 along-track miss over the day before) for a set every ``every_s`` until half a day before the
 truth re-enters.
@@ -16,8 +17,20 @@ import numpy as np
 from picodragon.config.models import Scenario
 from picodragon.elements import ElementSet
 from picodragon.mission.catalogue import PUBLICATION_INTERVAL_S, published_element_set
+from picodragon.physics.constants import MU_EARTH, R_EARTH
 from picodragon.physics.orbit import ejected_state
 from picodragon.physics.propagator import NumericalPropagator
+
+
+def lowered_state(scenario: Scenario, altitude_m: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """(t, r, v) of a circular orbit at ``altitude_m`` above the equatorial radius, in the plane
+    and direction of the scenario's ejected state, at the ejection time: the same spacecraft and
+    season with a lifetime short enough for a test."""
+    t0, r, v, _ = ejected_state(scenario)
+    r_low = r / np.linalg.norm(r) * (R_EARTH + altitude_m)
+    along = np.cross(np.cross(r, v), r)
+    along /= np.linalg.norm(along)
+    return t0, r_low, along * np.sqrt(MU_EARTH / np.linalg.norm(r_low))
 
 
 class TruthOrbit:
