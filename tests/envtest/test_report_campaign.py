@@ -92,7 +92,7 @@ def test_every_step_in_order_with_its_own_seed_and_the_report(monkeypatch, tmp_p
     seeds = [c[2] for c in fakes.calls if c[0] in ("sine_survey", "generate_run")]
     assert len(set(seeds)) == len(seeds) == 9
     assert [c[1] for c in fakes.calls if c[0] == "generate_run"] == ["X", "Y", "Z"]
-    assert ("run_tvac", "gevs_qual", str(folder / "tvac.sqlite")) in fakes.calls
+    assert ("run_tvac", "gevs-qual", str(folder / "tvac.sqlite")) in fakes.calls
     assert ("correlate", "tvac") in fakes.calls
     assert (folder / "correlated-scenario.toml").is_file()
     assert [s[0] for s in seen][-2:] == ["report", "done"] and seen[-1][1] == seen[-1][2]

@@ -41,9 +41,9 @@ class CampaignOptions:
 
     random_spec: str = "gevs-qualification"
     """random vibration spec (envtest/specs/): GEVS qualification, GSFC-STD-7000 Table 2.4-3"""
-    sine_spec: str | None = None
-    """spec of the low-level signature survey; None: the random spec's own survey"""
-    tvac_profile: str = "gevs_qual"
+    sine_spec: str = "sine-survey"
+    """the low-level signature survey and its pre/post criteria (envtest/specs/sine-survey.toml)"""
+    tvac_profile: str = "gevs-qual"
     """thermal-vacuum profile (envtest/specs/tvac_<name>.toml)"""
     axes: tuple[str, ...] = ("X", "Y", "Z")
     random_duration_s: float = 60.0
@@ -160,7 +160,7 @@ def _vibration_setup(mission: Any, options: CampaignOptions, state: dict[str, An
     state["model_post"] = (structure.model_for(mission.scenario, damage=options.damage)
                            if options.damage else state["model"])
     state["random_spec"] = specs.load_spec(options.random_spec)
-    state["sine_spec"] = specs.load_spec(options.sine_spec) if options.sine_spec else state["random_spec"]
+    state["sine_spec"] = specs.load_spec(options.sine_spec)
 
 
 def _sine(mission, name, seed, options, state, done, out) -> dict[str, Any]:
@@ -185,7 +185,7 @@ def _compare(mission, name, seed, options, state, done, out) -> dict[str, Any]:
     pre, post = done.get(f"sine_pre_{axis}"), done.get(f"sine_post_{axis}")
     if pre is None or post is None:
         raise StepMissing(f"no sine surveys of axis {axis} to compare")
-    criteria = getattr(state.get("random_spec"), "signature_criteria", None)
+    criteria = getattr(state.get("sine_spec"), "comparison", None)
     return modal.compare(pre, post, criteria)
 
 

@@ -276,10 +276,12 @@ def _marks(r: Result) -> list[dict[str, Any]]:
         end = next((i for i, c in enumerate(cols) if c.startswith("end")), None)
         if start is None or end is None:
             continue
+        kind = next((i for i, c in enumerate(cols) if c == "kind"), None)
         for row in t["rows"]:
             if isinstance(row[start], int | float) and isinstance(row[end], int | float):
                 hot = any(isinstance(c, str) and "hot" in c.lower() for c in row)
-                out.append({"x0": row[start], "x1": row[end], "label": str(row[0]),
+                label = f"{row[0]} {row[kind]}" if kind not in (None, 0) else str(row[0])
+                out.append({"x0": row[start], "x1": row[end], "label": label,
                             "color": "#d7373f" if hot else "#4c78a8"})
     return out
 
