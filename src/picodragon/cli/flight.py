@@ -210,6 +210,12 @@ def lifetime(
     scenario: ScenarioOpt = None,
     json_path: JsonOpt = None,
     mission: MissionOpt = None,
+    uncertainty: Annotated[int | None, typer.Option(
+        help="also fly N Monte Carlo lifetimes (fast settings) over every uncertain input: adds "
+        "'interval' (p5, p50, p95 days) and 'ranking' (inputs by share of the variance)")] = None,
+    seed: Annotated[int, typer.Option(help="the --uncertainty campaign's seed")] = 0,
+    scheduler: Annotated[str | None, typer.Option(
+        help="dask scheduler for --uncertainty [default: a LocalCluster of 2 processes]")] = None,
     atmosphere: Annotated[str, typer.Option(
         help="the atmosphere 'days' uses: nrlmsis21 (NRLMSIS 2.1) or nrlmsise00 (NRLMSISE-00); "
         "every one is run for 'by_atmosphere'")] = "nrlmsis21",
@@ -225,6 +231,7 @@ def lifetime(
 
     if atmosphere not in ATMOSPHERES:
         raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
+    _check_uncertainty(uncertainty, seed, scheduler)
     output_path(json_path, "--json")
     if elements is not None:
         from picodragon.cli.elements_fit import lifetime_from_elements
@@ -241,7 +248,37 @@ def lifetime(
         spread = f"  (spread {max(known) - min(known):.1f} days)" if len(known) > 1 else ""
         typer.echo("by atmosphere: " + ", ".join(
             f"{name} {'no re-entry' if d is None else f'{d:.1f} days'}" for name, d in by.items()) + spread)
+    if uncertainty is not None:
+        result.update(_uncertainty(mission_of(mission, scenario).scenario, uncertainty, seed, scheduler,
+                                   json_path != "-"))
     write_json(json_path, result)
+
+
+def _check_uncertainty(samples: int | None, seed: int, scheduler: str | None) -> None:
+    """--uncertainty N within 1..MAX_SAMPLES, a seed, a scheduler that answers."""
+    from picodragon.mission.lifetime_uncertainty import MAX_SAMPLES
+
+    if samples is not None and not 1 <= samples <= MAX_SAMPLES:
+        raise UserError(f"--uncertainty must be between 1 and {MAX_SAMPLES} runs; got {samples}")
+    if not 0 <= seed < 2**63:
+        raise UserError("--seed must be between 0 and 2**63 - 1")
+    if scheduler is not None:
+        _check_scheduler(scheduler)
+
+
+def _uncertainty(scn: Any, samples: int, seed: int, scheduler: str | None, show: bool) -> dict:
+    """The Monte Carlo's interval and ranking (mission.lifetime_uncertainty), said on a terminal."""
+    from picodragon.mission.lifetime_uncertainty import lifetime_uncertainty
+
+    out = lifetime_uncertainty(scn, samples, seed=seed, scheduler=scheduler, progress=show)
+    if show:
+        iv, u = out["interval"], out["uncertainty"]
+        typer.echo(f"uncertainty ({samples} runs, fast settings, seed {seed}): p5 {iv['p5']:.1f}, "
+                   f"p50 {iv['p50']:.1f}, p95 {iv['p95']:.1f} days")
+        if out["ranking"]:
+            typer.echo("share of the variance of ln(days): " + ", ".join(
+                f"{r['input']} {100 * r['share']:.0f} %" for r in out["ranking"]) + f"  (R^2 {u['r2']:.2f})")
+    return out
 
 
 @contextmanager

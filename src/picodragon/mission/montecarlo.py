@@ -27,6 +27,8 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,11 +168,32 @@ def run_campaign(scenario: Scenario | Mission, runs: int, scheduler: str | None 
                  days: float | None = None, seed: int = 0, lifetime: bool = True,
                  progress: bool = True, workers: int = 2) -> Campaign:
     """Run ``runs`` varied copies of the mission (or scenario) on dask and collect their results."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
     mission = as_mission(scenario)
     scenario, dictionary = mission.scenario, mission.dictionary
     started = time.perf_counter()
+    scenario_json = scenario.model_dump_json()
+    results: list[dict[str, Any]] = []
+    with dask_client(scheduler, workers) as (client, where):
+        futures = [client.submit(run_one, scenario_json, i, seed, days, lifetime, dictionary, pure=False) for i in range(runs)]
+        bar = _bar(progress, runs)
+        for future in as_completed(futures):
+            results.append(future.result())
+            if bar:
+                bar(len(results))
+        if bar:
+            bar(None)
+    results.sort(key=lambda r: r["run"])
+    return Campaign(results, round(time.perf_counter() - started, 3), where)
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int = 2) -> Iterator[tuple[Any, str]]:
+    """A dask client and where it runs: the scheduler at ``scheduler`` (tcp://host:port), or a
+    LocalCluster of ``workers`` single-threaded processes on 127.0.0.1, closed on the way out."""
+    from dask.distributed import Client, LocalCluster
+
     cluster = None
     if scheduler:
         client = Client(scheduler, timeout="20s")
@@ -180,29 +203,20 @@ def run_campaign(scenario: Scenario | Mission, runs: int, scheduler: str | None 
                                dashboard_address=None, host="127.0.0.1")
         client = Client(cluster)
         where = f"LocalCluster({workers} processes)"
-    scenario_json = scenario.model_dump_json()
-    results: list[dict[str, Any]] = []
     try:
-        futures = [client.submit(run_one, scenario_json, i, seed, days, lifetime, dictionary, pure=False) for i in range(runs)]
-        bar = _bar(progress, runs)
-        for future in as_completed(futures):
-            results.append(future.result())
-            if bar:
-                bar(len(results))
-        if bar:
-            bar(None)
+        yield client, where
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    results.sort(key=lambda r: r["run"])
-    return Campaign(results, round(time.perf_counter() - started, 3), where)
 
 
-def _bar(enabled: bool, total: int):
-    """A rich progress bar over the runs, with the elapsed time and the estimate of what is left."""
+def _bar(enabled: bool, total: int, label: str = "Monte Carlo", stderr: bool = False):
+    """A rich progress bar over the runs, with the elapsed time and the estimate of what is left
+    (on stderr with ``stderr``, where a verb's JSON on stdout cannot meet it)."""
     if not enabled:
         return None
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -214,9 +228,9 @@ def _bar(enabled: bool, total: int):
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("runs"), TimeElapsedColumn(), TextColumn("ETA"),
-                        TimeRemainingColumn())
+                        TimeRemainingColumn(), **({"console": Console(stderr=True)} if stderr else {}))
     progress.start()
-    task = progress.add_task("Monte Carlo", total=total)
+    task = progress.add_task(label, total=total)
 
     def update(done: int | None) -> None:
         if done is None:
