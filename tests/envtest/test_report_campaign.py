@@ -48,12 +48,14 @@ class Fakes:
             shift = 100 * (post["tables"]["modes"]["rows"][0][1] / pre["tables"]["modes"]["rows"][0][1] - 1)
             return F.comparison_result(pre["axis"], shift)
 
-        def run_tvac(mission, profile, archive_path, seed, progress=None):
-            calls.append(("run_tvac", profile, archive_path))
-            return F.tvac_result()
+        def run_tvac(mission, profile, archive_path, seed, progress=None, log_path=None):
+            calls.append(("run_tvac", profile, archive_path, str(log_path)))
+            if progress:
+                progress(7200.0, 14400.0)
+            return {**F.tvac_result(), "thermocouple_log": str(log_path)}
 
         def correlate(mission, tvac_log, parameters=None):
-            calls.append(("correlate", tvac_log["kind"]))
+            calls.append(("correlate", tvac_log))
             return F.correlation_result()
 
         def write_scenario(result, path):
@@ -92,8 +94,10 @@ def test_every_step_in_order_with_its_own_seed_and_the_report(monkeypatch, tmp_p
     seeds = [c[2] for c in fakes.calls if c[0] in ("sine_survey", "generate_run")]
     assert len(set(seeds)) == len(seeds) == 9
     assert [c[1] for c in fakes.calls if c[0] == "generate_run"] == ["X", "Y", "Z"]
-    assert ("run_tvac", "gevs-qual", str(folder / "tvac.sqlite")) in fakes.calls
-    assert ("correlate", "tvac") in fakes.calls
+    log = str(folder / "tvac-thermocouples.csv")
+    assert ("run_tvac", "gevs-qual", str(folder / "tvac.sqlite"), log) in fakes.calls
+    assert ("correlate", log) in fakes.calls
+    assert ("tvac 2.0/4.0 h", 12.5, 15) in seen  # the long step moves the bar within its slot
     assert (folder / "correlated-scenario.toml").is_file()
     assert [s[0] for s in seen][-2:] == ["report", "done"] and seen[-1][1] == seen[-1][2]
 

@@ -30,9 +30,11 @@ from picodragon.envtest import results as R
 MANIFEST = "campaign.json"
 REPORT = "report.html"
 TVAC_ARCHIVE = "tvac.sqlite"
+TVAC_LOG = "tvac-thermocouples.csv"
+CORRELATED_SCENARIO = "correlated-scenario.toml"
 
-Progress = Callable[[str, int, int], None]
-"""progress(step being run, steps done, steps in all)"""
+Progress = Callable[[str, float, float], None]
+"""progress(what is being run, steps done (fractions within a long step), steps in all)"""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def run_campaign(mission: Any, out_dir: str | Path, seed: int, progress: Progres
         if progress:
             progress(name, i, total)
         try:
-            res = _STEP_RUNNERS[_runner_of(name)](mission, name, seeds[name], options, state, done, out)
+            res = _STEP_RUNNERS[_runner_of(name)](mission, name, seeds[name], options, state, done, out,
+                                                  _within(progress, name, i, total))
         except StepMissing as exc:
             if not options.skip_missing:
                 raise
@@ -142,6 +145,18 @@ def run_campaign(mission: Any, out_dir: str | Path, seed: int, progress: Progres
     return manifest
 
 
+def _within(progress: Progress | None, name: str, i: int, total: int) -> Callable[[float, float], None] | None:
+    """A long step's progress(done, of) as a fraction of its own slot of the campaign's bar."""
+    if progress is None:
+        return None
+
+    def update(done_s: float, total_s: float) -> None:
+        frac = min(max(done_s / total_s, 0.0), 1.0) if total_s > 0 else 0.0
+        progress(f"{name} {done_s / 3600:.1f}/{total_s / 3600:.1f} h", i + frac, total)
+
+    return update
+
+
 def _runner_of(step: str) -> str:
     """``sine_pre_X`` -> ``sine_pre``; ``tvac`` -> ``tvac`` (axis steps end in _X, _Y or _Z)."""
     head, _, tail = step.rpartition("_")
@@ -163,7 +178,7 @@ def _vibration_setup(mission: Any, options: CampaignOptions, state: dict[str, An
     state["sine_spec"] = specs.load_spec(options.sine_spec)
 
 
-def _sine(mission, name, seed, options, state, done, out) -> dict[str, Any]:
+def _sine(mission, name, seed, options, state, done, out, progress=None) -> dict[str, Any]:
     modal = _module("modal", "sine_survey", "analyse_sine")
     _vibration_setup(mission, options, state)
     axis = name[-1]
@@ -171,7 +186,7 @@ def _sine(mission, name, seed, options, state, done, out) -> dict[str, Any]:
     return modal.analyse_sine(modal.sine_survey(model, state["sine_spec"], axis, seed))
 
 
-def _random(mission, name, seed, options, state, done, out) -> dict[str, Any]:
+def _random(mission, name, seed, options, state, done, out, progress=None) -> dict[str, Any]:
     vibration = _module("vibration", "generate_run", "analyse_random")
     _vibration_setup(mission, options, state)
     recording = vibration.generate_run(state["model"], state["random_spec"], name[-1], seed,
@@ -179,7 +194,7 @@ def _random(mission, name, seed, options, state, done, out) -> dict[str, Any]:
     return vibration.analyse_random(recording, state["random_spec"])
 
 
-def _compare(mission, name, seed, options, state, done, out) -> dict[str, Any]:
+def _compare(mission, name, seed, options, state, done, out, progress=None) -> dict[str, Any]:
     modal = _module("modal", "compare")
     axis = name[-1]
     pre, post = done.get(f"sine_pre_{axis}"), done.get(f"sine_post_{axis}")
@@ -189,28 +204,27 @@ def _compare(mission, name, seed, options, state, done, out) -> dict[str, Any]:
     return modal.compare(pre, post, criteria)
 
 
-def _tvac(mission, name, seed, options, state, done, out) -> dict[str, Any]:
+def _tvac(mission, name, seed, options, state, done, out, progress=None) -> dict[str, Any]:
     profiles = _module("tvac_profile", "load_profile")
     tvac = _module("tvac", "run_tvac")
     profile = profiles.load_profile(options.tvac_profile)
     archive = out / TVAC_ARCHIVE
     if archive.exists():  # a rerun into the same folder starts a fresh archive
         archive.unlink()
-    res = tvac.run_tvac(mission, profile, str(archive), seed)
+    res = tvac.run_tvac(mission, profile, str(archive), seed, progress=progress, log_path=out / TVAC_LOG)
     state["tvac"] = res
     return res
 
 
-def _correlation(mission, name, seed, options, state, done, out) -> dict[str, Any]:
-    correlation = _module("correlation", "correlate")
-    if "tvac" not in state:
-        raise StepMissing("no thermal-vacuum run to correlate against")
-    res = correlation.correlate(mission, state["tvac"])
-    if hasattr(correlation, "write_scenario"):
-        path = out / "correlated-scenario.toml"
-        correlation.write_scenario(res, path)
-        res = {**res, "scenario_file": str(path)}
-    return res
+def _correlation(mission, name, seed, options, state, done, out, progress=None) -> dict[str, Any]:
+    correlation = _module("correlation", "correlate", "write_scenario")
+    log = (state.get("tvac") or {}).get("thermocouple_log")
+    if not log:
+        raise StepMissing("no thermal-vacuum log to correlate against")
+    res = correlation.correlate(mission, log)
+    path = out / CORRELATED_SCENARIO
+    correlation.write_scenario(res, path)
+    return {**res, "scenario_file": str(path)}
 
 
 _STEP_RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -322,16 +322,29 @@ def _residual_figure(r: Result) -> str:
         labels = [str(row[0]) for row in t["rows"]]
         fig = go.Figure([go.Bar(x=labels, y=[row[before] for row in t["rows"]], name=html.escape(t["columns"][before])),
                          go.Bar(x=labels, y=[row[after] for row in t["rows"]], name=html.escape(t["columns"][after]))])
-        limits = [v["limit"] for v in r.verdicts if isinstance(v["limit"], int | float) and not isinstance(v["limit"], bool)
-                  and "resid" in v["criterion"].lower()]
-        if limits:
-            fig.add_hline(y=limits[0], line_dash="dash", line_color="#d7373f", annotation_text="criterion")
+        limit = next((x for x in (_plus_minus(v["limit"]) for v in r.verdicts
+                                  if any(w in v["criterion"].lower() for w in ("sensor", "resid"))) if x), None)
+        if limit is not None:
+            for y in (limit, -limit):
+                fig.add_hline(y=y, line_dash="dash", line_color="#d7373f", annotation_text="criterion")
         fig.update_layout(title=f"{html.escape(r.title)}: {html.escape(name.replace('_', ' '))}", barmode="group",
                           height=380, template="plotly_white", margin=dict(l=70, r=20, t=50, b=80),
                           yaxis_title=html.escape(t["columns"][before]),
                           legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
         return f"<div class='residuals'>{_figure_html(fig)}</div>"
     return ""
+
+
+def _plus_minus(limit: Any) -> float | None:
+    """A symmetric limit: a number, or a text like '+-5' (the value the band spans either way)."""
+    if isinstance(limit, int | float) and not isinstance(limit, bool):
+        return abs(float(limit))
+    if isinstance(limit, str):
+        try:
+            return abs(float(limit.replace("+-", "").replace("\u00b1", "").strip()))
+        except ValueError:
+            return None
+    return None
 
 
 def _correlation_section(steps: list[tuple[str, Result]]) -> str:
