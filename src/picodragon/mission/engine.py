@@ -116,10 +116,12 @@ class Engine:
 
     def __init__(self, scenario: Scenario, seed: int, fidelity: str = "full",
                  auth_key: bytes | None = None, audio_channel: bool = False, *,
-                 dictionary: Dictionary | None = None) -> None:
+                 dictionary: Dictionary | None = None, twin: Any = None) -> None:
         """``dictionary``: the mission's, which the flight software speaks (the one the
         scenario names when None, else the core); the scenario's ``[flight_software]`` selects
-        the reference components and adds the mission's own."""
+        the reference components and adds the mission's own. ``twin``: the world the flight
+        software runs against (None: the flight twin, ``physics.twin.Twin``; the thermal-vacuum
+        test passes the spacecraft in its chamber, ``envtest.chamber.ChamberTwin``)."""
         from picodragon.config.mission import flight_software_parts, load_mission_dictionary
         from picodragon.fsw import FlightSoftware
         from picodragon.link.channel import Channel
@@ -129,7 +131,7 @@ class Engine:
             raise ValueError(f"fidelity must be 'full' or 'fast', not {fidelity!r}")
         self.scenario = scenario
         self.fidelity = fidelity
-        self.twin = Twin(scenario, seed=seed)
+        self.twin = Twin(scenario, seed=seed) if twin is None else twin
         self.start_unix = self.twin.start_unix
         self.stations: dict[str, Station] = {s.name: s for s in scenario.stations}
         self.hal = build_hal(self.twin.devices)

@@ -1,0 +1,64 @@
+"""The EGSE run (envtest.tvac): the flight software through a TVAC profile, the ground archiving, functional tests per plateau."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from picodragon.envtest import results as rs
+from picodragon.envtest.tvac import run_tvac
+from picodragon.envtest.tvac_analysis import read_csv
+from picodragon.envtest.tvac_profile import load_profile
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    """One cycle of the university-lab profile (about 9 simulated hours)."""
+    folder = tmp_path_factory.mktemp("tvac")
+    profile = dataclasses.replace(load_profile("university-lab"), cycles=1)
+    seen: list[tuple[float, float]] = []
+    res = run_tvac("picodragon-2013", profile, folder / "tvac.sqlite", seed=3,
+                   progress=lambda done, total: seen.append((done, total)))
+    return res, profile, folder, seen
+
+
+def test_functional_tests_pass_at_every_plateau(short_run) -> None:
+    res, profile, _, _ = short_run
+    rs.validate(res)
+    table = res["tables"]["functional_tests"]
+    assert len(table["rows"]) == 3 * len(profile.plateaus())
+    assert {r[1] for r in table["rows"]} == {"beacon heard", "command accepted and verified (NOOP)",
+                                            "image captured (CAPTURE_IMAGE)"}
+    assert all(r[2] for r in table["rows"]), table["rows"]
+    assert res["images_captured"] == len(profile.plateaus())
+    assert res["cycles"] == 1
+    assert res["frames_received"] == res["frames_sent"] > 100  # every frame heard over the bench link
+
+
+def test_the_archive_holds_the_test_as_a_pass(short_run) -> None:
+    from picodragon.ground.archive import open_archive
+
+    res, _, _, _ = short_run
+    archive = open_archive(res["archive"])
+    try:
+        packets = archive.packet_counts()
+        assert packets["HOUSEKEEPING"] > 100 and packets["COMMAND_RESPONSE"] >= 4
+        from picodragon.config.loader import load_scenario
+
+        state = archive.station_state(load_scenario("picodragon-2013").stations[0].name)
+        assert state is not None and any("functional test" in line for line in state["log"])
+        stages = [c["name"] for c in archive.select("commands", order="id")]
+        assert stages == ["NOOP", "CAPTURE_IMAGE", "NOOP", "CAPTURE_IMAGE"]
+    finally:
+        archive.close()
+
+
+def test_the_thermocouple_log_follows_the_chamber(short_run) -> None:
+    res, profile, _, seen = short_run
+    log = read_csv(res["thermocouple_log"])
+    assert set(log.temperatures) >= {"shroud", "structure", "battery", "obc"}
+    assert abs(log.temperatures["shroud"].max() - profile.hot_c) < 1.0
+    assert log.temperatures["structure"].min() < profile.cold_c + 5.0
+    assert log.powers["bus"].mean() > 0.0
+    assert seen[-1][0] == pytest.approx(seen[-1][1])
