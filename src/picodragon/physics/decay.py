@@ -3,9 +3,12 @@
 ``predict_lifetime(scenario)`` runs the numerical propagator (``propagator``: Cowell, J2-J4,
 drag in NRLMSIS 2.1 (or NRLMSISE-00: ``atmosphere``) driven by CelesTrak's observed daily F10.7,
 81-day mean and Ap, solar radiation pressure) from the ejected state (``orbit.ejected_state``)
-until the geodetic altitude falls below 120 km. Drag uses the configured Cd (2.2 unless set) and
-the tumbling mean cross-section (a quarter of the surface of the box, from ``spacecraft.size_m``)
-over the mass. Nothing is tuned: the inputs returned with the prediction are all there is. With
+until the geodetic altitude falls below 120 km. Drag uses the configured Cd (2.2 unless set;
+``cd_model='fixed'``) or Sentman's free-molecular Cd along the path (``cd_model='sentman'``, with
+the accommodation of Pilinski et al. 2010 unless ``accommodation`` fixes it: ``gas_surface``), on
+the tumbling mean cross-section (a quarter of the surface of the box, from ``spacecraft.size_m``,
+plus deployable panels and ``spacecraft.appendages``) over the mass. ``attitude``: the one mode
+modelled, 'tumbling' (uniformly random orientations; ``ATTITUDE_MODES``). Nothing is tuned: the inputs returned with the prediction are all there is. With
 ``compare=True`` the same prediction is run in every atmosphere (``by_atmosphere``: name -> days),
 so the spread between density models, the largest uncertainty of the prediction, is in view.
 """
@@ -42,6 +45,11 @@ def model_text(atmosphere: str = DEFAULT_ATMOSPHERE) -> str:
     return MODEL.replace(atmosphere_label(DEFAULT_ATMOSPHERE), atmosphere_label(atmosphere))
 
 
+ATTITUDE_MODES = ("tumbling",)
+"""Attitude modes a lifetime prediction can assume: 'tumbling' (random orientations; a convex
+body's Sentman C_D A is then the sphere's Cd on a quarter of its surface)."""
+
+
 def propagator_for(scenario: Scenario, **kwargs) -> NumericalPropagator:
     """The numerical propagator started from the ejected state of the scenario's spacecraft."""
     t0, r, v, _ = ejected_state(scenario)
@@ -68,7 +76,9 @@ def lifetime_fraction(elapsed_s: float, radius_m: float, start_radius_m: float, 
 def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str = "full",
                      density_scale: float = 1.0, atmosphere: str = DEFAULT_ATMOSPHERE,
                      compare: bool = False,
-                     progress: Callable[[str, float], None] | None = None) -> dict:
+                     progress: Callable[[str, float], None] | None = None, *,
+                     cd_model: str = "fixed", accommodation: float | None = None,
+                     attitude: str = "tumbling") -> dict:
     """{start, reentry (ISO or None), days, model, inputs} for the scenario's spacecraft.
 
     fidelity 'full' (default; 60 s density grid, 30 s steps at most, relative tolerance 1e-11)
@@ -79,13 +89,20 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
     days, or None where the orbit outlives max_days), the chosen one included. progress:
     called as ``progress(atmosphere, fraction)`` as each prediction goes (fraction 0..1 of
     :func:`lifetime_fraction`, 1 at the end), so a face can show a bar and a time estimate.
+    cd_model: 'fixed' (the configured Cd) or 'sentman' (``propagator.CD_MODELS``); accommodation:
+    None for Pilinski's adsorption model, or a fixed energy accommodation 0..1 (Sentman only);
+    attitude: one of ``ATTITUDE_MODES``. The inputs report the Cd and accommodation along the path,
+    weighted by density (where the drag acts).
     """
+    if attitude not in ATTITUDE_MODES:
+        raise ValueError(f"attitude must be one of {', '.join(ATTITUDE_MODES)}, not {attitude!r}")
     if fidelity not in ("full", "fast"):
         raise ValueError(f"fidelity must be 'full' or 'fast', not {fidelity!r}")
     if not 0.1 <= density_scale <= 10.0:
         raise ValueError(f"density_scale must be between 0.1 and 10, not {density_scale}")
     check_atmosphere(atmosphere)
     prop = propagator_for(scenario, density_scale=density_scale, atmosphere=atmosphere,
+                          cd_model=cd_model, accommodation=accommodation,
                           **(FAST if fidelity == "fast" else {}))
     t0 = float(prop.t[0])
     hook = None
@@ -106,6 +123,15 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
     f107, f107a, ap = sw.msis_inputs(prop.t[:: max(1, len(prop.t) // 2000)])
     observed = end < (sw.observed_until + 1) * 86400.0
     model = model_text(atmosphere)
+    if cd_model == "sentman":
+        model = model.replace("; SRP;", "; Sentman free-molecular Cd (" + (
+            "Pilinski 2010 accommodation" if accommodation is None else f"accommodation {accommodation:g}")
+            + "); SRP;")
+    cd_log, rho_log = prop.cd_log, prop.density_log[:, 1]
+    weight = rho_log / rho_log.sum() if rho_log.size and rho_log.sum() > 0 else None
+    cd_mean = float(np.sum(weight * cd_log[:, 1])) if weight is not None else sc.drag_coefficient
+    alpha_mean = (float(np.sum(weight * cd_log[:, 2])) if weight is not None and cd_model == "sentman"
+                  else None)
     out = {
         "start": iso_z(t0, "seconds"),
         "reentry": iso_z(reentry, "seconds") if reentry is not None else None,
@@ -114,8 +140,16 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
         "inputs": {
             "mass_kg": sc.mass_kg,
             "drag_coefficient": sc.drag_coefficient,
+            "cd_model": cd_model,
+            "drag_coefficient_mean": round(cd_mean, 4),
+            "accommodation": round(alpha_mean, 4) if alpha_mean is not None else None,
+            "accommodation_model": (None if cd_model == "fixed" else
+                                    "Pilinski et al. 2010" if accommodation is None else "fixed"),
+            "attitude": attitude,
             "drag_area_m2": sc.mean_cross_section_m2,
-            "ballistic_coefficient_kg_m2": sc.mass_kg / (sc.drag_coefficient * sc.mean_cross_section_m2),
+            "appendage_area_m2": sc.appendage_area_m2,
+            "appendages": [a.name for a in sc.appendages],
+            "ballistic_coefficient_kg_m2": sc.mass_kg / (cd_mean * sc.mean_cross_section_m2),
             "srp_cr": SRP_CR,
             "density_scale": density_scale,
             "atmosphere": atmosphere,
@@ -138,7 +172,8 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
             if name == atmosphere:
                 by_atmosphere[name] = out["days"] if reentry is not None else None
                 continue
-            other = predict_lifetime(scenario, max_days, fidelity, density_scale, name, progress=progress)
+            other = predict_lifetime(scenario, max_days, fidelity, density_scale, name, progress=progress,
+                                     cd_model=cd_model, accommodation=accommodation, attitude=attitude)
             by_atmosphere[name] = other["days"] if other["reentry"] is not None else None
         out["by_atmosphere"] = by_atmosphere
     return out

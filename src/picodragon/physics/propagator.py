@@ -22,6 +22,13 @@ own, whatever k (a factor applied to the first of the two samples alone would ad
 1/H: 55 km would become 3 km at k = 1.36, which made lives with k > 1 too long). The predictor's along-track error over a chunk (tens of metres)
 moves the sample points negligibly.
 
+Drag coefficient (``cd_model``): 'fixed' (the configured Cd, the default) or 'sentman': on the
+same 60 s grid, from the atmosphere's own composition and temperature (the same pymsis call) and
+the speed relative to the co-rotating air, Sentman's free-molecular Cd of a tumbling convex body
+mixed over species, with the energy accommodation of Pilinski et al. 2010 (atomic-oxygen
+adsorption) or a fixed ``accommodation`` (``gas_surface``). Cd A / m enters the compiled loop as
+a table on the grid, interpolated like the density (no per-step Python).
+
 Re-entry: the first time the geodetic altitude falls below 120 km (``constants.REENTRY_ALTITUDE``).
 The drag area is the tumbling mean cross-section (a quarter of the surface) unless an
 ``area_fn(t0, t1)`` supplies the attitude's mean projected area for each chunk (the twin does:
@@ -36,7 +43,13 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit
 
-from picodragon.physics.atmosphere import DEFAULT_ATMOSPHERE, check_atmosphere, density
+from picodragon.physics.atmosphere import (
+    DEFAULT_ATMOSPHERE,
+    check_atmosphere,
+    composition,
+    density,
+    msis,
+)
 from picodragon.physics.constants import (
     AU,
     J2,
@@ -47,12 +60,16 @@ from picodragon.physics.constants import (
     R_EARTH,
     REENTRY_ALTITUDE,
 )
+from picodragon.physics.gas_surface import mixture_cd
 from picodragon.physics.orbit import geodetic
 from picodragon.physics.sun import illumination, sun_position
 from picodragon.physics.timebase import teme_to_ecef
 
 SRP_PRESSURE = 4.56e-6
 """Solar radiation pressure at 1 AU on an absorbing surface, N/m^2 (1361 W/m^2 / c)."""
+
+CD_MODELS = ("fixed", "sentman")
+"""Drag coefficient models: the configured constant, or Sentman's along the path (gas_surface)."""
 
 SRP_CR = 1.3
 """Radiation pressure coefficient of a 1U with cells and anodised rails: named assumption."""
@@ -89,7 +106,7 @@ def gravity(r):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _deriv(t, y, bc, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # pragma: no cover
+def _deriv(t, y, bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # pragma: no cover
     r = y[:3]
     v = y[3:]
     a = gravity(r)
@@ -109,6 +126,7 @@ def _deriv(t, y, bc, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # pr
     lr = logrho[i] * (1 - w) + logrho[j] * w
     rr = rref[i] * (1 - w) + rref[j] * w
     ih = invh[i] * (1 - w) + invh[j] * w
+    bc = bcs[i] * (1 - w) + bcs[j] * w
     rho = math.exp(lr - (rn - rr) * ih)
     vrx = v[0] + OMEGA_EARTH * r[1]
     vry = v[1] - OMEGA_EARTH * r[0]
@@ -136,7 +154,7 @@ def _deriv(t, y, bc, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # pr
 
 
 @njit(cache=True)
-def dopri5(t0, y0, t1, h0, hmax, rtol, atol_r, atol_v, bc, srp, tab_t0, tab_dt, logrho, rref,
+def dopri5(t0, y0, t1, h0, hmax, rtol, atol_r, atol_v, bcs, srp, tab_t0, tab_dt, logrho, rref,
            invh, sun, illum, r_stop, out_t, out_y):  # pragma: no cover - compiled
     """Integrate from t0 to t1, storing every accepted step. Returns (n stored, status, last h, evals).
 
@@ -150,7 +168,7 @@ def dopri5(t0, y0, t1, h0, hmax, rtol, atol_r, atol_v, bc, srp, tab_t0, tab_dt, 
     a61, a62, a63, a64, a65 = 9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656
     b1, b3, b4, b5, b6 = 35 / 384, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84
     e1, e3, e4, e5, e6, e7 = 71 / 57600, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40
-    args = (bc, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum)
+    args = (bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum)
     t = t0
     y = y0.copy()
     h = min(h0, hmax, t1 - t0)
@@ -243,8 +261,16 @@ class NumericalPropagator:
         density_scale: float = 1.0,
         reentry_altitude_m: float = REENTRY_ALTITUDE,
         atmosphere: str = DEFAULT_ATMOSPHERE,
+        cd_model: str = "fixed",
+        accommodation: float | None = None,
     ) -> None:
+        if cd_model not in CD_MODELS:
+            raise ValueError(f"cd_model must be one of {', '.join(CD_MODELS)}, not {cd_model!r}")
+        if accommodation is not None and not 0.0 <= accommodation <= 1.0:
+            raise ValueError(f"accommodation must be between 0 and 1, not {accommodation}")
         self.cd = drag_coefficient
+        self.cd_model = cd_model
+        self.accommodation = accommodation
         self.area_m2 = area_m2
         self.mass_kg = mass_kg
         self.srp = srp
@@ -266,6 +292,8 @@ class NumericalPropagator:
         self._mean = None  # (log rho, r ref, 1/H) of the last chunk, for the predictor
         self._dens: list[np.ndarray] = []
         self._dens_cache: np.ndarray | None = None
+        self._cd: list[np.ndarray] = []
+        self._grid_cd: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
 
     @property
     def density_log(self) -> np.ndarray:
@@ -275,6 +303,12 @@ class NumericalPropagator:
         return self._dens_cache
 
     @property
+    def cd_log(self) -> np.ndarray:
+        """(t, Cd, accommodation) along the path on the density grid, shape (n, 3); the
+        accommodation is NaN with the fixed Cd."""
+        return np.concatenate(self._cd) if self._cd else np.empty((0, 3))
+
+    @property
     def t_end(self) -> float:
         return float(self.t[-1])
 
@@ -282,17 +316,25 @@ class NumericalPropagator:
     def reentered(self) -> bool:
         return self.reentry_unix is not None
 
-    def _table(self, t_grid, r_grid):
-        """Density table along a path: (log rho, |r|, 1/H, sun, illumination) on t_grid."""
+    def _table(self, t_grid, r_grid, v_grid=None):
+        """Density table along a path: (log rho, |r|, 1/H, sun, illumination) on t_grid; the Cd
+        and accommodation on the same grid go to ``self._grid_cd`` (NaN alpha for the fixed Cd)."""
         r_e, _ = teme_to_ecef(r_grid, None, t_grid)
         lat, lon, alt = geodetic(r_e)
         alt = np.maximum(alt, 60e3)
         n = len(t_grid)
-        rho = density(
-            np.concatenate([t_grid, t_grid]), np.concatenate([lat, lat]),
-            np.concatenate([lon, lon]), np.concatenate([alt, alt + 1000.0]), model=self.atmosphere,
-        )  # fmt: skip
+        where = (np.concatenate([t_grid, t_grid]), np.concatenate([lat, lat]),
+                 np.concatenate([lon, lon]), np.concatenate([alt, alt + 1000.0]))
         self.msis_points += 2 * n
+        if self.cd_model == "sentman" and v_grid is not None:
+            out = msis(*where, model=self.atmosphere)  # density, species and temperature at once
+            rho = out[:, 0]
+            number, temperature = composition(out[:n])
+            vrel = v_grid + OMEGA_EARTH * np.column_stack([r_grid[:, 1], -r_grid[:, 0], np.zeros(n)])
+            self._grid_cd = mixture_cd(np.linalg.norm(vrel, axis=1), temperature, number, self.accommodation)
+        else:
+            rho = density(*where, model=self.atmosphere)
+            self._grid_cd = (np.full(n, float(self.cd)), np.full(n, np.nan))
         log_rho = np.log(rho[:n])
         # 1/H from the model's own two samples; the factor scales the density, not its gradient
         invh = np.maximum((log_rho - np.log(rho[n:])) / 1000.0, 1e-6)
@@ -302,14 +344,14 @@ class NumericalPropagator:
         ill = illumination(r_grid, sun)
         return lr, rn, invh, sun, ill
 
-    def _run(self, t0, y0, t1, tab_t0, tab_dt, table, bc, srp_am):
+    def _run(self, t0, y0, t1, tab_t0, tab_dt, table, bcs, srp_am):
         lr, rn, invh, sun, ill = table
         cap = int((t1 - t0) / 0.5) + 16
         out_t = np.empty(cap)
         out_y = np.empty((cap, 6))
         r_stop = R_EARTH + 60e3
         n, status, h, ev = dopri5(
-            t0, y0, t1, self._h, self.max_step_s, self.rtol, 1e-4, 1e-7, bc, srp_am, tab_t0, tab_dt,
+            t0, y0, t1, self._h, self.max_step_s, self.rtol, 1e-4, 1e-7, bcs, srp_am, tab_t0, tab_dt,
             lr, rn, invh, sun, ill, r_stop, out_t, out_y,
         )  # fmt: skip
         self.evaluations += ev
@@ -326,29 +368,31 @@ class NumericalPropagator:
             length = min(length, 1200.0)
         t1 = t0 + length
         area = self.area_fn(t0, t1) if self.area_fn else self.area_m2
-        bc = self.cd * area / self.mass_kg if self.drag else 0.0
+        bc = area / self.mass_kg if self.drag else 0.0  # times Cd along the grid
         srp_am = SRP_CR * area / self.mass_kg if self.srp else 0.0
         grid_dt = self.density_grid_s
         m = int(math.ceil(length / grid_dt)) + 1
         t_grid = t0 + grid_dt * np.arange(m)
         if self._mean is None:
-            self._mean = tuple(a[:1] for a in self._table(np.array([t0]), y0[None, :3]))
-        lr, rn, invh, sun, ill = self._mean
+            first = self._table(np.array([t0]), y0[None, :3], y0[None, 3:])
+            self._mean = (first[0], first[1], first[2], None, None, self._grid_cd[0])
+        lr, rn, invh, _, _, cd = self._mean
         pred = (np.array([lr[0], lr[0]]), np.array([rn[0], rn[0]]), np.array([invh[0], invh[0]]),
                 sun_position(np.array([t0, t1])), np.array([1.0, 1.0]))
-        tp, yp, _, _ = self._run(t0, y0, t1, t0, length, pred, bc, srp_am)
+        tp, yp, _, _ = self._run(t0, y0, t1, t0, length, pred, np.full(2, bc * cd[0]), srp_am)
         tg = t_grid[t_grid <= tp[-1]]
         if len(tg) < 2:
             tg = np.array([t0, tp[-1]])
-        rp, _ = hermite(tp, yp, tg)
-        table = self._table(tg, rp)
+        rp, vp = hermite(tp, yp, tg)
+        table = self._table(tg, rp, vp)
+        cd, alpha = self._grid_cd
         self._dens.append(np.column_stack([tg, np.exp(table[0])]))
         self._dens_cache = None
+        self._cd.append(np.column_stack([tg, cd, alpha]))
         step = tg[1] - tg[0]
-        tc, yc, status, self._h = self._run(t0, y0, t1, tg[0], step, table, bc, srp_am)
-        self._mean = tuple(np.array([np.mean(a)]) if a.ndim == 1 else a[:1] for a in table)
+        tc, yc, status, self._h = self._run(t0, y0, t1, tg[0], step, table, bc * cd, srp_am)
         self._mean = (np.array([table[0][-1]]), np.array([table[1][-1]]), np.array([table[2][-1]]),
-                      None, None)
+                      None, None, np.array([cd[-1]]))
         # re-entry check on the geodetic altitude of the stored steps
         r_e, _ = teme_to_ecef(yc[:, :3], None, tc)
         _, _, h = geodetic(r_e)
