@@ -40,7 +40,7 @@ class Fakes:
         def analyse_sine(rec):
             return F.sine_result(rec.axis, rec.f1)
 
-        def generate_run(model, spec, axis, seed, duration_s, fs):
+        def generate_run(model, spec, axis, seed, duration_s=None, fs=5120.0):
             calls.append(("generate_run", axis, seed, duration_s, fs))
             return SimpleNamespace(axis=axis)
 

@@ -123,7 +123,7 @@ engineering assumptions, not published facts.</p></main></body></html>
 
 def _chip(ok: bool | None) -> str:
     if ok is None:
-        return "<span class='verdict none'>NO VERDICT</span>"
+        return "<span class='verdict none'>NOT JUDGED</span>"
     return "<span class='verdict pass'>PASS</span>" if ok else "<span class='verdict fail'>FAIL</span>"
 
 
