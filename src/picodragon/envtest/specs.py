@@ -186,7 +186,7 @@ def spec_from_dict(data: dict[str, Any], where: str = "spec") -> Spec:
         comparison = data.get("comparison", {})
         if not isinstance(comparison, dict):
             raise bad("comparison must be a table")
-        for key in ("frequency_shift_pct", "amplitude_change_pct"):
+        for key in ("frequency_shift_pct", "amplitude_change_pct", "investigate_shift_pct"):
             if key in comparison:
                 num(key, 0.0, 100.0, comparison)
         start, stop = num("start_hz", 0.0, 1e5), num("stop_hz", 0.0, 1e5)

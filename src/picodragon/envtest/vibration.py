@@ -60,6 +60,9 @@ class Recording:
     spec: str | None = None
     source: str = "generated"
     truth: dict[str, Any] = field(default_factory=dict)
+    band_hz: tuple[float, float] | None = None
+    requirements: dict[str, Any] = field(default_factory=dict)
+    """requirements the analysis checks (``min_natural_frequency_hz`` and its ``source``)"""
 
     @property
     def duration_s(self) -> float:
