@@ -15,6 +15,7 @@ from picodragon.cli import (  # noqa: F401  (they register the verbs)
     about,
     envtest,
     envtest_campaign,
+    envtest_thermal,
     exports,
     flight,
     missions,
