@@ -223,14 +223,20 @@ def lifetime(
         help="predict from a series of the satellite's element sets instead (TLE or OMM file, in "
         "epoch order): fit the density factor to their decay, re-entry from the latest set with "
         "p5/p95, and the history as sets arrived ('fit')")] = None,
+    cd_model: Annotated[str, typer.Option(
+        "--cd-model", help="drag coefficient: sentman (free-molecular, from the air's composition and "
+        "temperature, accommodation after Pilinski et al. 2010) or fixed (the mission's Cd)")] = "sentman",
 ) -> None:
     """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather, in every
     atmosphere model (the spread between them shows the density model's uncertainty)."""
     from picodragon.physics.atmosphere import ATMOSPHERES
     from picodragon.physics.decay import predict_lifetime
+    from picodragon.physics.propagator import CD_MODELS
 
     if atmosphere not in ATMOSPHERES:
         raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
+    if cd_model not in CD_MODELS:
+        raise UserError(f"--cd-model must be one of {', '.join(CD_MODELS)}; got {cd_model!r}")
     _check_uncertainty(uncertainty, seed, scheduler)
     output_path(json_path, "--json")
     if elements is not None:
@@ -239,10 +245,12 @@ def lifetime(
         return lifetime_from_elements(elements, mission_of(mission, scenario).scenario, atmosphere, json_path)
     with lifetime_progress(json_path != "-") as update:
         result = predict_lifetime(mission_of(mission, scenario).scenario, atmosphere=atmosphere, compare=True,
-                                  progress=update)
+                                  progress=update, cd_model=cd_model)
+    result["cd_model"] = cd_model
     if json_path != "-":
         typer.echo(f"start {result['start']}  re-entry {result['reentry']}  ({result['days']:.1f} days)")
         typer.echo(f"model: {result['model']}")
+        typer.echo(_drag_line(result.get("inputs", {})))
         by = result["by_atmosphere"]
         known = [d for d in by.values() if d is not None]
         spread = f"  (spread {max(known) - min(known):.1f} days)" if len(known) > 1 else ""
@@ -252,6 +260,19 @@ def lifetime(
         result.update(_uncertainty(mission_of(mission, scenario).scenario, uncertainty, seed, scheduler,
                                    json_path != "-"))
     write_json(json_path, result)
+
+
+def _drag_line(inputs: dict) -> str:
+    """'drag: Cd 2.35 ...' from a prediction's inputs: the Cd along the path, the accommodation and
+    the area with the appendages that are in it."""
+    if "drag_coefficient_mean" not in inputs:
+        return "drag: (no inputs reported)"
+    alpha = inputs.get("accommodation")
+    how = (f"Sentman, mean along the path, accommodation {alpha:.2f} ({inputs.get('accommodation_model')})"
+           if inputs.get("cd_model") == "sentman" and alpha is not None else "fixed")
+    with_ = ", ".join(inputs.get("appendages") or []) or "no appendages"
+    return (f"drag: Cd {inputs['drag_coefficient_mean']:.2f} ({how}); area "
+            f"{inputs.get('drag_area_m2', float('nan')):.5f} m^2 with {with_}")
 
 
 def _check_uncertainty(samples: int | None, seed: int, scheduler: str | None) -> None:

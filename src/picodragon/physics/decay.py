@@ -92,7 +92,7 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
     cd_model: 'fixed' (the configured Cd) or 'sentman' (``propagator.CD_MODELS``); accommodation:
     None for Pilinski's adsorption model, or a fixed energy accommodation 0..1 (Sentman only);
     attitude: one of ``ATTITUDE_MODES``. The inputs report the Cd and accommodation along the path,
-    weighted by density (where the drag acts).
+    averaged over time (the time-mean Cd is the constant one that gives the same life).
     """
     if attitude not in ATTITUDE_MODES:
         raise ValueError(f"attitude must be one of {', '.join(ATTITUDE_MODES)}, not {attitude!r}")
@@ -127,11 +127,14 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
         model = model.replace("; SRP;", "; Sentman free-molecular Cd (" + (
             "Pilinski 2010 accommodation" if accommodation is None else f"accommodation {accommodation:g}")
             + "); SRP;")
-    cd_log, rho_log = prop.cd_log, prop.density_log[:, 1]
-    weight = rho_log / rho_log.sum() if rho_log.size and rho_log.sum() > 0 else None
-    cd_mean = float(np.sum(weight * cd_log[:, 1])) if weight is not None else sc.drag_coefficient
-    alpha_mean = (float(np.sum(weight * cd_log[:, 2])) if weight is not None and cd_model == "sentman"
-                  else None)
+    # time means along the path: the constant Cd that would give the same life (each stretch of
+    # orbit lasts in inverse proportion to its Cd, so the life is that of the time-mean Cd)
+    cd_log = prop.cd_log
+    weight = np.gradient(cd_log[:, 0]) if len(cd_log) > 1 else None
+    cd_mean = (float(np.average(cd_log[:, 1], weights=weight)) if weight is not None
+               else sc.drag_coefficient)
+    alpha_mean = (float(np.average(cd_log[:, 2], weights=weight)) if weight is not None
+                  and cd_model == "sentman" else None)
     out = {
         "start": iso_z(t0, "seconds"),
         "reentry": iso_z(reentry, "seconds") if reentry is not None else None,
