@@ -9,6 +9,7 @@ from picodragon.config import ConfigError, load_scenario
 from picodragon.config.loader import scenario_from_dict
 from picodragon.config.models import Uncertainty
 from picodragon.mission.lifetime_uncertainty import (
+    ACCOMMODATION_RANGE,
     DENSITY_BIAS_SIGMA,
     DRAG_COEFFICIENT_RANGE,
     UncertainInput,
@@ -30,24 +31,31 @@ def reference():
 def test_the_reference_mission_varies_its_quoted_ranges_and_the_literatures(reference):
     table = uncertain_inputs(reference)
     by_name = {i.name: i for i in table.varied}
-    assert list(by_name) == ["mass_kg", "ejection_speed_m_s", "drag_coefficient", "density_scale", "atmosphere"]
+    assert list(by_name) == ["mass_kg", "ejection_speed_m_s", "appendage_length_factor", "appendage_width_factor",
+                             "cd_model", "drag_coefficient", "accommodation", "density_scale", "atmosphere"]
     assert (by_name["mass_kg"].low, by_name["mass_kg"].high) == reference.uncertainty.mass_kg == (0.983, 1.0)
     assert (by_name["ejection_speed_m_s"].low, by_name["ejection_speed_m_s"].high) == (0.77, 1.7)
     assert (by_name["drag_coefficient"].low, by_name["drag_coefficient"].high) == DRAG_COEFFICIENT_RANGE
+    assert (by_name["accommodation"].low, by_name["accommodation"].high) == ACCOMMODATION_RANGE
+    assert by_name["drag_coefficient"].when == "cd_model=fixed" and by_name["accommodation"].when == "cd_model=sentman"
+    assert set(by_name["cd_model"].choices) == {"fixed", "sentman"}
     assert by_name["density_scale"].high == DENSITY_BIAS_SIGMA
     assert set(by_name["atmosphere"].choices) == {"nrlmsis21", "nrlmsise00"}
     assert all(i.source for i in table.varied)
-    assert "space weather" in [h.name for h in table.held]
+    assert {h.name for h in table.held} == {"attitude", "space weather"}  # one attitude mode modelled
 
 
 def test_an_input_without_a_range_is_held_and_named(reference):
     bare = reference.model_copy(update={"uncertainty": Uncertainty(ejection_speed_m_s=(1.1, 1.1))})
-    table = uncertain_inputs(bare, cd_model="sentman")
-    assert {i.name for i in table.varied} == {"density_scale", "atmosphere"}
+    table = uncertain_inputs(bare)
+    assert {i.name for i in table.varied} == {"cd_model", "drag_coefficient", "accommodation", "density_scale",
+                                              "atmosphere"}
     held = {h.name: h for h in table.held}
     assert held["mass_kg"].value == reference.spacecraft.mass_kg
     assert held["ejection_speed_m_s"].value == reference.deployment.ejection_speed_m_s
-    assert held["drag_coefficient"].value == "sentman"
+    assert held["appendage_width_factor"].value == 1.0
+    no_antenna = bare.model_copy(update={"spacecraft": bare.spacecraft.model_copy(update={"appendages": []})})
+    assert "appendages" in {h.name for h in uncertain_inputs(no_antenna).held}
 
 
 def test_a_reversed_range_is_refused_by_the_loader(reference):
@@ -85,13 +93,20 @@ def test_the_density_factor_is_lognormal_with_the_cited_spread(reference):
 
 def test_apply_puts_each_value_where_its_table_row_says(reference):
     inputs = uncertain_inputs(reference).varied
-    sample = {"mass_kg": 0.99, "ejection_speed_m_s": 1.5, "drag_coefficient": 2.5, "density_scale": 1.2,
-              "atmosphere": "nrlmsise00"}
+    sample = {"mass_kg": 0.99, "ejection_speed_m_s": 1.5, "appendage_length_factor": 2.0,
+              "appendage_width_factor": 0.6, "cd_model": "fixed", "drag_coefficient": 2.5,
+              "accommodation": 0.9, "density_scale": 1.2, "atmosphere": "nrlmsise00"}
     varied, kwargs = apply(reference, inputs, sample)
     assert varied.spacecraft.mass_kg == 0.99 and varied.spacecraft.drag_coefficient == 2.5
     assert varied.deployment.ejection_speed_m_s == 1.5
-    assert kwargs == {"density_scale": 1.2, "atmosphere": "nrlmsise00"}
+    (tape,), (was,) = varied.spacecraft.appendages, reference.spacecraft.appendages
+    assert tape.length_m == pytest.approx(2 * was.length_m) and tape.width_m == pytest.approx(0.6 * was.width_m)
+    assert varied.spacecraft.appendage_area_m2 == pytest.approx(1.2 * reference.spacecraft.appendage_area_m2)
+    assert kwargs == {"cd_model": "fixed", "density_scale": 1.2, "atmosphere": "nrlmsise00"}  # no accommodation
     assert reference.spacecraft.mass_kg == 1.0  # the original is untouched
+    sentman, kwargs = apply(reference, inputs, {**sample, "cd_model": "sentman"})
+    assert sentman.spacecraft.drag_coefficient == reference.spacecraft.drag_coefficient
+    assert kwargs["cd_model"] == "sentman" and kwargs["accommodation"] == 0.9
 
 
 def test_the_ranking_recovers_known_variance_shares():
@@ -111,6 +126,19 @@ def test_the_ranking_recovers_known_variance_shares():
     assert shares["c"] == pytest.approx(0.0025 / total, abs=0.003)
     assert r2 == pytest.approx(1.0, abs=1e-9)
     assert {r["input"]: r["coefficient"] for r in ranking}["a"] == pytest.approx(2.0, abs=1e-6)
+
+
+def test_an_input_of_one_model_is_ranked_on_the_runs_of_that_model():
+    """ln y = ln(cd) under 'fixed', -0.5 alpha under 'sentman': exact with the conditional columns."""
+    inputs = [UncertainInput("m", "choice", choices=("fixed", "sentman")),
+              UncertainInput("cd", "uniform", 2.0, 2.6, log=True, when="m=fixed"),
+              UncertainInput("alpha", "uniform", 0.8, 1.0, when="m=sentman")]
+    samples = draw(inputs, 200, seed=9)
+    y = np.array([np.log(s["cd"]) if s["m"] == "fixed" else -0.5 * s["alpha"] for s in samples])
+    ranking, r2 = variance_shares(design_matrix(inputs, samples), y)
+    assert r2 == pytest.approx(1.0, abs=1e-9)
+    coefficients = {r["input"]: r["coefficient"] for r in ranking}
+    assert coefficients["cd"] == pytest.approx(1.0) and coefficients["alpha"] == pytest.approx(-0.5)
 
 
 def test_what_no_input_explains_alone_shows_in_r2():

@@ -581,8 +581,13 @@ class Uncertainty(Section):
     ejection_speed_m_s: tuple[float, float] | None = Field(
         None, description="the deployer's quoted range of ejection speeds, m/s; absent: held at "
         "deployment.ejection_speed_m_s")
+    appendage_length_factor: tuple[float, float] | None = Field(
+        None, description="range of a factor on every appendage's length_m (for sizes never "
+        "published); absent: held at 1")
+    appendage_width_factor: tuple[float, float] | None = Field(
+        None, description="range of a factor on every appendage's width_m; absent: held at 1")
 
-    @field_validator("mass_kg", "ejection_speed_m_s")
+    @field_validator("mass_kg", "ejection_speed_m_s", "appendage_length_factor", "appendage_width_factor")
     @classmethod
     def _ordered(cls, pair: tuple[float, float] | None) -> tuple[float, float] | None:
         if pair is not None and not 0 <= pair[0] <= pair[1] <= 50:

@@ -10,10 +10,17 @@ The inputs are rows of one table (:class:`UncertainInput`: name, distribution, r
 where it is applied), built by :func:`uncertain_inputs` from two places:
 
 - the mission's own quoted ranges, ``[uncertainty]`` in its mission file (Pico Dragon: mass
-  0.983 to 1.0 kg, both quoted; J-SSOD ejection 0.77 to 1.7 m/s); an input the mission leaves
-  out, or gives as a single value, is held at its nominal value and listed as held;
-- ranges that belong to no mission (the constants below, each with its source): the fixed drag
-  coefficient, the density model's bias and the choice of atmosphere model.
+  0.983 to 1.0 kg, both quoted; J-SSOD ejection 0.77 to 1.7 m/s; factors on its assumed
+  antenna's length and width); an input the mission leaves out, or gives as a single value, is
+  held at its nominal value and listed as held;
+- ranges that belong to no mission (the constants below, each with its source): the drag
+  model (fixed Cd or Sentman, equally likely), the fixed Cd when the fixed model is drawn, the
+  energy accommodation when Sentman's is, the density model's bias, the atmosphere model and the
+  attitude mode (when more than one is modelled).
+
+An input that applies under one model only (Cd under 'fixed', accommodation under 'sentman')
+is drawn in every run and used in the runs of its model; the ranking sees it as its deviation
+from its mean in those runs (zero in the others).
 
 Not varied, and why: solar and geomagnetic activity. For a past mission (the reference one)
 F10.7 and Ap are observed for the whole life (the prediction's ``space_weather_observed``), and
@@ -22,7 +29,8 @@ extra error on the indices would count the same error twice. A forecast past the
 section would need one; it is not offered yet.
 
 The ranking regresses ln(lifetime) on the inputs (ln of the multiplicative ones: mass, drag
-coefficient, density factor; the ejection speed as it is; the atmosphere as indicator columns)
+coefficient, density factor, appendage factors; the others as they are; the model choices as
+indicator columns)
 and gives each input its first-order share, var(x_i b_i) / var(ln lifetime): the squared
 standardised regression coefficient, summed over an input's columns. The lifetime is close to a
 power law of the ballistic coefficient and the density factor, so the regression is close to
@@ -50,6 +58,14 @@ DRAG_COEFFICIENT_RANGE = (2.0, 2.6)
 calculation for a tumbling cube at 400 km gives 2.13, 2.32 and 2.42 for energy accommodation
 1, 0.9 and 0.8, the figures of issue 15's audit; 2.6 leaves room for lower accommodation)."""
 
+ACCOMMODATION_RANGE = (0.85, 1.0)
+"""Uniform range of the energy accommodation coefficient under the Sentman model
+(**assumption**: Pilinski et al. 2010's adsorption model, the nominal, gives 0.976 along the
+reference mission's path; accommodation derived from satellite drag between 200 and 500 km lies
+mostly between 0.85 and 1: Moe & Moe 2005, 'Gas-surface interactions and satellite drag
+coefficients', Planet. Space Sci. 53, 793-801; Pilinski, Argrow & Palo 2010, J. Spacecraft
+Rockets 47(6), 951-956). A fixed value replaces the adsorption model in each run."""
+
 DENSITY_BIAS_SIGMA = 0.18
 """Lognormal sigma (of ln) of a density factor held over the whole life, median 1: the standard
 deviation of NRLMSISE-00's density ratios against HASDM at 400 km, 18.1 % (Bruinsma & Boniface
@@ -67,8 +83,10 @@ class UncertainInput:
     """One uncertain input: how it is drawn and where it goes.
 
     distribution 'uniform' (low..high), 'lognormal' (median low, sigma of ln high) or 'choice'
-    (one of ``choices``, equally likely); target 'spacecraft.FIELD', 'deployment.FIELD' or
-    'predict.KEYWORD' (an argument of predict_lifetime); log: ranked on ln(value)."""
+    (one of ``choices``, equally likely); target 'spacecraft.FIELD', 'deployment.FIELD',
+    'appendages.FIELD' (a factor on that field of every appendage) or 'predict.KEYWORD' (an
+    argument of predict_lifetime); log: ranked on ln(value); when 'NAME=VALUE': used only in the
+    runs where the input NAME drew VALUE."""
 
     name: str
     distribution: str
@@ -79,6 +97,14 @@ class UncertainInput:
     target: str = ""
     log: bool = False
     source: str = ""
+    when: str = ""
+
+    def active(self, sample: dict) -> bool:
+        """Whether this input is used in the run of ``sample``."""
+        if not self.when:
+            return True
+        name, _, value = self.when.partition("=")
+        return str(sample.get(name)) == value
 
     def value(self, u: float) -> float | str:
         """The input at the probability u in (0, 1) of its distribution."""
@@ -116,28 +142,45 @@ class InputTable:
     held: list[Held] = field(default_factory=list)
 
 
-def uncertain_inputs(scenario: Scenario, cd_model: str = "fixed") -> InputTable:
+def uncertain_inputs(scenario: Scenario) -> InputTable:
     """The table of what a campaign varies for this scenario, and what it holds."""
+    from picodragon.physics import decay
     from picodragon.physics.atmosphere import ATMOSPHERES
 
     table = InputTable()
     ranges = scenario.uncertainty
     sc, dep = scenario.spacecraft, scenario.deployment
-    for name, pair, target, nominal, unit, log in (
-            ("mass_kg", ranges.mass_kg, "spacecraft.mass_kg", sc.mass_kg, "kg", True),
-            ("ejection_speed_m_s", ranges.ejection_speed_m_s, "deployment.ejection_speed_m_s",
-             dep.ejection_speed_m_s, "m/s", False)):
+    mission = "the mission's [uncertainty] (quoted values, or assumptions it names)"
+    own = [("mass_kg", ranges.mass_kg, "spacecraft.mass_kg", sc.mass_kg, "kg", True),
+           ("ejection_speed_m_s", ranges.ejection_speed_m_s, "deployment.ejection_speed_m_s",
+            dep.ejection_speed_m_s, "m/s", False)]
+    if sc.appendages:
+        own += [("appendage_length_factor", ranges.appendage_length_factor, "appendages.length_m", 1.0, "", True),
+                ("appendage_width_factor", ranges.appendage_width_factor, "appendages.width_m", 1.0, "", True)]
+    else:
+        table.held.append(Held("appendages", [], "the spacecraft declares none"))
+    for name, pair, target, nominal, unit, log in own:
         if pair is None or pair[0] == pair[1]:
             table.held.append(Held(name, nominal, "no range in the mission's [uncertainty]"))
         else:
             table.varied.append(UncertainInput(name, "uniform", pair[0], pair[1], unit=unit, target=target,
-                                               log=log, source="the mission's [uncertainty] (quoted values)"))
-    if cd_model == "fixed":
+                                               log=log, source=mission))
+    models = _cd_models()
+    if len(models) > 1:
+        table.varied.append(UncertainInput(
+            "cd_model", "choice", choices=tuple(models), target="predict.cd_model",
+            source="every drag model offered (propagator.CD_MODELS), none preferred (assumption)"))
+    if "fixed" in models:
         table.varied.append(UncertainInput(
             "drag_coefficient", "uniform", *DRAG_COEFFICIENT_RANGE, target="spacecraft.drag_coefficient",
-            log=True, source="free-molecular Cd of a tumbling box (assumption; DRAG_COEFFICIENT_RANGE)"))
-    else:
-        table.held.append(Held("drag_coefficient", cd_model, "computed by the Cd model"))
+            log=True, when="cd_model=fixed" if len(models) > 1 else "",
+            source="free-molecular Cd of a tumbling box (assumption; DRAG_COEFFICIENT_RANGE)"))
+    if "sentman" in models:
+        table.varied.append(UncertainInput(
+            "accommodation", "uniform", *ACCOMMODATION_RANGE, target="predict.accommodation",
+            when="cd_model=sentman" if len(models) > 1 else "",
+            source="drag-derived accommodation at 200-500 km (assumption after Moe & Moe 2005, "
+                   "Pilinski et al. 2010; ACCOMMODATION_RANGE)"))
     table.varied.append(UncertainInput(
         "density_scale", "lognormal", 1.0, DENSITY_BIAS_SIGMA, target="predict.density_scale", log=True,
         source="Bruinsma & Boniface 2021 (JSWSC 11, 47), Table 3: NRLMSISE-00 vs HASDM at 400 km"))
@@ -145,10 +188,26 @@ def uncertain_inputs(scenario: Scenario, cd_model: str = "fixed") -> InputTable:
         table.varied.append(UncertainInput(
             "atmosphere", "choice", choices=tuple(ATMOSPHERES), target="predict.atmosphere",
             source="every atmosphere offered (physics.atmosphere.ATMOSPHERES), none preferred"))
+    modes = tuple(getattr(decay, "ATTITUDE_MODES", ("tumbling",)))
+    if len(modes) > 1:
+        table.varied.append(UncertainInput(
+            "attitude", "choice", choices=modes, target="predict.attitude",
+            source="every attitude mode the prediction models (decay.ATTITUDE_MODES)"))
+    else:
+        table.held.append(Held("attitude", modes[0], "the only attitude mode the lifetime prediction models"))
     table.held.append(Held("space weather", "observed F10.7, Ap (CelesTrak SW-All)",
                            "observed over the life; the density bias is measured against models "
                            "driven by observed indices"))
     return table
+
+
+def _cd_models() -> tuple[str, ...]:
+    """The drag models predict_lifetime offers (only 'fixed' before it took cd_model)."""
+    try:
+        from picodragon.physics.propagator import CD_MODELS
+    except ImportError:
+        return ("fixed",)
+    return tuple(CD_MODELS)
 
 
 def draw(inputs: Sequence[UncertainInput], samples: int, seed: int = 0) -> list[dict[str, float | str]]:
@@ -167,16 +226,23 @@ def draw(inputs: Sequence[UncertainInput], samples: int, seed: int = 0) -> list[
 
 def apply(scenario: Scenario, inputs: Sequence[UncertainInput], sample: dict) -> tuple[Scenario, dict]:
     """The scenario with the sample's values put in, and the keyword arguments of predict_lifetime."""
-    updates: dict[str, dict[str, Any]] = {"spacecraft": {}, "deployment": {}}
+    updates: dict[str, dict[str, Any]] = {"spacecraft": {}, "deployment": {}, "appendages": {}}
     kwargs: dict[str, Any] = {}
     for inp in inputs:
         where, _, key = inp.target.partition(".")
+        if not inp.active(sample):
+            continue
         if where == "predict":
             kwargs[key] = sample[inp.name]
         elif where in updates:
             updates[where][key] = sample[inp.name]
         else:
             raise ValueError(f"{inp.name}: unknown target {inp.target!r}")
+    factors = updates.pop("appendages")
+    if factors:
+        updates["spacecraft"]["appendages"] = [
+            a.model_copy(update={key: getattr(a, key) * f for key, f in factors.items()})
+            for a in scenario.spacecraft.appendages]
     varied = scenario.model_copy(update={
         "spacecraft": scenario.spacecraft.model_copy(update=updates["spacecraft"]),
         "deployment": scenario.deployment.model_copy(update=updates["deployment"]),
@@ -198,7 +264,8 @@ def lifetime_run(scenario_json: str, inputs: list[UncertainInput], sample: dict,
 
 def design_matrix(inputs: Sequence[UncertainInput], samples: Sequence[dict]) -> list[tuple[str, np.ndarray]]:
     """Each input's regression columns (n x k): ln(value) or value, or indicators of the choices
-    after the first; inputs that did not vary are left out."""
+    after the first; an input used under one model only, its deviation from its mean in the runs
+    of that model and 0 in the others; inputs that did not vary are left out."""
     out = []
     for inp in inputs:
         if inp.distribution == "choice":
@@ -207,6 +274,9 @@ def design_matrix(inputs: Sequence[UncertainInput], samples: Sequence[dict]) -> 
         else:
             x = np.array([s[inp.name] for s in samples], dtype=float)
             cols = (np.log(x) if inp.log else x)[:, None]
+            on = np.array([inp.active(s) for s in samples])
+            if not on.all():
+                cols = np.where(on[:, None], cols - (cols[on].mean(axis=0) if on.any() else 0.0), 0.0)
         cols = cols[:, np.ptp(cols, axis=0) > 0] if cols.size else cols
         if cols.shape[1]:
             out.append((inp.name, cols))
@@ -255,7 +325,7 @@ def lifetime_uncertainty(scenario: Scenario, samples: int, seed: int = 0, schedu
     seed, method, R^2, the input table, what was held, each run). ``base``: keyword arguments of
     predict_lifetime every run shares (e.g. cd_model); workers 0: in this process, no dask."""
     base = dict(base or {})
-    table = uncertain_inputs(scenario, base.get("cd_model", "fixed"))
+    table = uncertain_inputs(scenario)
     drawn = draw(table.varied, samples, seed)
     started = time.perf_counter()
     scenario_json = scenario.model_dump_json()
@@ -300,7 +370,7 @@ def lifetime_uncertainty(scenario: Scenario, samples: int, seed: int = 0, schedu
             "fidelity": "fast",
             "interval_bootstrap_90": spread,
             "ranking_method": "first-order shares of var(ln days) from a linear regression on the "
-                              "inputs (ln of mass, Cd, density factor; indicators of the atmosphere)",
+                              "inputs (ln of the multiplicative ones, indicators of the model choices)",
             "r2": None if r2 is None else round(r2, 4),
             "censored": censored,
             "inputs": [{**asdict(inp), "distribution": inp.describe()} for inp in table.varied],
