@@ -84,3 +84,14 @@ def test_bad_appendages_are_refused():
         tape(arms=2, face="+Z", direction="+Z")
     with pytest.raises(ValidationError):
         tape(length_m=0.0)
+
+
+def test_the_twin_adds_the_antenna_to_the_attitude_s_projected_area(scenario):
+    from picodragon.physics.twin import Twin
+
+    twin = Twin(scenario, seed=0)
+    sc = scenario.spacecraft
+    assert twin._drag_area(0.0, 1.0) == pytest.approx(sc.mean_cross_section_m2)
+    twin._area_recent = 0.012  # what the attitude loop projected over its last 6 h (box only)
+    assert twin._drag_area(0.0, 1.0) == pytest.approx(0.012 + sc.appendage_area_m2)
+    assert sc.appendage_area_m2 == pytest.approx(0.171 * 0.005 / 2)

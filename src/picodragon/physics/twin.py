@@ -417,11 +417,12 @@ class Twin:
 
         The orbit is propagated ahead of the attitude (which needs the orbit), so the area lags by
         up to one 6 h chunk; before 6 h of attitude exist, the tumbling mean (a quarter of the
-        surface).
+        surface). The appendages (thin antennas) add their tumbling mean projection either way:
+        the attitude loop projects only the box and its wings.
         """
         if self._area_recent is None:
             return self.scenario.spacecraft.mean_cross_section_m2
-        return self._area_recent
+        return self._area_recent + self.scenario.spacecraft.appendage_area_m2
 
     def published_element_set(self, epoch_unix: float, fit_span_s: float = 86400.0) -> ElementSet:
         """A TLE of the true orbit at epoch_unix, as a tracking network would publish it.
