@@ -161,7 +161,10 @@ def correlate(mission: Any, tvac_log: TvacLog | str | Path, parameters=None, *,
     def values_of(x: np.ndarray) -> dict[str, float]:
         return {n: start[n] * float(np.exp(v)) for n, v in zip(names, x, strict=True)}
 
+    runs = [0]
+
     def residuals(x: np.ndarray) -> np.ndarray:
+        runs[0] += 1
         d = problem.difference(values_of(x)).ravel()
         return np.nan_to_num(d[np.isfinite(problem.measured.ravel())], nan=1e3)
 
@@ -202,7 +205,7 @@ def correlate(mission: Any, tvac_log: TvacLog | str | Path, parameters=None, *,
         },
         parameters=fitted, start_parameters=start,
         before={"mean_c": mean_b, "std_c": std_b}, after={"mean_c": mean_a, "std_c": std_a},
-        evaluations=int(fit.nfev), scenario=scenario.name, scenario_ref=scenario_ref or ref,
+        evaluations=runs[0], scenario=scenario.name, scenario_ref=scenario_ref or ref,
         criterion=SOURCE,
     )
 
