@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from picodragon.envtest.tvac_profile import ProfileError, list_profiles, load_profile
 
@@ -70,3 +72,41 @@ def test_unknown_and_broken_profiles(tmp_path) -> None:
     broken.write_text("name = ")
     with pytest.raises(ProfileError, match="not TOML"):
         load_profile(broken)
+
+
+_GOOD = (load_profile("gevs-qual").__dict__ | {})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(_GOOD)),
+                       st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6),
+                                 st.text(max_size=8), st.booleans(), st.lists(st.text(max_size=4), max_size=3)),
+                       max_size=4))
+def test_any_profile_file_loads_or_is_one_line(tmp_path_factory, changes: dict) -> None:
+    import tomli_w
+
+    data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in _GOOD.items()}
+    data.update(changes)
+    path = tmp_path_factory.mktemp("p") / "p.toml"
+    try:
+        path.write_text(tomli_w.dumps(data))
+    except (TypeError, ValueError):
+        return  # a value TOML cannot hold (NaN is fine, but not every mix)
+    try:
+        profile = load_profile(path)
+    except ProfileError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert profile.cold_c < profile.hot_c and len(profile.plateaus()) == 2 * profile.cycles
+    t, temp = profile.timeline()
+    assert np.all(np.diff(t) >= 0) and np.isfinite(temp).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_loads_or_is_one_line(tmp_path_factory, text: str) -> None:
+    path = tmp_path_factory.mktemp("t") / "t.toml"
+    path.write_bytes(text.encode("utf-8", "replace"))
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    assert "\n" not in str(info.value)
