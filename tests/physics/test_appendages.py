@@ -95,3 +95,43 @@ def test_the_twin_adds_the_antenna_to_the_attitude_s_projected_area(scenario):
     twin._area_recent = 0.012  # what the attitude loop projected over its last 6 h (box only)
     assert twin._drag_area(0.0, 1.0) == pytest.approx(0.012 + sc.appendage_area_m2)
     assert sc.appendage_area_m2 == pytest.approx(0.171 * 0.005 / 2)
+
+
+def _torque(scenario, sc, flow_body):
+    """Body-frame torque (N m) of the attitude's derivative with only drag acting: identity
+    attitude, the air moving along flow_body at 7.6 km/s, rho 1e-11 kg/m^3, no field, gravity off."""
+    from picodragon.physics.attitude import (
+        _deriv,
+        appendage_plates,
+    )
+
+    inert = np.ones(3)  # unit moments: dw = torque for a body at rest
+    r = np.array([7.0e6, 0.0, 0.0])
+    # v - omega x r is the air's velocity relative to the body reversed: choose v so it is -flow
+    from picodragon.physics.constants import OMEGA_EARTH
+
+    vrel = -7600.0 * np.asarray(flow_body, float)
+    v = vrel - np.array([OMEGA_EARTH * r[1], -OMEGA_EARTH * r[0], 0.0])
+    env = np.concatenate([np.zeros(3), r, v, [1e-11]])
+    x, y, z = sc.size_m
+    areas = np.array([y * z, y * z, x * z, x * z, x * y, x * y])
+    dq, dw = np.empty(4), np.empty(3)
+    _deriv(np.array([1.0, 0, 0, 0]), np.zeros(3), env, inert, np.zeros(3), np.zeros((0, 3)),
+           np.zeros(0, dtype=np.bool_), 0.0, 0.025, 0.004, 12.0, areas, 2.2, np.zeros(3), False,
+           dq, dw, appendage_plates(sc))
+    return dw
+
+
+def test_the_antenna_s_drag_turns_the_body_about_its_root(scenario):
+    """Air from +Z (moving along -Z) on a tape lying along +X on the +Z face: the tape presents
+    L w, its drag -Z at (L/2, 0, z/2) gives a torque about +Y of (L/2) x F."""
+    bare = _with(scenario)
+    sc = _with(scenario, tape())
+    flow = np.array([0.0, 0.0, -1.0])
+    assert np.allclose(_torque(scenario, bare, flow), 0.0)  # centre of mass at the centre
+    torque = _torque(scenario, sc, flow)
+    force = 0.5 * 1e-11 * 2.2 * 0.171 * 0.005 * 7600.0**2
+    assert torque[1] == pytest.approx(0.171 / 2 * force, rel=1e-6)
+    assert abs(torque[0]) < 1e-20 and abs(torque[2]) < 1e-20
+    # edge-on to the flow (air along X, the tape's own length): a tape presents no area
+    assert np.allclose(_torque(scenario, sc, np.array([-1.0, 0.0, 0.0])), 0.0, atol=1e-20)

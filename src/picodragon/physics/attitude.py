@@ -27,7 +27,8 @@ Torques:
   each rod's moment is B V / mu0 along its axis, its torque m_rod x B;
 - aerodynamic: drag force on the projected area (sum over faces of A max(0, n . v_hat)), acting
   at the geometric centre, with the centre of mass 5 mm off it along +Z (J-SSOD allows 20 mm):
-  torque (c_p - c_m) x F. Atmosphere co-rotating.
+  torque (c_p - c_m) x F; each appendage arm adds its own drag at its centre (a tape's projection
+  A |n . v_hat|, a rod's A sin(angle to its axis); ``appendage_plates``). Atmosphere co-rotating.
 
 Every constant above is mission data (``spacecraft.adcs``, ``config.models.Adcs``); the values
 named here are its defaults, and the module constants below mirror them for direct callers.
@@ -94,6 +95,29 @@ def appendage_inertia(spacecraft: Spacecraft) -> np.ndarray:
     return total
 
 
+def appendage_plates(spacecraft: Spacecraft) -> np.ndarray:
+    """(k, 8) rows for the aerodynamic torque of each appendage arm: area (m^2; length x width,
+    or x diameter for a rod), 1 for a rod else 0, a unit vector (a tape's broad-side normal: its
+    face's normal, as it unrolls lying along the face, a named assumption; a tape standing out
+    along the normal has its broad side to the next body axis; a rod's own axis), its centre (m,
+    body axes from the box's centre)."""
+    half = np.asarray(spacecraft.size_m, dtype=float) / 2.0
+    rows = []
+    for app in spacecraft.appendages:
+        root = magnet_axis(app.face) * half
+        way = magnet_axis(app.direction)
+        if app.kind == "rod":
+            vec = way
+        elif app.direction != app.face:
+            vec = magnet_axis(app.face)
+        else:
+            vec = np.roll(np.abs(way), 1)
+        for sign in (1.0, -1.0)[: app.arms]:
+            centre = root + sign * way * app.length_m / 2.0
+            rows.append([app.length_m * app.width_m, 1.0 if app.kind == "rod" else 0.0, *vec, *centre])
+    return np.array(rows, dtype=float).reshape(-1, 8)
+
+
 def inertia(spacecraft: Spacecraft) -> np.ndarray:
     """Principal moments (kg m^2): the box (its mass less the appendages') plus the appendages."""
     carried = sum(app.mass_kg for app in spacecraft.appendages)
@@ -128,7 +152,7 @@ def _rod_b(h, rising, bs, br, hc):  # pragma: no cover
 
 @njit(cache=True)
 def _deriv(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd,
-           com, gg_on, dq, dw):  # pragma: no cover - compiled
+           com, gg_on, dq, dw, plates):  # pragma: no cover - compiled
     """Time derivatives of q and w into dq, dw; env = (B (3), r (3), v (3), rho) in TEME.
 
     Written with scalars only: no allocation in the hot loop.
@@ -189,6 +213,19 @@ def _deriv(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, f
         tx += cy * fz - cz * fy
         ty += cz * fx - cx * fz
         tz += cx * fy - cy * fx
+        # appendage arms: a tape projects A |n . u|, a rod A sqrt(1 - (a . u)^2), at their centres
+        for k in range(plates.shape[0]):
+            nu = plates[k, 2] * ux + plates[k, 3] * uy + plates[k, 4] * uz
+            if plates[k, 1] > 0.5:
+                proj = plates[k, 0] * math.sqrt(max(1.0 - nu * nu, 0.0))
+            else:
+                proj = plates[k, 0] * abs(nu)
+            f = -0.5 * rho * cd * proj * vr * vr
+            fx, fy, fz = f * ux, f * uy, f * uz
+            cx, cy, cz = plates[k, 5] - com[0], plates[k, 6] - com[1], plates[k, 7] - com[2]
+            tx += cy * fz - cz * fy
+            ty += cz * fx - cx * fz
+            tz += cx * fy - cy * fx
     w0, w1, w2 = w[0], w[1], w[2]
     i0, i1, i2 = inertia[0], inertia[1], inertia[2]
     dw[0] = (tx - (w1 * i2 * w2 - w2 * i1 * w1)) / i0
@@ -204,10 +241,20 @@ def _deriv(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, f
 def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid, t_end,
         out_t, out_q, out_w, inertia, m_bar, rod_axes, rod_v, bs, br, hc, face_areas, cd, com,
         gg_on, max_step):  # pragma: no cover - compiled
+    """``run_with`` without appendages."""
+    return run_with(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid,
+                    t_end, out_t, out_q, out_w, inertia, m_bar, rod_axes, rod_v, bs, br, hc,
+                    face_areas, cd, com, gg_on, max_step, np.zeros((0, 8)))
+
+
+@njit(cache=True)
+def run_with(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid, t_end,
+             out_t, out_q, out_w, inertia, m_bar, rod_axes, rod_v, bs, br, hc, face_areas, cd, com,
+             gg_on, max_step, plates):  # pragma: no cover - compiled
     """RK4 from t0 to t_end; environment linear in time on the grid; q, w sampled at out_t (sorted).
 
-    rod_h / rod_rising: the hysteresis memory (last H along each rod, branch), updated in place.
-    Returns (q, w, steps).
+    rod_h / rod_rising: the hysteresis memory (last H along each rod, branch), updated in place;
+    plates (k, 8): the appendages' arms (``appendage_plates``). Returns (q, w, steps).
     """
     q = q.copy()
     w = w.copy()
@@ -255,22 +302,26 @@ def run(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, r
                 envs[e, 3 + c] = r_grid[i, c] * (1 - a) + r_grid[i2, c] * a
                 envs[e, 6 + c] = v_grid[i, c] * (1 - a) + v_grid[i2, c] * a
             envs[e, 9] = rho_grid[i] * (1 - a) + rho_grid[i2] * a
-        _deriv(q, w, envs[0], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k1q, k1w)
+        _deriv(q, w, envs[0], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k1q, k1w,
+               plates)
         for c in range(4):
             qt[c] = q[c] + 0.5 * dt * k1q[c]
         for c in range(3):
             wt[c] = w[c] + 0.5 * dt * k1w[c]
-        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k2q, k2w)
+        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k2q, k2w,
+               plates)
         for c in range(4):
             qt[c] = q[c] + 0.5 * dt * k2q[c]
         for c in range(3):
             wt[c] = w[c] + 0.5 * dt * k2w[c]
-        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k3q, k3w)
+        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k3q, k3w,
+               plates)
         for c in range(4):
             qt[c] = q[c] + dt * k3q[c]
         for c in range(3):
             wt[c] = w[c] + dt * k3w[c]
-        _deriv(qt, wt, envs[2], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k4q, k4w)
+        _deriv(qt, wt, envs[2], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k4q, k4w,
+               plates)
         qn = 0.0
         for c in range(4):
             q[c] += dt / 6 * (k1q[c] + 2 * k2q[c] + 2 * k3q[c] + k4q[c])
@@ -320,6 +371,7 @@ class Attitude:
         self.face_areas = np.array([y * z, y * z, x * z, x * z, x * y, x * y])
         self.cd = spacecraft.drag_coefficient
         self.com = np.array(adcs.com_offset_m, dtype=float)
+        self.plates = appendage_plates(spacecraft)
         self.gg_on = gravity_gradient
         self.aero = aero
         self.steps = 0
@@ -329,12 +381,12 @@ class Attitude:
         out_q = np.empty((len(out_t), 4))
         out_w = np.empty((len(out_t), 3))
         rho = rho_grid if self.aero else np.zeros_like(rho_grid)
-        self.q, self.w, steps = run(
+        self.q, self.w, steps = run_with(
             t0, self.q, self.w, self.rod_h, self.rod_rising, grid_t0, grid_dt,
             np.ascontiguousarray(b_grid), np.ascontiguousarray(r_grid), np.ascontiguousarray(v_grid),
             np.ascontiguousarray(rho), t_end, np.asarray(out_t, dtype=float), out_q, out_w,
             self.inertia, self.m_bar, self.rod_axes, self.rod_v, self.rod_bs_t, self.rod_br_t,
-            self.rod_hc_a_m, self.face_areas, self.cd, self.com, self.gg_on, MAX_STEP_S,
+            self.rod_hc_a_m, self.face_areas, self.cd, self.com, self.gg_on, MAX_STEP_S, self.plates,
         )  # fmt: skip
         self.steps += steps
         return out_q, out_w
