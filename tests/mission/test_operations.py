@@ -100,3 +100,66 @@ def test_sun_elevation_against_skyfield():
         assert abs(ours - alt.degrees) < 0.7  # refraction and the almanac series' precision
 
 
+
+
+def test_energy_adds_up_over_the_pass_with_imaging_and_the_file_downlink(two_days):
+    """Issue 15: over the pass in which the image is taken and sent, energy from the cells and
+    the battery equals the loads' power x their durations (the devices' own counts) within 1 %."""
+    from picodragon.physics import power as pw
+    from picodragon.physics.camera import CAPTURE_S
+
+    result, _ = two_days
+    events = result.extra["events"]
+    captured = next(e["unix_s"] for e in events if e["name"] == "IMAGE_CAPTURED")
+    started = next(e["unix_s"] for e in events if e["name"] == "TRANSFER_STARTED")
+    rec = next(r for r in result.passes if r.aos_unix - 60 <= captured <= r.los_unix + 60)
+    assert rec.aos_unix - 60 <= started <= rec.los_unix + 60  # the file went down in that pass
+    books = result.extra["energy_ledger"]
+    t = books["unix_s"]
+    i = int(np.searchsorted(t, rec.aos_unix - 120.0, side="right")) - 1
+    j = int(np.searchsorted(t, rec.los_unix + 120.0))
+    d = {k: float(v[j] - v[i]) for k, v in books.items()}
+    sc = result.scenario.spacecraft
+    p = sc.power
+    loads_w = {k: (p.camera_load_w if v is None else v) for k, v in pw.DEFAULT_SWITCHED_LOADS_W.items()}
+    loads_w["heater"] = sc.thermal.heater_w
+    supply = d["cells_j"] + d["discharged_j"] * pw.DISCHARGE_EFFICIENCY - d["charged_j"] / p.charge_efficiency
+    demand = (p.base_load_w * d["powered_s"] + sum(w * d[f"on_s:{k}"] for k, w in loads_w.items())
+              + p.transmit_load_w * d["keyed_s"] + d["pulse_j"] - d["pending_j"])
+    # imaging (a capture draws its energy as a pulse: physics.camera.CAPTURE_S) and a downlink
+    assert d["pulse_j"] >= p.camera_load_w * CAPTURE_S and d["keyed_s"] > 60
+    assert supply == pytest.approx(demand, rel=0.01)
+    assert d["battery_j"] == pytest.approx(d["charged_j"] - d["discharged_j"], abs=1.0)
+
+
+def _documented_alarms() -> set[str]:
+    """The alarms docs/models.md says the reference mission's nominal run raises, by name."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "models.md").read_text(encoding="utf-8")
+    section = text.split("## Alarms in the nominal run", 1)[1].split("\n## ", 1)[0]
+    return {line.split("`")[1] for line in section.splitlines() if line.startswith("- `")}
+
+
+def test_the_nominal_run_raises_no_alarm_its_design_would_not(two_days):
+    """Issue 15: every limit alarm and every WARNING or CRITICAL event the ground saw in the
+    reference mission's nominal two days is one docs/models.md explains."""
+    import sqlite3
+
+    result, folder = two_days
+    with sqlite3.connect(folder / "a.sqlite") as db:
+        points = {r[0] for r in db.execute("select point from alarms where state = 'raised'")}
+    events = {e["name"] for e in result.extra["events"]
+              if e["severity"] >= 2 and not e["name"].startswith("ALARM_")}
+    raised = points | events
+    assert result.extra["events"], "the ground heard no events at all: the check would be empty"
+    assert raised <= _documented_alarms(), f"undocumented alarms: {sorted(raised - _documented_alarms())}"
+
+
+def test_the_reports_gallery_says_what_the_images_can_show(two_days):
+    """Issue 15: the texture's texel against the camera's pixel, where the images are shown."""
+    _, folder = two_days
+    html = (folder / "r.html").read_text(encoding="utf-8")
+    gallery = html.split("<div class='gallery'>", 1)[0].rsplit("<p class='note'>", 1)[1]
+    assert "Blue Marble" in gallery and "7.4 km a texel" in gallery
+    assert "pixels share one texel" in gallery

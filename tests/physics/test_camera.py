@@ -129,3 +129,47 @@ def test_any_accepted_size_renders_the_same_scene(scenario, width, height):
     if width / height == 640 / 480:
         assert abs(img.mean() - ref.mean()) < 2.0
     assert img.mean() > 30
+
+
+def test_a_capture_draws_its_energy_once_and_a_refused_one_none(scenario):
+    """Issue 15: the software switches the camera on and off within one step, so the capture
+    itself carries its energy (load x CAPTURE_S) onto the bus."""
+    from picodragon.physics.camera import CAPTURE_S
+
+    twin = Twin(scenario, attitude=False)
+    cam, bus = twin.devices.camera, twin.bus
+    before = bus.pulse_j_total
+    assert cam.capture() is None  # unpowered: nothing drawn
+    assert bus.pulse_j_total == before
+    twin.switches.set_load("camera", True)
+    assert cam.capture() is not None
+    assert bus.pulse_j_total - before == pytest.approx(scenario.spacecraft.power.camera_load_w * CAPTURE_S)
+
+
+def test_texture_and_camera_resolution_as_the_docs_state_them():
+    """The figures the report and docs/models.md give: a Blue Marble texel is about ten camera
+    pixels at nadir from 400 km (issue 15)."""
+    from picodragon.physics.camera import BLUE_MARBLE_SIZE, blue_marble, ground_resolution
+
+    assert blue_marble().shape[:2] == BLUE_MARBLE_SIZE[::-1]
+    res = ground_resolution(CAM, 400e3)
+    assert res["texel_km"] == pytest.approx(40075.017 / 5400, rel=1e-4)
+    # a pinhole of 60 deg across 640 pixels: 2 tan(30 deg) / 640 rad a pixel at nadir
+    assert res["pixel_km"] == pytest.approx(400 * 2 * math.tan(math.radians(30)) / 640, rel=1e-9)
+    assert 10.0 < res["pixels_per_texel"] < 10.5
+
+
+def test_mission_controls_gallery_caption_carries_the_computed_figures():
+    """The images page's static caption (web/templates/images.html) quotes the reference
+    camera's figures: they must be what ``ground_resolution`` computes."""
+    from pathlib import Path
+
+    from picodragon.physics.camera import ground_resolution
+
+    page = (Path(__file__).resolve().parents[2] / "src" / "picodragon" / "web" / "templates"
+            / "images.html").read_text(encoding="utf-8")
+    caption = " ".join(page.split('id="resolution-note">', 1)[1].split("</p>", 1)[0].split())
+    res = ground_resolution(CAM, 400e3)
+    assert f"{res['texel_km']:.1f} km a texel" in caption
+    assert f"{res['pixel_km']:.2f} km a pixel at nadir from 400 km" in caption
+    assert round(res["pixels_per_texel"]) == 10 and "about ten pixels share one texel" in caption

@@ -266,8 +266,23 @@ def _chunk_strip(received: set[int], count: int) -> str:
     return f"<div class='chunks' title='{len(received)} of {count} chunks'>{cells}</div>"
 
 
-def _images_section(operator) -> str:
-    """Every image the ground heard of: whole ones as received, partial ones with their gaps."""
+def resolution_note(camera, altitude_km: float) -> str:
+    """The gallery's caption on what the twin's images can show (issue 15): the texture's texel
+    against the camera's pixel at nadir, from ``physics.camera.ground_resolution``."""
+    from picodragon.physics.camera import BLUE_MARBLE_SIZE, ground_resolution
+
+    res = ground_resolution(camera, altitude_km * 1e3)
+    return (f"<p class='note'>The twin renders these images from NASA's Blue Marble "
+            f"({BLUE_MARBLE_SIZE[0]} x {BLUE_MARBLE_SIZE[1]} texels, {res['texel_km']:.1f} km a texel "
+            f"at the equator). The camera's pixel covers {res['pixel_km']:.2f} km at nadir from "
+            f"{altitude_km:.0f} km, so about {res['pixels_per_texel']:.0f} pixels share one texel "
+            f"across: the images show no ground detail finer than about {res['texel_km']:.0f} km, "
+            f"not what the camera would resolve.</p>")
+
+
+def _images_section(operator, note: str = "") -> str:
+    """Every image the ground heard of: whole ones as received, partial ones with their gaps;
+    ``note`` (HTML) goes above them."""
     from picodragon.mission.clock import iso_z
 
     files = {fid: f for fid, f in operator.assembler.files.items() if f.kind == "IMAGE"}
@@ -289,7 +304,7 @@ def _images_section(operator) -> str:
         cards.append(
             f"<figure>{img}<figcaption><b>image {fid}</b> &middot; {when}{where}{f.size or '?'} bytes "
             f"&middot; {state}{_chunk_strip(set(f.chunks), count)}</figcaption></figure>")
-    return "<div class='gallery'>" + "".join(cards) + "</div>"
+    return note + "<div class='gallery'>" + "".join(cards) + "</div>"
 
 
 def _packets_table(dictionary, counts: dict[str, int]) -> str:
@@ -405,7 +420,11 @@ def render_report(result) -> str:
         sections.append(("Last housekeeping", _last_packet_table(extra["last_housekeeping"], dictionary)))
     operator = extra.get("operator")
     if operator is not None:
-        sections.append(("Images", _images_section(operator)))
+        altitude = h.get("altitude_km")
+        note = ""
+        if altitude is not None and np.isfinite(altitude).any():
+            note = resolution_note(result.scenario.spacecraft.camera, float(np.nanmedian(altitude)))
+        sections.append(("Images", _images_section(operator, note)))
         sections.append(("Commands", _commands_table(operator)))
     sections.append(("Events and faults", _faults_table(extra.get("faults", []))
                      + _events_table(extra.get("events", []), dictionary=dictionary)))

@@ -353,6 +353,7 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
         "first_contact": None if first is None else {"time": iso_z(first[0]), "station": first[1],
                                                      "hours_after_start": (first[0] - start_unix) / 3600},
         "energy": _energy_balance(hist),
+        "energy_ledger": twin.energy_ledger(),  # the twin's energy books (Twin.energy_ledger)
         "events": events,
         "archived": archived,
         "last_housekeeping": last_housekeeping,

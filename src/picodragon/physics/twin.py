@@ -380,7 +380,7 @@ class Twin:
             magnetometer=MagnetometerDevice(st, rng),
             gyro=GyroDevice(st, rng),
             sun_sensors=SunSensorDevice(st, rng, (self._body_ae > 0).astype(float)),
-            camera=CameraDevice(st, sw, sc.camera),
+            camera=CameraDevice(st, sw, sc.camera, bus, p.camera_load_w),
             position=PositionDevice(st, rng),
             attitude=AttitudeEstimateDevice(st, rng) if attitude else None,
             cw=CwBeaconDevice(st, sw, bus),
