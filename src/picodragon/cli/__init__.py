@@ -16,6 +16,7 @@ from picodragon.cli import (  # noqa: F401  (they register the verbs)
     envtest,
     envtest_campaign,
     envtest_thermal,
+    envtest_vibration,
     exports,
     flight,
     missions,

@@ -135,8 +135,13 @@ def db(ratio: Any) -> np.ndarray:
 
 
 def analyse_random(recording: Recording, spec: Spec, *,
-                   resolution_hz: float = DEFAULT_RESOLUTION_HZ) -> dict[str, Any]:
-    """The random run judged against ``spec``: a result of kind ``random`` (envtest.results)."""
+                   resolution_hz: float = DEFAULT_RESOLUTION_HZ,
+                   model: StructuralModel | None = None) -> dict[str, Any]:
+    """The random run judged against ``spec``: a result of kind ``random`` (envtest.results).
+
+    With the structural ``model`` (a generated run), the joints' fatigue damage over the spec's
+    duration is added (``envtest.fatigue``: Dirlik via FLife) as a table and a verdict.
+    """
     if spec.kind != "random":
         raise VibrationError(f"spec {spec.name} is a {spec.kind} spec, not a random one")
     lo, hi = spec.band_hz
@@ -197,11 +202,18 @@ def analyse_random(recording: Recording, spec: Spec, *,
             "first natural frequency above the deployer minimum", round(first_mode, 1),
             spec.min_natural_frequency_hz, "Hz", first_mode >= spec.min_natural_frequency_hz,
             spec.min_natural_frequency_source))
+    tables = {"grms": results.table(["channel", "Grms (g)", "spec Grms (g)", "peak ASD at (Hz)"],
+                                    rows)}
+    if model is not None and recording.axis:
+        from picodragon.envtest.fatigue import fatigue
+
+        life = fatigue(model, spec, recording.axis)
+        verdicts.append(life["verdict"])
+        tables["fatigue"] = life["table"]
     title = f"Random vibration, {spec.title}" + (f", axis {recording.axis}" if recording.axis else "")
     return results.result(
         "random", title, spec=spec.name, axis=recording.axis, verdicts=verdicts, series=series,
-        tables={"grms": results.table(["channel", "Grms (g)", "spec Grms (g)", "peak ASD at (Hz)"],
-                                      rows)},
+        tables=tables,
         grms={"control": g_ctrl, "spec": g_spec, "deviation_db": g_dev},
         first_mode_hz=first_mode, fs_hz=recording.fs_hz, duration_s=recording.duration_s,
         resolution_hz=float(f[1] - f[0]), source=recording.source, truth=recording.truth)
