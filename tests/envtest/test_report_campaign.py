@@ -75,6 +75,7 @@ MISSION = SimpleNamespace(name="fixture-sat", scenario=object())
 def _run(monkeypatch, tmp_path, fakes: Fakes, **options):
     monkeypatch.setattr(C, "_module", fakes.module)
     seen: list[tuple[str, int, int]] = []
+    options.setdefault("as_built_spread", 0.0)  # the fake mission has no thermal model to draw from
     manifest = C.run_campaign(MISSION, tmp_path / "camp", 11, lambda *a: seen.append(a),
                               options=C.CampaignOptions(**options))
     return manifest, seen
@@ -130,3 +131,22 @@ def test_a_missing_room_is_skipped_and_named(monkeypatch, tmp_path) -> None:
 def test_missing_room_raises_when_asked_not_to_skip(monkeypatch, tmp_path) -> None:
     with pytest.raises(C.StepMissing):
         _run(monkeypatch, tmp_path, Fakes(missing=("modal",)), skip_missing=False)
+
+
+def test_the_test_article_differs_from_the_design_by_a_seeded_draw() -> None:
+    from picodragon.config.mission import load_mission
+
+    mission = load_mission()
+    design = mission.scenario.spacecraft.thermal
+    article, truth = C.as_built(mission, 0.2, seed=4)
+    again, truth_again = C.as_built(mission, 0.2, seed=4)
+    assert truth == truth_again and set(truth) == {"face_emissivity", "g_face_structure_w_k",
+                                                   "g_battery_structure_w_k", "g_obc_structure_w_k",
+                                                   "structure_specific_heat"}
+    built = article.scenario.spacecraft.thermal
+    for name, value in truth.items():
+        assert getattr(built, name) == value != getattr(design, name)
+    assert built.face_emissivity <= 1.0
+    assert article.scenario.spacecraft.mass_kg == mission.scenario.spacecraft.mass_kg
+    assert article.dictionary is mission.dictionary
+    assert C.as_built(mission, 0.0, seed=4) == (mission, {})

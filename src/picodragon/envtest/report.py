@@ -246,17 +246,18 @@ def _figure(traces: list[tuple[str, dict[str, Any]]], title: str, marks: list[di
     return fig
 
 
-def _grouped(series: list[tuple[str, dict[str, Any]]]) -> dict[tuple[str, str], list[tuple[str, dict[str, Any]]]]:
-    groups: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+def _grouped(series: list[tuple[str, dict[str, Any]]]) -> dict[tuple[str, str, bool], list[tuple[str, dict[str, Any]]]]:
+    """Series by (x unit, y unit, is a residual): residuals near zero get their own plot."""
+    groups: dict[tuple[str, str, bool], list[tuple[str, dict[str, Any]]]] = {}
     for label, s in series:
-        groups.setdefault((s["x_unit"], s["y_unit"]), []).append((label, s))
+        groups.setdefault((s["x_unit"], s["y_unit"], "residual" in label.lower()), []).append((label, s))
     return groups
 
 
 def _figures_of(r: Result, marks: list[dict[str, Any]] | None = None) -> str:
     """Every series of a result, one plot per pair of units."""
     out = []
-    for (_, y_unit), traces in _grouped(list(r.series.items())).items():
+    for (_, y_unit, _), traces in _grouped(list(r.series.items())).items():
         title = f"{r.title}: {', '.join(n.replace('_', ' ') for n, _ in traces[:3])}"
         out.append(_figure_html(_figure(traces, title if len(traces) < 4 else f"{r.title} ({y_unit})", marks)))
     return "".join(out)
@@ -296,7 +297,7 @@ def _sine_section(steps: list[tuple[str, Result]]) -> str:
     sines = [(s, r) for s, r in steps if r.kind == "sine"]
     for axis in sorted({r.axis or "" for _, r in sines}):
         traces = [(f"{s}: {n}", ser) for s, r in sines if (r.axis or "") == axis for n, ser in r.series.items()]
-        for (_, y_unit), group in _grouped(traces).items():
+        for (_, y_unit, _), group in _grouped(traces).items():
             if len({label.split(':')[0] for label, _ in group}) > 1:
                 title = f"Surveys overlaid{', axis ' + axis if axis else ''} ({y_unit})"
                 overlays.append(_figure_html(_figure(group, title)))
