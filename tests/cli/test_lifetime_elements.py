@@ -45,6 +45,7 @@ def test_tle_file_json_keeps_days_and_reentry_and_adds_the_fit(series, tmp_path,
     assert data["reentry"] == fit["history"][-1]["reentry"] and data["days"] > 0
     assert fit["history"][-1]["epoch"] == data["start"]
     assert data["interval"][0] <= data["reentry"] <= data["interval"][1]
+    assert data["window"][0] < data["interval"][0] and data["interval"][1] < data["window"][1]
 
 
 def test_omm_json_gives_the_same_fit_as_the_tle(series, tmp_path, capsys):

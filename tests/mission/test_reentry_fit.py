@@ -85,3 +85,5 @@ def test_another_atmosphere_finds_the_truths_equivalent_factor_and_converges(sce
     first, last = fit.history[0], fit.history[-1]
     assert first.interval is None and first.factor_sigma is None  # one arc: no spread yet
     assert last.interval[0] < last.reentry < last.interval[1]
+    # the operational window (+-20 % of the time left) holds the truth from every set
+    assert all(p.window[0] <= reentry <= p.window[1] for p in fit.history)

@@ -30,7 +30,7 @@ def lifetime_from_elements(path: Path, scenario, atmosphere: str, json_path: str
     out = last.to_json()
     result = {
         "start": out["epoch"], "reentry": out["reentry"], "days": out["days_left"],
-        "interval": out["interval"],
+        "interval": out["interval"], "window": out["window"],
         "model": (f"density factor fitted to the element sets' mean semi-major-axis decay, on "
                   f"{atmosphere_label(atmosphere)} (fast settings), from the latest set"),
         "inputs": {"element_sets": len(sets), "satellite": sets[-1].name, "atmosphere": atmosphere,
@@ -43,6 +43,7 @@ def lifetime_from_elements(path: Path, scenario, atmosphere: str, json_path: str
         typer.echo(f"{len(sets)} element sets of {sets[-1].name}, {len(fit.arcs)} arcs: density factor "
                    f"{last.factor:.3f}{sigma} on {atmosphere_label(atmosphere)}")
         for p in fit.to_json()["history"]:
-            span = "" if p["interval"] is None else f"  (p5 {p['interval'][0]}, p95 {p['interval'][1]})"
-            typer.echo(f"from {p['epoch']}: re-entry {p['reentry'] or 'beyond max days'}{span}")
+            span = "" if p["interval"] is None else f"  p5 {p['interval'][0]}, p95 {p['interval'][1]}"
+            window = "" if p["window"] is None else f"  (+-20 %: {p['window'][0]} .. {p['window'][1]})"
+            typer.echo(f"from {p['epoch']}: re-entry {p['reentry'] or 'beyond max days'}{span}{window}")
     write_json(json_path, result)
