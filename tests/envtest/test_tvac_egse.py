@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from picodragon.envtest import results as rs
+from picodragon.envtest.chamber import Chamber
 from picodragon.envtest.tvac import run_tvac
 from picodragon.envtest.tvac_analysis import read_csv
 from picodragon.envtest.tvac_profile import load_profile
@@ -34,6 +35,8 @@ def test_functional_tests_pass_at_every_plateau(short_run) -> None:
     assert res["images_captured"] == len(profile.plateaus())
     assert res["cycles"] == 1
     assert res["frames_received"] == res["frames_sent"] > 100  # every frame heard over the bench link
+    # the shroud trimmed on the structure brings it to each test temperature, stable for the dwell
+    assert rs.passed(res), [v["criterion"] for v in res["verdicts"] if not v["passed"]]
 
 
 def test_the_archive_holds_the_test_as_a_pass(short_run) -> None:
@@ -57,8 +60,10 @@ def test_the_archive_holds_the_test_as_a_pass(short_run) -> None:
 def test_the_thermocouple_log_follows_the_chamber(short_run) -> None:
     res, profile, _, seen = short_run
     log = read_csv(res["thermocouple_log"])
-    assert set(log.temperatures) >= {"shroud", "structure", "battery", "obc"}
-    assert abs(log.temperatures["shroud"].max() - profile.hot_c) < 1.0
-    assert log.temperatures["structure"].min() < profile.cold_c + 5.0
+    assert set(log.temperatures) >= {"setpoint", "shroud", "structure", "battery", "obc"}
+    assert log.temperatures["setpoint"].max() == pytest.approx(profile.hot_c)
+    trim = log.temperatures["shroud"] - log.temperatures["setpoint"]
+    assert abs(trim).max() <= Chamber().max_offset_c + 1.0  # the lab's trim, bounded (plus noise)
+    assert trim.min() < -1.0  # at the cold plateau the powered spacecraft needs a colder shroud
     assert log.powers["bus"].mean() > 0.0
     assert seen[-1][0] == pytest.approx(seen[-1][1])

@@ -11,7 +11,10 @@ shroud, a large black enclosure, and the structure conducts to the platen throug
 with the two-surface enclosure emissivity eps_eff = 1 / (1/eps + (A/A_shroud)(1/eps_shroud - 1))
 (Gilmore, Spacecraft Thermal Control Handbook, 2002, ch. 2; a small body in a large enclosure
 sees eps_eff close to its own eps). The shroud and the platen follow the profile's set point
-exactly (an ideal chamber controller: assumption). The electronics dissipate the bus power inside
+exactly in the fast model (``simulate``); in the EGSE run (``ChamberTwin``) the lab also trims
+them at each plateau so that the powered spacecraft's control node (its structure) reaches the
+test temperature despite its own dissipation, as a lab drives its shroud on the unit's control
+thermocouple: an integral trim (``Chamber.control_time_s``), relaxed back to zero on the ramps. The electronics dissipate the bus power inside
 (60 % on the on-board computer, 40 % on the structure, as the twin does), the battery heater and
 the pack's losses in the battery; the transmitter's RF output leaves through the cable.
 
@@ -58,6 +61,18 @@ class Chamber:
     field_t: tuple[float, float, float] = (3.0e-5, 0.0, -3.5e-5)
     """the laboratory's magnetic field in the chamber (T): a typical mid-latitude field,
     constant (assumption)"""
+    control_node: str | None = "structure"
+    """the spacecraft's node whose thermocouple the lab trims the shroud on at a plateau (None:
+    the shroud follows the set point alone)"""
+    control_time_s: float = 1800.0
+    """integral time of that trim: the shroud moves by the node's error over half an hour
+    (assumption: a lab controller or its operator)"""
+    max_offset_c: float = 10.0
+    """the most the shroud is driven beyond the set point (assumption)"""
+    trim_band_c: float = 5.0
+    """the trim integrates only while the control node is this close to the set point (the
+    usual anti-windup: while the spacecraft still lags the ramp, its error says nothing of the
+    shroud's bias)"""
 
 
 CHAMBER_PARAMETERS = ("platen_conductance_w_k",)
@@ -254,6 +269,8 @@ class ChamberTwin:
             antenna=AntennaDeployerDevice(st, self.bus),
             watchdog=WatchdogDevice(st),
         )
+        self._offset_c = 0.0
+        self._control = th.NODE_NAMES.index(self.chamber.control_node) if self.chamber.control_node else None
         self._rows: list[list[float]] = []
         self._last_row = -math.inf
         self._publish()
@@ -263,8 +280,29 @@ class ChamberTwin:
     def time(self) -> float:
         return self.state.time
 
-    def shroud_c(self, unix_s: float) -> float:
+    def setpoint_c(self, unix_s: float) -> float:
+        """The profile's set point at a Unix time (C)."""
         return float(self.setpoint(unix_s - self.start_unix))
+
+    def shroud_c(self, unix_s: float) -> float:
+        """The shroud and platen temperature now: the set point and the lab's trim (C)."""
+        return self.setpoint_c(unix_s) + self._offset_c
+
+    def _trim(self, t0: float, t1: float) -> None:
+        """Integral trim of the shroud on the control node at a plateau, relaxed on the ramps."""
+        if self._control is None:
+            return
+        span = t1 - t0
+        sp0, sp1 = self.setpoint_c(t0), self.setpoint_c(t1)
+        gain = min(span / self.chamber.control_time_s, 1.0)
+        if sp0 == sp1:
+            error = self._temp_k[self._control] - C_TO_K - sp1
+            if abs(error) <= self.chamber.trim_band_c:
+                self._offset_c -= error * gain
+        else:
+            self._offset_c -= self._offset_c * gain
+        limit = self.chamber.max_offset_c
+        self._offset_c = min(max(self._offset_c, -limit), limit)
 
     def load_w(self) -> float:
         return self.scenario.spacecraft.power.base_load_w + self.switches.switched_power_w()
@@ -284,7 +322,9 @@ class ChamberTwin:
         heater = self.switches.loads_w["heater"] if (self.switches.is_on("heater") and bus_w > 0) else 0.0
         loss = bat_w * (1.0 / p.charge_efficiency - 1.0) if bat_w > 0 else -bat_w * (1.0 - pw.DISCHARGE_EFFICIENCY)
         q = internal_heat(max(bus_w - rf / span, 0.0), heater, loss)
-        sp = np.array([self.shroud_c(t0), self.shroud_c(unix_s)]) + C_TO_K
+        shroud0 = self.shroud_c(t0)
+        self._trim(t0, unix_s)
+        sp = np.array([shroud0, self.shroud_c(unix_s)]) + C_TO_K
         out = _integrate(self._temp_k, np.array([t0, unix_s]), sp, np.vstack([q, q]), self.model.cap,
                          self.model.g, self.model.area, self.model.eps_eff, self.model.g_platen,
                          MAX_SUBSTEP_S)
@@ -311,15 +351,16 @@ class ChamberTwin:
 
     def _record(self) -> None:
         heater = self.switches.loads_w["heater"] if self.switches.is_on("heater") else 0.0
-        self._rows.append([self.time, self.shroud_c(self.time), self.state.battery_soc, self._bus_w,
+        self._rows.append([self.time, self.setpoint_c(self.time), self.shroud_c(self.time),
+                           self.state.battery_soc, self._bus_w,
                            heater, *(self._temp_k - C_TO_K)])
         self._last_row = self.time
 
-    HISTORY_FIELDS = ("unix_s", "shroud_c", "battery_soc", "bus_power_w", "heater_w") + tuple(
+    HISTORY_FIELDS = ("unix_s", "setpoint_c", "shroud_c", "battery_soc", "bus_power_w", "heater_w") + tuple(
         f"temperature_{n}_c" for n in th.NODE_NAMES)
 
     def history(self) -> dict[str, np.ndarray]:
-        """One row a minute: time, shroud set point, state of charge, bus and heater power, nodes."""
+        """One row a minute: time, set point, shroud, state of charge, bus and heater power, nodes."""
         rows = np.array(self._rows) if self._rows else np.empty((0, len(self.HISTORY_FIELDS)))
         return {name: rows[:, i].copy() for i, name in enumerate(self.HISTORY_FIELDS)}
 

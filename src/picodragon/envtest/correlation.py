@@ -90,7 +90,7 @@ class _Problem:
         self.chamber = chamber
         keep = np.unique(np.linspace(0, len(log.time_s) - 1, min(len(log.time_s), MAX_SAMPLES)).astype(int))
         self.t = log.time_s[keep]
-        ref = log.reference()
+        ref = log.boundary()
         shroud = log.temperatures[ref][keep]
         if not np.isfinite(shroud).all():
             ok = np.isfinite(shroud)
@@ -98,8 +98,8 @@ class _Problem:
                 raise CorrelationError(f"the reference channel {ref!r} has no usable samples")
             shroud = np.interp(self.t, self.t[ok], shroud[ok])
         self.shroud = shroud
-        self.sensors = [(name, th.NODE_NAMES.index(name)) for name in log.temperatures
-                        if name != ref and name in th.NODE_NAMES]
+        self.sensors = [(name, th.NODE_NAMES.index(name)) for name in log.spacecraft_channels()
+                        if name in th.NODE_NAMES]
         if not self.sensors:
             raise CorrelationError(f"no channel names a thermal node ({', '.join(th.NODE_NAMES)})")
         self.measured = np.column_stack([log.temperatures[n][keep] for n, _ in self.sensors])

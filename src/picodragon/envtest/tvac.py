@@ -189,7 +189,8 @@ def run_tvac(mission: Any, profile: Profile | str, archive_path: str | Path, see
     hist = twin.history()
     rng = np.random.default_rng([seed, 0x7C])
     t_rel = hist["unix_s"] - start_unix
-    channels = {"shroud": hist["shroud_c"] + rng.normal(0.0, THERMOCOUPLE_NOISE_C, len(t_rel))}
+    channels = {"setpoint": hist["setpoint_c"],
+                "shroud": hist["shroud_c"] + rng.normal(0.0, THERMOCOUPLE_NOISE_C, len(t_rel))}
     for name in th.NODE_NAMES:
         y = hist[f"temperature_{name}_c"]
         channels[name] = y + rng.normal(0.0, THERMOCOUPLE_NOISE_C, len(y))

@@ -8,8 +8,8 @@ model). Lines starting with ``#`` before the header are comments; an empty cell 
 sample (NaN). Anything else (another unit, a text cell, a ragged row, times going backwards, a
 temperature below absolute zero) is a :class:`LogError` naming the line.
 
-**The analysis** (``analyse``): on the reference channel (the shroud or platen thermocouple,
-else the first), samples within the profile's tolerance of the hot or the cold test
+**The analysis** (``analyse``): on the reference channel (the chamber controller's set point
+when the log has a ``setpoint`` channel, else the shroud or platen thermocouple, else the first), samples within the profile's tolerance of the hot or the cold test
 temperature form plateaus (runs of at least ``MIN_PLATEAU_S``; gaps under ``MERGE_GAP_S``
 closed, so noise at the band's edge does not split a plateau); a hot and the following cold
 plateau (or the reverse) make a cycle. At each plateau the spacecraft is stable from the first
@@ -43,7 +43,8 @@ RATE_WINDOW_S = 1800.0
 """window of the least-squares slope the stabilisation rate is read from (30 min)"""
 TEMPERATURE_UNITS = {"degc": 0.0, "c": 0.0, "°c": 0.0, "k": -273.15}
 TIME_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
-REFERENCE_NAMES = ("shroud", "platen", "control", "chamber")
+SETPOINT_NAMES = ("setpoint", "set point", "set_point")
+BOUNDARY_NAMES = ("shroud", "platen", "chamber")
 SOURCE_DWELL = "GSFC-STD-7000A 2.6.2.4 (dwell at each plateau once stable; as recalled)"
 SOURCE_LIMITS = "profile survival limits (assumption of the profile file)"
 MAX_ROWS = 5_000_000
@@ -65,16 +66,24 @@ class TvacLog:
     start_unix: float | None = None
     """the first sample's UTC time when the log carries it"""
 
-    def reference(self) -> str:
-        """The control channel: the shroud or platen thermocouple if named so, else the first."""
+    def _named(self, words: tuple[str, ...]) -> str | None:
         for name in self.temperatures:
-            if any(r in name.lower() for r in REFERENCE_NAMES):
+            if any(w in name.lower() for w in words):
                 return name
-        return next(iter(self.temperatures))
+        return None
+
+    def boundary(self) -> str:
+        """The chamber's own temperature: the shroud or platen thermocouple, else the first channel."""
+        return self._named(BOUNDARY_NAMES) or next(iter(self.temperatures))
+
+    def reference(self) -> str:
+        """The channel plateaus are read from: the controller's set point when logged, else the
+        boundary."""
+        return self._named(SETPOINT_NAMES) or self.boundary()
 
     def spacecraft_channels(self) -> list[str]:
-        ref = self.reference()
-        return [n for n in self.temperatures if n != ref] or [ref]
+        chamber = {self.reference(), self.boundary()}
+        return [n for n in self.temperatures if n not in chamber] or [self.reference()]
 
 
 def _split_header(cell: str, where: str) -> tuple[str, str]:
