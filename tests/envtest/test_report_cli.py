@@ -75,9 +75,12 @@ def test_campaign_runs_into_a_folder(capsys, monkeypatch, tmp_path) -> None:
     # a second campaign into the same folder needs --force
     code, _, err = cli(capsys, "envtest", "campaign", "--out", str(out), "--quiet")
     assert code == 2 and "--force" in _one_line(err)
-    code, _, err = cli(capsys, "envtest", "campaign", "--out", str(out), "--quiet", "--force", "--seed", "6")
+    code, _, err = cli(capsys, "envtest", "campaign", "--out", str(out), "--quiet", "--force", "--seed", "6",
+                       "--damage", "stack:0.1")
     assert code == 0, err
-    assert json.loads((out / "campaign.json").read_text())["seed"] == 6
+    written = json.loads((out / "campaign.json").read_text())
+    assert written["seed"] == 6 and written["options"]["damage"] == {"joint": "stack", "stiffness_drop": 0.1}
+    assert not written["passed"]  # the fakes' post surveys of a damaged model shift 5 %
 
 
 @pytest.mark.parametrize("args, message", [
@@ -86,6 +89,8 @@ def test_campaign_runs_into_a_folder(capsys, monkeypatch, tmp_path) -> None:
     (["--out", "FOREIGN"], "holds other files"),
     (["--out", "NOPARENT/camp"], "does not exist"),
     (["--mission", "NOPE"], "mission folder not found"),
+    (["--damage", "hinge:0.1"], "--damage: joint must be one of"),
+    (["--damage", "stack:1.5"], "--damage drop"),
 ])
 def test_campaign_refuses_bad_input_and_writes_nothing(capsys, monkeypatch, tmp_path, args, message) -> None:
     fakes = Fakes()

@@ -97,20 +97,25 @@ def campaign(
     json_path: JsonOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
     force: Annotated[bool, typer.Option("--force", help="replace an earlier campaign in --out")] = False,
+    damage: Annotated[str | None, typer.Option(
+        "--damage", help="a joint loosened by the random runs, as JOINT:DROP (e.g. stack:0.10): the "
+        "surveys after see it and the pre/post comparison should flag it")] = None,
 ) -> None:
     """Run a mission's environmental test campaign: per axis a sine survey, random vibration at
     qualification level and the survey again (pre/post comparison); thermal vacuum with the
     flight software and functional tests at each plateau; the thermal model's correlation; and
     the report (OUT/report.html)."""
-    from picodragon.envtest.campaign import run_campaign
+    from picodragon.cli.envtest_vibration import _damage
+    from picodragon.envtest.campaign import CampaignOptions, run_campaign
 
     if not 0 <= seed < 2**63:
         raise UserError("--seed must be between 0 and 2**63 - 1")
+    options = CampaignOptions(damage=_damage(damage))
     _campaign_folder(out, force)
     output_path(json_path, "--json")
     loaded = simulated(mission_of(mission, scenario))
     with _progress(not quiet and json_path != "-") as update:
-        manifest = run_campaign(loaded, out, seed, update)
+        manifest = run_campaign(loaded, out, seed, update, options=options)
     if json_path != "-":
         for step in manifest["skipped"]:
             typer.echo(f"picodragon: warning: {step['step']} not run: {step['reason']}", err=True)

@@ -59,9 +59,9 @@ class CampaignOptions:
     model is commonly off by some 20 % in its conductances and capacities, which is why a
     correlation is run at all; the drawn truth is saved, so the report shows what the fit
     recovered"""
-    damage: dict[str, float] | None = None
-    """a stiffness drop injected between the surveys (a loosened joint), to show a failed
-    comparison; None for an undamaged spacecraft"""
+    damage: dict[str, Any] | None = None
+    """a joint loosened between the surveys, ``{"joint": "stack", "stiffness_drop": 0.1}``
+    (``structure.model_for``), to show a failed comparison; None for an undamaged spacecraft"""
     skip_missing: bool = True
     """run what exists when a room's module is not in this build (named in campaign.json)"""
     extra: dict[str, Any] = field(default_factory=dict)
