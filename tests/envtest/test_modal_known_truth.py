@@ -66,3 +66,16 @@ def test_frf_estimators_agree_without_noise():
     np.testing.assert_allclose(np.abs(h1[0, band]), np.abs(exact), rtol=0.05)
     np.testing.assert_allclose(np.abs(h2[0, band]), np.abs(exact), rtol=0.05)
     assert coh[0, band].min() > 0.95
+
+
+def test_spectra_are_scipys_welch_and_csd():
+    from scipy import signal
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=40_000), rng.normal(size=(2, 40_000))
+    f, gxx, gyy, gxy = modal.spectra(x, y, 1024.0, resolution_hz=2.0)
+    kw = {"fs": 1024.0, "window": "hann", "nperseg": 512, "noverlap": 256, "detrend": False}
+    np.testing.assert_allclose(gxx, signal.welch(x, **kw)[1], rtol=1e-10)
+    np.testing.assert_allclose(gyy, signal.welch(y, axis=-1, **kw)[1], rtol=1e-10)
+    np.testing.assert_allclose(gxy, signal.csd(x[None, :], y, axis=-1, **kw)[1], rtol=1e-10, atol=1e-14)
+    assert f[1] == 2.0

@@ -93,16 +93,35 @@ def sine_survey(model: StructuralModel, spec: Spec, axis: str, seed: int,
                      spec.band_hz, req)
 
 
+def spectra(x: np.ndarray, y: np.ndarray, fs_hz: float, resolution_hz: float = FRF_RESOLUTION_HZ
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Welch auto- and cross-spectra of input ``x`` (n) and responses ``y`` (n_ch, n), one FFT each.
+
+    Hann segments with 50 % overlap, density scaling, one-sided: the same numbers as
+    scipy.signal.welch / csd (Pxy = conj(X) Y), but every channel's segments are transformed
+    once and shared by Gxx, Gyy and Gxy instead of once per call. Returns (f, Gxx, Gyy, Gxy).
+    """
+    y = np.atleast_2d(y)
+    nperseg = int(min(x.size, 2 ** round(math.log2(fs_hz / resolution_hz))))
+    step = nperseg // 2
+    window = signal.get_window("hann", nperseg)
+    data = np.vstack([x[None, :], y])
+    frames = np.lib.stride_tricks.sliding_window_view(data, nperseg, axis=-1)[:, ::step, :]
+    spec = np.fft.rfft(frames * window, axis=-1)  # (1 + n_ch, n_seg, n_f)
+    scale = np.full(spec.shape[-1], 2.0 / (fs_hz * float(np.sum(window**2))))
+    scale[0] /= 2.0
+    if nperseg % 2 == 0:
+        scale[-1] /= 2.0
+    gxx = np.mean(np.abs(spec[0]) ** 2, axis=0) * scale
+    gyy = np.mean(np.abs(spec[1:]) ** 2, axis=1) * scale
+    gxy = np.mean(np.conj(spec[0])[None, :, :] * spec[1:], axis=1) * scale
+    return np.fft.rfftfreq(nperseg, 1.0 / fs_hz), gxx, gyy, gxy
+
+
 def frf(x: np.ndarray, y: np.ndarray, fs_hz: float, resolution_hz: float = FRF_RESOLUTION_HZ
         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """H1, H2 and coherence of responses ``y`` (n_ch, n) to input ``x`` (n): (f, H1, H2, coh)."""
-    nperseg = int(min(x.size, 2 ** round(math.log2(fs_hz / resolution_hz))))
-    kw = {"fs": fs_hz, "window": "hann", "nperseg": nperseg, "noverlap": nperseg // 2,
-          "detrend": False}
-    y = np.atleast_2d(y)
-    f, gxx = signal.welch(x, **kw)
-    _, gyy = signal.welch(y, axis=-1, **kw)
-    _, gxy = signal.csd(x[None, :], y, axis=-1, **kw)
+    f, gxx, gyy, gxy = spectra(x, y, fs_hz, resolution_hz)
     tiny = 1e-30
     h1 = gxy / np.maximum(gxx[None, :], tiny)
     h2 = gyy / np.where(np.abs(gxy) > tiny, np.conj(gxy), tiny)
