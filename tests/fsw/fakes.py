@@ -83,6 +83,7 @@ class FakePower:
         self.solar = 1.5
         self.bus = 1.0
         self.charge_inhibited = False
+        self.charge_phase: int | None = None
         self.rng = random.Random(seed)
         self.script: Callable[[FakePower, float], None] | None = None
         self.stuck: PowerReading | None = None
@@ -94,7 +95,7 @@ class FakePower:
             self.script(self, self.clock.t)
         n = self.rng.gauss
         return PowerReading(self.voltage + n(0, 0.003), self.current + n(0, 0.002), self.soc,
-                            self.solar, self.bus, self.charge_inhibited)
+                            self.solar, self.bus, self.charge_inhibited, self.charge_phase)
 
 
 class FakeTemperature:

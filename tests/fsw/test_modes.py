@@ -152,11 +152,25 @@ def test_charge_inhibit_is_told_heats_the_battery_and_is_downlinked():
     assert _housekeeping(bench)["charge_inhibited"] == 0
 
 
+def test_the_charge_phase_is_downlinked_as_the_power_system_says():
+    bench = nominal_bench()
+    bench.run_until(DEPLOYED + 20)
+    assert _housekeeping(bench)["charge_phase"] == 4  # not reported: UNKNOWN
+    for phase in (0, 1, 2, 3):
+        bench.power.charge_phase = phase
+        bench.run_until(bench.clock.t + 20)
+        assert _housekeeping(bench)["charge_phase"] == phase
+    bench.power.charge_phase = 9  # nonsense from the power system: UNKNOWN, not a wrong phase
+    bench.run_until(bench.clock.t + 20)
+    assert _housekeeping(bench)["charge_phase"] == 4
+
+
 def test_a_power_reading_that_fails_sends_no_charge_flag():
     bench = nominal_bench()
     bench.power.read = lambda: (_ for _ in ()).throw(OSError("EPS bus"))
     bench.run_until(DEPLOYED + 60)
     assert _housekeeping(bench)["charge_inhibited"] == 2  # UNKNOWN, not NO
+    assert _housekeeping(bench)["charge_phase"] == 4
     assert "CHARGE_INHIBITED" not in bench.fsw.events.names()
 
 

@@ -169,6 +169,7 @@ def test_a_cold_twin_battery_inhibits_charging_and_the_software_hears_of_it():
     assert world.twin.switches.is_on("heater")
     hk = decode_telemetry(world.fsw.housekeeping.packet(world.twin.time), world.fsw.dictionary).values
     assert hk["charge_inhibited"] == 1
+    assert hk["charge_phase"] == 3  # INHIBITED
     world.twin._temp_k[thermal.BATTERY] = 283.15  # warmed: the charger is back
     world.advance(world.twin.time + 60)
     assert "CHARGE_RESUMED" in world.fsw.events.names()

@@ -220,3 +220,31 @@ def test_energy_books_count_the_burn_wire_and_hold_in_eclipse(scenario):
     assert b["pulse_j"] - a["pulse_j"] == pytest.approx(10.0)
     assert b["cells_j"] - a["cells_j"] == pytest.approx(0.0, abs=1e-9)
     assert supply == pytest.approx(demand, rel=0.01)
+
+
+def test_the_charge_phase_follows_the_regulation(scenario):
+    """CC below the set point, CV near full (the current tapers), discharging in eclipse,
+    inhibited when cold; the EPS reading carries it (issue 15)."""
+    phases = pw.CHARGE_PHASES
+
+    def sunlit_at(soc: float) -> Twin:
+        twin = Twin(scenario, attitude=False)
+        t = twin.start_unix
+        while twin.snapshot()["sunlit_fraction"] < 1.0:
+            t += 60.0
+            twin.advance_to(t)
+        twin._energy_j = soc * twin._capacity_j
+        twin.advance_to(t + 10.0)
+        return twin
+
+    low = sunlit_at(0.5)
+    assert phases[low.state.charge_phase] == "CONSTANT_CURRENT"
+    assert phases[low.devices.power.read().charge_phase] == "CONSTANT_CURRENT"
+    full = sunlit_at(0.995)
+    assert phases[full.state.charge_phase] == "CONSTANT_VOLTAGE"
+    assert full.power_state()["battery_current_a"] < low.power_state()["battery_current_a"]
+    assert phases[_eclipse_twin(scenario).state.charge_phase] == "DISCHARGING"
+    cold = sunlit_at(0.5)
+    cold._temp_k[:] = 250.0
+    cold.advance_to(cold.time + 10.0)
+    assert phases[cold.state.charge_phase] == "INHIBITED"

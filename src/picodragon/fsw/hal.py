@@ -68,6 +68,11 @@ class PowerReading:
     charge_inhibited: bool = False
     """the charger is off because the battery is too cold to charge (Li-ion cells must not be
     charged below about 0 degC: lithium plating); a power system without the flag reads False"""
+    charge_phase: int | None = None
+    """the charger's regulation: 0 discharging (the loads take more than the array gives),
+    1 constant current, 2 constant voltage (held at the cell limit, the current tapering),
+    3 inhibited; None when the power system does not say (numbers as the dictionary's
+    HOUSEKEEPING.charge_phase)"""
 
 
 @runtime_checkable

@@ -70,6 +70,7 @@ class Housekeeping(Component):
             "battery_temperature_c": s.temperature("batt"),
             "sensor_flags": s.flags,
             "charge_inhibited": 2.0 if s.charge_inhibited is None else float(s.charge_inhibited),
+            "charge_phase": 4.0 if s.charge_phase is None else float(s.charge_phase),
         }
         values.update(self.telemetry())
         for part in self.status_in.ask():

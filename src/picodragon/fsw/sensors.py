@@ -86,6 +86,9 @@ class SensorMonitor:
         self.charge_inhibited: bool | None = None
         """the power system's charger is off (battery too cold); None: no reading yet, or the
         reading failed"""
+        self.charge_phase: int | None = None
+        """the charger's phase as the power system reports it (``hal.PowerReading``); None:
+        not reported, no reading yet, or the reading failed"""
         self.newly_flagged: list[Channel] = []
         self.newly_recovered: list[Channel] = []
 
@@ -142,10 +145,13 @@ class SensorMonitor:
                 "bus_power_w": reading.bus_power_w,
             }
             self.charge_inhibited = bool(getattr(reading, "charge_inhibited", False))
+            phase = getattr(reading, "charge_phase", None)
+            self.charge_phase = int(phase) if phase is not None and 0 <= int(phase) <= 3 else None
         except Exception:  # a bus error reads as "no value" on every power channel
             power = dict.fromkeys(("battery_voltage_v", "battery_current_a", "battery_soc",
                                    "solar_power_w", "bus_power_w"), float("nan"))
             self.charge_inhibited = None
+            self.charge_phase = None
         for name, raw in power.items():
             self._update(self.channels[name], raw)
 

@@ -50,6 +50,8 @@ class PowerReading:
     bus_power_w: float
     charge_inhibited: bool = False
     """the charger is off: the battery is below its charge temperature limit"""
+    charge_phase: int = 0
+    """0 discharging, 1 constant current, 2 constant voltage, 3 inhibited (``power.CHARGE_PHASES``)"""
 
 
 class FaultInjectable:
@@ -200,7 +202,8 @@ class PowerSensorDevice(FaultInjectable):
         v = self._apply(raw, rng, 0.0)
         q = np.array([0.01, 0.001, 0.001, 0.001, 0.001])
         v = np.round(v / q) * q
-        return PowerReading(*(float(x) for x in v), charge_inhibited=bool(s.charge_inhibited))
+        return PowerReading(*(float(x) for x in v), charge_inhibited=bool(s.charge_inhibited),
+                            charge_phase=int(s.charge_phase))
 
 
 class TemperatureSensorDevice(FaultInjectable):

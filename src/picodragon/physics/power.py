@@ -113,6 +113,31 @@ def tumble_average_solar_w(power: Power, flux_w_m2) -> np.ndarray:
     return np.asarray(flux_w_m2) * power.panel_area_efficiency_sum() / 4.0
 
 
+CHARGE_PHASES = ("DISCHARGING", "CONSTANT_CURRENT", "CONSTANT_VOLTAGE", "INHIBITED")
+"""The charger's regulation phase as the EPS reports it (``charge_phase``): the loads take more
+than the array gives (the battery discharges); current-limited charging (at most 0.5 C, less when
+the array cannot give more); the constant-voltage set point binding (the current tapers); the
+charger off because the battery is too cold."""
+
+
+def charge_phase(soc: float, battery_w: float, surplus: bool, capacity_j: float, v_charge: float,
+                 inhibited: bool) -> int:
+    """Index in CHARGE_PHASES of the charger's phase after a step.
+
+    soc: state of charge (0..1); battery_w: battery power (+ charging, W); surplus: the array
+    gave more than the bus took (the charger had power to regulate); capacity_j: J.
+    """
+    if inhibited:
+        return 3
+    if not surplus and battery_w <= 0.0:
+        return 0
+    cc_w = MAX_CHARGE_C_RATE * capacity_j / 3600.0
+    cv_w = float(cv_charge_limit_w(soc, v_charge))
+    if cv_w < cc_w and battery_w >= cv_w - 1e-9:
+        return 2
+    return 1
+
+
 def charge_voltage_v(power: Power) -> float:
     """The charger's constant-voltage set point for the pack, V."""
     if power.charge_voltage_v is not None:

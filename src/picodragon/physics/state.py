@@ -35,7 +35,7 @@ class SpacecraftState:
     ``q`` (w, x, y, z, body -> TEME) and ``w_rad_s`` (body rate) are None when the twin does not
     propagate attitude (then the body frame is TEME and the rate zero). Power fields as in the
     EPS telemetry; ``charge_inhibited``: the charger is off because the battery is below its
-    charge temperature limit.
+    charge temperature limit; ``charge_phase``: index in ``power.CHARGE_PHASES``.
     """
 
     time: float
@@ -54,6 +54,7 @@ class SpacecraftState:
     solar_power_w: float = 0.0
     bus_power_w: float = 0.0
     charge_inhibited: bool = False
+    charge_phase: int = 0
     temperatures_c: np.ndarray = field(default_factory=lambda: np.full(9, 20.0))
     brownout: bool = False
     reentered: bool = False

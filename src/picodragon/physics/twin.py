@@ -648,6 +648,11 @@ class Twin:
         for key, value in self.power_state().items():
             setattr(state, key, value)
         state.charge_inhibited = bool(self.charge_inhibited)
+        last = self._last
+        state.charge_phase = pw.charge_phase(
+            self._energy_j / self._capacity_j, last["battery_power_w"],
+            last["solar_power_w"] > last["bus_power_w"], self._capacity_j, self._v_charge,
+            self.charge_inhibited)
         state.temperatures_c = self.node_temperatures_c()
 
     @property
