@@ -49,3 +49,18 @@ def test_joint_damage_at_qualification_and_in_the_random_result():
     run = vibration.generate_run(model, spec, "X", seed=2, duration_s=4.0)
     res = vibration.analyse_random(run, spec, model=model)
     assert "fatigue" in res["tables"] and any("fatigue" in v["criterion"] for v in res["verdicts"])
+
+
+def test_quasi_static_joint_loads_carry_what_hangs_from_them():
+    model = structure.model_for(1.33)  # J-SSOD's heaviest 1U
+    rows = {r[0]: r for r in structure.quasi_static(model, 10.0, fatigue.JOINT_SECTION_M2)}
+    assert rows["rails"][1] == pytest.approx(1.33 * 10 * 9.80665, abs=0.1)
+    m = dict(zip(model.dofs, model.masses_kg, strict=True))
+    assert rows["stack"][1] == pytest.approx((m["stack"] + m["battery"]) * 98.0665, abs=0.1)
+    stress = rows["rails"][1] / fatigue.JOINT_SECTION_M2
+    assert rows["rails"][3] == pytest.approx(450e6 / (1.25 * stress) - 1, abs=0.1)
+    spec = specs.load_spec("jssod-htv")
+    run = vibration.generate_run(model, spec, "Y", seed=1, duration_s=4.0)
+    res = vibration.analyse_random(run, spec, model=model)
+    assert "quasi_static" in res["tables"]
+    assert any(v["criterion"].startswith("quasi-static 10 g") and v["passed"] for v in res["verdicts"])

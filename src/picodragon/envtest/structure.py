@@ -170,3 +170,34 @@ def miles_grms(natural_frequency_hz: float, damping_ratio: float, asd_at_fn: flo
     """
     q = 1.0 / (2.0 * damping_ratio)
     return math.sqrt(math.pi / 2.0 * natural_frequency_hz * q * asd_at_fn)
+
+
+SCREW_YIELD_PA = 450e6
+"""yield of the joints' screws: stainless A2-70, Rp0.2 = 450 MPa (ISO 3506-1 property class 70),
+the usual CubeSat fastener (assumption)"""
+YIELD_FACTOR = 1.25
+"""factor of safety on yield for test-verified metallic flight structure (NASA-STD-5001)"""
+
+
+def quasi_static(model: StructuralModel, load_g: float, section_m2: float) -> list[list[Any]]:
+    """Each joint's load and margin of safety under a quasi-static acceleration (g) on one axis.
+
+    A joint carries the inertia of everything that hangs from it (its part and that part's own
+    children), spread over ``section_m2`` of screw; MS = yield / (1.25 x stress) - 1.
+    Rows: joint, load (N), stress (MPa), margin of safety.
+    """
+    index = {d: i for i, d in enumerate(model.dofs)}
+    carried = {d: model.masses_kg[index[d]] for d in model.dofs}
+    for name in reversed(list(JOINTS)):  # children before parents in JOINTS' order
+        parent, child = JOINTS[name]
+        if parent != "base" and child in carried:
+            carried[parent] = carried[parent] + carried[child]
+    rows = []
+    for name, (_, child) in JOINTS.items():
+        if child not in carried:
+            continue
+        force = float(carried[child]) * load_g * 9.80665
+        stress = force / section_m2
+        rows.append([name, round(force, 1), round(stress / 1e6, 3),
+                     round(SCREW_YIELD_PA / (YIELD_FACTOR * stress) - 1.0, 1)])
+    return rows

@@ -210,6 +210,18 @@ def analyse_random(recording: Recording, spec: Spec, *,
         life = fatigue(model, spec, recording.axis)
         verdicts.append(life["verdict"])
         tables["fatigue"] = life["table"]
+    if model is not None and spec.quasi_static:
+        from picodragon.envtest.fatigue import JOINT_SECTION_M2
+        from picodragon.envtest.structure import quasi_static
+
+        rows_qs = quasi_static(model, float(spec.quasi_static["load_g"]), JOINT_SECTION_M2)
+        worst = min(rows_qs, key=lambda r: r[3])
+        verdicts.append(results.verdict(
+            f"quasi-static {spec.quasi_static['load_g']:g} g: margin of safety of the worst joint "
+            f"({worst[0]})", worst[3], 0.0, "MS", worst[3] > 0.0,
+            f"{spec.quasi_static.get('source', spec.source)}; yield factor 1.25 (NASA-STD-5001)"))
+        tables["quasi_static"] = results.table(["joint", "load (N)", "stress (MPa)", "margin of safety"],
+                                               rows_qs)
     title = f"Random vibration, {spec.title}" + (f", axis {recording.axis}" if recording.axis else "")
     return results.result(
         "random", title, spec=spec.name, axis=recording.axis, verdicts=verdicts, series=series,
