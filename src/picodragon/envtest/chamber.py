@@ -270,6 +270,7 @@ class ChamberTwin:
             watchdog=WatchdogDevice(st),
         )
         self._offset_c = 0.0
+        self._q, self._span, self._sp = np.zeros((2, 3)), np.zeros(2), np.zeros(2)
         self._control = th.NODE_NAMES.index(self.chamber.control_node) if self.chamber.control_node else None
         self._rows: list[list[float]] = []
         self._last_row = -math.inf
@@ -321,13 +322,15 @@ class ChamberTwin:
             p.charge_efficiency, self.brownout, self._v_charge, inhibit)
         heater = self.switches.loads_w["heater"] if (self.switches.is_on("heater") and bus_w > 0) else 0.0
         loss = bat_w * (1.0 / p.charge_efficiency - 1.0) if bat_w > 0 else -bat_w * (1.0 - pw.DISCHARGE_EFFICIENCY)
-        q = internal_heat(max(bus_w - rf / span, 0.0), heater, loss)
+        rest = max(bus_w - rf / span - heater, 0.0)  # the split of ``internal_heat``, scalar
+        q = self._q
+        q[:, 0], q[:, 1], q[:, 2] = 0.6 * rest, 0.4 * rest, heater + loss
         shroud0 = self.shroud_c(t0)
         self._trim(t0, unix_s)
-        sp = np.array([shroud0, self.shroud_c(unix_s)]) + C_TO_K
-        out = _integrate(self._temp_k, np.array([t0, unix_s]), sp, np.vstack([q, q]), self.model.cap,
-                         self.model.g, self.model.area, self.model.eps_eff, self.model.g_platen,
-                         MAX_SUBSTEP_S)
+        self._span[0], self._span[1] = t0, unix_s
+        self._sp[0], self._sp[1] = shroud0 + C_TO_K, self.shroud_c(unix_s) + C_TO_K
+        out = _integrate(self._temp_k, self._span, self._sp, q, self.model.cap, self.model.g,
+                         self.model.area, self.model.eps_eff, self.model.g_platen, MAX_SUBSTEP_S)
         self._temp_k = out[-1].copy()
         self._bus_w, self._bat_w = bus_w, bat_w
         self.state.time = float(unix_s)

@@ -127,6 +127,13 @@ class Profile:
 
     def timeline(self) -> tuple[np.ndarray, np.ndarray]:
         """Set point breakpoints (times from the start, s; temperatures, C), piecewise linear."""
+        cached = self.__dict__.get("_timeline")
+        if cached is None:
+            cached = self._build_timeline()
+            object.__setattr__(self, "_timeline", cached)  # frozen: computed once, on demand
+        return cached
+
+    def _build_timeline(self) -> tuple[np.ndarray, np.ndarray]:
         rate = self.ramp_c_per_min / 60.0
         order = ("hot", "cold") if self.start_with == "hot" else ("cold", "hot")
         level = {"hot": self.hot_c, "cold": self.cold_c}
