@@ -67,3 +67,25 @@ def test_the_thermocouple_log_follows_the_chamber(short_run) -> None:
     assert trim.min() < -1.0  # at the cold plateau the powered spacecraft needs a colder shroud
     assert log.powers["bus"].mean() > 0.0
     assert seen[-1][0] == pytest.approx(seen[-1][1])
+
+
+def test_mission_control_reads_the_test(short_run, monkeypatch) -> None:
+    """`picodragon web --db ARCHIVE`: the spacecraft's housekeeping and the station's log of the tests."""
+    import warnings
+
+    from picodragon.web import auth
+    from picodragon.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    res = short_run[0]
+    monkeypatch.setattr(auth, "SCRYPT_N", 2**10)  # test-only cost, as tests/web do
+    auth.create_user(res["archive"], "tester", "tester-pass-123", "viewer")
+    with TestClient(create_app(res["archive"])) as client:
+        token = client.post("/api/login", json={"name": "tester", "password": "tester-pass-123"}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        status = client.get("/api/status", headers=headers).json()
+        assert status["housekeeping"]["values"]["bus_power_w"] > 0
+        console = client.get("/api/console", headers=headers).json()
+        assert any("image captured" in line for line in console["state"]["log"])
