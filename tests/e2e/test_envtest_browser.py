@@ -1,22 +1,25 @@
-"""The environmental test report opens offline in headless Chromium: every section, plots drawn.
+"""The reference mission's environmental test campaign, and its report in headless Chromium.
 
-The campaign folder holds hand-made results of every kind (tests/envtest/campaign_fixtures.py);
-the report must load nothing from anywhere, raise no console error, draw
-its plots (log-log PSD, overlaid surveys, the TVAC timeline, residual bars) and show the verdict
-table. Each section is photographed (into docs/screenshots/envtest-*.png for docs/envtest.md
-with PICODRAGON_SCREENSHOTS=1, else a temporary folder). Waits are bounded by Playwright
-timeouts; nothing asserts how long anything took.
+The module runs the whole campaign once (``envtest.campaign.run_campaign`` on the reference
+mission: per axis the sine survey, random at GEVS qualification and the survey again, then the
+thermal-vacuum run with the flight software and the correlation) and opens its report offline:
+every section is there, no console error, nothing is fetched, the plots are drawn with data
+(log-log PSD with its bands, surveys before and after overlaid, the TVAC timeline with its
+plateaus shaded, residual bars), the verdict table shows every criterion with its source and the
+summary verdict is the campaign's. Each section is photographed (into
+docs/screenshots/envtest-*.png for docs/envtest.md with PICODRAGON_SCREENSHOTS=1, else a
+temporary folder). Waits are bounded by Playwright timeouts; nothing asserts how long anything
+took.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
-
-from tests.envtest.campaign_fixtures import write_campaign
 
 SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots"
          if os.environ.get("PICODRAGON_SCREENSHOTS") == "1"
@@ -28,14 +31,28 @@ SECTIONS = {"summary": "Summary", "verdicts": "Verdicts", "random": "Random vibr
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    from picodragon.envtest.report import write_report
+def campaign(tmp_path_factory) -> Path:
+    from picodragon.config.mission import load_mission
+    from picodragon.envtest.campaign import run_campaign
 
-    folder = write_campaign(tmp_path_factory.mktemp("envtest") / "campaign")
-    return write_report(folder, folder / "report.html")
+    folder = tmp_path_factory.mktemp("envtest") / "campaign"
+    run_campaign(load_mission(), folder, seed=1)
+    return folder
 
 
-def test_envtest_report_in_a_browser(browser, report) -> None:
+def test_the_campaign_ran_every_step(campaign) -> None:
+    manifest = json.loads((campaign / "campaign.json").read_text())
+    assert manifest["skipped"] == []
+    assert len(manifest["steps"]) == 14
+    # the functional tests ran at every plateau of the profile and the correlation wrote its scenario
+    tvac = json.loads((campaign / "tvac.json").read_text())
+    assert len(tvac["tables"]["functional_tests"]["rows"]) >= 8
+    assert (campaign / "correlated-scenario.toml").is_file()
+
+
+def test_envtest_report_in_a_browser(browser, campaign) -> None:
+    manifest = json.loads((campaign / "campaign.json").read_text())
+    report = campaign / "report.html"
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     errors: list[str] = []
     outside: list[str] = []
@@ -43,26 +60,34 @@ def test_envtest_report_in_a_browser(browser, report) -> None:
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
     page.goto(report.as_uri())
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8", timeout=WAIT_MS)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 12", timeout=WAIT_MS)
     assert page.locator("section h2").all_inner_texts() == list(SECTIONS.values())
-    assert page.locator("#summary-verdict").inner_text() == "PASS"
-    assert page.locator("#summary-verdict").is_visible()
-    # every criterion in the verdict table, with its source, visible
+    verdict = page.locator("#summary-verdict")
+    assert verdict.is_visible() and verdict.inner_text() == ("PASS" if manifest["passed"] else "FAIL")
+    # every criterion of every step in the verdict table, each with its source
+    total = sum(v["total"] for v in manifest["verdicts"].values())
     rows = page.locator("#verdicts table.verdicts tbody tr")
-    assert rows.count() >= 10
-    assert rows.first.is_visible() and "GSFC-STD-7000" in rows.first.inner_text()
-    # plots drawn with data: the PSD on log axes with its bands, the surveys overlaid, plateaus
-    assert page.locator("#random .js-plotly-plot").count() >= 3
-    assert page.locator("#random .js-plotly-plot").first.locator(".scatterlayer .trace").count() == 5
-    assert page.evaluate("document.querySelector('#random .js-plotly-plot').layout.xaxis.type") == "log"
+    assert rows.count() == total > 30
+    assert all(cells[-1].strip() for cells in (r.split("\t") for r in rows.all_inner_texts()))
+    assert rows.first.is_visible()
+    # plots drawn with data
+    psd = "document.querySelector('#random .js-plotly-plot')"
+    assert page.evaluate(f"{psd}.layout.xaxis.type") == "log" and page.evaluate(f"{psd}.layout.yaxis.type") == "log"
+    names = page.evaluate(f"{psd}.data.map(t => t.name)")
+    assert any("spec" in n for n in names) and any("tol" in n for n in names) and any("abort" in n for n in names)
     assert page.locator("#sine-overlay .js-plotly-plot").count() == 3
-    assert page.locator("#tvac .js-plotly-plot").first.locator(".shapelayer path").count() >= 4
-    assert page.locator("#correlation .residuals .bars .point").count() == 4
-    assert page.locator("#tvac table[data-table='functional_tests'] tbody tr").count() == 4
+    overlay = page.evaluate("document.querySelector('#sine-overlay .js-plotly-plot').data.map(t => t.name)")
+    assert any(n.startswith("sine_pre_X") for n in overlay) and any(n.startswith("sine_post_X") for n in overlay)
+    assert page.locator("#tvac .js-plotly-plot").first.locator(".shapelayer path").count() >= 8
+    assert page.locator("#tvac table[data-table='functional_tests'] tbody tr").count() >= 8
+    assert page.locator("#correlation .residuals .bars .point").count() >= 6
+    assert page.locator("#correlation table[data-table='recovered'] tbody tr").count() >= 3
     assert page.locator("nav.toc a").count() == len(SECTIONS)
     SHOTS.mkdir(parents=True, exist_ok=True)
     for anchor in ("summary", "random", "sine", "tvac", "correlation"):
-        page.locator(f"#{anchor}").screenshot(path=str(SHOTS / f"envtest-{anchor}.png"))
+        first = page.locator(f"#{anchor} .step").first if anchor != "summary" else page.locator("#summary")
+        head = page.locator(f"#{anchor} #sine-overlay") if anchor == "sine" else first
+        head.screenshot(path=str(SHOTS / f"envtest-{anchor}.png"))
     page.close()
     assert errors == []
     assert outside == []  # nothing fetched: the report is self-contained
