@@ -91,6 +91,10 @@ def test_campaign_runs_into_a_folder(capsys, monkeypatch, tmp_path) -> None:
     (["--mission", "NOPE"], "mission folder not found"),
     (["--damage", "hinge:0.1"], "--damage: joint must be one of"),
     (["--damage", "stack:1.5"], "--damage drop"),
+    (["--spec", "sine-survey"], "--spec: sine-survey is a sine spec"),
+    (["--spec", "no-such-spec"], "--spec: spec no-such-spec"),
+    (["--survey", "gevs-acceptance"], "--survey: gevs-acceptance is a random spec"),
+    (["--profile", "arctic"], "--profile: no thermal-vacuum profile 'arctic'"),
 ])
 def test_campaign_refuses_bad_input_and_writes_nothing(capsys, monkeypatch, tmp_path, args, message) -> None:
     fakes = Fakes()

@@ -97,6 +97,13 @@ def campaign(
     json_path: JsonOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
     force: Annotated[bool, typer.Option("--force", help="replace an earlier campaign in --out")] = False,
+    spec: Annotated[str, typer.Option(
+        "--spec", help="random vibration spec: a packaged name or a TOML file")] = "gevs-qualification",
+    survey: Annotated[str, typer.Option(
+        "--survey", help="sine signature survey spec (and its pre/post criteria)")] = "sine-survey",
+    profile: Annotated[str, typer.Option(
+        "--profile", help="thermal-vacuum profile: a shipped name (gevs-qual, gevs-accept, university-lab) "
+        "or a TOML file")] = "gevs-qual",
     damage: Annotated[str | None, typer.Option(
         "--damage", help="a joint loosened by the random runs, as JOINT:DROP (e.g. stack:0.10): the "
         "surveys after see it and the pre/post comparison should flag it")] = None,
@@ -110,7 +117,8 @@ def campaign(
 
     if not 0 <= seed < 2**63:
         raise UserError("--seed must be between 0 and 2**63 - 1")
-    options = CampaignOptions(damage=_damage(damage))
+    _check_specs(spec, survey, profile)
+    options = CampaignOptions(random_spec=spec, sine_spec=survey, tvac_profile=profile, damage=_damage(damage))
     _campaign_folder(out, force)
     output_path(json_path, "--json")
     loaded = simulated(mission_of(mission, scenario))
@@ -124,6 +132,24 @@ def campaign(
                    f"{sum(c['total'] for c in counts)} criteria passed: "
                    f"{'PASS' if manifest['passed'] else 'FAIL'} -> {manifest.get('report', out)}")
     write_json(json_path, manifest)
+
+
+def _check_specs(spec: str, survey: str, profile: str) -> None:
+    """Each spec loads and is of its kind, before anything runs (else one line naming it)."""
+    from picodragon.envtest.specs import SpecError, load_spec
+    from picodragon.envtest.tvac_profile import ProfileError, load_profile
+
+    for option, name, kind in (("--spec", spec, "random"), ("--survey", survey, "sine")):
+        try:
+            loaded = load_spec(name)
+        except SpecError as exc:
+            raise UserError(f"{option}: {exc}") from None
+        if loaded.kind != kind:
+            raise UserError(f"{option}: {name} is a {loaded.kind} spec; the campaign needs a {kind} one here")
+    try:
+        load_profile(profile)
+    except ProfileError as exc:
+        raise UserError(f"--profile: {exc}") from None
 
 
 @contextmanager
