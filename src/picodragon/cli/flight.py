@@ -268,7 +268,7 @@ def _drag_line(inputs: dict) -> str:
     if "drag_coefficient_mean" not in inputs:
         return "drag: (no inputs reported)"
     alpha = inputs.get("accommodation")
-    how = (f"Sentman, mean along the path, accommodation {alpha:.2f} ({inputs.get('accommodation_model')})"
+    how = (f"Sentman, mean along the path, accommodation {alpha:.2f}, {inputs.get('accommodation_model')}"
            if inputs.get("cd_model") == "sentman" and alpha is not None else "fixed")
     with_ = ", ".join(inputs.get("appendages") or []) or "no appendages"
     return (f"drag: Cd {inputs['drag_coefficient_mean']:.2f} ({how}); area "

@@ -47,7 +47,11 @@ def model_text(atmosphere: str = DEFAULT_ATMOSPHERE) -> str:
 
 ATTITUDE_MODES = ("tumbling",)
 """Attitude modes a lifetime prediction can assume: 'tumbling' (random orientations; a convex
-body's Sentman C_D A is then the sphere's Cd on a quarter of its surface)."""
+body's Sentman C_D A is then the sphere's Cd on a quarter of its surface). No other mode is
+offered on purpose: a spin about the major axis whose axis points anywhere with equal chance has
+the tumble's mean C_D A (the flow then meets the body from every direction alike), so a 'spin'
+mode would differ only by an axis direction that nothing published gives; the passive magnetic
+attitude is flown by the twin's own attitude loop (``picodragon run --until-reentry``)."""
 
 
 def propagator_for(scenario: Scenario, **kwargs) -> NumericalPropagator:
