@@ -12,7 +12,7 @@ network. Altitudes are geodetic (km in pymsis' interface); the models' default s
 (daily Ap only). Over the reference mission (late 2013 to April 2014, near the maximum of cycle
 24) NRLMSIS 2.1 is the thinner of the two: NRLMSISE-00 is 10 % denser on average along the path
 (every 10 min from deployment to re-entry) and 15 % at 419 km, and the orbit lives 11 days less
-(124.5 against 135.6 days; docs/models.md).
+(124.5 against 135.6 days for the bare box with Cd 2.2; docs/models.md).
 
 Not offered, and why: DTM2000 and DTM2013 have no implementation on PyPI that runs without Java
 (Orekit carries one, but it needs a JVM, orekit-jpype and Orekit's own data files); JB2008 needs
