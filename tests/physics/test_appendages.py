@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from picodragon.config.models import Appendage
@@ -135,3 +137,21 @@ def test_the_antenna_s_drag_turns_the_body_about_its_root(scenario):
     assert abs(torque[0]) < 1e-20 and abs(torque[2]) < 1e-20
     # edge-on to the flow (air along X, the tape's own length): a tape presents no area
     assert np.allclose(_torque(scenario, sc, np.array([-1.0, 0.0, 0.0])), 0.0, atol=1e-20)
+
+
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
+                    st.text(max_size=4), st.sampled_from(["+X", "-X", "+Y", "-Y", "+Z", "-Z", "tape", "rod"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({}, optional={k: _VALUES for k in (
+    "name", "kind", "arms", "length_m", "width_m", "mass_kg", "face", "direction", "extra")}))
+def test_an_appendage_from_any_file_is_valid_or_one_validation_error(data):
+    """What a mission file's [[spacecraft.appendages]] holds is outside input: it validates into a
+    finite positive area, or pydantic refuses it (never another exception)."""
+    try:
+        app = Appendage.model_validate(data)
+    except ValidationError:
+        return
+    assert math.isfinite(app.mean_projected_area_m2) and app.mean_projected_area_m2 > 0
+    assert app.direction[1] != app.face[1] or app.direction == app.face
