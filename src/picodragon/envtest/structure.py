@@ -6,7 +6,7 @@ that each ride on one joint; the test's questions (first natural frequency again
 deployer's minimum, response PSD and Grms, pre/post signature shift when a joint loosens) are
 about those joints. A five-DOF chain per axis answers them in microseconds, with an exact
 frequency response, and keeps every parameter a named number a reader can check; a finite-element
-mesh of a 1U would need geometry and material data Pico Dragon never published.
+mesh of a 1U would need geometry and material data the reference mission never published.
 
 The model (all named assumptions of typical 1U practice, the mass from the mission):
 
