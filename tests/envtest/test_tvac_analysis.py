@@ -138,3 +138,17 @@ def test_written_logs_read_back(values: list[float]) -> None:
     log = TvacLog(t, {"shroud": np.array(values)})
     back = parse_csv(write_csv(log))
     assert np.allclose(back.temperatures["shroud"], values, atol=1e-4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 400), st.lists(st.one_of(st.floats(-100, 120), st.just(float("nan"))), min_size=1, max_size=5),
+       st.floats(1.0, 600.0), st.integers(0, 2**16))
+def test_any_readable_log_gives_a_valid_result(n: int, levels: list[float], step_s: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) * step_s
+    channels = {"shroud": rng.choice(levels, n) + rng.normal(0, 1, n)}
+    channels["structure"] = np.where(rng.random(n) < 0.1, np.nan, rng.choice(levels, n))
+    log = parse_csv(write_csv(TvacLog(t, channels)))
+    res = analyse(log, load_profile("university-lab"))
+    rs.validate(res)
+    assert res["cycles"] <= len(res["plateaus"]) // 2

@@ -343,7 +343,14 @@ def analyse(log: TvacLog | str | Path, profile: Profile, reference: str | None =
     extremes = []
     for name in sc_names:
         y = log.temperatures[name]
-        lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+        y = y[np.isfinite(y)]
+        if not len(y):  # a thermocouple that never read: nothing shows it stayed within limits
+            extremes.append([name, None, None, profile.limits_min_c, profile.limits_max_c, False])
+            verdicts.append(rs.verdict(f"{name} within limits", "no samples",
+                                       f"{profile.limits_min_c:g}/{profile.limits_max_c:g}", "C", False,
+                                       SOURCE_LIMITS))
+            continue
+        lo, hi = float(y.min()), float(y.max())
         ok = bool(profile.limits_min_c <= lo and hi <= profile.limits_max_c)
         extremes.append([name, round(lo, 2), round(hi, 2), profile.limits_min_c, profile.limits_max_c, ok])
         verdicts.append(rs.verdict(f"{name} within limits", f"{lo:.1f}/{hi:.1f}",
