@@ -220,9 +220,12 @@ def write_scenario(result: dict[str, Any], path: str | Path, extends: str | None
 
     parent = extends or result.get("scenario_ref")
     if not parent:
-        from picodragon.config.loader import default_scenario
+        from picodragon.config.loader import list_scenarios
 
-        parent = default_scenario()
+        if result.get("scenario") not in list_scenarios():
+            raise CorrelationError(f"scenario {result.get('scenario')!r} is not a packaged one: say which "
+                                   "file the correlated scenario extends")
+        parent = result["scenario"]  # a packaged scenario, by its name
     if Path(parent).exists():
         parent = str(Path(parent).resolve())  # the loader reads a relative path beside the new file
     values = {k: v for k, v in result["parameters"].items() if k not in CHAMBER_PARAMETERS}
