@@ -9,7 +9,7 @@ Model (all closed forms, vectorised with numpy):
 
 - **Flat plate, one side** (Sentman 1961, Lockheed LMSC-448514; written per panel as in
   Doornbos 2012, "Thermospheric Density and Wind Determination from Satellite Dynamics",
-  Springer, sec. 5.3, and Sutton 2009): with S the speed ratio V / sqrt(2 k T / m), gamma the
+  Springer Theses, and Sutton 2009, J. Spacecraft Rockets 46(1)): with S the speed ratio V / sqrt(2 k T / m), gamma the
   cosine between the flow direction and the panel's inward normal (1: face-on, 0: grazing,
   negative: the leeward side), G = 1 / (2 S^2), P = exp(-gamma^2 S^2) / S, Q = 1 + G,
   Z = 1 + erf(gamma S), the drag coefficient per unit panel area is
