@@ -115,3 +115,19 @@ def test_csv_reader_only_raises_accel_file_error(tmp_path, header, rows, raw):
     except AccelFileError:
         return
     assert rec.fs_hz > 0 and np.all(np.isfinite(rec.control))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blob=st.one_of(st.binary(max_size=400),
+                      st.binary(max_size=300).map(lambda b: b"TDSm" + b),
+                      st.binary(max_size=300).map(lambda b: b"RIFF" + b),
+                      st.text(max_size=300).map(lambda t: ("    -1\n    58\n" + t).encode())),
+       suffix=st.sampled_from([".tdms", ".wav", ".uff"]))
+def test_binary_readers_only_raise_accel_file_error(tmp_path, blob, suffix):
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(blob)
+    try:
+        rec = read_recording(path, g_full_scale=1.0)
+    except AccelFileError:
+        return
+    assert rec.fs_hz > 0

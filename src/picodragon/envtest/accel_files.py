@@ -116,6 +116,8 @@ def _recording(names: list[str], values: np.ndarray, fs: float, where: str,
 
 def read_wav(path: str | Path, *, g_full_scale: float, control: str | None = None) -> Recording:
     """Read a WAV; every channel times ``g_full_scale`` (g at full scale) is in g."""
+    import struct
+
     from scipy.io import wavfile
 
     where = str(path)
@@ -123,8 +125,9 @@ def read_wav(path: str | Path, *, g_full_scale: float, control: str | None = Non
         raise AccelFileError(f"{where}: the full-scale acceleration must be a positive number of g")
     try:
         fs, data = wavfile.read(str(path))
-    except (OSError, ValueError, EOFError) as exc:
-        raise AccelFileError(f"{where}: not a readable WAV file ({exc})") from None
+    except (OSError, ValueError, EOFError, struct.error, MemoryError) as exc:
+        # scipy's reader lets a truncated header through as struct.error
+        raise AccelFileError(f"{where}: not a readable WAV file ({exc.__class__.__name__})") from None
     if data.dtype.kind == "i":
         data = data.astype(float) / float(np.iinfo(data.dtype).max)
     elif data.dtype.kind == "u":
