@@ -357,7 +357,8 @@ def analyse(log: TvacLog | str | Path, profile: Profile, reference: str | None =
                                    f"{profile.limits_min_c:g}/{profile.limits_max_c:g}", "C", ok, SOURCE_LIMITS))
     hours = t / 3600.0
     series = {f"{name} [C]": rs.series(hours, y, "h", "C") for name, y in log.temperatures.items()}
-    series["set point [C]"] = rs.series(hours, profile.setpoint_at(t), "h", "C")
+    if log._named(SETPOINT_NAMES) is None:  # the profile's set point, unless the log has the controller's
+        series["set point [C]"] = rs.series(hours, profile.setpoint_at(t), "h", "C")
     return rs.result(
         "tvac", f"Thermal vacuum: {profile.title}", spec=profile.name, verdicts=verdicts, series=series,
         tables={
