@@ -270,6 +270,7 @@ class ChamberTwin:
             watchdog=WatchdogDevice(st),
         )
         self._offset_c = 0.0
+        self._acc = np.zeros(4)  # since the last history row: s, bus J, heater J, RF J
         self._q, self._span, self._sp = np.zeros((2, 3)), np.zeros(2), np.zeros(2)
         self._control = th.NODE_NAMES.index(self.chamber.control_node) if self.chamber.control_node else None
         self._rows: list[list[float]] = []
@@ -333,6 +334,7 @@ class ChamberTwin:
                          self.model.area, self.model.eps_eff, self.model.g_platen, MAX_SUBSTEP_S)
         self._temp_k = out[-1].copy()
         self._bus_w, self._bat_w = bus_w, bat_w
+        self._acc += (span, bus_w * span, heater * span, rf)
         self.state.time = float(unix_s)
         self._publish()
         if unix_s - self._last_row >= self.history_every_s:
@@ -353,17 +355,24 @@ class ChamberTwin:
         st.temperatures_c = self._temp_k - C_TO_K
 
     def _record(self) -> None:
-        heater = self.switches.loads_w["heater"] if self.switches.is_on("heater") else 0.0
+        """A history row; the powers are the means since the previous row (what an EGSE power
+        logger integrates), the bus's at this instant for the first row."""
+        span, bus_j, heater_j, rf_j = self._acc
+        if span > 0:
+            bus, heater, rf = bus_j / span, heater_j / span, rf_j / span
+        else:
+            bus, heater, rf = self._bus_w, 0.0, 0.0
+        self._acc[:] = 0.0
         self._rows.append([self.time, self.setpoint_c(self.time), self.shroud_c(self.time),
-                           self.state.battery_soc, self._bus_w,
-                           heater, *(self._temp_k - C_TO_K)])
+                           self.state.battery_soc, bus, heater, rf, *(self._temp_k - C_TO_K)])
         self._last_row = self.time
 
-    HISTORY_FIELDS = ("unix_s", "setpoint_c", "shroud_c", "battery_soc", "bus_power_w", "heater_w") + tuple(
-        f"temperature_{n}_c" for n in th.NODE_NAMES)
+    HISTORY_FIELDS = ("unix_s", "setpoint_c", "shroud_c", "battery_soc", "bus_power_w", "heater_w",
+                      "rf_w") + tuple(f"temperature_{n}_c" for n in th.NODE_NAMES)
 
     def history(self) -> dict[str, np.ndarray]:
-        """One row a minute: time, set point, shroud, state of charge, bus and heater power, nodes."""
+        """One row a minute: time, set point, shroud, state of charge, mean bus, heater and radiated
+        RF power since the previous row, node temperatures."""
         rows = np.array(self._rows) if self._rows else np.empty((0, len(self.HISTORY_FIELDS)))
         return {name: rows[:, i].copy() for i, name in enumerate(self.HISTORY_FIELDS)}
 

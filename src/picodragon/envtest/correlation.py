@@ -1,8 +1,9 @@
 """Thermal model correlation: fit the twin's uncertain thermal parameters to thermal-vacuum data.
 
 The fast model is the chamber's (``chamber.simulate``: the twin's nine nodes, the measured shroud
-temperature as the boundary, the measured bus and heater power as the internal heat when the log
-carries them, else the power budget's base load). The parameters fitted are those of the
+temperature as the boundary, the measured bus and heater power less the radiated RF as the
+internal heat when the log carries them (``bus``, ``heater``, ``rf`` channels in W, each the
+mean from its sample to the next), else the power budget's base load). The parameters fitted are those of the
 scenario's ``[spacecraft.thermal]`` a test can see without a Sun (conductances, emissivity,
 specific heats; absorptivity needs a solar simulator) and the chamber's platen conductance.
 ``scipy.optimize.least_squares`` (trust region reflective, bounded) works on the logarithm of
@@ -106,7 +107,8 @@ class _Problem:
         powers = {k.lower(): v[keep] for k, v in log.powers.items()}
         bus = powers.get("bus", np.full(len(self.t), scenario.spacecraft.power.base_load_w))
         heater = powers.get("heater", np.zeros(len(self.t)))
-        self.q = internal_heat(np.nan_to_num(bus), np.nan_to_num(heater))
+        rf = powers.get("rf", np.zeros(len(self.t)))  # radiated by the antenna: not heat on board
+        self.q = internal_heat(np.nan_to_num(bus) - np.nan_to_num(rf), np.nan_to_num(heater))
         first = self.measured[0]
         start = np.full(9, np.nanmean(first) if np.isfinite(first).any() else shroud[0])
         for j, (_, node) in enumerate(self.sensors):

@@ -194,7 +194,10 @@ def run_tvac(mission: Any, profile: Profile | str, archive_path: str | Path, see
     for name in th.NODE_NAMES:
         y = hist[f"temperature_{name}_c"]
         channels[name] = y + rng.normal(0.0, THERMOCOUPLE_NOISE_C, len(y))
-    log = TvacLog(t_rel, channels, {"bus": hist["bus_power_w"], "heater": hist["heater_w"]}, start_unix)
+    # power channels: the mean from each sample to the next (the rows hold the mean up to them)
+    powers = {name: np.append(hist[key][1:], hist[key][-1]) for name, key in
+              (("bus", "bus_power_w"), ("heater", "heater_w"), ("rf", "rf_w"))}
+    log = TvacLog(t_rel, channels, powers, start_unix)
     archive_text = str(archive_path)
     if log_path is None and not archive_text.startswith(("postgresql://", "postgres://")):
         log_path = Path(archive_text).with_name(Path(archive_text).stem + "-thermocouples.csv")
