@@ -36,7 +36,7 @@ def test_tle_file_json_keeps_days_and_reentry_and_adds_the_fit(series, tmp_path,
     path = tmp_path / "sets.tle"
     path.write_text("".join(f"{s.name}\n{s.line1}\n{s.line2}\n" for s in sets))
     code, out, _ = _run(["lifetime", "--elements", str(path), "--atmosphere", "nrlmsise00",
-                         "--json", "-"], capsys)
+                         "--cd-model", "fixed", "--json", "-"], capsys)
     assert code == 0
     data = json.loads(out)
     fit = data["fit"]
@@ -65,8 +65,8 @@ def test_omm_json_gives_the_same_fit_as_the_tle(series, tmp_path, capsys):
         records.append(fields)
     omm = tmp_path / "sets.json"
     omm.write_text(json.dumps(records))
-    _, out_tle, _ = _run(["lifetime", "--elements", str(tle), "--json", "-"], capsys)
-    _, out_omm, _ = _run(["lifetime", "--elements", str(omm), "--json", "-"], capsys)
+    _, out_tle, _ = _run(["lifetime", "--elements", str(tle), "--cd-model", "fixed", "--json", "-"], capsys)
+    _, out_omm, _ = _run(["lifetime", "--elements", str(omm), "--cd-model", "fixed", "--json", "-"], capsys)
     a, b = json.loads(out_tle)["fit"], json.loads(out_omm)["fit"]
     assert a["factor"] == pytest.approx(b["factor"], rel=0.01)
     assert a["factor"] > 1.25  # NRLMSIS 2.1 (default) is thinner than the truth's NRLMSISE-00
@@ -91,6 +91,32 @@ def test_bad_files_are_one_line_exit_2_nothing_written(series, tmp_path, capsys,
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and words in err
     assert not out_json.exists()
+
+
+def test_the_text_is_a_table_within_80_columns_on_the_sentman_cd(series, tmp_path, capsys):
+    """The default --cd-model (sentman) carries the fit too: the factor sits on its Cd."""
+    _, sets = series
+    path = tmp_path / "sets.tle"
+    path.write_text("".join(f"{s.line1}\n{s.line2}\n" for s in sets))
+    out_json = tmp_path / "fit.json"
+    code, out, _ = _run(["lifetime", "--elements", str(path), "--atmosphere", "nrlmsise00",
+                         "--json", str(out_json)], capsys)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "density factor" in lines[0] and "Cd sentman" in lines[0]
+    assert lines[1].startswith("from the set of") and len(lines) == 2 + 2 + 1
+    data = json.loads(out_json.read_text())
+    assert data["inputs"]["cd_model"] == "sentman"
+    assert 0.8 < data["fit"]["factor"] < 1.6
+
+
+def test_elements_with_uncertainty_is_one_line_exit_2(series, tmp_path, capsys):
+    _, sets = series
+    path = tmp_path / "sets.tle"
+    path.write_text("".join(f"{s.line1}\n{s.line2}\n" for s in sets))
+    code, _, err = _run(["lifetime", "--elements", str(path), "--uncertainty", "10"], capsys)
+    assert code == 2 and "do not combine" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_missing_file_is_one_line_exit_2(tmp_path, capsys):

@@ -214,14 +214,16 @@ def _mean_sma(prop: NumericalPropagator, t0: float, period: float) -> float:
 class _Flyer:
     """Numerical propagations with the scenario's ballistic coefficient in one atmosphere."""
 
-    def __init__(self, scenario: Scenario, atmosphere: str) -> None:
+    def __init__(self, scenario: Scenario, atmosphere: str, cd_model: str = "fixed") -> None:
         sc = scenario.spacecraft
         self.cd, self.area, self.mass = sc.drag_coefficient, sc.mean_cross_section_m2, sc.mass_kg
         self.atmosphere = check_atmosphere(atmosphere)
+        self.cd_model = cd_model
 
     def propagator(self, s: EpochState, k: float, chunk_s: float = 21600.0) -> NumericalPropagator:
         return NumericalPropagator(s.unix_s, s.r, s.v, self.cd, self.area, self.mass, density_scale=k,
-                                   atmosphere=self.atmosphere, chunk_s=chunk_s, **FAST)
+                                   atmosphere=self.atmosphere, chunk_s=chunk_s, cd_model=self.cd_model,
+                                   **FAST)
 
 
 def fit_arc(flyer: _Flyer, a: EpochState, b: EpochState, k_guess: float = 1.0) -> ArcFit:
@@ -303,13 +305,14 @@ def predict_from(flyer: _Flyer, s: EpochState, factor: float, sigma: float | Non
 
 def fit_reentry(element_sets: list[ElementSet], scenario: Scenario,
                 atmosphere: str = DEFAULT_ATMOSPHERE, max_days: float = 3650.0,
-                history_points: int = 12) -> ReentryFit:
+                history_points: int = 12, cd_model: str = "fixed") -> ReentryFit:
     """Fit the density factor over the arcs between the sets and predict re-entry (module doc).
 
     element_sets: one satellite's sets in epoch order (``check_series``). scenario: its
     spacecraft's Cd, mean cross-section and mass (the ballistic coefficient the factor sits on).
     history_points: at most this many sets serve in turn as the latest (evenly spread, the
-    latest always among them; each costs three flights to re-entry).
+    latest always among them; each costs three flights to re-entry). cd_model: the propagator's
+    drag coefficient ('fixed', the configured Cd, or 'sentman'); the factor sits on top of it.
     """
     if history_points < 1:
         raise ValueError("history_points must be at least 1")
@@ -317,7 +320,7 @@ def fit_reentry(element_sets: list[ElementSet], scenario: Scenario,
     kept = _select(states)
     if len(kept) < 2:
         raise ElementSetError(f"the element sets span less than {MIN_ARC_DAYS:g} day: no arc to fit")
-    flyer = _Flyer(scenario, atmosphere)
+    flyer = _Flyer(scenario, atmosphere, cd_model)
     arcs: list[ArcFit] = []
     guess = 1.0
     for a, b in zip(kept, kept[1:], strict=False):
