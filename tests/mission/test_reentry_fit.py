@@ -87,3 +87,20 @@ def test_another_atmosphere_finds_the_truths_equivalent_factor_and_converges(sce
     assert last.interval[0] < last.reentry < last.interval[1]
     # the operational window (+-20 % of the time left) holds the truth from every set
     assert all(p.window[0] <= reentry <= p.window[1] for p in fit.history)
+
+
+def test_sets_closer_than_half_a_day_are_skipped_and_long_gaps_are_one_arc(scenario, low_truth):
+    """Catalogues publish irregularly: of two sets 0.2 day apart the earlier is skipped (the
+    selection walks back from the latest; so short an arc's decay is within real sets' scatter),
+    and a two-day gap is fitted as one arc, with the same factor."""
+    from picodragon.mission.catalogue import published_element_set
+    from picodragon.physics.orbit import carrier_epoch_unix
+    from picodragon.physics.reentry_fit import MIN_ARC_DAYS
+
+    truth, sets = low_truth
+    extra = published_element_set(truth, carrier_epoch_unix(sets[0].satrec) + 0.2 * 86400.0)
+    chosen = [sets[0], extra, sets[1], sets[3], sets[4]]  # 0.2 day, 0.8 day, 2 days, 1 day
+    fit = fit_reentry(chosen, scenario, atmosphere=TRUTH_ATMOSPHERE, max_days=1.0, history_points=1)
+    assert MIN_ARC_DAYS == 0.5 and fit.skipped == 1
+    assert [round(a.days, 1) for a in fit.arcs] == [0.8, 2.0, 1.0]
+    assert all(a.factor == pytest.approx(TRUTH_FACTOR, rel=0.01) for a in fit.arcs)
