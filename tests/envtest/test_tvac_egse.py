@@ -12,14 +12,25 @@ from picodragon.envtest.tvac import run_tvac
 from picodragon.envtest.tvac_analysis import read_csv
 from picodragon.envtest.tvac_profile import load_profile
 
+AS_BUILT = {"face_emissivity": 0.7, "g_face_structure_w_k": 0.4, "g_obc_structure_w_k": 0.4,
+            "structure_specific_heat": 1000.0}
+"""the test article differs from the design model (what the correlation must find)"""
+
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
-    """One cycle of the university-lab profile (about 9 simulated hours)."""
+    """One cycle of the university-lab profile (about 9 simulated hours) flown by an article
+    whose thermal parameters are AS_BUILT."""
+    from picodragon.config.mission import Mission, load_mission
+    from picodragon.envtest.chamber import thermal_spacecraft
+
+    design = load_mission("picodragon-2013")
+    article = Mission(design.scenario.model_copy(update={
+        "spacecraft": thermal_spacecraft(design.scenario.spacecraft, AS_BUILT)}), design.dictionary)
     folder = tmp_path_factory.mktemp("tvac")
     profile = dataclasses.replace(load_profile("university-lab"), cycles=1)
     seen: list[tuple[float, float]] = []
-    res = run_tvac("picodragon-2013", profile, folder / "tvac.sqlite", seed=3,
+    res = run_tvac(article, profile, folder / "tvac.sqlite", seed=3,
                    progress=lambda done, total: seen.append((done, total)))
     return res, profile, folder, seen
 
@@ -35,8 +46,10 @@ def test_functional_tests_pass_at_every_plateau(short_run) -> None:
     assert res["images_captured"] == len(profile.plateaus())
     assert res["cycles"] == 1
     assert res["frames_received"] == res["frames_sent"] > 100  # every frame heard over the bench link
-    # the shroud trimmed on the structure brings it to each test temperature, stable for the dwell
-    assert rs.passed(res), [v["criterion"] for v in res["verdicts"] if not v["passed"]]
+    # the shroud trimmed on the structure brings it to each test temperature (whether it is then
+    # stable long enough depends on the article: this one's low emissivity settles slowly)
+    reached = [v for v in res["verdicts"] if "at the test temperature" in v["criterion"]]
+    assert len(reached) == len(profile.plateaus()) and all(v["passed"] for v in reached), reached
 
 
 def test_the_archive_holds_the_test_as_a_pass(short_run) -> None:
@@ -89,3 +102,14 @@ def test_mission_control_reads_the_test(short_run, monkeypatch) -> None:
         assert status["housekeeping"]["values"]["bus_power_w"] > 0
         console = client.get("/api/console", headers=headers).json()
         assert any("image captured" in line for line in console["state"]["log"])
+
+
+def test_the_design_model_correlates_to_the_article_through_the_egse_log(short_run) -> None:
+    from picodragon.envtest.correlation import correlate
+
+    res = short_run[0]
+    fit = correlate("picodragon-2013", res["thermocouple_log"])
+    assert rs.passed(fit), fit["verdicts"]
+    assert fit["after"]["std_c"] < fit["before"]["std_c"]
+    for name in ("g_obc_structure_w_k", "structure_specific_heat"):
+        assert fit["parameters"][name] == pytest.approx(AS_BUILT[name], rel=0.1), name
