@@ -9,9 +9,9 @@ of the lifetime in days and a ranking of the inputs by their share of its varian
 The inputs are rows of one table (:class:`UncertainInput`: name, distribution, range, source,
 where it is applied), built by :func:`uncertain_inputs` from two places:
 
-- the mission's own quoted ranges, ``[uncertainty]`` in its mission file (Pico Dragon: mass
-  0.983 to 1.0 kg, both quoted; J-SSOD ejection 0.77 to 1.7 m/s; factors on its assumed
-  antenna's length and width); an input the mission leaves out, or gives as a single value, is
+- the mission's own quoted ranges, ``[uncertainty]`` in its mission file (the reference
+  mission's: its two quoted masses; the deployer's published ejection speeds; factors on its
+  assumed antenna's length and width); an input the mission leaves out, or gives as a single value, is
   held at its nominal value and listed as held;
 - ranges that belong to no mission (the constants below, each with its source): the drag
   model (fixed Cd or Sentman, equally likely), the fixed Cd when the fixed model is drawn, the
