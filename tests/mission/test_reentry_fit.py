@@ -100,7 +100,10 @@ def test_sets_closer_than_half_a_day_are_skipped_and_long_gaps_are_one_arc(scena
     truth, sets = low_truth
     extra = published_element_set(truth, carrier_epoch_unix(sets[0].satrec) + 0.2 * 86400.0)
     chosen = [sets[0], extra, sets[1], sets[3], sets[4]]  # 0.2 day, 0.8 day, 2 days, 1 day
-    fit = fit_reentry(chosen, scenario, atmosphere=TRUTH_ATMOSPHERE, max_days=1.0, history_points=1)
+    done: list[float] = []
+    fit = fit_reentry(chosen, scenario, atmosphere=TRUTH_ATMOSPHERE, max_days=1.0, history_points=1,
+                      progress=done.append)
+    assert done == sorted(done) and done[-1] == 1.0 and len(done) == 3 + 1  # arcs, then the history
     assert MIN_ARC_DAYS == 0.5 and fit.skipped == 1
     assert [round(a.days, 1) for a in fit.arcs] == [0.8, 2.0, 1.0]
     assert all(a.factor == pytest.approx(TRUTH_FACTOR, rel=0.01) for a in fit.arcs)

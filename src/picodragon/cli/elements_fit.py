@@ -45,7 +45,11 @@ def lifetime_from_elements(path: Path, scenario, atmosphere: str, json_path: str
     input_file(path, "--elements")
     sets = read_element_sets(path.read_text(encoding="utf-8", errors="replace"))
     check_series(sets)  # the file's faults before any flight
-    fit = fit_reentry(sets, scenario, atmosphere=atmosphere, cd_model=cd_model)
+    from picodragon.cli.flight import lifetime_progress
+
+    with lifetime_progress(json_path != "-") as update:
+        fit = fit_reentry(sets, scenario, atmosphere=atmosphere, cd_model=cd_model,
+                          progress=None if update is None else lambda f: update("from element sets", f))
     last = fit.latest
     sc = scenario.spacecraft
     out = last.to_json()

@@ -41,6 +41,7 @@ This is physics (the ground may not import it); the command line reads the file 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -305,7 +306,8 @@ def predict_from(flyer: _Flyer, s: EpochState, factor: float, sigma: float | Non
 
 def fit_reentry(element_sets: list[ElementSet], scenario: Scenario,
                 atmosphere: str = DEFAULT_ATMOSPHERE, max_days: float = 3650.0,
-                history_points: int = 12, cd_model: str = "fixed") -> ReentryFit:
+                history_points: int = 12, cd_model: str = "fixed",
+                progress: Callable[[float], None] | None = None) -> ReentryFit:
     """Fit the density factor over the arcs between the sets and predict re-entry (module doc).
 
     element_sets: one satellite's sets in epoch order (``check_series``). scenario: its
@@ -313,6 +315,7 @@ def fit_reentry(element_sets: list[ElementSet], scenario: Scenario,
     history_points: at most this many sets serve in turn as the latest (evenly spread, the
     latest always among them; each costs three flights to re-entry). cd_model: the propagator's
     drag coefficient ('fixed', the configured Cd, or 'sentman'); the factor sits on top of it.
+    progress: called with the fraction done (0..1; an arc or a history point a step).
     """
     if history_points < 1:
         raise ValueError("history_points must be at least 1")
@@ -323,11 +326,14 @@ def fit_reentry(element_sets: list[ElementSet], scenario: Scenario,
     flyer = _Flyer(scenario, atmosphere, cd_model)
     arcs: list[ArcFit] = []
     guess = 1.0
+    steps = len(kept) - 1 + min(history_points, len(kept) - 1)
     for a, b in zip(kept, kept[1:], strict=False):
         arc = fit_arc(flyer, a, b, guess)
         arcs.append(arc)
         if arc.factor is not None:
             guess = arc.factor
+        if progress is not None:
+            progress(len(arcs) / steps)
     ends = [j for j in range(1, len(kept)) if any(a.factor is not None and a.end <= kept[j].unix_s + 1.0
                                                  for a in arcs)]
     if not ends:
@@ -339,6 +345,8 @@ def fit_reentry(element_sets: list[ElementSet], scenario: Scenario,
         factor, sigma = combine(arcs, kept[j].unix_s)
         n = sum(1 for a in arcs if a.factor is not None and a.end <= kept[j].unix_s + 1.0)
         history.append(predict_from(flyer, kept[j], factor, sigma, n, max_days))
+        if progress is not None:
+            progress(min(1.0, (len(arcs) + len(history)) / steps))
     return ReentryFit(atmosphere, arcs, history, skipped=len(states) - len(kept), max_days=max_days)
 
 
