@@ -257,9 +257,12 @@ def _grouped(series: list[tuple[str, dict[str, Any]]]) -> dict[tuple[str, str, b
 def _figures_of(r: Result, marks: list[dict[str, Any]] | None = None) -> str:
     """Every series of a result, one plot per pair of units."""
     out = []
-    for (_, y_unit, _), traces in _grouped(list(r.series.items())).items():
+    for (_, y_unit, residual), traces in _grouped(list(r.series.items())).items():
         title = f"{r.title}: {', '.join(n.replace('_', ' ') for n, _ in traces[:3])}"
-        out.append(_figure_html(_figure(traces, title if len(traces) < 4 else f"{r.title} ({y_unit})", marks)))
+        if len(traces) >= 4:
+            title = f"{r.title}: {'residuals' if residual else 'measured and modelled' if r.kind == 'correlation' else y_unit}"
+            title += f" ({y_unit})" if residual or r.kind == "correlation" else ""
+        out.append(_figure_html(_figure(traces, title, marks)))
     return "".join(out)
 
 
