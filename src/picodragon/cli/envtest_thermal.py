@@ -10,6 +10,8 @@ one line and exit 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -72,6 +74,26 @@ def _verdict_line(res: dict[str, Any]) -> str:
     return head + (f"; failed: {'; '.join(failed[:4])}{' ...' if len(failed) > 4 else ''}" if failed else "")
 
 
+@contextmanager
+def _progress(enabled: bool, label: str) -> Iterator[Any]:
+    """A progress bar on stderr in simulated hours (None when disabled)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(f"[bold]tvac {label}"), BarColumn(), TextColumn("{task.fields[hours]}"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=1.0, hours="")
+
+        def update(done_s: float, total_s: float) -> None:
+            progress.update(task, completed=done_s / total_s if total_s else 1.0,
+                            hours=f"{done_s / 3600:.1f}/{total_s / 3600:.1f} h")
+
+        yield update
+
+
 @envtest_app.command("tvac")
 @verb
 def tvac(
@@ -84,6 +106,7 @@ def tvac(
     thermocouples: Annotated[Path | None, typer.Option(
         "--thermocouples", help="the run's thermocouple CSV [default: beside --db]")] = None,
     seed: Annotated[int, typer.Option("--seed", help="random seed of the run")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
     json_path: JsonOpt = None,
 ) -> None:
     """Thermal vacuum: run the test with the flight software in the chamber and the ground
@@ -112,7 +135,8 @@ def tvac(
             output_path(thermocouples, "--thermocouples", stdout_ok=False)
         elif not db.startswith(("postgresql://", "postgres://")):
             output_path(Path(db).with_name(Path(db).stem + "-thermocouples.csv"), "--db")
-        res = run_tvac(loaded, prof, db, seed=seed, log_path=thermocouples)
+        with _progress(not quiet and json_path != "-", prof.name) as update:
+            res = run_tvac(loaded, prof, db, seed=seed, log_path=thermocouples, progress=update)
         _say(json_path, f"{res['sim_hours']:.1f} h of thermal vacuum in {res['wall_seconds']:.1f} s; "
                         f"{res['frames_received']} frames archived in {db}; thermocouples in "
                         f"{res['thermocouple_log']}; {_verdict_line(res)}")
