@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from picodragon.envtest import results as R
 from picodragon.envtest.report import read_campaign, write_report
@@ -103,3 +105,26 @@ def test_text_from_files_is_escaped(tmp_path) -> None:
     R.save(res, folder / "random_X.json")
     text = write_report(folder, tmp_path / "r.html").read_text()
     assert "<img src=x" not in text
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
+                    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=5),
+                    max_leaves=25)
+MANIFEST_KEYS = st.fixed_dictionaries({}, optional={k: JSON for k in ("mission", "seed", "created", "steps", "skipped")})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(manifest=MANIFEST_KEYS | JSON)
+def test_any_manifest_gives_a_report_or_a_clear_refusal(tmp_path, manifest) -> None:
+    """campaign.json comes from outside (a folder someone hands over): never a crash."""
+    folder = tmp_path / "m"
+    folder.mkdir(exist_ok=True)
+    R.save(random_result(), folder / "random_X.json")
+    (folder / "campaign.json").write_text(json.dumps(manifest))
+    out = tmp_path / "r.html"
+    try:
+        write_report(folder, out)
+    except R.ResultError as exc:
+        assert "campaign.json" in str(exc)
+    else:
+        assert "<section id='random'>" in out.read_text()

@@ -153,11 +153,12 @@ def _summary(manifest: dict[str, Any], steps: list[tuple[str, Result]]) -> str:
         f"<td>{_chip(r.passed if r.verdicts else None)}</td></tr>" for s, r in steps)
     table = ("<table class='grid' id='steps'><thead><tr><th>step</th><th>kind</th><th>title</th><th>axis</th>"
              f"<th>spec</th><th>criteria passed</th><th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
-    skipped = manifest.get("skipped") or []
+    skipped = manifest.get("skipped")
+    skipped = [k for k in skipped if isinstance(k, dict)] if isinstance(skipped, list) else []
     note = ""
     if skipped:
         items = "".join(f"<li><b>{html.escape(str(k.get('step', '?')))}</b>: {html.escape(str(k.get('reason', '')))}</li>"
-                        for k in skipped if isinstance(k, dict))
+                        for k in skipped)
         note = f"<p class='note' id='skipped'>Steps the campaign could not run:</p><ul>{items}</ul>"
     return head + table + note
 
