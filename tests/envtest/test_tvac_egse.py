@@ -110,6 +110,6 @@ def test_the_design_model_correlates_to_the_article_through_the_egse_log(short_r
     res = short_run[0]
     fit = correlate("picodragon-2013", res["thermocouple_log"])
     assert rs.passed(fit), fit["verdicts"]
-    assert fit["after"]["std_c"] < fit["before"]["std_c"]
-    for name in ("g_obc_structure_w_k", "structure_specific_heat"):
-        assert fit["parameters"][name] == pytest.approx(AS_BUILT[name], rel=0.1), name
+    assert fit["after"]["std_c"] < 0.3 < fit["before"]["std_c"]  # down to the thermocouples' noise
+    for name, value in AS_BUILT.items():
+        assert fit["parameters"][name] == pytest.approx(value, rel=0.1), name

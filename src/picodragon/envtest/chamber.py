@@ -270,7 +270,7 @@ class ChamberTwin:
             watchdog=WatchdogDevice(st),
         )
         self._offset_c = 0.0
-        self._acc = np.zeros(4)  # since the last history row: s, bus J, heater J, RF J
+        self._acc = np.zeros(5)  # since the last history row: s, bus J, heater J, RF J, battery J
         self._q, self._span, self._sp = np.zeros((2, 3)), np.zeros(2), np.zeros(2)
         self._control = th.NODE_NAMES.index(self.chamber.control_node) if self.chamber.control_node else None
         self._rows: list[list[float]] = []
@@ -334,7 +334,7 @@ class ChamberTwin:
                          self.model.area, self.model.eps_eff, self.model.g_platen, MAX_SUBSTEP_S)
         self._temp_k = out[-1].copy()
         self._bus_w, self._bat_w = bus_w, bat_w
-        self._acc += (span, bus_w * span, heater * span, rf)
+        self._acc += (span, bus_w * span, heater * span, rf, bat_w * span)
         self.state.time = float(unix_s)
         self._publish()
         if unix_s - self._last_row >= self.history_every_s:
@@ -357,22 +357,22 @@ class ChamberTwin:
     def _record(self) -> None:
         """A history row; the powers are the means since the previous row (what an EGSE power
         logger integrates), the bus's at this instant for the first row."""
-        span, bus_j, heater_j, rf_j = self._acc
+        span, bus_j, heater_j, rf_j, bat_j = self._acc
         if span > 0:
-            bus, heater, rf = bus_j / span, heater_j / span, rf_j / span
+            bus, heater, rf, bat = bus_j / span, heater_j / span, rf_j / span, bat_j / span
         else:
-            bus, heater, rf = self._bus_w, 0.0, 0.0
+            bus, heater, rf, bat = self._bus_w, 0.0, 0.0, 0.0
         self._acc[:] = 0.0
         self._rows.append([self.time, self.setpoint_c(self.time), self.shroud_c(self.time),
-                           self.state.battery_soc, bus, heater, rf, *(self._temp_k - C_TO_K)])
+                           self.state.battery_soc, bus, heater, rf, bat, *(self._temp_k - C_TO_K)])
         self._last_row = self.time
 
     HISTORY_FIELDS = ("unix_s", "setpoint_c", "shroud_c", "battery_soc", "bus_power_w", "heater_w",
-                      "rf_w") + tuple(f"temperature_{n}_c" for n in th.NODE_NAMES)
+                      "rf_w", "battery_w") + tuple(f"temperature_{n}_c" for n in th.NODE_NAMES)
 
     def history(self) -> dict[str, np.ndarray]:
-        """One row a minute: time, set point, shroud, state of charge, mean bus, heater and radiated
-        RF power since the previous row, node temperatures."""
+        """One row a minute: time, set point, shroud, state of charge, mean bus, heater, radiated
+        RF and battery (charging +) power since the previous row, node temperatures."""
         rows = np.array(self._rows) if self._rows else np.empty((0, len(self.HISTORY_FIELDS)))
         return {name: rows[:, i].copy() for i, name in enumerate(self.HISTORY_FIELDS)}
 

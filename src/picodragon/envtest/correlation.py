@@ -3,7 +3,9 @@
 The fast model is the chamber's (``chamber.simulate``: the twin's nine nodes, the measured shroud
 temperature as the boundary, the measured bus and heater power less the radiated RF as the
 internal heat when the log carries them (``bus``, ``heater``, ``rf`` channels in W, each the
-mean from its sample to the next), else the power budget's base load). The parameters fitted are those of the
+mean from its sample to the next; ``battery_charge``, the pack's charging power from the EPS telemetry,
+adds the pack's charge and discharge losses by the twin's efficiencies), else the power budget's
+base load). The parameters fitted are those of the
 scenario's ``[spacecraft.thermal]`` a test can see without a Sun (conductances, emissivity,
 specific heats; absorptivity needs a solar simulator) and the chamber's platen conductance.
 ``scipy.optimize.least_squares`` (trust region reflective, bounded) works on the logarithm of
@@ -40,6 +42,7 @@ from picodragon.envtest.chamber import (
     thermal_spacecraft,
 )
 from picodragon.envtest.tvac_analysis import TvacLog, read_csv
+from picodragon.physics import power as pw
 from picodragon.physics import thermal as th
 
 DEFAULT_PARAMETERS = ("face_emissivity", "g_face_structure_w_k", "g_battery_structure_w_k",
@@ -108,7 +111,10 @@ class _Problem:
         bus = powers.get("bus", np.full(len(self.t), scenario.spacecraft.power.base_load_w))
         heater = powers.get("heater", np.zeros(len(self.t)))
         rf = powers.get("rf", np.zeros(len(self.t)))  # radiated by the antenna: not heat on board
-        self.q = internal_heat(np.nan_to_num(bus) - np.nan_to_num(rf), np.nan_to_num(heater))
+        battery = np.nan_to_num(powers.get("battery_charge", np.zeros(len(self.t))))  # charging +, W
+        eff = scenario.spacecraft.power.charge_efficiency  # the twin's loss model (physics.power)
+        loss = np.where(battery > 0, battery * (1.0 / eff - 1.0), -battery * (1.0 - pw.DISCHARGE_EFFICIENCY))
+        self.q = internal_heat(np.nan_to_num(bus) - np.nan_to_num(rf), np.nan_to_num(heater), loss)
         first = self.measured[0]
         start = np.full(9, np.nanmean(first) if np.isfinite(first).any() else shroud[0])
         for j, (_, node) in enumerate(self.sensors):

@@ -196,7 +196,7 @@ def run_tvac(mission: Any, profile: Profile | str, archive_path: str | Path, see
         channels[name] = y + rng.normal(0.0, THERMOCOUPLE_NOISE_C, len(y))
     # power channels: the mean from each sample to the next (the rows hold the mean up to them)
     powers = {name: np.append(hist[key][1:], hist[key][-1]) for name, key in
-              (("bus", "bus_power_w"), ("heater", "heater_w"), ("rf", "rf_w"))}
+              (("bus", "bus_power_w"), ("heater", "heater_w"), ("rf", "rf_w"), ("battery_charge", "battery_w"))}
     log = TvacLog(t_rel, channels, powers, start_unix)
     archive_text = str(archive_path)
     if log_path is None and not archive_text.startswith(("postgresql://", "postgres://")):
