@@ -95,5 +95,6 @@ def write_campaign(folder: Path, *, failing: bool = False) -> Path:
         R.save(res, folder / f"{name}.json")
     (folder / "campaign.json").write_text(json.dumps(
         {"mission": "fixture-sat", "seed": 7, "created": "2026-12-04T12:00:00Z", "steps": list(steps),
-         "skipped": []}))
+         "skipped": [], "options": {"random_spec": "gevs-qual-random", "damage": None,
+                                    "axes": ["X", "Y", "Z"]}}))
     return folder

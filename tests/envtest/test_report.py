@@ -41,6 +41,7 @@ def test_full_campaign_has_every_section_and_verdict(campaign, tmp_path) -> None
 
     assert text.count(get_plotlyjs()[:300]) == 1  # plotly.js embedded once
     assert "fixture-sat" in text
+    assert "<th>random spec</th><td>gevs-qual-random</td>" in text  # what the campaign ran with
 
 
 def test_plots_are_log_log_for_psd_and_shaded_for_plateaus(campaign, tmp_path) -> None:

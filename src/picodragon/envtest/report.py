@@ -160,7 +160,17 @@ def _summary(manifest: dict[str, Any], steps: list[tuple[str, Result]]) -> str:
         items = "".join(f"<li><b>{html.escape(str(k.get('step', '?')))}</b>: {html.escape(str(k.get('reason', '')))}</li>"
                         for k in skipped)
         note = f"<p class='note' id='skipped'>Steps the campaign could not run:</p><ul>{items}</ul>"
-    return head + table + note
+    return head + _options(manifest) + table + note
+
+
+def _options(manifest: dict[str, Any]) -> str:
+    """What the campaign ran with (from campaign.json), as a key/value line each."""
+    options = manifest.get("options")
+    if not isinstance(options, dict) or not options:
+        return ""
+    rows = "".join(f"<tr><th>{html.escape(str(k).replace('_', ' '))}</th><td>{_fmt(v) if not isinstance(v, dict | list) else html.escape(json.dumps(v))}</td></tr>"
+                   for k, v in options.items())
+    return f"<table class='kv' id='options'>{rows}</table>"
 
 
 def _verdict_table(steps: list[tuple[str, Result]], *, with_step: bool) -> str:
