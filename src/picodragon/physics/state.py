@@ -108,7 +108,7 @@ class ElectricalBus:
         self.keyed_s_total += duty * duration_s
 
     def pulse(self, energy_j: float) -> None:
-        """A one-off draw (a burn wire), charged to the next step."""
+        """A one-off draw (a burn wire, a camera capture), charged to the next step."""
         if energy_j > 0:
             self._pulse_j += float(energy_j)
             self.pulse_j_total += float(energy_j)

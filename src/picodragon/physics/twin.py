@@ -593,7 +593,7 @@ class Twin:
         (drawn from the array), ``charged_j`` / ``discharged_j`` (into and out of the battery's
         store), ``bus_j`` (delivered to the loads), ``powered_s`` (time outside brown-out).
         Demand side (the devices' own counts): ``keyed_s`` (full-duty transmitter seconds keyed,
-        ``ElectricalBus.keyed_s_total``), ``pulse_j`` (burn-wire pulses), ``pending_j`` (keyed or
+        ``ElectricalBus.keyed_s_total``), ``pulse_j`` (one-off draws: the burn wire, camera captures), ``pending_j`` (keyed or
         pulsed and not yet drawn: a frame still on the air), ``on_s:<load>`` (seconds each
         switched load was on). So: cells + discharged x discharge efficiency - charged / charge
         efficiency = bus = base load x powered + sum(load W x on) + transmit W x keyed + pulses
