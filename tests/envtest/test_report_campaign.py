@@ -64,7 +64,7 @@ class Fakes:
         return SimpleNamespace(
             load_spec=lambda name: SimpleNamespace(name=name), model_for=model_for, sine_survey=sine_survey,
             analyse_sine=analyse_sine, generate_run=generate_run,
-            analyse_random=lambda rec, spec: F.random_result(rec.axis), compare=compare,
+            analyse_random=lambda rec, spec, model=None: F.random_result(rec.axis), compare=compare,
             load_profile=lambda name: name, run_tvac=run_tvac, correlate=correlate,
             write_scenario=write_scenario)
 

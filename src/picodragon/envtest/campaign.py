@@ -198,7 +198,8 @@ def _random(mission, name, seed, options, state, done, out, progress=None) -> di
     kwargs = {} if options.random_fs_hz is None else {"fs": options.random_fs_hz}
     recording = vibration.generate_run(state["model"], state["random_spec"], name[-1], seed,
                                        options.random_duration_s, **kwargs)
-    return vibration.analyse_random(recording, state["random_spec"])
+    # the model rides along so the analysis adds the joints' fatigue over the run (Dirlik)
+    return vibration.analyse_random(recording, state["random_spec"], model=state["model"])
 
 
 def _compare(mission, name, seed, options, state, done, out, progress=None) -> dict[str, Any]:
