@@ -75,9 +75,10 @@ def test_campaign_runs_into_a_folder(capsys, monkeypatch, tmp_path) -> None:
     # a second campaign into the same folder needs --force
     code, _, err = cli(capsys, "envtest", "campaign", "--out", str(out), "--quiet")
     assert code == 2 and "--force" in _one_line(err)
-    code, _, err = cli(capsys, "envtest", "campaign", "--out", str(out), "--quiet", "--force", "--seed", "6",
-                       "--damage", "stack:0.1")
+    code, stdout, err = cli(capsys, "envtest", "campaign", "--out", str(out), "--force", "--seed", "6",
+                            "--damage", "stack:0.1")
     assert code == 0, err
+    assert "FAIL ->" in stdout and "envtest" in err  # the verdict line, and the progress bar on stderr
     written = json.loads((out / "campaign.json").read_text())
     assert written["seed"] == 6 and written["options"]["damage"] == {"joint": "stack", "stiffness_drop": 0.1}
     assert not written["passed"]  # the fakes' post surveys of a damaged model shift 5 %
