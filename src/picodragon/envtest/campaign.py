@@ -5,9 +5,10 @@ qualification level, the sine survey again and the pre/post comparison of the tw
 (GEVS asks for signatures before and after; the survey's level and criteria are the named
 assumptions of ``specs/sine-survey.toml``). Then the thermal-vacuum test with the flight
 software running against the twin in a chamber and a functional test at each plateau, the
-correlation of the twin's thermal model to that test, and the report (``envtest.report``). Each step's result is saved as ``<out_dir>/<step>.json``
-(``envtest.results``); ``campaign.json`` lists the steps in order, the seed, and any step that
-could not run because its module is not in this build (named, never silently dropped).
+correlation of the twin's thermal model to that test, and the report (``envtest.report``).
+Each step's result is saved as ``<out_dir>/<step>.json`` (``envtest.results``);
+``campaign.json`` lists the steps in order, the seed, and any step that could not run because
+its module is not in this build (named, never silently dropped).
 
 The analyses are the vibration room's (``specs``, ``structure``, ``vibration``, ``modal``) and
 the thermal one's (``tvac_profile``, ``tvac``, ``correlation``); this module only sequences them,
