@@ -30,7 +30,9 @@ makes, with the same inputs:
 - integrator: Dormand-Prince 8(5,3), steps 1 ms..300 s, tolerances 1 mm / 1 um/s absolute and
   1e-12 relative.
 - re-entry: ``AltitudeDetector`` at 120 km geodetic on the WGS84 ellipsoid
-  (``constants.REENTRY_ALTITUDE``), checked every 60 s, located to 1 ms.
+  (``constants.REENTRY_ALTITUDE``), checked every 60 s, located to 1 ms. DTM2000 only: at
+  121 km, the last phase in 5 s steps (Orekit's DTM2000 refuses altitudes below 120 km, where
+  the stages of a longer step would reach); the last kilometre lasts well under a minute.
 
 The Orekit data folder (``data_folder()``: ``<venv>/share/orekit-data``) is built by
 ``build_data`` from files installed packages ship, offline, idempotently; nothing downloads:
@@ -248,13 +250,6 @@ def orekit_lifetime(scenario: Any, density_scale: float = 1.0, max_days: float =
     orbit = CartesianOrbit(pv, eme, field.getMu())
     state = SpacecraftState(orbit).withMass(float(sc.mass_kg))
 
-    abs_tol = [1e-3, 1e-3, 1e-3, 1e-6, 1e-6, 1e-6, 1e-6]
-    rel_tol = [1e-12] * 7
-    integrator = DormandPrince853Integrator(1e-3, 300.0, abs_tol, rel_tol)
-    prop = NumericalPropagator(integrator)
-    prop.setOrbitType(OrbitType.CARTESIAN)
-    prop.setInitialState(state)
-    prop.addForceModel(HolmesFeatherstoneAttractionModel(itrf, field))
     sun = AnalyticalSolarPositionProvider()
     weather = CssiSpaceWeatherData(DataSource(File(str(data_folder() / SPACE_WEATHER))))
     # local solar time as MSIS defines it (UT + longitude / 15, as pymsis passes it): Orekit's
@@ -264,14 +259,34 @@ def orekit_lifetime(scenario: Any, density_scale: float = 1.0, max_days: float =
     else:
         model = DTM2000(weather, sun, earth)
     area = float(sc.mean_cross_section_m2)
-    prop.addForceModel(DragForce(model, IsotropicDrag(area, float(sc.drag_coefficient) * density_scale)))
-    prop.addForceModel(SolarRadiationPressure(sun, earth, IsotropicRadiationSingleCoefficient(area, SRP_CR)))
-    prop.addEventDetector(AltitudeDetector(60.0, 1e-3, float(REENTRY_ALTITUDE), earth))
 
-    end = prop.propagate(date0.shiftedBy(max_days * 86400.0))
+    def run(initial: Any, max_step_s: float, stop_m: float, until: Any) -> Any:
+        """Propagate from ``initial`` until ``until`` or the geodetic altitude falls to stop_m."""
+        abs_tol = [1e-3, 1e-3, 1e-3, 1e-6, 1e-6, 1e-6, 1e-6]
+        rel_tol = [1e-12] * 7
+        prop = NumericalPropagator(DormandPrince853Integrator(1e-3, max_step_s, abs_tol, rel_tol))
+        prop.setOrbitType(OrbitType.CARTESIAN)
+        prop.setInitialState(initial)
+        prop.addForceModel(HolmesFeatherstoneAttractionModel(itrf, field))
+        prop.addForceModel(DragForce(model, IsotropicDrag(area, float(sc.drag_coefficient) * density_scale)))
+        prop.addForceModel(SolarRadiationPressure(sun, earth, IsotropicRadiationSingleCoefficient(area, SRP_CR)))
+        prop.addEventDetector(AltitudeDetector(min(60.0, max_step_s), 1e-3, float(stop_m), earth))
+        return prop.propagate(until)
+
+    until = date0.shiftedBy(max_days * 86400.0)
+    stop_m = float(REENTRY_ALTITUDE)
+    if atmosphere == "nrlmsise00":
+        end = run(state, 300.0, stop_m, until)
+    else:
+        # Orekit's DTM2000 refuses altitudes below 120 km, and the stages of the step that
+        # crosses 120 km reach below it: down to 150 km as above, then 5 s steps to 121 km
+        # (the last kilometre takes well under a minute: 0.001 day at most)
+        stop_m = float(REENTRY_ALTITUDE) + 1000.0
+        end = run(state, 300.0, 150e3, until)
+        end = run(end, 5.0, stop_m, until)
     elapsed = float(end.getDate().durationFrom(date0))
     alt = float(earth.transform(end.getPosition(), end.getFrame(), end.getDate()).getAltitude())
-    reentered = abs(alt - REENTRY_ALTITUDE) < 10.0 and elapsed < max_days * 86400.0 - 1.0
+    reentered = abs(alt - stop_m) < 10.0 and elapsed < max_days * 86400.0 - 1.0
     return {
         "days": round(elapsed / 86400.0, 3) if reentered else None,
         "reentry": datetime.fromtimestamp(t0 + elapsed, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if reentered else None,
@@ -281,6 +296,7 @@ def orekit_lifetime(scenario: Any, density_scale: float = 1.0, max_days: float =
         "drag_coefficient": sc.drag_coefficient,
         "drag_area_m2": sc.mean_cross_section_m2,
         "srp_cr": SRP_CR,
+        "stop_altitude_km": stop_m / 1e3,
         "wall_s": round(time.perf_counter() - wall, 1),
         "orekit": _orekit_version(),
         "sun": "AnalyticalSolarPositionProvider",
