@@ -392,6 +392,79 @@ def _find_passes_chunk(
     min_elevation_deg: float | None,
 ) -> list[Pass]:
     """find_passes_many over one span short enough for its grid to fit MAX_GRID_CELLS."""
+    cols = pass_columns(element_sets, stations, t0, t1, min_elevation_deg)
+    if cols is None:
+        return []
+    n_out = cols["satellite"].size
+    times = _datetimes(np.concatenate((cols["aos"], cols["tca"], cols["los"])))
+    names = [st.name for st in stations]
+    sats = [es.name for es in element_sets]
+    out = [
+        Pass(names[g], times[j], times[n_out + j], times[2 * n_out + j], el, a_az, l_az, sats[sat])
+        for j, (g, sat, el, a_az, l_az) in enumerate(
+            zip(
+                cols["station"].tolist(),
+                cols["satellite"].tolist(),
+                cols["max_elevation_deg"].tolist(),
+                cols["aos_azimuth_deg"].tolist(),
+                cols["los_azimuth_deg"].tolist(),
+                strict=True,
+            )
+        )
+    ]
+    out.sort(key=lambda p: (p.aos, p.station, p.satellite))
+    return out
+
+
+def _grid_sin_elevation(r, v, sites, ups):
+    """sin(elevation) and its time derivative on the whole grid, shape (satellites, stations, times).
+
+    The same quantities as :func:`_sin_elevation`, by batched matrix products of the stations'
+    up vectors and positions with the satellites' positions and velocities (the range vector
+    is never formed, so the grid costs four products and a few elementwise passes).
+    """
+    rt = np.swapaxes(r, 1, 2)  # (nsat, 3, nt)
+    vt = np.swapaxes(v, 1, 2)
+    h = np.matmul(ups[None], rt)  # up . r
+    h -= np.einsum("ij,ij->i", sites, ups)[None, :, None]
+    rho2 = np.matmul(sites[None], rt)  # site . r
+    rho2 *= -2.0
+    rho2 += np.einsum("sti,sti->st", r, r)[:, None, :]
+    rho2 += np.einsum("ij,ij->i", sites, sites)[None, :, None]
+    dist = np.sqrt(rho2, out=rho2)
+    del rho2
+    rdot = np.matmul(sites[None], vt)  # site . v
+    np.subtract(np.einsum("sti,sti->st", r, v)[:, None, :], rdot, out=rdot)  # rho . v
+    rdot /= dist
+    s = np.divide(h, dist, out=h)
+    del h
+    sdot = np.matmul(ups[None], vt)  # up . v
+    rdot *= s
+    sdot -= rdot
+    del rdot
+    sdot /= dist
+    return s, sdot
+
+
+def pass_columns(
+    element_sets: list[ElementSet],
+    stations: list[Station],
+    t0: float,
+    t1: float,
+    min_elevation_deg: float | None,
+    exact: bool = True,
+    grid_per_orbit: int = GRID_PER_ORBIT,
+) -> dict[str, np.ndarray] | None:
+    """The passes of one span (Unix seconds) as columns, or None when there are none.
+
+    Columns: ``satellite`` and ``station`` (indices into the arguments), ``aos``, ``tca`` and
+    ``los`` (Unix seconds), ``max_elevation_deg``, ``aos_azimuth_deg``, ``los_azimuth_deg``,
+    ordered by AOS. The whole span is one grid: the caller keeps
+    ``len(element_sets) * len(stations) * grid points`` within its memory. ``exact=False``
+    stops each refinement on the two-body model (times good to a few tenths of a second, no
+    SGP4 call per satellite): what a network-wide plan needs; ``grid_per_orbit`` grid points
+    an orbit (a finer grid leaves the two-body steps shorter, so more accurate).
+    """
     masks_deg = np.array(
         [s.min_elevation_deg if min_elevation_deg is None else min_elevation_deg for s in stations]
     )
@@ -399,7 +472,7 @@ def _find_passes_chunk(
     periods_s = np.array(
         [2 * math.pi / max(es.satrec.no_kozai, 1e-9) * 60.0 for es in element_sets]
     )
-    step = float(min(periods_s.min() / GRID_PER_ORBIT, 0.25 * DAY_S))
+    step = float(min(periods_s.min() / grid_per_orbit, 0.25 * DAY_S))
     margin = float(min(periods_s.max() / 2, 0.5 * DAY_S))
     lo, hi = t0 - margin, t1 + margin
     n = int(math.ceil((hi - lo) / step)) + 1
@@ -413,18 +486,16 @@ def _find_passes_chunk(
     easts = np.array([g[2] for g in geo])
     norths = np.array([g[3] for g in geo])
 
-    s_grid, d_grid = _sin_elevation(
-        r[:, None, :, :], v[:, None, :, :], sites[None, :, None, :], ups[None, :, None, :]
-    )  # (nsat, nst, nt)
-    s_grid = np.nan_to_num(s_grid, nan=-1.0)
-    d_grid = np.nan_to_num(d_grid, nan=0.0)
+    s_grid, d_grid = _grid_sin_elevation(r, v, sites, ups)  # (nsat, nst, nt)
+    np.nan_to_num(s_grid, copy=False, nan=-1.0)
+    np.nan_to_num(d_grid, copy=False, nan=0.0)
 
     # culminations: the derivative falls from > 0 to <= 0 between grid points k and k+1
     rising = d_grid[..., :-1] > 0
     falling = d_grid[..., 1:] <= 0
     si, gi, k = np.nonzero(rising & falling)
     if k.size == 0:
-        return []
+        return None
     # first guess of each culmination: the peak of the cubic Hermite interpolant; one exact
     # evaluation there screens out culminations well below the mask before any iteration
     s0, s1 = s_grid[si, gi, k], s_grid[si, gi, k + 1]
@@ -436,7 +507,7 @@ def _find_passes_chunk(
     keep = s_guess >= screen[gi]
     si, gi, k, guess = si[keep], gi[keep], k[keep], guess[keep]
     if k.size == 0:
-        return []
+        return None
     s_last = np.empty(k.size)
 
     t_last, d_last, dd_last = np.empty(k.size), np.empty(k.size), np.empty(k.size)
@@ -450,7 +521,7 @@ def _find_passes_chunk(
     # Newton on the two-body model first (no SGP4 call), then on SGP4 from where it stopped
     bracket = (grid_t[k], grid_t[k + 1], d_grid[si, gi, k])
     guess = _newton(lambda idx, t: tca_terms(idx, t, prop.model_at), *bracket, guess, *MODEL_STOP)
-    tca = _newton(tca_terms, *bracket, guess, *EXACT_STOP)
+    tca = _newton(tca_terms, *bracket, guess, *EXACT_STOP) if exact else guess
     # the peak value: the last evaluation carried to the culmination by its Taylor series
     delta = tca - t_last
     s_tca = np.nan_to_num(s_last + d_last * delta + 0.5 * dd_last * delta * delta, nan=-1.0)
@@ -458,11 +529,11 @@ def _find_passes_chunk(
     si, gi, k, tca, s_tca = si[up_mask], gi[up_mask], k[up_mask], tca[up_mask], s_tca[up_mask]
     m = k.size
     if m == 0:
-        return []
+        return None
 
     # nearest grid points below the mask before and after each culmination
     below = s_grid < sin_mask[None, :, None]
-    idx_t = np.arange(n)
+    idx_t = np.arange(n, dtype=np.int32)
     last_below = np.maximum.accumulate(np.where(below, idx_t, -1), axis=-1)
     next_below = np.flip(
         np.minimum.accumulate(np.flip(np.where(below, idx_t, n), axis=-1), axis=-1), axis=-1
@@ -516,7 +587,7 @@ def _find_passes_chunk(
         np.concatenate((g_rise, g_set)),
         *MODEL_STOP,
     )
-    edges = _newton(mask_terms, *bracket, guess, *EXACT_STOP)
+    edges = _newton(mask_terms, *bracket, guess, *EXACT_STOP) if exact else guess
     aos = np.where(has_rise, edges[:m], lo)
     los = np.where(has_set, edges[m:], grid_t[-1])
     all_idx = np.arange(m)
@@ -524,7 +595,7 @@ def _find_passes_chunk(
     # azimuths at AOS and LOS
     ends = np.concatenate((aos, los))
     both = np.concatenate((all_idx[: k.size], all_idx[: k.size]))
-    rr, _ = prop.at(si[both], ends)
+    rr, _ = (prop.at if exact else prop.model_at)(si[both], ends)
     rho = rr - sites[gi[both]]
     az = (
         np.degrees(
@@ -551,26 +622,18 @@ def _find_passes_chunk(
     first[1:] = ~same
     idx = idx[first]
     idx = idx[np.lexsort((si[idx], gi[idx], aos[idx]))]
-    max_el = np.degrees(np.arcsin(np.clip(s_tca[idx], -1, 1)))
-    times = _datetimes(np.concatenate((aos[idx], tca[idx], los[idx])))
-    n_out = idx.size
-    names = [st.name for st in stations]
-    sats = [es.name for es in element_sets]
-    out = [
-        Pass(names[g], times[j], times[n_out + j], times[2 * n_out + j], el, a_az, l_az, sats[sat])
-        for j, (g, sat, el, a_az, l_az) in enumerate(
-            zip(
-                gi[idx].tolist(),
-                si[idx].tolist(),
-                max_el.tolist(),
-                aos_az[idx].tolist(),
-                los_az[idx].tolist(),
-                strict=True,
-            )
-        )
-    ]
-    out.sort(key=lambda p: (p.aos, p.station, p.satellite))
-    return out
+    if idx.size == 0:
+        return None
+    return {
+        "satellite": si[idx],
+        "station": gi[idx],
+        "aos": aos[idx],
+        "tca": tca[idx],
+        "los": los[idx],
+        "max_elevation_deg": np.degrees(np.arcsin(np.clip(s_tca[idx], -1, 1))),
+        "aos_azimuth_deg": aos_az[idx],
+        "los_azimuth_deg": los_az[idx],
+    }
 
 
 def find_passes(
