@@ -1,0 +1,78 @@
+"""What a bench figure was measured on: commit, date, machine and its load.
+
+Every bench writes ``meta()`` into its JSON (key ``"meta"``) so a figure can be traced to the
+code and to how busy the machine was (the machine is shared: a 1-minute load average of 10
+on 2 cores makes wall-clock figures several times slower than an idle run, CPU-time figures
+much less so). Call ``start()`` at the beginning of a bench (it records the load then) and
+``meta()`` when writing the results; ``meta()`` without ``start()`` records the load at the
+end only. Private helper (leading underscore): ``make bench`` does not run it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_start: dict[str, object] = {}
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (runnable processes), or None where unsupported."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def commit() -> str | None:
+    """HEAD's hash, or None outside a git checkout."""
+    return _git("rev-parse", "HEAD")
+
+
+def dirty(paths: tuple[str, ...] = ("src", "bench")) -> bool | None:
+    """Whether the working tree differs from HEAD under ``paths`` (the code a figure measures)."""
+    out = _git("status", "--porcelain", "--untracked-files=no", "--", *paths)
+    return None if out is None else bool(out)
+
+
+def now() -> str:
+    """UTC now as ISO 8601 to the second."""
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def start() -> None:
+    """Record the load average and date at the start of a bench (call once, early)."""
+    _start["load_average_start"] = load_average()
+    _start["date_start"] = now()
+
+
+def meta() -> dict[str, object]:
+    """Commit, dirty flag, dates, load averages before/after, CPU count, Python and platform."""
+    return {
+        "commit": commit(),
+        "dirty": dirty(),
+        "date_start": _start.get("date_start"),
+        "date": now(),
+        "load_average_start": _start.get("load_average_start"),
+        "load_average_end": load_average(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "argv": sys.argv[1:],
+    }
