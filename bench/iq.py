@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))  # for the tests' pass helper
 
 from tests.link.iq_pass import pass_recording  # noqa: E402
 
+import _meta  # noqa: E402
 from picodragon.link import iq  # noqa: E402
 from picodragon.link.modem_files import demodulate_stream  # noqa: E402
 
@@ -92,6 +93,7 @@ def row(mode: str, folder: Path) -> dict[str, object]:
 
 
 def main() -> None:
+    _meta.start()
     with tempfile.TemporaryDirectory() as tmp:
         rows = [row(mode, Path(tmp)) for mode in SETS]
     header = (f"{'mode':<10} {'sent':>5} {'corr':>5} {'plain':>6} {'IQ xRT':>7} {'IQ cpu':>7} "
@@ -103,7 +105,7 @@ def main() -> None:
               f"{r['decoded_uncorrected']:>6} {r['iq_x_realtime']:>7} {r['iq_cpu_x_realtime']:>7} "
               f"{r['receiver_cpu_x_realtime']:>7} {r['audio_x_realtime']:>10} {r['audio_cpu_x_realtime']:>10}")
     out = ROOT / "bench" / "results" / "iq.json"
-    out.write_text(json.dumps({"sets": rows}, indent=2) + "\n")
+    out.write_text(json.dumps({"sets": rows, "meta": _meta.meta()}, indent=2) + "\n")
     print(f"-> {out.relative_to(ROOT)}")
 
 

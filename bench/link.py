@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+import _meta
 from picodragon.api import load_scenario
 from picodragon.link import ax25, budget, doppler
 from picodragon.link.channel import Channel
@@ -87,6 +88,7 @@ def fm_check(frames: int = 40) -> list[dict[str, float]]:
 
 
 def main() -> int:
+    _meta.start()
     scenario = load_scenario("picodragon-2013")
     radio, station = scenario.spacecraft.radio, scenario.stations[0]
     ranges = budget.slant_range_m(ELEVATIONS, ALTITUDE_M)
@@ -121,6 +123,7 @@ def main() -> int:
         "downlink": down.to_dict(),
         "uplink": up.to_dict(),
         "fm_check": fm_rows,
+        "meta": _meta.meta(),
     }
     out.write_text(json.dumps(payload, indent=2))
     print(f"wrote {out}")

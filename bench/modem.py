@@ -38,6 +38,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import _meta  # noqa: E402
 from picodragon.link import ax25, peertools  # noqa: E402
 from picodragon.link.demod import AfskDemodulator  # noqa: E402
 from picodragon.link.wavio import read_wav  # noqa: E402
@@ -164,6 +165,7 @@ def cw_bench(directory: Path) -> dict[str, object]:
 
 
 def main() -> int:
+    _meta.start()
     missing = [p for p in ("gen_packets", "atest", "multimon-ng", "sox") if not shutil.which(p)]
     if missing:
         print(
@@ -239,7 +241,7 @@ def main() -> int:
         cw_result = cw_bench(Path(tmp_cw))
     out = Path(__file__).parent / "results" / "modem.json"
     out.parent.mkdir(exist_ok=True)
-    payload = {"sets": rows, "totals": totals, "beats_atest": beats, "cw": cw_result}
+    payload = {"sets": rows, "totals": totals, "beats_atest": beats, "cw": cw_result, "meta": _meta.meta()}
     out.write_text(json.dumps(payload, indent=2))
     print(f"wrote {out}")
     return 0

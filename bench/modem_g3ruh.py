@@ -33,6 +33,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import _meta  # noqa: E402
 from picodragon.link import g3ruh, peertools  # noqa: E402
 from picodragon.link.demod import AfskDemodulator  # noqa: E402
 from picodragon.link.wavio import read_wav  # noqa: E402
@@ -98,6 +99,7 @@ def row(name: str, wav: Path, baud: float, satellite: str | None, gr: bool) -> d
 
 
 def main() -> int:
+    _meta.start()
     missing = [p for p in ("gen_packets", "atest", "sox") if not shutil.which(p)]
     if missing:
         print(f"bench/modem_g3ruh.py needs {', '.join(missing)} (apt-get install direwolf sox)")
@@ -138,7 +140,8 @@ def main() -> int:
     out = Path(__file__).parent / "results" / "modem_g3ruh.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(
-        json.dumps({"sets": rows, "beats_best_peer": beats, "slowest_cpu_x": slowest}, indent=2)
+        json.dumps({"sets": rows, "beats_best_peer": beats, "slowest_cpu_x": slowest,
+                    "meta": _meta.meta()}, indent=2)
     )
     print(f"wrote {out}")
     return 0

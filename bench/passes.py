@@ -20,6 +20,7 @@ from pathlib import Path
 
 from skyfield.api import EarthSatellite, load, wgs84
 
+import _meta
 from picodragon.api import ElementSet, Station, find_passes_many, load_scenario
 from picodragon.elements import tle_checksum
 
@@ -124,6 +125,7 @@ def run(label, sats, stations, days, repeat=3, skyfield_repeat=1):
 
 
 def main() -> int:
+    _meta.start()
     rows = [
         run("1 sat x 1 station x 365 d", satellites(1), STATIONS[:1], 365, skyfield_repeat=3),
         run("50 sats x 10 stations x 7 d", satellites(50), STATIONS, 7),
@@ -145,7 +147,7 @@ def main() -> int:
     )
     out = Path(__file__).parent / "results" / "passes.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2))
+    out.write_text(json.dumps({"workloads": rows, "meta": _meta.meta()}, indent=2) + "\n")
     return 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from sgp4.api import SatrecArray
 
+import _meta
 from picodragon.api import load_scenario
 from picodragon.physics.camera import encode_jpeg, nadir_attitude, render
 from picodragon.physics.decay import propagator_for
@@ -52,6 +53,7 @@ def median_of(fn, repeat: int = 20) -> float:
 
 
 def main(argv: list[str]) -> int:
+    _meta.start()
     sc = load_scenario()
     es = deployed_element_set(sc)
     sat = es.satrec
@@ -150,6 +152,7 @@ def main(argv: list[str]) -> int:
     print(f"load average (1 min) during the run: {results['load_average_1min']:.2f} on {os.cpu_count()} cores")
     out = Path(__file__).parent / "results" / "physics.json"
     out.parent.mkdir(exist_ok=True)
+    results["meta"] = _meta.meta()
     out.write_text(json.dumps(results, indent=2) + "\n")
     return 0
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+import _meta
 from picodragon.api import open_archive
 from picodragon.dictionary import core
 
@@ -190,6 +191,7 @@ def pg_schema(base: str):
 
 
 def main() -> None:
+    _meta.start()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=float, default=30.0)
     parser.add_argument("--requests", type=int, default=60)
@@ -234,6 +236,7 @@ def main() -> None:
               f"writing the archive took {r['fill_s']:.0f} s")
     out = Path(__file__).resolve().parent / "results" / "web.json"
     out.parent.mkdir(exist_ok=True)
+    results["meta"] = _meta.meta()
     out.write_text(json.dumps(results, indent=2) + "\n")
 
 
