@@ -21,6 +21,7 @@ from picodragon.cli import (  # noqa: F401  (they register the verbs)
     flight,
     missions,
     modem,
+    network,
     operations,
     procedures,
     satnogs,

@@ -124,18 +124,35 @@ def run(
 @app.command()
 @verb
 def passes(
-    station: Annotated[str, typer.Option(help="station name from the scenario, or LAT,LON[,ALT_M]")],
     start: Annotated[str, typer.Option(help="ISO 8601 UTC")],
     days: Annotated[float, typer.Option(help="days to search")],
+    station: Annotated[str | None, typer.Option(
+        help="station name from the scenario, or LAT,LON[,ALT_M] (or give --stations)")] = None,
     tle: Annotated[Path | None, typer.Option(
         help="TLE or OMM (XML, JSON, CSV) file [default: the scenario's spacecraft]")] = None,
     min_elevation: Annotated[float | None, typer.Option(help="degrees [default: the station's mask]")] = None,
+    elements: Annotated[Path | None, typer.Option(
+        help="network plan: every element set of this TLE or OMM file at once (columns, bounded "
+        "memory)")] = None,
+    stations: Annotated[Path | None, typer.Option(
+        help="network plan: every station of this file (CSV: name,latitude_deg,longitude_deg"
+        "[,altitude_m,min_elevation_deg]; or TOML [[stations]])")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="network plan on dask: a scheduler address, or 'local' for a LocalCluster of 2 "
+        "processes on 127.0.0.1")] = None,
+    exact: Annotated[bool, typer.Option(
+        help="network plan: finish every event on SGP4 (default: the two-body refinement, a few "
+        "tenths of a second)")] = False,
+    summary: Annotated[bool, typer.Option(
+        help="network plan: the JSON is the totals (passes per station and per satellite) "
+        "instead of every pass")] = False,
     scenario: ScenarioOpt = None,
     mission: MissionOpt = None,
     json_path: JsonOpt = None,
 ) -> None:
     """Predict passes of the spacecraft over a station; says each element set's age at --start
-    and warns (stderr) past 14 days."""
+    and warns (stderr) past 14 days. With --elements, --stations or --scheduler: a network plan
+    of many satellites over many stations."""
     from rich.console import Console
 
     from picodragon.config import parse_station
@@ -148,7 +165,31 @@ def passes(
     if begin + timedelta(days=days) >= LATEST_UTC:
         raise UserError("--start plus --days must end before 2053-01-01 (the ephemeris' span)")
     output_path(json_path, "--json")
+    if station is not None and stations is not None:
+        raise UserError("give --station or --stations, not both")
+    if tle is not None and elements is not None:
+        raise UserError("give --tle or --elements, not both")
+    if station is None and stations is None:
+        raise UserError("give --station NAME|LAT,LON[,ALT_M] or --stations FILE")
     scn = mission_of(mission, scenario).scenario
+    if elements is not None or stations is not None or scheduler is not None:
+        from picodragon.cli.network import network_passes, read_stations_option, scheduler_option
+
+        sites = read_stations_option(stations) if stations is not None else [parse_station(station, scn)]
+        address = scheduler_option(scheduler)
+        source = elements if elements is not None else tle
+        if source is not None:
+            from picodragon.ground.elementsets import read_element_sets
+
+            input_file(source, "--elements" if elements is not None else "--tle")
+            element_sets = read_element_sets(source.read_text(encoding="utf-8", errors="replace"))
+        else:
+            from picodragon.physics.orbit import deployed_element_set
+
+            element_sets = [deployed_element_set(scn)]
+        network_passes(element_sets, sites, begin, days, min_elevation, address,
+                       scheduler is not None, exact, summary, json_path)
+        return
     site = parse_station(station, scn)
     if tle is not None:
         from picodragon.ground.elementsets import read_element_sets
@@ -223,9 +264,10 @@ def lifetime(
         help="predict from a series of the satellite's element sets instead (TLE or OMM file, in "
         "epoch order): fit the density factor to their decay, re-entry from the latest set with "
         "p5/p95, and the history as sets arrived ('fit')")] = None,
-    cd_model: Annotated[str, typer.Option(
+    cd_model: Annotated[str | None, typer.Option(
         "--cd-model", help="drag coefficient: sentman (free-molecular, from the air's composition and "
-        "temperature, accommodation after Pilinski et al. 2010) or fixed (the mission's Cd)")] = "sentman",
+        "temperature, accommodation after Pilinski et al. 2010) or fixed (the mission's Cd) "
+        "[default: the mission's spacecraft.drag_model, sentman unless set: what the twin flies]")] = None,
 ) -> None:
     """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather, in every
     atmosphere model (the spread between them shows the density model's uncertainty)."""
@@ -235,9 +277,11 @@ def lifetime(
 
     if atmosphere not in ATMOSPHERES:
         raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
-    if cd_model not in CD_MODELS:
+    if cd_model is not None and cd_model not in CD_MODELS:
         raise UserError(f"--cd-model must be one of {', '.join(CD_MODELS)}; got {cd_model!r}")
     _check_uncertainty(uncertainty, seed, scheduler)
+    if cd_model is None:
+        cd_model = mission_of(mission, scenario).scenario.spacecraft.drag_model
     output_path(json_path, "--json")
     if elements is not None:
         from picodragon.cli.elements_fit import lifetime_from_elements
