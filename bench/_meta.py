@@ -76,3 +76,26 @@ def meta() -> dict[str, object]:
         "platform": platform.platform(),
         "argv": sys.argv[1:],
     }
+
+
+def skip(result: Path, reason: str) -> int:
+    """Mark a bench skipped on this machine (its peer is missing); print ``skipped: <why>``.
+
+    The results file keeps the figures of the last run that did happen (docs may quote them,
+    each with its own meta) and gains ``"skipped": {"reason", "meta"}``; a fresh file holds only
+    the mark. Returns 0, the exit status a skipped bench gives (``make bench`` goes on).
+    """
+    import json
+
+    previous: dict[str, object] = {}
+    if result.exists():
+        try:
+            loaded = json.loads(result.read_text())
+            previous = loaded if isinstance(loaded, dict) else {"results": loaded}
+        except ValueError:
+            previous = {}
+    previous["skipped"] = {"reason": reason, "meta": meta()}
+    result.parent.mkdir(exist_ok=True)
+    result.write_text(json.dumps(previous, indent=2) + "\n")
+    print(f"skipped: {reason}")
+    return 0

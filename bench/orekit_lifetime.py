@@ -8,7 +8,8 @@ isotropic drag and SRP, 120 km geodetic). Prints the lifetimes, their difference
 per cent, and each side's wall time from the same run; then Orekit's DTM2000 (same inputs; a
 third model picodragon does not have, so a figure beside the two, not a cross-check; ``--no-dtm``
 skips it). Writes bench/results/orekit_lifetime.json.
-Needs the ``orekit`` extra (orekit-jpype) and a Java runtime (11+).
+Needs the ``orekit`` extra (orekit-jpype) and a Java runtime (11+); without them it prints
+``skipped: <why>``, marks the JSON skipped (keeping the last run's figures) and exits 0.
 
 Usage: bench/orekit_lifetime.py [--scales 1,1.362] [--no-dtm]
 """
@@ -25,7 +26,9 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE / "peers"))
 
-from orekit_lifetime import orekit_lifetime  # noqa: E402
+import _meta  # noqa: E402
+from orekit_lifetime import OrekitUnavailable, orekit_lifetime  # noqa: E402
+from orekit_lifetime import start as start_orekit  # noqa: E402
 from picodragon.config import load_scenario  # noqa: E402
 from picodragon.physics.decay import predict_lifetime  # noqa: E402
 
@@ -35,6 +38,11 @@ def main() -> int:
     ap.add_argument("--scales", default="1,1.362", help="density factors k, comma-separated")
     ap.add_argument("--no-dtm", action="store_true", help="skip Orekit's DTM2000 run")
     args = ap.parse_args()
+    _meta.start()
+    try:
+        start_orekit()  # the JVM first: without it there is nothing to compare with
+    except OrekitUnavailable as exc:
+        return _meta.skip(HERE / "results" / "orekit_lifetime.json", str(exc))
     scenario = load_scenario()
     rows = []
     for k in (float(x) for x in args.scales.split(",") if x.strip()):
@@ -78,6 +86,7 @@ def main() -> int:
         "rows": rows,
         "orekit_dtm2000": dtm,
         "load_average_1min": os.getloadavg()[0],
+        "meta": _meta.meta(),
     }
     out = HERE / "results" / "orekit_lifetime.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
