@@ -117,3 +117,21 @@ def test_an_unknown_cd_model_is_one_line_and_exit_2(fake_prediction, capsys):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "fixed, sentman" in lines[0] and out == ""
     assert fake_prediction == []
+
+
+def test_the_default_cd_model_is_the_missions_drag_model(fake_prediction, capsys, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import picodragon
+
+    folder = tmp_path / "fixed-drag"
+    shutil.copytree(Path(picodragon.__file__).parent / "missions" / "picodragon", folder)
+    toml = folder / "mission.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        "[spacecraft]\n", '[spacecraft]\ndrag_model = "fixed"\n', 1), encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        cli.main(["lifetime", "--scenario", str(toml), "--json", "-"])
+    assert done.value.code in (0, None)
+    assert json.loads(capsys.readouterr().out)["cd_model"] == "fixed"
+    assert fake_prediction.cd_models == ["fixed"]

@@ -264,9 +264,10 @@ def lifetime(
         help="predict from a series of the satellite's element sets instead (TLE or OMM file, in "
         "epoch order): fit the density factor to their decay, re-entry from the latest set with "
         "p5/p95, and the history as sets arrived ('fit')")] = None,
-    cd_model: Annotated[str, typer.Option(
+    cd_model: Annotated[str | None, typer.Option(
         "--cd-model", help="drag coefficient: sentman (free-molecular, from the air's composition and "
-        "temperature, accommodation after Pilinski et al. 2010) or fixed (the mission's Cd)")] = "sentman",
+        "temperature, accommodation after Pilinski et al. 2010) or fixed (the mission's Cd) "
+        "[default: the mission's spacecraft.drag_model, sentman unless set: what the twin flies]")] = None,
 ) -> None:
     """Predict the orbital lifetime (re-entry at 120 km) from physics and space weather, in every
     atmosphere model (the spread between them shows the density model's uncertainty)."""
@@ -276,9 +277,11 @@ def lifetime(
 
     if atmosphere not in ATMOSPHERES:
         raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
-    if cd_model not in CD_MODELS:
+    if cd_model is not None and cd_model not in CD_MODELS:
         raise UserError(f"--cd-model must be one of {', '.join(CD_MODELS)}; got {cd_model!r}")
     _check_uncertainty(uncertainty, seed, scheduler)
+    if cd_model is None:
+        cd_model = mission_of(mission, scenario).scenario.spacecraft.drag_model
     output_path(json_path, "--json")
     if elements is not None:
         from picodragon.cli.elements_fit import lifetime_from_elements

@@ -312,6 +312,10 @@ class Spacecraft(Section):
     mass_kg: float = Field(..., gt=0, le=50)
     size_m: tuple[float, float, float] = Field(..., description="x, y, z edge lengths")
     drag_coefficient: float = Field(2.2, gt=0, le=5)
+    drag_model: Literal["sentman", "fixed"] = Field(
+        "sentman", description="drag coefficient the twin flies and lifetime predicts: sentman "
+        "(free-molecular per face from the air's composition and temperature, Pilinski "
+        "accommodation) or fixed (drag_coefficient)")
     camera: Camera = Camera()
     radio: Radio
     power: Power | None = Field(None, description="required unless the mission is receive_only")

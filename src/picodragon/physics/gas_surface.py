@@ -148,12 +148,14 @@ def pilinski_accommodation(n_o_m3, temperature_k, alpha_ads: float = ALPHA_ADSOR
 
 
 def mixture_cd(speed_m_s, temperature_k, number_density_m3, alpha=None,
-               wall_temperature_k: float = WALL_TEMPERATURE_K):
+               wall_temperature_k: float = WALL_TEMPERATURE_K, cd_fn=tumbling_cd):
     """Tumbling Cd along a path, mixed over species by partial mass density.
 
     speed_m_s, temperature_k: (n,) relative speed and gas temperature; number_density_m3:
     (n, len(SPECIES_AMU)) in ``SPECIES_AMU``'s order (NaN counts as none); alpha: None for
-    Pilinski's adsorption model, or a number (0..1) or (n,) array. Returns (Cd (n,), alpha (n,)).
+    Pilinski's adsorption model, or a number (0..1) or (n,) array. cd_fn(s, ratio): each
+    species' coefficient from its speed ratios and re-emission ratios (n, species), the tumbling
+    body's unless given (the twin gives its attitude's, ``flown_drag``). Returns (Cd (n,), alpha (n,)).
     """
     nd = np.nan_to_num(np.atleast_2d(np.asarray(number_density_m3, dtype=float)))
     masses = np.array(list(SPECIES_AMU.values())) * AMU
@@ -162,7 +164,7 @@ def mixture_cd(speed_m_s, temperature_k, number_density_m3, alpha=None,
     if alpha is None:
         alpha = pilinski_accommodation(nd[:, list(SPECIES_AMU).index("O")], t[:, 0])
     alpha = np.broadcast_to(np.asarray(alpha, dtype=float), v.shape[:1])
-    cd = tumbling_cd(speed_ratio(v, t, masses),
-                     reemission_ratio(v, alpha[:, None], masses, wall_temperature_k))
+    cd = cd_fn(speed_ratio(v, t, masses),
+               reemission_ratio(v, alpha[:, None], masses, wall_temperature_k))
     rho = nd * masses
     return np.sum(rho * cd, axis=1) / np.maximum(np.sum(rho, axis=1), 1e-300), np.asarray(alpha)

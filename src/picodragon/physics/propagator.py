@@ -27,7 +27,10 @@ same 60 s grid, from the atmosphere's own composition and temperature (the same 
 the speed relative to the co-rotating air, Sentman's free-molecular Cd of a tumbling convex body
 mixed over species, with the energy accommodation of Pilinski et al. 2010 (atomic-oxygen
 adsorption) or a fixed ``accommodation`` (``gas_surface``). Cd A / m enters the compiled loop as
-a table on the grid, interpolated like the density (no per-step Python).
+a table on the grid, interpolated like the density (no per-step Python). ``body_cda(s, ratio)``,
+when given, replaces the tumbling body's coefficients by a body's own C_D A per species (m^2, or
+None while it has none): the twin's attitude as flown (``flown_drag``); the Cd logged is then
+that C_D A over the chunk's area.
 
 Re-entry: the first time the geodetic altitude falls below 120 km (``constants.REENTRY_ALTITUDE``).
 The drag area is the tumbling mean cross-section (a quarter of the surface) unless an
@@ -60,7 +63,7 @@ from picodragon.physics.constants import (
     R_EARTH,
     REENTRY_ALTITUDE,
 )
-from picodragon.physics.gas_surface import mixture_cd
+from picodragon.physics.gas_surface import mixture_cd, tumbling_cd
 from picodragon.physics.orbit import geodetic
 from picodragon.physics.sun import illumination, sun_position
 from picodragon.physics.timebase import teme_to_ecef
@@ -263,6 +266,7 @@ class NumericalPropagator:
         atmosphere: str = DEFAULT_ATMOSPHERE,
         cd_model: str = "fixed",
         accommodation: float | None = None,
+        body_cda: Callable[[np.ndarray, np.ndarray], np.ndarray | None] | None = None,
     ) -> None:
         if cd_model not in CD_MODELS:
             raise ValueError(f"cd_model must be one of {', '.join(CD_MODELS)}, not {cd_model!r}")
@@ -271,6 +275,8 @@ class NumericalPropagator:
         self.cd = drag_coefficient
         self.cd_model = cd_model
         self.accommodation = accommodation
+        self.body_cda = body_cda
+        self._area = area_m2
         self.area_m2 = area_m2
         self.mass_kg = mass_kg
         self.srp = srp
@@ -331,7 +337,9 @@ class NumericalPropagator:
             rho = out[:, 0]
             number, temperature = composition(out[:n])
             vrel = v_grid + OMEGA_EARTH * np.column_stack([r_grid[:, 1], -r_grid[:, 0], np.zeros(n)])
-            self._grid_cd = mixture_cd(np.linalg.norm(vrel, axis=1), temperature, number, self.accommodation)
+            body = {"cd_fn": self._species_cd} if self.body_cda is not None else {}
+            self._grid_cd = mixture_cd(np.linalg.norm(vrel, axis=1), temperature, number, self.accommodation,
+                                       **body)
         else:
             rho = density(*where, model=self.atmosphere)
             self._grid_cd = (np.full(n, float(self.cd)), np.full(n, np.nan))
@@ -343,6 +351,12 @@ class NumericalPropagator:
         sun = sun_position(t_grid)
         ill = illumination(r_grid, sun)
         return lr, rn, invh, sun, ill
+
+    def _species_cd(self, s, ratio):
+        """Each species' Cd on the chunk's area: the body's C_D A over it (``body_cda``) or the
+        tumbling body's."""
+        cda = self.body_cda(s, ratio) if self.body_cda is not None else None
+        return tumbling_cd(s, ratio) if cda is None else cda / self._area
 
     def _run(self, t0, y0, t1, tab_t0, tab_dt, table, bcs, srp_am):
         lr, rn, invh, sun, ill = table
@@ -368,6 +382,7 @@ class NumericalPropagator:
             length = min(length, 1200.0)
         t1 = t0 + length
         area = self.area_fn(t0, t1) if self.area_fn else self.area_m2
+        self._area = area
         bc = area / self.mass_kg if self.drag else 0.0  # times Cd along the grid
         srp_am = SRP_CR * area / self.mass_kg if self.srp else 0.0
         grid_dt = self.density_grid_s

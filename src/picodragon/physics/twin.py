@@ -60,6 +60,7 @@ from picodragon.physics.devices import (
     TemperatureSensorDevice,
     WatchdogDevice,
 )
+from picodragon.physics.flown_drag import FlownDrag
 from picodragon.physics.magnetic import field_teme
 from picodragon.physics.orbit import (
     LookAngles,
@@ -329,7 +330,12 @@ class Twin:
         sc = scenario.spacecraft
         self.element_set = deployed_element_set(scenario)
         self._carrier = carrier_element_set(scenario).satrec
-        self.orbit = propagator_for(scenario, area_fn=self._drag_area if attitude else None)
+        # Sentman's Cd (the default): per face from the attitude as flown once a window of it
+        # exists (flown_drag), the tumbling body's before and without attitude
+        self._flown = FlownDrag(sc) if attitude and sc.drag_model == "sentman" else None
+        sentman = ({"cd_model": "sentman", "body_cda": self._flown.cda if self._flown else None}
+                   if sc.drag_model == "sentman" else {})
+        self.orbit = propagator_for(scenario, area_fn=self._drag_area if attitude else None, **sentman)
         self._area_sum = 0.0
         self._area_time = 0.0
         self._area_recent: float | None = None
@@ -418,7 +424,9 @@ class Twin:
         The orbit is propagated ahead of the attitude (which needs the orbit), so the area lags by
         up to one 6 h chunk; before 6 h of attitude exist, the tumbling mean (a quarter of the
         surface). The appendages (thin antennas) add their tumbling mean projection either way:
-        the attitude loop projects only the box and its wings.
+        the attitude loop projects only the box and its wings. With the Sentman drag model this
+        area carries the SRP and is what the logged Cd refers to; the drag itself is the C_D A of
+        ``flown_drag`` (the same 6 h lag).
         """
         if self._area_recent is None:
             return self.scenario.spacecraft.mean_cross_section_m2
@@ -527,6 +535,8 @@ class Twin:
             q_mid, w_mid = self.attitude.advance(
                 self.time, t1, c_t0, c_dt, c_b, c_r, c_v, np.ascontiguousarray(c_sc[:, 4]), t_mid
             )
+            if self._flown is not None:  # the flow in body axes, for Sentman's per-face drag
+                self._flown.add(t_mid, q_mid, dt, c_t0, c_dt, c_r, c_v)
         else:
             q_mid = w_mid = self._no_attitude
         extra, rf = self.bus.take(self.time, t1)  # the transmitter and pulses, counted once
