@@ -47,3 +47,45 @@ def test_a_corrupted_segment_is_dropped_not_sent():
     storage.flip_bit("hk.1")
     kept = [packet_time(p) - T for p in history.packets()]
     assert kept == list(range(SEGMENT)) + list(range(2 * SEGMENT, 3 * SEGMENT))
+
+
+class CountingStorage(FlashStorage):
+    """Flash that counts its reads, to see which segments a playback opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def read(self, key: str) -> bytes | None:
+        self.reads.append(key)
+        return super().read(key)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=5000), min_size=0, max_size=150),
+       st.integers(min_value=-10, max_value=5010), st.booleans(), st.booleans())
+def test_since_is_the_same_filter_whether_segments_are_skipped_or_read(offsets, since, reboot, ranked):
+    """Time stamps in any order (a clock set back), a reboot or none, plain or ranked: the
+    playback equals filtering every stored packet by its time stamp."""
+    storage = FlashStorage()
+    rank = (lambda p: packet_time(p) % 3) if ranked else None
+    history = PacketHistory(storage, "ev", 80, rank=rank)
+    for i, offset in enumerate(offsets):
+        history.append(pack_telemetry(EVENT_REPORT, {"event_id": 1, "severity": 1, "arg0": i, "arg1": 0},
+                                      T + offset, i))
+    if reboot:
+        history = PacketHistory(storage, "ev", 80, rank=rank)
+        list(history.packets())
+    every = list(history.packets())
+    assert list(history.packets(since_unix=T + since)) == [p for p in every if packet_time(p) >= T + since]
+
+
+def test_a_playback_of_recent_packets_opens_only_the_recent_segments():
+    storage = CountingStorage()
+    history = PacketHistory(storage, "hk", 10 * SEGMENT)
+    for i in range(8 * SEGMENT):
+        history.append(packet(i))
+    storage.reads.clear()
+    recent = [packet_time(p) - T for p in history.packets(since_unix=T + 8 * SEGMENT - 3)]
+    assert recent == [8 * SEGMENT - 3, 8 * SEGMENT - 2, 8 * SEGMENT - 1]
+    assert storage.reads == [f"hk.{history.segments[-1]}"]

@@ -57,6 +57,10 @@ class PacketHistory:
             if k.startswith(prefix + ".") and k.rsplit(".", 1)[1].isdigit()
         )
         self.segments: list[int] = numbers
+        self._newest: dict[int, float] = {}
+        """the newest time stamp in each segment as last written (RAM only, rebuilt after a
+        reset as segments are read): a playback skips older segments without reading them, so
+        its cost does not grow with the history held"""
         self._tail: list[bytes] = self._read(numbers[-1]) if numbers else []
         self._ranks: dict[int, list[int]] = {}
         """ranked history only: the rank of each packet of each segment, in order"""
@@ -78,7 +82,8 @@ class PacketHistory:
             offset += 2 + n
         return packets
 
-    def _write(self, number: int, packets: list[bytes]) -> None:
+    def _write(self, number: int, packets: list[bytes], newest: float | None = None) -> None:
+        self._newest[number] = max(map(packet_time, packets), default=-1.0) if newest is None else newest
         body = b"".join(_LEN.pack(len(p)) + p for p in packets)
         with contextlib.suppress(OSError):  # a full flash loses history, not the software
             self.storage.write(self._key(number), zlib.crc32(body).to_bytes(4, "big") + body)
@@ -91,9 +96,17 @@ class PacketHistory:
             self.segments.append(self.segments[-1] + 1 if self.segments else 0)
             self._tail = []
             while len(self.segments) > self.max_segments:
-                self.storage.delete(self._key(self.segments.pop(0)))
+                dropped = self.segments.pop(0)
+                self.storage.delete(self._key(dropped))
+                self._newest.pop(dropped, None)
         self._tail.append(packet)
-        self._write(self.segments[-1], self._tail)
+        self._write(self.segments[-1], self._tail, self._grown(packet))
+
+    def _grown(self, packet: bytes) -> float:
+        """The tail segment's newest time stamp once ``packet`` is appended to it."""
+        newest = self._newest.get(self.segments[-1]) if len(self._tail) > 1 else -1.0
+        return max(newest if newest is not None else max(map(packet_time, self._tail[:-1])),
+                   packet_time(packet))
 
     def _append_ranked(self, packet: bytes, rank: int) -> None:
         if not self.segments or len(self._tail) >= SEGMENT:
@@ -102,7 +115,7 @@ class PacketHistory:
             self._ranks[self.segments[-1]] = []
         self._tail.append(packet)
         self._ranks[self.segments[-1]].append(rank)
-        self._write(self.segments[-1], self._tail)
+        self._write(self.segments[-1], self._tail, self._grown(packet))
         if len(self) > self.capacity + SEGMENT:
             self._evict()
 
@@ -162,7 +175,13 @@ class PacketHistory:
     def packets(self, since_unix: float = 0.0) -> Iterator[bytes]:
         """Stored packets time-stamped at or after ``since_unix``, oldest first (intact ones only)."""
         for number in list(self.segments):
-            for packet in self._read(number):
+            newest = self._newest.get(number)
+            if newest is not None and newest < since_unix:
+                continue  # nothing in it is new enough: not read at all
+            packets = self._read(number)
+            if newest is None and packets:
+                self._newest[number] = max(map(packet_time, packets))
+            for packet in packets:
                 if packet_time(packet) >= since_unix:
                     yield packet
 

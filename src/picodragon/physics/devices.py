@@ -285,22 +285,26 @@ class StorageDevice:
     def __init__(self, capacity_bytes: int = 16 * 1024 * 1024) -> None:
         self.capacity_bytes = capacity_bytes
         self._blobs: dict[str, bytes] = {}
+        self._used = 0
+        """bytes held, kept up to date on every write and delete (summing every blob on each
+        write made a write cost grow with what the flash holds)"""
 
     def used_bytes(self) -> int:
-        return sum(len(b) for b in self._blobs.values())
+        return self._used
 
     def read(self, key: str) -> bytes | None:
         return self._blobs.get(key)
 
     def write(self, key: str, data: bytes) -> None:
         data = bytes(data)
-        used = self.used_bytes() - len(self._blobs.get(key, b""))
+        used = self._used - len(self._blobs.get(key, b""))
         if used + len(data) > self.capacity_bytes:
             raise OSError(f"flash full: {used + len(data)} > {self.capacity_bytes} bytes")
         self._blobs[key] = data
+        self._used = used + len(data)
 
     def delete(self, key: str) -> None:
-        self._blobs.pop(key, None)
+        self._used -= len(self._blobs.pop(key, b""))
 
     def keys(self) -> list[str]:
         return sorted(self._blobs)
