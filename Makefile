@@ -70,13 +70,18 @@ fuzz: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check src tests bench
 
-## make bench: every benchmark, each printing ours beside the peer's figure from the same run.
+## make bench: every benchmark (bench/*.py but the _helpers), each in its own process, printing ours
+## beside the peer's figure from the same run; goes on past a failure, lists the failures and exits 1;
+## writes the run's manifest bench/results/_run.json (wall time, exit code, load before/after), then
+## rewrites the figures marked in README.md and docs/*.md from bench/results (bench/README.md).
+## BENCH=modem,iq runs only those.
 ## Basilisk (the mission peer) pins older sgp4/pandas/pillow than ours; it runs fine with ours,
 ## so it is installed without its pins.
 bench: install-dev
 	$(PIP) install --quiet -c constraints.txt matplotlib tqdm colorama
 	$(PIP) install --quiet --no-deps bsk==2.12.1
-	for b in bench/*.py; do $(PY) $$b || exit 1; done
+	$(PY) bench/_run.py $(if $(BENCH),--only $(BENCH)); status=$$?; \
+	$(PY) bench/_figures.py --write || status=1; exit $$status
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
