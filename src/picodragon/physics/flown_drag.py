@@ -7,24 +7,30 @@ attitude actually presents its faces to the air.
 
 What: ``FlownDrag`` collects, from the twin's attitude steps, the direction of the air's flow in
 the body frame (the co-rotating atmosphere's velocity relative to the spacecraft, v_air = -(v -
-omega x r), rotated into body axes by the attitude quaternion). Over each 6 h window (the span the
-twin's fixed-Cd drag area also averages, ``Twin._drag_area``) it tabulates, on fixed speed-ratio
-nodes, the window's mean over the samples of sum over faces of A_f (C(gamma_f) + C(-gamma_f)):
-each box face pair and each deployable wing (a thin plate, both sides) with Sentman's flat plate
-(``gas_surface.plate_cd``). The plate's coefficient is linear in the re-emission ratio v_re / V,
-so two tables (at ratio 0 and the slope) give it for any accommodation; the propagator then asks
-``cda(s, ratio)`` for every species on its density grid (``gas_surface.mixture_cd`` mixes them)
-and gets C_D A in m^2 at the grid's own composition, temperature and Pilinski accommodation.
+omega x r), rotated into body axes by the attitude quaternion). A face pair (and a deployable wing,
+a thin plate with two sides) along a body axis has Sentman's C(c) + C(-c) per unit area
+(``gas_surface.plate_cd``), c the flow's cosine on the axis, which depends on |c| only; so each
+window of 6 h (the span the twin's fixed-Cd drag area also averages, ``Twin._drag_area``) is kept
+as the time-weighted distribution of |c| on each axis (hat-function weights on 1025 nodes, summed
+as the steps come: no list of samples), and at its end the mean C_D A over the window is that
+distribution against the pair's coefficient tabulated once on the nodes x speed ratios. The
+plate's coefficient is linear in the re-emission ratio v_re / V, so two tables (ratio 0, and the
+slope) give it for any accommodation; the propagator then asks ``cda(s, ratio)`` for every species
+on its density grid (``gas_surface.mixture_cd`` mixes them) and gets C_D A in m^2 at the grid's
+own composition, temperature and Pilinski accommodation.
 
 Assumptions: the appendages (thin antennas) keep their tumbling mean C_D A (a quarter of their
 surface times the sphere's Cd, ``gas_surface.tumbling_cd``): the attitude loop projects only the
 box and its wings, as for the fixed Cd. No shadowing between faces (a convex box shadows none;
-wings and antennas neglected, as in ``gas_surface``). The table is a cubic spline in log S through 96
-nodes from S = 0.2 to 60 (light species at 2000 K to heavy ones at 300 K and any speed a low
-orbit gives); it matches the direct sum to better than 2e-5 (tests/physics/test_flown_drag.py).
+wings and antennas neglected, as in ``gas_surface``). Numerics: linear in |c| (1025 nodes) and a
+cubic spline in log S through 96 nodes from S = 0.2 to 60 (light species at 2000 K to heavy ones
+at 300 K and any speed a low orbit gives); the result matches the direct sum over the samples
+to better than 2e-5 (tests/physics/test_flown_drag.py).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -38,11 +44,21 @@ from picodragon.physics.power import panel_arrays
 WINDOW_S = 21600.0
 """Span over which the flow directions are averaged, s (as the twin's fixed-Cd drag area)."""
 
-MAX_SAMPLES = 2160
-"""Flow samples kept per window (time-uniform: one every 10 s over 6 h, the twin's step)."""
+C_NODES = np.linspace(0.0, 1.0, 1025)
+"""Nodes of |cos| between the flow and a body axis (see the module docstring)."""
 
 S_NODES = np.geomspace(0.2, 60.0, 96)
 """Speed-ratio nodes of the table (see the module docstring)."""
+
+
+@functools.cache
+def pair_table() -> tuple[np.ndarray, np.ndarray]:
+    """Sentman's C(c) + C(-c) of a plate's two sides per unit area on C_NODES x S_NODES: at
+    re-emission ratio 0, and its slope in the ratio (computed once, about 0.4 M plate values)."""
+    c = C_NODES[:, None]
+    s = S_NODES[None, :]
+    h0 = plate_cd(c, s, 0.0) + plate_cd(-c, s, 0.0)
+    return h0, plate_cd(c, s, 1.0) + plate_cd(-c, s, 1.0) - h0
 
 
 def flow_body(q, r_teme, v_teme) -> np.ndarray:
@@ -61,22 +77,39 @@ def flow_body(q, r_teme, v_teme) -> np.ndarray:
 
 def axis_areas(spacecraft: Spacecraft) -> np.ndarray:
     """Area facing each body axis X, Y, Z (m^2): one box face plus the deployable wings along it
-    (each counted on both its sides by the plate sum)."""
+    (each counted on both its sides by the plate pair)."""
     x, y, z = spacecraft.size_m
     wings = panel_arrays(spacecraft.power)[2] if spacecraft.power is not None else np.zeros(3)
     return np.array([y * z, x * z, x * y]) + wings
 
 
-def shape_table(flows, areas, s_nodes=S_NODES) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b) on s_nodes: mean over the flow directions (k, 3) of sum_axis A (C(-u) + C(u)) with
-    Sentman's plate at re-emission ratio 0 (a) and its slope in the ratio (b), so that the body's
-    C_D A = a(S) + ratio b(S) (m^2)."""
-    u = np.asarray(flows, dtype=float)[None, :, :]
-    s = np.asarray(s_nodes, dtype=float)[:, None, None]
-    c0 = plate_cd(-u, s, 0.0) + plate_cd(u, s, 0.0)
-    c1 = plate_cd(-u, s, 1.0) + plate_cd(u, s, 1.0)
-    a = (c0 @ areas).mean(axis=1)
-    return a, (c1 @ areas).mean(axis=1) - a
+def cos_weights(flows, weights=None) -> np.ndarray:
+    """(3, len(C_NODES)): the flows' |cos| on each body axis as hat-function weights on C_NODES,
+    each flow counting its weight (1 unless given)."""
+    u = np.abs(np.atleast_2d(np.asarray(flows, dtype=float)))
+    w = np.ones(len(u)) if weights is None else np.broadcast_to(np.asarray(weights, float), (len(u),))
+    n = len(C_NODES)
+    x = np.clip(u, 0.0, 1.0) * (n - 1)
+    i = np.minimum(x.astype(int), n - 2)
+    f = x - i
+    offset = np.arange(3) * n  # one bincount for the three axes
+    lo = np.bincount((i + offset).ravel(), (w[:, None] * (1.0 - f)).ravel(), 3 * n)
+    hi = np.bincount((i + 1 + offset).ravel(), (w[:, None] * f).ravel(), 3 * n)
+    return (lo + hi).reshape(3, n)
+
+
+def shape_table(flows, areas, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) on S_NODES: the weighted mean over the flow directions (k, 3) of sum_axis A (C(-c) +
+    C(c)), Sentman's plate at re-emission ratio 0 (a) and its slope in the ratio (b), so that the
+    body's C_D A = a(S) + ratio b(S) (m^2)."""
+    return table_of(cos_weights(flows, weights), areas)
+
+
+def table_of(cos_w, areas) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) on S_NODES from the |cos| weights of ``cos_weights`` (normalised here)."""
+    h0, h1 = pair_table()
+    per_node = np.asarray(areas, dtype=float) @ cos_w / cos_w[0].sum()
+    return per_node @ h0, per_node @ h1
 
 
 class FlownDrag:
@@ -86,14 +119,13 @@ class FlownDrag:
         self.areas = axis_areas(spacecraft)
         self.appendage_area_m2 = spacecraft.appendage_area_m2
         self.window_s = window_s
-        self._flows: list[np.ndarray] = []
-        self._times: list[np.ndarray] = []
+        self._weights = np.zeros((3, len(C_NODES)))
         self._span = 0.0
         self.table: tuple[np.ndarray, np.ndarray] | None = None
         """(a, b) on S_NODES of the last full window; None before one (the tumbling body)."""
+        self.window_span_s = 0.0
+        """Seconds of attitude the table stands for."""
         self._spline: CubicSpline | None = None
-        self.mean_flows: np.ndarray | None = None
-        """The last full window's flow samples (k, 3), body axes."""
 
     def add(self, t_mid, q_mid, dt: float, c_t0: float, c_dt: float, c_r, c_v) -> None:
         """Samples of one twin step span: attitude q_mid at times t_mid, each standing for dt s;
@@ -104,22 +136,13 @@ class FlownDrag:
         w = (f - i)[:, None]
         r = c_r[i] * (1.0 - w) + c_r[i + 1] * w
         v = c_v[i] * (1.0 - w) + c_v[i + 1] * w
-        self._flows.append(flow_body(q_mid[: len(t_mid)], r, v))
-        self._times.append(np.full(len(t_mid), dt))
+        self._weights += cos_weights(flow_body(q_mid[: len(t_mid)], r, v), dt)
         self._span += dt * len(t_mid)
         if self._span >= self.window_s:
-            self._close()
-
-    def _close(self) -> None:
-        flows = np.concatenate(self._flows)
-        weight = np.concatenate(self._times)
-        if len(flows) > MAX_SAMPLES:  # time-uniform resampling (steps may be shorter than 10 s)
-            edges = np.cumsum(weight) - 0.5 * weight
-            pick = np.searchsorted(edges, (np.arange(MAX_SAMPLES) + 0.5) * edges[-1] / MAX_SAMPLES)
-            flows = flows[np.minimum(pick, len(flows) - 1)]
-        self.mean_flows = flows
-        self.set_table(shape_table(flows, self.areas))
-        self._flows, self._times, self._span = [], [], 0.0
+            self.set_table(table_of(self._weights, self.areas))
+            self.window_span_s = self._span
+            self._weights = np.zeros_like(self._weights)
+            self._span = 0.0
 
     def set_table(self, table: tuple[np.ndarray, np.ndarray]) -> None:
         """Fly the (a, b) table on S_NODES from now on (``shape_table``)."""
