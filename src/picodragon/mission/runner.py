@@ -19,8 +19,9 @@ that would have happened out of view.
 
 from __future__ import annotations
 
+import bisect
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,10 @@ class RunOptions:
     """'full': the flight software runs at its own rates all the time; 'fast': only after the
     start and around passes, the twin alone in between (default for --until-reentry)"""
     max_days_until_reentry: float = 3650.0
+    on_progress: Callable[[float], None] | None = None
+    """called with the simulated seconds flown so far, as the progress bar is (every ten
+    simulated minutes in detail, after each long step of the twin alone): bench/scaling.py
+    times the days with it"""
 
 
 @dataclass
@@ -169,6 +174,9 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
     pass_records: list[PassRecord] = []
     element_sets = [("deployment", twin.element_set)]
     predicted = {"until": start_unix}
+    predicted_los: dict[str, float] = {}  # each station's latest predicted LOS (Unix s)
+    aos_sorted: list[float] = []  # the AOS of pass_records, in their (sorted) order
+    longest = [0.0]  # the longest predicted pass (s)
     image_folder = Path(options.report).with_suffix("").with_name(Path(options.report).stem + "-images") \
         if options.report else None
     operator = Operator(archive, key, radio_cfg.callsign, radio_cfg.ssid, image_folder=image_folder,
@@ -189,13 +197,16 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
             if operator is not None:
                 operator.element_set = es
             for s in scenario.stations:
-                last_los = max((r.los_unix for r in pass_records if r.station == s.name), default=-np.inf)
+                last_los = predicted_los.get(s.name, -np.inf)
                 found = find_passes(es, s, datetime.fromtimestamp(day_start, UTC),
                                     datetime.fromtimestamp(day_end, UTC))
                 for p in found:
                     if p.aos.timestamp() > last_los:  # a pass across midnight is predicted once
                         pass_records.append(PassRecord(s.name, p.to_json(), p.aos.timestamp(), p.los.timestamp()))
+                        predicted_los[s.name] = max(predicted_los.get(s.name, -np.inf), p.los.timestamp())
+                        longest[0] = max(longest[0], p.los.timestamp() - p.aos.timestamp())
             pass_records.sort(key=lambda r: r.aos_unix)
+            aos_sorted[:] = [r.aos_unix for r in pass_records]
             predicted["until"] = day_end
 
     predict_through(start_unix)
@@ -203,7 +214,11 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
     received = {"frames": 0, "bytes": 0, "first_contact": None}
 
     def pass_at(station: str, unix_s: float) -> PassRecord | None:
-        for rec in pass_records:
+        # no pass that rose before this can cover unix_s: a bisection, not a scan from the
+        # first pass of the mission (which made the cost per frame grow with the mission's age)
+        first = bisect.bisect_left(aos_sorted, unix_s - 120.0 - longest[0])
+        for k in range(first, len(pass_records)):
+            rec = pass_records[k]
             if rec.station == station and rec.aos_unix - 60 <= unix_s <= rec.los_unix + 60:
                 return rec
             if rec.aos_unix > unix_s + 60:
@@ -285,7 +300,9 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
     faults = sorted(((start_unix + f.at_hours * 3600.0, f) for f in scenario.faults), key=lambda x: x[0])
     fault_rng = np.random.default_rng([seed, 0xFA17])
     fault_log: list[dict[str, Any]] = []
-    with _progress(options.progress, end_unix - start_unix, scenario.name) as update:
+    with _progress(options.progress, end_unix - start_unix, scenario.name) as bar:
+        update = bar if options.on_progress is None else (
+            options.on_progress if bar is None else (lambda done_s: (bar(done_s), options.on_progress(done_s))))
         for when, fault in [*faults, (end_unix, None)]:
             advance(min(when, end_unix), update)
             if fault is None or engine.reentered or when > end_unix:
