@@ -83,3 +83,13 @@ def test_a_scheduler_that_does_not_answer_is_one_line_exit_2(fakes, capsys):
     code, _, err = _run(["lifetime", "--uncertainty", "5", "--scheduler", f"tcp://127.0.0.1:{free_port()}"], capsys)
     assert code == 2 and len([x for x in err.splitlines() if x.strip()]) == 1
     assert fakes["predict"] == []
+
+
+def test_too_few_runs_to_rank_are_said(fakes, capsys, monkeypatch):
+    def unranked(scenario, samples, **kwargs):
+        return {"interval": {"p5": 1.0, "p50": 2.0, "p95": 3.0}, "ranking": [],
+                "uncertainty": {"samples": samples, "r2": None, "inputs": [{}] * 9, "runs": []}}
+
+    monkeypatch.setattr(lu, "lifetime_uncertainty", unranked)
+    code, out, _ = _run(["lifetime", "--uncertainty", "3"], capsys)
+    assert code == 0 and "no ranking: 3 runs are too few for 9 inputs" in out

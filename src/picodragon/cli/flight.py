@@ -346,6 +346,8 @@ def _uncertainty(scn: Any, samples: int, seed: int, scheduler: str | None, show:
         if out["ranking"]:
             typer.echo("share of the variance of ln(days): " + ", ".join(
                 f"{r['input']} {100 * r['share']:.0f} %" for r in out["ranking"]) + f"  (R^2 {u['r2']:.2f})")
+        else:
+            typer.echo(f"no ranking: {samples} runs are too few for {len(u['inputs'])} inputs")
     return out
 
 
