@@ -11,7 +11,8 @@ optionally a scale (``/1e6``, ``*100``) and a format spec (Python's, without the
 ``key`` equals ``value`` (as text); a number picks by position (``rows.0.days``). Without a format
 an int prints as is and a float with ``g``.
 
-``--write`` rewrites every marked span from the JSON (``make bench`` does this after the run);
+``--write`` rewrites every marked span from the JSON (``make bench`` does this after the run;
+a marker whose file or key is missing keeps its text and is reported, exit 2);
 ``--check`` (the default) lists the spans that disagree and exits 1. tests/test_bench_figures.py
 runs the check, so a figure in the docs cannot drift from the last run of its bench, and a
 marker whose file or key is missing fails. Private helper (leading underscore): not a bench.
@@ -142,22 +143,32 @@ def figures(doc: Path, results: Path = RESULTS) -> list[Figure]:
     return out
 
 
-def rewrite(doc: Path, results: Path = RESULTS) -> int:
-    """Rewrite a document's marked spans from the results; returns how many changed."""
-    figures(doc, results)  # refuse before writing anything if a marker is broken
+def rewrite(doc: Path, results: Path = RESULTS) -> tuple[int, list[str]]:
+    """Rewrite a document's marked spans from the results: (how many changed, errors).
+
+    A marker that cannot be resolved (its file or key not there yet) keeps its text and is
+    listed in the errors; the others are still rewritten, so one owner's missing results do
+    not hold back everyone's figures. An unclosed marker refuses the whole document."""
     text = doc.read_text()
+    if len(_OPEN.findall(text)) != len(MARK.findall(text)):
+        raise FigureError(f"{doc.name}: a '<!-- bench:' marker without its '<!-- /bench -->'")
     changed = 0
+    errors: list[str] = []
 
     def sub(m: re.Match[str]) -> str:
         nonlocal changed
-        new = render(m["spec"], results)
+        try:
+            new = render(m["spec"], results)
+        except FigureError as exc:
+            errors.append(f"{doc.name}:{text.count(chr(10), 0, m.start()) + 1}: {exc}")
+            return m[0]
         changed += new != m["text"]
         return f"<!-- bench: {m['spec']} -->{new}<!-- /bench -->"
 
     new_text = MARK.sub(sub, text)
     if changed:
         doc.write_text(new_text)
-    return changed
+    return changed, errors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,11 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.write:
+            errors = []
             for doc in docs():
-                n = rewrite(doc)
+                n, errs = rewrite(doc)
+                errors += errs
                 if n:
                     print(f"{doc.relative_to(ROOT)}: {n} figures updated")
-            return 0
+            for e in errors:
+                print(f"error: {e}", file=sys.stderr)
+            return 2 if errors else 0
         bad = [f for doc in docs() for f in figures(doc) if f.text != f.expected]
     except FigureError as exc:
         print(f"error: {exc}", file=sys.stderr)
