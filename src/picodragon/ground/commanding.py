@@ -547,6 +547,24 @@ class CommandQueue:
         if decoded.name == RESPONSE_PACKET:
             self.on_response(decoded.values, decoded.received_unix_s, decoded.frame_id)
 
+    def next_timeout(self) -> float:
+        """The latest moment at which ``check_timeouts`` still times nothing out (Unix s; inf
+        when no open command has a window running): a caller ticking often checks this and
+        calls ``check_timeouts`` only past it, with the same outcome and no archive batch per
+        tick."""
+        earliest = float("inf")
+        for i in self._open:
+            record = self.commands[i]
+            if record.final:
+                continue
+            sent = record.reached(Stage.SENT)
+            acked = record.reached(Stage.ACKNOWLEDGED)
+            if sent is not None and acked is None:
+                earliest = min(earliest, sent + self.ack_timeout_s)
+            elif acked is not None:
+                earliest = min(earliest, max(acked, record.execute_at or acked) + self.completion_timeout_s)
+        return earliest
+
     def check_timeouts(self, now: float) -> list[CommandRecord]:
         """Close the windows that have expired at ``now``; returns the commands timed out."""
         out = []

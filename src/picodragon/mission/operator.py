@@ -177,7 +177,8 @@ class Operator:
     def act(self, unix_s: float, in_view: list[str]) -> list[tuple[str, bytes]]:
         """Frames to uplink now, each with the station that sends it."""
         auto = self.automation
-        auto.note_timed_out(self.queue.check_timeouts(unix_s))
+        if unix_s > self.queue.next_timeout():  # else check_timeouts would find nothing
+            auto.note_timed_out(self.queue.check_timeouts(unix_s))
         station = auto.step(unix_s, in_view)
         if station is None:
             return []
