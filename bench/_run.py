@@ -2,7 +2,8 @@
 
 ``make bench`` calls this. A bench is every ``bench/*.py`` whose name does not start with ``_``
 (``_meta.py``, ``_figures.py`` and this file are helpers; ``bench/peers/`` holds the peers'
-drivers), run in name order so two runs are comparable. A failing bench does not stop the
+drivers), run in name order so two runs are comparable; a bench another one already runs
+(``INCLUDED_IN``) is left to it. A failing bench does not stop the
 others; the failures are listed at the end and the exit status is 1 if any failed.
 
 A bench that cannot run its peer on this machine (no JVM, no Basilisk, ...) prints a line
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -35,11 +37,17 @@ HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "results" / "_run.json"
 
 
+# Benches another bench already runs in the same process (bench/envtest.py runs both halves and
+# writes both keys of envtest.json): a full run skips them, ``--only`` still runs them alone.
+INCLUDED_IN = {"envtest_vibration": "envtest", "envtest_thermal": "envtest"}
+
+
 def benches(only: list[str] | None = None) -> list[Path]:
     """The bench scripts in name order, or those named in ``only`` (stems; unknown -> ValueError)."""
     found = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_"))
     if not only:
-        return found
+        stems = {p.stem for p in found}
+        return [p for p in found if INCLUDED_IN.get(p.stem) not in stems]
     by_stem = {p.stem: p for p in found}
     unknown = [n for n in only if n not in by_stem]
     if unknown:
@@ -69,6 +77,7 @@ def run_one(path: Path, timeout_s: float) -> dict[str, object]:
         stderr=subprocess.STDOUT,
         text=True,
         bufsize=1,
+        start_new_session=True,  # its own process group: a timeout stops the peers it started too
     )
     status = None
     reader = threading.Thread(target=_echo, args=(proc, tail), daemon=True)
@@ -76,8 +85,11 @@ def run_one(path: Path, timeout_s: float) -> dict[str, object]:
     try:
         code = proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)  # the group the bench leads, nothing else
         code = proc.wait()
+    except KeyboardInterrupt:  # its own session does not see the terminal's Ctrl-C: stop it too
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
         status = "timeout"
     reader.join(timeout=10)
     wall = time.perf_counter() - wall
