@@ -87,10 +87,10 @@ def run_one(path: Path, timeout_s: float) -> dict[str, object]:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the group the bench leads, nothing else
         code = proc.wait()
+        status = "timeout"
     except KeyboardInterrupt:  # its own session does not see the terminal's Ctrl-C: stop it too
         os.killpg(proc.pid, signal.SIGKILL)
         raise
-        status = "timeout"
     reader.join(timeout=10)
     wall = time.perf_counter() - wall
     skip = next((ln.split(":", 1)[1].strip() for ln in tail if ln.startswith("skipped:")), None)
