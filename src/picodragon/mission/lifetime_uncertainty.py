@@ -146,6 +146,7 @@ def uncertain_inputs(scenario: Scenario) -> InputTable:
     """The table of what a campaign varies for this scenario, and what it holds."""
     from picodragon.physics import decay
     from picodragon.physics.atmosphere import ATMOSPHERES
+    from picodragon.physics.propagator import CD_MODELS
 
     table = InputTable()
     ranges = scenario.uncertainty
@@ -165,7 +166,7 @@ def uncertain_inputs(scenario: Scenario) -> InputTable:
         else:
             table.varied.append(UncertainInput(name, "uniform", pair[0], pair[1], unit=unit, target=target,
                                                log=log, source=mission))
-    models = _cd_models()
+    models = tuple(CD_MODELS)
     if len(models) > 1:
         table.varied.append(UncertainInput(
             "cd_model", "choice", choices=tuple(models), target="predict.cd_model",
@@ -188,7 +189,7 @@ def uncertain_inputs(scenario: Scenario) -> InputTable:
         table.varied.append(UncertainInput(
             "atmosphere", "choice", choices=tuple(ATMOSPHERES), target="predict.atmosphere",
             source="every atmosphere offered (physics.atmosphere.ATMOSPHERES), none preferred"))
-    modes = tuple(getattr(decay, "ATTITUDE_MODES", ("tumbling",)))
+    modes = tuple(decay.ATTITUDE_MODES)
     if len(modes) > 1:
         table.varied.append(UncertainInput(
             "attitude", "choice", choices=modes, target="predict.attitude",
@@ -199,15 +200,6 @@ def uncertain_inputs(scenario: Scenario) -> InputTable:
                            "observed over the life; the density bias is measured against models "
                            "driven by observed indices"))
     return table
-
-
-def _cd_models() -> tuple[str, ...]:
-    """The drag models predict_lifetime offers (only 'fixed' before it took cd_model)."""
-    try:
-        from picodragon.physics.propagator import CD_MODELS
-    except ImportError:
-        return ("fixed",)
-    return tuple(CD_MODELS)
 
 
 def draw(inputs: Sequence[UncertainInput], samples: int, seed: int = 0) -> list[dict[str, float | str]]:
