@@ -30,13 +30,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from picodragon.dictionary import Dictionary
 from picodragon.ground.archive.catalog import QueryError
 from picodragon.ground.archive.pool import is_postgres, sqlite_path
 from picodragon.web.control import MissionControl, archived_mission, load_mission
+from picodragon.web.headers import SecurityHeaders
 from picodragon.web.limits import MAX_BODY_BYTES, BodyLimit
 from picodragon.web.routes import ROUTERS
 from picodragon.web.routes.common import ISO_PATTERN, MAX_POINTS, IsoTime, PointList, parse_time
@@ -137,17 +138,10 @@ def create_app(db: str, scenario: str | None = None, tle: str | None = None,
     app.state.cookie_options = {"httponly": True, "samesite": "strict", "secure": bool(secure_cookies)}
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    # outermost of ours: every response, a 413 of BodyLimit's included, carries the headers
+    app.add_middleware(SecurityHeaders, headers={
+        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -52,7 +52,10 @@ def require(role: str) -> Callable[..., Session]:
     """A dependency giving the session when its user has ``role`` (and, for an unsafe method
     with the cookie, the right CSRF token); 403 otherwise, audited when it tried to change
     something."""
-    def dependency(request: Request, session: Session = Depends(_session)) -> Session:
+    def dependency(request: Request) -> Session:
+        # the session is looked up here, not as a dependency of its own: each sync dependency
+        # is one more hop to the thread pool, and every request of mission control makes this one
+        session = _session(request)
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
         refusal = None
         if unsafe and not request.state.bearer and not auth.csrf_ok(session, request.headers.get("x-csrf-token")):
