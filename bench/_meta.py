@@ -37,18 +37,26 @@ def _git(*args: str) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip()
+    return out.stdout.rstrip("\n")  # not strip(): porcelain lines start with a status column
 
 
 def commit() -> str | None:
     """HEAD's hash, or None outside a git checkout."""
-    return _git("rev-parse", "HEAD")
+    out = _git("rev-parse", "HEAD")
+    return None if out is None else out.strip()
+
+
+def dirty_paths(paths: tuple[str, ...] = ("src", "bench")) -> list[str] | None:
+    """Tracked files under ``paths`` that differ from HEAD (the code a figure measures beyond
+    its commit: in a shared checkout, other engineers' uncommitted edits), or None outside git."""
+    out = _git("status", "--porcelain", "--untracked-files=no", "--", *paths)
+    return None if out is None else sorted(line[3:] for line in out.splitlines() if line.strip())
 
 
 def dirty(paths: tuple[str, ...] = ("src", "bench")) -> bool | None:
-    """Whether the working tree differs from HEAD under ``paths`` (the code a figure measures)."""
-    out = _git("status", "--porcelain", "--untracked-files=no", "--", *paths)
-    return None if out is None else bool(out)
+    """Whether the working tree differs from HEAD under ``paths``."""
+    changed = dirty_paths(paths)
+    return None if changed is None else bool(changed)
 
 
 def now() -> str:
@@ -63,10 +71,11 @@ def start() -> None:
 
 
 def meta() -> dict[str, object]:
-    """Commit, dirty flag, dates, load averages before/after, CPU count, Python and platform."""
+    """Commit, dirty flag and paths, dates, load averages before/after, CPU count, Python and platform."""
     return {
         "commit": commit(),
         "dirty": dirty(),
+        "dirty_paths": dirty_paths(),
         "date_start": _start.get("date_start"),
         "date": now(),
         "load_average_start": _start.get("load_average_start"),

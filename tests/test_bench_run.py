@@ -63,6 +63,9 @@ def test_meta_records_commit_load_and_dates() -> None:
     assert len(m["load_average_start"]) == 3 and len(m["load_average_end"]) == 3
     assert m["date_start"] <= m["date"] and m["date"].endswith("Z")
     assert m["cpu_count"] >= 1
+    paths = m["dirty_paths"]
+    assert paths is None or m["dirty"] == bool(paths)
+    assert paths is None or all(q.startswith(("src/", "bench/")) for q in paths)
 
 
 def test_skip_keeps_the_last_figures_and_marks_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
