@@ -93,3 +93,12 @@ def test_too_few_runs_to_rank_are_said(fakes, capsys, monkeypatch):
     monkeypatch.setattr(lu, "lifetime_uncertainty", unranked)
     code, out, _ = _run(["lifetime", "--uncertainty", "3"], capsys)
     assert code == 0 and "no ranking: 3 runs are too few for 9 inputs" in out
+
+
+def test_uncertainty_with_elements_is_one_line_and_exit_2(fakes, capsys, tmp_path):
+    sets = tmp_path / "sets.tle"
+    sets.write_text("not read\n")
+    code, _, err = _run(["lifetime", "--uncertainty", "5", "--elements", str(sets)], capsys)
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert code == 2 and len(lines) == 1 and "--elements" in lines[0]
+    assert fakes["predict"] == [] and fakes["uncertainty"] == []

@@ -279,7 +279,7 @@ def lifetime(
         raise UserError(f"--atmosphere must be one of {', '.join(ATMOSPHERES)}; got {atmosphere!r}")
     if cd_model is not None and cd_model not in CD_MODELS:
         raise UserError(f"--cd-model must be one of {', '.join(CD_MODELS)}; got {cd_model!r}")
-    _check_uncertainty(uncertainty, seed, scheduler)
+    _check_uncertainty(uncertainty, seed, scheduler, elements is not None)
     if cd_model is None:
         cd_model = mission_of(mission, scenario).scenario.spacecraft.drag_model
     output_path(json_path, "--json")
@@ -322,12 +322,15 @@ def _drag_line(inputs: dict) -> str:
             f"{inputs.get('drag_area_m2', float('nan')):.5f} m^2 with {with_}")
 
 
-def _check_uncertainty(samples: int | None, seed: int, scheduler: str | None) -> None:
-    """--uncertainty N within 1..MAX_SAMPLES, a seed, a scheduler that answers."""
+def _check_uncertainty(samples: int | None, seed: int, scheduler: str | None, elements: bool = False) -> None:
+    """--uncertainty N within 1..MAX_SAMPLES, a seed, a scheduler that answers; not with
+    --elements (whose interval comes from the element sets' fit)."""
     from picodragon.mission.lifetime_uncertainty import MAX_SAMPLES
 
     if samples is not None and not 1 <= samples <= MAX_SAMPLES:
         raise UserError(f"--uncertainty must be between 1 and {MAX_SAMPLES} runs; got {samples}")
+    if samples is not None and elements:
+        raise UserError("give --uncertainty or --elements, not both (--elements has its own interval)")
     if not 0 <= seed < 2**63:
         raise UserError("--seed must be between 0 and 2**63 - 1")
     if scheduler is not None:
