@@ -145,3 +145,25 @@ def test_station_file_parser_never_crashes(text, toml):
         assert "\n" not in str(exc)
     else:
         assert found and len({s.name for s in found}) == len(found)
+
+
+@pytest.mark.timeout(300)
+def test_tasks_on_a_dask_client_give_the_same_plan(sats, sites):
+    distributed = pytest.importorskip("dask.distributed")
+    end = START + timedelta(days=1)
+    whole = plan_network(sats, sites, START, end)
+    # a worker thread in this process (in-process transport: no port is opened)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        seen = []
+        table = network.plan_network_on(client, sats, sites, START, end, satellites_per_task=2,
+                                        progress=lambda done, total: seen.append((done, total)))
+        summary = network.plan_network_on(client, sats, sites, START, end, summary_only=True,
+                                          satellites_per_task=4)
+    assert seen[-1] == (3, 3)
+    assert table.satellites == whole.satellites and len(table) == len(whole)
+    assert np.array_equal(table.satellite, whole.satellite) and np.array_equal(table.station, whole.station)
+    assert np.max(np.abs(table.aos - whole.aos)) < 1.0
+    assert summary.passes == len(whole)
+    assert summary.passes_per_satellite.tolist() == np.bincount(whole.satellite, minlength=len(sats)).tolist()
