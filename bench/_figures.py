@@ -7,7 +7,7 @@ A figure in README.md or docs/*.md is written between two HTML comments (invisib
 
 After ``bench:`` come the results file (under bench/results/), the path to the value, and
 optionally a scale (``/1e6``, ``*100``) and a format spec (Python's, without the colon: ``.1f``,
-``,.0f``, ``.2g``). The path is dotted keys; ``name[key=value]`` picks the element of a list whose
+``,.0f``, ``.2g``; on text, ``.16`` keeps its first 16 characters). The path is dotted keys; ``name[key=value]`` picks the element of a list whose
 ``key`` equals ``value`` (as text); a number picks by position (``rows.0.days``). Without a format
 an int prints as is and a float with ``g``.
 
@@ -112,6 +112,11 @@ def render(spec: str, results: Path = RESULTS) -> str:
             fmt = token
         else:
             raise FigureError(f"more than one format in {spec!r}")
+    if isinstance(value, str) and scale == 1.0 and fmt is not None:
+        try:
+            return format(value, fmt)  # e.g. ".16" keeps an ISO time to the minute
+        except ValueError as exc:
+            raise FigureError(f"bad format {fmt!r} for text in {spec!r}") from exc
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         if scale != 1.0 or fmt is not None:
             raise FigureError(f"{path!r} is not a number ({value!r}) in {spec!r}")

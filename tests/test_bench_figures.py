@@ -59,6 +59,7 @@ def results(tmp_path: Path) -> Path:
         ("x.json rows.0.days *24 .0f", "2916"),
         ("x.json rows.0.days", "121.517"),
         ("x.json name", "afsk"),
+        ("x.json name .2", "af"),
     ],
 )
 def test_render_follows_the_spec(results: Path, spec: str, text: str) -> None:
@@ -72,7 +73,8 @@ def test_render_follows_the_spec(results: Path, spec: str, text: str) -> None:
         "x.json nope",  # no such key
         "x.json sets[set=hum].ours",  # no element matches
         "x.json sets.7.ours",  # index out of range
-        "x.json name .1f",  # a format on text
+        "x.json name .1f",  # a number's format on text
+        "x.json name /2",  # a scale on text
         "x.json rate .1f .2f",  # two formats
         "x.json",  # no path
     ],
