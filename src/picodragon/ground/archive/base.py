@@ -479,6 +479,7 @@ class Archive:
             if self._depth == 0:
                 self._pending.clear()
                 self._rollback()
+                self._forget_uncommitted_tables()
             raise
         self._depth -= 1
         if self._depth == 0:
@@ -492,7 +493,18 @@ class Archive:
         except BaseException:
             self._pending.clear()
             self._rollback()
+            self._forget_uncommitted_tables()
             raise
+
+    def _forget_uncommitted_tables(self) -> None:
+        """After a rollback: packet tables (or columns) created in the lost transaction are
+        gone, so the catalog is read again rather than trusted."""
+        self._catalog.clear()
+        self._fast.clear()
+        try:
+            self._reload_catalog()
+        except Exception:  # the connection itself is broken: the next call will say so
+            log.debug("catalog not reloaded after a rollback", exc_info=True)
 
     def _write_pending(self) -> None:
         """Write the pending rows into the open transaction (frames first).
@@ -510,27 +522,49 @@ class Archive:
 
     def _write_rows(self, pending: dict[str, tuple[tuple[str, ...], list[tuple]]]) -> None:
         frames = pending.pop("frames", None)
+        fresh: dict[int, int] = {}
         if frames is not None and frames[1]:
-            self._bulk("frames", frames[0], frames[1])
+            fresh = self._store_frames(frames[0], frames[1])
         by_frame = {t: e for t, e in pending.items() if t in self._BY_FRAME or t.startswith("tm_")}
         if by_frame:
             ids = {row[0] for _, rows in by_frame.values() for row in rows}
-            seqs = self._frame_seqs(ids)
+            older = ids.difference(fresh) if fresh else ids
+            seqs = self._frame_seqs(older) if older else {}
             for table, (columns, rows) in by_frame.items():
-                resolved = [(seqs[r[0]], *r[1:]) for r in rows if r[0] in seqs]
-                if len(resolved) < len(rows):
+                columns = ("frame_seq", *columns[1:])
+                new = [(fresh[r[0]], *r[1:]) for r in rows if r[0] in fresh] if fresh else []
+                old = [(seqs[r[0]], *r[1:]) for r in rows if r[0] in seqs] if seqs else []
+                if len(new) + len(old) < len(rows):
                     log.warning(
                         "%s: %d rows name frames never stored; not archived",
                         table,
-                        len(rows) - len(resolved),
+                        len(rows) - len(new) - len(old),
                     )
-                if resolved:
-                    self._bulk(table, ("frame_seq", *columns[1:]), resolved)
+                if new:
+                    self._bulk_fresh(table, columns, new)
+                if old:
+                    self._bulk(table, columns, old)
         for table, (columns, rows) in pending.items():
             if rows and table not in by_frame:
                 self._bulk(table, columns, rows)
 
     _BY_FRAME = frozenset({"receptions"})
+
+    def _store_frames(self, columns: tuple[str, ...], rows: list[tuple]) -> dict[int, int]:
+        """Write frame rows (duplicates ignored); return content address -> seq of the frames
+        this call stored, none of which was in the archive before it.
+
+        Rows that refer to those frames cannot clash with any stored row, so a backend may
+        write them by a faster path (:meth:`_bulk_fresh`). This default stores through
+        :meth:`_bulk` and claims no frame as new: everything takes the general path.
+        """
+        self._bulk("frames", columns, rows)
+        return {}
+
+    def _bulk_fresh(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Write rows that refer only to frames :meth:`_store_frames` just stored (so only
+        duplicates among ``rows`` themselves can clash); by default as :meth:`_bulk`."""
+        self._bulk(table, columns, rows)
 
     def _frame_seqs(self, ids: set[int]) -> dict[int, int]:
         """Content address -> seq for the frames among ``ids`` that are stored."""
