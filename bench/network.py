@@ -137,13 +137,14 @@ def inprocess() -> dict:
                   TimeElapsedColumn()) as bar:
         task = bar.add_task("plan", total=blocks)
         summary = plan_network(sats, sites, START, end, summary_only=True,
-                               progress=lambda _: bar.advance(task))
+                               progress=lambda _: bar.advance(task), threads=ARGS.threads)
     wall, cpu = time.perf_counter() - wall, _cpu_self() - cpu
     assert isinstance(summary, NetworkSummary)
     return {
         "workload": f"{SATELLITES} satellites x {STATIONS} stations x {DAYS:g} d",
         "blocks": blocks,
         "budget_mb": DEFAULT_BUDGET_MB,
+        "threads": ARGS.threads,
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "pair_days_per_cpu_s": round(SATELLITES * STATIONS * DAYS / cpu, 1),
@@ -197,6 +198,7 @@ def constellation() -> dict:
     from picodragon.mission.constellation import run_constellation
 
     count, n_stations, days = CONSTELLATION
+    days = ARGS.constellation_days or days
     sites = synthetic_stations(n_stations, seed=2)
     load_start = _load()
     done_at: list[float] = []
@@ -226,13 +228,19 @@ def constellation() -> dict:
     }
 
 
+ARGS = argparse.Namespace(constellation_days=None, threads=1)
 PARTS = {"sample": sample, "inprocess": inprocess, "dask": on_dask, "constellation": constellation}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(PARTS), action="append")
+    parser.add_argument("--constellation-days", type=float, default=None,
+                        help=f"simulated days per spacecraft [default: {CONSTELLATION[2]:g}]")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="in-process: blocks planned by this many threads of the one process")
     args = parser.parse_args()
+    ARGS.constellation_days, ARGS.threads = args.constellation_days, args.threads
     for name in args.only or list(PARTS):
         _meta.start()
         result = PARTS[name]()

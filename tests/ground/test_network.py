@@ -167,3 +167,12 @@ def test_tasks_on_a_dask_client_give_the_same_plan(sats, sites):
     assert np.max(np.abs(table.aos - whole.aos)) < 1.0
     assert summary.passes == len(whole)
     assert summary.passes_per_satellite.tolist() == np.bincount(whole.satellite, minlength=len(sats)).tolist()
+
+
+def test_threads_give_the_same_plan(sats, sites):
+    end = START + timedelta(days=2)
+    one = plan_network(sats, sites, START, end, budget_mb=0.5)
+    two = plan_network(sats, sites, START, end, budget_mb=0.5, threads=2)
+    assert len(one) == len(two) > 0
+    for col in ("satellite", "station", "aos", "tca", "los"):
+        assert np.array_equal(getattr(one, col), getattr(two, col))

@@ -22,6 +22,7 @@ tests/ground/test_network.py checks a second), far inside what scheduling a stat
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -193,6 +194,20 @@ def plan_blocks(
     Each pass appears in exactly one block: the one whose time chunk holds its AOS (a pass in
     progress at ``start`` goes to the first chunk). Indices refer to the whole lists.
     """
+    for job in _block_jobs(element_sets, stations, start, end, min_elevation_deg, budget_mb, exact):
+        yield job()
+
+
+def _block_jobs(
+    element_sets: Sequence[ElementSet],
+    stations: Sequence[Station],
+    start: datetime,
+    end: datetime,
+    min_elevation_deg: float | None,
+    budget_mb: float,
+    exact: bool,
+) -> Iterator[Callable[[], PassTable]]:
+    """:func:`plan_blocks`' blocks as calls yet to make (so threads can make them)."""
     sats, sites = list(element_sets), list(stations)
     t0, t1 = _unix(start), _unix(end)
     if t1 <= t0 or not sats or not sites:
@@ -202,26 +217,30 @@ def plan_blocks(
     n_sat, n_st = block_shape(len(sats), len(sites), chunk_s + 2 * margin, step, budget_mb)
     names, station_names = [es.name for es in sats], [s.name for s in sites]
     edges = np.append(np.arange(t0, t1, chunk_s), t1)
+    last = len(edges) - 2
+
+    def block(i: int, j: int, c: int) -> PassTable:
+        a, b = float(edges[c]), float(edges[c + 1])
+        cols = pass_columns(sats[i:i + n_sat], sites[j:j + n_st], a, b, min_elevation_deg,
+                            exact=exact, grid_per_orbit=GRID_PER_ORBIT)
+        if cols is None:
+            return PassTable(names, station_names)
+        keep = np.ones(cols["aos"].size, dtype=bool)
+        if c > 0:
+            keep &= cols["aos"] >= a
+        if c < last:
+            keep &= cols["aos"] < b
+        return PassTable(
+            names, station_names,
+            satellite=(cols["satellite"][keep] + i).astype(np.int32),
+            station=(cols["station"][keep] + j).astype(np.int32),
+            **{k: cols[k][keep] for k in COLUMNS},
+        )
+
     for i in range(0, len(sats), n_sat):
         for j in range(0, len(sites), n_st):
-            for c, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-                cols = pass_columns(sats[i:i + n_sat], sites[j:j + n_st], float(a), float(b),
-                                    min_elevation_deg, exact=exact,
-                                    grid_per_orbit=GRID_PER_ORBIT)
-                table = PassTable(names, station_names)
-                if cols is not None:
-                    keep = np.ones(cols["aos"].size, dtype=bool)
-                    if c > 0:
-                        keep &= cols["aos"] >= a
-                    if c < len(edges) - 2:
-                        keep &= cols["aos"] < b
-                    table = PassTable(
-                        names, station_names,
-                        satellite=(cols["satellite"][keep] + i).astype(np.int32),
-                        station=(cols["station"][keep] + j).astype(np.int32),
-                        **{k: cols[k][keep] for k in COLUMNS},
-                    )
-                yield table
+            for c in range(len(edges) - 1):
+                yield functools.partial(block, i, j, c)
 
 
 def count_blocks(element_sets: Sequence[ElementSet], stations: Sequence[Station], start: datetime,
@@ -247,16 +266,21 @@ def plan_network(
     exact: bool = False,
     summary_only: bool = False,
     progress: Callable[[PassTable], None] | None = None,
+    threads: int = 1,
 ) -> PassTable | NetworkSummary:
     """Every pass of every satellite over every station overlapping [start, end], in this process.
 
     ``summary_only``: keep only the counts (:class:`NetworkSummary`), so memory stays that of
     one block whatever the number of passes. ``progress`` is called with each block's table.
+    ``threads``: blocks planned by that many threads at once (numpy releases the interpreter
+    lock in its array work, so a block's grid and refinement run beside another's); memory is
+    that of ``threads`` blocks.
     """
     names, station_names = [es.name for es in element_sets], [s.name for s in stations]
     summary = NetworkSummary.empty(names, station_names)
     parts: list[PassTable] = []
-    for table in plan_blocks(element_sets, stations, start, end, min_elevation_deg, budget_mb, exact):
+    jobs = _block_jobs(element_sets, stations, start, end, min_elevation_deg, budget_mb, exact)
+    for table in _threaded(jobs, threads):
         if summary_only:
             summary.add(table)
         else:
@@ -264,6 +288,26 @@ def plan_network(
         if progress is not None:
             progress(table)
     return summary if summary_only else PassTable.concat(names, station_names, parts)
+
+
+def _threaded(jobs: Iterator[Callable[[], PassTable]], threads: int) -> Iterator[PassTable]:
+    """The jobs' tables in order, computed by ``threads`` threads with at most ``threads`` in
+    flight (so memory stays that of ``threads`` blocks)."""
+    if threads <= 1:
+        for job in jobs:
+            yield job()
+        return
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque[Future[PassTable]] = deque()
+        for job in jobs:
+            pending.append(pool.submit(job))
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _plan_task(lines: list[tuple[str, str, str]], stations: list[Station], offset: int,
