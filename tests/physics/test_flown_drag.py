@@ -64,6 +64,25 @@ def test_face_on_flow_gives_each_face_its_own_incidence(scenario):
         rel=2e-5)
 
 
+def test_a_window_of_steps_at_a_known_attitude_gives_gas_surface_s_box(scenario):
+    sc = _spacecraft(scenario, appendages=[])
+    drag = fd.FlownDrag(sc)
+    # over the pole, flying +X with the body axes on the inertial ones, then turned 90 deg about Z
+    c_r = np.tile([0.0, 0.0, 6.8e6], (3, 1))
+    c_v = np.tile([7600.0, 0.0, 0.0], (3, 1))
+    half = np.array([math.cos(math.pi / 4), 0, 0, math.sin(math.pi / 4)])
+    for k in range(2 * 36):
+        q = np.tile([1.0, 0, 0, 0] if k % 2 == 0 else half, (30, 1))
+        t0 = 300.0 * k
+        drag.add(t0 + 10.0 * (np.arange(30) + 0.5), q, 10.0, t0 - 10.0, 3600.0, c_r, c_v)
+    assert drag.table is not None and drag.window_span_s == pytest.approx(fd.WINDOW_S)
+    s, ratio = np.array([2.5, 9.0]), np.array([0.3, 0.2])
+    # half the time the air meets face +X head-on, half the time face -Y
+    expected = 0.5 * (box_cd_area([[-1.0, 0, 0]], sc.size_m, s[:, None], ratio[:, None])[:, 0]
+                      + box_cd_area([[0.0, 1.0, 0]], sc.size_m, s[:, None], ratio[:, None])[:, 0])
+    assert drag.cda(s, ratio) == pytest.approx(expected, rel=2e-5)
+
+
 def test_the_table_matches_the_direct_sum_over_any_attitude(scenario):
     sc = _spacecraft(scenario, appendages=[])
     rng = np.random.default_rng(3)
