@@ -6,7 +6,13 @@ frames built with picodragon.link), each heard by one station, go through
 and, when reachable, on PostgreSQL (a schema of its own, dropped at the end). Prints frames/s
 and telemetry values/s for each backend and writes bench/results/ingest.json.
 
-Usage: bench/ingest.py [--frames N] [--pg URL]
+The machine is shared, so beside the wall-clock rate each backend records the CPU time it
+took: this process's, and for PostgreSQL also its server process's (read from
+``/proc/<backend pid>/stat``, so only for a server on this machine); ``frames_per_total_cpu_s``
+is frames over their sum, what an otherwise idle machine would approach when the client and
+the server do not overlap. ``meta`` holds the commit and the load average (bench/_meta.py).
+
+Usage: bench/ingest.py [--frames N] [--pg URL] [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
+import _meta
 from picodragon.api import open_archive
 from picodragon.dictionary import pack_telemetry
 from picodragon.ground.archive import ArchiveError
@@ -53,33 +60,60 @@ def make_frames(n: int) -> list[bytes]:
     return frames
 
 
+def server_cpu_s(archive) -> float | None:
+    """CPU seconds (user + system) of a PostgreSQL archive's server process so far, or None
+    (SQLite, or a server not on this machine: no ``/proc`` entry to read)."""
+    info = getattr(getattr(archive, "_db", None), "info", None)
+    pid = getattr(info, "backend_pid", None)
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ingest_batches(archive, frames: list[bytes], batch: int = BATCH) -> list[tuple[int, float, float, float]]:
+    """Receive ``frames`` through one station into ``archive``, ``batch`` frames a transaction;
+    the clocks after each batch: (frames so far, wall s, this process's CPU s, the server's
+    CPU s or 0), each counted from the start."""
+    station = GroundStation("VNSC Hanoi", archive, 437.365e6)
+    server0 = server_cpu_s(archive)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    marks = []
+    for lo in range(0, len(frames), batch):
+        with archive.batch():
+            for j, frame in enumerate(frames[lo : lo + batch]):
+                station.receive(frame, T0 + 10 * (lo + j) + 0.5)
+        server = server_cpu_s(archive)
+        marks.append((min(lo + batch, len(frames)), time.perf_counter() - start,
+                      time.process_time() - cpu_start, 0.0 if server is None else server - server0))
+    return marks
+
+
 def ingest(url: str, frames: list[bytes]) -> dict:
     archive = open_archive(url)
-    station = GroundStation("VNSC Hanoi", archive, 437.365e6)
-    start, cpu_start = time.perf_counter(), time.process_time()
-    tenth = max(BATCH, len(frames) // 10)
-    marks = []
-    for lo in range(0, len(frames), BATCH):
-        with archive.batch():
-            for j, frame in enumerate(frames[lo : lo + BATCH]):
-                station.receive(frame, T0 + 10 * (lo + j) + 0.5)
-        marks.append((min(lo + BATCH, len(frames)), time.perf_counter()))
-    wall = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
+    marks = ingest_batches(archive, frames)
+    _, wall, cpu, server = marks[-1]
     # the rates over the first and the last tenth: does ingest slow as the archive grows?
-    first_end = next(t for n, t in marks if n >= tenth)
-    last_start = next(t for n, t in marks if n >= len(frames) - tenth)
+    tenth = max(BATCH, len(frames) // 10)
+    first_end = next(t for n, t, _, _ in marks if n >= tenth)
+    last_start = next(t for n, t, _, _ in marks if n >= len(frames) - tenth)
     points = archive.count_points()
+    has_server = server_cpu_s(archive) is not None
     result = {
         "frames": archive.count_frames(),
         "points": points,
         "seconds": wall,
         "cpu_seconds": cpu,
+        "server_cpu_seconds": server if has_server else None,
         "frames_per_s": len(frames) / wall,
         "frames_per_cpu_s": len(frames) / cpu,
+        "frames_per_total_cpu_s": len(frames) / (cpu + server),
         "points_per_s": points / wall,
-        "first_tenth_frames_per_s": tenth / (first_end - start),
-        "last_tenth_frames_per_s": tenth / max(marks[-1][1] - last_start, 1e-9),
+        "first_tenth_frames_per_s": tenth / first_end,
+        "last_tenth_frames_per_s": tenth / max(wall - last_start, 1e-9),
         "load_average": os.getloadavg()[0],
     }
     return result, archive
@@ -91,6 +125,7 @@ def main() -> int:
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
+    _meta.start()
     t = time.perf_counter()
     frames = make_frames(args.frames)
     print(f"built {len(frames):,} frames in {time.perf_counter() - t:.1f} s")
@@ -113,23 +148,24 @@ def main() -> int:
             print(f"PostgreSQL skipped: {exc}")
     print(
         f"{'backend':11} {'frames':>10} {'wall s':>7} {'frames/s':>9} {'values/s':>10} "
-        f"{'first 10%':>10} {'last 10%':>9} {'per CPU s':>10} {'load':>5}"
+        f"{'first 10%':>10} {'last 10%':>9} {'per CPU s':>10} {'+server':>8} {'load':>5}"
     )
     for name, r in rows.items():
         print(
             f"{name:11} {r['frames']:10,d} {r['seconds']:7.1f} {r['frames_per_s']:9,.0f} "
             f"{r['points_per_s']:10,.0f} {r['first_tenth_frames_per_s']:10,.0f} "
             f"{r['last_tenth_frames_per_s']:9,.0f} {r['frames_per_cpu_s']:10,.0f} "
-            f"{r['load_average']:5.1f}"
+            f"{r['frames_per_total_cpu_s']:8,.0f} {r['load_average']:5.1f}"
         )
     print(
         "frames/s: wall clock, frames decoded and archived; first/last 10%: the rate over the "
         "first and last tenth of the run;\nper CPU s: frames per second of this process's CPU "
-        "time (PostgreSQL's own work is in its server); load: 1-minute load average at the end"
+        "time; +server: per second of this process's and PostgreSQL's server process's CPU time;\n"
+        "load: 1-minute load average at the end"
     )
     out = Path(__file__).parent / "results" / "ingest.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2))
+    out.write_text(json.dumps({**rows, "meta": _meta.meta()}, indent=2) + "\n")
     return 0
 
 

@@ -19,11 +19,20 @@ Parts (each a function returning its JSON section, so that others can sit beside
 - ``per_day``: the above, key ``"per_day"``. The peer, in the same run, is Basilisk's 1U
   (bench/peers/basilisk_1u.py, ``bsk`` installed by ``make bench``) for 1 and 2 days: a
   fixed-step simulator whose cost per day is flat by construction, for orientation.
+- ``per_frame``: the archive's cost per frame as it grows, key ``"per_frame"``: one million
+  housekeeping frames (bench/ingest.py's) received by one station into a fresh archive, in
+  transactions of 10,000 frames, on SQLite and on PostgreSQL (when reachable); the clocks are
+  read after each transaction. For 10k, 100k and 1M frames archived it gives the cost per
+  frame of the run so far and of the last transaction (what one more frame costs at that
+  size); issue 14 asks the latter to stay within 15 %. CPU time is this process's plus, for
+  PostgreSQL, its server process's (bench/ingest.py ``server_cpu_s``). The backends stand
+  beside each other; no outside peer archives frames.
 
 The machine is shared: CPU time is the figure to compare; wall time is recorded beside it.
 Writes bench/results/scaling.json (other parts' keys are kept).
 
-    .venv/bin/python bench/scaling.py [--marks 2,14,60] [--no-peer]
+    .venv/bin/python bench/scaling.py [--marks 2,14,60] [--no-peer] [--parts per_day,per_frame]
+        [--frame-marks 10000,100000,1000000]
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import _meta
 from picodragon.api import RunOptions, load_scenario, run_mission
 
 HERE = Path(__file__).resolve().parent
@@ -173,22 +183,120 @@ def print_per_day(part: dict[str, Any]) -> None:
               + (f"; Basilisk: {part['basilisk_spread'] * 100:.1f} %" if part["basilisk_spread"] is not None else ""))
 
 
+FRAME_WINDOW = 10_000
+"""frames per transaction in the per-frame part: the cost 'at' a size is that of the
+transaction that reaches it"""
+
+
+def per_frame(marks: list[int], pg_url: str | None) -> dict[str, Any]:
+    """The per-frame part: cost per archived frame at each mark, per backend (see above)."""
+    import uuid
+
+    from ingest import ingest_batches, make_frames
+    from picodragon.api import open_archive
+    from picodragon.ground.archive import ArchiveError
+
+    marks = sorted(marks)
+    t = time.perf_counter()
+    frames = make_frames(marks[-1])
+    print(f"per frame: built {len(frames):,} frames in {time.perf_counter() - t:.1f} s", flush=True)
+    backends: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-scaling-") as d:
+        targets = [("sqlite", str(Path(d) / "frames.sqlite"))]
+        if pg_url:
+            sep = "&" if "?" in pg_url else "?"
+            targets.append(("postgresql", f"{pg_url}{sep}schema=pd_scaling_{uuid.uuid4().hex[:8]}"))
+        for name, url in targets:
+            print(f"per frame: {name}, {len(frames):,} frames ...", flush=True)
+            try:
+                archive = open_archive(url)
+            except ArchiveError as exc:
+                backends[name] = {"error": str(exc)}
+                continue
+            try:
+                clocks = ingest_batches(archive, frames, FRAME_WINDOW)
+            finally:
+                if name == "postgresql":
+                    archive.drop_schema()
+                archive.close()
+            by_n = {n: (w, c, sv) for n, w, c, sv in clocks}
+            rows = []
+            for m in marks:
+                n_prev = max(n for n in [0, *by_n] if n <= m - FRAME_WINDOW)
+                w, c, sv = by_n[m]
+                w0, c0, sv0 = by_n.get(n_prev, (0.0, 0.0, 0.0))
+                span = m - n_prev
+                rows.append({
+                    "frames": m,
+                    "so_far_cpu_us_per_frame": round((c + sv) / m * 1e6, 2),
+                    "so_far_wall_us_per_frame": round(w / m * 1e6, 2),
+                    "last_cpu_us_per_frame": round((c + sv - c0 - sv0) / span * 1e6, 2),
+                    "last_wall_us_per_frame": round((w - w0) / span * 1e6, 2),
+                    "server_cpu_share": round((sv - sv0) / max(c + sv - c0 - sv0, 1e-9), 3),
+                })
+            last = [r["last_cpu_us_per_frame"] for r in rows]
+            backends[name] = {"marks": rows, "last_cpu_spread": round(spread(last), 4),
+                              "so_far_cpu_spread": round(spread([r["so_far_cpu_us_per_frame"] for r in rows]), 4),
+                              "flat": spread(last) <= FLAT_WITHIN}
+    return {"frames_per_transaction": FRAME_WINDOW, "flat_within": FLAT_WITHIN, "backends": backends}
+
+
+def print_per_frame(part: dict[str, Any]) -> None:
+    print()
+    print(f"{'backend':<11}{'frames':>10}{'so far CPU us':>15}{'wall us':>9}    "
+          f"{'last 10k CPU us':>16}{'wall us':>9}{'server':>8}")
+    for name, b in part["backends"].items():
+        if "error" in b:
+            print(f"{name:<11}skipped: {b['error']}")
+            continue
+        for r in b["marks"]:
+            print(f"{name:<11}{r['frames']:>10,}{r['so_far_cpu_us_per_frame']:>15.1f}"
+                  f"{r['so_far_wall_us_per_frame']:>9.1f}    {r['last_cpu_us_per_frame']:>16.1f}"
+                  f"{r['last_wall_us_per_frame']:>9.1f}{r['server_cpu_share'] * 100:>7.0f}%")
+        print(f"{name}: the costliest last transaction {b['last_cpu_spread'] * 100:.1f} % over the cheapest "
+              f"({'flat' if b['flat'] else 'NOT flat'}: the bound is {FLAT_WITHIN * 100:.0f} %); runs so far: "
+              f"{b['so_far_cpu_spread'] * 100:.1f} %")
+    print("us per frame: CPU (this process plus PostgreSQL's server process) and wall clock; "
+          "server: the server's share of the last transaction's CPU time")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--marks", default="2,14,60", help="simulated days to read the clocks at, comma-separated")
     ap.add_argument("--no-peer", action="store_true", help="skip Basilisk")
     ap.add_argument("--out", default=str(RESULTS / "scaling.json"))
+    ap.add_argument("--parts", default="per_day,per_frame", help="which parts to run, comma-separated")
+    ap.add_argument("--frame-marks", default="10000,100000,1000000",
+                    help="archive sizes [frames] to read the per-frame cost at, multiples of 10000")
+    ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
+                    help="PostgreSQL for the per-frame part ('' to skip it)")
     args = ap.parse_args(argv)
     try:
         marks = [float(x) for x in args.marks.split(",") if x.strip()]
+        frame_marks = [int(x) for x in args.frame_marks.split(",") if x.strip()]
     except ValueError:
-        print(f"--marks: not a list of days: {args.marks!r}", file=sys.stderr)
+        print(f"--marks/--frame-marks: not a list of numbers: {args.marks!r} {args.frame_marks!r}",
+              file=sys.stderr)
+        return 2
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if not parts <= {"per_day", "per_frame"} or not parts:
+        print(f"--parts: per_day and/or per_frame, not {args.parts!r}", file=sys.stderr)
+        return 2
+    if not frame_marks or any(m <= 0 or m % FRAME_WINDOW for m in frame_marks):
+        print(f"--frame-marks: positive multiples of {FRAME_WINDOW}, not {args.frame_marks!r}",
+              file=sys.stderr)
         return 2
     RESULTS.mkdir(exist_ok=True)
     started = datetime.now(UTC)
     load_start = os.getloadavg()
-    part = per_day(marks, peer=not args.no_peer)
-    print_per_day(part)
+    _meta.start()
+    found: dict[str, Any] = {}
+    if "per_day" in parts:
+        found["per_day"] = per_day(marks, peer=not args.no_peer)
+        print_per_day(found["per_day"])
+    if "per_frame" in parts:
+        found["per_frame"] = per_frame(frame_marks, args.pg or None)
+        print_per_frame(found["per_frame"])
     out = Path(args.out)
     result = json.loads(out.read_text()) if out.exists() else {}  # other parts stay as they were
     result.update({
@@ -198,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                     "python": platform.python_version(),
                     "load_average_start": [round(x, 2) for x in load_start],
                     "load_average_end": [round(x, 2) for x in os.getloadavg()]},
-        "per_day": part,
+        **found,
+        "meta": _meta.meta(),
     })
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwrote {out}")
