@@ -141,3 +141,20 @@ def test_security_headers_added_unless_set_and_api_not_cached(path, cached):
     assert (b"cache-control" not in headers) == cached
     if not cached:
         assert headers[b"cache-control"] == b"no-store"
+
+
+def test_a_table_seen_is_remembered_briefly_and_a_missing_one_asked_again(tmp_path, monkeypatch):
+    from picodragon.ground.archive import pool
+
+    url = str(tmp_path / "d.sqlite")
+    db = Database(url)
+    try:
+        assert not db.table_exists("extra")
+        db.execute("CREATE TABLE extra (x INTEGER)")
+        assert db.table_exists("extra")  # a missing table is asked about again: seen at once
+        db.execute("DROP TABLE extra")
+        assert db.table_exists("extra")  # seen within TABLE_SEEN_S: not asked again
+        monkeypatch.setattr(pool, "TABLE_SEEN_S", 0.0)
+        assert not db.table_exists("extra")
+    finally:
+        db.close()

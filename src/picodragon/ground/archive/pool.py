@@ -15,9 +15,11 @@ recreate its own tables in the new file.
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -25,6 +27,11 @@ from typing import Any
 
 #: how long a SQLite reader or writer waits for a concurrent writer (the runner) before failing
 BUSY_TIMEOUT_MS = 10_000
+#: how long a table seen to exist is taken to exist without asking again [s]: mission control
+#: asks before most reads (a fresh archive lacks tables until its first frame), and on
+#: PostgreSQL each question is a round trip, a third of those a status request made; an
+#: archive's tables are dropped only when a new run starts over it, noticed within this long
+TABLE_SEEN_S = 1.0
 
 
 def is_postgres(url: str) -> bool:
@@ -58,6 +65,7 @@ class Database:
         #: called when the SQLite file turns out to be a new one (to recreate the web's tables)
         self.generation_hook: Any = None
         self._seen_identity: tuple[int, int] | None = None
+        self._tables_seen: dict[str, float] = {}  # table -> when it was last seen to exist (monotonic s)
         if not self.postgres:
             parent = Path(sqlite_path(self.url)).expanduser().resolve().parent
             if not parent.exists():
@@ -108,8 +116,10 @@ class Database:
             self._local.depth = 0
             if not self.postgres:
                 self._local.identity = self._file_identity()
-                if self.generation_hook is not None and self._seen_identity not in (None, self._local.identity):
-                    self.generation_hook()
+                if self._seen_identity not in (None, self._local.identity):
+                    self._tables_seen.clear()  # a new file: its tables are yet to be seen
+                    if self.generation_hook is not None:
+                        self.generation_hook()
                 self._seen_identity = self._local.identity
         return conn
 
@@ -188,10 +198,20 @@ class Database:
         return "DOUBLE PRECISION" if self.postgres else "REAL"
 
     def table_exists(self, name: str) -> bool:
+        """Whether the table exists; a table seen within ``TABLE_SEEN_S`` is not asked about again."""
+        now = time.monotonic()
+        if now - self._tables_seen.get(name, -math.inf) < TABLE_SEEN_S:
+            return True
         if self.postgres:
             r = self.one("SELECT to_regclass(CAST(? AS text))", (name,))
-            return r is not None and r[0] is not None
-        return self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+            found = r is not None and r[0] is not None
+        else:
+            found = self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+        if found:
+            self._tables_seen[name] = now
+        else:
+            self._tables_seen.pop(name, None)
+        return found
 
     def columns(self, table: str) -> list[str]:
         if self.postgres:
