@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,6 +160,42 @@ def test_any_sequence_of_batches_stores_what_a_model_says_postgres(batches):
     archive, _ = open_pg()
     try:
         _check_against_model(archive, batches)
+    finally:
+        archive.drop_schema()
+        archive.close()
+
+
+@settings(max_examples=15, deadline=None)
+@given(batches=HEARINGS)
+def test_postgres_spilling_to_the_writer_thread_stores_what_a_model_says(batches):
+    """Spills every two frames: rows of one batch written in many pieces, in order."""
+    archive, _ = open_pg()
+    archive._spill_frames = 2
+    try:
+        _check_against_model(archive, batches)
+    finally:
+        archive.drop_schema()
+        archive.close()
+
+
+def test_postgres_a_failing_spill_rolls_the_batch_back():
+    archive, _ = open_pg()
+    archive._spill_frames = 2
+    try:
+        first = archive.store_frame(b"committed", "A", 0.0, 1.0)
+        archive.store_points(first, "HK", 0.0, {"x": 0.0})
+        # the writer's error, raised in this thread
+        with pytest.raises(TypeError, match="real number"), archive.batch():
+            for i in range(6):
+                fid = archive.store_frame(b"f%d" % i, "A", float(i), 1.0)
+                # a value the binary COPY refuses, in the first spill's rows
+                archive.store_points(fid, "HK", float(i), {"x": "not a number" if i == 0 else 1.0})
+        assert archive.count_frames() == 1 and archive.count_points() == 1
+        with archive.batch():  # the archive goes on
+            for i in range(5):
+                fid = archive.store_frame(b"g%d" % i, "A", float(i), 1.0)
+                archive.store_points(fid, "HK", float(i), {"x": 2.0})
+        assert archive.count_frames() == 6 and archive.count_points() == 6
     finally:
         archive.drop_schema()
         archive.close()

@@ -550,6 +550,14 @@ class Archive:
 
     _BY_FRAME = frozenset({"receptions"})
 
+    #: frames pending in a batch at which :meth:`_spill` is called (0: never)
+    _spill_frames = 0
+
+    def _spill(self) -> None:
+        """Write what is pending into the open transaction before the batch ends (a backend
+        may do it in the background; it commits nothing)."""
+        self._write_pending()
+
     def _store_frames(self, columns: tuple[str, ...], rows: list[tuple]) -> dict[int, int]:
         """Write frame rows (duplicates ignored); return content address -> seq of the frames
         this call stored, none of which was in the archive before it.
@@ -608,6 +616,14 @@ class Archive:
         raw = bytes(raw)
         fid = frame_id(raw)
         pending_frames = self._pending.get("frames")
+        if (
+            self._spill_frames
+            and pending_frames is not None
+            and len(pending_frames[1]) >= self._spill_frames
+            and self._depth
+        ):
+            self._spill()  # at a frame's boundary: every row of the frames before goes with them
+            pending_frames = None
         row = (fid, raw, float(unix_s), station, float(frequency_hz), rejection)
         if pending_frames is None:
             self._pending["frames"] = (self._FRAME_COLS, [row])

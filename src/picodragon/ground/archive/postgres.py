@@ -23,6 +23,12 @@ violation (or a deadlock, two writers crossing): the savepoint is rolled back an
 frames take the general path. Rows of frames archived before the batch take it always.
 Either way the frame and its rows commit in one transaction, as before.
 
+Within a batch, every :data:`SPILL_FRAMES` frames what is pending is handed to a writer thread
+that copies it into the open transaction while the station goes on decoding (the server's work
+and the client's overlap; one spill in flight at a time, so rows keep their order). Every other
+use of the connection waits for it first; its error, if any, is raised by the next one and the
+batch is rolled back. The commit is still the batch's end, after the last spill is written.
+
 The URL may carry ``schema=NAME`` as a query parameter (removed before connecting): the archive
 lives in that schema, created if missing. Tests use it to get a fresh namespace per run.
 """
@@ -30,6 +36,7 @@ lives in that schema, created if missing. Tests use it to get a fresh namespace 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -37,6 +44,11 @@ from picodragon.dictionary.definitions import Dictionary
 from picodragon.ground.archive.base import UNIQUE, Archive, ArchiveError
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+#: frames pending in a batch handed to the writer thread at once: large enough that the few
+#: statements per spill cost little beside its copies, small enough that a batch of 20,000
+#: overlaps most of its writing with its decoding
+SPILL_FRAMES = 5000
 
 
 def split_schema(url: str) -> tuple[str, str | None]:
@@ -84,15 +96,51 @@ class PostgresArchive(Archive):
         self._staged: set[str] = set()
         self._types: dict[tuple[str, tuple[str, ...]], list[int]] = {}
         self._frame_sequence: int | None = None
+        self._writer: threading.Thread | None = None
+        self._writer_error: BaseException | None = None
+        self._spill_frames = SPILL_FRAMES
         self._create_schema()
 
     def _where(self) -> str:
         return f"PostgreSQL schema {self.schema}" if self.schema else "PostgreSQL"
 
+    # -- the writer thread ---------------------------------------------------------------
+    def _spill(self) -> None:
+        """Hand what is pending to the writer thread (after the previous spill is written)."""
+        self._join_writer()
+        pending, self._pending = self._pending, {}
+        self._writer = threading.Thread(
+            target=self._write_in_background, args=(pending,), name="archive-writer", daemon=True
+        )
+        self._writer.start()
+
+    def _write_in_background(self, pending: dict) -> None:
+        try:
+            self._write_rows(pending)
+        except BaseException as exc:  # raised in the batch's thread by _join_writer
+            self._writer_error = exc
+
+    def _join_writer(self, raise_error: bool = True) -> None:
+        """Wait for the spill in flight (if any, and not from the writer itself); raise its error."""
+        writer = self._writer
+        if writer is None or writer is threading.current_thread():
+            return
+        writer.join()
+        self._writer = None
+        error, self._writer_error = self._writer_error, None
+        if error is not None and raise_error:
+            raise error
+
+    def _write_pending(self) -> None:
+        self._join_writer()
+        super()._write_pending()
+
     def _exec(self, sql: str, params: Sequence = ()) -> None:
+        self._join_writer()
         self._db.execute(sql, params or None)
 
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        self._join_writer()
         rows = self._db.execute(sql, params or None).fetchall()
         if self._depth == 0 and not self._pending and not self._writing:
             self._db.commit()  # end the read transaction: the next read sees other writers
@@ -212,9 +260,11 @@ class PostgresArchive(Archive):
         self._types = {k: v for k, v in self._types.items() if k[0] != table}
 
     def _commit(self) -> None:
+        self._join_writer()
         self._db.commit()
 
     def _rollback(self) -> None:
+        self._join_writer(raise_error=False)  # its work is being undone: its error says nothing more
         self._db.rollback()
         self._staged.clear()
         self._types.clear()
@@ -225,6 +275,7 @@ class PostgresArchive(Archive):
         if not self.schema:
             raise ArchiveError("this archive has no schema of its own to drop")
         self._pending.clear()
+        self._join_writer(raise_error=False)
         self._db.rollback()
         self._db.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
         self._db.commit()
@@ -234,6 +285,7 @@ class PostgresArchive(Archive):
         from picodragon.ground.archive.base import SCHEMA
 
         self._pending.clear()
+        self._join_writer(raise_error=False)
         self._db.rollback()
         tables = list(SCHEMA) + [table for table, _ in self._catalog.values()]
         for table in tables:
@@ -250,5 +302,6 @@ class PostgresArchive(Archive):
         if self._db is not None and not self._db.closed:
             if self._pending:
                 self.flush()
+            self._join_writer()
             self._db.commit()
             self._db.close()
