@@ -116,7 +116,7 @@ def test_elements_with_uncertainty_is_one_line_exit_2(series, tmp_path, capsys):
     path = tmp_path / "sets.tle"
     path.write_text("".join(f"{s.line1}\n{s.line2}\n" for s in sets))
     code, _, err = _run(["lifetime", "--elements", str(path), "--uncertainty", "10"], capsys)
-    assert code == 2 and "do not combine" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "not both" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_missing_file_is_one_line_exit_2(tmp_path, capsys):

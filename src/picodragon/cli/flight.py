@@ -286,8 +286,6 @@ def lifetime(
     if elements is not None:
         from picodragon.cli.elements_fit import lifetime_from_elements
 
-        if uncertainty is not None:
-            raise UserError("--elements and --uncertainty do not combine: the fit gives its own interval")
         return lifetime_from_elements(elements, mission_of(mission, scenario).scenario, atmosphere, json_path,
                                       cd_model)
     with lifetime_progress(json_path != "-") as update:
