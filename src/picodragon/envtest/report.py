@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from picodragon.envtest.results import KINDS, Result, ResultError, load
-from picodragon.mission.report import STYLE as MISSION_STYLE
-from picodragon.mission.report import _figure_html
+from picodragon.mission.report_html import STYLE as MISSION_STYLE
+from picodragon.mission.report_html import figure_html
 
 MANIFEST = "campaign.json"
 """the campaign's own file in its folder: not a result, read for the header and step order"""
@@ -273,7 +273,7 @@ def _figures_of(r: Result, marks: list[dict[str, Any]] | None = None) -> str:
         if len(traces) >= 4:
             title = f"{r.title}: {'residuals' if residual else 'measured and modelled' if r.kind == 'correlation' else y_unit}"
             title += f" ({y_unit})" if residual or r.kind == "correlation" else ""
-        out.append(_figure_html(_figure(traces, title, marks)))
+        out.append(figure_html(_figure(traces, title, marks)))
     return "".join(out)
 
 
@@ -314,7 +314,7 @@ def _sine_section(steps: list[tuple[str, Result]]) -> str:
         for (_, y_unit, _), group in _grouped(traces).items():
             if len({label.split(':')[0] for label, _ in group}) > 1:
                 title = f"Surveys overlaid{', axis ' + axis if axis else ''} ({y_unit})"
-                overlays.append(_figure_html(_figure(group, title)))
+                overlays.append(figure_html(_figure(group, title)))
     overlay = ("<div id='sine-overlay'>" + "".join(overlays) + "</div>") if overlays else ""
     blocks = "".join(_step_block(s, r, "" if overlays and r.kind == "sine" else _figures_of(r)) for s, r in steps)
     return overlay + blocks
@@ -346,7 +346,7 @@ def _residual_figure(r: Result) -> str:
                           height=380, template="plotly_white", margin=dict(l=70, r=20, t=50, b=80),
                           yaxis_title=html.escape(t["columns"][before]),
                           legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
-        return f"<div class='residuals'>{_figure_html(fig)}</div>"
+        return f"<div class='residuals'>{figure_html(fig)}</div>"
     return ""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from picodragon.mission.report_html import STYLE, figure_html
 from picodragon.mission.report_tables import (  # noqa: F401  (the report's tables; tests import them here too)
     MAX_PASS_ROWS,
     NOISE_EVENTS,
@@ -32,8 +33,6 @@ from picodragon.mission.report_tables import (  # noqa: F401  (the report's tabl
     last_packet,
 )
 
-PLOT_CONFIG = {"displaylogo": False, "responsive": True}
-
 
 @lru_cache(maxsize=1)
 def world_map_data_uri(width: int = 1440) -> str:
@@ -46,10 +45,6 @@ def world_map_data_uri(width: int = 1440) -> str:
         buf = io.BytesIO()
         img.save(buf, format="JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-def _figure_html(fig) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG)
 
 
 def _time_axis(history: dict[str, np.ndarray]) -> list[str]:
@@ -333,31 +328,6 @@ def _faults_table(faults: list[dict[str, Any]]) -> str:
             "<h3>Events the spacecraft reported</h3>")
 
 
-STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2430;background:#f5f6f8}
-header{background:#0b2545;color:white;padding:18px 28px}
-header h1{margin:0;font-size:22px} header p{margin:4px 0 0;opacity:.8}
-main{padding:12px 28px;max-width:1280px}
-section{background:white;border-radius:8px;padding:12px 18px;margin:14px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-h2{font-size:17px;margin:6px 0 10px}
-table.kv th{text-align:left;padding:3px 16px 3px 0;font-weight:600} table.kv td{padding:3px 0}
-table.grid{border-collapse:collapse;font-size:13px;width:100%}
-table.grid th,table.grid td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text-align:left}
-.note{color:#5b6573;font-size:13px}
-tr.sev2 td{background:#fff6e0} tr.sev3 td{background:#fde2e1}
-tr.cmd-failed td,tr.cmd-timed_out td{background:#fde2e1}
-.gallery{display:flex;flex-wrap:wrap;gap:14px;max-height:760px;overflow-y:auto} figure{margin:0;width:420px}
-figure img,.noimg{width:420px;height:315px;background:#000;display:block;object-fit:contain;color:#999}
-figcaption{font-size:12px;padding:4px 0}
-.chunks{display:flex;flex-wrap:wrap;margin-top:4px} .chunks i{width:4px;height:8px;margin:0 1px 1px 0}
-.chunks i.got{background:#2e9b4f} .chunks i.gap{background:#d7373f}
-div.scroll{max-height:520px;overflow-y:auto}
-nav.toc{background:white;border-radius:8px;padding:8px 18px;margin:14px 0;font-size:14px}
-nav.toc a{margin-right:14px;white-space:nowrap}
-p.filter input,p.filter select{font-size:13px;padding:2px 6px}
-"""
-
-
 def render_report(result) -> str:
     """The report of a run as one HTML string."""
     from plotly.offline import get_plotlyjs
@@ -403,15 +373,15 @@ def render_report(result) -> str:
                         if k.startswith("temperature_") and k.endswith("_c")]
     sections = [
         ("Mission results", _table(results_rows)),
-        ("Orbit", _figure_html(_line_figure(h, [("altitude_km", "altitude")], "Altitude", "km"))),
-        ("Ground track", _figure_html(_ground_track(h, scenario.stations))),
-        ("Passes", _figure_html(_pass_figure(passes)) + _pass_table(passes)),
-        ("Power", _figure_html(_line_figure(h, [("battery_soc", "state of charge")], "Battery state of charge",
+        ("Orbit", figure_html(_line_figure(h, [("altitude_km", "altitude")], "Altitude", "km"))),
+        ("Ground track", figure_html(_ground_track(h, scenario.stations))),
+        ("Passes", figure_html(_pass_figure(passes)) + _pass_table(passes)),
+        ("Power", figure_html(_line_figure(h, [("battery_soc", "state of charge")], "Battery state of charge",
                                             "%", archived, scale=100.0))
-         + _figure_html(_line_figure(h, [("solar_power_w", "solar"), ("bus_power_w", "bus")], "Power", "W",
+         + figure_html(_line_figure(h, [("solar_power_w", "solar"), ("bus_power_w", "bus")], "Power", "W",
                                      archived))),
-        ("Thermal", _figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC", archived))),
-        ("Attitude", _figure_html(_line_figure(h, [("body_rate_deg_s", "body rate")], "Body rate", "deg/s"))),
+        ("Thermal", figure_html(_line_figure(h, temperature_keys, "Temperatures", "degC", archived))),
+        ("Attitude", figure_html(_line_figure(h, [("body_rate_deg_s", "body rate")], "Body rate", "deg/s"))),
     ]
     dictionary = getattr(result, "dictionary", None)
     if dictionary is not None:

@@ -1,0 +1,43 @@
+"""What the self-contained HTML reports share: how a plotly figure goes into the page and the
+page's style sheet.
+
+The mission report (``mission.report``) and the environmental-test report (``envtest.report``)
+both embed plotly.js once in the page and each figure without it, and both use this style (the
+envtest report adds its own rules after it). One place, so the two look alike.
+"""
+
+from __future__ import annotations
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+"""plotly's per-figure options: no plotly logo in the mode bar, figures follow the page's width"""
+
+
+def figure_html(fig) -> str:
+    """A plotly figure as an HTML fragment without plotly.js (the page embeds it once)."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG)
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2430;background:#f5f6f8}
+header{background:#0b2545;color:white;padding:18px 28px}
+header h1{margin:0;font-size:22px} header p{margin:4px 0 0;opacity:.8}
+main{padding:12px 28px;max-width:1280px}
+section{background:white;border-radius:8px;padding:12px 18px;margin:14px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+h2{font-size:17px;margin:6px 0 10px}
+table.kv th{text-align:left;padding:3px 16px 3px 0;font-weight:600} table.kv td{padding:3px 0}
+table.grid{border-collapse:collapse;font-size:13px;width:100%}
+table.grid th,table.grid td{border-bottom:1px solid #e3e6ea;padding:4px 6px;text-align:left}
+.note{color:#5b6573;font-size:13px}
+tr.sev2 td{background:#fff6e0} tr.sev3 td{background:#fde2e1}
+tr.cmd-failed td,tr.cmd-timed_out td{background:#fde2e1}
+.gallery{display:flex;flex-wrap:wrap;gap:14px;max-height:760px;overflow-y:auto} figure{margin:0;width:420px}
+figure img,.noimg{width:420px;height:315px;background:#000;display:block;object-fit:contain;color:#999}
+figcaption{font-size:12px;padding:4px 0}
+.chunks{display:flex;flex-wrap:wrap;margin-top:4px} .chunks i{width:4px;height:8px;margin:0 1px 1px 0}
+.chunks i.got{background:#2e9b4f} .chunks i.gap{background:#d7373f}
+div.scroll{max-height:520px;overflow-y:auto}
+nav.toc{background:white;border-radius:8px;padding:8px 18px;margin:14px 0;font-size:14px}
+nav.toc a{margin-right:14px;white-space:nowrap}
+p.filter input,p.filter select{font-size:13px;padding:2px 6px}
+"""
+"""the reports' style sheet (CSS)"""
