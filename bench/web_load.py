@@ -21,7 +21,9 @@ lists. A page's rate in the paced mode is the weights' sum over the 8 page kinds
 a second, so 20 pages make 39 a second.
 
 Reported per endpoint and overall: p50, p95, p99 and errors; the machine's load average before
-and after (the machine is shared: figures on a loaded machine are what they are). Target: the
+and after (the machine is shared: figures on a loaded machine are what they are); and beside
+them the floor: the same clients on a bare FastAPI route (no session, no database) under the
+same uvicorn in the same run, what the framework and the machine give before any of our work. Target: the
 overall p95 under 100 ms. Writes bench/results/web_load.json.
 
 Usage: bench/web_load.py [--days 7] [--clients 20] [--requests 2000] [--max-seconds 300]
@@ -97,11 +99,29 @@ def fill(url: str, days: float) -> float:
     return seconds + time.perf_counter() - start
 
 
+#: the floor beside our figures: a bare FastAPI route (no session, no database, a constant
+#: answer) under the same uvicorn, loaded by the same clients in the same run; what the
+#: framework and this machine at this moment give before mission control does any work
+FLOOR_APP = (
+    "import uvicorn\n"
+    "from fastapi import FastAPI\n"
+    "app = FastAPI()\n"
+    "@app.get('/api/ping')\n"
+    "def ping() -> dict:\n"
+    "    return {'ok': True}\n"
+    "uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')\n"
+)
+
+
 @contextmanager
-def server(url: str):
-    """Mission control in a subprocess on a free 127.0.0.1 port; yields (base URL, pid)."""
+def server(url: str | None):
+    """Mission control (``url``; None: the floor app) in a subprocess on a free 127.0.0.1 port;
+    yields (base URL, pid)."""
     port = web_bench.free_port()
-    code = f"from picodragon.web import serve; serve({url!r}, '127.0.0.1', {port})"
+    if url is None:
+        code = FLOOR_APP.replace("{port}", str(port))
+    else:
+        code = f"from picodragon.web import serve; serve({url!r}, '127.0.0.1', {port})"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -129,7 +149,7 @@ def page_rate(days: float) -> float:
 
 
 async def load(base: str, token: str, days: float, clients: int, requests: int, max_seconds: float,
-               rate: float, seed: int = 1) -> dict:
+               rate: float, seed: int = 1, table: list | None = None) -> dict:
     """``clients`` clients sharing ``requests`` GETs; latencies by endpoint label.
 
     ``rate`` > 0: each client paces itself to ``rate`` requests a second from a random phase (a
@@ -138,7 +158,7 @@ async def load(base: str, token: str, days: float, clients: int, requests: int, 
     """
     import httpx
 
-    table = mix(days)
+    table = mix(days) if table is None else table
     labels = [m[0] for m in table]
     weights = [m[3] for m in table]
     rnd = random.Random(seed)
@@ -147,7 +167,7 @@ async def load(base: str, token: str, days: float, clients: int, requests: int, 
     times: dict[str, list[float]] = {label: [] for label in labels}
     errors: dict[str, int] = {label: 0 for label in labels}
     deadline = time.monotonic() + max_seconds
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
     async def client(http: httpx.AsyncClient, phase: float) -> None:
@@ -190,6 +210,16 @@ async def load(base: str, token: str, days: float, clients: int, requests: int, 
     return {"clients": clients, "rate_per_client": rate, "requests_planned": requests, "requests_done": done,
             "errors": sum(errors.values()), "wall_s": wall, "throughput_per_s": done / wall if wall else 0.0,
             "overall": stats(every), "endpoints": per}
+
+
+def floor(days: float, clients: int, requests: int, max_seconds: float, rates: tuple[float, ...]) -> dict:
+    """The same clients, paced and back to back, on the floor app's one route."""
+    out: dict = {}
+    with server(None) as (base, _pid):
+        for rate in rates:
+            out["paced" if rate > 0 else "back_to_back"] = asyncio.run(load(
+                base, "", days, clients, requests, max_seconds, rate, table=[("ping", "/api/ping", {}, 1.0)]))
+    return out
 
 
 def measure(url: str, days: float, clients: int, requests: int, max_seconds: float,
@@ -238,6 +268,8 @@ def main() -> None:
                      "load_average_before": list(os.getloadavg()), "cpus": os.cpu_count()}
     rates = {"both": (page_rate(args.days), 0.0), "paced": (page_rate(args.days),), "back-to-back": (0.0,)}[args.mode]
     run = (args.days, args.clients, args.requests, args.max_seconds, rates)
+    print("floor: a bare FastAPI route under the same load", file=sys.stderr)
+    results["floor"] = floor(*run)
     if not args.pg_only:
         with tempfile.TemporaryDirectory() as tmp:
             url = args.keep or str(Path(tmp) / "load.sqlite")
@@ -280,6 +312,17 @@ def main() -> None:
             verdict = "ok" if r["overall"].get("p95_ms", 1e9) < 100 and not r["errors"] else "MISSED"
             print(f"{backend:<11} {mode:<13} {r['throughput_per_s']:.0f} requests/s over {r['wall_s']:.1f} s; "
                   f"p95 {r['overall'].get('p95_ms', float('nan')):.1f} ms: {verdict}")
+    print("\nbeside the floor (a bare FastAPI route, no session, no database, same clients, same run):")
+    print(f"{'mode':<13} {'floor p50':>10} {'floor p95':>10} {'floor req/s':>12}   "
+          + "   ".join(f"{b + ' p95':>15}" for b in ("sqlite", "postgresql")))
+    for mode in ("paced", "back_to_back"):
+        f = results["floor"].get(mode)
+        if not f or not f["overall"].get("count"):
+            continue
+        ours = [results.get(b, {}).get(mode, {}).get("overall", {}).get("p95_ms") for b in ("sqlite", "postgresql")]
+        print(f"{mode:<13} {f['overall']['p50_ms']:>10.1f} {f['overall']['p95_ms']:>10.1f} "
+              f"{f['throughput_per_s']:>12.0f}   " + "   ".join(f"{x:>15.1f}" if x is not None else f"{'-':>15}"
+                                                             for x in ours))
     out = Path(args.out)
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
