@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -30,8 +31,21 @@ def short_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tvac")
     profile = dataclasses.replace(load_profile("university-lab"), cycles=1)
     seen: list[tuple[float, float]] = []
-    res = run_tvac(article, profile, folder / "tvac.sqlite", seed=3,
-                   progress=lambda done, total: seen.append((done, total)))
+    live: list[dict] = []
+    station = design.scenario.stations[0].name
+
+    def progress(done: float, total: float) -> None:
+        """Note the progress; about every eighth of the run, read the station's state as a
+        second reader (the web) would while the test runs, into ``live-states.json``."""
+        seen.append((done, total))
+        if done < total and done >= len(live) * total / 8:
+            from picodragon.ground.archive import open_archive
+
+            with open_archive(str(folder / "tvac.sqlite")) as reader:
+                live.append({"done_s": done, "state": reader.station_state(station)})
+
+    res = run_tvac(article, profile, folder / "tvac.sqlite", seed=3, progress=progress)
+    (folder / "live-states.json").write_text(json.dumps(live))
     return res, profile, folder, seen
 
 
@@ -102,6 +116,55 @@ def test_mission_control_reads_the_test(short_run, monkeypatch) -> None:
         assert status["housekeeping"]["values"]["bus_power_w"] > 0
         console = client.get("/api/console", headers=headers).json()
         assert any("image captured" in line for line in console["state"]["log"])
+
+
+def test_the_station_state_says_bench_and_follows_the_chamber_during_the_run(short_run) -> None:
+    """Read while the run went on (a browser on ``picodragon web --db ARCHIVE`` during the test):
+    the state says bench, its chamber walks through the profile's steps and its plateaus, and
+    the functional tests appear as they run, never taken back."""
+    _, profile, folder, _ = short_run
+    live = [s for s in json.loads((folder / "live-states.json").read_text()) if s["state"] is not None]
+    assert len(live) >= 5
+    assert all(s["state"]["link"] == "bench" for s in live)
+    chambers = [s["state"]["chamber"] for s in live]
+    steps = [c["step"] for c in chambers]
+    assert steps == sorted(steps) and steps[-1] > steps[0]
+    assert {c["plateau"] for c in chambers} >= {"cycle 1 hot", "cycle 1 cold"}
+    times, temps = profile.timeline()
+    for c in chambers:
+        assert 1 <= c["step"] <= c["steps"] == len(times) - 1
+        assert (c["phase"] == "plateau") == (temps[c["step"] - 1] == temps[c["step"]])
+        assert abs(c["shroud_c"] - c["setpoint_c"]) <= Chamber().max_offset_c
+        assert c["platen_c"] == c["shroud_c"]
+        assert min(temps) <= c["setpoint_c"] <= max(temps)
+    counts = [len(s["state"]["functional_tests"]) for s in live]
+    assert counts == sorted(counts) and counts[0] < counts[-1]
+    assert chambers[0]["hours"] < chambers[-1]["hours"] < chambers[-1]["total_hours"]
+
+
+def test_the_console_shows_the_test_as_a_bench_not_a_sky(short_run, monkeypatch) -> None:
+    """/api/console on the TVAC archive: no pass, sky track or Doppler; the chamber's state and
+    every functional test with its verdict (the archive's station state is the contract)."""
+    import warnings
+
+    from picodragon.web import auth
+    from picodragon.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    res, profile, _, _ = short_run
+    monkeypatch.setattr(auth, "SCRYPT_N", 2**10)
+    auth.create_user(res["archive"], "bench-viewer", "bench-pass-123", "viewer")
+    with TestClient(create_app(res["archive"])) as client:
+        token = client.post("/api/login", json={"name": "bench-viewer", "password": "bench-pass-123"}).json()["token"]
+        c = client.get("/api/console", headers={"Authorization": f"Bearer {token}"}).json()
+    assert c["link"] == "bench"
+    assert c["pass"] is None and c["sky_track"] is None and c["spacecraft"] is None
+    assert c["chamber"]["profile"] == profile.name and c["chamber"]["phase"] == "done"
+    assert c["chamber"]["step"] == c["chamber"]["steps"]
+    table = res["tables"]["functional_tests"]["rows"]
+    assert [(t["plateau"], t["test"], t["passed"]) for t in c["functional_tests"]] == [(r[0], r[1], r[2]) for r in table]
 
 
 def test_the_design_model_correlates_to_the_article_through_the_egse_log(short_run) -> None:

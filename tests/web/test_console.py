@@ -5,9 +5,12 @@ the station's last state as the station loop writes it (``Archive.write_station_
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from picodragon.ground.archive import open_archive
 from picodragon.link.doppler import SPEED_OF_LIGHT
+from picodragon.web.routes.console import bench_view
 from tests.web.conftest import bearer
 from tests.web.fixtures import STATION
 
@@ -59,3 +62,43 @@ def test_console_page_is_served(client):
     html = client.get("/console", headers=viewer).text
     assert 'id="sky"' in html and 'id="c-log"' in html and "/plotly.min.js" in html
     assert "console: console_" in client.get("/static/app.js").text
+
+
+BENCH = {**STATE, "link": "bench", "bench_range_m": 3.0,
+         "chamber": {"profile": "lab", "step": 2, "steps": 5, "phase": "plateau", "plateau": "cycle 1 hot",
+                     "setpoint_c": 40.0, "shroud_c": 38.5, "platen_c": 38.5},
+         "functional_tests": [{"plateau": "cycle 1 hot", "test": "beacon heard", "passed": True,
+                               "time": "2013-11-20T01:00:00Z", "detail": "12 frames", "extra": 1}, "junk"]}
+
+
+def test_console_shows_a_bench_state_as_a_test_not_a_pass(client, db_url):
+    """A station whose state says ``link: "bench"`` (a thermal-vacuum test): no sky, pass or
+    Doppler even with an element set; the chamber and the well-formed functional tests."""
+    viewer = bearer(client, "victor")
+    with open_archive(db_url) as archive:
+        archive.write_station_state(STATION, BENCH)
+    c = client.get("/api/console", headers=viewer).json()
+    assert c["link"] == "bench" and c["state"] == BENCH
+    assert c["pass"] is None and c["sky_track"] is None and c["spacecraft"] is None
+    assert c["chamber"] == BENCH["chamber"]
+    assert c["functional_tests"] == [{k: v for k, v in BENCH["functional_tests"][0].items() if k != "extra"}]
+    with open_archive(db_url) as archive:  # back on the radio: the pass again
+        archive.write_station_state(STATION, STATE)
+    c = client.get("/api/console", headers=viewer).json()
+    assert c["link"] == "radio" and c["chamber"] is None and c["sky_track"] is not None
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=8),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                       max_size=4), max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["chamber", "functional_tests", "link", "log"]), json_values))
+def test_bench_view_takes_any_archived_state(state):
+    """Whatever JSON the archive holds as a station state, the bench view is well-formed."""
+    view = bench_view(state)
+    assert view["link"] == "bench"
+    assert view["chamber"] is None or view["chamber"] == state["chamber"]
+    tests = view["functional_tests"]
+    assert tests is None or all(set(t) == {"plateau", "test", "passed", "time", "detail"} for t in tests)

@@ -6,8 +6,12 @@ through its own ground software. Here the flight software runs against the twin 
 passed in), over the whole profile; the ground station of the mission (its first) hears the
 spacecraft's radio over a short link from the chamber's RF window to the station's antenna at a
 fixed ``BENCH_RANGE_M`` (the real link budget at that range, the real frame formats), decodes
-and archives every frame as in flight, and writes its state for mission control's pass console,
-so ``picodragon web --db ARCHIVE`` shows the test as it would a pass.
+and archives every frame as in flight, and writes its state for mission control's pass console
+during the run (every ``STATE_EVERY_S`` and after each plateau's tests), so ``picodragon web --db
+ARCHIVE`` shows the test live as it would a pass. That state says ``link: "bench"`` and carries
+the chamber's (``chamber_state``: profile step, plateau, set point, shroud and platen) and the
+functional tests so far: the archive's station state is the contract with the web, which knows
+nothing of the chamber otherwise.
 
 At each plateau, when the planned dwell begins (the plateau's start plus the profile's soak), a
 scripted functional test runs with the ground's own tools (``ground.commanding``: queued,
@@ -67,6 +71,28 @@ class BenchEngine(Engine):
         return station in self.stations
 
 
+def chamber_state(profile: Profile, twin: ChamberTwin, t_s: float) -> dict[str, Any]:
+    """Where the test is, for the pass console (``link: "bench"`` in the station's state): the
+    profile's step (1-based segment of its set-point timeline, ``steps`` in all), whether that
+    step is a ramp or a plateau (and which plateau: "cycle N hot|cold"), the set point and the
+    shroud and platen temperatures now (C; the chamber model holds the platen at the shroud's
+    temperature, ``ChamberTwin.shroud_c``), the control node's temperature (C) and the time into
+    the profile (h) of its whole length."""
+    times, temps = profile.timeline()
+    step = int(min(max(np.searchsorted(times, t_s, side="right") - 1, 0), len(times) - 2))
+    plateau = next((f"cycle {p.cycle} {p.kind}" for p in profile.plateaus() if p.start_s <= t_s < p.end_s), None)
+    phase = "plateau" if plateau is not None else "done" if t_s >= times[-1] else "ramp"
+    unix_s = twin.start_unix + t_s
+    shroud = twin.shroud_c(unix_s)
+    node = twin.chamber.control_node
+    node_c = None if node is None else float(twin.state.temperatures_c[th.NODE_NAMES.index(node)])
+    return {"profile": profile.name, "title": profile.title, "step": step + 1, "steps": len(times) - 1,
+            "phase": phase, "plateau": plateau, "setpoint_c": round(twin.setpoint_c(unix_s), 2),
+            "shroud_c": round(shroud, 2), "platen_c": round(shroud, 2), "control_node": node,
+            "control_node_c": None if node_c is None else round(node_c, 2),
+            "hours": round(t_s / 3600.0, 3), "total_hours": round(profile.duration_s / 3600.0, 3)}
+
+
 def _mission(mission: Any):
     from picodragon.config.mission import Mission, as_mission, load_mission
 
@@ -116,6 +142,7 @@ def run_tvac(mission: Any, profile: Profile | str, archive_path: str | Path, see
     ground.add_listener(queue.on_decoded)
     heard: list[float] = []
     lines: list[str] = []
+    tests: list[list[Any]] = []
     total_s = profile.duration_s
     end_unix = start_unix + total_s
     state_due = {"t": start_unix}
@@ -130,6 +157,10 @@ def run_tvac(mission: Any, profile: Profile | str, archive_path: str | Path, see
             "commanded": {"azimuth_deg": 0.0, "elevation_deg": 90.0}, "rotator_pointed": None,
             "rig_downlink_hz": radio.downlink_frequency_hz, "rig_uplink_hz": radio.uplink_frequency_hz,
             "rig": "ok", "rotator": "none", "errors": 0, "log": list(lines),
+            "link": "bench", "bench_range_m": BENCH_RANGE_M,
+            "chamber": chamber_state(profile, twin, t - start_unix),
+            "functional_tests": [{"plateau": r[0], "test": r[1], "passed": r[2], "time": r[3], "detail": r[5]}
+                                 for r in tests],
         })
 
     def on_frame(unix_s: float, frame: bytes, receptions) -> None:
@@ -159,7 +190,6 @@ def run_tvac(mission: Any, profile: Profile | str, archive_path: str | Path, see
         queue.check_timeouts(engine.time)
         return record.stage == Stage.COMPLETED, str(record.stage)
 
-    tests: list[list[Any]] = []
     verdicts = []
     for plateau in profile.plateaus():
         t_test = start_unix + plateau.start_s + profile.soak_h * 3600.0

@@ -320,8 +320,42 @@ function console_() {
   const dark = { paper_bgcolor: "#17212c", plot_bgcolor: "#0d151d", font: { color: "#dde5ee" } };
   const set = (id, text) => { document.getElementById(id).textContent = text; };
   const angles = (a) => a ? `az ${fmtNum(a.azimuth_deg, 1)}°, el ${fmtNum(a.elevation_deg, 1)}°` : "–";
+  /* a station on the bench link (a thermal-vacuum test): the chamber, its tests and the
+     housekeeping instead of the sky, the pass and the Doppler */
+  async function drawBench(c) {
+    const ch = c.chamber || {};
+    set("chamber-note", `${c.station} · ${c.state ? fmtTime(c.state.time) : "–"}`);
+    set("ch-profile", ch.title || ch.profile || "–");
+    set("ch-step", ch.step ? `${ch.step} of ${ch.steps}: ${ch.plateau ? "plateau " + ch.plateau : ch.phase}` +
+      (ch.hours !== undefined ? ` · ${fmtNum(ch.hours, 2)} of ${fmtNum(ch.total_hours, 2)} h` : "") : "–");
+    const deg = (v) => v === null || v === undefined ? "–" : fmtNum(v, 2) + " °C";
+    set("ch-setpoint", deg(ch.setpoint_c));
+    set("ch-shroud", deg(ch.shroud_c));
+    set("ch-platen", deg(ch.platen_c));
+    set("ch-node", ch.control_node ? `${ch.control_node} ${deg(ch.control_node_c)}` : "–");
+    set("ch-link", c.state && c.state.bench_range_m ? `bench, ${fmtNum(c.state.bench_range_m, 1)} m to the antenna` : "bench");
+    const tests = c.functional_tests || [];
+    const failed = tests.filter(t => !t.passed).length;
+    set("ch-tests-note", tests.length ? `${tests.length - failed} passed, ${failed} failed` : "none yet");
+    document.getElementById("ch-tests").replaceChildren(...tests.map(t => el("tr", {},
+      el("td", { text: t.plateau ?? "" }), el("td", { text: t.test ?? "" }),
+      el("td", { class: "val " + (t.passed ? "ok" : "critical"), text: t.passed ? "passed" : "FAILED" }),
+      el("td", { text: t.time ? fmtTime(t.time) : "" }), el("td", { text: t.detail ?? "" }))));
+    const s = await api("/api/status");
+    const hk = s.housekeeping;
+    set("ch-hk-time", hk ? fmtTime(hk.time) : "none yet");
+    document.getElementById("ch-hk").replaceChildren(...Object.entries(hk ? hk.values : {}).map(([k, v]) =>
+      el("tr", {}, el("th", { text: k.replace(/_/g, " ") }),
+        el("td", { class: "val " + (hk.limits[k] || ""), text: typeof v === "number" ? fmtNum(v, 2) : String(v) }))));
+  }
   async function draw() {
     const c = await api("/api/console");
+    const bench = c.link === "bench";
+    document.getElementById("sky-card").hidden = bench;
+    document.getElementById("chamber-card").hidden = !bench;
+    document.getElementById("now-title").hidden = bench;
+    document.getElementById("now-table").hidden = bench;
+    if (bench) await drawBench(c);
     set("console-note", `${c.station} · now ${fmtTime(c.now)} (${c.clock})`);
     set("c-station", c.station);
     set("c-pass", c.pass ? `AOS ${fmtTime(c.pass.aos)} · LOS ${fmtTime(c.pass.los)} · max ${fmtNum(c.pass.max_elevation_deg, 0)}°` : "no pass in the next day");
@@ -339,6 +373,7 @@ function console_() {
     set("c-rotator", st ? st.rotator : "–");
     for (const id of ["c-rig", "c-rotator"]) document.getElementById(id).className = document.getElementById(id).textContent.startsWith("error") ? "val error" : "val";
     set("c-log", st && st.log.length ? st.log.join("\n") : "no state from the station yet");
+    if (bench) return;
     const traces = [];
     if (c.sky_track) traces.push({ type: "scatterpolar", mode: "lines", name: "predicted pass", r: c.sky_track.elevation_deg.map(e => 90 - e),
       theta: c.sky_track.azimuth_deg, text: c.sky_track.time, hoverinfo: "text", line: { color: "#ffd200", width: 2 } });
