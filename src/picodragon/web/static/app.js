@@ -346,7 +346,7 @@ function console_() {
     set("ch-hk-time", hk ? fmtTime(hk.time) : "none yet");
     document.getElementById("ch-hk").replaceChildren(...Object.entries(hk ? hk.values : {}).map(([k, v]) =>
       el("tr", {}, el("th", { text: k.replace(/_/g, " ") }),
-        el("td", { class: "val " + (hk.limits[k] || ""), text: typeof v === "number" ? fmtNum(v, 2) : String(v) }))));
+        el("td", { class: "val " + (hk.limits[k] || ""), text: typeof v === "number" && !Number.isInteger(v) ? fmtNum(v, 2) : String(v) }))));
   }
   async function draw() {
     const c = await api("/api/console");
