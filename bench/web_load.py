@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _meta  # noqa: E402 - bench/_meta.py: the run's commit, dates and load
 import web as web_bench  # noqa: E402 - bench/web.py: the housekeeping archive and the PostgreSQL schema
 from picodragon.api import open_archive  # noqa: E402
 
@@ -258,6 +259,7 @@ def main() -> None:
     parser.add_argument("--keep", help="keep the SQLite archive at this path (reused when it exists)")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "web_load.json"))
     args = parser.parse_args()
+    _meta.start()
     if not (1 <= args.clients <= 200 and 1 <= args.requests <= 100_000 and 0 < args.max_seconds <= 3600
             and args.days > 0):
         parser.error("--clients 1..200, --requests 1..100000, --max-seconds up to 3600, --days > 0")
@@ -289,6 +291,7 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - an absent PostgreSQL skips its half of the table
             print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
     results["load_average_after"] = list(os.getloadavg())
+    results["meta"] = _meta.meta()
 
     print(f"\nmission control under load: {args.clients} clients, {args.requests:,} GETs per mode, "
           f"{results['packets']:,} packets archived; target p95 < 100 ms")
