@@ -12,8 +12,8 @@ Point names are ``PACKET.field`` as in the dictionary, resolved by the archive's
 :class:`~picodragon.ground.archive.catalog.Catalog`; a command's stages are the ground's
 (:class:`picodragon.ground.commanding.Stage`), in their lifecycle order.
 
-Over 500 lines because every question mission control asks of the archive is kept in this one
-reader, so the SQL of the read side stays in one place beside the pool it runs on.
+It is over 500 lines because every question mission control asks of the archive is kept in
+this one reader, so the SQL of the read side stays in one place beside the pool it runs on.
 """
 
 from __future__ import annotations
