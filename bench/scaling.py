@@ -314,16 +314,17 @@ def main(argv: list[str] | None = None) -> int:
         print_per_frame(found["per_frame"])
     out = Path(args.out)
     result = json.loads(out.read_text()) if out.exists() else {}  # other parts stay as they were
-    result.update({
-        "bench": "scaling",
-        "date": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cores": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "load_average_start": [round(x, 2) for x in load_start],
-                    "load_average_end": [round(x, 2) for x in os.getloadavg()]},
-        **found,
-        "meta": _meta.meta(),
-    })
+    result.update({"bench": "scaling", **found})
+    if "per_day" in found:  # the top-level date and machine are the per-day run's (docs quote them);
+        # the per-frame part carries its own date and load
+        result.update({
+            "date": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "machine": {"cores": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version(),
+                        "load_average_start": [round(x, 2) for x in load_start],
+                        "load_average_end": [round(x, 2) for x in os.getloadavg()]},
+            "meta": _meta.meta(),
+        })
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwrote {out}")
     return 0
