@@ -73,6 +73,19 @@ def fill(url: str, days: float) -> float:
     return time.perf_counter() - start
 
 
+def wait_until_listening(proc: subprocess.Popen, port: int, timeout_s: float = 60.0) -> None:
+    """Return once 127.0.0.1:port accepts a connection; raise if ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start") from None
+            time.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,15 +99,7 @@ def server(url: str):
     code = f"from picodragon.web import serve; serve({url!r}, '127.0.0.1', {port})"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
+        wait_until_listening(proc, port)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -38,7 +38,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -125,15 +124,7 @@ def server(url: str | None):
         code = f"from picodragon.web import serve; serve({url!r}, '127.0.0.1', {port})"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
+        web_bench.wait_until_listening(proc, port)
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
