@@ -95,14 +95,27 @@ class Field:
         return self._range  # type: ignore[attr-defined]
 
     def to_raw(self, value: float) -> int | float:
-        """Engineering value to wire value, saturating at the type's range."""
+        """Engineering value to wire value, saturating at the type's range.
+
+        (Comparisons in place of ``min(max(raw, lo), hi)``, with the same result: every field
+        of every packet the flight software sends comes through here.)
+        """
         raw = (value - self.offset) / self.scale
-        lo, hi = self.raw_range()
-        if self.is_float:
-            return float(min(max(raw, lo), hi))
+        lo, hi = self._range  # type: ignore[attr-defined]
+        if self._is_float:  # type: ignore[attr-defined]
+            if raw < lo:
+                raw = lo
+            elif raw > hi:
+                raw = hi
+            return float(raw)  # NaN stays NaN
         if raw != raw:  # NaN: the lowest code marks "no value"
             return int(lo)
-        return int(min(max(round(raw), lo), hi))
+        code = round(raw)
+        if code < lo:
+            code = lo
+        elif code > hi:
+            code = hi
+        return int(code)
 
     def from_raw(self, raw: float) -> float:
         return raw * self.scale + self.offset

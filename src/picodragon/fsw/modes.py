@@ -48,7 +48,7 @@ from picodragon.dictionary.telecommand import Reason
 from picodragon.fsw.hal import PowerSwitches
 from picodragon.fsw.params import FswConfig, PersistentParams, ResetCause
 from picodragon.fsw.scheduler import Component, Port
-from picodragon.fsw.sensors import SensorMonitor
+from picodragon.fsw.sensors import Channel, SensorMonitor
 
 REQUIRED_MODES = ("BOOT", "DETUMBLE", "NOMINAL", "IMAGING", "LOW_POWER", "SAFE")
 """The modes the rules of this module need, by their names in the dictionary's ``modes``."""
@@ -144,6 +144,8 @@ class ModeManager(Component):
         self.charge_inhibited = False
         """the power system's charger was last read off (battery too cold to charge)"""
         self.transitions: deque[tuple[float, int, int]] = deque(maxlen=256)
+        self._internal: tuple[Channel, ...] | None = None
+        """the internal temperature channels the thermal rule watches (found at first use)"""
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -228,13 +230,14 @@ class ModeManager(Component):
         )
 
     def _thermal(self, now: float) -> None:
-        for name, channel in self.sensors.channels.items():
-            if not name.startswith("temperature_c:") or channel.flagged:
+        if self._internal is None:  # outer panels swing far wider than the electronics inside
+            self._internal = self.sensors.temperature_channels(*INTERNAL_LOCATIONS)
+        low, high = self.config.safe_temperature_low_c, self.config.safe_temperature_high_c
+        for channel in self._internal:
+            if channel.flagged:
                 continue
-            if not any(part in name for part in INTERNAL_LOCATIONS):
-                continue  # outer panels swing far wider than the electronics inside
             t = channel.value
-            in_range = self.config.safe_temperature_low_c <= t <= self.config.safe_temperature_high_c
+            in_range = low <= t <= high
             if not in_range and self.mode not in (self.table.safe, self.table.boot):
                 self.emit(now, "TEMPERATURE_ALARM", int(t * 100), channel.bit)
                 self.params.safe_latched = True

@@ -60,6 +60,22 @@ TEMPERATURE_BIT0 = 8
 DEFAULT_PERIODS_S = {"power": 10.0, "attitude": 10.0, "temperature": 30.0}
 #: temperatures beyond this many (bits 8..31 of the flag word) are not read
 MAX_TEMPERATURES = 24
+#: the power system's channels, in the order a reading is judged
+POWER_CHANNELS = ("battery_voltage_v", "battery_current_a", "battery_soc", "solar_power_w",
+                  "bus_power_w")
+NAN = float("nan")
+NAN3 = (NAN, NAN, NAN)
+
+
+def _largest(vec: tuple[float, ...]) -> float:
+    """The axis of largest magnitude, a non-finite one first (the first such when several):
+    the one value the range check must see."""
+    worst, worst_key = NAN, -1.0
+    for x in vec:
+        key = abs(x) if math.isfinite(x) else math.inf
+        if key > worst_key:
+            worst, worst_key = x, key
+    return worst
 
 
 class SensorMonitor:
@@ -91,6 +107,13 @@ class SensorMonitor:
         not reported, no reading yet, or the reading failed"""
         self.newly_flagged: list[Channel] = []
         self.newly_recovered: list[Channel] = []
+        self._power_channels = tuple(self.channels[name] for name in POWER_CHANNELS)
+        self._temperature_reads = tuple(
+            (self.channels[name], sensor)
+            for name, sensor in zip(self.temperature_names, hal.temperatures, strict=False))
+        self._by_location: dict[str, tuple[Channel, ...]] = {}
+        """the temperature channels whose location contains a part, by part (``temperature``
+        asks for the same two every control period; the channels are fixed once built)"""
 
     @property
     def flags(self) -> int:
@@ -104,10 +127,20 @@ class SensorMonitor:
 
     def temperature(self, location_part: str) -> float:
         """The validated temperature of the first sensor whose location contains ``location_part``."""
-        for name, channel in self.channels.items():
-            if name.startswith("temperature_c:") and location_part in name[14:] and not channel.flagged:
+        found = self._by_location.get(location_part)
+        if found is None:
+            found = self._by_location[location_part] = self.temperature_channels(location_part)
+        for channel in found:
+            if not channel.flagged:
                 return channel.value
-        return float("nan")
+        return NAN
+
+    def temperature_channels(self, *location_parts: str) -> tuple[Channel, ...]:
+        """The temperature channels whose location contains one of ``location_parts``, in
+        channel order."""
+        return tuple(channel for name, channel in self.channels.items()
+                     if name.startswith("temperature_c:")
+                     and any(part in name[14:] for part in location_parts))
 
     def temperatures(self) -> list[float]:
         return [c.value for n, c in self.channels.items()
@@ -116,20 +149,23 @@ class SensorMonitor:
     def sample(self, now: float | None = None) -> None:
         """Read every sensor due at ``now`` (all of them when None) and judge its health."""
         self.newly_flagged, self.newly_recovered = [], []
-        due = set(self.periods_s)
-        if now is not None:
-            due = {group for group, at in self.next_due.items() if at <= now}
+        if now is None:
+            due: Any = self.periods_s
+        else:
+            next_due = self.next_due
+            due = [group for group, at in next_due.items() if at <= now]
             for group in due:
-                self.next_due[group] = now + self.periods_s[group]
+                next_due[group] = now + self.periods_s[group]
         if "power" in due:
             self._power()
         if "temperature" in due:
-            for name, sensor in zip(self.temperature_names, self.hal.temperatures, strict=False):
+            update = self._update
+            for channel, sensor in self._temperature_reads:
                 try:
                     raw = float(sensor.read_c())
                 except Exception:
-                    raw = float("nan")
-                self._update(self.channels[name], raw)
+                    raw = NAN
+                update(channel, raw)
         if "attitude" in due:
             self._vector("magnetometer_t", self.hal.magnetometer, "read_t")
             self._vector("gyro_rad_s", self.hal.gyro, "read_rad_s")
@@ -137,38 +173,33 @@ class SensorMonitor:
     def _power(self) -> None:
         try:
             reading = self.hal.power.read()
-            power = {
-                "battery_voltage_v": reading.battery_voltage_v,
-                "battery_current_a": reading.battery_current_a,
-                "battery_soc": reading.battery_soc,
-                "solar_power_w": reading.solar_power_w,
-                "bus_power_w": reading.bus_power_w,
-            }
+            power: tuple[float, ...] = (
+                reading.battery_voltage_v, reading.battery_current_a, reading.battery_soc,
+                reading.solar_power_w, reading.bus_power_w)
             self.charge_inhibited = bool(getattr(reading, "charge_inhibited", False))
             phase = getattr(reading, "charge_phase", None)
             self.charge_phase = int(phase) if phase is not None and 0 <= int(phase) <= 3 else None
         except Exception:  # a bus error reads as "no value" on every power channel
-            power = dict.fromkeys(("battery_voltage_v", "battery_current_a", "battery_soc",
-                                   "solar_power_w", "bus_power_w"), float("nan"))
+            power = (NAN,) * len(POWER_CHANNELS)
             self.charge_inhibited = None
             self.charge_phase = None
-        for name, raw in power.items():
-            self._update(self.channels[name], raw)
+        update = self._update
+        for channel, raw in zip(self._power_channels, power, strict=True):
+            update(channel, raw)
 
     def _vector(self, name: str, device: Any, method: str) -> None:
         if device is None:
             return
         try:
-            vec = tuple(float(x) for x in getattr(device, method)())
+            vec = tuple(map(float, getattr(device, method)()))
             if len(vec) != 3:
                 raise ValueError("not a 3-vector")
         except Exception:
-            vec = (float("nan"),) * 3
+            vec = NAN3
         channel = self.channels[name]
         # range-check every axis; stuck-check the vector as a whole
-        worst = max(vec, key=lambda x: abs(x) if math.isfinite(x) else math.inf)
-        self._update(channel, worst, stuck_key=vec)
-        self.vectors[name] = vec if not channel.flagged else (float("nan"),) * 3
+        self._update(channel, _largest(vec), stuck_key=vec)
+        self.vectors[name] = vec if not channel.flagged else NAN3
 
     def _update(self, channel: Channel, raw: float, stuck_key: Any = None) -> None:
         key = raw if stuck_key is None else stuck_key
