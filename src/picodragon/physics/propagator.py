@@ -289,8 +289,11 @@ class NumericalPropagator:
         self.density_scale = density_scale
         self.atmosphere = check_atmosphere(atmosphere)
         self.reentry_altitude_m = reentry_altitude_m
-        self.t = np.array([float(t0)])
-        self.y = np.concatenate([np.asarray(r0, float), np.asarray(v0, float)])[None, :]
+        # stored steps in buffers that grow by doubling (``t`` and ``y`` are views of the filled
+        # part): appending each chunk by concatenation copied the whole path every 6 h
+        self._tbuf = np.array([float(t0)])
+        self._ybuf = np.concatenate([np.asarray(r0, float), np.asarray(v0, float)])[None, :]
+        self._n = 1
         self.reentry_unix: float | None = None
         self.evaluations = 0
         self.msis_points = 0
@@ -315,8 +318,30 @@ class NumericalPropagator:
         return np.concatenate(self._cd) if self._cd else np.empty((0, 3))
 
     @property
+    def t(self) -> np.ndarray:
+        """Unix times of the stored steps (s), shape (n,): a view, valid until the next chunk."""
+        return self._tbuf[: self._n]
+
+    @property
+    def y(self) -> np.ndarray:
+        """TEME position and velocity (m, m/s) at the stored steps, shape (n, 6): a view."""
+        return self._ybuf[: self._n]
+
+    def _append(self, tc: np.ndarray, yc: np.ndarray) -> None:
+        """Store new steps after the last one, doubling the buffers when they are full."""
+        n, k = self._n, len(tc)
+        if n + k > len(self._tbuf):
+            cap = max(2 * len(self._tbuf), n + k)
+            tbuf, ybuf = np.empty(cap), np.empty((cap, 6))
+            tbuf[:n], ybuf[:n] = self._tbuf[:n], self._ybuf[:n]
+            self._tbuf, self._ybuf = tbuf, ybuf
+        self._tbuf[n:n + k] = tc
+        self._ybuf[n:n + k] = yc
+        self._n = n + k
+
+    @property
     def t_end(self) -> float:
-        return float(self.t[-1])
+        return float(self._tbuf[self._n - 1])
 
     @property
     def reentered(self) -> bool:
@@ -329,13 +354,16 @@ class NumericalPropagator:
         lat, lon, alt = geodetic(r_e)
         alt = np.maximum(alt, 60e3)
         n = len(t_grid)
-        where = (np.concatenate([t_grid, t_grid]), np.concatenate([lat, lat]),
-                 np.concatenate([lon, lon]), np.concatenate([alt, alt + 1000.0]))
+        # each point at its altitude then 1 km above, interleaved: NRLMSIS 2.x keeps the
+        # horizontal terms (time, place, activity) of its previous call and recomputes only the
+        # vertical profile for the second, which halves the call (bit-identical output)
+        where = (np.repeat(t_grid, 2), np.repeat(lat, 2), np.repeat(lon, 2),
+                 np.column_stack([alt, alt + 1000.0]).ravel())
         self.msis_points += 2 * n
         if self.cd_model == "sentman" and v_grid is not None:
             out = msis(*where, model=self.atmosphere)  # density, species and temperature at once
             rho = out[:, 0]
-            number, temperature = composition(out[:n])
+            number, temperature = composition(out[0::2])
             vrel = v_grid + OMEGA_EARTH * np.column_stack([r_grid[:, 1], -r_grid[:, 0], np.zeros(n)])
             body = {"cd_fn": self._species_cd} if self.body_cda is not None else {}
             self._grid_cd = mixture_cd(np.linalg.norm(vrel, axis=1), temperature, number, self.accommodation,
@@ -343,9 +371,9 @@ class NumericalPropagator:
         else:
             rho = density(*where, model=self.atmosphere)
             self._grid_cd = (np.full(n, float(self.cd)), np.full(n, np.nan))
-        log_rho = np.log(rho[:n])
+        log_rho = np.log(rho[0::2])
         # 1/H from the model's own two samples; the factor scales the density, not its gradient
-        invh = np.maximum((log_rho - np.log(rho[n:])) / 1000.0, 1e-6)
+        invh = np.maximum((log_rho - np.log(rho[1::2])) / 1000.0, 1e-6)
         lr = log_rho + math.log(self.density_scale)
         rn = np.linalg.norm(r_grid, axis=1)
         sun = sun_position(t_grid)
@@ -420,8 +448,7 @@ class NumericalPropagator:
             tc, yc = tc[: k + 1], yc[: k + 1]
         elif status == 1:
             self.reentry_unix = float(tc[-1])
-        self.t = np.concatenate([self.t, tc[1:]])
-        self.y = np.concatenate([self.y, yc[1:]])
+        self._append(tc[1:], yc[1:])
 
     def extend_to(self, unix_s: float) -> None:
         """Propagate until unix_s is covered (or re-entry)."""

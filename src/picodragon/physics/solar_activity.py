@@ -11,6 +11,7 @@ file's daily then monthly predictions; days before it or beyond all predictions 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -68,13 +69,19 @@ def _iso(day: int) -> str:
     return str(np.datetime64(int(day), "D"))
 
 
+_UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def _day_number(y: int, m: int, d: int) -> int:
-    return int(np.datetime64(f"{y:04d}-{m:02d}-{d:02d}", "D").astype(np.int64))
+    """Unix day number of a calendar date (proleptic Gregorian, as numpy's datetime64[D]); the
+    ordinal arithmetic is ~10x cheaper than a datetime64 per line of the 25,000-line file."""
+    return date(y, m, d).toordinal() - _UNIX_EPOCH_ORDINAL
 
 
 @lru_cache(maxsize=1)
 def load_space_weather() -> SpaceWeather:
-    """Parse SW-All.txt once: observed, daily predicted and monthly predicted sections."""
+    """Parse SW-All.txt once per process (cached): observed, daily predicted and monthly
+    predicted sections."""
     text = sw_all_path().read_text()
     updated = ""
     section = None
@@ -121,8 +128,7 @@ def load_space_weather() -> SpaceWeather:
     days = np.array(sorted(rows), dtype=np.int64)
     full = np.arange(days[0], days[-1] + 1)
     values = np.array([rows.get(int(dd), (np.nan, np.nan, np.nan)) for dd in full])
-    # a missing day (rare) takes the previous day's values
-    for k in range(1, len(full)):
-        if np.isnan(values[k, 0]):
-            values[k] = values[k - 1]
+    # a missing day (rare) takes the previous day's values (a forward fill of whole rows)
+    have = np.where(np.isnan(values[:, 0]), 0, np.arange(len(full)))
+    values = values[np.maximum.accumulate(have)]
     return SpaceWeather(full, values[:, 0], values[:, 1], values[:, 2], observed_until, updated)
