@@ -9,8 +9,14 @@ caller's business, through the ``on_frame`` callback.
 Time advances by events: the flight software says when it next wants to run; the engine
 advances the twin to that moment (at most ``MAX_STEP_S`` at once) and lets it run. In the
 ``fast`` fidelity the flight software runs in detail only during commissioning and around
-every true pass, and the twin alone advances in long steps in between, with the transmitter's
-duty cycle measured while the flight software ran as a load.
+every true pass, and the twin alone advances in long steps in between, with the transmitters'
+duty cycle measured while the flight software ran out of every station's view as a load.
+
+How long around a pass: from one beacon interval and one control period before the true AOS
+(the software has woken, run its control group and keyed a beacon when the first station can
+hear it) until its contact timeout and one control period after the true LOS (it has closed
+the session the pass opened). Both come from the flight software's own parameter table, so a
+mission with other rates gets its own margins.
 """
 
 from __future__ import annotations
@@ -29,11 +35,8 @@ from picodragon.mission.visibility import StationTrack, track
 MAX_STEP_S = 60.0
 #: length of the chunks over which station geometry is precomputed (s)
 CHUNK_S = 6 * 3600.0
-#: fast fidelity: detail for this long after ejection (RF silence, antenna, first beacons) ...
+#: fast fidelity: detail for this long after ejection (RF silence, antenna, first beacons) (s)
 COMMISSIONING_S = 3 * 3600.0
-#: ... and from this long before each true pass until this long after it (s)
-PASS_LEAD_S = 900.0
-PASS_TAIL_S = 300.0
 #: fast fidelity: the longest step of the twin alone (s)
 CRUISE_STEP_S = 6 * 3600.0
 
@@ -136,8 +139,12 @@ class Engine:
         self.stations: dict[str, Station] = {s.name: s for s in scenario.stations}
         self.hal = build_hal(self.twin.devices)
         self.dictionary = dictionary if dictionary is not None else load_mission_dictionary(scenario)
-        self.fsw = FlightSoftware(self.hal, fsw_config(scenario, auth_key), dictionary=self.dictionary,
+        config = fsw_config(scenario, auth_key)
+        self.fsw = FlightSoftware(self.hal, config, dictionary=self.dictionary,
                                   **flight_software_parts(scenario))
+        #: fast fidelity: detail from this long before each true pass until this long after (s)
+        self.pass_lead_s = config.telemetry_beacon_interval_s + config.control_period_s
+        self.pass_tail_s = config.contact_timeout_s + config.control_period_s
         self.fsw.boot()
         radio = scenario.spacecraft.radio  # the radio's mode picks the channel's modem and loss
         self.channel = Channel(seed, audio=audio_channel, mode=radio.modem_mode, bit_rate=radio.bit_rate)
@@ -151,8 +158,9 @@ class Engine:
         self._spans: dict[str, list[tuple[float, float]]] = {}
         self._chunk_end = -np.inf
         self._coupled: Windows | None = None
-        self._coupled_s = 0.0
-        self._keyed_at_start = self.radio.keyed_s_total
+        self._silence_ends = self.start_unix + scenario.spacecraft.radio.rf_silence_after_ejection_s
+        self._quiet_s = 0.0  # detailed seconds out of every station's view ...
+        self._quiet_keyed_s = 0.0  # ... and the seconds the transmitters keyed in them
         self._next_wake = self.fsw.step()
         self.reentry_unix: float | None = None
         self.watchdog_resets = 0
@@ -177,7 +185,8 @@ class Engine:
             self._spans[name] = tr.visible_spans(st.min_elevation_deg)
         if self.fidelity == "fast":
             windows = [(self.start_unix, self.start_unix + COMMISSIONING_S)]
-            windows += [(a - PASS_LEAD_S, b + PASS_TAIL_S) for sp in self._spans.values() for a, b in sp]
+            windows += [(a - self.pass_lead_s, b + self.pass_tail_s)
+                        for sp in self._spans.values() for a, b in sp]
             self._coupled = Windows(windows)
 
     def _ensure_tracks(self, t: float) -> None:
@@ -188,6 +197,15 @@ class Engine:
         """True elevation (deg), slant range (m) and range rate (m/s) of the spacecraft."""
         self._ensure_tracks(unix_s)
         return self._tracks[station].at(unix_s)
+
+    def _in_anyones_view(self, unix_s: float) -> bool:
+        """A station could hear the spacecraft now (its true pass, above its mask)."""
+        return any(a <= unix_s <= b for spans in self._spans.values() for a, b in spans)
+
+    def _keyed_s(self) -> float:
+        """Seconds the packet radio and the CW beacon have keyed the transmitter so far."""
+        cw = getattr(self.twin.devices, "cw", None)
+        return self.radio.keyed_s_total + (cw.keyed_s_total if cw is not None else 0.0)
 
     def visible(self, station: str, unix_s: float) -> bool:
         self._ensure_tracks(unix_s)
@@ -358,8 +376,8 @@ class Engine:
                         # a time-tagged command or a deployment step: wake the software for it
                         target = max(critical, t + 1e-3)
                         self._detail_until = target + 2 * MAX_STEP_S
-                    duty = ((radio.keyed_s_total - self._keyed_at_start) / self._coupled_s
-                            if self._coupled_s > 0 else 0.0)
+                    # the software out of view keys its beacons: that duty, measured, is the load
+                    duty = self._quiet_keyed_s / self._quiet_s if self._quiet_s > 0 else 0.0
                     radio.assume_keying(duty, t, target)  # the bus counts it, once
                     twin.advance_to(target)
                     t = self.time = target
@@ -373,7 +391,11 @@ class Engine:
             if t_next <= t:
                 t_next = min(t + 1e-3, t_end)
             twin.advance_to(t_next)
-            self._coupled_s += t_next - t
+            # out of view, past the RF silence after ejection
+            quiet = t_next >= self._silence_ends and not self._in_anyones_view(t_next)
+            if quiet:
+                self._quiet_s += t_next - t
+                keyed_before = self._keyed_s()
             t = self.time = t_next
             for sent_at, frame in radio.drain_outbox():
                 receptions = self._carry_down(sent_at, frame)
@@ -385,6 +407,8 @@ class Engine:
                 continue
             if t >= self._next_wake:
                 self._next_wake = self.fsw.step()
+            if quiet:
+                self._quiet_keyed_s += self._keyed_s() - keyed_before
             if on_step is not None:
                 on_step(t)
             if on_progress is not None and t >= next_progress:

@@ -10,9 +10,10 @@ from the element set, as a real station does.
 
 Two fidelities. ``full`` runs the flight software at its own rates for the whole span (the
 default for runs of days). ``fast`` (the default for ``--until-reentry``) runs it in detail for
-the first hours and around every predicted pass, and between them advances the twin alone in
-long steps with the transmitter's duty cycle as measured while the flight software ran; when
-the flight software resumes it sees its clock jump, as after a sleep. What a fast run cannot
+the first hours and around every true pass, and between them advances the twin alone in long
+steps with the transmitters' duty cycle as measured while the flight software ran out of view
+(``engine``); when the flight software resumes it sees its clock jump, as after a sleep. What a
+fast run cannot
 see: housekeeping sampled between passes (its store-and-forward history has gaps) and faults
 that would have happened out of view.
 """
@@ -231,8 +232,10 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
             rec = pass_at(rx.station, unix_s)
             if rec is not None:
                 rec.frames_sent += 1
-                rec.min_margin_db = float(np.nanmin([rec.min_margin_db, rx.margin_db]))
-                rec.max_margin_db = float(np.nanmax([rec.max_margin_db, rx.margin_db]))
+                margin = float(rx.margin_db)
+                if margin == margin:  # not NaN
+                    rec.min_margin_db = margin if not rec.min_margin_db <= margin else rec.min_margin_db
+                    rec.max_margin_db = margin if not rec.max_margin_db >= margin else rec.max_margin_db
             if rx.frame is None:
                 continue
             ground[rx.station].receive(rx.frame, unix_s)
