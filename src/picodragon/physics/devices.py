@@ -178,6 +178,12 @@ class RadioDevice:
             self._inbox.append(bytes(frame))
 
 
+_POWER_SIGMAS = np.array([0.005, 0.002, 0.01, 0.01])
+"""Noise of the EPS telemetry (1 sigma): battery V, battery A, solar W, bus W."""
+_POWER_QUANTA = np.array([0.01, 0.001, 0.001, 0.001, 0.001])
+"""Steps of the EPS telemetry: battery V, A, state of charge, solar W, bus W."""
+
+
 class PowerSensorDevice(FaultInjectable):
     """EPS telemetry: battery V (10 mV steps), I (1 mA steps), fuel-gauge SoC, solar and bus power.
 
@@ -192,17 +198,23 @@ class PowerSensorDevice(FaultInjectable):
     def read(self) -> PowerReading:
         s = self._state
         rng = self._rng
+        # the four noises in one draw: the same numbers, in the same order, as four scalar
+        # rng.normal(0, sigma) (which is 0 + sigma x a standard normal draw)
+        n_v, n_i, n_s, n_b = (0.0 + _POWER_SIGMAS * rng.standard_normal(4)).tolist()
         raw = np.array([
-            s.battery_voltage_v + rng.normal(0, 0.005),
-            s.battery_current_a + rng.normal(0, 0.002),
+            s.battery_voltage_v + n_v,
+            s.battery_current_a + n_i,
             s.battery_soc,
-            max(0.0, s.solar_power_w + rng.normal(0, 0.01)),
-            s.bus_power_w + rng.normal(0, 0.01),
+            max(0.0, s.solar_power_w + n_s),
+            s.bus_power_w + n_b,
         ])  # fmt: skip
-        v = self._apply(raw, rng, 0.0)
-        q = np.array([0.01, 0.001, 0.001, 0.001, 0.001])
-        v = np.round(v / q) * q
-        return PowerReading(*(float(x) for x in v), charge_inhibited=bool(s.charge_inhibited),
+        if self.fault is None:  # what _apply does without a fault, without its checks
+            self._last = raw
+            v = raw
+        else:
+            v = self._apply(raw, rng, 0.0)
+        v = np.rint(v / _POWER_QUANTA) * _POWER_QUANTA  # np.round to 0 decimals is rint
+        return PowerReading(*v.tolist(), charge_inhibited=bool(s.charge_inhibited),
                             charge_phase=int(s.charge_phase))
 
 
@@ -226,6 +238,9 @@ class TemperatureSensorDevice(FaultInjectable):
 
     def read_c(self) -> float:
         t = self._state.temperatures_c[self._node] + self.bias_c + self._rng.normal(0, 0.3)
+        if self.fault is None:  # what _apply does without a fault (0.1 K steps), on the scalar
+            self._last = value = np.rint(np.float64(t) / 0.1) * 0.1
+            return float(value)
         return float(self._apply(t, self._rng, 0.1))
 
 

@@ -23,14 +23,70 @@ Parameters are typical 1U parts (named assumptions: the reference mission's sens
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from picodragon.physics.constants import R_EARTH, SOLAR_CONSTANT
+import numpy as np
+from numba import njit
+
+from picodragon.physics.constants import EARTH_ALBEDO, R_EARTH, SOLAR_CONSTANT
 from picodragon.physics.devices import FaultInjectable, PositionFix
 from picodragon.physics.orbit import geodetic
 from picodragon.physics.state import SpacecraftState
-from picodragon.physics.sun import earth_fluxes, earth_view_factor
+from picodragon.physics.sun import earth_fluxes, earth_view_factor, view_factor_table
 from picodragon.physics.timebase import teme_to_ecef
+
+_NO_ROTATION = np.array([1.0, 0.0, 0.0, 0.0])
+"""The identity quaternion: body axes = TEME when the twin does not propagate attitude."""
+
+
+@njit(cache=True)
+def _panel_currents(q, r, sun, frac, mask, isc, hs, table, out):  # pragma: no cover - compiled
+    """True short-circuit currents (A) of the six faces into out, in scalars: the sunlit
+    cosine (clipped) plus the nadir albedo through each face's plate-to-Earth view factor,
+    with the formulas of ``sun.earth_view_factor`` and ``sun.earth_fluxes`` term by term
+    (what ``SunSensorDevice._truth_numpy`` computes with a few dozen small numpy calls)."""
+    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
+    # columns of body -> TEME = rows of TEME -> body (as attitude.quats_to_matrices)
+    m00 = 1 - 2 * (q2 * q2 + q3 * q3)
+    m01 = 2 * (q1 * q2 - q0 * q3)
+    m02 = 2 * (q1 * q3 + q0 * q2)
+    m10 = 2 * (q1 * q2 + q0 * q3)
+    m11 = 1 - 2 * (q1 * q1 + q3 * q3)
+    m12 = 2 * (q2 * q3 - q0 * q1)
+    m20 = 2 * (q1 * q3 - q0 * q2)
+    m21 = 2 * (q2 * q3 + q0 * q1)
+    m22 = 1 - 2 * (q1 * q1 + q2 * q2)
+    rx, ry, rz = r[0], r[1], r[2]
+    sx, sy, sz = sun[0] - rx, sun[1] - ry, sun[2] - rz
+    sn = math.sqrt(sx * sx + sy * sy + sz * sz)
+    sx, sy, sz = sx / sn, sy / sn, sz / sn
+    rn = math.sqrt(rx * rx + ry * ry + rz * rz)
+    nx, ny, nz = -rx / rn, -ry / rn, -rz / rn
+    s_b = (m00 * sx + m10 * sy + m20 * sz, m01 * sx + m11 * sy + m21 * sz, m02 * sx + m12 * sy + m22 * sz)
+    n_b = (m00 * nx + m10 * ny + m20 * nz, m01 * nx + m11 * ny + m21 * nz, m02 * nx + m12 * ny + m22 * nz)
+    # albedo on a nadir plate (sun.earth_fluxes)
+    view = (R_EARTH / rn) ** 2
+    sun_n = math.sqrt(sun[0] * sun[0] + sun[1] * sun[1] + sun[2] * sun[2])
+    cos_zenith = (rx * sun[0] + ry * sun[1] + rz * sun[2]) / (rn * sun_n)
+    albedo = SOLAR_CONSTANT * EARTH_ALBEDO * view * min(max(cos_zenith, 0.0), 1.0)
+    # the view factor's altitude row (sun.earth_view_factor)
+    nh = hs.shape[0]
+    h = min(max(rn / R_EARTH, hs[0]), hs[nh - 1])
+    fh = (h - hs[0]) / (hs[1] - hs[0])
+    i = min(int(fh), nh - 2)
+    wh = fh - i
+    to_nadir = (rn / R_EARTH) ** 2
+    for k in range(6):
+        sign = 1.0 if k % 2 == 0 else -1.0
+        cos_s = max(sign * s_b[k // 2], 0.0)
+        lam = math.acos(min(max(sign * n_b[k // 2], -1.0), 1.0)) * (180.0 / math.pi)
+        j = min(int(lam), 179)
+        wl = lam - j
+        f0 = table[i, j] * (1 - wl) + table[i, j + 1] * wl
+        f1 = table[i + 1, j] * (1 - wl) + table[i + 1, j + 1] * wl
+        cos_e = (f0 * (1 - wh) + f1 * wh) * to_nadir
+        flux = SOLAR_CONSTANT * frac * cos_s + albedo * cos_e
+        out[k] = mask[k] * isc * flux / SOLAR_CONSTANT
 
 
 class _SampledSensor(FaultInjectable):
@@ -52,8 +108,16 @@ class _SampledSensor(FaultInjectable):
 
     def _sample(self) -> np.ndarray:
         t = self._state.time
-        if self._held is not None and t - self._held_at < self.sample_period_s and self.fault is None:
-            return self._held.copy()
+        if self.fault is None:
+            if self._held is not None and t - self._held_at < self.sample_period_s:
+                return self._held.copy()
+            # what _apply does without a fault, without its checks (np.round to 0 decimals is rint)
+            value = self._truth() + self.bias + self._rng.normal(0.0, self.noise, self.bias.shape)
+            if self.quantum > 0:
+                value = np.rint(value / self.quantum) * self.quantum
+            self._last = self._held = value
+            self._held_at = t
+            return value.copy()
         value = self._truth() + self.bias + self._rng.normal(0.0, self.noise, self.bias.shape)
         value = self._apply(value, self._rng, self.quantum)
         self._held, self._held_at = np.array(value, dtype=float), t
@@ -71,8 +135,8 @@ class MagnetometerDevice(_SampledSensor):
         return self._state.field_body_t()
 
     def read_t(self) -> tuple[float, float, float]:
-        x, y, z = self._sample()
-        return float(x), float(y), float(z)
+        x, y, z = self._sample().tolist()
+        return x, y, z
 
 
 class GyroDevice(_SampledSensor):
@@ -86,8 +150,8 @@ class GyroDevice(_SampledSensor):
         return self._state.body_rate_rad_s()
 
     def read_rad_s(self) -> tuple[float, float, float]:
-        x, y, z = self._sample()
-        return float(x), float(y), float(z)
+        x, y, z = self._sample().tolist()
+        return x, y, z
 
 
 class SunSensorDevice(_SampledSensor):
@@ -104,6 +168,20 @@ class SunSensorDevice(_SampledSensor):
         self.mask = np.asarray(face_mask, dtype=float)
 
     def _truth(self) -> np.ndarray:
+        state = self._state
+        q = state.q
+        hs, _, table = view_factor_table()
+        out = np.empty(6)
+        _panel_currents(
+            _NO_ROTATION if q is None else np.asarray(q, dtype=float),
+            np.asarray(state.r_teme, dtype=float), np.asarray(state.sun_teme, dtype=float),
+            float(state.sunlit_fraction), self.mask, self.isc_at_1361, hs, table, out,
+        )  # fmt: skip
+        return out
+
+    def _truth_numpy(self) -> np.ndarray:
+        """``_truth`` in numpy from the state's helpers and ``sun``'s functions: the reference
+        the compiled ``_panel_currents`` is checked against (tests/physics/test_sensors.py)."""
         s_b, frac = self._state.sun_body()
         r = self._state.r_teme
         sun = self._state.sun_teme

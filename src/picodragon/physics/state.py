@@ -25,7 +25,6 @@ import numpy as np
 
 from picodragon.astro.frames import teme_to_ecef
 from picodragon.astro.wgs84 import geodetic
-from picodragon.physics.attitude import quats_to_matrices
 
 
 @dataclass
@@ -60,12 +59,27 @@ class SpacecraftState:
     reentered: bool = False
 
     def body_to_teme(self) -> np.ndarray:
-        """Rotation matrix body -> TEME now (identity when attitude is not propagated)."""
-        return np.eye(3) if self.q is None else quats_to_matrices(np.asarray(self.q, float)[None, :])[0]
+        """Rotation matrix body -> TEME now (identity when attitude is not propagated).
+
+        Built from the quaternion's four scalars by the formula of ``attitude.quats_to_matrices``
+        (the same products and sums, so the same bits) without its stacks of one-element arrays."""
+        if self.q is None:
+            return np.eye(3)
+        return np.array(_matrix(self.q))
+
+    def to_body(self, x: float, y: float, z: float) -> tuple[float, float, float]:
+        """A TEME vector's components in the body frame (M^T v, M = ``body_to_teme``), in scalars.
+
+        The devices ask for it at every housekeeping sample: a tuple, no 3 x 3 array built and
+        multiplied (which cost ten times more); equal to ``body_to_teme().T @ v`` to rounding."""
+        if self.q is None:
+            return x, y, z
+        (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = _matrix(self.q)
+        return (m00 * x + m10 * y + m20 * z, m01 * x + m11 * y + m21 * z, m02 * x + m12 * y + m22 * z)
 
     def field_body_t(self) -> np.ndarray:
         """Geomagnetic field in the body frame, T."""
-        return self.body_to_teme().T @ self.b_teme
+        return np.array(self.to_body(*np.asarray(self.b_teme, dtype=float).tolist()))
 
     def body_rate_rad_s(self) -> np.ndarray:
         return np.zeros(3) if self.w_rad_s is None else np.array(self.w_rad_s, dtype=float)
@@ -73,13 +87,23 @@ class SpacecraftState:
     def sun_body(self) -> tuple[np.ndarray, float]:
         """Unit Sun vector in the body frame and the visible fraction of the solar disc."""
         s = self.sun_teme - self.r_teme
-        return self.body_to_teme().T @ (s / np.linalg.norm(s)), self.sunlit_fraction
+        return np.array(self.to_body(*(s / np.linalg.norm(s)).tolist())), self.sunlit_fraction
 
     def geodetic_now(self) -> tuple[float, float, float]:
         """Latitude, longitude (deg) and height (m) of the spacecraft now."""
         r_e, _ = teme_to_ecef(self.r_teme[None, :], None, np.array([self.time]), self.dut1_s)
         lat, lon, h = geodetic(r_e)
         return float(lat[0]), float(lon[0]), float(h[0])
+
+
+def _matrix(q) -> tuple[tuple[float, float, float], ...]:
+    """Rows of the body -> TEME matrix of a quaternion (w, x, y, z), as ``quats_to_matrices``."""
+    w, x, y, z = q.tolist() if isinstance(q, np.ndarray) else (float(c) for c in q)
+    return (
+        (1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+        (2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+        (2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)),
+    )
 
 
 class ElectricalBus:

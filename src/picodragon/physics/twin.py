@@ -101,6 +101,8 @@ CACHE_STEP_S = 10.0
 """Grid of the environment cache (orbit, Sun, eclipse, Earth fluxes, field, density), s."""
 CACHE_SPAN_S = 3600.0
 """Shortest span the cache is built for at once, s."""
+HISTORY_BATCH_ROWS = 2048
+"""Raw history rows kept before they are converted in one pass (``Twin._record``)."""
 
 
 @njit(cache=True)
@@ -367,7 +369,9 @@ class Twin:
         self._rec_buffer = np.empty((4096, 19))
         self._env_buffer = np.empty(17)
         self._no_attitude = np.zeros((1, 4))
-        self._hist: list[np.ndarray] = []
+        self._hist: list[np.ndarray | tuple[np.ndarray, float]] = []
+        """history rows, and raw rows not yet converted with their UT1 - UTC (``_record``)"""
+        self._hist_raw = 0
         self._hist_last = -np.inf
         self._books = np.zeros(5)
         """cumulative J drawn from the cells, charged, discharged, to the bus; s powered"""
@@ -578,16 +582,40 @@ class Twin:
 
     # --- recording -----------------------------------------------------------------------------
     def _record(self, rec: np.ndarray) -> None:
-        r_e, _ = teme_to_ecef(rec[:, 1:4], None, rec[:, 0], self._dut1)
-        lat, lon, h = geodetic(r_e)
-        soc = rec[:, 5]
-        ocv = pw.battery_ocv(soc)
-        volts = ocv + pw.PACK_RESISTANCE_OHM * rec[:, 6] / ocv
-        rows = np.column_stack([
-            rec[:, 0], h / 1e3, lat, lon, rec[:, 4], soc, volts, rec[:, 7], rec[:, 8], rec[:, 9],
-            rec[:, 10:] - 273.15,
-        ])  # fmt: skip
-        self._hist.append(rows)
+        """Keep a step's raw rows (``_world``'s: TEME position, state of charge, kelvin) with
+        the UT1 - UTC they were taken at; ``_settle_history`` turns them into history rows many
+        at a time (one conversion a minute cost more than the rest of a twin step)."""
+        self._hist.append((rec, self._dut1))
+        self._hist_raw += len(rec)
+        if self._hist_raw >= HISTORY_BATCH_ROWS:
+            self._settle_history()
+
+    def _settle_history(self) -> None:
+        """Raw rows waiting in the history into HISTORY_FIELDS rows (geodetic, volts, deg C),
+        each run of them in one vectorised pass, the order kept."""
+        settled: list[np.ndarray] = []
+        run: list[tuple[np.ndarray, float]] = []
+        for item in [*self._hist, None]:
+            if isinstance(item, tuple):
+                run.append(item)
+                continue
+            if run:
+                rec = np.concatenate([r for r, _ in run])
+                dut1_s = np.repeat([d for _, d in run], [len(r) for r, _ in run])
+                r_e, _ = teme_to_ecef(rec[:, 1:4], None, rec[:, 0], dut1_s)
+                lat, lon, h = geodetic(r_e)
+                soc = rec[:, 5]
+                ocv = pw.battery_ocv(soc)
+                volts = ocv + pw.PACK_RESISTANCE_OHM * rec[:, 6] / ocv
+                settled.append(np.column_stack([
+                    rec[:, 0], h / 1e3, lat, lon, rec[:, 4], soc, volts, rec[:, 7], rec[:, 8],
+                    rec[:, 9], rec[:, 10:] - 273.15,
+                ]))  # fmt: skip
+                run = []
+            if item is not None:
+                settled.append(item)
+        self._hist = settled
+        self._hist_raw = 0
 
     def _ledger_row(self) -> None:
         on_s = self.switches.on_seconds()
@@ -626,6 +654,7 @@ class Twin:
         every_s thins them to the first row of each every_s-long interval (e.g. 600 for a
         whole-lifetime plot: about 20 000 rows instead of 190 000).
         """
+        self._settle_history()
         rows = np.concatenate(self._hist) if self._hist else np.empty((0, len(HISTORY_FIELDS)))
         if every_s and len(rows):
             slot = np.floor((rows[:, 0] - rows[0, 0]) / every_s)
