@@ -103,6 +103,10 @@ class PassAutomation:
         self._previous_contact_end = EPOCH_2000_UNIX
         self._pass_start: float | None = None
         self._pass_done: set[str] = set()
+        self._files_changed = 0
+        """bumped whenever ``entries`` or ``done_files`` change: ``pending_files`` is asked
+        several times a tick in every contact and recomputed only after a change"""
+        self._pending: tuple[tuple[int, int, int], tuple[int, ...]] | None = None
 
     # --- what the ground hears -----------------------------------------------------------------
     def on_decoded(self, decoded) -> None:
@@ -116,6 +120,7 @@ class PassAutomation:
             self._last_event_time = max(self._last_event_time, decoded.unix_s)
         elif name == "FILE_ENTRY":
             self.entries[int(decoded.values["file_id"])] = dict(decoded.values)
+            self._files_changed += 1
         elif getattr(decoded, "chunk", None) is not None:
             self._file_progress(decoded.chunk.file_id)
 
@@ -125,6 +130,7 @@ class PassAutomation:
             return
         if state.crc_ok:
             self.done_files.add(file_id)
+            self._files_changed += 1
             if self.delete_when_down:
                 self._to_delete.append(file_id)
             if self.on_file_down is not None:
@@ -209,8 +215,12 @@ class PassAutomation:
 
     def pending_files(self) -> list[int]:
         """Valid images listed on board and not yet down whole."""
-        return [fid for fid, v in self.entries.items()
-                if int(v["kind"]) == IMAGE_KIND and int(v["valid"]) == 1 and fid not in self.done_files]
+        key = (self._files_changed, len(self.entries), len(self.done_files))
+        if self._pending is None or self._pending[0] != key:
+            self._pending = (key, tuple(
+                fid for fid, v in self.entries.items()
+                if int(v["kind"]) == IMAGE_KIND and int(v["valid"]) == 1 and fid not in self.done_files))
+        return list(self._pending[1])
 
     def _plan_pass(self, unix_s: float) -> None:
         s = self.settings

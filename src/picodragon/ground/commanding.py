@@ -206,6 +206,9 @@ class CommandQueue:
         self.completion_timeout_s = completion_timeout_s
         self.commands: dict[int, CommandRecord] = {}
         self._by_counter: dict[int, int] = {}
+        self._changes = 0
+        """bumped with every stage added: ``next_timeout`` recomputes only after a change"""
+        self._next_timeout: tuple[tuple[int, float, float], float] | None = None
         self._load()
         self._signer = auth.CommandSigner(key, key_id=key_id, counter=self._highest_counter())
         self.sequence = len(self.commands)
@@ -264,12 +267,14 @@ class CommandQueue:
                         record.packet,
                     )
                 self.commands[cid] = mine
+        self._changes += 1
         return sum(1 for cid in self.commands if cid not in before)
 
     def _record(self, record: CommandRecord, stage: Stage, now: float, detail: str = "") -> None:
         if record.reached(stage) is not None:
             return
         record.stages.append((stage, float(now), detail))
+        self._changes += 1
         if stage in FINAL:
             self._open.discard(record.id)
         self.archive.insert(
@@ -386,6 +391,7 @@ class CommandQueue:
                 if record.reached(Stage(r["stage"])) is None:
                     record.stages.append((Stage(r["stage"]), float(r["unix_s"]), r["detail"]))
             _stage_order(record)
+            self._changes += 1
             if record.final:
                 self._open.discard(record.id)
             return False
@@ -456,6 +462,8 @@ class CommandQueue:
         """Released commands to transmit now, signed and marked sent (for callers whose radio
         cannot fail, as the simulation's); their ``packet`` is the AX.25 information field."""
         out = self.prepare_uplink(now, limit)
+        if not out:  # most ticks of a pass: no transaction to open and commit
+            return out
         with self.archive.batch():
             for record in out:
                 self.mark_sent(record, now)
@@ -551,7 +559,10 @@ class CommandQueue:
         """The latest moment at which ``check_timeouts`` still times nothing out (Unix s; inf
         when no open command has a window running): a caller ticking often checks this and
         calls ``check_timeouts`` only past it, with the same outcome and no archive batch per
-        tick."""
+        tick. Kept until a stage is added (or a window's length changed)."""
+        key = (self._changes, self.ack_timeout_s, self.completion_timeout_s)
+        if self._next_timeout is not None and self._next_timeout[0] == key:
+            return self._next_timeout[1]
         earliest = float("inf")
         for i in self._open:
             record = self.commands[i]
@@ -563,6 +574,7 @@ class CommandQueue:
                 earliest = min(earliest, sent + self.ack_timeout_s)
             elif acked is not None:
                 earliest = min(earliest, max(acked, record.execute_at or acked) + self.completion_timeout_s)
+        self._next_timeout = (key, earliest)
         return earliest
 
     def check_timeouts(self, now: float) -> list[CommandRecord]:

@@ -146,6 +146,7 @@ class Operator:
         self.image_paths: dict[int, str] = {}
         self.captures_booked: list[float] = []
         self._listed_after = -np.inf
+        self._first_unlisted: tuple[tuple[int, float], float] = ((-1, -np.inf), np.inf)
         self._opportunity: float | None = None
         self._opportunity_checked_for: str | None = None
 
@@ -198,8 +199,14 @@ class Operator:
         return False
 
     def _unlisted_capture(self, unix_s: float) -> bool:
-        """A booked capture has happened since the directory was last listed."""
-        return any(self._listed_after < t < unix_s for t in self.captures_booked)
+        """A booked capture has happened since the directory was last listed: the first booked
+        after the listing is before ``unix_s`` (asked every tick of a contact until the listing,
+        so that first one is kept until a booking or a listing changes it)."""
+        key = (len(self.captures_booked), self._listed_after)
+        if self._first_unlisted[0] != key:
+            after = [t for t in self.captures_booked if t > self._listed_after]
+            self._first_unlisted = (key, min(after, default=np.inf))
+        return self._first_unlisted[1] < unix_s
 
     def _book_capture(self, unix_s: float) -> None:
         if self.element_set is None:
