@@ -63,6 +63,7 @@ class Downlink(Component):
         self.bytes_sent = 0
         self.dropped = 0
         self.next_free = 0.0
+        self._header_cache: tuple[tuple[ax25.Address, ax25.Address], bytes] | None = None
         self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
@@ -135,8 +136,17 @@ class Downlink(Component):
                 return
             self._send(packet, now)
 
+    def _header(self) -> bytes:
+        """The octets every frame starts with (addresses, control, PID), encoded once for the
+        addresses in use: an AX.25 UI frame without FCS is this header and its information."""
+        key = (self.destination, self.source)
+        cached = self._header_cache
+        if cached is None or cached[0][0] is not key[0] or cached[0][1] is not key[1]:
+            cached = self._header_cache = (key, ax25.encode(ax25.Frame(*key)))
+        return cached[1]
+
     def _send(self, packet: bytes, now: float) -> None:
-        frame = ax25.encode(ax25.Frame(self.destination, self.source, info=packet))
+        frame = self._header() + packet
         try:
             self.radio.transmit(frame)
         except Exception:  # a radio fault loses this frame, not the software
