@@ -126,3 +126,19 @@ def test_station_off_boresight(scenario) -> None:  # type: ignore[no-untyped-def
     assert b.margin_db[0] - b.margin_db[1] == pytest.approx(3.0)
     up = budget.uplink_budget(radio, station, 1e6, 30.0, station_off_boresight_deg=off)
     assert np.shape(up.margin_db) == (3,)
+
+
+def test_one_geometry_gives_the_array_path_numbers(scenario) -> None:  # type: ignore[no-untyped-def]
+    """A frame's budget (floats, no numpy) is every line of the vectorised one at that point."""
+    radio, station = scenario.spacecraft.radio, scenario.stations[0]
+    elevations = np.array([-3.0, 0.0, 5.0, 30.0, 90.0])
+    ranges = budget.slant_range_m(elevations, 420e3)
+    for fn in (budget.downlink_budget, budget.uplink_budget):
+        for off in (None, 12.0):
+            whole = fn(radio, station, ranges, elevations, station_off_boresight_deg=off)
+            for k, (r, e) in enumerate(zip(ranges.tolist(), elevations.tolist(), strict=True)):
+                one = fn(radio, station, r, e, station_off_boresight_deg=off)
+                for name, value in one.to_dict().items():
+                    if name != "modulation":
+                        expected = np.broadcast_to(getattr(whole, name), ranges.shape)[k]
+                        assert value == pytest.approx(float(expected), rel=1e-13, abs=1e-25), name

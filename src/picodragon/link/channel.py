@@ -35,12 +35,18 @@ Deterministic for a seed: the same sequence of calls gives the same results.
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.stats import binom
+from typing import TYPE_CHECKING
 
-from picodragon.link import afsk, budget, g3ruh, hdlc
-from picodragon.link import fm as nbfm
-from picodragon.link.demod import AfskDemodulator
+import numpy as np
+
+from picodragon.link import budget, hdlc
+
+if TYPE_CHECKING:
+    from picodragon.link.demod import AfskDemodulator
+    from picodragon.link.g3ruh import G3ruhDemodulator
+
+# The modems (scipy.signal, 0.4 s) and scipy.stats (1 s) are imported where they are used: the
+# bit-error path of a mission run needs neither unless a frame can take an error.
 
 #: a modem mode (``Radio.modem_mode``) -> (its radio modulation, its bit rate in bit/s)
 MODES: dict[str, tuple[str, float]] = {
@@ -89,15 +95,19 @@ class Channel:
         self.sample_rate = sample_rate
         self.tone_offset_hz = tone_offset_hz
         self.bit_rate = bit_rate
-        self._demodulator: AfskDemodulator | g3ruh.G3ruhDemodulator | None = None
+        self._demodulator: AfskDemodulator | G3ruhDemodulator | None = None
         if audio and mode == "afsk1200":
+            from picodragon.link.demod import AfskDemodulator
+
             self._demodulator = AfskDemodulator(sample_rate, baud=bit_rate)
         elif audio:
-            self._demodulator = g3ruh.G3ruhDemodulator(sample_rate, baud=bit_rate)
+            from picodragon.link.g3ruh import G3ruhDemodulator
+
+            self._demodulator = G3ruhDemodulator(sample_rate, baud=bit_rate)
 
     def transmit(self, frame: bytes, bit_error_rate: float) -> bytes | None:
         """The frame as received, or ``None`` when it is lost."""
-        ber = float(np.clip(bit_error_rate, 0.0, 0.5))
+        ber = min(max(float(bit_error_rate), 0.0), 0.5)  # np.clip on a scalar costs 5 us
         if self._demodulator is not None:
             return self._through_audio(frame, ber)
         if ber == 0.0:
@@ -109,6 +119,8 @@ class Channel:
         most_bits = 8 * (len(frame) + 2) * 6 // 5 + 24
         if u < (1.0 - ber) ** most_bits:
             return bytes(frame)
+        from scipy.stats import binom
+
         line = hdlc.nrzi_encode(hdlc.encode(frame))
         n_errors = int(binom.ppf(u, len(line), ber))
         if n_errors == 0:
@@ -136,6 +148,9 @@ class Channel:
     ) -> bytes | None:
         if self.mode != "afsk1200":
             return self._through_baseband(frame, ber)
+        from picodragon.link import afsk
+        from picodragon.link import fm as nbfm
+
         amplitude = 1.0 if self.fm else 0.5
         audio = afsk.modulate(
             [frame],
@@ -167,6 +182,8 @@ class Channel:
     def _through_baseband(self, frame: bytes, ber: float) -> bytes | None:
         """G3RUH: the shaped +-A line plus noise at the Eb/N0 that gives ``ber`` for
         non-coherent FSK (``Eb = A^2 / R``, ``N0 = 2 sigma^2 / fs``), then the demodulator."""
+        from picodragon.link import g3ruh
+
         amplitude = 0.5
         audio = g3ruh.modulate([frame], self.sample_rate, baud=self.bit_rate, amplitude=amplitude)
         if ber > 0:

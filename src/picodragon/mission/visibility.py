@@ -10,7 +10,8 @@ derivative is small outside the zenith), far below the link budget's own uncerta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +27,8 @@ class StationTrack:
     elevation_deg: np.ndarray
     range_m: np.ndarray
     range_rate_m_s: np.ndarray
+    _lists: tuple[list[float], list[float], list[float]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def end_unix(self) -> float:
@@ -33,12 +36,16 @@ class StationTrack:
 
     def at(self, unix_s: float) -> tuple[float, float, float]:
         """Elevation (deg), slant range (m) and range rate (m/s) at one instant."""
+        if self._lists is None:  # per-frame lookups on floats, not numpy scalars (same numbers)
+            self._lists = (self.elevation_deg.tolist(), self.range_m.tolist(),
+                           self.range_rate_m_s.tolist())
+        elevation, range_m, range_rate = self._lists
         x = (unix_s - self.start_unix) / self.step_s
-        i = int(min(max(np.floor(x), 0), len(self.elevation_deg) - 2))
+        i = math.floor(min(max(x, 0.0), len(elevation) - 2))  # floor(clamp) == clamp(floor): integer bounds
         w = min(max(x - i, 0.0), 1.0)
-        el = self.elevation_deg[i] * (1 - w) + self.elevation_deg[i + 1] * w
-        rng = self.range_m[i] * (1 - w) + self.range_m[i + 1] * w
-        rr = self.range_rate_m_s[i] * (1 - w) + self.range_rate_m_s[i + 1] * w
+        el = elevation[i] * (1 - w) + elevation[i + 1] * w
+        rng = range_m[i] * (1 - w) + range_m[i + 1] * w
+        rr = range_rate[i] * (1 - w) + range_rate[i + 1] * w
         return float(el), float(rng), float(rr)
 
     def visible_spans(self, mask_deg: float) -> list[tuple[float, float]]:
