@@ -55,7 +55,6 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import ndtr
 
 from picodragon.config import Radio, Station
 
@@ -212,6 +211,8 @@ def galactic_noise_k(frequency_hz: float) -> float:
 
 def ground_fraction(elevation_deg: Array, beamwidth_deg: float) -> np.ndarray:
     """Share of a Gaussian beam pointed at ``elevation_deg`` that falls below the horizon."""
+    from scipy.special import ndtr  # here, not at import: scipy.special costs 0.4 s to import
+
     sigma = beamwidth_deg / 2.3548
     return ndtr(-np.asarray(elevation_deg, dtype=float) / sigma)
 
@@ -430,7 +431,7 @@ def downlink_budget(
     beamwidth = _beamwidth_deg(station.antenna_gain_dbi)
     if isinstance(slant_range_m, _NUMBER) and isinstance(elevation_deg, _NUMBER):
         sky = _galactic_noise_k(f)
-        fraction = float(ndtr(-elevation_deg / (beamwidth / 2.3548)))
+        fraction = float(ground_fraction(elevation_deg, beamwidth))
         antenna = (1 - fraction) * sky + fraction * T0_K
         receiver = max(station.system_noise_temperature_k - sky, 0.0)
     else:
