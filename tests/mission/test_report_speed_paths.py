@@ -1,0 +1,85 @@
+"""The report's cheaper paths give what the plain ones gave: decimation for all buckets at once,
+the world map kept on disk, figures written with their template filled in at the end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from picodragon.mission import report, report_html
+
+
+def _decimate_bucket_by_bucket(y: np.ndarray, max_points: int) -> np.ndarray:
+    """The plain loop: the first min and the first max of each bucket, in order."""
+    n = len(y)
+    if n <= max_points:
+        return np.arange(n)
+    edges = np.linspace(0, n, max_points // 2 + 1).astype(int)
+    filled = np.where(np.isnan(y), np.nanmean(y) if np.isfinite(y).any() else 0.0, y)
+    keep: list[int] = []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        if b > a:
+            i, j = a + int(np.argmin(filled[a:b])), a + int(np.argmax(filled[a:b]))
+            keep.extend(sorted({i, j}))
+    return np.array(keep)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("n", [7, 3001, 4500, 20011])
+def test_decimate_keeps_the_same_samples_as_bucket_by_bucket(n: int) -> None:
+    rng = np.random.default_rng(n)
+    ties = np.round(rng.normal(size=n), 1)
+    holes = rng.normal(size=n)
+    holes[rng.integers(0, n, n // 10 + 1)] = np.nan
+    signed_zeros = np.zeros(n)
+    signed_zeros[::3] = -0.0
+    odd = rng.normal(size=n)
+    odd[:4] = [np.inf, 1.0, -np.inf, np.nan]
+    for y in (rng.normal(size=n), ties, holes, np.full(n, np.nan), signed_zeros, odd):
+        for max_points in (3000, 11, 2):
+            assert np.array_equal(report.decimate(y, max_points), _decimate_bucket_by_bucket(y, max_points))
+
+
+def test_disk_cached_makes_once_and_survives_an_unwritable_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PICODRAGON_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def make() -> bytes:
+        calls.append(1)
+        return b"bytes"
+
+    assert report_html.disk_cached("x.bin", make) == b"bytes"
+    assert report_html.disk_cached("x.bin", make) == b"bytes" and len(calls) == 1
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("PICODRAGON_CACHE_DIR", str(blocker))
+    assert report_html.disk_cached("y.bin", make) == b"bytes" and len(calls) == 2
+
+
+def test_the_world_map_from_the_cache_is_the_one_made_afresh(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PICODRAGON_CACHE_DIR", str(tmp_path))
+    report.world_map_data_uri.cache_clear()
+    made = report.world_map_data_uri(360)
+    assert len(list(tmp_path.iterdir())) == 1
+    report.world_map_data_uri.cache_clear()
+    assert report.world_map_data_uri(360) == made
+    report.world_map_data_uri.cache_clear()
+
+
+def test_a_templated_figure_writes_the_page_update_layout_would() -> None:
+    import plotly.graph_objects as go
+
+    def build(fig):  # type: ignore[no-untyped-def]
+        fig.add_trace(go.Scatter(x=np.array(["2013-11-20T00:00:00", "2013-11-20T00:01:00"]),
+                                 y=np.array([1.0, np.nan]), mode="lines", name="a"))
+        fig.update_layout(title="t", height=300, legend=dict(orientation="h", y=-0.2))
+        return fig
+
+    for template in ("plotly_white", "plotly_dark"):
+        plain = build(go.Figure())
+        plain.update_layout(template=template)
+        cheap = build(report_html.templated_figure(template))
+        strip = report_html.figure_html  # the div ids are random: compare without them
+        a, b = strip(plain), strip(cheap)
+        assert a.split('id="')[0] == b.split('id="')[0]
+        assert a.split("Plotly.newPlot(")[1].split(",", 1)[1] == b.split("Plotly.newPlot(")[1].split(",", 1)[1]
