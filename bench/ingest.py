@@ -1,10 +1,12 @@
 """Ingest speed: frames decoded (AX.25, then the dictionary) and archived per second.
 
 One million housekeeping frames (the Pico Dragon dictionary's HOUSEKEEPING packet in AX.25 UI
-frames built with picodragon.link), each heard by one station, go through
-``GroundStation.receive`` into the archive in batches of 20,000 (one transaction each), on SQLite
-and, when reachable, on PostgreSQL (a schema of its own, dropped at the end). Prints frames/s
-and telemetry values/s for each backend and writes bench/results/ingest.json.
+frames built with picodragon.link), each heard by one station, go into the archive in batches of
+20,000 (one transaction each), on SQLite and, when reachable, on PostgreSQL (a schema of its own,
+dropped at the end), by two paths: ``GroundStation.receive_many`` (a batch handed over at once,
+as a bulk import does: a recording, a KISS log, a SatNOGS dump) and ``GroundStation.receive``
+(one frame at a time, as a live station does). Prints frames/s and telemetry values/s for each
+and writes bench/results/ingest.json: ``<backend>.receive_many`` and ``<backend>.receive``.
 
 The machine is shared, so beside the wall-clock rate each backend records the CPU time it
 took: this process's, and for PostgreSQL also its server process's (read from
@@ -13,6 +15,7 @@ is frames over their sum, what an otherwise idle machine would approach when the
 the server do not overlap. ``meta`` holds the commit and the load average (bench/_meta.py).
 
 Usage: bench/ingest.py [--frames N] [--pg URL] [--backends sqlite,postgresql]
+    [--paths receive_many,receive]
 """
 
 from __future__ import annotations
@@ -74,27 +77,39 @@ def server_cpu_s(archive) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def ingest_batches(archive, frames: list[bytes], batch: int = BATCH) -> list[tuple[int, float, float, float]]:
-    """Receive ``frames`` through one station into ``archive``, ``batch`` frames a transaction;
-    the clocks after each batch: (frames so far, wall s, this process's CPU s, the server's
-    CPU s or 0), each counted from the start."""
+PATHS = ("receive_many", "receive")
+
+
+def ingest_batches(archive, frames: list[bytes], batch: int = BATCH,
+                   path: str = "receive") -> list[tuple[int, float, float, float]]:
+    """Receive ``frames`` through one station into ``archive``, ``batch`` frames a transaction,
+    by ``path`` (``receive``: one call a frame; ``receive_many``: one call a batch); the clocks
+    after each batch: (frames so far, wall s, this process's CPU s, the server's CPU s or 0),
+    each counted from the start."""
+    if path not in PATHS:
+        raise ValueError(f"path {path!r}: one of {', '.join(PATHS)}")
     station = GroundStation("VNSC Hanoi", archive, 437.365e6)
     server0 = server_cpu_s(archive)
     start, cpu_start = time.perf_counter(), time.process_time()
     marks = []
     for lo in range(0, len(frames), batch):
+        chunk = frames[lo : lo + batch]
+        times = [T0 + 10 * (lo + j) + 0.5 for j in range(len(chunk))]
         with archive.batch():
-            for j, frame in enumerate(frames[lo : lo + batch]):
-                station.receive(frame, T0 + 10 * (lo + j) + 0.5)
+            if path == "receive_many":
+                station.receive_many(chunk, times)
+            else:
+                for frame, t in zip(chunk, times, strict=True):
+                    station.receive(frame, t)
         server = server_cpu_s(archive)
         marks.append((min(lo + batch, len(frames)), time.perf_counter() - start,
                       time.process_time() - cpu_start, 0.0 if server is None else server - server0))
     return marks
 
 
-def ingest(url: str, frames: list[bytes]) -> dict:
+def ingest(url: str, frames: list[bytes], path: str) -> tuple[dict, object]:
     archive = open_archive(url)
-    marks = ingest_batches(archive, frames)
+    marks = ingest_batches(archive, frames, path=path)
     _, wall, cpu, server = marks[-1]
     # the rates over the first and the last tenth: does ingest slow as the archive grows?
     tenth = max(BATCH, len(frames) // 10)
@@ -103,6 +118,7 @@ def ingest(url: str, frames: list[bytes]) -> dict:
     points = archive.count_points()
     has_server = server_cpu_s(archive) is not None
     result = {
+        "path": path,
         "frames": archive.count_frames(),
         "points": points,
         "seconds": wall,
@@ -124,39 +140,45 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=1_000_000)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--paths", default=",".join(PATHS), help="receive_many and/or receive")
     args = parser.parse_args()
+    paths = [p for p in args.paths.split(",") if p]
+    if not paths or not set(paths) <= set(PATHS):
+        parser.error(f"--paths: {', '.join(PATHS)}, not {args.paths!r}")
     _meta.start()
     t = time.perf_counter()
     frames = make_frames(args.frames)
     print(f"built {len(frames):,} frames in {time.perf_counter() - t:.1f} s")
-    rows = {}
+    rows: dict[str, dict] = {}
     backends = args.backends.split(",")
-    if "sqlite" in backends:
-        with tempfile.TemporaryDirectory() as tmp:
-            result, archive = ingest(str(Path(tmp) / "bench.sqlite"), frames)
-            archive.close()
-            rows["sqlite"] = result
-    if "postgresql" in backends:
-        sep = "&" if "?" in args.pg else "?"
-        url = f"{args.pg}{sep}schema=pd_bench_{uuid.uuid4().hex[:8]}"
-        try:
-            result, archive = ingest(url, frames)
-            archive.drop_schema()
-            archive.close()
-            rows["postgresql"] = result
-        except ArchiveError as exc:
-            print(f"PostgreSQL skipped: {exc}")
+    for path in paths:
+        if "sqlite" in backends:
+            with tempfile.TemporaryDirectory() as tmp:
+                result, archive = ingest(str(Path(tmp) / "bench.sqlite"), frames, path)
+                archive.close()
+                rows.setdefault("sqlite", {})[path] = result
+        if "postgresql" in backends:
+            sep = "&" if "?" in args.pg else "?"
+            url = f"{args.pg}{sep}schema=pd_bench_{uuid.uuid4().hex[:8]}"
+            try:
+                result, archive = ingest(url, frames, path)
+                archive.drop_schema()
+                archive.close()
+                rows.setdefault("postgresql", {})[path] = result
+            except ArchiveError as exc:
+                print(f"PostgreSQL skipped: {exc}")
     print(
-        f"{'backend':11} {'frames':>10} {'wall s':>7} {'frames/s':>9} {'values/s':>10} "
+        f"{'backend':11} {'path':13} {'frames':>10} {'wall s':>7} {'frames/s':>9} {'values/s':>10} "
         f"{'first 10%':>10} {'last 10%':>9} {'per CPU s':>10} {'+server':>8} {'load':>5}"
     )
-    for name, r in rows.items():
-        print(
-            f"{name:11} {r['frames']:10,d} {r['seconds']:7.1f} {r['frames_per_s']:9,.0f} "
-            f"{r['points_per_s']:10,.0f} {r['first_tenth_frames_per_s']:10,.0f} "
-            f"{r['last_tenth_frames_per_s']:9,.0f} {r['frames_per_cpu_s']:10,.0f} "
-            f"{r['frames_per_total_cpu_s']:8,.0f} {r['load_average']:5.1f}"
-        )
+    for name, by_path in rows.items():
+        for path, r in by_path.items():
+            print(
+                f"{name:11} {path:13} {r['frames']:10,d} {r['seconds']:7.1f} {r['frames_per_s']:9,.0f} "
+                f"{r['points_per_s']:10,.0f} {r['first_tenth_frames_per_s']:10,.0f} "
+                f"{r['last_tenth_frames_per_s']:9,.0f} {r['frames_per_cpu_s']:10,.0f} "
+                f"{r['frames_per_total_cpu_s']:8,.0f} {r['load_average']:5.1f}"
+            )
     print(
         "frames/s: wall clock, frames decoded and archived; first/last 10%: the rate over the "
         "first and last tenth of the run;\nper CPU s: frames per second of this process's CPU "

@@ -21,8 +21,9 @@ Parts (each a function returning its JSON section, so that others can sit beside
   fixed-step simulator whose cost per day is flat by construction, for orientation.
 - ``per_frame``: the archive's cost per frame as it grows, key ``"per_frame"``: one million
   housekeeping frames (bench/ingest.py's) received by one station into a fresh archive, in
-  transactions of 2,000 frames, on SQLite and on PostgreSQL (when reachable); the clocks are
-  read after each transaction. For 10k, 100k and 1M frames archived it gives the cost per
+  transactions of 2,000 frames (``GroundStation.receive`` a frame at a time, or
+  ``receive_many`` a transaction at a time with ``--frame-path receive_many``), on SQLite and on
+  PostgreSQL (when reachable); the clocks are read after each transaction. For 10k, 100k and 1M frames archived it gives the cost per
   frame of the run so far and of the last 10,000 frames (the median of their five
   transactions: what one more frame costs at that size); issue 14 asks the latter to stay
   within 15 %. CPU time is this process's plus, for
@@ -33,7 +34,7 @@ The machine is shared: CPU time is the figure to compare; wall time is recorded 
 Writes bench/results/scaling.json (other parts' keys are kept).
 
     .venv/bin/python bench/scaling.py [--marks 2,14,60] [--no-peer] [--parts per_day,per_frame]
-        [--frame-marks 10000,100000,1000000]
+        [--frame-marks 10000,100000,1000000] [--frame-path receive|receive_many]
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ FRAME_TRANSACTION = 2_000
 transactions of its window (one transaction's CPU time swings by a fifth on this shared machine)"""
 
 
-def per_frame(marks: list[int], pg_url: str | None) -> dict[str, Any]:
+def per_frame(marks: list[int], pg_url: str | None, path: str = "receive") -> dict[str, Any]:
     """The per-frame part: cost per archived frame at each mark, per backend (see above)."""
     import uuid
 
@@ -220,7 +221,7 @@ def per_frame(marks: list[int], pg_url: str | None) -> dict[str, Any]:
                 backends[name] = {"error": str(exc)}
                 continue
             try:
-                clocks = ingest_batches(archive, frames, FRAME_TRANSACTION)
+                clocks = ingest_batches(archive, frames, FRAME_TRANSACTION, path=path)
             finally:
                 if name == "postgresql":
                     archive.drop_schema()
@@ -250,7 +251,7 @@ def per_frame(marks: list[int], pg_url: str | None) -> dict[str, Any]:
                               "so_far_cpu_spread": round(spread([r["so_far_cpu_us_per_frame"] for r in rows]), 4),
                               "flat": spread(last) <= FLAT_WITHIN}
     # this part's own run (the file's top-level date and load are those of its latest run of any part)
-    return {"frames_per_transaction": FRAME_TRANSACTION, "window_frames": FRAME_WINDOW,
+    return {"frames_per_transaction": FRAME_TRANSACTION, "window_frames": FRAME_WINDOW, "path": path,
             "flat_within": FLAT_WITHIN, "backends": backends,
             "date": started, "load_average_start": load_start,
             "load_average_end": [round(x, 2) for x in os.getloadavg()]}
@@ -285,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="archive sizes [frames] to read the per-frame cost at, multiples of 10000")
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test",
                     help="PostgreSQL for the per-frame part ('' to skip it)")
+    ap.add_argument("--frame-path", default="receive", choices=("receive", "receive_many"),
+                    help="how the per-frame part hands frames to the station: one call a frame "
+                         "(a live station, the default) or one call a transaction (a bulk import)")
     args = ap.parse_args(argv)
     try:
         marks = [float(x) for x in args.marks.split(",") if x.strip()]
@@ -310,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         found["per_day"] = per_day(marks, peer=not args.no_peer)
         print_per_day(found["per_day"])
     if "per_frame" in parts:
-        found["per_frame"] = per_frame(frame_marks, args.pg or None)
+        found["per_frame"] = per_frame(frame_marks, args.pg or None, args.frame_path)
         print_per_frame(found["per_frame"])
     out = Path(args.out)
     result = json.loads(out.read_text()) if out.exists() else {}  # other parts stay as they were

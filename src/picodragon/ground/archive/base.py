@@ -586,13 +586,17 @@ class Archive:
                 out[int(fid)] = int(seq)
         return out
 
-    def _add(self, table: str, columns: tuple[str, ...], row: tuple) -> None:
+    def _pending_rows(self, table: str, columns: tuple[str, ...]) -> list[tuple]:
+        """The list of ``table``'s pending rows of ``columns`` (other columns pending: written first)."""
         entry = self._pending.get(table)
         if entry is None or entry[0] is not columns and entry[0] != columns:
             if entry is not None:
                 self._write_pending()
             entry = self._pending[table] = (columns, [])
-        entry[1].append(row)
+        return entry[1]
+
+    def _add(self, table: str, columns: tuple[str, ...], row: tuple) -> None:
+        self._pending_rows(table, columns).append(row)
         if self._depth == 0:
             self.flush()
 
@@ -663,6 +667,71 @@ class Archive:
         table, columns, _, fields, _ = known
         get = values.get
         self._add(table, columns, (frame_id, float(unix_s), *[get(f) for f in fields]))
+
+    def store_telemetry_frames(
+        self,
+        raws: Sequence[bytes],
+        station: str,
+        times: Sequence[float],
+        frequency_hz: float,
+        packets: Sequence[tuple[str, Sequence[str], np.ndarray, np.ndarray, np.ndarray]],
+    ) -> list[int]:
+        """Archive many frames heard by one station, each carrying one decoded telemetry packet;
+        return their ids, in order.
+
+        The same rows as, for each frame in turn, :meth:`store_frame` and :meth:`store_points`
+        (a bulk import's path: one list of rows per table instead of a call per row).
+        ``packets`` are ``(packet_name, field_names, positions, unix_s, values)``: the frames
+        at ``positions`` (indexes into ``raws``, ascending) carry that packet, stamped
+        ``unix_s[i]``, with ``values[i, j]`` for field ``field_names[j]``. Rows go into the
+        open batch (a transaction of their own outside one).
+        """
+        blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+        fids = [from_bytes(blake2b(raw, digest_size=8).digest(), "big") >> 1 for raw in raws]
+        frequency = float(frequency_hz)
+        times = [float(t) for t in times]
+        by_packet = [(name, tuple(fields), np.asarray(positions), np.asarray(stamps), np.asarray(values))
+                     for name, fields, positions, stamps, values in packets]
+        step = self._spill_frames or max(len(raws), 1)
+        with self.batch():
+            for lo in range(0, len(raws), step):
+                hi = min(lo + step, len(raws))
+                pending_frames = self._pending.get("frames")
+                if self._spill_frames and pending_frames is not None \
+                        and len(pending_frames[1]) >= self._spill_frames:
+                    self._spill()  # between frames, as store_frame does
+                self._extend("frames", self._FRAME_COLS, [
+                    (fid, bytes(raw), t, station, frequency, None)
+                    for fid, raw, t in zip(fids[lo:hi], raws[lo:hi], times[lo:hi], strict=True)])
+                self._extend("receptions", self._RECEPTION_COLS, [
+                    (fid, station, t, frequency) for fid, t in zip(fids[lo:hi], times[lo:hi], strict=True)])
+                for name, fields, positions, stamps, values in by_packet:
+                    a, b = np.searchsorted(positions, (lo, hi)).tolist()
+                    if a < b and fields:
+                        self._store_points_many(name, fields, [fids[p] for p in positions[a:b].tolist()],
+                                                stamps[a:b], values[a:b])
+        return fids
+
+    def _store_points_many(self, packet_name: str, fields: tuple[str, ...], fids: list[int],
+                           stamps: np.ndarray, values: np.ndarray) -> None:
+        """:meth:`store_points` for many frames of one packet (``values[i]`` in ``fields`` order)."""
+        stamps_list, values_list = stamps.tolist(), values.tolist()
+        start = 0
+        known = self._fast.get(packet_name)
+        if known is None:  # the packet's first row sets up its table and column order
+            self.store_points(fids[0], packet_name, stamps_list[0], dict(zip(fields, values_list[0], strict=True)))
+            known, start = self._fast.get(packet_name), 1
+        if known is None or known[3] != fields:  # the table holds more columns: one row at a time
+            for fid, t, row in zip(fids[start:], stamps_list[start:], values_list[start:], strict=True):
+                self.store_points(fid, packet_name, t, dict(zip(fields, row, strict=True)))
+            return
+        self._extend(known[0], known[1], [
+            (fid, t, *row)
+            for fid, t, row in zip(fids[start:], stamps_list[start:], values_list[start:], strict=True)])
+
+    def _extend(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """:meth:`_add` for many rows (no commit: the caller is inside a batch)."""
+        self._pending_rows(table, columns).extend(rows)
 
     def store_event(
         self,

@@ -87,6 +87,37 @@ class SqliteArchive(Archive):
             rows,
         )
 
+    def _store_frames(self, columns: tuple[str, ...], rows: list[tuple]) -> dict[int, int]:
+        """Frames with their ``seq`` chosen here: one past the largest, in arrival order.
+
+        The batch holds the write lock (``BEGIN IMMEDIATE``), so nothing else takes a ``seq``
+        meanwhile; when every frame went in (the usual case: the insert changed as many rows
+        as it was given), each one's ``seq`` is the one chosen, and the rows that refer to
+        them need no look-up by content address (a random probe of ``frames.id`` per frame,
+        as costly as the insert itself). A frame already archived is skipped by the unique
+        index; then the ``seq`` of all of them is read back instead.
+        """
+        if tuple(columns) != self._FRAME_COLS:
+            return super()._store_frames(columns, rows)
+        first: dict[int, tuple] = {}
+        for row in rows:  # the first copy of a content within the batch is the one kept
+            if row[0] not in first:
+                first[row[0]] = row
+        self._begin()
+        top = self._db.execute("SELECT MAX(seq) FROM frames").fetchone()[0]
+        start = 1 if top is None else int(top) + 1
+        cols = ", ".join(("seq", *columns))
+        marks = ", ".join("?" * (len(columns) + 1))
+        cursor = self._db.executemany(
+            f"INSERT INTO frames ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+            [(start + k, *row) for k, row in enumerate(first.values())],
+        )
+        chosen = {fid: start + k for k, fid in enumerate(first)}
+        if cursor.rowcount == len(first):
+            return chosen
+        stored = self._frame_seqs(set(first))  # some were archived before: which went in now
+        return {fid: seq for fid, seq in stored.items() if chosen[fid] == seq}
+
     def _commit(self) -> None:
         if self._in_tx:
             self._db.execute("COMMIT")
