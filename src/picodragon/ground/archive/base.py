@@ -242,6 +242,9 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "receptions": ("unix_s",),  # mission control's Frames page: newest receptions first, by span
     "events": ("unix_s",),
     "alarms": ("unix_s",),
+    # the command queue's highest counter of its key, asked at each signature: a MAX() over the
+    # index's last entry, not a scan of every command the mission has sent
+    "commands": ("key_id, counter",),
 }
 
 
@@ -303,7 +306,8 @@ class Archive:
             self._exec(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
         for table, columns in INDEXES.items():
             for col in columns:
-                self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_{col} ON {table} ({col})")
+                name = col.replace(", ", "_")
+                self._exec(f"CREATE INDEX IF NOT EXISTS ix_{table}_{name} ON {table} ({col})")
         self._commit()
         self._reload_catalog()
         if self._opened_with is not None:
