@@ -233,6 +233,7 @@ class CommandQueue:
                 record.stages.append((Stage(row["stage"]), float(row["unix_s"]), row["detail"]))
         for record in self.commands.values():
             _stage_order(record)
+        self._top_id = max(self.commands, default=0)  # the highest id known here (queue's next)
         # responses name commands by counter: only the ones signed with our key
         self._by_counter = {
             r.counter: cid
@@ -307,7 +308,7 @@ class CommandQueue:
         stored = json.dumps({"arguments": arguments, "execute_at": execute_at})
         for _ in range(ID_ATTEMPTS):
             highest = self.archive.maximum("commands", "id")
-            command_id = max(0 if highest is None else int(highest), max(self.commands, default=0))
+            command_id = max(0 if highest is None else int(highest), self._top_id)
             record = CommandRecord(
                 id=command_id + 1,
                 name=name,
@@ -339,6 +340,7 @@ class CommandQueue:
         else:
             raise CommandError(f"could not give the command an id after {ID_ATTEMPTS} tries")
         self.commands[record.id] = record
+        self._top_id = max(self._top_id, record.id)
         self._open.add(record.id)
         self._record(record, Stage.QUEUED, now)
         return record
