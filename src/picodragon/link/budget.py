@@ -431,7 +431,9 @@ def downlink_budget(
     beamwidth = _beamwidth_deg(station.antenna_gain_dbi)
     if isinstance(slant_range_m, _NUMBER) and isinstance(elevation_deg, _NUMBER):
         sky = _galactic_noise_k(f)
-        fraction = float(ground_fraction(elevation_deg, beamwidth))
+        from scipy.special import ndtr
+
+        fraction = float(ndtr(-elevation_deg / (beamwidth / 2.3548)))  # ground_fraction, 8 us less
         antenna = (1 - fraction) * sky + fraction * T0_K
         receiver = max(station.system_noise_temperature_k - sky, 0.0)
     else:

@@ -34,10 +34,14 @@ def templated_figure(template: str):
 
 @lru_cache(maxsize=8)
 def _template_json(name: str) -> dict[str, Any]:
-    """The template as a figure's JSON carries it (plotly's checked copy, in its key order)."""
-    import plotly.graph_objects as go
+    """The template as a figure's JSON carries it: ``update_layout(template=name)`` stores a deep
+    copy of the registered template (whose keys come out in another order than the registered
+    object's own), and the figure's JSON is that copy's."""
+    import copy
 
-    return go.Figure(layout={"template": name}).to_dict()["layout"]["template"]
+    import plotly.io as pio
+
+    return copy.deepcopy(pio.templates[name]).to_plotly_json()
 
 
 def figure_html(fig) -> str:

@@ -221,17 +221,19 @@ def hermite(t_nodes, y_nodes, t):
     i = np.clip(np.searchsorted(t_nodes, t, side="right") - 1, 0, len(t_nodes) - 2)
     h = (t_nodes[i + 1] - t_nodes[i])[:, None]
     s = ((t - t_nodes[i]) / h[:, 0])[:, None]
-    r0, v0 = y_nodes[i, :3], y_nodes[i, 3:]
-    r1, v1 = y_nodes[i + 1, :3], y_nodes[i + 1, 3:]
-    h00 = 2 * s**3 - 3 * s**2 + 1
-    h10 = s**3 - 2 * s**2 + s
-    h01 = -2 * s**3 + 3 * s**2
-    h11 = s**3 - s**2
+    y0, y1 = y_nodes.take(i, axis=0), y_nodes.take(i + 1, axis=0)  # whole rows: one gather each
+    r0, v0 = y0[:, :3], y0[:, 3:]
+    r1, v1 = y1[:, :3], y1[:, 3:]
+    s2, s3 = s**2, s**3  # each power once (the same numbers as computing it in every term)
+    h00 = 2 * s3 - 3 * s2 + 1
+    h10 = s3 - 2 * s2 + s
+    h01 = -2 * s3 + 3 * s2
+    h11 = s3 - s2
     r = h00 * r0 + h10 * h * v0 + h01 * r1 + h11 * h * v1
-    d00 = (6 * s**2 - 6 * s) / h
-    d10 = 3 * s**2 - 4 * s + 1
-    d01 = (-6 * s**2 + 6 * s) / h
-    d11 = 3 * s**2 - 2 * s
+    d00 = (6 * s2 - 6 * s) / h
+    d10 = 3 * s2 - 4 * s + 1
+    d01 = (-6 * s2 + 6 * s) / h
+    d11 = 3 * s2 - 2 * s
     v = d00 * r0 + d10 * v0 + d01 * r1 + d11 * v1
     return r, v
 
