@@ -199,3 +199,27 @@ def test_postgres_a_failing_spill_rolls_the_batch_back():
     finally:
         archive.drop_schema()
         archive.close()
+
+
+def test_a_read_inside_a_batch_sees_the_batch_and_a_flush_keeps_it_open(archive_url):
+    """The mission runner holds one batch over a run and commits it at progress points: its
+    operator reads inside the batch and must see what the ground wrote, and another connection
+    must see only what was committed."""
+    archive = open_archive(archive_url)
+    other = open_archive(archive_url)
+    try:
+        with archive.batch():
+            fid = archive.store_frame(b"first", "A", 1.0, 1.0)
+            archive.store_points(fid, "HK", 1.0, {"x": 1.0})
+            assert archive.count_frames() == 1  # this connection: its own writes
+            assert list(archive.points("HK.x")[1]) == [1.0]
+            assert other.count_frames() == 0  # another: nothing committed yet
+            archive.flush()  # a progress point: committed, the batch goes on
+            assert other.count_frames() == 1
+            archive.store_frame(b"second", "A", 2.0, 1.0)
+            assert archive.count_frames() == 2
+            assert other.count_frames() == 1
+        assert other.count_frames() == 2
+    finally:
+        archive.close()
+        other.close()

@@ -291,7 +291,14 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
         companions.append((companion_engine, companion_frame, tally))
 
     def advance(t_target: float, update) -> None:
-        progress = None if update is None else (lambda t: update(t - start_unix))
+        def progress(t: float) -> None:
+            # the run holds one batch: what the ground archived so far is committed here, every
+            # ten simulated minutes in detail and after each long step of the twin alone (one
+            # commit per frame was the largest cost of the ground in a lifetime run)
+            archive.flush()
+            if update is not None:
+                update(t - start_unix)
+
         step = on_step if operator is not None else None
         while engine.time < t_target and not engine.reentered:
             t = min(engine.time + LOCKSTEP_S, t_target) if companions else t_target
@@ -303,7 +310,7 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
     faults = sorted(((start_unix + f.at_hours * 3600.0, f) for f in scenario.faults), key=lambda x: x[0])
     fault_rng = np.random.default_rng([seed, 0xFA17])
     fault_log: list[dict[str, Any]] = []
-    with _progress(options.progress, end_unix - start_unix, scenario.name) as bar:
+    with archive.batch(), _progress(options.progress, end_unix - start_unix, scenario.name) as bar:
         update = bar if options.on_progress is None else (
             options.on_progress if bar is None else (lambda done_s: (bar(done_s), options.on_progress(done_s))))
         for when, fault in [*faults, (end_unix, None)]:

@@ -951,6 +951,13 @@ class Archive:
     def _flush_pending_only(self) -> None:
         self._write_pending()
 
+    def _before_read(self) -> None:
+        """Inside a batch, a read sees the batch's own writes: the pending rows go into the open
+        transaction first (not committed). A run that holds one batch over many frames (the
+        mission runner, committing every few simulated minutes) then reads what it wrote."""
+        if self._depth and self._pending and not self._writing:
+            self._write_pending()
+
     def __enter__(self) -> Archive:
         return self
 

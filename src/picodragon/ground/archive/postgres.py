@@ -140,6 +140,8 @@ class PostgresArchive(Archive):
         self._db.execute(sql, params or None)
 
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        if self._writer is not threading.current_thread():  # the spill's own look-ups: no
+            self._before_read()
         self._join_writer()
         rows = self._db.execute(sql, params or None).fetchall()
         if self._depth == 0 and not self._pending and not self._writing:

@@ -76,6 +76,7 @@ class SqliteArchive(Archive):
         self._db.execute(sql, params)
 
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        self._before_read()
         return self._db.execute(sql, params).fetchall()
 
     def _bulk(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
