@@ -143,11 +143,16 @@ def quats_to_matrices(q: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def _rod_b(h, rising, bs, br, hc):  # pragma: no cover
-    k = math.tan(math.pi * br / (2 * bs)) / hc
+def _rod_constants(bs, br, hc):  # pragma: no cover - compiled
+    """The Flatley-Henretty rod's 2 Bs / pi and k = tan(pi Br / (2 Bs)) / Hc (module docstring)."""
+    return 2 * bs / math.pi, math.tan(math.pi * br / (2 * bs)) / hc
+
+
+@njit(cache=True, inline="always")
+def _rod_b(h, rising, scale, k, hc):  # pragma: no cover
     if rising:
-        return 2 * bs / math.pi * math.atan(k * (h - hc))
-    return 2 * bs / math.pi * math.atan(k * (h + hc))
+        return scale * math.atan(k * (h - hc))
+    return scale * math.atan(k * (h + hc))
 
 
 @njit(cache=True)
@@ -157,6 +162,16 @@ def _deriv(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, f
 
     Written with scalars only: no allocation in the hot loop.
     """
+    scale, k = _rod_constants(bs, br, hc)
+    _deriv_with(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, scale, k, hc, face_areas, cd,
+                com, gg_on, dq, dw, plates)
+
+
+@njit(cache=True, inline="always")
+def _deriv_with(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, rod_scale, rod_k, hc,
+                face_areas, cd, com, gg_on, dq, dw, plates):  # pragma: no cover - compiled
+    """``_deriv`` with the rods' constants (``_rod_constants``) given: the loop computes them
+    once, not at each of its four derivatives a step (and inlines this into itself)."""
     q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
     # rows of the inertial -> body matrix (transpose of body -> inertial)
     r00 = 1 - 2 * (q2 * q2 + q3 * q3)
@@ -176,7 +191,7 @@ def _deriv(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, f
     for k in range(rod_axes.shape[0]):
         ax, ay, az = rod_axes[k, 0], rod_axes[k, 1], rod_axes[k, 2]
         h = (bx * ax + by * ay + bz * az) / MU0
-        mr = _rod_b(h, rod_rising[k], bs, br, hc) * rod_v / MU0
+        mr = _rod_b(h, rod_rising[k], rod_scale, rod_k, hc) * rod_v / MU0
         mx += ax * mr
         my += ay * mr
         mz += az * mr
@@ -258,18 +273,41 @@ def run_with(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_gr
     """
     q = q.copy()
     w = w.copy()
+    steps = integrate(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid,
+                      t_end, out_t, out_q, out_w, inertia, m_bar, rod_axes, rod_v, bs, br, hc,
+                      face_areas, cd, com, gg_on, max_step, plates,
+                      libration_step(b_grid, m_bar, inertia, max_step))
+    return q, w, steps
+
+
+@njit(cache=True)
+def libration_step(b_grid, m_bar, inertia, max_step):  # pragma: no cover - compiled
+    """Longest step for the bar magnet's libration about the field over the grid: natural
+    frequency sqrt(m B / I) at the grid's strongest field, 0.35 rad a step (max_step if none)."""
+    bmax = 0.0
+    for i in range(b_grid.shape[0]):
+        bmax = max(bmax, math.sqrt(b_grid[i, 0] ** 2 + b_grid[i, 1] ** 2 + b_grid[i, 2] ** 2))
+    mb = math.sqrt(m_bar[0] ** 2 + m_bar[1] ** 2 + m_bar[2] ** 2)
+    wlib = math.sqrt(mb * bmax / min(inertia[0], min(inertia[1], inertia[2])))
+    return 0.35 / wlib if wlib > 0 else max_step
+
+
+@njit(cache=True)
+def integrate(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid, t_end,
+              out_t, out_q, out_w, inertia, m_bar, rod_axes, rod_v, bs, br, hc, face_areas, cd, com,
+              gg_on, max_step, plates, libration_step):  # pragma: no cover - compiled
+    """``run_with`` on q and w in place, with the grid's ``libration_step`` given; returns the
+    number of steps.
+
+    Why: ``Attitude.advance`` runs once a twin step on the same grid for an hour of them;
+    handing back two new arrays cost a third of a short step's call (each boxed array is a round
+    trip through numba's object pickling) and the grid's strongest field another third."""
     t = t0
     j = 0
     m = b_grid.shape[0]
     steps = 0
-    # the bar magnet's libration about the field: natural frequency sqrt(m B / I), 0.35 rad a step
-    bmax = 0.0
-    for i in range(m):
-        bmax = max(bmax, math.sqrt(b_grid[i, 0] ** 2 + b_grid[i, 1] ** 2 + b_grid[i, 2] ** 2))
-    mb = math.sqrt(m_bar[0] ** 2 + m_bar[1] ** 2 + m_bar[2] ** 2)
-    wlib = math.sqrt(mb * bmax / min(inertia[0], min(inertia[1], inertia[2])))
-    libration_step = 0.35 / wlib if wlib > 0 else max_step
     n_out = out_t.shape[0]
+    rod_scale, rod_k = _rod_constants(bs, br, hc)
     envs = np.empty((3, 10))
     k1q, k2q, k3q, k4q = np.empty(4), np.empty(4), np.empty(4), np.empty(4)
     k1w, k2w, k3w, k4w = np.empty(3), np.empty(3), np.empty(3), np.empty(3)
@@ -302,25 +340,25 @@ def run_with(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_gr
                 envs[e, 3 + c] = r_grid[i, c] * (1 - a) + r_grid[i2, c] * a
                 envs[e, 6 + c] = v_grid[i, c] * (1 - a) + v_grid[i2, c] * a
             envs[e, 9] = rho_grid[i] * (1 - a) + rho_grid[i2] * a
-        _deriv(q, w, envs[0], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k1q, k1w,
+        _deriv_with(q, w, envs[0], inertia, m_bar, rod_axes, rod_rising, rod_v, rod_scale, rod_k, hc, face_areas, cd, com, gg_on, k1q, k1w,
                plates)
         for c in range(4):
             qt[c] = q[c] + 0.5 * dt * k1q[c]
         for c in range(3):
             wt[c] = w[c] + 0.5 * dt * k1w[c]
-        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k2q, k2w,
+        _deriv_with(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, rod_scale, rod_k, hc, face_areas, cd, com, gg_on, k2q, k2w,
                plates)
         for c in range(4):
             qt[c] = q[c] + 0.5 * dt * k2q[c]
         for c in range(3):
             wt[c] = w[c] + 0.5 * dt * k2w[c]
-        _deriv(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k3q, k3w,
+        _deriv_with(qt, wt, envs[1], inertia, m_bar, rod_axes, rod_rising, rod_v, rod_scale, rod_k, hc, face_areas, cd, com, gg_on, k3q, k3w,
                plates)
         for c in range(4):
             qt[c] = q[c] + dt * k3q[c]
         for c in range(3):
             wt[c] = w[c] + dt * k3w[c]
-        _deriv(qt, wt, envs[2], inertia, m_bar, rod_axes, rod_rising, rod_v, bs, br, hc, face_areas, cd, com, gg_on, k4q, k4w,
+        _deriv_with(qt, wt, envs[2], inertia, m_bar, rod_axes, rod_rising, rod_v, rod_scale, rod_k, hc, face_areas, cd, com, gg_on, k4q, k4w,
                plates)
         qn = 0.0
         for c in range(4):
@@ -346,7 +384,7 @@ def run_with(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_gr
             elif h < rod_h[k]:
                 rod_rising[k] = False
             rod_h[k] = h
-    return q, w, steps
+    return steps
 
 
 class Attitude:
@@ -375,20 +413,30 @@ class Attitude:
         self.gg_on = gravity_gradient
         self.aero = aero
         self.steps = 0
+        self._libration: tuple | None = None
+        """(the field grid, magnet and inertia it was computed for, their ``libration_step``)"""
 
     def advance(self, t0, t_end, grid_t0, grid_dt, b_grid, r_grid, v_grid, rho_grid, out_t):
         """Integrate from t0 to t_end; return (q (n, 4), w (n, 3)) at out_t."""
-        out_q = np.empty((len(out_t), 4))
-        out_w = np.empty((len(out_t), 3))
+        n = len(out_t)
+        out_q = np.empty((n, 4))
+        out_w = np.empty((n, 3))
         rho = rho_grid if self.aero else np.zeros_like(rho_grid)
-        self.q, self.w, steps = run_with(
-            t0, self.q, self.w, self.rod_h, self.rod_rising, grid_t0, grid_dt,
-            np.ascontiguousarray(b_grid), np.ascontiguousarray(r_grid), np.ascontiguousarray(v_grid),
+        b_grid = np.ascontiguousarray(b_grid)
+        lib = self._libration  # the twin hands the same grid (never changed) for an hour
+        if lib is None or lib[0] is not b_grid or lib[1] is not self.m_bar or lib[2] is not self.inertia:
+            step = libration_step(b_grid, self.m_bar, self.inertia, MAX_STEP_S)
+            self._libration = lib = (b_grid, self.m_bar, self.inertia, step)
+        q, w = self.q.copy(), self.w.copy()  # new arrays, as before: a holder of the old keeps it
+        self.steps += integrate(
+            t0, q, w, self.rod_h, self.rod_rising, grid_t0, grid_dt,
+            b_grid, np.ascontiguousarray(r_grid), np.ascontiguousarray(v_grid),
             np.ascontiguousarray(rho), t_end, np.asarray(out_t, dtype=float), out_q, out_w,
             self.inertia, self.m_bar, self.rod_axes, self.rod_v, self.rod_bs_t, self.rod_br_t,
             self.rod_hc_a_m, self.face_areas, self.cd, self.com, self.gg_on, MAX_STEP_S, self.plates,
+            lib[3],
         )  # fmt: skip
-        self.steps += steps
+        self.q, self.w = q, w
         return out_q, out_w
 
     def body_rate_deg_s(self) -> float:

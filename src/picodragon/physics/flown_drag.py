@@ -136,15 +136,23 @@ class FlownDrag:
         the window is full, then go through the flow and its |cos| weights in one vectorised pass:
         per twin step this costs a list append, not a dozen small numpy calls."""
         t_mid = np.array(t_mid, dtype=float, ndmin=1)
-        q = np.array(q_mid[: len(t_mid)], dtype=float)
-        group = self._pending[-1] if self._pending else None
+        self.add_owned(t_mid, np.array(q_mid[: len(t_mid)], dtype=float), dt, c_t0, c_dt, c_r, c_v)
+
+    def add_owned(self, t_mid: np.ndarray, q_mid: np.ndarray, dt: float, c_t0: float, c_dt: float,
+                  c_r, c_v) -> None:
+        """``add`` without its copies, for a caller that hands over arrays it will not touch
+        again (the twin's fresh t_mid and q_mid, float, len(q_mid) == len(t_mid)): the twin
+        calls it every step, where the copies cost more than the rest."""
+        pending = self._pending
+        group = pending[-1] if pending else None
         if group is None or group[2] is not c_r or group[0] != c_t0 or group[1] != c_dt:
             group = (c_t0, c_dt, c_r, c_v, [], [], [])
-            self._pending.append(group)
+            pending.append(group)
+        n = len(t_mid)
         group[4].append(t_mid)
-        group[5].append(q)
-        group[6].append(np.full(len(t_mid), float(dt)))
-        self._span += dt * len(t_mid)
+        group[5].append(q_mid)
+        group[6].append((float(dt), n))
+        self._span += dt * n
         if self._span >= self.window_s:
             self._flush()
             self.set_table(table_of(self._weights, self.areas))
@@ -161,7 +169,8 @@ class FlownDrag:
             w = (f - i)[:, None]
             r = c_r[i] * (1.0 - w) + c_r[i + 1] * w
             v = c_v[i] * (1.0 - w) + c_v[i + 1] * w
-            self._weights += cos_weights(flow_body(np.concatenate(qs), r, v), np.concatenate(ws))
+            dts, counts = zip(*ws, strict=True)
+            self._weights += cos_weights(flow_body(np.concatenate(qs), r, v), np.repeat(dts, counts))
         self._pending = []
 
     def set_table(self, table: tuple[np.ndarray, np.ndarray]) -> None:

@@ -79,6 +79,17 @@ def _synth(r_ecef, g, h, nmax):  # pragma: no cover - compiled
     cm = np.zeros(nmax + 1)
     sm = np.zeros(nmax + 1)
     a = 6371.2e3
+    # the recursions' square roots depend on the degree and order only: once, not per point
+    fn = np.zeros(nmax + 1)
+    k1s = np.zeros((nmax + 1, nmax + 1))
+    k2s = np.zeros((nmax + 1, nmax + 1))
+    for n in range(2, nmax + 1):
+        fn[n] = math.sqrt((2.0 * n - 1.0) / (2.0 * n))
+    for n in range(1, nmax + 1):
+        for m in range(0, n):
+            k1s[n, m] = math.sqrt(n * n - m * m)
+            if n - 2 >= m:
+                k2s[n, m] = math.sqrt((n - 1.0) ** 2 - m * m)
     for k in range(n_pts):
         x, y, z = r_ecef[k, 0], r_ecef[k, 1], r_ecef[k, 2]
         r = math.sqrt(x * x + y * y + z * z)
@@ -92,13 +103,13 @@ def _synth(r_ecef, g, h, nmax):  # pragma: no cover - compiled
                 p[1, 1] = st
                 dp[1, 1] = ct
             else:
-                f = math.sqrt((2.0 * n - 1.0) / (2.0 * n))
+                f = fn[n]
                 p[n, n] = f * st * p[n - 1, n - 1]
                 dp[n, n] = f * (ct * p[n - 1, n - 1] + st * dp[n - 1, n - 1])
             for m in range(0, n):
-                k1 = math.sqrt(n * n - m * m)
+                k1 = k1s[n, m]
                 if n - 2 >= m:
-                    k2 = math.sqrt((n - 1.0) ** 2 - m * m)
+                    k2 = k2s[n, m]
                     p2 = p[n - 2, m]
                     dp2 = dp[n - 2, m]
                 else:

@@ -32,6 +32,8 @@ transmitter's energy is counted once, by the time it keys (``state.ElectricalBus
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 from numba import njit
 
@@ -84,6 +86,28 @@ DEFAULT_ON = {"radio": True, "camera": False, "heater": False}
 def battery_ocv(soc):
     """Open-circuit voltage of the pack (V) at state of charge soc (0..1)."""
     return CELLS_IN_SERIES * np.interp(soc, SOC_TABLE, OCV_CELL_TABLE)
+
+
+_SOC_NODES = tuple(SOC_TABLE.tolist())
+_OCV_NODES = tuple(OCV_CELL_TABLE.tolist())
+
+
+def battery_ocv_at(soc: float) -> float:
+    """``battery_ocv`` of one state of charge, in Python floats: the twin asks it every step,
+    where np.interp on a scalar costs more than the arithmetic. The same operations as numpy's
+    interp (held ends, a node's own value, slope x offset + value), so the same bits."""
+    x = float(soc)
+    if x != x:
+        return x
+    if x <= _SOC_NODES[0]:
+        return CELLS_IN_SERIES * _OCV_NODES[0]
+    if x >= _SOC_NODES[-1]:
+        return CELLS_IN_SERIES * _OCV_NODES[-1]
+    j = bisect.bisect_right(_SOC_NODES, x) - 1
+    if _SOC_NODES[j] == x:
+        return CELLS_IN_SERIES * _OCV_NODES[j]
+    slope = (_OCV_NODES[j + 1] - _OCV_NODES[j]) / (_SOC_NODES[j + 1] - _SOC_NODES[j])
+    return CELLS_IN_SERIES * (slope * (x - _SOC_NODES[j]) + _OCV_NODES[j])
 
 
 def cell_mask(power: Power) -> np.ndarray:

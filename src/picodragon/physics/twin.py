@@ -373,7 +373,7 @@ class Twin:
         """history rows, and raw rows not yet converted with their UT1 - UTC (``_record``)"""
         self._hist_raw = 0
         self._hist_last = -np.inf
-        self._books = np.zeros(5)
+        self._books = [0.0] * 5
         """cumulative J drawn from the cells, charged, discharged, to the bus; s powered"""
         self._ledger_loads = tuple(self.switches.loads())
         self._ledger: list[tuple[float, ...]] = []
@@ -526,24 +526,26 @@ class Twin:
         b = field_teme(r, t, self._dut1) if self.attitude is not None else np.zeros_like(r)
         rho = self._density_along(t)
         scalars = np.column_stack([ill, flux, albedo, ir, rho])
-        self._cache = (float(t[0]), float(t[-1]), float(t[0]), step, r, v, sun, b, scalars)
+        self._cache = (float(t[0]), float(t[-1]), float(t[0]), step, r, v, sun, b, scalars,
+                       np.ascontiguousarray(scalars[:, 4]))  # density, for the attitude loop
 
     def _advance(self, t1: float) -> None:
-        span = t1 - self.time
+        t0 = self.state.time
+        span = t1 - t0
         n = max(1, math.ceil(span / self.max_step_s - 1e-9))
         dt = span / n
-        self._ensure_cache(self.time, t1)
-        _, _, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc = self._cache
-        if self.attitude is not None:
-            t_mid = self.time + dt * (np.arange(n) + 0.5)
-            q_mid, w_mid = self.attitude.advance(
-                self.time, t1, c_t0, c_dt, c_b, c_r, c_v, np.ascontiguousarray(c_sc[:, 4]), t_mid
-            )
+        self._ensure_cache(t0, t1)
+        _, _, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho = self._cache
+        attitude = self.attitude
+        if attitude is not None:
+            # the steps' middles (one step: the same number without the arange)
+            t_mid = np.array([t0 + dt * 0.5]) if n == 1 else t0 + dt * (np.arange(n) + 0.5)
+            q_mid, w_mid = attitude.advance(t0, t1, c_t0, c_dt, c_b, c_r, c_v, c_rho, t_mid)
             if self._flown is not None:  # the flow in body axes, for Sentman's per-face drag
-                self._flown.add(t_mid, q_mid, dt, c_t0, c_dt, c_r, c_v)
+                self._flown.add_owned(t_mid, q_mid, dt, c_t0, c_dt, c_r, c_v)
         else:
             q_mid = w_mid = self._no_attitude
-        extra, rf = self.bus.take(self.time, t1)  # the transmitter and pulses, counted once
+        extra, rf = self.bus.take(t0, t1)  # the transmitter and pulses, counted once
         sc = self.scenario.spacecraft
         p = sc.power
         rows = self._rec_buffer if n <= len(self._rec_buffer) else np.empty((n, 19))
@@ -559,10 +561,12 @@ class Twin:
             sc.thermal.face_absorptivity, sc.thermal.face_emissivity, self._v_charge,
             self._t_charge_min_k,
         )  # fmt: skip
-        self._books[:4] += books
+        totals = self._books
+        for k in range(4):
+            totals[k] += books[k]
         if powered and not self.brownout:
-            self._books[4] += span
-        if self.attitude is not None:
+            totals[4] += span
+        if attitude is not None:
             self._area_sum += area_int
             self._area_time += span
             if self._area_time >= 21600.0:
@@ -572,9 +576,10 @@ class Twin:
         _env_at(t1, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, env)
         self._last = {"solar_power_w": solar, "battery_power_w": bat_w, "bus_power_w": bus_w,
                       "sunlit_fraction": float(env[12])}
-        self.state.b_teme = env[9:12].copy()
+        now = env[:12].copy()  # one copy; the state's vectors are views of it
+        self.state.b_teme = now[9:12]
         self.time = t1
-        self._refresh_state(env[0:3].copy(), env[3:6].copy(), env[6:9].copy())
+        self._refresh_state(now[0:3], now[3:6], now[6:9])
         if n_rec:
             self._record(rows[:n_rec].copy())
         if self.time - self._ledger_last >= self.history_every_s:
@@ -683,11 +688,11 @@ class Twin:
         if self.attitude is not None:
             state.q = self.attitude.q.copy()
             state.w_rad_s = self.attitude.w.copy()
-        state.sunlit_fraction = self._last["sunlit_fraction"]
-        for key, value in self.power_state().items():
-            setattr(state, key, value)
-        state.charge_inhibited = bool(self.charge_inhibited)
         last = self._last
+        state.sunlit_fraction = last["sunlit_fraction"]
+        (state.battery_soc, state.battery_voltage_v, state.battery_current_a, state.solar_power_w,
+         state.bus_power_w) = self._power_values()
+        state.charge_inhibited = bool(self.charge_inhibited)
         state.charge_phase = pw.charge_phase(
             self._energy_j / self._capacity_j, last["battery_power_w"],
             last["solar_power_w"] > last["bus_power_w"], self._capacity_j, self._v_charge,
@@ -718,17 +723,18 @@ class Twin:
         return self.body_to_teme().T @ s, self._last["sunlit_fraction"]
 
     def power_state(self) -> dict:
+        keys = ("battery_soc", "battery_voltage_v", "battery_current_a", "solar_power_w", "bus_power_w")
+        return dict(zip(keys, self._power_values(), strict=True))
+
+    def _power_values(self) -> tuple[float, float, float, float, float]:
+        """State of charge, battery V and A, solar and bus W now (``power_state``'s values)."""
         soc = self._energy_j / self._capacity_j
-        bat_w = self._last["battery_power_w"]
-        ocv = float(pw.battery_ocv(soc))
+        last = self._last
+        bat_w = last["battery_power_w"]
+        ocv = pw.battery_ocv_at(soc)
         current = bat_w / ocv
-        return {
-            "battery_soc": soc,
-            "battery_voltage_v": ocv + pw.PACK_RESISTANCE_OHM * current,
-            "battery_current_a": current,
-            "solar_power_w": self._last["solar_power_w"],
-            "bus_power_w": self._last["bus_power_w"],
-        }
+        return (soc, ocv + pw.PACK_RESISTANCE_OHM * current, current, last["solar_power_w"],
+                last["bus_power_w"])
 
     def node_temperatures_c(self) -> np.ndarray:
         return self._temp_k - 273.15
