@@ -57,3 +57,18 @@ def test_pass_bad_frames() -> None:
     # same draws: wherever the strict channel delivered, the lenient one delivered the same
     assert all(a == b for a, b in zip(got_strict, got_lenient, strict=True) if a is not None)
     assert sum(g is None for g in got_lenient) < sum(g is None for g in got_strict)
+
+
+def test_the_error_count_quantile_is_scipys_binomial_ppf() -> None:
+    """The channel draws a frame's error count by the binomial quantile: the ufunc it calls gives
+    scipy.stats.binom.ppf's numbers wherever the channel asks (0 < q < 1, 0 < p <= 0.5)."""
+    import numpy as np
+    from scipy.stats import binom
+
+    from picodragon.link.channel import _binomial_quantile
+
+    rng = np.random.default_rng(7)
+    q = rng.random(5000)
+    n = rng.integers(50, 5000, 5000)
+    p = 10 ** rng.uniform(-8, np.log10(0.5), 5000)
+    assert np.array_equal(_binomial_quantile()(q, n, p), binom.ppf(q, n, p))

@@ -35,6 +35,8 @@ Deterministic for a seed: the same sequence of calls gives the same results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,8 +47,26 @@ if TYPE_CHECKING:
     from picodragon.link.demod import AfskDemodulator
     from picodragon.link.g3ruh import G3ruhDemodulator
 
-# The modems (scipy.signal, 0.4 s) and scipy.stats (1 s) are imported where they are used: the
-# bit-error path of a mission run needs neither unless a frame can take an error.
+# The modems (scipy.signal, 0.4 s) are imported where they are used: the bit-error path of a
+# mission run does not need them.
+
+
+@lru_cache(maxsize=1)
+def _binomial_quantile() -> Callable[[float, int, float], float]:
+    """scipy's binomial quantile function (q, n, p) -> k, for 0 < q < 1.
+
+    ``scipy.stats.binom.ppf`` checks its arguments, then for 0 < q < 1 returns the ufunc
+    ``scipy.special._ufuncs._binom_ppf`` (Boost's quantile): that ufunc gives the same numbers
+    35x quicker (4 against 148 us) and without importing scipy.stats (about 1 s); binom.ppf
+    if a scipy without it is installed."""
+    try:
+        from scipy.special._ufuncs import _binom_ppf
+    except ImportError:  # pragma: no cover - another scipy
+        from scipy.stats import binom
+
+        return binom.ppf
+    return _binom_ppf
+
 
 #: a modem mode (``Radio.modem_mode``) -> (its radio modulation, its bit rate in bit/s)
 MODES: dict[str, tuple[str, float]] = {
@@ -119,10 +139,8 @@ class Channel:
         most_bits = 8 * (len(frame) + 2) * 6 // 5 + 24
         if u < (1.0 - ber) ** most_bits:
             return bytes(frame)
-        from scipy.stats import binom
-
         line = hdlc.nrzi_encode(hdlc.encode(frame))
-        n_errors = int(binom.ppf(u, len(line), ber))
+        n_errors = int(_binomial_quantile()(u, len(line), ber))
         if n_errors == 0:
             return bytes(frame)
         where = self.rng.choice(len(line), size=n_errors, replace=False)
