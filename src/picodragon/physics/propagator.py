@@ -438,10 +438,15 @@ class NumericalPropagator:
         tc, yc, status, self._h = self._run(t0, y0, t1, tg[0], step, table, bc * cd, srp_am)
         self._mean = (np.array([table[0][-1]]), np.array([table[1][-1]]), np.array([table[2][-1]]),
                       None, None, np.array([cd[-1]]))
-        # re-entry check on the geodetic altitude of the stored steps
-        r_e, _ = teme_to_ecef(yc[:, :3], None, tc)
-        _, _, h = geodetic(r_e)
-        below = np.nonzero(h < self.reentry_altitude_m)[0]
+        # re-entry check on the geodetic altitude of the stored steps. A point's geodetic altitude
+        # is at least its radius less the equatorial radius (R_EARTH), so while every step is
+        # 10 km clear of that bound the check cannot fire and the transforms are skipped
+        below = np.empty(0, dtype=np.intp)
+        lowest = math.sqrt(float(np.min(np.einsum("ij,ij->i", yc[:, :3], yc[:, :3])))) - R_EARTH
+        if lowest <= self.reentry_altitude_m + 10e3:
+            r_e, _ = teme_to_ecef(yc[:, :3], None, tc)
+            _, _, h = geodetic(r_e)
+            below = np.nonzero(h < self.reentry_altitude_m)[0]
         if below.size:
             k = below[0]
             # linear interpolation of the crossing between steps k-1 and k
