@@ -79,41 +79,49 @@ SRP_CR = 1.3
 
 
 @njit(cache=True)
-def gravity(r):  # pragma: no cover - compiled
-    """Point mass + J2, J3, J4 acceleration (m/s^2) at TEME position r (m)."""
-    x, y, z = r[0], r[1], r[2]
+def _gravity3(x, y, z):  # pragma: no cover - compiled
+    """Point mass + J2, J3, J4 acceleration (m/s^2) at TEME position (x, y, z) (m), as a tuple."""
     r2 = x * x + y * y + z * z
     rn = math.sqrt(r2)
     zr2 = z * z / r2
     mu_r3 = MU_EARTH / (r2 * rn)
-    a = np.empty(3)
-    a[0] = -mu_r3 * x
-    a[1] = -mu_r3 * y
-    a[2] = -mu_r3 * z
+    ax = -mu_r3 * x
+    ay = -mu_r3 * y
+    az = -mu_r3 * z
     # J2
     k2 = -1.5 * J2 * MU_EARTH * R_EARTH**2 / (r2 * r2 * rn)
-    a[0] += k2 * x * (1.0 - 5.0 * zr2)
-    a[1] += k2 * y * (1.0 - 5.0 * zr2)
-    a[2] += k2 * z * (3.0 - 5.0 * zr2)
+    ax += k2 * x * (1.0 - 5.0 * zr2)
+    ay += k2 * y * (1.0 - 5.0 * zr2)
+    az += k2 * z * (3.0 - 5.0 * zr2)
     # J3
     k3 = -2.5 * J3 * MU_EARTH * R_EARTH**3 / (r2 * r2 * r2 * rn)
-    a[0] += k3 * x * (3.0 * z - 7.0 * z * zr2)
-    a[1] += k3 * y * (3.0 * z - 7.0 * z * zr2)
-    a[2] += k3 * (6.0 * z * z - 7.0 * z * z * zr2 - 0.6 * r2)
+    ax += k3 * x * (3.0 * z - 7.0 * z * zr2)
+    ay += k3 * y * (3.0 * z - 7.0 * z * zr2)
+    az += k3 * (6.0 * z * z - 7.0 * z * z * zr2 - 0.6 * r2)
     # J4
     k4 = 1.875 * J4 * MU_EARTH * R_EARTH**4 / (r2 * r2 * r2 * rn)
-    a[0] += k4 * x * (1.0 - 14.0 * zr2 + 21.0 * zr2 * zr2)
-    a[1] += k4 * y * (1.0 - 14.0 * zr2 + 21.0 * zr2 * zr2)
-    a[2] += k4 * z * (5.0 - 70.0 / 3.0 * zr2 + 21.0 * zr2 * zr2)
+    ax += k4 * x * (1.0 - 14.0 * zr2 + 21.0 * zr2 * zr2)
+    ay += k4 * y * (1.0 - 14.0 * zr2 + 21.0 * zr2 * zr2)
+    az += k4 * z * (5.0 - 70.0 / 3.0 * zr2 + 21.0 * zr2 * zr2)
+    return ax, ay, az
+
+
+@njit(cache=True)
+def gravity(r):  # pragma: no cover - compiled
+    """Point mass + J2, J3, J4 acceleration (m/s^2) at TEME position r (m)."""
+    a = np.empty(3)
+    a[0], a[1], a[2] = _gravity3(r[0], r[1], r[2])
     return a
 
 
 @njit(cache=True)
-def _deriv(t, y, bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # pragma: no cover
-    r = y[:3]
-    v = y[3:]
-    a = gravity(r)
-    rn = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2)
+def _deriv(t, y, out, bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # pragma: no cover
+    """dy/dt into ``out`` (6,): velocity, then gravity, drag and SRP, on scalars into a buffer
+    the integrator reuses (no array allocated per evaluation); the operations and their order
+    are those of the array code it replaced: the same numbers."""
+    x, yy, z = y[0], y[1], y[2]
+    ax, ay, az = _gravity3(x, yy, z)
+    rn = math.sqrt(x**2 + yy**2 + z**2)
     # table interpolation (linear in time, clamped)
     m = logrho.shape[0]
     f = (t - tab_t0) / tab_dt
@@ -131,29 +139,32 @@ def _deriv(t, y, bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # p
     ih = invh[i] * (1 - w) + invh[j] * w
     bc = bcs[i] * (1 - w) + bcs[j] * w
     rho = math.exp(lr - (rn - rr) * ih)
-    vrx = v[0] + OMEGA_EARTH * r[1]
-    vry = v[1] - OMEGA_EARTH * r[0]
-    vrz = v[2]
+    vx, vy, vz = y[3], y[4], y[5]
+    vrx = vx + OMEGA_EARTH * yy
+    vry = vy - OMEGA_EARTH * x
+    vrz = vz
     vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
     k = -0.5 * rho * bc * vr
-    a[0] += k * vrx
-    a[1] += k * vry
-    a[2] += k * vrz
+    ax += k * vrx
+    ay += k * vry
+    az += k * vrz
     if srp > 0.0:
         sx = sun[i, 0] * (1 - w) + sun[j, 0] * w
         sy = sun[i, 1] * (1 - w) + sun[j, 1] * w
         sz = sun[i, 2] * (1 - w) + sun[j, 2] * w
         nu = illum[i] * (1 - w) + illum[j] * w
-        dx, dy, dz = sx - r[0], sy - r[1], sz - r[2]
+        dx, dy, dz = sx - x, sy - yy, sz - z
         d = math.sqrt(dx * dx + dy * dy + dz * dz)
         ks = -SRP_PRESSURE * (AU / d) ** 2 * srp * nu / d
-        a[0] += ks * dx
-        a[1] += ks * dy
-        a[2] += ks * dz
-    out = np.empty(6)
-    out[:3] = v
-    out[3:] = a
-    return out
+        ax += ks * dx
+        ay += ks * dy
+        az += ks * dz
+    out[0] = vx
+    out[1] = vy
+    out[2] = vz
+    out[3] = ax
+    out[4] = ay
+    out[5] = az
 
 
 @njit(cache=True)
@@ -179,29 +190,45 @@ def dopri5(t0, y0, t1, h0, hmax, rtol, atol_r, atol_v, bcs, srp, tab_t0, tab_dt,
     out_t[0] = t
     out_y[0] = y
     n = 1
-    k1 = _deriv(t, y, *args)
+    # stage buffers reused for every step; each stage state is the array expression it replaced
+    # (y + h * (a31 * k1 + a32 * k2), ...) written element by element in the same order
+    k1, k2, k3, k4 = np.empty(6), np.empty(6), np.empty(6), np.empty(6)
+    k5, k6, k7 = np.empty(6), np.empty(6), np.empty(6)
+    ys, ynew = np.empty(6), np.empty(6)
+    _deriv(t, y, k1, *args)
     evals = 1
     cap = out_t.shape[0]
     while t < t1:
         if t + h > t1:
             h = t1 - t
-        k2 = _deriv(t + c2 * h, y + h * a21 * k1, *args)
-        k3 = _deriv(t + c3 * h, y + h * (a31 * k1 + a32 * k2), *args)
-        k4 = _deriv(t + c4 * h, y + h * (a41 * k1 + a42 * k2 + a43 * k3), *args)
-        k5 = _deriv(t + c5 * h, y + h * (a51 * k1 + a52 * k2 + a53 * k3 + a54 * k4), *args)
-        k6 = _deriv(t + h, y + h * (a61 * k1 + a62 * k2 + a63 * k3 + a64 * k4 + a65 * k5), *args)
-        ynew = y + h * (b1 * k1 + b3 * k3 + b4 * k4 + b5 * k5 + b6 * k6)
-        k7 = _deriv(t + h, ynew, *args)
+        for q in range(6):
+            ys[q] = y[q] + h * a21 * k1[q]
+        _deriv(t + c2 * h, ys, k2, *args)
+        for q in range(6):
+            ys[q] = y[q] + h * (a31 * k1[q] + a32 * k2[q])
+        _deriv(t + c3 * h, ys, k3, *args)
+        for q in range(6):
+            ys[q] = y[q] + h * (a41 * k1[q] + a42 * k2[q] + a43 * k3[q])
+        _deriv(t + c4 * h, ys, k4, *args)
+        for q in range(6):
+            ys[q] = y[q] + h * (a51 * k1[q] + a52 * k2[q] + a53 * k3[q] + a54 * k4[q])
+        _deriv(t + c5 * h, ys, k5, *args)
+        for q in range(6):
+            ys[q] = y[q] + h * (a61 * k1[q] + a62 * k2[q] + a63 * k3[q] + a64 * k4[q] + a65 * k5[q])
+        _deriv(t + h, ys, k6, *args)
+        for q in range(6):
+            ynew[q] = y[q] + h * (b1 * k1[q] + b3 * k3[q] + b4 * k4[q] + b5 * k5[q] + b6 * k6[q])
+        _deriv(t + h, ynew, k7, *args)
         evals += 6
-        err = h * (e1 * k1 + e3 * k3 + e4 * k4 + e5 * k5 + e6 * k6 + e7 * k7)
         en = 0.0
         for q in range(6):
+            err = h * (e1 * k1[q] + e3 * k3[q] + e4 * k4[q] + e5 * k5[q] + e6 * k6[q] + e7 * k7[q])
             tol = (atol_r if q < 3 else atol_v) + rtol * max(abs(y[q]), abs(ynew[q]))
-            en = max(en, abs(err[q]) / tol)
+            en = max(en, abs(err) / tol)
         if en <= 1.0:
             t = t + h
-            y = ynew
-            k1 = k7
+            y, ynew = ynew, y
+            k1, k7 = k7, k1
             if n >= cap:
                 return n, 2, h, evals
             out_t[n] = t
