@@ -135,8 +135,8 @@ def pack_telemetry(packet: Packet | str, values: dict[str, float], unix_s: float
     """
     if isinstance(packet, str):
         packet = (dictionary or core()).packet(packet)
-    raw = [f.to_raw(values.get(f.name, float("nan"))) for f in packet.fields]
-    return space_packet(packet.apid, sequence, saturate_time_stamp(unix_s), packet.struct.pack(*raw))
+    return space_packet(packet.apid, sequence, saturate_time_stamp(unix_s),
+                        packet.pack_values(values))
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,10 @@ class FileStore:
     def ids(self) -> list[int]:
         return sorted(self._sizes)
 
+    def count(self) -> int:
+        """How many files are stored (``len(ids())`` without sorting them)."""
+        return len(self._sizes)
+
     # --- writing ------------------------------------------------------------------------------
 
     def used_bytes(self) -> int:

@@ -62,6 +62,8 @@ class PacketHistory:
         reset as segments are read): a playback skips older segments without reading them, so
         its cost does not grow with the history held"""
         self._tail: list[bytes] = self._read(numbers[-1]) if numbers else []
+        self._tail_body: tuple = (None, -1, -1, b"", 0)
+        """the tail segment as last written: (its list, its length, its number, body, CRC-32)"""
         self._ranks: dict[int, list[int]] = {}
         """ranked history only: the rank of each packet of each segment, in order"""
         if rank is not None:
@@ -84,9 +86,20 @@ class PacketHistory:
 
     def _write(self, number: int, packets: list[bytes], newest: float | None = None) -> None:
         self._newest[number] = max(map(packet_time, packets), default=-1.0) if newest is None else newest
-        body = b"".join(_LEN.pack(len(p)) + p for p in packets)
+        cached = self._tail_body
+        if (packets is self._tail and cached[0] is packets and cached[1] == len(packets) - 1
+                and cached[2] == number):
+            # the tail grew by one packet since its last write: the same body and CRC-32,
+            # from the previous ones and the new packet alone (zlib.crc32 continues a CRC)
+            piece = _LEN.pack(len(packets[-1])) + packets[-1]
+            body, crc = cached[3] + piece, zlib.crc32(piece, cached[4])
+        else:
+            body = b"".join(_LEN.pack(len(p)) + p for p in packets)
+            crc = zlib.crc32(body)
+        if packets is self._tail:
+            self._tail_body = (packets, len(packets), number, body, crc)
         with contextlib.suppress(OSError):  # a full flash loses history, not the software
-            self.storage.write(self._key(number), zlib.crc32(body).to_bytes(4, "big") + body)
+            self.storage.write(self._key(number), crc.to_bytes(4, "big") + body)
 
     def append(self, packet: bytes) -> None:
         if self.rank is not None:

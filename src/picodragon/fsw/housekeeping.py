@@ -81,7 +81,7 @@ class Housekeeping(Component):
         values: dict[str, float] = {"boot_count": self.params.boot_count,
                                     "reset_cause": self.params.reset_cause}
         if self.files is not None:
-            values["files_stored"] = len(self.files.ids())
+            values["files_stored"] = self.files.count()
             values["store_free_kb"] = self.files.free_bytes() / 1000.0
         return values
 

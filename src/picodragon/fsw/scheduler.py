@@ -233,12 +233,21 @@ class Scheduler:
         return None if timer is None else timer.at
 
     def next_due(self) -> float:
-        candidates = [g.next_at for g in self.groups]
-        while self._timers and self._timers[0].cancelled:
-            heapq.heappop(self._timers)
-        if self._timers:
-            candidates.append(self._timers[0].at)
-        return min(candidates) if candidates else float("inf")
+        """The earliest of the rate groups' next runs and the first live timer (infinity when
+        there is none): ``min`` over them in that order, without building the list."""
+        timers = self._timers
+        while timers and timers[0].cancelled:
+            heapq.heappop(timers)
+        best: float | None = None
+        for group in self.groups:
+            at = group.next_at
+            if best is None or at < best:
+                best = at
+        if timers:
+            at = timers[0].at
+            if best is None or at < best:
+                best = at
+        return float("inf") if best is None else best
 
     def run_due(self, now: float) -> None:
         """Run every timer and rate group due at ``now`` (timers first, in time order)."""

@@ -24,15 +24,30 @@ PUBLICATION_INTERVAL_S = 86400.0
 """one set a day (assumption: the catalogue refreshes a decaying low orbit daily)"""
 
 
-def _along_track_miss(twin, t_fit: float, t_check: float, bstar: float, name: str, satnum: int) -> float:
-    r0, v0 = twin.state_teme(np.array([t_fit]))
+def _along_track_miss(twin, t_fit: float, t_check: float, bstar: float, name: str, satnum: int,
+                      states: dict[float, tuple[np.ndarray, np.ndarray]] | None = None) -> float:
+    """The along-track distance (m) from the true position at ``t_check`` to where the set
+    fitted at ``t_fit`` with ``bstar`` puts the spacecraft then. ``states``: the twin's states
+    by time, asked once per time (a secant search asks for the same two up to eight times)."""
+    r0, v0 = _state(twin, t_fit, states)
     es = element_set_from_state(t_fit, r0[0], v0[0], name, satnum, bstar)
     r_sgp4, _, err = propagate_sgp4(es.satrec, [t_check])
-    r_true, v_true = twin.state_teme(np.array([t_check]))
+    r_true, v_true = _state(twin, t_check, states)
     if err[0]:
         return float("nan")
     along = v_true[0] / np.linalg.norm(v_true[0])
     return float(np.dot(r_sgp4[0] - r_true[0], along))
+
+
+def _state(twin, t: float, states: dict[float, tuple[np.ndarray, np.ndarray]] | None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The twin's TEME state at ``t`` as (1, 3) arrays, kept in ``states`` (when given)."""
+    if states is None:
+        return twin.state_teme(np.array([t]))
+    found = states.get(t)
+    if found is None:
+        found = states[t] = twin.state_teme(np.array([t]))
+    return found
 
 
 def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_INTERVAL_S) -> ElementSet:
@@ -42,18 +57,19 @@ def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_I
     satnum = scenario.spacecraft.norad_id or 99999
     bstar = bstar_for(scenario)
     t_fit = max(epoch_unix - span_s, twin.start_unix)
+    states: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     if epoch_unix - t_fit > 3600.0:
         b0, b1 = bstar, bstar * 1.5
-        m0 = _along_track_miss(twin, t_fit, epoch_unix, b0, name, satnum)
-        m1 = _along_track_miss(twin, t_fit, epoch_unix, b1, name, satnum)
+        m0 = _along_track_miss(twin, t_fit, epoch_unix, b0, name, satnum, states)
+        m1 = _along_track_miss(twin, t_fit, epoch_unix, b1, name, satnum, states)
         for _ in range(6):
             if not np.isfinite(m0 + m1) or m1 == m0 or abs(m1) < 50.0:
                 break
             b2 = b1 - m1 * (b1 - b0) / (m1 - m0)
             b2 = float(np.clip(b2, bstar / 20, bstar * 20))
             b0, m0 = b1, m1
-            b1, m1 = b2, _along_track_miss(twin, t_fit, epoch_unix, b2, name, satnum)
+            b1, m1 = b2, _along_track_miss(twin, t_fit, epoch_unix, b2, name, satnum, states)
         if np.isfinite(m1):
             bstar = b1
-    r, v = twin.state_teme(np.array([epoch_unix]))
+    r, v = _state(twin, epoch_unix, states)
     return element_set_from_state(epoch_unix, r[0], v[0], name, satnum, bstar)
