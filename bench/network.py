@@ -220,6 +220,7 @@ def constellation() -> dict:
         "frames_sent": report["frames_sent"],
         "frames_received": report["frames_received"],
         "alarms": report["alarms"],
+        "alarm_points": report["alarm_points"],
         "stations_with_passes": sum(1 for s in report["per_station"].values() if s["passes"]),
         "passes_per_station": {k: v["passes"] for k, v in report["per_station"].items()},
         "frames_received_per_spacecraft": [m["frames_received"] for m in members],

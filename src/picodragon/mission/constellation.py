@@ -19,6 +19,7 @@ import math
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -106,6 +107,7 @@ def run_member(scenario_json: str, index: int, days: float, dictionary: Dictiona
         "frames_received": s["frames_received"],
         "telemetry_points": s["telemetry_points"],
         "alarms": len(alarms),
+        "alarm_points": dict(Counter(str(a["point"]) for a in alarms)),
         "battery_soc_min": s["battery_soc_min"],
         "per_station": per_station,
         "wall_seconds": round(time.perf_counter() - started, 3),
@@ -128,10 +130,11 @@ def combine(results: list[dict[str, Any]], stations: Sequence[str]) -> dict[str,
         "frames_sent": sum(r["frames_sent"] for r in results),
         "frames_received": sum(r["frames_received"] for r in results),
         "alarms": sum(r["alarms"] for r in results),
+        "alarm_points": dict(sum((Counter(r.get("alarm_points", {})) for r in results), Counter())),
         "per_station": per_station,
         "per_spacecraft": [
-            {k: r[k] for k in ("scenario", "passes", "frames_sent", "frames_received", "alarms",
-                               "battery_soc_min", "wall_seconds")}
+            {k: r.get(k) for k in ("scenario", "passes", "frames_sent", "frames_received", "alarms",
+                                   "alarm_points", "battery_soc_min", "wall_seconds")}
             for r in results
         ],
     }
