@@ -99,3 +99,21 @@ def test_published_element_set_follows_the_true_orbit(scenario):
     # the deployment TLE, five days old, is far off by then
     r_old, _, _ = propagate_sgp4(twin.element_set.satrec, t[:1])
     assert np.linalg.norm(r_old[0] - r_true[0]) > 50e3
+
+
+def test_one_fit_serves_every_bstar(scenario):
+    """element_set_fitter fits the mean elements once and gives, for each B*, the very set
+    element_set_from_state fits anew (SGP4's state at epoch does not depend on B*): the
+    catalogue's secant search on B* asks for up to eight."""
+    from picodragon.physics.orbit import element_set_fitter, element_set_from_state
+
+    t0, r, v, _ = ejected_state(scenario)
+    rng = np.random.default_rng(5)
+    for k in range(12):
+        rk = r * (1.0 + rng.uniform(-0.03, 0.03))
+        vk = v * (1.0 + rng.uniform(-0.01, 0.01))
+        tk = t0 + k * 37000.0
+        fit = element_set_fitter(tk, rk, vk, "X", 99999)
+        for bstar in (2e-4, 3e-4, 1e-5, 4e-3, -1e-4):
+            es, ref = fit(bstar), element_set_from_state(tk, rk, vk, "X", 99999, bstar)
+            assert (es.line1, es.line2) == (ref.line1, ref.line2)

@@ -18,19 +18,32 @@ from __future__ import annotations
 import numpy as np
 
 from picodragon.elements import ElementSet
-from picodragon.physics.orbit import bstar_for, element_set_from_state, propagate_sgp4
+from picodragon.physics.orbit import (
+    bstar_for,
+    element_set_fitter,
+    element_set_from_state,
+    propagate_sgp4,
+)
 
 PUBLICATION_INTERVAL_S = 86400.0
 """one set a day (assumption: the catalogue refreshes a decaying low orbit daily)"""
 
 
 def _along_track_miss(twin, t_fit: float, t_check: float, bstar: float, name: str, satnum: int,
-                      states: dict[float, tuple[np.ndarray, np.ndarray]] | None = None) -> float:
+                      states: dict[float, tuple[np.ndarray, np.ndarray]] | None = None,
+                      fits: dict | None = None) -> float:
     """The along-track distance (m) from the true position at ``t_check`` to where the set
     fitted at ``t_fit`` with ``bstar`` puts the spacecraft then. ``states``: the twin's states
-    by time, asked once per time (a secant search asks for the same two up to eight times)."""
+    by time, asked once per time (a secant search asks for the same two up to eight times);
+    ``fits``: the fit of each state's mean elements, made once (``element_set_fitter``)."""
     r0, v0 = _state(twin, t_fit, states)
-    es = element_set_from_state(t_fit, r0[0], v0[0], name, satnum, bstar)
+    if fits is None:
+        es = element_set_from_state(t_fit, r0[0], v0[0], name, satnum, bstar)
+    else:
+        fit = fits.get(t_fit)
+        if fit is None:
+            fit = fits[t_fit] = element_set_fitter(t_fit, r0[0], v0[0], name, satnum)
+        es = fit(bstar)
     r_sgp4, _, err = propagate_sgp4(es.satrec, [t_check])
     r_true, v_true = _state(twin, t_check, states)
     if err[0]:
@@ -58,17 +71,18 @@ def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_I
     bstar = bstar_for(scenario)
     t_fit = max(epoch_unix - span_s, twin.start_unix)
     states: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+    fits: dict = {}
     if epoch_unix - t_fit > 3600.0:
         b0, b1 = bstar, bstar * 1.5
-        m0 = _along_track_miss(twin, t_fit, epoch_unix, b0, name, satnum, states)
-        m1 = _along_track_miss(twin, t_fit, epoch_unix, b1, name, satnum, states)
+        m0 = _along_track_miss(twin, t_fit, epoch_unix, b0, name, satnum, states, fits)
+        m1 = _along_track_miss(twin, t_fit, epoch_unix, b1, name, satnum, states, fits)
         for _ in range(6):
             if not np.isfinite(m0 + m1) or m1 == m0 or abs(m1) < 50.0:
                 break
             b2 = b1 - m1 * (b1 - b0) / (m1 - m0)
             b2 = float(np.clip(b2, bstar / 20, bstar * 20))
             b0, m0 = b1, m1
-            b1, m1 = b2, _along_track_miss(twin, t_fit, epoch_unix, b2, name, satnum, states)
+            b1, m1 = b2, _along_track_miss(twin, t_fit, epoch_unix, b2, name, satnum, states, fits)
         if np.isfinite(m1):
             bstar = b1
     r, v = _state(twin, epoch_unix, states)

@@ -29,6 +29,7 @@ The TLE format rounds angles to 1e-4 deg (about 12 m along the orbit); that is t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -174,7 +175,9 @@ def ejected_state(scenario: Scenario) -> tuple[float, np.ndarray, np.ndarray, np
 
 
 def _fit_satrec(t0: float, r_t: np.ndarray, v_t: np.ndarray, first_guess: np.ndarray,
-                bstar: float, satnum: int) -> Satrec:
+                bstar: float, satnum: int, fitted: list | None = None) -> Satrec:
+    """The fit of the module docstring (``fitted``: given, receives the mean elements and the
+    epoch's Julian date the returned record was made from)."""
     target = osculating_nonsingular(r_t, v_t)
     jd, fr = unix_to_jd(t0)
     epoch_jd = float(jd) + float(fr)
@@ -191,6 +194,8 @@ def _fit_satrec(t0: float, r_t: np.ndarray, v_t: np.ndarray, first_guess: np.nda
         _, r, _ = sat.sgp4_tsince(0.0)
         if np.linalg.norm(np.array(r) * 1e3 - r_t) < 0.01:
             break
+    if fitted is not None:
+        fitted[:] = [guess, epoch_jd]
     return sat
 
 
@@ -203,7 +208,34 @@ def element_set_from_state(t0: float, r, v, name: str, satnum: int, bstar: float
     r = np.asarray(r, dtype=float)
     v = np.asarray(v, dtype=float)
     guess = osculating_nonsingular(r, v) if first_guess is None else first_guess
-    sat = _fit_satrec(t0, r, v, guess, bstar, satnum % 100000)
+    return _published(_fit_satrec(t0, r, v, guess, bstar, satnum % 100000), t0, name)
+
+
+def element_set_fitter(t0: float, r, v, name: str, satnum: int) -> Callable[[float], ElementSet]:
+    """``element_set_from_state(t0, r, v, name, satnum, bstar)`` for one state and many B*
+    (the catalogue's secant search on B*): the mean elements are fitted at the first call only.
+
+    The fit compares SGP4's state at its epoch with the target, and at ``tsince = 0`` SGP4's
+    drag terms (B* times powers of the time) vanish: each iteration, hence the fitted mean
+    elements, are those of any B*, and only the record made from them carries the B* asked.
+    """
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    fitted: list = []
+
+    def fit(bstar: float) -> ElementSet:
+        if not fitted:
+            sat = _fit_satrec(t0, r, v, osculating_nonsingular(r, v), bstar, satnum % 100000,
+                              fitted)
+        else:
+            sat = _satrec_from_mean(fitted[0], fitted[1], bstar, satnum % 100000)
+        return _published(sat, t0, name)
+
+    return fit
+
+
+def _published(sat: Satrec, t0: float, name: str) -> ElementSet:
+    """A fitted record as the element set a catalogue publishes (epoch ``t0``, Unix s)."""
     sat.classification = "U"
     sat.intldesg = ""
     sat.elnum = 1
