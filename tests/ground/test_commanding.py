@@ -177,3 +177,17 @@ def test_responses_through_the_station_duplicates_included(archive):
     ]
     rows = archive.select("command_stages", {"command_id": c.id})
     assert len(rows) == 5
+
+
+def test_a_command_frame_is_the_encoded_ui_frame():
+    """CommandQueue.frame keeps each address pair's header octets: the frame is still exactly
+    ax25.encode of the UI frame with the packet as its information field."""
+    from picodragon.ground.commanding import CommandRecord
+
+    for source, destination in (("GROUND", "PICO"), ("gs1-3", "SAT1-1"), ("W1AW*", "cq"),
+                                ("GROUND", "PICO")):
+        for packet in (b"", bytes(range(40)), bytearray(b"tc")):
+            record = CommandRecord(1, "NOOP", 0, {}, 1, 0, None, 0.0, packet)
+            expected = ax25.encode(ax25.Frame(ax25.Address.parse(destination),
+                                              ax25.Address.parse(source), info=packet))
+            assert CommandQueue.frame(record, source, destination) == expected

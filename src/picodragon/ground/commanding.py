@@ -69,6 +69,10 @@ log = logging.getLogger(__name__)
 
 #: the name of the packet that answers commands (the core dictionary's)
 RESPONSE_PACKET = "COMMAND_RESPONSE"
+#: a UI frame's octets before its information field, by (source, destination) as given to
+#: :meth:`CommandQueue.frame` (``ax25.encode`` is those octets, then the information)
+_HEADERS: dict[tuple[str, str], bytes] = {}
+MAX_HEADERS_KEPT = 64
 #: how many times :meth:`CommandQueue.queue` takes a new id when another writer took the one it
 #: chose at the same moment (two consoles queueing at once); more means something is wrong
 ID_ATTEMPTS = 8
@@ -473,11 +477,20 @@ class CommandQueue:
 
     @staticmethod
     def frame(record: CommandRecord, source: str, destination: str) -> bytes:
-        """A signed command as an AX.25 UI frame (without FCS, as KISS carries it)."""
+        """A signed command as an AX.25 UI frame (without FCS, as KISS carries it): the
+        addresses, control and PID octets (encoded once per pair of addresses) and the packet."""
         if record.packet is None:
             raise CommandError(f"command {record.id} was not signed for the uplink")
-        src, dst = ax25.Address.parse(source), ax25.Address.parse(destination)
-        return ax25.encode(ax25.Frame(dst, src, info=record.packet))
+        header = _HEADERS.get((source, destination))
+        if header is None:
+            src, dst = ax25.Address.parse(source), ax25.Address.parse(destination)
+            header = ax25.encode(ax25.Frame(dst, src))
+            if len(_HEADERS) < MAX_HEADERS_KEPT:
+                _HEADERS[(source, destination)] = header
+        if not isinstance(record.packet, bytes):  # what Frame checks of its information field
+            src, dst = ax25.Address.parse(source), ax25.Address.parse(destination)
+            return ax25.encode(ax25.Frame(dst, src, info=record.packet))
+        return header + record.packet
 
     def uplink_frames(
         self, now: float, source: str, destination: str, limit: int | None = None
