@@ -48,6 +48,31 @@ def test_flow_in_the_body_frame():
     assert np.linalg.norm(u) == pytest.approx(1.0)
 
 
+def test_the_compiled_window_pass_gives_numpy_s_weights_to_the_bit():
+    """FlownDrag._flush's kernel against cos_weights(flow_body(...)) on the interpolated states:
+    random caches, times (before, inside and past the nodes), attitudes and step lengths."""
+    rng = np.random.default_rng(7)
+    n_nodes = len(fd.C_NODES)
+    for _ in range(40):
+        m = int(rng.integers(3, 400))
+        c_r = rng.normal(size=(m, 3)) * 7e6
+        c_v = rng.normal(size=(m, 3)) * 7.6e3
+        c_t0, c_dt = 1.39e9 + rng.uniform(0, 1e7), 10.0
+        n = int(rng.integers(1, 600))
+        t_mid = np.sort(c_t0 + rng.uniform(-5.0, m * 10.0 + 5.0, n))
+        q = rng.normal(size=(n, 4))
+        q /= np.linalg.norm(q, axis=1)[:, None]
+        wts = rng.choice([10.0, 0.5, 2.3, 9.5, 0.25], n)
+        f = np.clip((t_mid - c_t0) / c_dt, 0.0, m - 1.000001)
+        i = f.astype(int)
+        w = (f - i)[:, None]
+        r = c_r[i] * (1.0 - w) + c_r[i + 1] * w
+        v = c_v[i] * (1.0 - w) + c_v[i + 1] * w
+        lo, hi = np.zeros(3 * n_nodes), np.zeros(3 * n_nodes)
+        fd._flow_weights(t_mid, q, wts, c_t0, c_dt, c_r, c_v, lo, hi)
+        assert np.array_equal((lo + hi).reshape(3, n_nodes), fd.cos_weights(fd.flow_body(q, r, v), wts))
+
+
 def test_face_on_flow_gives_each_face_its_own_incidence(scenario):
     sc = _spacecraft(scenario, appendages=[])
     assert np.all(fd.axis_areas(sc) == pytest.approx(

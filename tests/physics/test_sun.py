@@ -53,3 +53,24 @@ def test_earth_view_factor_limits():
     assert 0.25 < side < 0.35
     mu = np.linspace(-1, 1, 4001)[None, :]
     assert abs(earth_view_factor(mu, r).mean() - tumbling_earth_view_factor(r)[0]) < 1e-3
+
+
+def test_the_compiled_pass_is_the_vectorised_models():
+    """sun.sunlight (the twin's cache) against illumination, solar_flux and earth_fluxes: LEO
+    points in every direction over a year of Sun positions, the shadow's edges included."""
+    from picodragon.physics.sun import earth_fluxes, solar_flux, sunlight
+
+    rng = np.random.default_rng(3)
+    t = 1.39e9 + np.arange(50_000) * 600.0
+    sun = np.ascontiguousarray(sun_position(t))
+    u = rng.normal(size=(len(t), 3))
+    r = u / np.linalg.norm(u, axis=1)[:, None] * rng.uniform(6.5e6, 6.9e6, (len(t), 1))
+    out = np.empty((len(t), 5))
+    sunlight(r, sun, out)
+    ill = illumination(r, sun)
+    assert np.any((ill > 0) & (ill < 1))
+    np.testing.assert_allclose(out[:, 0], ill, rtol=0, atol=1e-7)  # penumbra: a cosine's rounding
+    np.testing.assert_allclose(out[:, 1], solar_flux(r, sun), rtol=1e-7, atol=1e-4)
+    albedo, ir = earth_fluxes(r, sun)
+    np.testing.assert_allclose(out[:, 2], albedo, rtol=1e-11, atol=1e-9)
+    np.testing.assert_allclose(out[:, 3], ir, rtol=1e-14)

@@ -188,10 +188,15 @@ def _deriv_with(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, rod_scal
     bz = r20 * env[0] + r21 * env[1] + r22 * env[2]
     # magnetic moment: bar magnet plus rods
     mx, my, mz = m_bar[0], m_bar[1], m_bar[2]
+    mr = 0.0
     for k in range(rod_axes.shape[0]):
         ax, ay, az = rod_axes[k, 0], rod_axes[k, 1], rod_axes[k, 2]
-        h = (bx * ax + by * ay + bz * az) / MU0
-        mr = _rod_b(h, rod_rising[k], rod_scale, rod_k, hc) * rod_v / MU0
+        # a rod along the previous one's axis on the same branch has its moment (two rods an
+        # axis, the default): the same number without its arctangent
+        if not (k > 0 and rod_rising[k] == rod_rising[k - 1] and ax == rod_axes[k - 1, 0]
+                and ay == rod_axes[k - 1, 1] and az == rod_axes[k - 1, 2]):
+            h = (bx * ax + by * ay + bz * az) / MU0
+            mr = _rod_b(h, rod_rising[k], rod_scale, rod_k, hc) * rod_v / MU0
         mx += ax * mr
         my += ay * mr
         mz += az * mr
@@ -324,8 +329,12 @@ def integrate(t0, q, w, rod_h, rod_rising, grid_t0, grid_dt, b_grid, r_grid, v_g
         dt = min(max_step, 0.2 / max(wn, 1e-6), libration_step, t_end - t)
         if j < n_out and out_t[j] < t + dt:
             dt = max(out_t[j] - t, 1e-6)
-        # environment at t, t + dt/2, t + dt
-        for e in range(3):
+        # environment at t, t + dt/2, t + dt; at t it is the last step's end (t + 0.5 dt 2 is
+        # t + dt exactly): copied, not interpolated again
+        if steps > 0:
+            for c in range(10):
+                envs[0, c] = envs[2, c]
+        for e in range(1 if steps > 0 else 0, 3):
             te = t + 0.5 * dt * e
             f = (te - grid_t0) / grid_dt
             if f < 0:

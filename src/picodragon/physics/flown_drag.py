@@ -31,8 +31,10 @@ to better than 2e-5 (tests/physics/test_flown_drag.py).
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
+from numba import njit
 from scipy.interpolate import CubicSpline
 
 from picodragon.config.models import Spacecraft
@@ -161,16 +163,15 @@ class FlownDrag:
             self._span = 0.0
 
     def _flush(self) -> None:
-        """The pending samples into the window's |cos| weights (one pass per cache they read)."""
+        """The pending samples into the window's |cos| weights (one compiled pass per cache they
+        read: ``_flow_weights``, what ``cos_weights(flow_body(...))`` gives, to the bit)."""
+        n = len(C_NODES)
         for c_t0, c_dt, c_r, c_v, ts, qs, ws in self._pending:
-            t_mid = np.concatenate(ts)
-            f = np.clip((t_mid - c_t0) / c_dt, 0.0, len(c_r) - 1.000001)
-            i = f.astype(int)
-            w = (f - i)[:, None]
-            r = c_r[i] * (1.0 - w) + c_r[i + 1] * w
-            v = c_v[i] * (1.0 - w) + c_v[i + 1] * w
             dts, counts = zip(*ws, strict=True)
-            self._weights += cos_weights(flow_body(np.concatenate(qs), r, v), np.repeat(dts, counts))
+            lo, hi = np.zeros(3 * n), np.zeros(3 * n)
+            _flow_weights(np.concatenate(ts), np.concatenate(qs), np.repeat(dts, counts), c_t0, c_dt,
+                          np.ascontiguousarray(c_r), np.ascontiguousarray(c_v), lo, hi)
+            self._weights += (lo + hi).reshape(3, n)
         self._pending = []
 
     def set_table(self, table: tuple[np.ndarray, np.ndarray]) -> None:
@@ -186,3 +187,60 @@ class FlownDrag:
         ab = self._spline(np.log(np.clip(s, S_NODES[0], S_NODES[-1])))
         box = ab[..., 0] + np.asarray(ratio) * ab[..., 1]
         return box + self.appendage_area_m2 * tumbling_cd(s, ratio)
+
+
+@njit(cache=True)
+def _flow_weights(t_mid, q, wts, c_t0, c_dt, c_r, c_v, lo, hi):  # pragma: no cover - compiled
+    """``cos_weights(flow_body(q, r, v), wts)`` for samples at t_mid, r and v linear between the
+    cache nodes c_t0 + c_dt k (as ``FlownDrag._flush`` interpolated them), accumulated into lo
+    and hi (3 x len(C_NODES) each, zeros: the hat functions' lower and upper nodes, whose sum is
+    ``cos_weights``'s).
+
+    Why compiled: the numpy passes (interpolation, the stacked matrices, einsum, two bincounts)
+    cost 0.75 ms per 6 h window. Each number is computed by the operations, in the order, numpy
+    used (the norm's squares summed left to right, einsum's three products likewise, each bin's
+    weights in the samples' order), so the weights are the same to the bit (tested)."""
+    m = c_r.shape[0]
+    nn = lo.shape[0] // 3
+    top = m - 1.000001
+    for k in range(t_mid.shape[0]):
+        f = min(max((t_mid[k] - c_t0) / c_dt, 0.0), top)
+        i = int(f)
+        w = f - i
+        r0 = c_r[i, 0] * (1.0 - w) + c_r[i + 1, 0] * w
+        r1 = c_r[i, 1] * (1.0 - w) + c_r[i + 1, 1] * w
+        v0 = c_v[i, 0] * (1.0 - w) + c_v[i + 1, 0] * w
+        v1 = c_v[i, 1] * (1.0 - w) + c_v[i + 1, 1] * w
+        v2 = c_v[i, 2] * (1.0 - w) + c_v[i + 1, 2] * w
+        # the co-rotating air relative to the spacecraft, unit (flow_body)
+        a0 = -OMEGA_EARTH * r1 - v0
+        a1 = OMEGA_EARTH * r0 - v1
+        a2 = 0.0 - v2
+        norm = math.sqrt((a0 * a0 + a1 * a1) + a2 * a2)
+        a0 /= norm
+        a1 /= norm
+        a2 /= norm
+        qw, qx, qy, qz = q[k, 0], q[k, 1], q[k, 2], q[k, 3]
+        # body -> inertial matrix (quats_to_matrices); the flow in body axes is its transpose's
+        m00 = 1 - 2 * (qy * qy + qz * qz)
+        m01 = 2 * (qx * qy - qw * qz)
+        m02 = 2 * (qx * qz + qw * qy)
+        m10 = 2 * (qx * qy + qw * qz)
+        m11 = 1 - 2 * (qx * qx + qz * qz)
+        m12 = 2 * (qy * qz - qw * qx)
+        m20 = 2 * (qx * qz - qw * qy)
+        m21 = 2 * (qy * qz + qw * qx)
+        m22 = 1 - 2 * (qx * qx + qy * qy)
+        wt = wts[k]
+        for ax in range(3):
+            if ax == 0:
+                u = (m00 * a0 + m10 * a1) + m20 * a2
+            elif ax == 1:
+                u = (m01 * a0 + m11 * a1) + m21 * a2
+            else:
+                u = (m02 * a0 + m12 * a1) + m22 * a2
+            x = min(max(abs(u), 0.0), 1.0) * (nn - 1)
+            j = min(int(x), nn - 2)
+            fr = x - j
+            lo[ax * nn + j] += wt * (1.0 - fr)
+            hi[ax * nn + j + 1] += wt * fr

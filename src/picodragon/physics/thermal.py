@@ -74,24 +74,35 @@ def conductances(thermal: Thermal | None = None) -> np.ndarray:
 @njit(cache=True)
 def thermal_step(temp_k, dt, cap, g, area, absorbed_w, p_elec_face, q_battery, q_obc, q_structure,
                  eps=FACE_EMISSIVITY):  # pragma: no cover
-    """One forward-Euler step; absorbed_w (6,) already includes alpha and eps on each face."""
-    flow = np.zeros(9)
+    """One forward-Euler step, temp_k updated in place (and returned); absorbed_w (6,) already
+    includes alpha and eps on each face.
+
+    Each node's flow is a scalar summed in the order of the array of flows it replaces (no array
+    allocated per step: the twin runs it every 10 s of a lifetime), every flow from the
+    temperatures at the start of the step."""
     ts = temp_k[STRUCTURE]
+    f_structure = 0.0
     for k in range(6):
         t = temp_k[k]
         rad = eps * STEFAN_BOLTZMANN * area[k] * (t**4 - T_SPACE**4)
         cond = g[k] * (ts - t)
-        flow[k] = absorbed_w[k] - rad - p_elec_face[k] + cond
-        flow[STRUCTURE] -= cond
-    for k in (BATTERY, OBC):
-        cond = g[k] * (ts - temp_k[k])
-        flow[k] += cond
-        flow[STRUCTURE] -= cond
-    flow[BATTERY] += q_battery
-    flow[OBC] += q_obc
-    flow[STRUCTURE] += q_structure
-    for k in range(9):
-        temp_k[k] += dt * flow[k] / cap[k]
+        f_structure -= cond
+        # a face's flow depends on its own temperature and the structure's only: update it now
+        temp_k[k] = t + dt * (absorbed_w[k] - rad - p_elec_face[k] + cond) / cap[k]
+    f_battery = 0.0
+    cond = g[BATTERY] * (ts - temp_k[BATTERY])
+    f_battery += cond
+    f_structure -= cond
+    f_obc = 0.0
+    cond = g[OBC] * (ts - temp_k[OBC])
+    f_obc += cond
+    f_structure -= cond
+    f_battery += q_battery
+    f_obc += q_obc
+    f_structure += q_structure
+    temp_k[STRUCTURE] = ts + dt * f_structure / cap[STRUCTURE]
+    temp_k[BATTERY] += dt * f_battery / cap[BATTERY]
+    temp_k[OBC] += dt * f_obc / cap[OBC]
     return temp_k
 
 

@@ -21,10 +21,11 @@ nadir plate (``sun.earth_view_factor``); Sun through the clipped cosine.
 
 ``advance_to(t)`` integrates the world from the current time to t in steps of at most
 ``max_step_s`` (10 s). Orbit, Sun, eclipse, Earth fluxes, field and density are computed,
-vectorised, on a 10 s cache grid an hour (or the requested span) at a time; the compiled attitude
-loop runs through the span, then one compiled loop takes each step's environment from the cache
-(position by cubic Hermite, the rest linear) and integrates faces, array, battery and thermal
-nodes with the loads switched on and the transmitter energy the bus recorded inside the span.
+vectorised, on a 10 s cache grid an hour (or the requested span) at a time; one compiled call a
+twin step (``twin_step.step``) runs the attitude loop through the span, then takes each step's
+environment from the cache (position by cubic Hermite, the rest linear) and integrates faces,
+array, battery and thermal nodes with the loads switched on and the transmitter energy the bus
+recorded inside the span.
 
 Solar panels (``power.solar_panels()``): body-mounted panels on a face and deployable wings
 facing the same way add their area x efficiency to that face's direction; a wing's cells take
@@ -36,18 +37,17 @@ at most), as numpy arrays.
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
-from numba import njit
 
 from picodragon.config.models import Scenario, Station
 from picodragon.elements import ElementSet
 from picodragon.physics import power as pw
 from picodragon.physics import thermal as th
-from picodragon.physics.attitude import Attitude, quats_to_matrices
+from picodragon.physics.attitude import MAX_STEP_S, Attitude, libration_step, quats_to_matrices
 from picodragon.physics.camera import CameraDevice
-from picodragon.physics.constants import AU, R_EARTH, SOLAR_CONSTANT
 from picodragon.physics.decay import propagator_for
 from picodragon.physics.devices import (
     AntennaDeployerDevice,
@@ -80,8 +80,18 @@ from picodragon.physics.sensors import (
     SunSensorDevice,
 )
 from picodragon.physics.state import ElectricalBus, SpacecraftState
-from picodragon.physics.sun import earth_fluxes, illumination, sun_position, view_factor_table
+from picodragon.physics.sun import illumination, sun_position, sunlight, view_factor_table
 from picodragon.physics.timebase import dut1, teme_to_ecef
+from picodragon.physics.twin_step import (  # noqa: F401 - _world, _env_at: the step's kernels, here too
+    ATTITUDE_K,
+    IO_SIZE,
+    IO_SOLAR,
+    _env_at,
+    _world,
+    attitude_constants,
+    step,
+    world_constants,
+)
 
 HISTORY_FIELDS = (
     "unix_s", "altitude_km", "latitude_deg", "longitude_deg", "sunlit_fraction", "battery_soc",
@@ -103,205 +113,6 @@ CACHE_SPAN_S = 3600.0
 """Shortest span the cache is built for at once, s."""
 HISTORY_BATCH_ROWS = 2048
 """Raw history rows kept before they are converted in one pass (``Twin._record``)."""
-
-
-@njit(cache=True)
-def _env_at(t, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, out):  # pragma: no cover - compiled
-    """Environment at time t from the cache: position by cubic Hermite (with the velocities),
-    the rest linear. out (17,): r, v, sun, B, illumination, solar flux, albedo, infrared, rho."""
-    m = c_r.shape[0]
-    f = (t - c_t0) / c_dt
-    if f < 0.0:
-        f = 0.0
-    if f > m - 1.000001:
-        f = m - 1.000001
-    i = int(f)
-    s = f - i
-    h00 = 2 * s**3 - 3 * s**2 + 1
-    h10 = s**3 - 2 * s**2 + s
-    h01 = -2 * s**3 + 3 * s**2
-    h11 = s**3 - s**2
-    for c in range(3):
-        out[c] = h00 * c_r[i, c] + h10 * c_dt * c_v[i, c] + h01 * c_r[i + 1, c] + h11 * c_dt * c_v[i + 1, c]
-        out[3 + c] = c_v[i, c] * (1 - s) + c_v[i + 1, c] * s
-        out[6 + c] = c_sun[i, c] * (1 - s) + c_sun[i + 1, c] * s
-        out[9 + c] = c_b[i, c] * (1 - s) + c_b[i + 1, c] * s
-    for c in range(5):
-        out[12 + c] = c_sc[i, c] * (1 - s) + c_sc[i + 1, c] * s
-
-
-@njit(cache=True)
-def _view_factor(cos_nadir, h_ratio, hs, table):  # pragma: no cover - compiled
-    """Plate-to-Earth view factor from the table of ``sun.earth_view_factor`` (bilinear)."""
-    nh = hs.shape[0]
-    fh = (h_ratio - hs[0]) / (hs[1] - hs[0])
-    if fh < 0.0:
-        fh = 0.0
-    if fh > nh - 1.000001:
-        fh = nh - 1.000001
-    i = int(fh)
-    wh = fh - i
-    c = min(max(cos_nadir, -1.0), 1.0)
-    lam = math.acos(c) * 180.0 / math.pi
-    j = min(int(lam), 179)
-    wl = lam - j
-    f0 = table[i, j] * (1 - wl) + table[i, j + 1] * wl
-    f1 = table[i + 1, j] * (1 - wl) + table[i + 1, j + 1] * wl
-    return f0 * (1 - wh) + f1 * wh
-
-
-@njit(cache=True)
-def _world(
-    t0, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, has_att, q_mid, w_mid, vf_hs, vf_table,
-    energy_j, capacity_j, temp_k, cap, g, area, body_ae, wing_ae, wing_area, load_w, extra_j,
-    charge_eff, brownout, rec_last, rec_every, rec, heater_w, rf_j, alpha, eps, v_charge, t_min_k,
-):  # pragma: no cover - compiled
-    """Faces, array, battery and thermal nodes over n steps of dt from t0 (environment at each
-    step's middle from the cache; attitude q_mid / w_mid at the same instants when has_att).
-    heater_w: the part of load_w that heats the battery node (battery heater); rf_j: energy the
-    transmitter radiated away in the span (drawn from the bus, not dissipated on board).
-    body_ae, wing_ae (6,): area x efficiency of body-mounted and deployable cells facing each
-    face's normal (m^2); wing_area (3,): deployable area along X, Y, Z (drag); alpha, eps: face
-    absorptivity and emissivity; v_charge: the charger's CV set point (V); t_min_k: no charging
-    with the battery node below it.
-
-    History rows (t, r (3), illumination, soc, battery W, solar W, bus W, rate deg/s, 9 node
-    temperatures K) go to rec whenever rec_every seconds have passed since rec_last.
-    Returns (energy, temperatures, solar W, battery W, bus W, brownout, rows, rec_last,
-    integral of the projected area against the flow (m^2 s), charge inhibited at the end,
-    and the span's energy books in J: drawn from the cells, stored in the battery, taken out of
-    the battery, delivered to the bus).
-    """
-    env = np.empty(17)
-    absorbed = np.zeros(6)
-    p_face = np.zeros(6)
-    cos_s = np.zeros(6)
-    cos_e = np.zeros(6)
-    solar = 0.0
-    bat_w = 0.0
-    bus_w = 0.0
-    area_int = 0.0
-    n_rec = 0
-    inhibit = False
-    cells_j = 0.0
-    charged_j = 0.0
-    discharged_j = 0.0
-    bus_j = 0.0
-    extra_per_step = extra_j / n
-    rf_w = rf_j / (n * dt)
-    for i in range(n):
-        tm = t0 + (i + 0.5) * dt
-        _env_at(tm, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, env)
-        rx, ry, rz = env[0], env[1], env[2]
-        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
-        sx, sy, sz = env[6] - rx, env[7] - ry, env[8] - rz
-        sn = math.sqrt(sx * sx + sy * sy + sz * sz)
-        sx, sy, sz = sx / sn, sy / sn, sz / sn
-        nx, ny, nz = -rx / rn, -ry / rn, -rz / rn
-        hr = rn / R_EARTH
-        f_nadir = 1.0 / (hr * hr)
-        ill = env[12]
-        flux = env[13]
-        albedo = env[14]
-        ir = env[15]
-        rate = np.nan
-        if has_att:
-            q0, q1, q2, q3 = q_mid[i, 0], q_mid[i, 1], q_mid[i, 2], q_mid[i, 3]
-            # rows of inertial -> body
-            a00 = 1 - 2 * (q2 * q2 + q3 * q3)
-            a01 = 2 * (q1 * q2 + q0 * q3)
-            a02 = 2 * (q1 * q3 - q0 * q2)
-            a10 = 2 * (q1 * q2 - q0 * q3)
-            a11 = 1 - 2 * (q1 * q1 + q3 * q3)
-            a12 = 2 * (q2 * q3 + q0 * q1)
-            a20 = 2 * (q1 * q3 + q0 * q2)
-            a21 = 2 * (q2 * q3 - q0 * q1)
-            a22 = 1 - 2 * (q1 * q1 + q2 * q2)
-            sb0 = a00 * sx + a01 * sy + a02 * sz
-            sb1 = a10 * sx + a11 * sy + a12 * sz
-            sb2 = a20 * sx + a21 * sy + a22 * sz
-            eb0 = a00 * nx + a01 * ny + a02 * nz
-            eb1 = a10 * nx + a11 * ny + a12 * nz
-            eb2 = a20 * nx + a21 * ny + a22 * nz
-            sb = (sb0, sb1, sb2)
-            eb = (eb0, eb1, eb2)
-            for k in range(6):
-                sign = 1.0 if k % 2 == 0 else -1.0
-                cos_s[k] = max(sign * sb[k // 2], 0.0)
-                cos_e[k] = _view_factor(sign * eb[k // 2], hr, vf_hs, vf_table) / f_nadir
-            vx, vy, vz = env[3], env[4], env[5]
-            vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-            vb0 = (a00 * vx + a01 * vy + a02 * vz) / vn
-            vb1 = (a10 * vx + a11 * vy + a12 * vz) / vn
-            vb2 = (a20 * vx + a21 * vy + a22 * vz) / vn
-            area_int += ((area[0] + wing_area[0]) * abs(vb0) + (area[2] + wing_area[1]) * abs(vb1)
-                         + (area[4] + wing_area[2]) * abs(vb2)) * dt
-            rate = math.sqrt(w_mid[i, 0] ** 2 + w_mid[i, 1] ** 2 + w_mid[i, 2] ** 2) * 180.0 / math.pi
-        else:
-            tumble = 0.5 * (1.0 - math.sqrt(1.0 - 1.0 / (hr * hr))) / f_nadir
-            for k in range(6):
-                cos_s[k] = 0.25
-                cos_e[k] = tumble
-        solar = 0.0
-        for k in range(6):
-            direct = flux * cos_s[k]
-            reflected = albedo * cos_e[k]
-            absorbed[k] = area[k] * (alpha * (direct + reflected) + eps * ir * cos_e[k])
-            tfac = 1.0 + pw.CELL_TEMP_COEFF_PER_K * (temp_k[k] - 273.15 - pw.CELL_REFERENCE_C)
-            p_face[k] = (direct + reflected) * body_ae[k] * tfac
-            solar += (direct + reflected) * (body_ae[k] + wing_ae[k]) * tfac
-        inhibit = temp_k[th.BATTERY] < t_min_k
-        energy_j, bat_w, bus_w, brownout = pw.battery_step(
-            energy_j, capacity_j, solar, load_w, extra_per_step, dt, charge_eff, brownout,
-            v_charge, inhibit,
-        )
-        # Heat: bus loads in the OBC (60 %) and structure (40 %); charge and discharge losses
-        # (which include the pack's I^2 R) in the battery. Power the bus and battery do not take
-        # is never drawn from the cells (the regulator moves them off their maximum power
-        # point), so it stays on the faces as heat.
-        loss_bat = 0.0
-        heat_bat = heater_w if bus_w > 0.0 else 0.0
-        drawn = bus_w
-        if bat_w > 0:
-            loss_bat += bat_w * (1.0 / charge_eff - 1.0)
-            drawn += bat_w / charge_eff
-        elif bat_w < 0:
-            loss_bat += -bat_w * (1.0 - pw.DISCHARGE_EFFICIENCY)
-            drawn += bat_w * pw.DISCHARGE_EFFICIENCY
-        cells_j += drawn * dt
-        bus_j += bus_w * dt
-        if bat_w > 0:
-            charged_j += bat_w * dt
-        else:
-            discharged_j -= bat_w * dt
-        used = 1.0
-        if solar > 0.0:
-            used = min(max(drawn / solar, 0.0), 1.0)
-        for k in range(6):
-            p_face[k] *= used
-        temp_k = th.thermal_step(
-            # the heater's share of the bus heats the battery; the RF output leaves the spacecraft
-            temp_k, dt, cap, g, area, absorbed, p_face, loss_bat + heat_bat,
-            max(0.6 * (bus_w - heat_bat) - (rf_w if bus_w > 0.0 else 0.0), 0.0),
-            0.4 * (bus_w - heat_bat), eps,
-        )
-        if tm - rec_last >= rec_every:
-            rec[n_rec, 0] = tm
-            rec[n_rec, 1] = rx
-            rec[n_rec, 2] = ry
-            rec[n_rec, 3] = rz
-            rec[n_rec, 4] = ill
-            rec[n_rec, 5] = energy_j / capacity_j
-            rec[n_rec, 6] = bat_w
-            rec[n_rec, 7] = solar
-            rec[n_rec, 8] = bus_w
-            rec[n_rec, 9] = rate
-            for k in range(9):
-                rec[n_rec, 10 + k] = temp_k[k]
-            n_rec += 1
-            rec_last = tm
-    return (energy_j, temp_k, solar, bat_w, bus_w, brownout, n_rec, rec_last, area_int, inhibit,
-            cells_j, charged_j, discharged_j, bus_j)
 
 
 class Twin:
@@ -367,8 +178,19 @@ class Twin:
         self._cache = None
         self._vf = view_factor_table()
         self._rec_buffer = np.empty((4096, 19))
-        self._env_buffer = np.empty(17)
-        self._no_attitude = np.zeros((1, 4))
+        self._io = np.zeros(IO_SIZE)
+        """``twin_step.step``'s slots in and out (``twin_step.IO_*``)"""
+        self._wk = world_constants(
+            self._capacity_j, p.charge_efficiency, sc.thermal.face_absorptivity,
+            sc.thermal.face_emissivity, self._v_charge, self._t_charge_min_k, self._cap, self._g,
+            self._area, self._body_ae, self._wing_ae, self._wing_area)
+        self._att_grid: tuple | None = None
+        """the attitude's constants, the cache grid's libration step and the density its
+        aerodynamic torque sees (zeros without it), made with each cache"""
+        self._no_attitude = (np.zeros(4), np.zeros(3), np.zeros(0), np.zeros(0, dtype=np.bool_),
+                             np.zeros(ATTITUDE_K), np.zeros((0, 3)), np.zeros((0, 8)), np.zeros(1),
+                             np.zeros((1, 4)))
+        """placeholders of the attitude's arrays for ``twin_step.step`` without attitude"""
         self._hist: list[np.ndarray | tuple[np.ndarray, float]] = []
         """history rows, and raw rows not yet converted with their UT1 - UTC (``_record``)"""
         self._hist_raw = 0
@@ -479,11 +301,19 @@ class Twin:
         """Bus load now: base load plus switched-on loads (W)."""
         return self.scenario.spacecraft.power.base_load_w + self.switches.switched_power_w()
 
-    def _density_along(self, t) -> np.ndarray:
+    def _density_along(self, t: np.ndarray) -> np.ndarray:
+        """The propagator's logged density, linear in time, at the sorted times t (the cache's).
+
+        np.interp on the rows that bracket t only: given the whole log (a strided column of
+        every 60 s since ejection) it copied all of it at each cache, 0.4 ms late in a lifetime.
+        The bracketing rows keep each time's interval and the held ends, so the same bits."""
         log = self.orbit.density_log
         if not len(log):
             return np.zeros_like(t)
-        return np.interp(t, log[:, 0], log[:, 1])
+        xp = log[:, 0]
+        lo = max(bisect.bisect_right(xp, t[0]) - 1, 0)
+        hi = bisect.bisect_right(xp, t[-1], lo) + 1
+        return np.interp(t, xp[lo:hi], log[lo:hi, 1])
 
     def advance_to(self, unix_s: float) -> None:
         """Integrate the world from the current time to unix_s (no-op if not later)."""
@@ -519,67 +349,80 @@ class Twin:
         if not ok.all():  # beyond re-entry: hold the last state (never read past re-entry)
             last = int(np.nonzero(ok)[0][-1])
             r[last + 1 :], v[last + 1 :] = r[last], v[last]
-        sun = sun_position(t)
-        ill = illumination(r, sun)
-        flux = SOLAR_CONSTANT * (AU / np.linalg.norm(sun - r, axis=1)) ** 2 * ill
-        albedo, ir = earth_fluxes(r, sun)
+        r, v = np.ascontiguousarray(r), np.ascontiguousarray(v)
+        sun = np.ascontiguousarray(sun_position(t))
+        scalars = np.empty((len(t), 5))  # illumination, solar flux, albedo, infrared, density
+        sunlight(r, sun, scalars)
         b = field_teme(r, t, self._dut1) if self.attitude is not None else np.zeros_like(r)
-        rho = self._density_along(t)
-        scalars = np.column_stack([ill, flux, albedo, ir, rho])
-        self._cache = (float(t[0]), float(t[-1]), float(t[0]), step, r, v, sun, b, scalars,
-                       np.ascontiguousarray(scalars[:, 4]))  # density, for the attitude loop
+        b = np.ascontiguousarray(b)
+        scalars[:, 4] = rho = self._density_along(t)  # and the density alone, for the attitude loop
+        self._cache = (float(t[0]), float(t[-1]), float(t[0]), step, r, v, sun, b, scalars, rho)
+        att = self.attitude
+        if att is not None:  # what the attitude loop takes of this grid (``Attitude.advance``'s)
+            self._att_grid = (attitude_constants(att),
+                              libration_step(b, att.m_bar, att.inertia, MAX_STEP_S),
+                              rho if att.aero else np.zeros_like(rho))
 
     def _advance(self, t1: float) -> None:
-        t0 = self.state.time
+        """The world from the twin's time to t1 in n steps of at most ``max_step_s``: one
+        compiled call (``twin_step.step``: attitude, faces, array, battery, thermal nodes and the
+        environment at t1), then the books, the flown drag's samples, the state and history."""
+        state = self.state
+        t0 = state.time
         span = t1 - t0
         n = max(1, math.ceil(span / self.max_step_s - 1e-9))
         dt = span / n
         self._ensure_cache(t0, t1)
         _, _, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho = self._cache
+        extra, rf = self.bus.take(t0, t1)  # the transmitter and pulses, counted once
+        io = self._io
+        io[:IO_SOLAR] = (self._energy_j, state.brownout, self._hist_last, self.load_w(), extra,
+                         self.loads_w_on("heater"), rf, self.history_every_s)
+        rows = self._rec_buffer if n <= len(self._rec_buffer) else np.empty((n, 19))
+        env = np.empty(17)  # the state's vectors are views of it
+        hs, _, table = self._vf
+        powered = not state.brownout
         attitude = self.attitude
         if attitude is not None:
-            # the steps' middles (one step: the same number without the arange)
-            t_mid = np.array([t0 + dt * 0.5]) if n == 1 else t0 + dt * (np.arange(n) + 0.5)
-            q_mid, w_mid = attitude.advance(t0, t1, c_t0, c_dt, c_b, c_r, c_v, c_rho, t_mid)
-            if self._flown is not None:  # the flow in body axes, for Sentman's per-face drag
-                self._flown.add_owned(t_mid, q_mid, dt, c_t0, c_dt, c_r, c_v)
+            ak, lib, rho = self._att_grid
+            q, w = attitude.q.copy(), attitude.w.copy()  # new arrays: a holder of the old keeps it
+            t_mid, q_mid, w_mid = np.empty(n), np.empty((n, 4)), np.empty((n, 3))
+            step(t0, t1, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, rho, True, q, w,
+                 attitude.rod_h, attitude.rod_rising, ak, MAX_STEP_S, lib, attitude.rod_axes,
+                 attitude.plates, hs, table, self._wk, self._temp_k, rows, io, t_mid, q_mid, w_mid,
+                 env)  # fmt: skip
+            attitude.q, attitude.w = q, w
         else:
-            q_mid = w_mid = self._no_attitude
-        extra, rf = self.bus.take(t0, t1)  # the transmitter and pulses, counted once
-        sc = self.scenario.spacecraft
-        p = sc.power
-        rows = self._rec_buffer if n <= len(self._rec_buffer) else np.empty((n, 19))
-        hs, _, table = self._vf
-        powered = not self.brownout
-        (self._energy_j, self._temp_k, solar, bat_w, bus_w, self.brownout, n_rec,
-         self._hist_last, area_int, self.charge_inhibited, *books) = _world(
-            self.time, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, self.attitude is not None,
-            q_mid, w_mid, hs, table, self._energy_j, self._capacity_j, self._temp_k, self._cap,
-            self._g, self._area, self._body_ae, self._wing_ae, self._wing_area,
-            self.load_w(), extra, p.charge_efficiency, self.brownout, self._hist_last,
-            self.history_every_s, rows, self.loads_w_on("heater"), rf,
-            sc.thermal.face_absorptivity, sc.thermal.face_emissivity, self._v_charge,
-            self._t_charge_min_k,
-        )  # fmt: skip
+            q, w, rod_h, rod_rising, ak, rod_axes, plates, t_mid, q_mid = self._no_attitude
+            step(t0, t1, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho, False, q, w,
+                 rod_h, rod_rising, ak, MAX_STEP_S, 0.0, rod_axes, plates, hs, table, self._wk,
+                 self._temp_k, rows, io, t_mid, q_mid, q_mid, env)  # fmt: skip
+        (self._energy_j, brownout, self._hist_last, *_, solar, bat_w, bus_w, n_rec, area_int,
+         inhibit, cells_j, charged_j, discharged_j, bus_j, steps) = io.tolist()
+        state.brownout = brownout != 0.0
+        self.charge_inhibited = inhibit != 0.0
         totals = self._books
-        for k in range(4):
-            totals[k] += books[k]
-        if powered and not self.brownout:
+        totals[0] += cells_j
+        totals[1] += charged_j
+        totals[2] += discharged_j
+        totals[3] += bus_j
+        if powered and not state.brownout:
             totals[4] += span
         if attitude is not None:
+            attitude.steps += int(steps)
+            if self._flown is not None:  # the flow in body axes, for Sentman's per-face drag
+                self._flown.add_owned(t_mid, q_mid, dt, c_t0, c_dt, c_r, c_v)
             self._area_sum += area_int
             self._area_time += span
             if self._area_time >= 21600.0:
                 self._area_recent = self._area_sum / self._area_time
                 self._area_sum = self._area_time = 0.0
-        env = self._env_buffer
-        _env_at(t1, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, env)
         self._last = {"solar_power_w": solar, "battery_power_w": bat_w, "bus_power_w": bus_w,
                       "sunlit_fraction": float(env[12])}
-        now = env[:12].copy()  # one copy; the state's vectors are views of it
-        self.state.b_teme = now[9:12]
-        self.time = t1
-        self._refresh_state(now[0:3], now[3:6], now[6:9])
+        state.b_teme = env[9:12]
+        state.time = float(t1)
+        self._refresh_state(env[0:3], env[3:6], env[6:9])
+        n_rec = int(n_rec)
         if n_rec:
             self._record(rows[:n_rec].copy())
         if self.time - self._ledger_last >= self.history_every_s:
