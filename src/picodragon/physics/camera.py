@@ -257,6 +257,14 @@ def auto_exposure(linear: np.ndarray) -> np.ndarray:
     return _expose(linear, np.empty(linear.shape, dtype=np.uint8))
 
 
+def _brightest_channel(image: np.ndarray) -> np.ndarray:
+    """``image.max(axis=2)`` of an (h, w, 3) image, channel by channel: a reduction along the
+    short last axis walks the image with a stride of 3 (11 against 0.6 ms at 640 x 480)."""
+    if image.ndim != 3 or image.shape[2] != 3:
+        return image.max(axis=2)
+    return np.maximum(np.maximum(image[..., 0], image[..., 1]), image[..., 2])
+
+
 def encode_jpeg(image: np.ndarray, quality: int = 75) -> bytes:
     from PIL import Image
 
@@ -361,7 +369,7 @@ class CameraDevice:
             "height_px": self.config.height_px,
             "boresight_lat_deg": None if ground is None else ground[0],
             "boresight_lon_deg": None if ground is None else ground[1],
-            "earth_fraction": float(np.mean(img.max(axis=2) > 8)),
+            "earth_fraction": float(np.mean(_brightest_channel(img) > 8)),
             "mean_brightness": float(img.mean()),
             "quaternion": None if state.q is None else [float(c) for c in state.q],
             "bytes": len(jpeg),
