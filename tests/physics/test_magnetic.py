@@ -37,3 +37,19 @@ def test_teme_rotation_preserves_magnitude():
     a = field_teme(r, t)
     assert a.shape == (2, 3)
     assert np.all(np.linalg.norm(a, axis=1) > 1e-5)
+
+
+def test_a_point_s_field_does_not_depend_on_its_block():
+    """The synthesis takes points in blocks (magnetic.SYNTH_BLOCK): each point's field is the
+    one it has alone, to the bit, wherever it falls in a block (poles and phi = pi included)."""
+    from picodragon.physics.magnetic import SYNTH_BLOCK
+
+    rng = np.random.default_rng(5)
+    n = 2 * SYNTH_BLOCK + 3
+    u = rng.normal(size=(n, 3))
+    r = u / np.linalg.norm(u, axis=1)[:, None] * rng.uniform(6.4e6, 7.2e6, (n, 1))
+    r[0], r[1], r[2] = [0.0, 0.0, 6.8e6], [0.0, 0.0, -6.8e6], [-6.8e6, 0.0, 1.0]
+    t = 1.385e9
+    together = field_ecef(r, t)
+    alone = np.vstack([field_ecef(r[k : k + 1], t) for k in range(n)])
+    assert np.array_equal(together, alone)

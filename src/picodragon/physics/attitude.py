@@ -143,6 +143,15 @@ def quats_to_matrices(q: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
+def quat_matrix(q0, q1, q2, q3):  # pragma: no cover - compiled
+    """Body -> inertial matrix of a quaternion (scalar first) as nine scalars, row by row: the
+    formulas of ``quats_to_matrices``, for compiled loops (the same bits)."""
+    return (1 - 2 * (q2 * q2 + q3 * q3), 2 * (q1 * q2 - q0 * q3), 2 * (q1 * q3 + q0 * q2),
+            2 * (q1 * q2 + q0 * q3), 1 - 2 * (q1 * q1 + q3 * q3), 2 * (q2 * q3 - q0 * q1),
+            2 * (q1 * q3 - q0 * q2), 2 * (q2 * q3 + q0 * q1), 1 - 2 * (q1 * q1 + q2 * q2))
+
+
+@njit(cache=True, inline="always")
 def _rod_constants(bs, br, hc):  # pragma: no cover - compiled
     """The Flatley-Henretty rod's 2 Bs / pi and k = tan(pi Br / (2 Bs)) / Hc (module docstring)."""
     return 2 * bs / math.pi, math.tan(math.pi * br / (2 * bs)) / hc

@@ -38,7 +38,7 @@ from numba import njit
 from scipy.interpolate import CubicSpline
 
 from picodragon.config.models import Spacecraft
-from picodragon.physics.attitude import quats_to_matrices
+from picodragon.physics.attitude import quat_matrix, quats_to_matrices
 from picodragon.physics.constants import OMEGA_EARTH
 from picodragon.physics.gas_surface import plate_cd, tumbling_cd
 from picodragon.physics.power import panel_arrays
@@ -220,17 +220,8 @@ def _flow_weights(t_mid, q, wts, c_t0, c_dt, c_r, c_v, lo, hi):  # pragma: no co
         a0 /= norm
         a1 /= norm
         a2 /= norm
-        qw, qx, qy, qz = q[k, 0], q[k, 1], q[k, 2], q[k, 3]
-        # body -> inertial matrix (quats_to_matrices); the flow in body axes is its transpose's
-        m00 = 1 - 2 * (qy * qy + qz * qz)
-        m01 = 2 * (qx * qy - qw * qz)
-        m02 = 2 * (qx * qz + qw * qy)
-        m10 = 2 * (qx * qy + qw * qz)
-        m11 = 1 - 2 * (qx * qx + qz * qz)
-        m12 = 2 * (qy * qz - qw * qx)
-        m20 = 2 * (qx * qz - qw * qy)
-        m21 = 2 * (qy * qz + qw * qx)
-        m22 = 1 - 2 * (qx * qx + qy * qy)
+        # body -> inertial matrix; the flow in body axes is its transpose's
+        m00, m01, m02, m10, m11, m12, m20, m21, m22 = quat_matrix(q[k, 0], q[k, 1], q[k, 2], q[k, 3])
         wt = wts[k]
         for ax in range(3):
             if ax == 0:

@@ -23,6 +23,8 @@ from picodragon.physics.timebase import ecef_to_teme, teme_to_ecef
 
 IGRF_RADIUS = 6371.2e3
 MAX_DEGREE = 13
+SYNTH_BLOCK = 16
+"""Points the synthesis takes together (``_synth``)."""
 
 
 def shc_path() -> Path:
@@ -72,12 +74,27 @@ def decimal_year(unix_s: float) -> float:
 
 @njit(cache=True)
 def _synth(r_ecef, g, h, nmax):  # pragma: no cover - compiled
+    """Field (T, ECEF) at points (n, 3): the recursions and sums of the module docstring.
+
+    Points go through in blocks of SYNTH_BLOCK, each step of the recursion and each term of the
+    sums taken for the whole block in an inner loop the compiler vectorises (a point's own
+    operations and their order unchanged, so the same bits as point by point); cos and sin of
+    0 phi and of phi come from their exact equivalents (1, 0 phi) and the m = 1 terms."""
+    nb_max = SYNTH_BLOCK
     n_pts = r_ecef.shape[0]
     out = np.empty((n_pts, 3))
-    p = np.zeros((nmax + 1, nmax + 1))
-    dp = np.zeros((nmax + 1, nmax + 1))
-    cm = np.zeros(nmax + 1)
-    sm = np.zeros(nmax + 1)
+    p = np.zeros((nmax + 1, nmax + 1, nb_max))
+    dp = np.zeros((nmax + 1, nmax + 1, nb_max))
+    cm = np.zeros((nmax + 2, nb_max))
+    sm = np.zeros((nmax + 2, nb_max))
+    ct = np.empty(nb_max)
+    st = np.empty(nb_max)
+    phi = np.empty(nb_max)
+    ar = np.empty(nb_max)
+    arn = np.empty(nb_max)
+    br = np.empty(nb_max)
+    bt = np.empty(nb_max)
+    bp = np.empty(nb_max)
     a = 6371.2e3
     # the recursions' square roots depend on the degree and order only: once, not per point
     fn = np.zeros(nmax + 1)
@@ -90,55 +107,74 @@ def _synth(r_ecef, g, h, nmax):  # pragma: no cover - compiled
             k1s[n, m] = math.sqrt(n * n - m * m)
             if n - 2 >= m:
                 k2s[n, m] = math.sqrt((n - 1.0) ** 2 - m * m)
-    for k in range(n_pts):
-        x, y, z = r_ecef[k, 0], r_ecef[k, 1], r_ecef[k, 2]
-        r = math.sqrt(x * x + y * y + z * z)
-        ct = z / r
-        st = math.sqrt(max(1.0 - ct * ct, 1e-24))
-        phi = math.atan2(y, x)
-        p[0, 0] = 1.0
-        dp[0, 0] = 0.0
+    for k0 in range(0, n_pts, nb_max):
+        nb = min(nb_max, n_pts - k0)
+        for j in range(nb):
+            x, y, z = r_ecef[k0 + j, 0], r_ecef[k0 + j, 1], r_ecef[k0 + j, 2]
+            r = math.sqrt(x * x + y * y + z * z)
+            c = z / r
+            ct[j] = c
+            st[j] = math.sqrt(max(1.0 - c * c, 1e-24))
+            phi[j] = math.atan2(y, x)
+            ar[j] = a / r
+            p[0, 0, j] = 1.0
+            dp[0, 0, j] = 0.0
         for n in range(1, nmax + 1):
             if n == 1:
-                p[1, 1] = st
-                dp[1, 1] = ct
+                for j in range(nb):
+                    p[1, 1, j] = st[j]
+                    dp[1, 1, j] = ct[j]
             else:
                 f = fn[n]
-                p[n, n] = f * st * p[n - 1, n - 1]
-                dp[n, n] = f * (ct * p[n - 1, n - 1] + st * dp[n - 1, n - 1])
+                for j in range(nb):
+                    p[n, n, j] = f * st[j] * p[n - 1, n - 1, j]
+                    dp[n, n, j] = f * (ct[j] * p[n - 1, n - 1, j] + st[j] * dp[n - 1, n - 1, j])
             for m in range(0, n):
                 k1 = k1s[n, m]
                 if n - 2 >= m:
                     k2 = k2s[n, m]
-                    p2 = p[n - 2, m]
-                    dp2 = dp[n - 2, m]
-                else:
-                    k2 = 0.0
-                    p2 = 0.0
-                    dp2 = 0.0
-                p[n, m] = ((2 * n - 1) * ct * p[n - 1, m] - k2 * p2) / k1
-                dp[n, m] = ((2 * n - 1) * (ct * dp[n - 1, m] - st * p[n - 1, m]) - k2 * dp2) / k1
-        for m in range(nmax + 1):
-            cm[m] = math.cos(m * phi)
-            sm[m] = math.sin(m * phi)
-        br = 0.0
-        bt = 0.0
-        bp = 0.0
-        ar = a / r
-        arn = ar * ar
+                    for j in range(nb):
+                        p[n, m, j] = ((2 * n - 1) * ct[j] * p[n - 1, m, j] - k2 * p[n - 2, m, j]) / k1
+                        dp[n, m, j] = ((2 * n - 1) * (ct[j] * dp[n - 1, m, j] - st[j] * p[n - 1, m, j])
+                                       - k2 * dp[n - 2, m, j]) / k1
+                else:  # no P(n-2, m): the term is 0 x 0
+                    for j in range(nb):
+                        p[n, m, j] = ((2 * n - 1) * ct[j] * p[n - 1, m, j] - 0.0 * 0.0) / k1
+                        dp[n, m, j] = ((2 * n - 1) * (ct[j] * dp[n - 1, m, j] - st[j] * p[n - 1, m, j])
+                                       - 0.0 * 0.0) / k1
+        for j in range(nb):
+            cm[0, j] = 1.0  # cos(0 phi)
+            sm[0, j] = 0 * phi[j]  # sin(0 phi): a signed zero, as sin gives
+            cm[1, j] = math.cos(phi[j])
+            sm[1, j] = math.sin(phi[j])
+        for m in range(2, nmax + 1):
+            for j in range(nb):
+                cm[m, j] = math.cos(m * phi[j])
+                sm[m, j] = math.sin(m * phi[j])
+        for j in range(nb):
+            br[j] = 0.0
+            bt[j] = 0.0
+            bp[j] = 0.0
+            arn[j] = ar[j] * ar[j]
         for n in range(1, nmax + 1):
-            arn *= ar  # (a/r)^(n+2)
+            for j in range(nb):
+                arn[j] *= ar[j]  # (a/r)^(n+2)
             for m in range(n + 1):
-                gc = g[n, m] * cm[m] + h[n, m] * sm[m]
-                br += (n + 1) * arn * gc * p[n, m]
-                bt -= arn * gc * dp[n, m]
-                bp += arn * m * (g[n, m] * sm[m] - h[n, m] * cm[m]) * p[n, m]
-        bp /= st
-        cp_, sp_ = math.cos(phi), math.sin(phi)
-        horiz = br * st + bt * ct
-        out[k, 0] = (horiz * cp_ - bp * sp_) * 1e-9
-        out[k, 1] = (horiz * sp_ + bp * cp_) * 1e-9
-        out[k, 2] = (br * ct - bt * st) * 1e-9
+                gnm = g[n, m]
+                hnm = h[n, m]
+                for j in range(nb):
+                    gc = gnm * cm[m, j] + hnm * sm[m, j]
+                    br[j] += (n + 1) * arn[j] * gc * p[n, m, j]
+                    bt[j] -= arn[j] * gc * dp[n, m, j]
+                    bp[j] += arn[j] * m * (gnm * sm[m, j] - hnm * cm[m, j]) * p[n, m, j]
+        for j in range(nb):
+            s_, c_ = st[j], ct[j]
+            b_p = bp[j] / s_
+            cp_, sp_ = cm[1, j], sm[1, j]
+            horiz = br[j] * s_ + bt[j] * c_
+            out[k0 + j, 0] = (horiz * cp_ - b_p * sp_) * 1e-9
+            out[k0 + j, 1] = (horiz * sp_ + b_p * cp_) * 1e-9
+            out[k0 + j, 2] = (br[j] * c_ - bt[j] * s_) * 1e-9
     return out
 
 

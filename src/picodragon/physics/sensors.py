@@ -28,6 +28,7 @@ import math
 import numpy as np
 from numba import njit
 
+from picodragon.physics.attitude import quat_matrix
 from picodragon.physics.constants import EARTH_ALBEDO, R_EARTH, SOLAR_CONSTANT
 from picodragon.physics.devices import FaultInjectable, PositionFix
 from picodragon.physics.orbit import geodetic
@@ -45,17 +46,8 @@ def _panel_currents(q, r, sun, frac, mask, isc, hs, table, out):  # pragma: no c
     cosine (clipped) plus the nadir albedo through each face's plate-to-Earth view factor,
     with the formulas of ``sun.earth_view_factor`` and ``sun.earth_fluxes`` term by term
     (what ``SunSensorDevice._truth_numpy`` computes with a few dozen small numpy calls)."""
-    q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
-    # columns of body -> TEME = rows of TEME -> body (as attitude.quats_to_matrices)
-    m00 = 1 - 2 * (q2 * q2 + q3 * q3)
-    m01 = 2 * (q1 * q2 - q0 * q3)
-    m02 = 2 * (q1 * q3 + q0 * q2)
-    m10 = 2 * (q1 * q2 + q0 * q3)
-    m11 = 1 - 2 * (q1 * q1 + q3 * q3)
-    m12 = 2 * (q2 * q3 - q0 * q1)
-    m20 = 2 * (q1 * q3 - q0 * q2)
-    m21 = 2 * (q2 * q3 + q0 * q1)
-    m22 = 1 - 2 * (q1 * q1 + q2 * q2)
+    # columns of body -> TEME = rows of TEME -> body
+    m00, m01, m02, m10, m11, m12, m20, m21, m22 = quat_matrix(q[0], q[1], q[2], q[3])
     rx, ry, rz = r[0], r[1], r[2]
     sx, sy, sz = sun[0] - rx, sun[1] - ry, sun[2] - rz
     sn = math.sqrt(sx * sx + sy * sy + sz * sz)
