@@ -182,16 +182,8 @@ def _deriv_with(q, w, env, inertia, m_bar, rod_axes, rod_rising, rod_v, rod_scal
     """``_deriv`` with the rods' constants (``_rod_constants``) given: the loop computes them
     once, not at each of its four derivatives a step (and inlines this into itself)."""
     q0, q1, q2, q3 = q[0], q[1], q[2], q[3]
-    # rows of the inertial -> body matrix (transpose of body -> inertial)
-    r00 = 1 - 2 * (q2 * q2 + q3 * q3)
-    r01 = 2 * (q1 * q2 + q0 * q3)
-    r02 = 2 * (q1 * q3 - q0 * q2)
-    r10 = 2 * (q1 * q2 - q0 * q3)
-    r11 = 1 - 2 * (q1 * q1 + q3 * q3)
-    r12 = 2 * (q2 * q3 + q0 * q1)
-    r20 = 2 * (q1 * q3 + q0 * q2)
-    r21 = 2 * (q2 * q3 - q0 * q1)
-    r22 = 1 - 2 * (q1 * q1 + q2 * q2)
+    # rows of the inertial -> body matrix: body -> inertial, unpacked transposed
+    r00, r10, r20, r01, r11, r21, r02, r12, r22 = quat_matrix(q0, q1, q2, q3)
     bx = r00 * env[0] + r01 * env[1] + r02 * env[2]
     by = r10 * env[0] + r11 * env[1] + r12 * env[2]
     bz = r20 * env[0] + r21 * env[1] + r22 * env[2]

@@ -21,7 +21,7 @@ from numba import njit
 
 from picodragon.physics import power as pw
 from picodragon.physics import thermal as th
-from picodragon.physics.attitude import integrate
+from picodragon.physics.attitude import integrate, quat_matrix
 from picodragon.physics.constants import R_EARTH
 
 
@@ -127,16 +127,8 @@ def _world(
         rate = np.nan
         if has_att:
             q0, q1, q2, q3 = q_mid[i, 0], q_mid[i, 1], q_mid[i, 2], q_mid[i, 3]
-            # rows of inertial -> body
-            a00 = 1 - 2 * (q2 * q2 + q3 * q3)
-            a01 = 2 * (q1 * q2 + q0 * q3)
-            a02 = 2 * (q1 * q3 - q0 * q2)
-            a10 = 2 * (q1 * q2 - q0 * q3)
-            a11 = 1 - 2 * (q1 * q1 + q3 * q3)
-            a12 = 2 * (q2 * q3 + q0 * q1)
-            a20 = 2 * (q1 * q3 + q0 * q2)
-            a21 = 2 * (q2 * q3 - q0 * q1)
-            a22 = 1 - 2 * (q1 * q1 + q2 * q2)
+            # rows of inertial -> body: body -> inertial, unpacked transposed
+            a00, a10, a20, a01, a11, a21, a02, a12, a22 = quat_matrix(q0, q1, q2, q3)
             sb0 = a00 * sx + a01 * sy + a02 * sz
             sb1 = a10 * sx + a11 * sy + a12 * sz
             sb2 = a20 * sx + a21 * sy + a22 * sz
