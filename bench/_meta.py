@@ -59,6 +59,21 @@ def dirty(paths: tuple[str, ...] = ("src", "bench")) -> bool | None:
     return None if changed is None else bool(changed)
 
 
+def cpu_model() -> str | None:
+    """The processor's model name (Linux: /proc/cpuinfo), or None where it cannot be read.
+
+    Machines of the same kind here differ: a lifetime run took 32.6 CPU s on one 2-core VM and
+    21.1 on another (an AMD EPYC), so a figure is only comparable with one from the same model.
+    """
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def now() -> str:
     """UTC now as ISO 8601 to the second."""
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -71,7 +86,7 @@ def start() -> None:
 
 
 def meta() -> dict[str, object]:
-    """Commit, dirty flag and paths, dates, load averages before/after, CPU count, Python and platform."""
+    """Commit, dirty flag and paths, dates, load averages before/after, CPU count and model, Python and platform."""
     return {
         "commit": commit(),
         "dirty": dirty(),
@@ -81,6 +96,7 @@ def meta() -> dict[str, object]:
         "load_average_start": _start.get("load_average_start"),
         "load_average_end": load_average(),
         "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "argv": sys.argv[1:],
