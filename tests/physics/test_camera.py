@@ -59,6 +59,21 @@ def test_earth_disc_sits_where_the_geometry_says():
         assert abs(width - 2 * f * math.tan(rho) / math.cos(math.radians(tilt)) * 1.0) < 0.1 * width
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_the_image_is_the_same_whatever_the_rows_are_dealt_among(monkeypatch, threads):
+    """The rows go to numba's thread count of threads (each pixel computed alone): one thread
+    or three, every row is drawn and the image is the same bits as with the default count."""
+    import numba
+
+    r = np.array([R_EARTH + 400e3, 0.0, 1.0e6])
+    sun = np.array([1.5e11, 4.0e10, 0.0])
+    default, _ = view_from(r, sun, 30.0)
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", threads)
+    dealt, _ = view_from(r, sun, 30.0)
+    assert default.mean() > 20  # the Earth is in view, lit
+    assert np.array_equal(dealt, default)
+
+
 def test_space_is_black_above_the_limb(scenario):
     t, r, rot, sun = sample_geometries(scenario)["limb"]
     img = render(t, r, rot, sun, scenario.spacecraft.camera)
