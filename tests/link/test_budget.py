@@ -142,3 +142,23 @@ def test_one_geometry_gives_the_array_path_numbers(scenario) -> None:  # type: i
                     if name != "modulation":
                         expected = np.broadcast_to(getattr(whole, name), ranges.shape)[k]
                         assert value == pytest.approx(float(expected), rel=1e-13, abs=1e-25), name
+
+
+def test_a_budget_from_its_fields_is_the_one_the_dataclass_builds(scenario) -> None:  # type: ignore[no-untyped-def]
+    """The runner's per-frame budgets skip the frozen dataclass's __init__: the object is the
+    same (equal, same hash and dict, still frozen); a missing or unknown field is refused."""
+    import dataclasses
+
+    radio, station = scenario.spacecraft.radio, scenario.stations[0]
+    for one in (budget.downlink_budget(radio, station, 1.2e6, 23.4),
+                budget.uplink_budget(radio, station, 9.0e5, 41.0)):
+        built = budget.Budget(**dataclasses.asdict(one))
+        assert one == built and hash(one) == hash(built) and repr(one) == repr(built)
+        assert one.to_dict() == built.to_dict()
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            one.margin_db = 0.0  # type: ignore[misc]
+    values = dataclasses.asdict(one)
+    with pytest.raises(TypeError):
+        budget.Budget._of({k: v for k, v in values.items() if k != "margin_db"})
+    with pytest.raises(TypeError):
+        budget.Budget._of({**{k: v for k, v in values.items() if k != "margin_db"}, "margin": 1.0})
