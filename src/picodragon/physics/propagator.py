@@ -90,6 +90,30 @@ def hermite(t_nodes, y_nodes, t):
     return r, v
 
 
+class _Rows:
+    """Rows appended after the last ones in a buffer that doubles when full; ``view`` is the
+    filled part. Appending by concatenation (or joining a list of chunks on each read) copied
+    the whole history every 6 h chunk, a cost that grew with the mission. A view taken earlier
+    stays valid: rows are only ever written past it."""
+
+    def __init__(self, first: np.ndarray) -> None:
+        self._buf = np.array(first, dtype=float)
+        self._n = len(self._buf)
+
+    @property
+    def view(self) -> np.ndarray:
+        return self._buf[: self._n]
+
+    def append(self, rows: np.ndarray) -> None:
+        n, k = self._n, len(rows)
+        if n + k > len(self._buf):
+            buf = np.empty((max(2 * len(self._buf), n + k), *self._buf.shape[1:]))
+            buf[:n] = self._buf[:n]
+            self._buf = buf
+        self._buf[n:n + k] = rows
+        self._n = n + k
+
+
 class NumericalPropagator:
     """Cowell propagation from one state, extended lazily in chunks; see the module docstring.
 
@@ -143,59 +167,43 @@ class NumericalPropagator:
         self.density_scale = density_scale
         self.atmosphere = check_atmosphere(atmosphere)
         self.reentry_altitude_m = reentry_altitude_m
-        # stored steps in buffers that grow by doubling (``t`` and ``y`` are views of the filled
-        # part): appending each chunk by concatenation copied the whole path every 6 h
-        self._tbuf = np.array([float(t0)])
-        self._ybuf = np.concatenate([np.asarray(r0, float), np.asarray(v0, float)])[None, :]
-        self._n = 1
+        # stored steps, and the density and Cd logs, in buffers that grow by doubling
+        self._t = _Rows(np.array([float(t0)]))
+        self._y = _Rows(np.concatenate([np.asarray(r0, float), np.asarray(v0, float)])[None, :])
         self.reentry_unix: float | None = None
         self.evaluations = 0
         self.msis_points = 0
         self._h = 10.0
         self._mean = None  # (log rho, r ref, 1/H) of the last chunk, for the predictor
-        self._dens: list[np.ndarray] = []
-        self._dens_cache: np.ndarray | None = None
-        self._cd: list[np.ndarray] = []
+        self._dens = _Rows(np.empty((0, 2)))
+        self._cd = _Rows(np.empty((0, 3)))
         self._grid_cd: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
 
     @property
     def density_log(self) -> np.ndarray:
-        """(t, k rho) along the path on the 60 s grid of the atmosphere evaluations, shape (n, 2)."""
-        if self._dens_cache is None:
-            self._dens_cache = np.concatenate(self._dens) if self._dens else np.empty((0, 2))
-        return self._dens_cache
+        """(t, k rho) along the path on the 60 s grid of the atmosphere evaluations, shape (n, 2):
+        a view (rows are only appended after it)."""
+        return self._dens.view
 
     @property
     def cd_log(self) -> np.ndarray:
         """(t, Cd, accommodation) along the path on the density grid, shape (n, 3); the
         accommodation is NaN with the fixed Cd."""
-        return np.concatenate(self._cd) if self._cd else np.empty((0, 3))
+        return self._cd.view
 
     @property
     def t(self) -> np.ndarray:
         """Unix times of the stored steps (s), shape (n,): a view, valid until the next chunk."""
-        return self._tbuf[: self._n]
+        return self._t.view
 
     @property
     def y(self) -> np.ndarray:
         """TEME position and velocity (m, m/s) at the stored steps, shape (n, 6): a view."""
-        return self._ybuf[: self._n]
-
-    def _append(self, tc: np.ndarray, yc: np.ndarray) -> None:
-        """Store new steps after the last one, doubling the buffers when they are full."""
-        n, k = self._n, len(tc)
-        if n + k > len(self._tbuf):
-            cap = max(2 * len(self._tbuf), n + k)
-            tbuf, ybuf = np.empty(cap), np.empty((cap, 6))
-            tbuf[:n], ybuf[:n] = self._tbuf[:n], self._ybuf[:n]
-            self._tbuf, self._ybuf = tbuf, ybuf
-        self._tbuf[n:n + k] = tc
-        self._ybuf[n:n + k] = yc
-        self._n = n + k
+        return self._y.view
 
     @property
     def t_end(self) -> float:
-        return float(self._tbuf[self._n - 1])
+        return float(self._t.view[-1])
 
     @property
     def reentered(self) -> bool:
@@ -284,7 +292,6 @@ class NumericalPropagator:
         table = self._table(tg, rp, vp)
         cd, alpha = self._grid_cd
         self._dens.append(np.column_stack([tg, np.exp(table[0])]))
-        self._dens_cache = None
         self._cd.append(np.column_stack([tg, cd, alpha]))
         step = tg[1] - tg[0]
         tc, yc, status, self._h = self._run(t0, y0, t1, tg[0], step, table, bc * cd, srp_am)
@@ -307,7 +314,8 @@ class NumericalPropagator:
             tc, yc = tc[: k + 1], yc[: k + 1]
         elif status == 1:
             self.reentry_unix = float(tc[-1])
-        self._append(tc[1:], yc[1:])
+        self._t.append(tc[1:])
+        self._y.append(yc[1:])
 
     def extend_to(self, unix_s: float) -> None:
         """Propagate until unix_s is covered (or re-entry)."""
