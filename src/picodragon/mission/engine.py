@@ -155,6 +155,8 @@ class Engine:
         self.uplink_frames = 0
         self.uplink_delivered = 0
         self._tracks: dict[str, StationTrack] = {}
+        self._last_look: tuple[str, float, tuple[float, float, float]] = ("", np.nan, (np.nan,) * 3)
+        """(station, time, geometry) of ``visible``'s last lookup, for ``geometry`` to reuse"""
         self._spans: dict[str, list[tuple[float, float]]] = {}
         self._chunk_end = -np.inf
         self._coupled: Windows | None = None
@@ -179,6 +181,7 @@ class Engine:
     # --- geometry ------------------------------------------------------------------------------
     def _refresh_tracks(self, t: float) -> None:
         self._chunk_end = t + CHUNK_S
+        self._last_look = ("", np.nan, (np.nan,) * 3)
         for name, st in self.stations.items():
             tr = track(self.twin, st, t - MAX_STEP_S, self._chunk_end + MAX_STEP_S)
             self._tracks[name] = tr
@@ -196,6 +199,9 @@ class Engine:
     def geometry(self, station: str, unix_s: float) -> tuple[float, float, float]:
         """True elevation (deg), slant range (m) and range rate (m/s) of the spacecraft."""
         self._ensure_tracks(unix_s)
+        last = self._last_look  # the lookup ``visible`` has just made for the link budget
+        if last[0] == station and last[1] == unix_s:
+            return last[2]
         return self._tracks[station].at(unix_s)
 
     def _in_anyones_view(self, unix_s: float) -> bool:
@@ -211,7 +217,9 @@ class Engine:
         self._ensure_tracks(unix_s)
         if not any(a <= unix_s <= b for a, b in self._spans[station]):
             return False
-        return self.geometry(station, unix_s)[0] >= self.stations[station].min_elevation_deg
+        look = self._tracks[station].at(unix_s)
+        self._last_look = (station, unix_s, look)
+        return look[0] >= self.stations[station].min_elevation_deg
 
     # --- the link ------------------------------------------------------------------------------
     def _carry_down(self, unix_s: float, frame: bytes) -> list[Reception]:
