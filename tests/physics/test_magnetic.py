@@ -53,3 +53,19 @@ def test_a_point_s_field_does_not_depend_on_its_block():
     together = field_ecef(r, t)
     alone = np.vstack([field_ecef(r[k : k + 1], t) for k in range(n)])
     assert np.array_equal(together, alone)
+
+
+def test_teme_field_is_the_frames_turns_of_the_earth_fixed_field():
+    """field_teme takes the Greenwich angle once for both turns: the same bits as turning the
+    positions with ``teme_to_ecef`` and the field back with ``ecef_to_teme`` (one point and many,
+    with and without a given UT1 - UTC)."""
+    from picodragon.physics.timebase import ecef_to_teme, teme_to_ecef
+
+    rng = np.random.default_rng(7)
+    u = rng.normal(size=(40, 3))
+    r = u / np.linalg.norm(u, axis=1)[:, None] * 6.8e6
+    t = 1.385e9 + 10.0 * np.arange(40)
+    for rr, tt, dut1_s in ((r, t, 0.123), (r[:1], [float(t[0])], -0.3), (r, t, None)):
+        r_e, _ = teme_to_ecef(rr, None, tt, dut1_s)
+        expected = ecef_to_teme(field_ecef(r_e, tt), tt, dut1_s)
+        assert np.array_equal(field_teme(rr, tt, dut1_s), expected)

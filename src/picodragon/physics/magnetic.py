@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from picodragon.physics.timebase import ecef_to_teme, teme_to_ecef
+from picodragon.physics.timebase import gmst82
 
 IGRF_RADIUS = 6371.2e3
 MAX_DEGREE = 13
@@ -203,6 +203,15 @@ def field_geocentric(r_ecef, unix_s, nmax: int = MAX_DEGREE) -> tuple[np.ndarray
 
 
 def field_teme(r_teme, unix_s, dut1_s=None) -> np.ndarray:
-    """IGRF-14 field (T) in TEME at TEME positions (n, 3) and times (n,)."""
-    r_e, _ = teme_to_ecef(r_teme, None, unix_s, dut1_s)
-    return ecef_to_teme(field_ecef(r_e, unix_s), unix_s, dut1_s)
+    """IGRF-14 field (T) in TEME at TEME positions (n, 3) and times (n,).
+
+    The positions turn into the Earth-fixed frame and the field back by the same Greenwich
+    angle: it is computed once (``gmst82``) and both turns are those of ``astro.frames``
+    (``teme_to_itrs``, ``itrs_to_teme``), term by term, so the same bits as calling them; the
+    angle a second time cost a sixth of the twin's field along its cache."""
+    theta = gmst82(unix_s, dut1_s)
+    c, s = np.cos(theta), np.sin(theta)
+    r = np.asarray(r_teme, dtype=float)
+    r_e = np.stack([c * r[..., 0] + s * r[..., 1], -s * r[..., 0] + c * r[..., 1], r[..., 2]], axis=-1)
+    b = field_ecef(r_e, unix_s)
+    return np.stack([c * b[..., 0] - s * b[..., 1], s * b[..., 0] + c * b[..., 1], b[..., 2]], axis=-1)
