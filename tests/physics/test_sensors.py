@@ -145,6 +145,32 @@ def test_the_fault_free_reads_equal_the_general_path(scenario):
         np.testing.assert_array_equal(a.sun_sensors.read_a(), b.sun_sensors.read_a())
 
 
+def test_rint_of_a_float_is_numpy_s():
+    """``sensors._rint`` (the three-axis reads' rounding in Python floats) is ``np.rint``, to the
+    bit: halves to even, the sign of a zero, NaN and infinities."""
+    from picodragon.physics.sensors import _rint
+
+    rng = np.random.default_rng(13)
+    values = [0.5, 1.5, 2.5, -0.5, -1.5, -0.3, 0.3, -0.0, 0.0, 4503599627370497.0, 1e300, -1e300,
+              math.inf, -math.inf, *rng.normal(0.0, 300.0, 2000).tolist()]
+    for x in values:
+        assert np.float64(_rint(x)).tobytes() == np.rint(np.float64(x)).tobytes()
+    assert math.isnan(_rint(math.nan))
+
+
+def test_three_axis_reads_equal_the_array_samples(scenario):
+    """Magnetometer and gyro reads (``_read3``, floats) give, to the bit, what the array path
+    (``_sample``) gives on the same draws, new samples and held ones alike."""
+    floats, arrays = Twin(scenario, seed=4), Twin(scenario, seed=4)
+    for k in range(1, 60):
+        for tw in (floats, arrays):
+            tw.advance_to(tw.start_unix + 0.37 * k)
+        for name, read in (("magnetometer", "read_t"), ("gyro", "read_rad_s")):
+            a = np.array(getattr(getattr(floats.devices, name), read)())
+            b = getattr(arrays.devices, name)._sample()
+            assert a.tobytes() == b.tobytes()
+
+
 def test_compiled_panel_currents_match_the_numpy_reference(twin):
     """``_panel_currents`` (scalars, compiled) against the numpy formulation it replaced, over
     random attitudes, orbits and Sun directions, with and without attitude."""
