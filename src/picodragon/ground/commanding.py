@@ -26,7 +26,11 @@ leaves the command released, its signature discarded (:meth:`CommandQueue.send_f
 signed again with a new counter at the next try. So a command cancelled before it was sent never
 had a counter or signature: there are no bytes of it the spacecraft would accept. The counter
 survives restarts: it continues from the highest counter of that key in the archive (one
-``MAX()`` query). A command's ``id`` is given at queueing (the next free id of the archive's
+``MAX()`` query). A queue that is its archive's only commander (``sole_writer``: a simulated
+run's own fresh archive, which nothing else commands) reads none of that back: the highest id
+and counter and each command's stages are the ones it holds, so queueing and signing a command
+write to the archive and read nothing (each read first writes the archive's pending batch). A
+command's ``id`` is given at queueing (the next free id of the archive's
 ``commands`` table) and never changes; a response names a command by its counter, which the
 queue maps back to the id (older archives used ``key_id << 32 | counter`` as the id: still
 read as they are).
@@ -202,9 +206,13 @@ class CommandQueue:
         completion_timeout_s: float = 600.0,
         *,
         dictionary: Dictionary | None = None,
+        sole_writer: bool = False,
     ) -> None:
+        """``sole_writer``: no other process queues, cancels or signs commands in ``archive``
+        (see the module docstring); the default assumes others may."""
         self.archive = archive
         self.dictionary = archive.dictionary() if dictionary is None else dictionary
+        self.sole_writer = sole_writer
         self.key_id = key_id
         self.ack_timeout_s = ack_timeout_s
         self.completion_timeout_s = completion_timeout_s
@@ -311,7 +319,7 @@ class CommandQueue:
             raise CommandError(str(exc)) from None
         stored = json.dumps({"arguments": arguments, "execute_at": execute_at})
         for _ in range(ID_ATTEMPTS):
-            highest = self.archive.maximum("commands", "id")
+            highest = None if self.sole_writer else self.archive.maximum("commands", "id")
             command_id = max(0 if highest is None else int(highest), self._top_id)
             record = CommandRecord(
                 id=command_id + 1,
@@ -336,6 +344,8 @@ class CommandQueue:
             }
             with self.archive.batch():
                 self.archive.insert("commands", row)
+            if self.sole_writer:
+                break
             # another process may have taken the same id a moment before (the insert of a
             # duplicate key is ignored): the row on record tells whose it is
             (mine,) = self.archive.select("commands", {"id": record.id}) or ({},)
@@ -390,6 +400,8 @@ class CommandQueue:
     # -- the uplink ------------------------------------------------------------------------
     def _still_released(self, record: CommandRecord) -> bool:
         """Whether the archive still has ``record`` released (another process may have cancelled it)."""
+        if self.sole_writer:
+            return True
         rows = self.archive.select("command_stages", {"command_id": record.id})
         on_record = {Stage(r["stage"]) for r in rows}
         if on_record - {Stage.QUEUED, Stage.RELEASED}:
@@ -420,7 +432,8 @@ class CommandQueue:
             command = self.dictionary.command(record.name)
             # another process (the web application, a second console) may have signed commands
             # with this key since we started: continue above the highest counter on record
-            self._signer.counter = max(self._signer.counter, self._highest_counter())
+            if not self.sole_writer:
+                self._signer.counter = max(self._signer.counter, self._highest_counter())
             try:
                 if command is None:
                     raise ValueError(f"no command {record.name!r} in the dictionary")

@@ -60,6 +60,8 @@ MAX_CHUNK_COUNT = 0xFFFF
 MAX_FILE_BYTES = MAX_CHUNK_COUNT * MAX_CHUNK_DATA
 #: file ids are 16-bit on board
 MAX_FILE_ID = 0xFFFF
+#: the columns of a file's summary row (``files``) that the assembler rewrites
+_SUMMARY_COLUMNS = ("name", "size", "chunk_size", "chunk_count", "crc32", "complete_unix_s", "crc_ok")
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,9 @@ class FileAssembler:
         self.max_file_bytes = max(0, min(int(max_file_bytes), MAX_FILE_BYTES))
         self.files: dict[int, FileState] = {}
         self.rejected: dict[str, int] = {}
+        self._saved: dict[int, dict] = {}
+        """each file's summary as last written (or read): a chunk that changes none of it
+        (most of them) writes no UPDATE, which would first write the archive's pending batch"""
         self._load()
 
     def _load(self) -> None:
@@ -197,6 +202,7 @@ class FileAssembler:
             if state.size is None and count is not None and 1 <= int(count) <= MAX_CHUNK_COUNT:
                 state.chunk_count = int(count)
             self.files[state.file_id] = state
+            self._saved[state.file_id] = {k: row[k] for k in _SUMMARY_COLUMNS}
         for row in self.archive.select("file_chunks"):
             state = self.files.get(int(row["file_id"]))
             data = bytes(row["data"])
@@ -211,22 +217,24 @@ class FileAssembler:
             self.archive.insert(
                 "files", {"file_id": file_id, "name": f"UNKNOWN-{file_id}", "first_unix_s": now}
             )
+            self._saved[file_id] = {k: None for k in _SUMMARY_COLUMNS} | {"name": f"UNKNOWN-{file_id}"}
         return state
 
     def _save_summary(self, state: FileState) -> None:
-        self.archive.update(
-            "files",
-            {"file_id": state.file_id},
-            {
-                "name": f"{state.kind}-{state.file_id}",
-                "size": state.size,
-                "chunk_size": state.chunk_size,
-                "chunk_count": state.chunk_count,
-                "crc32": state.crc32,
-                "complete_unix_s": state.complete_unix_s,
-                "crc_ok": None if state.crc_ok is None else int(state.crc_ok),
-            },
-        )
+        """Write the file's summary row, unless it holds these values already."""
+        values = {
+            "name": f"{state.kind}-{state.file_id}",
+            "size": state.size,
+            "chunk_size": state.chunk_size,
+            "chunk_count": state.chunk_count,
+            "crc32": state.crc32,
+            "complete_unix_s": state.complete_unix_s,
+            "crc_ok": None if state.crc_ok is None else int(state.crc_ok),
+        }
+        if self._saved.get(state.file_id) == values:
+            return
+        self.archive.update("files", {"file_id": state.file_id}, values)
+        self._saved[state.file_id] = values
 
     def _reject(
         self, what: str, file_id: int | None, reason: str, now: float, frame_id: int | None

@@ -114,12 +114,16 @@ class Operator:
     def __init__(self, archive, key: bytes, callsign: str, ssid: int = 0,
                  image_folder: Path | None = None, max_images: int | None = None, *,
                  targets: Sequence[Target], ground_callsign: str,
-                 dictionary: Dictionary | None = None) -> None:
+                 dictionary: Dictionary | None = None, sole_writer: bool = True) -> None:
         """targets: the mission's imaging targets (``scenario.targets``; an empty list books
         no images). ``ground_callsign``: the source of every uplink frame (the radio's
         ``ground_callsign``, the only one the flight software accepts). Both are required: the
         operator flies no mission of its own. ``dictionary``: the mission's, which the command
-        queue, the file assembler and the alarms use (None: the one the archive remembers)."""
+        queue, the file assembler and the alarms use (None: the one the archive remembers).
+        ``sole_writer``: the operator is the only commander of ``archive`` (a run's archive is
+        opened fresh for it, and nothing else commands the simulated spacecraft), so its command
+        queue keeps ids, counters and stages in memory instead of reading them back; False for
+        an archive others command too."""
         from picodragon.ground.alarms import AlarmMonitor
         from picodragon.ground.automation import AutomationSettings, PassAutomation
         from picodragon.ground.commanding import CommandQueue
@@ -130,7 +134,8 @@ class Operator:
         self.spacecraft = ax25.Address(callsign, ssid)
         self.ground_callsign = ground_callsign
         self.queue = CommandQueue(archive, key, ack_timeout_s=ACK_TIMEOUT_S,
-                                  completion_timeout_s=COMPLETION_TIMEOUT_S, dictionary=self.dictionary)
+                                  completion_timeout_s=COMPLETION_TIMEOUT_S, dictionary=self.dictionary,
+                                  sole_writer=sole_writer)
         self.assembler = FileAssembler(archive, dictionary=self.dictionary)
         self.alarms = AlarmMonitor(archive, dictionary=self.dictionary)
         self.automation = PassAutomation(
