@@ -83,3 +83,20 @@ def test_a_templated_figure_writes_the_page_update_layout_would() -> None:
         a, b = strip(plain), strip(cheap)
         assert a.split('id="')[0] == b.split('id="')[0]
         assert a.split("Plotly.newPlot(")[1].split(",", 1)[1] == b.split("Plotly.newPlot(")[1].split(",", 1)[1]
+
+
+@pytest.mark.parametrize("name", ["plotly_white", "plotly_dark"])
+def test_template_json_from_disk_is_the_one_made_afresh(name: str, tmp_path, monkeypatch) -> None:
+    import json
+
+    monkeypatch.setenv("PICODRAGON_CACHE_DIR", str(tmp_path))
+    report_html._template_json.cache_clear()
+    try:
+        first = report_html._template_json(name)  # made, then kept on disk
+        assert list(tmp_path.iterdir())
+        report_html._template_json.cache_clear()
+        again = report_html._template_json(name)  # read back
+    finally:
+        report_html._template_json.cache_clear()
+    made = report_html._made_template_json(name)
+    assert json.dumps(first) == json.dumps(made) == json.dumps(again)  # key order included

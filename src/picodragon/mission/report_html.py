@@ -8,6 +8,7 @@ envtest report adds its own rules after it). One place, so the two look alike.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -36,7 +37,20 @@ def templated_figure(template: str):
 def _template_json(name: str) -> dict[str, Any]:
     """The template as a figure's JSON carries it: ``update_layout(template=name)`` stores a deep
     copy of the registered template (whose keys come out in another order than the registered
-    object's own), and the figure's JSON is that copy's."""
+    object's own), and the figure's JSON is that copy's.
+
+    Building plotly's template objects costs about 0.1 s a template, once per process (the
+    mission report uses two): the JSON is kept on disk (``disk_cached``) under a name that holds
+    plotly's version, the same keys in the same order as made afresh."""
+    import plotly
+
+    made = disk_cached(f"plotly-template-{name}-plotly{plotly.__version__}.json",
+                       lambda: json.dumps(_made_template_json(name)).encode())
+    return json.loads(made)
+
+
+def _made_template_json(name: str) -> dict[str, Any]:
+    """:func:`_template_json` made afresh from plotly's registered template."""
     import copy
 
     import plotly.io as pio
