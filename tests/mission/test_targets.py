@@ -70,3 +70,43 @@ def test_no_targets_no_opportunity():
     polar_night = Target(name="p", latitude_deg=-80.0, longitude_deg=0.0, radius_km=100.0,
                          min_sun_elevation_deg=60.0)  # out of reach of a 51.6 deg orbit
     assert imaging_opportunity(es, scenario.start.timestamp(), targets=[polar_night]) is None
+
+
+def _opportunity_on_the_whole_grid(es, start_unix: float, targets, span_s: float = 86400.0,
+                                   step_s: float = 20.0) -> float | None:
+    """The plain search: every point of the grid looked at closely."""
+    times = start_unix + np.arange(0.0, span_s, step_s)
+    jd, fr = unix_to_jd(times)
+    err, r_teme, _ = es.satrec.sgp4_array(jd, fr)
+    r_teme = np.where((np.asarray(err) != 0)[:, None], np.nan, np.asarray(r_teme) * 1e3)
+    lat, lon, _ = geodetic(teme_to_itrs(r_teme, None, times)[0])
+    best, best_elevation = None, -np.inf
+    for target in targets:
+        idx = np.flatnonzero(over_target(target, lat, lon))
+        if len(idx):
+            elevation = sun_elevation_deg(times[idx], lat[idx], lon[idx])
+            k = int(np.argmax(elevation))
+            if elevation[k] >= target.min_sun_elevation_deg and elevation[k] > best_elevation:
+                best, best_elevation = float(times[idx[k]]), float(elevation[k])
+    return best
+
+
+def test_looking_closely_only_near_the_targets_finds_what_the_whole_grid_finds():
+    scenario = load_scenario()
+    es = deployed_element_set(scenario)
+    rng = np.random.default_rng(14)
+    targets = [list(scenario.targets),
+               [Target(name="small", latitude_deg=35.0, longitude_deg=139.0, radius_km=5.0,
+                       min_sun_elevation_deg=-5.0)],
+               [Target(name="dateline", latitude_deg=-20.0, longitude_deg=179.0, radius_km=900.0,
+                       min_sun_elevation_deg=10.0, box_deg=(-30.0, -10.0, 170.0, 180.0))],
+               [Target(name="huge", latitude_deg=0.0, longitude_deg=0.0, radius_km=100.0,
+                       min_sun_elevation_deg=30.0, box_deg=(-60.0, 60.0, -170.0, 170.0))]]
+    found = 0
+    for day in range(0, 40, 3):
+        start = scenario.start.timestamp() + day * 86400.0 + float(rng.uniform(0, 86400.0))
+        for group in targets:
+            expected = _opportunity_on_the_whole_grid(es, start, group)
+            assert imaging_opportunity(es, start, targets=group) == expected
+            found += expected is not None
+    assert found > 20

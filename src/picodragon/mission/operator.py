@@ -59,6 +59,20 @@ HK_DUMP_PACKETS = 60
 """housekeeping packets asked for a pass (about 30 s of downlink): the oldest since the previous
 contact first, so an hour of one-minute samples between passes comes down whole"""
 EARTH_MEAN_RADIUS_KM = 6371.0
+SUBPOINT_SPEED_BOUND_KM_S = 12.0
+"""an upper bound of the sub-satellite point's speed over the mean sphere for any orbit SGP4
+propagates (perigee above the surface, so slower than escape at the surface, 11.2 km/s, plus the
+Earth's rotation, 0.47 km/s): :func:`imaging_opportunity` looks closely only near the targets"""
+COARSE_STRIDE = 10
+"""every how many points of its grid :func:`imaging_opportunity` looks first (200 s at 20 s)"""
+
+
+def great_circle_km(lat_deg: np.ndarray, lon_deg: np.ndarray, lat0_deg: float, lon0_deg: float) -> np.ndarray:
+    """Distance (km) from (lat0, lon0) by haversine on the mean sphere (NaN where a point is)."""
+    p1, p2 = np.radians(lat_deg), np.radians(lat0_deg)
+    dlon = np.radians(lon_deg - lon0_deg)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def over_target(target: Target, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
@@ -67,11 +81,54 @@ def over_target(target: Target, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.
     if target.box_deg is not None:
         lat0, lat1, lon0, lon1 = target.box_deg
         return (lat0 <= lat_deg) & (lat_deg <= lat1) & (lon0 <= lon_deg) & (lon_deg <= lon1)
-    p1, p2 = np.radians(lat_deg), np.radians(target.latitude_deg)
-    dlon = np.radians(lon_deg - target.longitude_deg)
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    distance_km = 2 * EARTH_MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return distance_km <= target.radius_km
+    return great_circle_km(lat_deg, lon_deg, target.latitude_deg, target.longitude_deg) <= target.radius_km
+
+
+def _bounding_circle(target: Target) -> tuple[float, float, float] | None:
+    """(lat, lon, radius km) of a circle holding the target, None for a box too large to bound
+    this way (a span over 90 degrees: its farthest point from its centre need not be a corner)."""
+    if target.box_deg is None:
+        return target.latitude_deg, target.longitude_deg, target.radius_km
+    lat0, lat1, lon0, lon1 = target.box_deg
+    if lat1 - lat0 > 90.0 or lon1 - lon0 > 90.0:
+        return None
+    lat_c, lon_c = (lat0 + lat1) / 2, (lon0 + lon1) / 2
+    corners = great_circle_km(np.array([lat0, lat0, lat1, lat1]), np.array([lon0, lon1, lon0, lon1]), lat_c, lon_c)
+    return lat_c, lon_c, float(np.max(corners)) + 1.0
+
+
+def _subpoints(element_set: ElementSet, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Geodetic latitude and longitude (deg) under the spacecraft at ``times`` (NaN where SGP4
+    fails); each point's alone, so a subset of times gives the same values for those times."""
+    jd, fr = unix_to_jd(times)
+    err, r_teme, _ = element_set.satrec.sgp4_array(jd, fr)
+    r_teme = np.where((np.asarray(err) != 0)[:, None], np.nan, np.asarray(r_teme) * 1e3)
+    r_ecef, _ = teme_to_itrs(r_teme, None, times)
+    lat_deg, lon_deg, _ = geodetic(r_ecef)
+    return lat_deg, lon_deg
+
+
+def _near_targets(element_set: ElementSet, times: np.ndarray, step_s: float,
+                  targets: Sequence[Target]) -> np.ndarray | None:
+    """Indices of ``times`` that may lie over a target (a superset of those that do), from every
+    ``COARSE_STRIDE``-th point: a point within half a stride of one whose sub-satellite point is
+    farther from each target than the distance the point can travel meanwhile
+    (``SUBPOINT_SPEED_BOUND_KM_S``) cannot be over it. None: look at every point."""
+    n = len(times)
+    half = COARSE_STRIDE // 2
+    circles = [_bounding_circle(t) for t in targets]
+    if n <= 4 * COARSE_STRIDE or any(c is None for c in circles):
+        return None
+    coarse = np.unique(np.append(np.arange(0, n, COARSE_STRIDE), n - 1))
+    lat, lon = _subpoints(element_set, times[coarse])
+    reach_km = SUBPOINT_SPEED_BOUND_KM_S * half * step_s
+    near = ~np.isfinite(lat) | ~np.isfinite(lon)  # SGP4 failed there: no bound, look closely
+    for lat_c, lon_c, radius_km in circles:  # type: ignore[misc]
+        near |= great_circle_km(lat, lon, lat_c, lon_c) <= radius_km + reach_km
+    keep = np.zeros(n, dtype=bool)
+    for offset in range(-half, half + 1):
+        keep[np.clip(coarse[near] + offset, 0, n - 1)] = True
+    return np.flatnonzero(keep)
 
 
 def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: float = 86400.0,
@@ -81,16 +138,19 @@ def imaging_opportunity(element_set: ElementSet, start_unix: float, span_s: floa
     daylight within the span: None if there is none (or no targets).
 
     Best: the sub-satellite point over a target with the highest Sun elevation there, at least
-    that target's ``min_sun_elevation_deg``. The
+    that target's ``min_sun_elevation_deg``, on a grid of ``step_s``. The
     geometry (SGP4 from the published element set, GMST at UT1, WGS-84, the almanac Sun) is the
-    shared vocabulary's, ``picodragon.astro``: an operator needs no twin for it.
+    shared vocabulary's, ``picodragon.astro``: an operator needs no twin for it. The grid's
+    points are looked at closely only near a target (:func:`_near_targets`: a fifth of a day's
+    4,320 for the reference mission), each with the values the whole grid would give it.
     """
     times = start_unix + np.arange(0.0, span_s, step_s)
-    jd, fr = unix_to_jd(times)
-    err, r_teme, _ = element_set.satrec.sgp4_array(jd, fr)
-    r_teme = np.where((np.asarray(err) != 0)[:, None], np.nan, np.asarray(r_teme) * 1e3)
-    r_ecef, _ = teme_to_itrs(r_teme, None, times)
-    lat_deg, lon_deg, _ = geodetic(r_ecef)
+    if not targets:
+        return None
+    near = _near_targets(element_set, times, step_s, targets)
+    if near is not None:
+        times = times[near]
+    lat_deg, lon_deg = _subpoints(element_set, times)
     best_time, best_elevation = None, -np.inf
     for target in targets:
         idx = np.flatnonzero(over_target(target, lat_deg, lon_deg))
