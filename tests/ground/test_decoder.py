@@ -60,3 +60,26 @@ def test_corrupted_packets_decode_like_the_dictionary(which, position, value):
     if position < len(data):
         data[position] = value
     assert same(decode(bytes(data)), decode_telemetry(bytes(data)))
+
+
+@given(st.integers(-128, 127), st.integers(-32768, 32767),
+       st.floats(width=32, allow_nan=False), st.sampled_from([0.5, 1.0, math.inf]))
+def test_written_values_function_gives_the_loops_bits(a, b, c, scale):
+    """The function written for a packet gives the table-driven loop's values bit for bit
+    (-0.0 and the "no value" code included), and a non-finite conversion keeps the loop."""
+    import struct
+
+    from picodragon.ground.decoder import _HEADER_SIZE, _values_function
+
+    layout = struct.Struct(">bhf")
+    conversions = ((scale, -0.0, -128), (1.0, 0.0, None), (1.0, 0.0, None))
+    names = ("a", "b", "c")
+    data = bytes(_HEADER_SIZE) + layout.pack(a, b, c)
+    got = _values_function(names, layout, conversions, identity=False)(data)
+    want = {n: math.nan if r == code else r * s + o
+            for n, r, (s, o, code) in zip(names, layout.unpack_from(data, _HEADER_SIZE), conversions, strict=True)}
+    assert list(got) == list(want)
+    assert [struct.pack(">d", v) for v in got.values()] == [struct.pack(">d", v) for v in want.values()]
+    identity = _values_function(names, layout, ((1.0, 0.0, None),) * 3, identity=True)(data)
+    assert [struct.pack(">d", v) for v in identity.values()] == \
+        [struct.pack(">d", float(r)) for r in layout.unpack_from(data, _HEADER_SIZE)]

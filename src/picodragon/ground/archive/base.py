@@ -57,8 +57,7 @@ import json
 import logging
 import operator
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -246,6 +245,24 @@ INDEXES: dict[str, tuple[str, ...]] = {
     # index's last entry, not a scan of every command the mission has sent
     "commands": ("key_id, counter",),
 }
+
+
+class _Batch:
+    """The context manager :meth:`Archive.batch` returns: a class rather than a generator, since
+    a live station opens one per frame (tens of thousands a second) and a generator's
+    ``contextmanager`` costs several times as much to enter and leave."""
+
+    __slots__ = ("_archive",)
+
+    def __init__(self, archive: Archive) -> None:
+        self._archive = archive
+
+    def __enter__(self) -> Archive:
+        self._archive._depth += 1
+        return self._archive
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self._archive._batch_ended(kind is not None)
 
 
 class Archive:
@@ -472,21 +489,24 @@ class Archive:
         return self._catalog[packet]
 
     # -- transactions -------------------------------------------------------------------
-    @contextmanager
-    def batch(self) -> Iterator[Archive]:
-        """Group writes into one transaction, committed (acknowledged) when the block ends."""
-        self._depth += 1
-        try:
-            yield self
-        except BaseException:
-            self._depth -= 1
-            if self._depth == 0:
-                self._pending.clear()
-                self._rollback()
-                self._forget_uncommitted_tables()
-            raise
+    def batch(self) -> _Batch:
+        """Group writes into one transaction, committed (acknowledged) when the block ends.
+
+        A ``with`` block: blocks nest (the outermost commits); an exception out of the
+        outermost rolls the whole transaction back and is raised on.
+        """
+        return _Batch(self)
+
+    def _batch_ended(self, failed: bool) -> None:
+        """The end of a :meth:`batch` block: commit at the outermost, or roll back on failure."""
         self._depth -= 1
-        if self._depth == 0:
+        if self._depth:
+            return
+        if failed:
+            self._pending.clear()
+            self._rollback()
+            self._forget_uncommitted_tables()
+        else:
             self.flush()
 
     def flush(self) -> None:
