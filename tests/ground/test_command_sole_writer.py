@@ -115,3 +115,24 @@ def test_a_files_summary_is_written_only_when_it_changes(tmp_path):
     archive.close()
     again = FileAssembler(open_archive(str(tmp_path / "files.sqlite")))
     assert again.files[7].crc_ok and again.assemble(7) == data
+
+
+def test_pending_follows_every_stage_added(tmp_path):
+    archive = open_archive(str(tmp_path / "pending.sqlite"))
+    queue = CommandQueue(archive, KEY)
+    a, b = queue.queue("NOOP", now=T0), queue.queue("NOOP", now=T0)
+    assert queue.pending(Stage.RELEASED) == [] and queue.pending(Stage.QUEUED) == [a, b]
+    queue.release(b.id, T0 + 1)
+    assert queue.pending(Stage.RELEASED) == [b] and queue.pending(Stage.QUEUED) == [a]
+    queue.pending(Stage.RELEASED).clear()  # the caller's list, not the one kept
+    queue.release(a.id, T0 + 2)
+    assert queue.pending(Stage.RELEASED) == [a, b]
+    queue.cancel(a.id, T0 + 3)
+    assert queue.pending(Stage.RELEASED) == [b] and queue.pending(Stage.CANCELLED) == [a]
+    assert queue.uplink(T0 + 4) == [b] and queue.pending(Stage.RELEASED) == []
+    other = CommandQueue(archive, KEY)  # another console queues and releases one
+    c = other.queue("NOOP", now=T0 + 5)
+    other.release(c.id, T0 + 5)
+    queue.refresh()
+    assert [r.id for r in queue.pending(Stage.RELEASED)] == [c.id]
+    archive.close()

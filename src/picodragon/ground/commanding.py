@@ -221,6 +221,9 @@ class CommandQueue:
         self._changes = 0
         """bumped with every stage added: ``next_timeout`` recomputes only after a change"""
         self._next_timeout: tuple[tuple[int, float, float], float] | None = None
+        self._pending: dict[Stage, tuple[int, tuple[CommandRecord, ...]]] = {}
+        """``pending``'s answer by stage, kept until a stage is added: the uplink asks for the
+        released commands every tick of a pass, and most ticks nothing was added"""
         self._load()
         self._signer = auth.CommandSigner(key, key_id=key_id, counter=self._highest_counter())
         self.sequence = len(self.commands)
@@ -390,8 +393,13 @@ class CommandQueue:
 
     def pending(self, stage: Stage) -> list[CommandRecord]:
         """Commands whose latest stage is ``stage``, in the order they were queued."""
+        kept = self._pending.get(stage)
+        if kept is not None and kept[0] == self._changes:
+            return list(kept[1])
         pool = self.commands.values() if stage in FINAL else (self.commands[i] for i in self._open)
-        return sorted((c for c in pool if c.stages and c.stage == stage), key=lambda c: c.id)
+        found = sorted((c for c in pool if c.stages and c.stage == stage), key=lambda c: c.id)
+        self._pending[stage] = (self._changes, tuple(found))
+        return found
 
     def history(self) -> list[CommandRecord]:
         """Every command on record, in the order they were queued."""
