@@ -3,8 +3,9 @@ Dormand-Prince 5(4) integrator, compiled with numba.
 
 Forces in TEME taken as inertial: point mass and the zonal harmonics J2, J3, J4 (EGM2008,
 Vallado 2013, sec. 8.7.1), drag -1/2 rho Cd A/m |v_rel| v_rel in the co-rotating air with the
-density, its scale height and Cd A/m interpolated in a table along the path (linear in time),
-and solar radiation pressure with the Sun and the lit fraction of its disc from the same table.
+density, its scale height and Cd A/m interpolated in a table along the path (the log density
+and the reference radius by a Catmull-Rom cubic in time, the rest linear), and solar radiation
+pressure with the Sun and the lit fraction of its disc from the same table.
 The integrator stores every accepted step; ``propagator`` builds the tables and interpolates the
 steps. The kernels work on scalars into buffers they reuse: no array is allocated per force
 evaluation (each element is computed by the operations, in the order, of the array code they
@@ -60,6 +61,13 @@ def gravity(r):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _catmull_rom(p0, p1, p2, p3, s):  # pragma: no cover - compiled
+    """The Catmull-Rom cubic through p1 (s = 0) and p2 (s = 1), with slopes from p0 and p3."""
+    return p1 + 0.5 * s * (p2 - p0 + s * (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3
+                                          + s * (3.0 * (p1 - p2) + p3 - p0)))
+
+
+@njit(cache=True)
 def _deriv(t, y, out, bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):  # pragma: no cover
     """dy/dt into ``out`` (6,): velocity, then gravity, drag and SRP, on scalars into a buffer
     the integrator reuses (no array allocated per evaluation); the operations and their order
@@ -67,7 +75,7 @@ def _deriv(t, y, out, bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):
     x, yy, z = y[0], y[1], y[2]
     ax, ay, az = _gravity3(x, yy, z)
     rn = math.sqrt(x**2 + yy**2 + z**2)
-    # table interpolation (linear in time, clamped)
+    # table interpolation (clamped; linear weights, and a cubic for log rho and r ref below)
     m = logrho.shape[0]
     f = (t - tab_t0) / tab_dt
     if f < 0.0:
@@ -79,8 +87,16 @@ def _deriv(t, y, out, bcs, srp, tab_t0, tab_dt, logrho, rref, invh, sun, illum):
         i = m - 2 if m > 1 else 0
     w = f - i if m > 1 else 0.0
     j = i + 1 if m > 1 else i
-    lr = logrho[i] * (1 - w) + logrho[j] * w
-    rr = rref[i] * (1 - w) + rref[j] * w
+    if i >= 1 and i + 2 < m:
+        # log density and reference radius: Catmull-Rom cubic through the four nearest nodes.
+        # Linear interpolation of log rho is biased low where the diurnal bulge curves it: over a
+        # day of the reference orbit the path-mean density came out 8e-5 low on a 60 s grid and
+        # 3e-4 on 120 s (lives 16 min too long on 60 s), the cubic's 3e-6 on 120 s
+        lr = _catmull_rom(logrho[i - 1], logrho[i], logrho[j], logrho[i + 2], w)
+        rr = _catmull_rom(rref[i - 1], rref[i], rref[j], rref[i + 2], w)
+    else:  # the first and last interval of a table: linear
+        lr = logrho[i] * (1 - w) + logrho[j] * w
+        rr = rref[i] * (1 - w) + rref[j] * w
     ih = invh[i] * (1 - w) + invh[j] * w
     bc = bcs[i] * (1 - w) + bcs[j] * w
     rho = math.exp(lr - (rn - rr) * ih)
