@@ -73,3 +73,22 @@ def test_frequent_saves_are_spread_over_the_slots():
         params.save(storage)
     assert max(storage.writes.values()) == 100  # 800 generations over 8 slots
     assert PersistentParams.load(storage).generation == 800
+
+
+def test_a_saved_generation_is_the_fields_as_sorted_json():
+    """The stored body is every field as JSON with sorted keys (the format older copies were
+    written in, and what load reads back), whatever order the dataclass declares them in."""
+    import dataclasses
+    import json
+
+    from picodragon.fsw.records import RotatingRecord
+
+    storage = MemoryStorage()
+    params = PersistentParams(boot_count=3, recent_boots=[1.5, 2.0], auth_bitmap=2**60 + 1,
+                              beacon_interval_s=None, images_captured=7)
+    params.save(storage)
+    record = RotatingRecord(storage, "params", slots=8, copies=2)
+    body = record.load()
+    expected = dict(dataclasses.asdict(params), generation=0)
+    assert body == json.dumps(expected, sort_keys=True).encode()
+    assert list(json.loads(body)) == sorted(expected)

@@ -166,13 +166,15 @@ class PersistentParams:
         record = RotatingRecord(storage, "params", slots=PARAM_SLOTS, copies=2)
         record.generation = self.generation
         # the fields as they are (asdict's deep copy is most of the cost of a save; the
-        # commanding saves its replay window with every command)
-        values = {name: getattr(self, name) for name in _PARAM_FIELDS}
-        record.save(json.dumps(values, sort_keys=True).encode())
+        # commanding saves its replay window with every command), taken in sorted order: the
+        # bytes sort_keys=True gives, through json's shared encoder (sort_keys builds a new
+        # encoder at every call: 14 against 8 us a save)
+        values = {name: getattr(self, name) for name in _SORTED_PARAM_FIELDS}
+        record.save(json.dumps(values).encode())
         self.generation = record.generation
 
 
-_PARAM_FIELDS = tuple(f.name for f in fields(PersistentParams))
+_SORTED_PARAM_FIELDS = tuple(sorted(f.name for f in fields(PersistentParams)))
 
 
 def _decode(body: bytes) -> PersistentParams | None:
