@@ -93,6 +93,7 @@ def test_postgres_frames_stored_by_another_writer_meanwhile_take_the_general_pat
 
         ours._bulk = spy
         ours._next_frame_seqs = race
+        ours._guess_fresh = False  # as after a batch that met an archived frame: look up first
         with ours.batch():
             ours.store_event(1.0, "BEFORE", 1, "written earlier in the same transaction")
             for raw, t in ((b"first", 1.0), (raced, 5.5), (b"last", 9.0)):
@@ -114,6 +115,36 @@ def test_postgres_frames_stored_by_another_writer_meanwhile_take_the_general_pat
         assert ours.count_frames() == 5 and ours.count_points() == 5
     finally:
         other.close()
+        ours.drop_schema()
+        ours.close()
+
+
+def test_postgres_a_batch_meeting_an_archived_frame_copies_the_others_straight():
+    """The frames are copied before any look-up; one archived before makes that copy clash,
+    and then only the archived one takes the general path's rows; the next batch looks up
+    first, and the one after, having met none, copies first again."""
+    ours, _ = open_pg()
+    try:
+        ours.store_frame(b"old", "A", 0.0, 1.0)
+        general: list[str] = []
+        bulk = ours._bulk
+
+        def spy(table, columns, rows):
+            general.append(table)
+            return bulk(table, columns, rows)
+
+        ours._bulk = spy
+        with ours.batch():
+            for raw, t in ((b"new 1", 1.0), (b"old", 2.0), (b"new 2", 3.0)):
+                ours.store_frame(raw, "B", t, 1.0)
+        assert general == ["receptions"]  # the old frame's second hearing; no frame staged
+        assert not ours._guess_fresh
+        assert ours.count_frames() == 3 and ours.count_receptions() == 4
+        with ours.batch():
+            ours.store_frame(b"new 3", "B", 4.0, 1.0)
+        assert ours._guess_fresh and general == ["receptions"]
+        assert [r.first_unix_s for r in ours.frames()] == [0.0, 1.0, 3.0, 4.0]
+    finally:
         ours.drop_schema()
         ours.close()
 

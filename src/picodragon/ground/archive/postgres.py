@@ -10,17 +10,22 @@ with a speculative unique-index check): profiled on bench/ingest.py's frames (10
 three ``INSERT ... SELECT`` took 70 % of the server's CPU time. So a batch's frames go in by a
 faster path:
 
-1. the frames already archived are looked up by content address (one query, an array
-   parameter);
-2. the others (first copy of each within the batch) get their ``seq`` from the table's own
-   sequence, in arrival order, and are copied straight into ``frames``, inside a savepoint;
+1. the frames (first copy of each content within the batch) get their ``seq`` from the
+   table's own sequence, in arrival order, and are copied straight into ``frames``, inside a
+   savepoint;
+2. if one of them was archived before (a unique violation), the savepoint is rolled back, the
+   archived ones are looked up by content address (one query, an array parameter) and only
+   the others copied, as in (1). The look-up is not made first: it cost the server 4 % of
+   its work at 200,000 frames and grew with the archive (random probes of ``frames.id``:
+   bench/scaling.py's per-frame cost went from 13 % to 27 % over 10k to 1M frames). After
+   a batch that met an archived frame the next batches look up first, until one meets none;
 3. the receptions and telemetry rows of those frames are copied straight into their tables:
    nothing stored can clash with a ``seq`` just drawn (another writer learns a frame's ``seq``
    only from a committed row), so only duplicates within the batch, removed before, could.
 
-A frame another writer stored between (1) and (2) makes the copy fail with a unique
-violation (or a deadlock, two writers crossing): the savepoint is rolled back and the batch's
-frames take the general path. Rows of frames archived before the batch take it always.
+A frame another writer stored between the look-up and the copy in (2) makes that copy fail
+with a unique violation (or a deadlock, two writers crossing): the savepoint is rolled back
+and the batch's frames take the general path. Rows of frames archived before the batch take it always.
 Either way the frame and its rows commit in one transaction, as before.
 
 Within a batch, every :data:`SPILL_FRAMES` frames what is pending is handed to a writer thread
@@ -99,6 +104,8 @@ class PostgresArchive(Archive):
         self._writer: threading.Thread | None = None
         self._writer_error: BaseException | None = None
         self._spill_frames = SPILL_FRAMES
+        #: copy a batch's frames before looking any up (see the module's docstring)
+        self._guess_fresh = True
         self._create_schema()
 
     def _where(self) -> str:
@@ -215,26 +222,40 @@ class PostgresArchive(Archive):
 
     def _store_frames(self, columns: tuple[str, ...], rows: list[tuple]) -> dict[int, int]:
         """Frames new to the archive straight into ``frames`` (see the module's docstring)."""
-        from psycopg.errors import DeadlockDetected, UniqueViolation
-
         if tuple(columns) != self._FRAME_COLS:
             return super()._store_frames(columns, rows)
         first: dict[int, tuple] = {}
         for row in rows:  # the first copy of a content within the batch is the one kept
             first.setdefault(row[0], row)
+        if self._guess_fresh:
+            fresh = self._copy_fresh(columns, list(first.values()))
+            if fresh is not None:
+                return fresh
+            self._guess_fresh = False  # some were archived: look the next batches up first
         stored = self._frame_seqs(set(first))
+        self._guess_fresh = not stored
         new = [row for fid, row in first.items() if fid not in stored] if stored else list(first.values())
         if not new:
             return {}
+        fresh = self._copy_fresh(columns, new)
+        if fresh is None:  # another writer stored some of these frames since the look-up
+            self._bulk("frames", columns, rows)
+            return {}
+        return fresh
+
+    def _copy_fresh(self, columns: tuple[str, ...], new: list[tuple]) -> dict[int, int] | None:
+        """Copy ``new`` (distinct contents) into ``frames`` with ``seq`` drawn from its sequence,
+        in a savepoint; their content address -> seq, or None (nothing written) when one of
+        them is stored already (a unique violation, or a deadlock with another writer)."""
+        from psycopg.errors import DeadlockDetected, UniqueViolation
+
         seqs = self._next_frame_seqs(len(new))
         self._db.execute("SAVEPOINT fresh_frames")
         try:
             self._copy("frames", ("seq", *columns), [(q, *row) for q, row in zip(seqs, new, strict=True)])
         except (UniqueViolation, DeadlockDetected):
-            # another writer stored some of these frames since the look-up: the general path
             self._db.execute("ROLLBACK TO SAVEPOINT fresh_frames")
-            self._bulk("frames", columns, rows)
-            return {}
+            return None
         self._db.execute("RELEASE SAVEPOINT fresh_frames")
         return {row[0]: q for q, row in zip(seqs, new, strict=True)}
 
