@@ -85,7 +85,7 @@ def predict_lifetime(scenario: Scenario, max_days: float = 3650.0, fidelity: str
                      attitude: str = "tumbling") -> dict:
     """{start, reentry (ISO or None), days, model, inputs} for the scenario's spacecraft.
 
-    fidelity 'full' (default; 60 s density grid, 30 s steps at most, relative tolerance 1e-11)
+    fidelity 'full' (default; 120 s density grid, 30 s steps at most, relative tolerance 1e-11)
     or 'fast' (``FAST``: for Monte Carlo campaigns). density_scale multiplies the atmosphere's
     density (for studies of the density model's uncertainty; 1 is the model itself). atmosphere:
     a name of ``atmosphere.ATMOSPHERES`` ('nrlmsis21', the default, or 'nrlmsise00'). compare:
