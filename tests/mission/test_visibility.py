@@ -44,3 +44,16 @@ def test_screened_track_is_the_whole_grid_near_the_mask(twin, mask_deg):
             if whole.at(t)[0] >= mask_deg - SCREEN_MARGIN_DEG:
                 assert screened.at(t) == whole.at(t)
     assert spans > 0
+
+
+def test_windows_merge_and_locate_the_next_edge():
+    from picodragon.mission.engine import Windows
+
+    w = Windows([(30.0, 40.0), (0.0, 10.0), (5.0, 20.0), (40.0, 45.0)])  # merged: [0, 20], [30, 45]
+    assert w.locate(-1.0) == (False, 0.0)
+    assert w.locate(0.0) == (True, 20.0)
+    assert w.locate(20.0) == (False, 30.0)  # an end is the window's last instant, then outside
+    assert w.locate(25.0) == (False, 30.0)
+    assert w.locate(44.9) == (True, 45.0)
+    assert w.locate(45.0) == (False, float("inf"))
+    assert Windows([]).locate(1.0) == (False, float("inf"))

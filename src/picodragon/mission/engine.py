@@ -21,6 +21,7 @@ mission with other rates gets its own margins.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -70,13 +71,15 @@ class Windows:
                 merged.append([a, b])
         self.starts = np.array([w[0] for w in merged])
         self.ends = np.array([w[1] for w in merged])
+        # the same edges as floats, for the query of every tick: bisect, without numpy's overhead
+        self._starts, self._ends = self.starts.tolist(), self.ends.tolist()
 
     def locate(self, t: float) -> tuple[bool, float]:
         """(inside a window, the next edge: the window's end if inside, else the next start)."""
-        i = int(np.searchsorted(self.ends, t, side="right"))
-        if i < len(self.starts) and self.starts[i] <= t:
-            return True, float(self.ends[i])
-        return False, float(self.starts[i]) if i < len(self.starts) else float("inf")
+        i = bisect.bisect_right(self._ends, t)
+        if i < len(self._starts) and self._starts[i] <= t:
+            return True, self._ends[i]
+        return False, self._starts[i] if i < len(self._starts) else float("inf")
 
 
 def fsw_config(scenario: Scenario, auth_key: bytes | None = None):
