@@ -550,27 +550,42 @@ class Archive:
         if frames is not None and frames[1]:
             fresh = self._store_frames(frames[0], frames[1])
         by_frame = {t: e for t, e in pending.items() if t in self._BY_FRAME or t.startswith("tm_")}
-        if by_frame:
-            ids = {row[0] for _, rows in by_frame.values() for row in rows}
-            older = ids.difference(fresh) if fresh else ids
-            seqs = self._frame_seqs(older) if older else {}
-            for table, (columns, rows) in by_frame.items():
-                columns = ("frame_seq", *columns[1:])
+        # the usual case first: every row names a frame just stored (no look-up by content)
+        renamed = {t: self._by_seq(rows, fresh) for t, (_, rows) in by_frame.items()}
+        ids = {row[0] for t, (_, rows) in by_frame.items() if renamed[t] is None for row in rows}
+        older = ids.difference(fresh) if fresh else ids
+        seqs = self._frame_seqs(older) if older else {}
+        for table, (columns, rows) in by_frame.items():
+            columns = ("frame_seq", *columns[1:])
+            new, old = renamed[table], []
+            if new is None:  # rows of frames archived before (or never stored) among them
                 new = [(fresh[r[0]], *r[1:]) for r in rows if r[0] in fresh] if fresh else []
                 old = [(seqs[r[0]], *r[1:]) for r in rows if r[0] in seqs] if seqs else []
-                if len(new) + len(old) < len(rows):
-                    log.warning(
-                        "%s: %d rows name frames never stored; not archived",
-                        table,
-                        len(rows) - len(new) - len(old),
-                    )
-                if new:
-                    self._bulk_fresh(table, columns, new)
-                if old:
-                    self._bulk(table, columns, old)
+            if len(new) + len(old) < len(rows):
+                log.warning(
+                    "%s: %d rows name frames never stored; not archived",
+                    table,
+                    len(rows) - len(new) - len(old),
+                )
+            if new:
+                self._bulk_fresh(table, columns, new)
+            if old:
+                self._bulk(table, columns, old)
         for table, (columns, rows) in pending.items():
             if rows and table not in by_frame:
                 self._bulk(table, columns, rows)
+
+    @staticmethod
+    def _by_seq(rows: list[tuple], seqs: dict[int, int]) -> list[tuple] | None:
+        """``rows`` with their first column (a content address) replaced by the frame's ``seq``
+        when every one is in ``seqs`` (the usual case: rows of frames just stored), else None."""
+        if not seqs:
+            return None
+        seq_of = seqs.__getitem__
+        try:
+            return [(seq_of(r[0]), *r[1:]) for r in rows]
+        except KeyError:
+            return None
 
     _BY_FRAME = frozenset({"receptions"})
 

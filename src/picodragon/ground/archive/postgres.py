@@ -40,6 +40,7 @@ lives in that schema, created if missing. Tests use it to get a fresh namespace 
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from collections.abc import Sequence
@@ -264,12 +265,11 @@ class PostgresArchive(Archive):
         the first kept, as ``ON CONFLICT DO NOTHING`` would)."""
         key = UNIQUE.get(table, ("frame_seq",))
         at = [columns.index(k) for k in key]
-        if len(at) == 1:
-            i = at[0]
-            keys = [r[i] for r in rows]
-        else:
-            keys = [tuple(r[i] for i in at) for r in rows]
-        if len(set(keys)) < len(rows):
+        first = columns.index(key[0])
+        # the usual case, one row per frame: the key's first column alone tells them apart
+        if len(set(map(operator.itemgetter(first), rows))) < len(rows):
+            keys = [r[at[0]] for r in rows] if len(at) == 1 else \
+                [tuple(r[i] for i in at) for r in rows]
             kept: dict = {}
             for k, r in zip(keys, rows, strict=True):
                 kept.setdefault(k, r)
