@@ -36,7 +36,7 @@ def test_the_figure_holds_truth_and_archived_traces_in_percent() -> None:
                "battery_soc": np.array([0.90, 0.905, 0.91, 0.915])}
     archived = {"battery_soc": (np.array([100.0, 160.0]), np.array([0.90, 0.91]))}
     fig = _line_figure(history, [("battery_soc", "state of charge")], "SoC", "%", archived, scale=100.0)
-    names = [trace.name for trace in fig.data]
+    names = [trace["name"] for trace in fig.data]
     assert names == ["state of charge (truth)", "state of charge (archived)"]
-    assert max(fig.data[0].y) == 91.5 and list(fig.data[1].y) == [90.0, 91.0]
-    assert fig.data[1].mode == "markers"
+    assert max(fig.data[0]["y"]) == 91.5 and list(fig.data[1]["y"]) == [90.0, 91.0]
+    assert fig.data[1]["mode"] == "markers"

@@ -100,3 +100,68 @@ def test_template_json_from_disk_is_the_one_made_afresh(name: str, tmp_path, mon
         report_html._template_json.cache_clear()
     made = report_html._made_template_json(name)
     assert json.dumps(first) == json.dumps(made) == json.dumps(again)  # key order included
+
+
+def test_a_whole_image_is_embedded_as_received_a_partial_one_decoded() -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    image = Image.fromarray(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=60)
+    jpeg = buf.getvalue()
+    whole = report._image_data_uri(jpeg, whole=True)
+    assert whole is not None and base64.b64decode(whole.split(",", 1)[1]) == jpeg
+    partial = report._image_data_uri(jpeg[: len(jpeg) // 2])
+    assert partial is not None and partial != whole
+    with Image.open(io.BytesIO(base64.b64decode(partial.split(",", 1)[1]))) as shown:
+        assert shown.size == (320, 240)
+    assert report._image_data_uri(b"\xff\xd8\xff not a jpeg", whole=True) is None
+    assert report._image_data_uri(b"GIF89a", whole=True) is None
+
+
+def _line_figure_with_plotly(history, keys, title, yaxis, archived=None, scale=1.0):
+    """The line chart through plotly's figure objects (as the report drew it before)."""
+    import plotly.graph_objects as go
+
+    t_truth = history.get("unix_s")
+    fig = report_html.templated_figure("plotly_white")
+    for key, label in keys:
+        if key in history:
+            keep = report.decimate(history[key])
+            x = [] if t_truth is None else report._iso_seconds(t_truth[keep])
+            fig.add_trace(go.Scatter(x=x, y=history[key][keep] * scale, mode="lines",
+                                     name=f"{label} (truth)" if archived else label))
+        if archived and key in archived:
+            t, v = archived[key]
+            keep = report.decimate(v)
+            fig.add_trace(go.Scatter(x=report._iso_seconds(t[keep]), y=v[keep] * scale, mode="markers",
+                                     marker=dict(size=4), name=f"{label} (archived)"))
+    fig.update_layout(title=title, yaxis_title=yaxis, height=360, margin=dict(l=60, r=20, t=50, b=80),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    return fig
+
+
+@pytest.mark.parametrize("n", [0, 50, 20011])
+def test_line_charts_written_directly_are_plotlys(n: int) -> None:
+    import re
+
+    rng = np.random.default_rng(n)
+    t = 1.384e9 + np.arange(n) * 60.0
+    soc = rng.uniform(0.5, 1.0, n)
+    soc[::7] = np.nan
+    history = {"unix_s": t, "battery_soc": soc, "solar_power_w": rng.normal(1.0, 0.3, n)}
+    archived = {"battery_soc": (t[::5], soc[::5] * 0.99)}
+    cases = [
+        (history, [("battery_soc", "state of charge")], "Battery", "%", archived, 100.0),
+        (history, [("solar_power_w", "solar"), ("bus_power_w", "bus")], "Power", "W", archived, 1.0),
+        ({"battery_soc": soc}, [("battery_soc", "soc")], "No times", "%", None, 1.0),
+    ]
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    for args in cases:
+        direct = report_html.figure_html(report._line_figure(*args))
+        plotly = report_html.figure_html(_line_figure_with_plotly(*args))
+        assert uuid.sub("ID", direct) == uuid.sub("ID", plotly)

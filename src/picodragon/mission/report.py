@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from picodragon.mission.report_html import STYLE, disk_cached, figure_html, templated_figure
+from picodragon.mission.report_html import (
+    STYLE,
+    PageFigure,
+    disk_cached,
+    figure_html,
+    scatter_trace,
+    templated_figure,
+)
 from picodragon.mission.report_tables import (  # noqa: F401  (the report's tables; tests import them here too)
     MAX_PASS_ROWS,
     NOISE_EVENTS,
@@ -140,27 +147,27 @@ def archived_overlays(archive: Any, dictionary: Any) -> dict[str, tuple[np.ndarr
 
 
 def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], title: str, yaxis: str,
-                 archived: dict[str, tuple[np.ndarray, np.ndarray]] | None = None, scale: float = 1.0):
-    """Lines of the twin's truth, with the ground's archived values as dots over them."""
-    import plotly.graph_objects as go
-
+                 archived: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                 scale: float = 1.0) -> PageFigure:
+    """Lines of the twin's truth, with the ground's archived values as dots over them (the JSON
+    plotly's ``go.Scatter`` traces and ``update_layout`` give, written directly)."""
     t_truth = history.get("unix_s")
-    fig = templated_figure("plotly_white")
+    fig = PageFigure("plotly_white")
     for key, label in keys:
         if key in history:
             keep = decimate(history[key])
             # the times of the kept samples only (a lifetime has 180,000 of them, 3,000 plotted)
             x = [] if t_truth is None else _iso_seconds(t_truth[keep])
-            fig.add_trace(go.Scatter(x=x, y=history[key][keep] * scale, mode="lines",
-                                     name=f"{label} (truth)" if archived else label))
+            fig.data.append(scatter_trace(x, history[key][keep] * scale, "lines",
+                                          f"{label} (truth)" if archived else label))
         if archived and key in archived:
             t, v = archived[key]
             keep = decimate(v)
-            times = _iso_seconds(t[keep])
-            fig.add_trace(go.Scatter(x=times, y=v[keep] * scale, mode="markers",
-                                     marker=dict(size=4), name=f"{label} (archived)"))
-    fig.update_layout(title=title, yaxis_title=yaxis, height=360, margin=dict(l=60, r=20, t=50, b=80),
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+            fig.data.append(scatter_trace(_iso_seconds(t[keep]), v[keep] * scale, "markers",
+                                          f"{label} (archived)", marker={"size": 4}))
+    fig.layout.update(margin={"l": 60, "r": 20, "t": 50, "b": 80},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+                      title={"text": title}, yaxis={"title": {"text": yaxis}}, height=360)
     return fig
 
 
@@ -264,10 +271,22 @@ def _radio_row(scenario: Any, history: dict[str, Any]) -> tuple[str, str]:
                         f"margin {float(b.margin_db):+.1f} dB")
 
 
-def _image_data_uri(data: bytes) -> str | None:
-    """A (possibly partial) JPEG as a PNG data URI; None if nothing can be decoded of it."""
+def _image_data_uri(data: bytes, whole: bool = False) -> str | None:
+    """A (possibly partial) JPEG as a JPEG data URI; None if nothing can be decoded of it.
+
+    ``whole``: the file came down complete with its CRC-32 checked, so its bytes are the
+    spacecraft's JPEG as made: embedded as they are once its header reads as a JPEG (decoding
+    and encoding it again cost 2 ms an image, 0.1 s for a lifetime's 50). A partial one is
+    decoded as far as it goes and encoded again, so a browser shows its top rows."""
     from PIL import Image, ImageFile
 
+    if whole and data[:3] == b"\xff\xd8\xff":
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format == "JPEG":
+                    return "data:image/jpeg;base64," + base64.b64encode(data).decode()
+        except Exception:
+            pass  # not a JPEG after all: as a partial one
     ImageFile.LOAD_TRUNCATED_IMAGES = True
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -313,7 +332,7 @@ def _images_section(operator, note: str = "") -> str:
     cards = []
     for fid, f in sorted(files.items()):
         data = operator.assembler.assemble(fid) if f.chunks else b""
-        uri = _image_data_uri(data) if data else None
+        uri = _image_data_uri(data, whole=bool(f.crc_ok)) if data else None
         count = f.chunk_count or 0
         state = ("complete, CRC-32 checked" if f.crc_ok else "complete, CRC-32 WRONG" if f.crc_ok is False
                  else f"partial: {f.received} of {count} chunks")
