@@ -165,3 +165,94 @@ def test_line_charts_written_directly_are_plotlys(n: int) -> None:
         direct = report_html.figure_html(report._line_figure(*args))
         plotly = report_html.figure_html(_line_figure_with_plotly(*args))
         assert uuid.sub("ID", direct) == uuid.sub("ID", plotly)
+
+
+def _ground_track_with_plotly(history, stations):
+    """The ground track through plotly's figure objects (as the report drew it before)."""
+    import plotly.graph_objects as go
+
+    def track(lat, lon, name, color):
+        lon = np.where(lon > 180, lon - 360, lon)
+        breaks = np.flatnonzero(np.abs(np.diff(lon)) > 180) + 1
+        return go.Scatter(x=np.insert(lon, breaks, np.nan), y=np.insert(lat, breaks, np.nan), mode="lines",
+                          name=name, line=dict(color=color, width=1))
+
+    fig = report_html.templated_figure("plotly_dark")
+    lat, lon, t = history.get("latitude_deg"), history.get("longitude_deg"), history.get("unix_s")
+    if lat is not None and lon is not None and t is not None and len(t):
+        first = t <= t[0] + 86400.0
+        fig.add_trace(track(lat[first], lon[first], "first day", "#ffd200"))
+        if t[-1] - t[0] > 2 * 86400.0:
+            last = t >= t[-1] - 86400.0
+            fig.add_trace(track(lat[last], lon[last], "last day", "#ff5a36"))
+    fig.add_trace(go.Scatter(
+        x=[s.longitude_deg for s in stations], y=[s.latitude_deg for s in stations],
+        mode="markers+text", text=[s.name for s in stations], textposition="top center",
+        textfont=dict(color="white"), marker=dict(color="red", size=10, symbol="triangle-up"),
+        name="stations"))
+    fig.add_layout_image(dict(source=report.world_map_data_uri(), xref="x", yref="y", x=-180, y=90,
+                              sizex=360, sizey=180, sizing="stretch", layer="below"))
+    fig.update_xaxes(range=[-180, 180], title="longitude (deg)", showgrid=False, constrain="domain",
+                     zeroline=False)
+    fig.update_yaxes(range=[-90, 90], title="latitude (deg)", scaleanchor="x", scaleratio=1,
+                     constrain="domain", showgrid=False, zeroline=False)
+    fig.update_layout(title="Ground track", height=520, margin=dict(l=60, r=20, t=50, b=40))
+    return fig
+
+
+def _pass_figure_with_plotly(passes):
+    """The pass chart through plotly's figure objects (as the report drew it before)."""
+    import plotly.graph_objects as go
+
+    fig = report_html.templated_figure("plotly_white")
+    per_day = len(passes) > report.MAX_PASS_BARS
+    if passes and not per_day:
+        x = [p["tca"] for p in passes]
+        fig.add_trace(go.Bar(x=x, y=[p["frames_sent"] for p in passes], name="frames sent"))
+        fig.add_trace(go.Bar(x=x, y=[p["frames_received"] for p in passes], name="frames received"))
+        fig.add_trace(go.Scatter(x=x, y=[p.get("max_margin_db") for p in passes], name="best link margin (dB)",
+                                 yaxis="y2", mode="markers", marker=dict(color="black")))
+    elif passes:
+        days: dict[str, list[float]] = {}
+        for p in passes:
+            day = days.setdefault(str(p["tca"])[:10], [0, 0, float("-inf")])
+            day[0] += p["frames_sent"]
+            day[1] += p["frames_received"]
+            margin = p.get("max_margin_db")
+            if margin is not None and margin == margin:
+                day[2] = max(day[2], margin)
+        x = list(days)
+        fig.add_trace(go.Bar(x=x, y=[d[0] for d in days.values()], name="frames sent (per day)"))
+        fig.add_trace(go.Bar(x=x, y=[d[1] for d in days.values()], name="frames received (per day)"))
+        fig.add_trace(go.Scatter(x=x, y=[d[2] if d[2] > float("-inf") else None for d in days.values()],
+                                 name="best link margin of the day (dB)", yaxis="y2", mode="markers",
+                                 marker=dict(color="black", size=4)))
+    title = "Passes: frames sent and received, link margin" + (" (per day)" if per_day else "")
+    fig.update_layout(title=title, barmode="group", height=360, bargap=0.1,
+                      yaxis=dict(title="frames"), yaxis2=dict(title="margin (dB)", overlaying="y", side="right"),
+                      margin=dict(l=60, r=60, t=50, b=80),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    return fig
+
+
+@pytest.mark.parametrize("days", [0.5, 1.5, 5.0])
+def test_the_ground_track_and_pass_charts_written_directly_are_plotlys(days: float) -> None:
+    import re
+
+    from picodragon.config import load_scenario
+
+    stations = load_scenario().stations
+    t = 1.384e9 + np.arange(0.0, days * 86400.0, 60.0)
+    history = {"unix_s": t, "latitude_deg": 51.6 * np.sin(t / 927.0),
+               "longitude_deg": (t / 14.0) % 360.0}
+    rng = np.random.default_rng(int(days * 10))
+    count = int(days * 60)  # over MAX_PASS_BARS from 2.5 days: a bar per day
+    passes = [{"tca": f"2013-11-{21 + i * 24 // 60 // 24:02d}T{(i * 24 // 60) % 24:02d}:00:00Z",
+               "frames_sent": int(rng.integers(0, 90)), "frames_received": int(rng.integers(0, 60)),
+               "max_margin_db": [None, float("nan"), float(rng.normal(8, 4))][i % 3]} for i in range(count)]
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    for direct, plotly in ((report._ground_track(history, stations), _ground_track_with_plotly(history, stations)),
+                           (report._ground_track({}, stations), _ground_track_with_plotly({}, stations)),
+                           (report._pass_figure(passes), _pass_figure_with_plotly(passes)),
+                           (report._pass_figure([]), _pass_figure_with_plotly([]))):
+        assert uuid.sub("ID", report_html.figure_html(direct)) == uuid.sub("ID", report_html.figure_html(plotly))

@@ -80,14 +80,14 @@ def test_a_long_runs_pass_table_is_bounded():
 
 def test_a_long_runs_pass_bars_are_per_day():
     few = _pass_figure(_passes(10))
-    assert len(few.data[0].x) == 10
+    assert len(few.data[0]["x"]) == 10
     many = _pass_figure(_passes(MAX_PASS_BARS + 40))
-    days = many.data[0].x
+    days = many.data[0]["x"]
     assert len(days) < MAX_PASS_BARS and len(set(days)) == len(days)
-    assert sum(many.data[0].y) == 50 * (MAX_PASS_BARS + 40)
-    assert "per day" in many.layout.title.text
+    assert sum(many.data[0]["y"]) == 50 * (MAX_PASS_BARS + 40)
+    assert "per day" in many.layout["title"]["text"]
     # the legend sits below the plot, clear of the date labels
-    assert many.layout.legend.y < 0
+    assert many.layout["legend"]["y"] < 0
 
 
 def test_values_are_decoded_by_the_dictionary():

@@ -23,7 +23,6 @@ from picodragon.mission.report_html import (
     disk_cached,
     figure_html,
     scatter_trace,
-    templated_figure,
 )
 from picodragon.mission.report_tables import (  # noqa: F401  (the report's tables; tests import them here too)
     MAX_PASS_ROWS,
@@ -171,57 +170,53 @@ def _line_figure(history: dict[str, np.ndarray], keys: list[tuple[str, str]], ti
     return fig
 
 
-def _track_trace(lat: np.ndarray, lon: np.ndarray, name: str, color: str):
-    import plotly.graph_objects as go
-
+def _track_trace(lat: np.ndarray, lon: np.ndarray, name: str, color: str) -> dict[str, Any]:
     lon = np.where(lon > 180, lon - 360, lon)
     breaks = np.flatnonzero(np.abs(np.diff(lon)) > 180) + 1
-    return go.Scatter(x=np.insert(lon, breaks, np.nan), y=np.insert(lat, breaks, np.nan), mode="lines",
-                      name=name, line=dict(color=color, width=1))
+    return {"line": {"color": color, "width": 1}, "mode": "lines", "name": name,
+            "x": np.insert(lon, breaks, np.nan), "y": np.insert(lat, breaks, np.nan), "type": "scatter"}
 
 
-def _ground_track(history: dict[str, np.ndarray], stations: list[Any]):
+def _ground_track(history: dict[str, np.ndarray], stations: list[Any]) -> PageFigure:
     """The first day's ground track, and the last day's when the run is longer (decay shows)."""
-    import plotly.graph_objects as go
-
-    fig = templated_figure("plotly_dark")
+    fig = PageFigure("plotly_dark")
     lat, lon, t = history.get("latitude_deg"), history.get("longitude_deg"), history.get("unix_s")
     if lat is not None and lon is not None and t is not None and len(t):
         first = t <= t[0] + 86400.0
-        fig.add_trace(_track_trace(lat[first], lon[first], "first day", "#ffd200"))
+        fig.data.append(_track_trace(lat[first], lon[first], "first day", "#ffd200"))
         if t[-1] - t[0] > 2 * 86400.0:
             last = t >= t[-1] - 86400.0
-            fig.add_trace(_track_trace(lat[last], lon[last], "last day", "#ff5a36"))
-    fig.add_trace(go.Scatter(
-        x=[s.longitude_deg for s in stations], y=[s.latitude_deg for s in stations],
-        mode="markers+text", text=[s.name for s in stations], textposition="top center",
-        textfont=dict(color="white"), marker=dict(color="red", size=10, symbol="triangle-up"),
-        name="stations"))
-    fig.add_layout_image(dict(source=world_map_data_uri(), xref="x", yref="y", x=-180, y=90,
-                              sizex=360, sizey=180, sizing="stretch", layer="below"))
-    fig.update_xaxes(range=[-180, 180], title="longitude (deg)", showgrid=False, constrain="domain",
-                     zeroline=False)
-    fig.update_yaxes(range=[-90, 90], title="latitude (deg)", scaleanchor="x", scaleratio=1,
-                     constrain="domain", showgrid=False, zeroline=False)
-    fig.update_layout(title="Ground track", height=520, margin=dict(l=60, r=20, t=50, b=40))
+            fig.data.append(_track_trace(lat[last], lon[last], "last day", "#ff5a36"))
+    fig.data.append({
+        "marker": {"color": "red", "size": 10, "symbol": "triangle-up"}, "mode": "markers+text",
+        "name": "stations", "text": [s.name for s in stations], "textfont": {"color": "white"},
+        "textposition": "top center", "x": [s.longitude_deg for s in stations],
+        "y": [s.latitude_deg for s in stations], "type": "scatter"})
+    fig.layout.update(
+        images=[{"layer": "below", "sizex": 360, "sizey": 180, "sizing": "stretch",
+                 "source": world_map_data_uri(), "x": -180, "xref": "x", "y": 90, "yref": "y"}],
+        xaxis={"range": [-180, 180], "title": {"text": "longitude (deg)"}, "showgrid": False,
+               "constrain": "domain", "zeroline": False},
+        yaxis={"range": [-90, 90], "title": {"text": "latitude (deg)"}, "scaleanchor": "x",
+               "scaleratio": 1, "constrain": "domain", "showgrid": False, "zeroline": False},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40}, title={"text": "Ground track"}, height=520)
     return fig
 
 
 #: above this many passes the pass chart shows a bar per day, not per pass: a lifetime run's
 #: thousands of passes made bars a pixel wide, which a browser does not draw
 MAX_PASS_BARS = 120
-def _pass_figure(passes: list[dict[str, Any]]):
+def _pass_figure(passes: list[dict[str, Any]]) -> PageFigure:
     """Frames sent and received per pass, and each pass's best margin; per day for long runs."""
-    import plotly.graph_objects as go
-
-    fig = templated_figure("plotly_white")
+    fig = PageFigure("plotly_white")
     per_day = len(passes) > MAX_PASS_BARS
     if passes and not per_day:
         x = [p["tca"] for p in passes]
-        fig.add_trace(go.Bar(x=x, y=[p["frames_sent"] for p in passes], name="frames sent"))
-        fig.add_trace(go.Bar(x=x, y=[p["frames_received"] for p in passes], name="frames received"))
-        fig.add_trace(go.Scatter(x=x, y=[p.get("max_margin_db") for p in passes], name="best link margin (dB)",
-                                 yaxis="y2", mode="markers", marker=dict(color="black")))
+        fig.data += [
+            {"name": "frames sent", "x": x, "y": [p["frames_sent"] for p in passes], "type": "bar"},
+            {"name": "frames received", "x": x, "y": [p["frames_received"] for p in passes], "type": "bar"},
+            {"marker": {"color": "black"}, "mode": "markers", "name": "best link margin (dB)", "x": x,
+             "y": [p.get("max_margin_db") for p in passes], "yaxis": "y2", "type": "scatter"}]
     elif passes:
         days: dict[str, list[float]] = {}
         for p in passes:
@@ -232,16 +227,19 @@ def _pass_figure(passes: list[dict[str, Any]]):
             if margin is not None and margin == margin:
                 day[2] = max(day[2], margin)
         x = list(days)
-        fig.add_trace(go.Bar(x=x, y=[d[0] for d in days.values()], name="frames sent (per day)"))
-        fig.add_trace(go.Bar(x=x, y=[d[1] for d in days.values()], name="frames received (per day)"))
-        fig.add_trace(go.Scatter(x=x, y=[d[2] if d[2] > float("-inf") else None for d in days.values()],
-                                 name="best link margin of the day (dB)", yaxis="y2", mode="markers",
-                                 marker=dict(color="black", size=4)))
+        fig.data += [
+            {"name": "frames sent (per day)", "x": x, "y": [d[0] for d in days.values()], "type": "bar"},
+            {"name": "frames received (per day)", "x": x, "y": [d[1] for d in days.values()], "type": "bar"},
+            {"marker": {"color": "black", "size": 4}, "mode": "markers",
+             "name": "best link margin of the day (dB)", "x": x,
+             "y": [d[2] if d[2] > float("-inf") else None for d in days.values()], "yaxis": "y2",
+             "type": "scatter"}]
     title = "Passes: frames sent and received, link margin" + (" (per day)" if per_day else "")
-    fig.update_layout(title=title, barmode="group", height=360, bargap=0.1,
-                      yaxis=dict(title="frames"), yaxis2=dict(title="margin (dB)", overlaying="y", side="right"),
-                      margin=dict(l=60, r=60, t=50, b=80),
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    fig.layout.update(yaxis2={"title": {"text": "margin (dB)"}, "overlaying": "y", "side": "right"},
+                      margin={"l": 60, "r": 60, "t": 50, "b": 80},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+                      title={"text": title}, barmode="group", height=360, bargap=0.1,
+                      yaxis={"title": {"text": "frames"}})
     return fig
 
 

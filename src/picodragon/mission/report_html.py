@@ -65,7 +65,8 @@ class PageFigure:
     and layout as ``Figure.to_dict`` gives them for the same figure (its keys in its order).
     plotly's objects validate and copy every array of a trace twice, time strings one by one
     (0.1 s for the mission report's five line charts over a lifetime); these go into the page
-    as they are. For figures whose JSON is plain and known: :func:`scatter_trace`."""
+    as they are, numeric arrays of ``x`` and ``y`` as plotly's typed arrays. For figures whose
+    JSON is plain and known (the mission report's), e.g. with :func:`scatter_trace`."""
 
     template: str
     data: list[dict[str, Any]] = field(default_factory=list)
@@ -81,6 +82,11 @@ def scatter_trace(x: Any, y: Any, mode: str, name: str, marker: dict[str, Any] |
     return trace
 
 
+def _numeric(values: Any) -> bool:
+    """Whether ``values`` is a numeric numpy array (which ``to_dict`` writes as a typed array)."""
+    return getattr(values, "dtype", None) is not None and values.dtype.kind in "fiu"
+
+
 def figure_html(fig) -> str:
     """A plotly figure (or a :class:`PageFigure`) as an HTML fragment without plotly.js (the
     page embeds it once)."""
@@ -89,7 +95,7 @@ def figure_html(fig) -> str:
     if isinstance(fig, PageFigure):
         from _plotly_utils.utils import to_typed_array_spec
 
-        data = [{**trace, "y": to_typed_array_spec(trace["y"])} if "y" in trace else trace
+        data = [{k: to_typed_array_spec(v) if k in ("x", "y") and _numeric(v) else v for k, v in trace.items()}
                 for trace in fig.data]
         spec = {"data": data, "layout": {"template": _template_json(fig.template), **fig.layout}}
         return pio.to_html(spec, validate=False, full_html=False, include_plotlyjs=False,
