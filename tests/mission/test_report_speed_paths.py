@@ -213,14 +213,7 @@ def _pass_figure_with_plotly(passes):
         fig.add_trace(go.Scatter(x=x, y=[p.get("max_margin_db") for p in passes], name="best link margin (dB)",
                                  yaxis="y2", mode="markers", marker=dict(color="black")))
     elif passes:
-        days: dict[str, list[float]] = {}
-        for p in passes:
-            day = days.setdefault(str(p["tca"])[:10], [0, 0, float("-inf")])
-            day[0] += p["frames_sent"]
-            day[1] += p["frames_received"]
-            margin = p.get("max_margin_db")
-            if margin is not None and margin == margin:
-                day[2] = max(day[2], margin)
+        days = report.passes_per_day(passes)
         x = list(days)
         fig.add_trace(go.Bar(x=x, y=[d[0] for d in days.values()], name="frames sent (per day)"))
         fig.add_trace(go.Bar(x=x, y=[d[1] for d in days.values()], name="frames received (per day)"))

@@ -206,6 +206,19 @@ def _ground_track(history: dict[str, np.ndarray], stations: list[Any]) -> PageFi
 #: above this many passes the pass chart shows a bar per day, not per pass: a lifetime run's
 #: thousands of passes made bars a pixel wide, which a browser does not draw
 MAX_PASS_BARS = 120
+def passes_per_day(passes: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """[frames sent, frames received, best margin (dB, -inf: none)] by day of closest approach."""
+    days: dict[str, list[float]] = {}
+    for p in passes:
+        day = days.setdefault(str(p["tca"])[:10], [0, 0, float("-inf")])
+        day[0] += p["frames_sent"]
+        day[1] += p["frames_received"]
+        margin = p.get("max_margin_db")
+        if margin is not None and margin == margin:
+            day[2] = max(day[2], margin)
+    return days
+
+
 def _pass_figure(passes: list[dict[str, Any]]) -> PageFigure:
     """Frames sent and received per pass, and each pass's best margin; per day for long runs."""
     fig = PageFigure("plotly_white")
@@ -218,14 +231,7 @@ def _pass_figure(passes: list[dict[str, Any]]) -> PageFigure:
             {"marker": {"color": "black"}, "mode": "markers", "name": "best link margin (dB)", "x": x,
              "y": [p.get("max_margin_db") for p in passes], "yaxis": "y2", "type": "scatter"}]
     elif passes:
-        days: dict[str, list[float]] = {}
-        for p in passes:
-            day = days.setdefault(str(p["tca"])[:10], [0, 0, float("-inf")])
-            day[0] += p["frames_sent"]
-            day[1] += p["frames_received"]
-            margin = p.get("max_margin_db")
-            if margin is not None and margin == margin:
-                day[2] = max(day[2], margin)
+        days = passes_per_day(passes)
         x = list(days)
         fig.data += [
             {"name": "frames sent (per day)", "x": x, "y": [d[0] for d in days.values()], "type": "bar"},
