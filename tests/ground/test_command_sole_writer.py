@@ -53,13 +53,17 @@ class _Counting:
 
 def test_a_sole_writer_records_the_same_lifecycle_and_reads_nothing_back(tmp_path):
     records = []
-    for sole in (False, True):
-        archive = open_archive(str(tmp_path / f"sole-{sole}.sqlite"))
+    for sole, hold in ((False, False), (True, False), (True, True), (False, True)):
+        archive = open_archive(str(tmp_path / f"sole-{sole}-{hold}.sqlite"))
         counting = _Counting(archive)
         queue = CommandQueue(counting, KEY, ack_timeout_s=30.0, completion_timeout_s=600.0, sole_writer=sole)
         loaded = counting.reads
         with archive.batch():
-            _session(queue)
+            if hold:
+                with queue.holding():
+                    _session(queue)
+            else:
+                _session(queue)
         records.append(_on_record(archive))
         if sole:
             assert counting.reads == loaded  # queue, cancel, sign, send, verify: no read
@@ -71,7 +75,30 @@ def test_a_sole_writer_records_the_same_lifecycle_and_reads_nothing_back(tmp_pat
                           3: [Stage.QUEUED, Stage.RELEASED, Stage.SENT, Stage.ACKNOWLEDGED, Stage.SCHEDULED,
                               Stage.TIMED_OUT]}
         archive.close()
-    assert records[0] == records[1]
+    assert records[0] == records[1] == records[2] == records[3]
+
+
+def test_held_rows_are_written_once_when_sent_and_at_the_blocks_end(tmp_path):
+    archive = open_archive(str(tmp_path / "held.sqlite"))
+    queue = CommandQueue(archive, KEY, sole_writer=True)
+    updates = []
+    update = archive.update
+    archive.update = lambda table, key, values: (updates.append(table), update(table, key, values))
+    with queue.holding():
+        with queue.holding():  # nested: written when the outer block ends
+            a = queue.queue("NOOP", now=T0)
+            b = queue.queue("SET_MODE", {"mode": 2}, now=T0)
+            queue.release(a.id, T0)
+            queue.uplink(T0 + 1)
+        assert [r["id"] for r in archive.select("commands")] == [a.id]  # sent: written; b held
+    rows = {r["id"]: r for r in archive.select("commands")}
+    assert updates == [] and set(rows) == {a.id, b.id}
+    assert (rows[a.id]["counter"], bytes(rows[a.id]["raw"])) == (a.counter, a.packet)
+    assert rows[b.id]["counter"] is None and rows[b.id]["raw"] is None
+    queue.release(b.id, T0 + 2)  # sent outside a block: its row is updated
+    queue.uplink(T0 + 3)
+    assert updates == ["commands"] and archive.select("commands", {"id": b.id})[0]["counter"] == b.counter
+    archive.close()
 
 
 def test_a_sole_writer_continues_the_archives_ids_and_counters(tmp_path):

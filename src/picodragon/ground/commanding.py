@@ -29,7 +29,10 @@ survives restarts: it continues from the highest counter of that key in the arch
 ``MAX()`` query). A queue that is its archive's only commander (``sole_writer``: a simulated
 run's own fresh archive, which nothing else commands) reads none of that back: the highest id
 and counter and each command's stages are the ones it holds, so queueing and signing a command
-write to the archive and read nothing (each read first writes the archive's pending batch). A
+write to the archive and read nothing (each read first writes the archive's pending batch).
+Within :meth:`CommandQueue.holding` such a queue also holds a queued command's ``commands`` row
+until it is sent (then written once with its counter and bytes, where an UPDATE would first
+write the archive's pending batch) or the block ends. A
 command's ``id`` is given at queueing (the next free id of the archive's
 ``commands`` table) and never changes; a response names a command by its counter, which the
 queue maps back to the id (older archives used ``key_id << 32 | counter`` as the id: still
@@ -165,6 +168,23 @@ class CommandRecord:
         }
 
 
+class _Holding:
+    """:meth:`CommandQueue.holding`'s context manager (a class: entered every tick of a run)."""
+
+    __slots__ = ("queue",)
+
+    def __init__(self, queue: CommandQueue) -> None:
+        self.queue = queue
+
+    def __enter__(self) -> None:
+        self.queue._holding += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue._holding -= 1
+        if not self.queue._holding:
+            self.queue._write_held()
+
+
 def _reason_name(code: int) -> str:
     try:
         return Reason(code).name
@@ -227,6 +247,9 @@ class CommandQueue:
         self._load()
         self._signer = auth.CommandSigner(key, key_id=key_id, counter=self._highest_counter())
         self.sequence = len(self.commands)
+        self._holding = 0
+        self._held: dict[int, dict] = {}
+        """``commands`` rows not yet written, by id (a sole writer within ``holding``)"""
 
     def _load(self) -> None:
         for row in self.archive.select("commands", order="id"):
@@ -266,8 +289,23 @@ class CommandQueue:
         highest = self.archive.maximum("commands", "counter", {"key_id": self.key_id})
         return 0 if highest is None else int(highest)
 
+    def holding(self) -> _Holding:
+        """A context manager: within the block, a sole writer's queued commands have their
+        ``commands`` row written when they are sent (one INSERT with the counter and bytes, not
+        an INSERT then an UPDATE, which first writes the archive's pending batch), and at the
+        block's end for the others, as they are. The archive holds the same rows either way
+        once the block ends. A queue that shares its archive writes each row at once, as
+        outside the block."""
+        return _Holding(self)
+
+    def _write_held(self) -> None:
+        held, self._held = self._held, {}
+        for row in held.values():
+            self.archive.insert("commands", row)
+
     def refresh(self) -> int:
         """Pick up commands and stages written by other processes; returns how many are new."""
+        self._write_held()
         before = {cid: len(c.stages) for cid, c in self.commands.items()}
         known = dict(self.commands)
         self.commands = {}
@@ -345,6 +383,9 @@ class CommandQueue:
                 "raw": None,
                 "queued_unix_s": float(now),
             }
+            if self.sole_writer and self._holding:
+                self._held[record.id] = row
+                break
             with self.archive.batch():
                 self.archive.insert("commands", row)
             if self.sole_writer:
@@ -468,12 +509,13 @@ class CommandQueue:
         """Record that ``record``'s signed packet went to the radio: its counter, bytes, ``sent``."""
         if record.packet is None or record.counter is None:
             raise CommandError(f"command {record.id} was not signed for the uplink")
+        signed = {"counter": record.counter, "key_id": record.key_id, "raw": record.packet}
+        held = self._held.pop(record.id, None)
         with self.archive.batch():
-            self.archive.update(
-                "commands",
-                {"id": record.id},
-                {"counter": record.counter, "key_id": record.key_id, "raw": record.packet},
-            )
+            if held is not None:
+                self.archive.insert("commands", held | signed)
+            else:
+                self.archive.update("commands", {"id": record.id}, signed)
             self._record(record, Stage.SENT, now)
         self._by_counter[record.counter] = record.id
 

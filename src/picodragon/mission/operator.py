@@ -242,6 +242,10 @@ class Operator:
     # --- what the ground does ------------------------------------------------------------------
     def act(self, unix_s: float, in_view: list[str]) -> list[tuple[str, bytes]]:
         """Frames to uplink now, each with the station that sends it."""
+        with self.queue.holding():  # a command queued and sent now: its row written once
+            return self._act(unix_s, in_view)
+
+    def _act(self, unix_s: float, in_view: list[str]) -> list[tuple[str, bytes]]:
         auto = self.automation
         if unix_s > self.queue.next_timeout():  # else check_timeouts would find nothing
             auto.note_timed_out(self.queue.check_timeouts(unix_s))
