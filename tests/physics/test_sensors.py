@@ -91,6 +91,39 @@ def test_storage_and_switches(twin):
     assert "camera" in sw.loads()
 
 
+def test_switched_power_follows_the_switches():
+    """``switched_power_w`` (a sum kept since the last switching) is the sum over the loads on,
+    after every switching; the loads' watts cannot change behind its back."""
+    from picodragon.physics.devices import PowerSwitchesDevice
+
+    loads = {"radio": 0.4, "camera": 0.7, "heater": 0.5}
+    sw = PowerSwitchesDevice(loads, {"radio": True})
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        sw.set_load(str(rng.choice(list(loads))), bool(rng.integers(2)))
+        assert sw.switched_power_w() == sum(w for k, w in loads.items() if sw.is_on(k))
+        assert sw.on_w("heater") == (0.5 if sw.is_on("heater") else 0.0)
+    with pytest.raises(TypeError):
+        sw.loads_w["heater"] = 2.0
+    with pytest.raises(ValueError):
+        sw.on_w("warp_drive")
+
+
+def test_telemetry_quantisation_is_numpy_s():
+    """``devices._quantised`` (the power and temperature reads' steps, in Python floats) is
+    np.rint(x / q) * q to the bit: halves to even, the sign of a zero, NaN and infinities."""
+    from picodragon.physics.devices import _quantised
+
+    rng = np.random.default_rng(17)
+    values = [0.05, 0.15, -0.05, -0.04, 0.04, -0.0, 0.0, 0.0005, -0.0005, 1e300, -1e300, math.inf,
+              -math.inf, *rng.normal(0.0, 30.0, 3000).tolist(), *rng.normal(0.0, 0.002, 1000).tolist()]
+    for q in (0.1, 0.01, 0.001):
+        for x in values:
+            expected = np.rint(np.float64(x) / q) * q
+            assert np.float64(_quantised(x, q)).tobytes() == expected.tobytes()
+        assert math.isnan(_quantised(math.nan, q))
+
+
 def test_position_and_attitude_estimates(twin):
     fix = twin.devices.position.read()
     snap = twin.snapshot()

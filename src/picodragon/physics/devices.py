@@ -29,8 +29,10 @@ Protocol shapes offered (for the HAL owner to adopt):
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -182,6 +184,8 @@ _POWER_SIGMAS = np.array([0.005, 0.002, 0.01, 0.01])
 """Noise of the EPS telemetry (1 sigma): battery V, battery A, solar W, bus W."""
 _POWER_QUANTA = np.array([0.01, 0.001, 0.001, 0.001, 0.001])
 """Steps of the EPS telemetry: battery V, A, state of charge, solar W, bus W."""
+_POWER_SIGMA_FLOATS = tuple(_POWER_SIGMAS.tolist())
+_POWER_QUANTUM_FLOATS = tuple(_POWER_QUANTA.tolist())
 
 
 class PowerSensorDevice(FaultInjectable):
@@ -200,22 +204,30 @@ class PowerSensorDevice(FaultInjectable):
         rng = self._rng
         # the four noises in one draw: the same numbers, in the same order, as four scalar
         # rng.normal(0, sigma) (which is 0 + sigma x a standard normal draw)
-        n_v, n_i, n_s, n_b = (0.0 + _POWER_SIGMAS * rng.standard_normal(4)).tolist()
-        raw = np.array([
-            s.battery_voltage_v + n_v,
-            s.battery_current_a + n_i,
-            s.battery_soc,
-            max(0.0, s.solar_power_w + n_s),
-            s.bus_power_w + n_b,
-        ])  # fmt: skip
+        z_v, z_i, z_s, z_b = rng.standard_normal(4).tolist()
+        sv, si, ss, sb = _POWER_SIGMA_FLOATS
+        raw = (s.battery_voltage_v + (0.0 + sv * z_v), s.battery_current_a + (0.0 + si * z_i),
+               s.battery_soc, max(0.0, s.solar_power_w + (0.0 + ss * z_s)),
+               s.bus_power_w + (0.0 + sb * z_b))
         if self.fault is None:  # what _apply does without a fault, without its checks
             self._last = raw
-            v = raw
+            v = [_quantised(x, q) for x, q in zip(raw, _POWER_QUANTUM_FLOATS, strict=True)]
         else:
-            v = self._apply(raw, rng, 0.0)
-        v = np.rint(v / _POWER_QUANTA) * _POWER_QUANTA  # np.round to 0 decimals is rint
-        return PowerReading(*v.tolist(), charge_inhibited=bool(s.charge_inhibited),
+            if isinstance(self._last, tuple):  # kept by a read without a fault
+                self._last = np.array(self._last)
+            v = self._apply(np.array(raw), rng, 0.0)
+            v = (np.rint(v / _POWER_QUANTA) * _POWER_QUANTA).tolist()  # np.round to 0 decimals is rint
+        return PowerReading(*v, charge_inhibited=bool(s.charge_inhibited),
                             charge_phase=int(s.charge_phase))
+
+
+def _quantised(x: float, quantum: float) -> float:
+    """np.rint(x / quantum) * quantum of a Python float, in Python (a telemetry read is a handful
+    of numbers, where numpy's per-call cost is most of the work): round() rounds half to even to
+    an exact integer, copysign keeps a zero's sign, NaN and infinities pass as they are; so the
+    same bits (tests/physics/test_sensors.py)."""
+    y = x / quantum
+    return (math.copysign(round(y), y) if math.isfinite(y) else y) * quantum
 
 
 class TemperatureSensorDevice(FaultInjectable):
@@ -237,10 +249,12 @@ class TemperatureSensorDevice(FaultInjectable):
         return self._location
 
     def read_c(self) -> float:
-        t = self._state.temperatures_c[self._node] + self.bias_c + self._rng.normal(0, 0.3)
+        # rng.normal(0, 0.3) is 0 + 0.3 x a standard normal draw: the same number, drawn faster
+        t = (float(self._state.temperatures_c[self._node]) + self.bias_c
+             + (0.0 + 0.3 * self._rng.standard_normal()))
         if self.fault is None:  # what _apply does without a fault (0.1 K steps), on the scalar
-            self._last = value = np.rint(np.float64(t) / 0.1) * 0.1
-            return float(value)
+            self._last = value = _quantised(t, 0.1)
+            return value
         return float(self._apply(t, self._rng, 0.1))
 
 
@@ -254,11 +268,13 @@ class PowerSwitchesDevice:
 
     def __init__(self, loads_w: dict[str, float], initially_on: dict[str, bool],
                  state: SpacecraftState | None = None) -> None:
-        self.loads_w = dict(loads_w)
+        self.loads_w = MappingProxyType(dict(loads_w))
+        """W of each load (read-only: ``switched_power_w`` keeps their sum)"""
         self._on = {name: bool(initially_on.get(name, False)) for name in loads_w}
         self._state = state
         self._on_s = dict.fromkeys(loads_w, 0.0)
         self._since = state.time if state is not None else 0.0
+        self._switched_w = self._sum_on()
 
     def _check(self, name: str) -> None:
         if name not in self._on:
@@ -282,6 +298,7 @@ class PowerSwitchesDevice:
         self._check(name)
         self._tally()
         self._on[name] = bool(on)
+        self._switched_w = self._sum_on()
 
     def is_on(self, name: str) -> bool:
         self._check(name)
@@ -291,6 +308,18 @@ class PowerSwitchesDevice:
         return sorted(self._on)
 
     def switched_power_w(self) -> float:
+        """W of the loads switched on: the sum kept since the last switching (the twin asks at
+        every step, the switches change a few times an orbit)."""
+        return self._switched_w
+
+    def on_w(self, name: str) -> float:
+        """W of one load if it is on, else 0."""
+        on = self._on.get(name)
+        if on is None:
+            self._check(name)
+        return self.loads_w[name] if on else 0.0
+
+    def _sum_on(self) -> float:
         return sum(w for name, w in self.loads_w.items() if self._on[name])
 
 
