@@ -73,6 +73,32 @@ def test_the_compiled_window_pass_gives_numpy_s_weights_to_the_bit():
         assert np.array_equal((lo + hi).reshape(3, n_nodes), fd.cos_weights(fd.flow_body(q, r, v), wts))
 
 
+def test_samples_a_row_at_a_time_weigh_as_one_batch(scenario):
+    """The window's rows (``FlownDrag.rows``/``add_rows``, as the twin's step writes them; they
+    grow past PENDING_ROWS) give the table one ``add`` of the same samples gives, to the bit,
+    across a change of cache."""
+    sc = _spacecraft(scenario, appendages=[])
+    rng = np.random.default_rng(9)
+    n = fd.PENDING_ROWS + 700
+    dt = fd.WINDOW_S / (n - 0.5)  # the window fills at the last sample
+    t = 100.0 + dt * (np.arange(n) + 0.5)
+    q = rng.normal(size=(n, 4))
+    q /= np.linalg.norm(q, axis=1)[:, None]
+    caches = [(t[0] - 10.0, 10.0, rng.normal(size=(m, 3)) * 7e6, rng.normal(size=(m, 3)) * 7.6e3)
+              for m in (2000, 2000)]
+    one, rows = fd.FlownDrag(sc), fd.FlownDrag(sc)
+    half = n // 2
+    for (c_t0, c_dt, c_r, c_v), part in zip(caches, (slice(0, half), slice(half, n)), strict=True):
+        one.add(t[part], q[part], dt, c_t0, c_dt, c_r, c_v)
+        for k in range(part.start, part.stop):
+            t_row, q_row = rows.rows(1)
+            t_row[:], q_row[:] = t[k], q[k]
+            rows.add_rows(1, dt, c_t0, c_dt, c_r, c_v)
+    assert one.table is not None and rows.table is not None
+    for a, b in zip(one.table, rows.table, strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
 def test_face_on_flow_gives_each_face_its_own_incidence(scenario):
     sc = _spacecraft(scenario, appendages=[])
     assert np.all(fd.axis_areas(sc) == pytest.approx(

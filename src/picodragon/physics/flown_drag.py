@@ -52,6 +52,10 @@ C_NODES = np.linspace(0.0, 1.0, 1025)
 S_NODES = np.geomspace(0.2, 60.0, 96)
 """Speed-ratio nodes of the table (see the module docstring)."""
 
+PENDING_ROWS = 4096
+"""Rows the window's pending samples start with (a 6 h window in 10 s steps has 2160; they
+double when more come)."""
+
 
 @functools.cache
 def pair_table() -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +126,14 @@ class FlownDrag:
         self.appendage_area_m2 = spacecraft.appendage_area_m2
         self.window_s = window_s
         self._weights = np.zeros((3, len(C_NODES)))
-        self._pending: list[tuple] = []
+        self._t = np.empty(PENDING_ROWS)
+        self._q = np.empty((PENDING_ROWS, 4))
+        """the window's samples not yet weighted: times, attitudes"""
+        self._runs: list[tuple[float, int]] = []
+        """(s each sample stands for, samples) of each ``add_rows``, in order"""
+        self._used = 0
+        self._groups: list[tuple] = []
+        """(first row, c_t0, c_dt, c_r, c_v): the pending rows from each on read one cache"""
         self._span = 0.0
         self.table: tuple[np.ndarray, np.ndarray] | None = None
         """(a, b) on S_NODES of the last full window; None before one (the tumbling body)."""
@@ -134,26 +145,35 @@ class FlownDrag:
         """Samples of one twin step span: attitude q_mid at times t_mid, each standing for dt s;
         position and velocity linear between the twin's cache nodes (c_t0 + c_dt k).
 
-        The samples wait (a copy of the step's few rows, grouped by the cache they read) until
-        the window is full, then go through the flow and its |cos| weights in one vectorised pass:
-        per twin step this costs a list append, not a dozen small numpy calls."""
+        The samples wait (copied into the window's rows, grouped by the cache they read) until
+        the window is full, then go through the flow and its |cos| weights in one compiled pass
+        per cache: per twin step this costs a copy of a few rows, not a dozen small numpy calls."""
         t_mid = np.array(t_mid, dtype=float, ndmin=1)
-        self.add_owned(t_mid, np.array(q_mid[: len(t_mid)], dtype=float), dt, c_t0, c_dt, c_r, c_v)
-
-    def add_owned(self, t_mid: np.ndarray, q_mid: np.ndarray, dt: float, c_t0: float, c_dt: float,
-                  c_r, c_v) -> None:
-        """``add`` without its copies, for a caller that hands over arrays it will not touch
-        again (the twin's fresh t_mid and q_mid, float, len(q_mid) == len(t_mid)): the twin
-        calls it every step, where the copies cost more than the rest."""
-        pending = self._pending
-        group = pending[-1] if pending else None
-        if group is None or group[2] is not c_r or group[0] != c_t0 or group[1] != c_dt:
-            group = (c_t0, c_dt, c_r, c_v, [], [], [])
-            pending.append(group)
         n = len(t_mid)
-        group[4].append(t_mid)
-        group[5].append(q_mid)
-        group[6].append((float(dt), n))
+        t_rows, q_rows = self.rows(n)
+        t_rows[:] = t_mid
+        q_rows[:] = q_mid[:n]
+        self.add_rows(n, dt, c_t0, c_dt, c_r, c_v)
+
+    def rows(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The window's next n rows of times (n,) and attitudes (n, 4), to be written by the
+        caller and then counted by ``add_rows(n, ...)``: the twin's compiled step writes its
+        samples straight into them (no arrays of its own, no joining at the window's end)."""
+        used = self._used
+        if used + n > len(self._t):
+            size = max(2 * len(self._t), used + n)
+            self._t = np.concatenate([self._t[:used], np.empty(size - used)])
+            self._q = np.concatenate([self._q[:used], np.empty((size - used, 4))])
+        return self._t[used : used + n], self._q[used : used + n]
+
+    def add_rows(self, n: int, dt: float, c_t0: float, c_dt: float, c_r, c_v) -> None:
+        """Count the n rows written into ``rows(n)``'s arrays as samples (``add``'s)."""
+        groups = self._groups
+        group = groups[-1] if groups else None
+        if group is None or group[3] is not c_r or group[1] != c_t0 or group[2] != c_dt:
+            groups.append((self._used, c_t0, c_dt, c_r, c_v))
+        self._runs.append((dt, n))
+        self._used += n
         self._span += dt * n
         if self._span >= self.window_s:
             self._flush()
@@ -166,13 +186,18 @@ class FlownDrag:
         """The pending samples into the window's |cos| weights (one compiled pass per cache they
         read: ``_flow_weights``, what ``cos_weights(flow_body(...))`` gives, to the bit)."""
         n = len(C_NODES)
-        for c_t0, c_dt, c_r, c_v, ts, qs, ws in self._pending:
-            dts, counts = zip(*ws, strict=True)
+        groups = self._groups
+        ends = [g[0] for g in groups[1:]] + [self._used]
+        dts, counts = zip(*self._runs, strict=True)
+        wts = np.repeat(np.array(dts, dtype=float), counts)
+        for (a, c_t0, c_dt, c_r, c_v), b in zip(groups, ends, strict=True):
             lo, hi = np.zeros(3 * n), np.zeros(3 * n)
-            _flow_weights(np.concatenate(ts), np.concatenate(qs), np.repeat(dts, counts), c_t0, c_dt,
+            _flow_weights(self._t[a:b], self._q[a:b], wts[a:b], c_t0, c_dt,
                           np.ascontiguousarray(c_r), np.ascontiguousarray(c_v), lo, hi)
             self._weights += (lo + hi).reshape(3, n)
-        self._pending = []
+        self._groups = []
+        self._runs = []
+        self._used = 0
 
     def set_table(self, table: tuple[np.ndarray, np.ndarray]) -> None:
         """Fly the (a, b) table on S_NODES from now on (``shape_table``)."""

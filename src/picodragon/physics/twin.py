@@ -111,6 +111,8 @@ CACHE_STEP_S = 10.0
 """Grid of the environment cache (orbit, Sun, eclipse, Earth fluxes, field, density), s."""
 CACHE_SPAN_S = 3600.0
 """Shortest span the cache is built for at once, s."""
+STEP_ENV_SIZE = 17 + len(th.NODE_NAMES)
+"""What ``twin_step.step`` writes at a step's end: the environment (17) and the nodes in deg C."""
 HISTORY_BATCH_ROWS = 2048
 """Raw history rows kept before they are converted in one pass (``Twin._record``)."""
 
@@ -153,6 +155,8 @@ class Twin:
         self._area_time = 0.0
         self._area_recent: float | None = None
         self.start_unix = float(self.orbit.t[0])
+        self._orbit_covered = self.start_unix
+        """a time the orbit covers (``advance_to`` asks the propagator only beyond it)"""
         self.state = SpacecraftState(time=self.start_unix, start_unix=self.start_unix)
         self.reentry_unix: float | None = None
         self.charge_inhibited = False
@@ -178,6 +182,8 @@ class Twin:
         self._cache = None
         self._vf = view_factor_table()
         self._rec_buffer = np.empty((4096, 19))
+        self._t_mid, self._q_mid, self._w_mid = np.empty(4096), np.empty((4096, 4)), np.empty((4096, 3))
+        """the attitude at the steps' middles (``_mid_rows``)"""
         self._io = np.zeros(IO_SIZE)
         """``twin_step.step``'s slots in and out (``twin_step.IO_*``)"""
         self._wk = world_constants(
@@ -322,7 +328,9 @@ class Twin:
         if self.reentered:
             self.time = float(unix_s)
             return
-        self.orbit.extend_to(unix_s)
+        if unix_s > self._orbit_covered:  # the orbit's end so far (it only grows)
+            self.orbit.extend_to(unix_s)
+            self._orbit_covered = self.orbit.t_end
         if self.orbit.reentry_unix is not None and self.orbit.reentry_unix < unix_s:
             end = self.orbit.reentry_unix
             if end > self.time:
@@ -372,21 +380,24 @@ class Twin:
         span = t1 - t0
         n = max(1, math.ceil(span / self.max_step_s - 1e-9))
         dt = span / n
-        self._ensure_cache(t0, t1)
-        _, _, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho = self._cache
+        cache = self._cache
+        if cache is None or not (cache[0] <= t0 and t1 <= cache[1]):
+            self._ensure_cache(t0, t1)
+            cache = self._cache
+        _, _, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho = cache
         extra, rf = self.bus.take(t0, t1)  # the transmitter and pulses, counted once
         io = self._io
         io[:IO_SOLAR] = (self._energy_j, state.brownout, self._hist_last, self.load_w(), extra,
-                         self.loads_w_on("heater"), rf, self.history_every_s)
+                         self.switches.on_w("heater"), rf, self.history_every_s)
         rows = self._rec_buffer if n <= len(self._rec_buffer) else np.empty((n, 19))
-        env = np.empty(17)  # the state's vectors are views of it
+        env = np.empty(STEP_ENV_SIZE)  # the state's vectors and temperatures are views of it
         hs, _, table = self._vf
         powered = not state.brownout
         attitude = self.attitude
         if attitude is not None:
             ak, lib, rho = self._att_grid
             q, w = attitude.q.copy(), attitude.w.copy()  # new arrays: a holder of the old keeps it
-            t_mid, q_mid, w_mid = np.empty(n), np.empty((n, 4)), np.empty((n, 3))
+            t_mid, q_mid, w_mid = self._mid_rows(n)
             step(t0, t1, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, rho, True, q, w,
                  attitude.rod_h, attitude.rod_rising, ak, MAX_STEP_S, lib, attitude.rod_axes,
                  attitude.plates, hs, table, self._wk, self._temp_k, rows, io, t_mid, q_mid, w_mid,
@@ -411,7 +422,7 @@ class Twin:
         if attitude is not None:
             attitude.steps += int(steps)
             if self._flown is not None:  # the flow in body axes, for Sentman's per-face drag
-                self._flown.add_owned(t_mid, q_mid, dt, c_t0, c_dt, c_r, c_v)
+                self._flown.add_rows(n, dt, c_t0, c_dt, c_r, c_v)  # written into its rows
             self._area_sum += area_int
             self._area_time += span
             if self._area_time >= 21600.0:
@@ -419,14 +430,28 @@ class Twin:
                 self._area_sum = self._area_time = 0.0
         self._last = {"solar_power_w": solar, "battery_power_w": bat_w, "bus_power_w": bus_w,
                       "sunlit_fraction": float(env[12])}
-        state.b_teme = env[9:12]
+        state.r_teme, state.v_teme, state.sun_teme, state.b_teme = env[0:3], env[3:6], env[6:9], env[9:12]
         state.time = float(t1)
-        self._refresh_state(env[0:3], env[3:6], env[6:9])
+        self._publish(env[17:])
         n_rec = int(n_rec)
         if n_rec:
             self._record(rows[:n_rec].copy())
-        if self.time - self._ledger_last >= self.history_every_s:
+        if t1 - self._ledger_last >= self.history_every_s:
             self._ledger_row()
+
+    def _mid_rows(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Arrays (n,), (n, 4), (n, 3) the step writes the attitude at its steps' middles into:
+        the flown drag's next rows for the times and quaternions (``FlownDrag.rows``) when it
+        is on, else the twin's own; the rates into the twin's own (read in the step only)."""
+        if len(self._w_mid) < n:
+            self._w_mid = np.empty((max(n, 2 * len(self._w_mid)), 3))
+            self._t_mid = np.empty(len(self._w_mid))
+            self._q_mid = np.empty((len(self._w_mid), 4))
+        if self._flown is not None:
+            t_mid, q_mid = self._flown.rows(n)
+        else:
+            t_mid, q_mid = self._t_mid[:n], self._q_mid[:n]
+        return t_mid, q_mid, self._w_mid[:n]
 
     # --- recording -----------------------------------------------------------------------------
     def _record(self, rec: np.ndarray) -> None:
@@ -525,12 +550,13 @@ class Twin:
         state.r_teme, state.v_teme, state.sun_teme = r, v, sun
         self._publish()
 
-    def _publish(self) -> None:
-        """Write what the devices read (attitude, power, temperatures) into the state."""
+    def _publish(self, temperatures_c: np.ndarray | None = None) -> None:
+        """Write what the devices read (attitude, power, temperatures) into the state;
+        temperatures_c: ``node_temperatures_c()`` if the caller has it (the step's)."""
         state = self.state
-        if self.attitude is not None:
-            state.q = self.attitude.q.copy()
-            state.w_rad_s = self.attitude.w.copy()
+        if self.attitude is not None:  # arrays no one writes into: each step makes new ones
+            state.q = self.attitude.q
+            state.w_rad_s = self.attitude.w
         last = self._last
         state.sunlit_fraction = last["sunlit_fraction"]
         (state.battery_soc, state.battery_voltage_v, state.battery_current_a, state.solar_power_w,
@@ -540,7 +566,7 @@ class Twin:
             self._energy_j / self._capacity_j, last["battery_power_w"],
             last["solar_power_w"] > last["bus_power_w"], self._capacity_j, self._v_charge,
             self.charge_inhibited)
-        state.temperatures_c = self.node_temperatures_c()
+        state.temperatures_c = self.node_temperatures_c() if temperatures_c is None else temperatures_c
 
     @property
     def _b_teme(self) -> np.ndarray:

@@ -263,7 +263,8 @@ def step(t0, t1, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho_att, has_a
     constants of ``attitude_constants``, max_step and lib_step the loop's longest step and the
     grid's libration step. Then ``_world`` over the n steps (wk: ``world_constants``; io: the
     ``IO_*`` slots in and out; temp_k updated in place; history rows into rec) and the
-    environment at t1 into env (17,). The same operations, in the same order, as the calls it
+    environment at t1 into env (17,), followed by the nodes' temperatures in deg C when env is
+    longer (17 + len(temp_k): the twin publishes them without a numpy call of its own). The same operations, in the same order, as the calls it
     fuses (``Attitude.advance``, ``_world``, ``_env_at``)."""
     if has_att:
         for i in range(n):
@@ -296,3 +297,5 @@ def step(t0, t1, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho_att, has_a
     io[IO_BOOKS + 2] = discharged_j
     io[IO_BOOKS + 3] = bus_j
     _env_at(t1, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, env)
+    for k in range(env.shape[0] - 17):  # and the nodes in deg C, when env has room for them
+        env[17 + k] = temp_k[k] - 273.15
