@@ -32,11 +32,10 @@ and counter and each command's stages are the ones it holds, so queueing and sig
 write to the archive and read nothing (each read first writes the archive's pending batch).
 Within :meth:`CommandQueue.holding` such a queue also holds a queued command's ``commands`` row
 until it is sent (then written once with its counter and bytes, where an UPDATE would first
-write the archive's pending batch) or the block ends. A
-command's ``id`` is given at queueing (the next free id of the archive's
-``commands`` table) and never changes; a response names a command by its counter, which the
-queue maps back to the id (older archives used ``key_id << 32 | counter`` as the id: still
-read as they are).
+write the archive's pending batch) or the block ends. A command's ``id`` is given at queueing
+(the next free id of the archive's ``commands`` table) and never changes; a response names a
+command by its counter, which the queue maps back to the id (older archives used
+``key_id << 32 | counter`` as the id: still read as they are).
 
 The downlink is not authenticated, so a response is evidence, not an order: it moves a command
 on only when its counter names a command this queue sent, with the same opcode, that awaits the
