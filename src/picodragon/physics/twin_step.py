@@ -264,8 +264,9 @@ def step(t0, t1, dt, n, c_t0, c_dt, c_r, c_v, c_sun, c_b, c_sc, c_rho_att, has_a
     grid's libration step. Then ``_world`` over the n steps (wk: ``world_constants``; io: the
     ``IO_*`` slots in and out; temp_k updated in place; history rows into rec) and the
     environment at t1 into env (17,), followed by the nodes' temperatures in deg C when env is
-    longer (17 + len(temp_k): the twin publishes them without a numpy call of its own). The same operations, in the same order, as the calls it
-    fuses (``Attitude.advance``, ``_world``, ``_env_at``)."""
+    longer (17 + len(temp_k): the twin publishes them without a numpy call of its own). The
+    same operations, in the same order, as the calls it fuses (``Attitude.advance``,
+    ``_world``, ``_env_at``)."""
     if has_att:
         for i in range(n):
             t_mid[i] = t0 + dt * (i + 0.5)
