@@ -30,7 +30,7 @@ from numba import njit
 
 from picodragon.physics.attitude import quat_matrix
 from picodragon.physics.constants import EARTH_ALBEDO, R_EARTH, SOLAR_CONSTANT
-from picodragon.physics.devices import FaultInjectable, PositionFix
+from picodragon.physics.devices import FaultInjectable, PositionFix, _quantised
 from picodragon.physics.orbit import geodetic
 from picodragon.physics.state import SpacecraftState
 from picodragon.physics.sun import earth_fluxes, earth_view_factor, view_factor_table
@@ -125,8 +125,8 @@ class _SampledSensor(FaultInjectable):
 
         Without a fault a new sample is computed in Python floats: truth + bias + noise, then
         quantised, the same IEEE operations in the same order as ``_sample``'s arrays, on the
-        same draw (``_rint`` is ``np.rint``), so the same numbers; the sample is held as the
-        array ``_sample`` holds. Why: the housekeeping reads both vectors every few seconds of a
+        same draw (``devices._quantised`` is ``np.rint(x / q) * q``), so the same numbers; the
+        sample is held as the array ``_sample`` holds. Why: the housekeeping reads both vectors every few seconds of a
         detailed step, and a dozen numpy calls on three elements cost twice the rest."""
         t = self._state.time
         held = self._held
@@ -142,7 +142,7 @@ class _SampledSensor(FaultInjectable):
         x, y, z = (tx + bx) + nx, (ty + by) + ny, (tz + bz) + nz
         q = float(self.quantum)  # a Python float: numpy scalars (np.radians') are slow
         if q > 0:
-            x, y, z = _rint(x / q) * q, _rint(y / q) * q, _rint(z / q) * q
+            x, y, z = _quantised(x, q), _quantised(y, q), _quantised(z, q)
         self._last = self._held = np.array((x, y, z))
         self._held_at = t
         return x, y, z
@@ -280,9 +280,3 @@ class AttitudeEstimateDevice:
             w0 * z1 + x0 * y1 - y0 * x1 + z0 * w1,
         )
         return tuple(float(c) for c in out)
-
-
-def _rint(x: float) -> float:
-    """``np.rint`` of one Python float (``_SampledSensor._read3``'s quantisation): round half to
-    even, a zero's sign kept, NaN and infinities as they are."""
-    return math.copysign(round(x), x) if math.isfinite(x) else x
