@@ -362,12 +362,15 @@ def _newton(
     guess: np.ndarray,
     tolerance_s: float = TIME_TOLERANCE_S,
     max_iterations: int = MAX_ITERATIONS,
+    first: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Vectorised Newton iteration, safeguarded by a bracket, for roots of ``fn`` in [a, b].
 
     ``fn(idx, t)`` gives the value and slope of problems ``idx`` at instants ``t``; ``fa`` is
     the value at ``a`` and the value at ``b`` has the other sign. A step that would leave the
-    bracket becomes a bisection. Stops when a step is below TIME_TOLERANCE_S.
+    bracket becomes a bisection. Stops when a step is below TIME_TOLERANCE_S. ``first``: the
+    value and slope of every problem at its guess, when the caller has them (``fn`` is not
+    asked there).
     """
     a, b, fa = (np.array(x, dtype=float) for x in (a, b, fa))
     t = np.clip(np.array(guess, dtype=float), a, b)
@@ -377,7 +380,8 @@ def _newton(
         if idx.size == 0:
             break
         ti = t[idx]
-        f, slope = fn(idx, ti)
+        f, slope = fn(idx, ti) if first is None else first
+        first = None
         f = np.where(np.isnan(f), 0.0, f)
         same = np.sign(f) == np.sign(fa[idx])
         ai = np.where(same, ti, a[idx])
@@ -582,17 +586,20 @@ def pass_columns(
     # evaluation there screens out culminations well below the mask before any iteration
     s0, s1 = s_grid[si, gi, k], s_grid[si, gi, k + 1]
     d0, d1 = d_grid[si, gi, k] * step, d_grid[si, gi, k + 1] * step
-    guess = grid_t[k] + _hermite_peak(s0, d0, s1, d1) * step
-    rr, vv = prop.model_at(si, guess)
-    s_guess = np.nan_to_num(_sin_elevation(rr, vv, sites[gi], ups[gi])[0], nan=-1.0)
+    guess = np.clip(grid_t[k] + _hermite_peak(s0, d0, s1, d1) * step, grid_t[k], grid_t[k + 1])
+    # without the two-body stage the screen's evaluation is on SGP4: the first Newton step's
+    direct = exact and not model_first
+    rr, vv = (prop.at if direct else prop.model_at)(si, guess)
+    terms = _sin_elevation(rr, vv, sites[gi], ups[gi], second=direct)
+    s_guess = np.nan_to_num(terms[0], nan=-1.0)
     screen = np.sin(np.radians(np.clip(masks_deg - SCREEN_MARGIN_DEG, -90, 90)))
     keep = s_guess >= screen[gi]
     si, gi, k, guess = si[keep], gi[keep], k[keep], guess[keep]
     if k.size == 0:
         return None
-    s_last = np.empty(k.size)
-
-    t_last, d_last, dd_last = np.empty(k.size), np.empty(k.size), np.empty(k.size)
+    s_last, t_last = terms[0][keep], guess.copy()
+    d_last = terms[1][keep] if direct else np.empty(k.size)
+    dd_last = terms[2][keep] if direct else np.empty(k.size)
 
     def tca_terms(idx, t, at=prop.at):
         rr, vv = at(si[idx], t)
@@ -606,7 +613,8 @@ def pass_columns(
         guess = _newton(
             lambda idx, t: tca_terms(idx, t, prop.model_at), *bracket, guess, *MODEL_STOP
         )
-    tca = _newton(tca_terms, *bracket, guess, *EXACT_STOP) if exact else guess
+    first = (d_last.copy(), dd_last.copy()) if direct else None
+    tca = _newton(tca_terms, *bracket, guess, *EXACT_STOP, first) if exact else guess
     # the peak value: the last evaluation carried to the culmination by its Taylor series
     delta = tca - t_last
     s_tca = np.nan_to_num(s_last + d_last * delta + 0.5 * dd_last * delta * delta, nan=-1.0)
