@@ -26,3 +26,14 @@ def test_published_set_tracks_the_truth_for_a_day():
     # while the set derived once at ejection has drifted much further by then
     r_old, _, _ = propagate_sgp4(twin.element_set.satrec, times[:1])
     assert np.linalg.norm(r_old[0] - r_true[0]) / 1e3 > 5 * miss_km[1]
+
+
+def test_a_memo_publishes_the_same_sets_as_fresh_fits():
+    twin = Twin(load_scenario(), attitude=False)
+    epochs = twin.start_unix + 86400.0 * np.arange(1, 4)
+    twin.orbit.extend_to(epochs[-1] + 3600.0)
+    memo: dict = {}
+    kept = [published_element_set(twin, float(t), memo=memo) for t in epochs]
+    fresh = [published_element_set(twin, float(t)) for t in epochs]
+    assert [(es.line1, es.line2) for es in kept] == [(es.line1, es.line2) for es in fresh]
+    assert list(memo["fits"]) == [epochs[-1]]  # only the last epoch is kept

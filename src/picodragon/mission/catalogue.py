@@ -63,8 +63,16 @@ def _state(twin, t: float, states: dict[float, tuple[np.ndarray, np.ndarray]] | 
     return found
 
 
-def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_INTERVAL_S) -> ElementSet:
-    """The element set the catalogue publishes at ``epoch_unix`` (B* fitted over ``span_s`` before it)."""
+def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_INTERVAL_S,
+                          memo: dict | None = None) -> ElementSet:
+    """The element set the catalogue publishes at ``epoch_unix`` (B* fitted over ``span_s`` before it).
+
+    ``memo``: a dict kept by a caller that publishes a series of sets ``span_s`` apart (the
+    mission runner, daily): the twin's state at this epoch and the fit of its mean elements
+    (``element_set_fitter``) are kept there for the next publication, whose secant search
+    starts from this epoch, so each state is asked and fitted once instead of twice. The same
+    sets, bit for bit: the fit at an epoch does not depend on B* (``element_set_fitter``).
+    """
     scenario = twin.scenario
     name = scenario.spacecraft.name
     satnum = scenario.spacecraft.norad_id or 99999
@@ -72,6 +80,9 @@ def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_I
     t_fit = max(epoch_unix - span_s, twin.start_unix)
     states: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     fits: dict = {}
+    if memo is not None:  # the last publication's epoch: this one's t_fit when span_s apart
+        states = dict(memo.get("states", {}))
+        fits = dict(memo.get("fits", {}))
     if epoch_unix - t_fit > 3600.0:
         b0, b1 = bstar, bstar * 1.5
         m0 = _along_track_miss(twin, t_fit, epoch_unix, b0, name, satnum, states, fits)
@@ -86,4 +97,9 @@ def published_element_set(twin, epoch_unix: float, span_s: float = PUBLICATION_I
         if np.isfinite(m1):
             bstar = b1
     r, v = _state(twin, epoch_unix, states)
-    return element_set_from_state(epoch_unix, r[0], v[0], name, satnum, bstar)
+    fit = fits.get(epoch_unix)
+    if fit is None:
+        fit = element_set_fitter(epoch_unix, r[0], v[0], name, satnum)
+    if memo is not None:
+        memo["states"], memo["fits"] = {epoch_unix: (r, v)}, {epoch_unix: fit}
+    return fit(bstar)

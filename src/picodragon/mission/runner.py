@@ -188,12 +188,14 @@ def run_mission(scenario: Scenario | Mission, options: RunOptions, *,
             for listener in operator.listeners:
                 station.add_listener(listener)
 
+    catalogue_memo: dict = {}  # the catalogue's last state and fit, for the next day's set
+
     def predict_through(t: float) -> None:
         while predicted["until"] < min(t + 3600.0, end_unix):
             day_start = predicted["until"]
             day_end = min(day_start + PUBLICATION_INTERVAL_S, end_unix)
             if day_start > start_unix + 1.0:
-                element_sets.append((iso_z(day_start), published_element_set(twin, day_start)))
+                element_sets.append((iso_z(day_start), published_element_set(twin, day_start, memo=catalogue_memo)))
             es = element_sets[-1][1]
             if operator is not None:
                 operator.element_set = es
