@@ -645,24 +645,32 @@ def pass_columns(
     peak_s = s_tca - sin_mask[gi]
     # first guesses: the cubic Hermite crossing on the interval holding the crossing, which is
     # [grid point below, next grid point], or [grid point below, culmination] when that is nearer
-    nb = np.minimum(jb_c + 1, n - 1)
-    near = grid_t[nb] >= tca
-    t_nb = np.where(near, tca, grid_t[nb])
-    s_nb = np.where(near, peak_s, s_grid[si, gi, nb] - sin_mask[gi])
-    d_nb = np.where(near, 0.0, d_grid[si, gi, nb])
-    span = np.maximum(t_nb - rise_t, 1e-9)
-    u_rise = _hermite_crossing(rise_s, d_grid[si, gi, jb_c] * span, s_nb, d_nb * span, 0.0)
-    g_rise = rise_t + u_rise * span
-    pa = np.maximum(ja_c - 1, 0)
-    near = grid_t[pa] <= tca
-    t_pa = np.where(near, tca, grid_t[pa])
-    s_pa = np.where(near, peak_s, s_grid[si, gi, pa] - sin_mask[gi])
-    d_pa = np.where(near, 0.0, d_grid[si, gi, pa])
-    span = np.maximum(set_t - t_pa, 1e-9)
-    u_set = _hermite_crossing(s_pa, d_pa * span, set_s, d_grid[si, gi, ja_c] * span, 0.0)
-    g_set = t_pa + u_set * span
+    # (for the rise; its mirror image for the set): both in one call
     both_si = np.concatenate((si, si))
     both_gi = np.concatenate((gi, gi))
+    rising = np.arange(2 * m) < m
+    outer = np.concatenate((jb_c, ja_c))  # the grid point below the mask
+    inner = np.concatenate((np.minimum(jb_c + 1, n - 1), np.maximum(ja_c - 1, 0)))
+    tca2 = np.concatenate((tca, tca))
+    near = np.where(rising, grid_t[inner] >= tca2, grid_t[inner] <= tca2)
+    t_in = np.where(near, tca2, grid_t[inner])
+    s_in = np.where(
+        near, np.concatenate((peak_s, peak_s)), s_grid[both_si, both_gi, inner] - sin_mask[both_gi]
+    )
+    d_in = np.where(near, 0.0, d_grid[both_si, both_gi, inner])
+    t_out = grid_t[outer]
+    s_out = np.concatenate((rise_s, set_s))
+    d_out = d_grid[both_si, both_gi, outer]
+    t_a, t_b = np.where(rising, t_out, t_in), np.where(rising, t_in, t_out)
+    span = np.maximum(t_b - t_a, 1e-9)
+    u = _hermite_crossing(
+        np.where(rising, s_out, s_in),
+        np.where(rising, d_out, d_in) * span,
+        np.where(rising, s_in, s_out),
+        np.where(rising, d_in, d_out) * span,
+        0.0,
+    )
+    guess = t_a + u * span
 
     def mask_terms(idx, t, at=prop.at):
         rr, vv = at(both_si[idx], t)
@@ -674,7 +682,6 @@ def pass_columns(
         np.concatenate((tca, set_t)),
         np.concatenate((rise_s, peak_s)),
     )
-    guess = np.concatenate((g_rise, g_set))
     if model_first or not exact:
         guess = _newton(
             lambda idx, t: mask_terms(idx, t, prop.model_at), *bracket, guess, *MODEL_STOP
@@ -682,18 +689,16 @@ def pass_columns(
     edges = _newton(mask_terms, *bracket, guess, *EXACT_STOP) if exact else guess
     aos = np.where(has_rise, edges[:m], lo)
     los = np.where(has_set, edges[m:], grid_t[-1])
-    all_idx = np.arange(m)
 
     # azimuths at AOS and LOS
     ends = np.concatenate((aos, los))
-    both = np.concatenate((all_idx[: k.size], all_idx[: k.size]))
-    rr, _ = (prop.at if exact else prop.model_at)(si[both], ends)
-    rho = rr - sites[gi[both]]
+    rr, _ = (prop.at if exact else prop.model_at)(both_si, ends)
+    rho = rr - sites[both_gi]
     az = (
         np.degrees(
             np.arctan2(
-                np.einsum("ij,ij->i", rho, easts[gi[both]]),
-                np.einsum("ij,ij->i", rho, norths[gi[both]]),
+                np.einsum("ij,ij->i", rho, easts[both_gi]),
+                np.einsum("ij,ij->i", rho, norths[both_gi]),
             )
         )
         % 360.0
