@@ -176,18 +176,22 @@ def test_receive_many_archives_what_receive_does(backend, items):
         assert _content(many) == _content(one)
 
 
-def test_receive_many_takes_the_bulk_path_for_housekeeping(tmp_path):
-    """A recording of housekeeping goes through the block decoder, not frame by frame, and
-    its frames keep their arrival order."""
-    archive = open_archive(str(tmp_path / "a.sqlite"))
+def test_receive_many_keeps_a_recording_in_arrival_order_in_one_transaction(tmp_path):
+    """A recording of housekeeping is decoded and archived in arrival order, and a reader on
+    another connection sees none of it until the whole call has committed."""
+    path = str(tmp_path / "a.sqlite")
+    archive = open_archive(path)
     station = GroundStation("VNSC Hanoi", archive, 437.365e6, ["XV9PID"], T0)
     frames = [hk_frame(T0 + 10 * i, i, uptime_s=i) for i in range(300)]
-    called = []
-    station.receive = lambda *a: called.append(a)  # type: ignore[method-assign]
+    seen_during: list[int] = []
+    reader = open_archive(path)
+    station.add_listener(lambda d: seen_during.append(reader.count_frames()) if d.values["uptime_s"] == 299 else None)
     results = station.receive_many(frames, [T0 + 10 * i + 0.5 for i in range(300)])
-    assert not called and all(isinstance(r, Decoded) for r in results)
+    assert all(isinstance(r, Decoded) for r in results)
     assert [r.values["uptime_s"] for r in results] == list(range(300))
     assert [row["raw"] for row in archive.select("frames", order="seq")] == frames
+    assert seen_during == [0] and reader.count_frames() == 300
+    reader.close()
     archive.close()
 
 
