@@ -10,13 +10,6 @@ packet and on random bytes. Bytes the fast path does not take (short, not teleme
 the dictionary lacks, a wrong length) go through the space-packet parser and the reference's
 checks in the same order, against this decoder's dictionary, so a mission's own packets are
 known here whatever the dictionary module's defaults are.
-
-:meth:`TelemetryDecoder.decode_block` decodes many packets of one length at once (a station
-replaying a recording, :meth:`picodragon.ground.station.GroundStation.receive_many`): numpy
-reads the packed fields through a structured dtype per packet and converts each column with the
-same operations, in the same order, as :meth:`TelemetryDecoder.decode` (``r * scale + offset``
-in float64, the "no value" code to NaN, ``float(r)`` for packets without conversions), so a
-value decoded in a block is bit for bit the one decoded alone (tests/ground/test_decoder.py).
 """
 
 from __future__ import annotations
@@ -26,8 +19,6 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from picodragon.dictionary import Dictionary, Packet, Rejection, TelemetryPacket, parse_space_packet
 from picodragon.dictionary.loader import core
 from picodragon.dictionary.packets import EPOCH_2000_UNIX
@@ -35,11 +26,6 @@ from picodragon.dictionary.packets import EPOCH_2000_UNIX
 _HEADER = struct.Struct(">HHHIH")
 _HEADER_SIZE = _HEADER.size
 _NAN = math.nan
-#: the numpy type of each wire type (big-endian, as on the wire)
-_NUMPY_WIRE = {"u8": ">u1", "i8": ">i1", "u16": ">u2", "i16": ">i2", "u32": ">u4", "i32": ">i4",
-               "f32": ">f4", "f64": ">f8"}
-_HEADER_FIELDS = [("word0", ">u2"), ("word1", ">u2"), ("length", ">u2"), ("seconds", ">u4"),
-                  ("fraction", ">u2")]
 
 
 @dataclass(frozen=True)
@@ -50,25 +36,8 @@ class _Compiled:
     #: (scale, offset, no-value code or None) per field
     conversions: tuple[tuple[float, float, int | None], ...]
     identity: bool
-    #: a whole packet (header and fields) as one numpy record, for :meth:`decode_block`
-    dtype: np.dtype
     #: the packet's values by name from its bytes (header included): :func:`_values_function`
     values: Callable[[bytes], dict[str, float]]
-
-
-@dataclass(frozen=True)
-class Block:
-    """Packets of one kind decoded together: ``rows`` are their positions in the block given
-    to :meth:`TelemetryDecoder.decode_block`; ``values[i, j]`` is field ``names[j]`` of the
-    packet at ``rows[i]``, stamped ``unix_s[i]`` (on-board time) with ``sequence[i]``."""
-
-    packet: Packet
-    apid: int
-    names: tuple[str, ...]
-    rows: np.ndarray
-    sequence: np.ndarray
-    unix_s: np.ndarray
-    values: np.ndarray
 
 
 def _compile(packet: Packet) -> _Compiled:
@@ -79,10 +48,9 @@ def _compile(packet: Packet) -> _Compiled:
             nan_code = int(f.raw_range()[0])
         conversions.append((float(f.scale), float(f.offset), nan_code))
     identity = all(c == (1.0, 0.0, None) for c in conversions)
-    dtype = np.dtype(_HEADER_FIELDS + [(f"f{i}", _NUMPY_WIRE[f.wire]) for i, f in enumerate(packet.fields)])
     names = tuple(f.name for f in packet.fields)
     layout = struct.Struct(">" + "".join(f.code for f in packet.fields))
-    return _Compiled(packet, names, layout, tuple(conversions), identity, dtype,
+    return _Compiled(packet, names, layout, tuple(conversions), identity,
                      _values_function(names, layout, tuple(conversions), identity))
 
 
@@ -144,43 +112,6 @@ class TelemetryDecoder:
                     compiled.packet.name, word0 & 0x7FF, word1 & 0x3FFF, unix_s, compiled.values(data)
                 )
         return self._slow(data)
-
-    def decode_block(self, block: np.ndarray) -> list[Block]:
-        """Decode the rows of ``block`` (n packets of one length, uint8, shape (n, length)).
-
-        Only the rows :meth:`decode` would take on its fast path come back (grouped by packet,
-        in row order); the others (another version, a telecommand, a wrong length field, an
-        APID the dictionary lacks) are left out, for :meth:`decode` to give its answer.
-        """
-        out: list[Block] = []
-        n, size = block.shape
-        if n == 0 or size < _HEADER_SIZE:
-            return out
-        word0 = (block[:, 0].astype(np.uint16) << 8) | block[:, 1]
-        length = (block[:, 4].astype(np.int64) << 8) | block[:, 5]
-        ok = (word0 >> 11 == 1) & (length + 7 == size)
-        apids = word0 & 0x7FF
-        for apid in np.unique(apids[ok]).tolist():
-            compiled = self._by_apid.get(apid)
-            if compiled is None or size - _HEADER_SIZE != compiled.struct.size:
-                continue
-            rows = np.flatnonzero(ok & (apids == apid))
-            records = np.ascontiguousarray(block[rows]).view(compiled.dtype).reshape(-1)
-            values = np.empty((len(rows), len(compiled.names)))
-            for j, (scale, offset, code) in enumerate(compiled.conversions):
-                raw = records[f"f{j}"]
-                if compiled.identity:
-                    values[:, j] = raw
-                    continue
-                column = raw.astype(np.float64) * scale + offset
-                if code is not None:
-                    column[raw == code] = _NAN
-                values[:, j] = column
-            unix_s = (EPOCH_2000_UNIX + records["seconds"].astype(np.int64)).astype(np.float64) \
-                + records["fraction"].astype(np.float64) / 65536
-            out.append(Block(compiled.packet, apid, compiled.names, rows,
-                             records["word1"].astype(np.int64) & 0x3FFF, unix_s, values))
-        return out
 
     def _slow(self, data: bytes) -> TelemetryPacket | Rejection:
         """The reference decoder's checks and reasons, in its order, on this dictionary."""
