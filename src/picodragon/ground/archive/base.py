@@ -9,7 +9,8 @@ Schema (the same tables on both backends; ``BLOB`` is ``BYTEA`` on PostgreSQL):
   distinct frame content, stored in arrival order (``seq``). ``id`` is the first 63 bits of
   the BLAKE2b hash of the raw bytes, so the copies of one transmission heard by several
   stations (identical bytes) map to one row without a read-before-write, from any number of
-  processes at once (a unique index on ``id``; the API's frame ids are these). Two different frames
+  processes at once (a unique index on ``id``, or on SQLite the two tables of frame_ids.py;
+  the API's frame ids are these). Two different frames
   sharing an id has a probability of about n^2 / 2^64 (5e-6 for ten million frames). Ids are
   larger than 2^53: JavaScript must read them as strings. ``rejection`` says why a frame could
   not be decoded (NULL when it was).
@@ -314,9 +315,13 @@ class Archive:
             decl = decl.replace(neutral, actual)
         return decl
 
+    def _column_decl(self, table: str, name: str, decl: str) -> str:
+        """The declaration of one column of a new table (a backend may keep a key elsewhere)."""
+        return self._column_type(decl)
+
     def _create_schema(self) -> None:
         for table, columns in SCHEMA.items():
-            cols = ", ".join(f"{name} {self._column_type(decl)}" for name, decl in columns)
+            cols = ", ".join(f"{name} {self._column_decl(table, name, decl)}" for name, decl in columns)
             unique = UNIQUE.get(table)
             if unique:
                 cols += f", UNIQUE ({', '.join(unique)})"

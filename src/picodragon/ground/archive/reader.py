@@ -238,8 +238,9 @@ class Reader:
         decoded from it with their fields, and the on-board events it carried; None if unknown."""
         if not self.db.table_exists("frames"):
             return None
+        where, params = self._by_frame_id(frame_id)
         row = self.db.one("SELECT seq, id, raw, first_unix_s, first_station, frequency_hz, rejection FROM frames "
-                          "WHERE id = ?", (frame_id,))
+                          f"WHERE {where}", params)
         if row is None:
             return None
         seq = int(row[0])
@@ -262,6 +263,19 @@ class Reader:
         return {"seq": seq, "id": int(row[1]), "raw": bytes(row[2]), "first_unix_s": float(row[3]),
                 "first_station": row[4], "frequency_hz": finite(row[5]), "rejection": row[6],
                 "receptions": receptions, "packets": packets, "events": events}
+
+    def _by_frame_id(self, frame_id: int) -> tuple[str, tuple[int, ...]]:
+        """The condition on ``frames`` (and its parameters) that picks a frame by content address.
+
+        An SQLite archive keeps the addresses in frame_ids.py's two tables (``frames.id`` has no
+        index there), read in one statement (one snapshot, whatever a writer merges meanwhile);
+        PostgreSQL, and SQLite archives no writer has opened since those tables came, index
+        ``frames.id`` itself.
+        """
+        if self.db.table_exists("frame_ids") and self.db.table_exists("frame_ids_recent"):
+            return ("seq IN (SELECT seq FROM frame_ids WHERE id = ? "
+                    "UNION ALL SELECT seq FROM frame_ids_recent WHERE id = ?)", (frame_id, frame_id))
+        return "id = ?", (frame_id,)
 
     def frame_stations(self) -> list[str]:
         """The stations that heard any frame (for the frames page's filter)."""

@@ -8,6 +8,14 @@ durable=True)``), at about half the ingest rate.
 Rows are stored in arrival order (rowid tables); the content-hash keys that de-duplicate
 frames live in separate unique indexes, whose random inserts are what limits ingest once an
 archive outgrows the page cache, hence a cache of 256 MB by default (allocated as used).
+
+The frames' content addresses (``frames.id``, random 63-bit hashes) are the exception: a unique
+index on them takes 2,000 random inserts a transaction, and the share of its pages each commit
+dirties (each one written to the WAL, checksummed, checkpointed: ~8-10 us) grew from ~0.03 a
+frame at 10k frames to ~0.8 at 1M (bench/scaling.py's per-frame cost: 17 -> 22 us). So on this
+backend ``frames.id`` carries no index, and the look-up from content address to ``seq`` lives
+in two tables of ``(id, seq)`` in id order (``WITHOUT ROWID``), a two-tier index after
+log-structured merge trees (frame_ids.py).
 """
 
 from __future__ import annotations
@@ -17,7 +25,10 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from picodragon.dictionary.definitions import Dictionary
+from picodragon.ground.archive import frame_ids
 from picodragon.ground.archive.base import Archive
 
 
@@ -61,6 +72,7 @@ class SqliteArchive(Archive):
         # checkpoint the WAL every 64 MB rather than 4 MB: fewer, larger copies into the database
         self._db.execute("PRAGMA wal_autocheckpoint=16384")
         self._in_tx = False
+        self._seen: frame_ids.SeenFilter | None = None
         self._create_schema()
 
     def _where(self) -> str:
@@ -88,36 +100,68 @@ class SqliteArchive(Archive):
             rows,
         )
 
-    def _store_frames(self, columns: tuple[str, ...], rows: list[tuple]) -> dict[int, int]:
-        """Frames with their ``seq`` chosen here: one past the largest, in arrival order.
+    def _column_decl(self, table: str, name: str, decl: str) -> str:
+        """``frames.id`` of a new archive without its unique index: frame_ids.py keeps it."""
+        if table == "frames" and name == "id":
+            decl = decl.replace(" UNIQUE", "")
+        return super()._column_decl(table, name, decl)
 
-        The batch holds the write lock (``BEGIN IMMEDIATE``), so nothing else takes a ``seq``
-        meanwhile; when every frame went in (the usual case: the insert changed as many rows
-        as it was given), each one's ``seq`` is the one chosen, and the rows that refer to
-        them need no look-up by content address (a random probe of ``frames.id`` per frame,
-        as costly as the insert itself). A frame already archived is skipped by the unique
-        index; then the ``seq`` of all of them is read back instead.
-        """
-        if tuple(columns) != self._FRAME_COLS:
-            return super()._store_frames(columns, rows)
-        first: dict[int, tuple] = {}
-        for row in rows:  # the first copy of a content within the batch is the one kept
-            if row[0] not in first:
-                first[row[0]] = row
+    def _create_schema(self) -> None:
+        super()._create_schema()
         self._begin()
-        top = self._db.execute("SELECT MAX(seq) FROM frames").fetchone()[0]
-        start = 1 if top is None else int(top) + 1
-        cols = ", ".join(("seq", *columns))
-        marks = ", ".join("?" * (len(columns) + 1))
-        cursor = self._db.executemany(
-            f"INSERT INTO frames ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-            [(start + k, *row) for k, row in enumerate(first.values())],
-        )
-        chosen = {fid: start + k for k, fid in enumerate(first)}
-        if cursor.rowcount == len(first):
-            return chosen
-        stored = self._frame_seqs(set(first))  # some were archived before: which went in now
-        return {fid: seq for fid, seq in stored.items() if chosen[fid] == seq}
+        frame_ids.ensure(self._db)
+        self._commit()
+
+    def _frame_seqs(self, ids: set[int]) -> dict[int, int]:
+        self._before_read()
+        return frame_ids.lookup(self._db, ids)
+
+    def _store_frames(self, columns: tuple[str, ...], rows: list[tuple]) -> dict[int, int]:
+        """Frames new to the archive, with their ``seq`` chosen here: one past the largest, in
+        arrival order; return content address -> seq of those stored.
+
+        The batch holds the write lock (``BEGIN IMMEDIATE``), so nothing else stores a frame or
+        takes a ``seq`` between the look-up of the batch's content addresses (frame_ids.py's
+        two tables, asked only for those its Bloom filter may have seen) and the inserts: a
+        frame archived before is skipped, the first copy of a content within the batch is the
+        one kept, and the rows that refer to the new frames need no look-up by content address.
+        """
+        at = columns.index("id")
+        first: dict[int, tuple] = {}
+        for row in rows:
+            first.setdefault(row[at], row)
+        self._begin()
+        found = self._db.execute("SELECT MAX(seq) FROM frames").fetchone()[0]
+        top = 0 if found is None else int(found)
+        seen = self._seen
+        if seen is None or seen.count > seen.capacity:
+            seen = self._seen = frame_ids.SeenFilter(self._db, top)
+        else:
+            seen.catch_up(self._db, top)
+        ids = np.fromiter(first, dtype=np.int64, count=len(first))
+        maybe = [fid for fid, hit in zip(first, seen.maybe(ids).tolist(), strict=True) if hit]
+        stored = frame_ids.lookup(self._db, maybe) if maybe else {}
+        new = [row for fid, row in first.items() if fid not in stored] if stored else list(first.values())
+        if not new:
+            return {}
+        if "seq" in columns:  # a caller that chose them (the generic insert)
+            seqs = [int(row[columns.index("seq")]) for row in new]
+            cols, values = columns, new
+        else:
+            seqs = list(range(top + 1, top + 1 + len(new)))
+            cols, values = ("seq", *columns), [(q, *row) for q, row in zip(seqs, new, strict=True)]
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        self._db.executemany(
+            f"INSERT INTO frames ({quoted}) VALUES ({', '.join('?' * len(cols))})", values)
+        fids = [row[at] for row in new]
+        if seqs == list(range(seqs[0], seqs[0] + len(seqs))):
+            frame_ids.add(self._db, fids, seqs[0], max(seqs))
+        else:
+            for fid, seq in zip(fids, seqs, strict=True):
+                frame_ids.add(self._db, [fid], seq, max(seqs))
+        seen.add(np.fromiter(fids, dtype=np.int64, count=len(fids)))
+        seen.seen = max(seen.seen, *seqs)
+        return dict(zip(fids, seqs, strict=True))
 
     def _commit(self) -> None:
         if self._in_tx:
@@ -125,6 +169,7 @@ class SqliteArchive(Archive):
             self._in_tx = False
 
     def _rollback(self) -> None:
+        self._seen = None  # it may hold frames the rollback removed (and their seqs be reused)
         if self._in_tx:
             self._db.execute("ROLLBACK")
             self._in_tx = False
