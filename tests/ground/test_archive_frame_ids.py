@@ -86,6 +86,27 @@ def test_two_writers_of_one_file_store_a_frame_once(tmp_path, small_tiers):
     second.close()
 
 
+def test_a_writer_learns_the_frames_another_stored_since_its_last_transaction(tmp_path, small_tiers):
+    """Writer B has written before (its filter of seen ids is built); A then stores frames and
+    merges them into the main tier; B hearing the same frames must find them, not add them."""
+    path = str(tmp_path / "a.sqlite")
+    first, second = open_archive(path), open_archive(path)
+    with second.batch():
+        second.store_frame(b"B's own", "B", 1.0, 1.0)
+    raws = _raws(60)
+    for lo in range(0, 60, 6):
+        with first.batch():
+            for raw in raws[lo : lo + 6]:
+                first.store_frame(raw, "A", 2.0, 1.0)
+    with second.batch():
+        for raw in raws:
+            second.store_frame(raw, "B", 3.0, 1.0)
+    assert _id_rows(path) == (61, 61, 61)
+    assert second.count_receptions() == 121
+    first.close()
+    second.close()
+
+
 def test_an_archive_of_the_old_schema_opens_and_works(tmp_path):
     path = str(tmp_path / "old.sqlite")
     old = _raws(50, b"old")
