@@ -50,7 +50,12 @@ def dirty_paths(paths: tuple[str, ...] = ("src", "bench")) -> list[str] | None:
     """Tracked files under ``paths`` that differ from HEAD (the code a figure measures beyond
     its commit: in a shared checkout, other engineers' uncommitted edits), or None outside git."""
     out = _git("status", "--porcelain", "--untracked-files=no", "--", *paths)
-    return None if out is None else sorted(line[3:] for line in out.splitlines() if line.strip())
+    if out is None:
+        return None
+    # the results a bench run writes are not code: a run of several benches would otherwise
+    # mark every bench after the first as measured on changed code
+    return sorted(p for p in (line[3:] for line in out.splitlines() if line.strip())
+                  if not p.startswith("bench/results/"))
 
 
 def dirty(paths: tuple[str, ...] = ("src", "bench")) -> bool | None:
